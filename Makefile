@@ -1,0 +1,83 @@
+# Ferry build: `make` builds bin/ferry-worker; `make test` installs what is missing, builds and
+# runs every test; `make run` starts the quickstart. See README.md.
+.DEFAULT_GOAL := all
+SHELL := /bin/bash
+
+VERSION ?= $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+COMMIT ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+CC ?= cc
+PKGS := rdkafka libcurl yaml-0.1 json-c libwebsockets
+WARN := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -Wstrict-prototypes -Wformat=2
+BASE_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -Iworker/include -Iworker/src -pthread \
+	-DFERRY_VERSION='"$(VERSION)"' -DFERRY_COMMIT='"$(COMMIT)"' -fvisibility=default
+DEPS_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+DEPS_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -ldl -lm -pthread
+
+# Variants: release (bin/), asan (build/asan: ASan + UBSan, used by the tests).
+OPT_release := -O2 -g
+OPT_asan := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+LDOPT_release := -rdynamic
+LDOPT_asan := -rdynamic -fsanitize=address,undefined
+
+WORKER_SRC := $(sort $(wildcard worker/src/*.c worker/src/*/*.c worker/plugins/*.c worker/plugins/*/*.c))
+WORKER_LIB_SRC := $(filter-out worker/src/main.c,$(WORKER_SRC))
+UNIT_SRC := $(sort $(wildcard tests/unit/*.c tests/unit/*/*.c))
+
+objs = $(patsubst %.c,build/$(1)/%.o,$(2))
+
+.PHONY: all deps test unit integration run bench clean fmt lint check-fmt asan
+all: bin/ferry-worker
+
+bin/ferry-worker: $(call objs,release,$(WORKER_SRC))
+	@mkdir -p bin
+	$(CC) $(LDOPT_release) -o $@ $^ $(DEPS_LIBS)
+
+build/asan/ferry-worker: $(call objs,asan,$(WORKER_SRC))
+	$(CC) $(LDOPT_asan) -o $@ $^ $(DEPS_LIBS)
+
+build/asan/unit-tests: $(call objs,asan,$(WORKER_LIB_SRC) $(UNIT_SRC))
+	$(CC) $(LDOPT_asan) -o $@ $^ $(DEPS_LIBS) -lcriterion
+
+build/release/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(OPT_release) $(DEPS_CFLAGS) -MMD -MP -c -o $@ $<
+
+build/asan/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(OPT_asan) $(DEPS_CFLAGS) -MMD -MP -c -o $@ $<
+
+-include $(shell find build -name '*.d' 2>/dev/null)
+
+asan: build/asan/ferry-worker
+
+TOOLS := build/tools/kafka-committed
+build/tools/kafka-committed: tests/tools/kafka_committed.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) -O1 -g $(DEPS_CFLAGS) -o $@ $< $(DEPS_LIBS)
+
+deps:
+	@hack/deps.sh
+
+unit: build/asan/unit-tests
+	build/asan/unit-tests --jobs 2
+
+test: deps
+	@$(MAKE) --no-print-directory all asan build/asan/unit-tests $(TOOLS)
+	@tests/run.sh
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	@hack/quickstart.sh
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@hack/bench/run.sh
+
+fmt:
+	clang-format -i $(WORKER_SRC) $(UNIT_SRC) tests/tools/*.c $(wildcard worker/include/ferry/*.h worker/src/*.h tests/*/*.h)
+
+lint:
+	@hack/lint.sh
+
+clean:
+	rm -rf build bin

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs every Debian package the build, the tests and the quickstart need. Idempotent and quick
+# when everything is present: apt runs only for what is missing. Called by `make deps` (and so by
+# `make test` and `make run`).
+set -euo pipefail
+
+packages=(
+        build-essential pkg-config
+        librdkafka-dev libcurl4-openssl-dev libyaml-dev libjson-c-dev libwebsockets-dev
+        libcriterion-dev
+        kcat clang-format valgrind python3
+        openjdk-17-jre-headless maven
+)
+
+missing=()
+for p in "${packages[@]}"; do
+        if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+                missing+=("$p")
+        fi
+done
+# A JRE from another source satisfies the Kafka broker too.
+if command -v java >/dev/null 2>&1; then
+        missing=("${missing[@]/openjdk-17-jre-headless/}")
+fi
+if command -v mvn >/dev/null 2>&1; then
+        missing=("${missing[@]/maven/}")
+fi
+read -r -a missing <<<"${missing[*]:-}"
+
+if [ "${#missing[@]}" -eq 0 ]; then
+        exit 0
+fi
+echo "deps: installing ${missing[*]}" >&2
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+        SUDO="sudo"
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq >&2
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2

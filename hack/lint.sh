@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Lint: clang-format check over the C sources, banned functions (strcpy, sprintf, strtok, atoi,
+# gets), and the opening comment every .c file must have. Exits non-zero on any finding.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+mapfile -t files < <(git ls-files '*.c' '*.h'; git ls-files --others --exclude-standard '*.c' '*.h')
+status=0
+if ! clang-format --dry-run --Werror "${files[@]}" 2>/tmp/ferry-lint-fmt.$$; then
+        head -40 /tmp/ferry-lint-fmt.$$ >&2
+        echo "lint: formatting differs; run 'make fmt'" >&2
+        status=1
+fi
+rm -f /tmp/ferry-lint-fmt.$$
+if grep -nE '\b(strcpy|sprintf|vsprintf|strtok|atoi|gets)[[:space:]]*\(' "${files[@]}"; then
+        echo "lint: banned function (use snprintf, strtoll, strtok_r-free parsing, fgets)" >&2
+        status=1
+fi
+for f in "${files[@]}"; do
+        case "$f" in *.c) ;; *) continue ;; esac
+        if ! head -1 "$f" | grep -q '^/\*'; then
+                echo "lint: $f does not open with a comment saying what it does" >&2
+                status=1
+        fi
+done
+exit $status

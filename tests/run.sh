@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# Runs every test suite and prints one summary: unit (Criterion, ASan/UBSan), runtime (worker
+# against the embedded broker, and under valgrind), integration (real Kafka broker started here).
+# Exits non-zero when anything failed. Set FERRY_TEST_FILTER to a regex to run matching scripts only.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export FERRY_CACHE="${FERRY_CACHE:-$PWD/.cache}"
+
+passed=0
+failed=0
+failures=()
+filter=${FERRY_TEST_FILTER:-.}
+logdir=$(mktemp -d "${TMPDIR:-/tmp}/ferry-tests.XXXXXX")
+
+record() { # name rc
+        if [ "$2" -eq 0 ]; then
+                passed=$((passed + 1))
+                echo "PASS $1"
+        else
+                failed=$((failed + 1))
+                failures+=("$1")
+                echo "FAIL $1 (log: $logdir/$(echo "$1" | tr '/ ' '__').log)"
+        fi
+}
+
+run_script() { # path
+        local name=${1#tests/}
+        [[ $name =~ $filter ]] || return 0
+        local log=$logdir/$(echo "$name" | tr '/ ' '__').log
+        local start=$SECONDS
+        timeout --kill-after=10 "${FERRY_TEST_TIMEOUT:-900}" bash "$1" >"$log" 2>&1
+        local rc=$?
+        record "$name ($((SECONDS - start))s)" "$rc"
+        if [ "$rc" -ne 0 ]; then
+                tail -30 "$log" | sed 's/^/    | /'
+        fi
+}
+
+echo "== lint"
+hack/lint.sh >"$logdir/lint.log" 2>&1
+record lint $?
+[ -s "$logdir/lint.log" ] && sed 's/^/    | /' "$logdir/lint.log" | head -20
+
+echo "== unit (Criterion, ASan+UBSan)"
+if [[ unit =~ $filter ]] || [ "$filter" = . ]; then
+        build/asan/unit-tests --jobs 2 --full-stats >"$logdir/unit.log" 2>&1
+        rc=$?
+        grep -E 'Synthesis|FAIL|Assertion|CRASH|error' "$logdir/unit.log" | head -40
+        unit_pass=$(sed -n 's/.*Passing: \([0-9]*\).*/\1/p' "$logdir/unit.log" | tail -1)
+        unit_fail=$(sed -n 's/.*Failing: \([0-9]*\).*/\1/p' "$logdir/unit.log" | tail -1)
+        unit_crash=$(sed -n 's/.*Crashing: \([0-9]*\).*/\1/p' "$logdir/unit.log" | tail -1)
+        passed=$((passed + ${unit_pass:-0}))
+        failed=$((failed + ${unit_fail:-0} + ${unit_crash:-0}))
+        if [ "$rc" -ne 0 ] && [ $((${unit_fail:-0} + ${unit_crash:-0})) -eq 0 ]; then
+                failed=$((failed + 1))
+                failures+=("unit (exit $rc)")
+                tail -20 "$logdir/unit.log"
+        elif [ $((${unit_fail:-0} + ${unit_crash:-0})) -gt 0 ]; then
+                failures+=("unit")
+        fi
+fi
+
+echo "== runtime (embedded broker)"
+for t in tests/runtime/*.sh; do
+        [ -e "$t" ] && run_script "$t"
+done
+
+echo "== integration (real Kafka broker)"
+shopt -s nullglob
+integ=(tests/integration/*.sh)
+selected=()
+for t in "${integ[@]}"; do
+        [[ ${t#tests/} =~ $filter ]] && selected+=("$t")
+done
+if [ "${#selected[@]}" -gt 0 ]; then
+        export FERRY_KAFKA_STATE="$FERRY_CACHE/kafka/run-tests-$$"
+        if FERRY_KAFKA_BOOTSTRAP=$(hack/kafka.sh start 2>"$logdir/kafka-start.log" | tail -1) &&
+                [ -n "$FERRY_KAFKA_BOOTSTRAP" ]; then
+                export FERRY_KAFKA_BOOTSTRAP
+                echo "broker: $FERRY_KAFKA_BOOTSTRAP"
+                for t in "${selected[@]}"; do
+                        run_script "$t"
+                done
+        else
+                record "integration: start Kafka broker" 1
+                tail -30 "$logdir/kafka-start.log"
+        fi
+        hack/kafka.sh stop >/dev/null 2>&1
+fi
+
+echo
+if [ "${#failures[@]}" -gt 0 ]; then
+        echo "Failed: ${failures[*]}"
+fi
+echo "logs: $logdir"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The file -> topic -> file pipeline under --embedded-kafka (librdkafka's in-process cluster), with
+# the quickstart's JsonConverter settings: the output is byte-identical, kcat reads the topic from
+# the printed address, and the topic holds the JSON envelopes Kafka Connect writes.
+source "$(dirname "$0")/../lib.sh"
+N=${FERRY_TEST_EMBEDDED_LINES:-100000}
+awk -v n="$N" 'BEGIN { for (i = 0; i < n; i++) printf "embedded \"%d\"\n", i }' >"$WORK/in.txt"
+cat >"$WORK/worker.properties" <<P
+key.converter=org.apache.kafka.connect.json.JsonConverter
+value.converter=org.apache.kafka.connect.json.JsonConverter
+offset.storage.file.filename=$WORK/offsets.json
+offset.flush.interval.ms=500
+P
+printf 'name=src\nconnector.class=FileStreamSource\nfile=%s\ntopic=emb\n' "$WORK/in.txt" >"$WORK/src.properties"
+cat >"$WORK/sink.json" <<J
+{"name": "sink", "config": {"connector.class": "org.apache.kafka.connect.file.FileStreamSinkConnector", "file": "$WORK/out.txt", "topics": "emb", "tasks.max": 1}}
+J
+start_worker w standalone --embedded-kafka "$WORK/worker.properties" "$WORK/src.properties" "$WORK/sink.json"
+wait_until 30 "the embedded broker address" grep -q '^Embedded Kafka broker: ' "$WORK/w.out"
+B=$(sed -n 's/^Embedded Kafka broker: //p' "$WORK/w.out")
+wait_until 120 "$N lines in the sink file" has_at_least "$WORK/out.txt" "$N"
+cmp "$WORK/in.txt" "$WORK/out.txt" || fail "sink output differs from the input"
+first=$(kcat -b "$B" -C -t emb -c 1 -e -q -f '%s\n' -o beginning)
+[ "$first" = '{"schema":{"type":"string","optional":false},"payload":"embedded \"0\""}' ] ||
+        fail "unexpected record format in the topic: $first"
+count=$(kcat -b "$B" -C -t emb -e -q -f '%s\n' -o beginning | wc -l)
+[ "$count" -eq "$N" ] || fail "topic holds $count records, expected $N"
+stop_worker w TERM
+[ "$WORKER_RC" -eq 0 ] || fail "worker exited with $WORKER_RC"

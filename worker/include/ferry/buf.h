@@ -1,0 +1,26 @@
+/* A growable byte buffer: converters serialise into one, the runtime reuses it per record. */
+#ifndef FERRY_BUF_H
+#define FERRY_BUF_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+typedef struct {
+        char *p;    /* always NUL-terminated when non-NULL */
+        size_t len;
+        size_t cap;
+} ferry_buf_t;
+
+void ferry_buf_init(ferry_buf_t *b);
+void ferry_buf_reset(ferry_buf_t *b); /* len = 0, memory kept */
+void ferry_buf_free(ferry_buf_t *b);
+int ferry_buf_reserve(ferry_buf_t *b, size_t extra);
+int ferry_buf_append(ferry_buf_t *b, const void *p, size_t n);
+int ferry_buf_puts(ferry_buf_t *b, const char *s);
+int ferry_buf_putc(ferry_buf_t *b, char c);
+int ferry_buf_printf(ferry_buf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int ferry_buf_vprintf(ferry_buf_t *b, const char *fmt, va_list ap);
+/* Hands the memory to the caller (NUL-terminated, never NULL unless out of memory). */
+char *ferry_buf_steal(ferry_buf_t *b);
+
+#endif

@@ -1,0 +1,25 @@
+/* Converters turn Connect data into bytes for Kafka and back. One instance per key, value or
+ * header slot of a task; configure() gets the slot's settings with the prefix removed. */
+#ifndef FERRY_CONVERTER_H
+#define FERRY_CONVERTER_H
+
+#include <ferry/buf.h>
+#include <ferry/data.h>
+#include <ferry/errors.h>
+#include <ferry/plugin.h>
+
+typedef struct ferry_converter_plugin {
+        ferry_plugin_info_t info; /* type CONVERTER or HEADER_CONVERTER */
+        ferry_err_t (*configure)(void **state, const ferry_strmap_t *config, bool is_key, char *errstr,
+                                 size_t errstr_size);
+        /* Serialises into out (reset by the caller). *is_null = true: the result is a null record. */
+        ferry_err_t (*from_connect)(void *state, const char *topic, const ferry_schema_t *schema,
+                                    const ferry_value_t *value, ferry_buf_t *out, bool *is_null, char *errstr,
+                                    size_t errstr_size);
+        /* Parses data (NULL: a null record) into a schema reference (may be NULL) and value. */
+        ferry_err_t (*to_connect)(void *state, const char *topic, const void *data, size_t len,
+                                  ferry_schema_t **schema, ferry_value_t **value, char *errstr, size_t errstr_size);
+        void (*close)(void *state);
+} ferry_converter_plugin_t;
+
+#endif

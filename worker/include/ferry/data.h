@@ -1,0 +1,161 @@
+/* Connect's data model: schemas and values, as converters, transforms and connectors see them.
+ *
+ * A value is a tree of ferry_value_t. NULL stands for a null value. A value may carry no schema
+ * (schemaless data: maps with string keys, arrays, primitives) or sit beside a ferry_schema_t that
+ * describes it. Schemas are reference counted and immutable once built; values are owned by whoever
+ * holds them and freed with ferry_value_free(). */
+#ifndef FERRY_DATA_H
+#define FERRY_DATA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum {
+        FERRY_TYPE_INT8,
+        FERRY_TYPE_INT16,
+        FERRY_TYPE_INT32,
+        FERRY_TYPE_INT64,
+        FERRY_TYPE_FLOAT32,
+        FERRY_TYPE_FLOAT64,
+        FERRY_TYPE_BOOLEAN,
+        FERRY_TYPE_STRING,
+        FERRY_TYPE_BYTES,
+        FERRY_TYPE_ARRAY,
+        FERRY_TYPE_MAP,
+        FERRY_TYPE_STRUCT,
+} ferry_type_t;
+
+/* Connect's type name ("int8", ..., "struct") and back; -1 when unknown. */
+const char *ferry_type_name(ferry_type_t type);
+int ferry_type_from_name(const char *name);
+
+/* Logical type names. */
+#define FERRY_LOGICAL_DECIMAL "org.apache.kafka.connect.data.Decimal"
+#define FERRY_LOGICAL_DATE "org.apache.kafka.connect.data.Date"
+#define FERRY_LOGICAL_TIME "org.apache.kafka.connect.data.Time"
+#define FERRY_LOGICAL_TIMESTAMP "org.apache.kafka.connect.data.Timestamp"
+#define FERRY_DECIMAL_SCALE "scale"
+
+typedef struct ferry_schema ferry_schema_t;
+typedef struct ferry_value ferry_value_t;
+
+typedef struct {
+        char *name;
+        int index;
+        ferry_schema_t *schema;
+} ferry_field_t;
+
+typedef struct {
+        char *key;
+        char *value;
+} ferry_param_t;
+
+struct ferry_schema {
+        ferry_type_t type;
+        bool optional;
+        char *name;    /* NULL when unnamed */
+        bool has_version;
+        int32_t version;
+        char *doc;     /* NULL when none */
+        ferry_value_t *default_value; /* NULL when none */
+        ferry_param_t *params;
+        size_t n_params;
+        ferry_schema_t *items;   /* ARRAY: element schema; MAP: value schema */
+        ferry_schema_t *keys;    /* MAP: key schema */
+        ferry_field_t *fields;   /* STRUCT */
+        size_t n_fields;
+        int refcnt;
+};
+
+/* Building schemas. Every builder returns a new schema with one reference, or NULL on ENOMEM. */
+ferry_schema_t *ferry_schema_new(ferry_type_t type);
+ferry_schema_t *ferry_schema_array(ferry_schema_t *items);             /* takes the reference */
+ferry_schema_t *ferry_schema_map(ferry_schema_t *keys, ferry_schema_t *values); /* takes both */
+/* Adds a field to a STRUCT schema, taking the field schema's reference. 0 on success. */
+int ferry_schema_add_field(ferry_schema_t *s, const char *name, ferry_schema_t *field);
+int ferry_schema_set_name(ferry_schema_t *s, const char *name);
+int ferry_schema_set_doc(ferry_schema_t *s, const char *doc);
+int ferry_schema_set_param(ferry_schema_t *s, const char *key, const char *value);
+const char *ferry_schema_param(const ferry_schema_t *s, const char *key);
+const ferry_field_t *ferry_schema_field(const ferry_schema_t *s, const char *name);
+/* Logical type helpers: Decimal(scale) over bytes, Date/Time over int32, Timestamp over int64. */
+ferry_schema_t *ferry_schema_decimal(int scale);
+ferry_schema_t *ferry_schema_logical(const char *logical_name);
+ferry_schema_t *ferry_schema_ref(ferry_schema_t *s);
+void ferry_schema_unref(ferry_schema_t *s);
+/* Deep structural equality (type, optional, name, version, doc, params, default, children). */
+bool ferry_schema_equal(const ferry_schema_t *a, const ferry_schema_t *b);
+/* A copy that can be changed (e.g. by SetSchemaMetadata); children are shared by reference. */
+ferry_schema_t *ferry_schema_copy(const ferry_schema_t *s);
+
+struct ferry_value {
+        ferry_type_t type;
+        union {
+                int64_t i;  /* INT8..INT64 */
+                double f;   /* FLOAT32, FLOAT64 */
+                bool b;
+                struct {
+                        char *data; /* NUL-terminated for STRING, and one spare NUL for BYTES */
+                        size_t len;
+                } s;        /* STRING, BYTES */
+                struct {
+                        ferry_value_t **items;
+                        size_t n, cap;
+                } a;        /* ARRAY */
+                struct {
+                        ferry_value_t **keys;
+                        ferry_value_t **vals;
+                        size_t n, cap;
+                } m;        /* MAP (keys may be any type; schemaless maps use STRING keys) */
+                struct {
+                        ferry_schema_t *schema; /* one reference held */
+                        ferry_value_t **fields; /* by field index; NULL = null */
+                } st;       /* STRUCT */
+        } u;
+};
+
+ferry_value_t *ferry_value_int(ferry_type_t type, int64_t v);
+ferry_value_t *ferry_value_float(ferry_type_t type, double v);
+ferry_value_t *ferry_value_bool(bool v);
+ferry_value_t *ferry_value_string(const char *s, size_t len); /* copies */
+ferry_value_t *ferry_value_cstring(const char *s);            /* copies */
+ferry_value_t *ferry_value_bytes(const void *p, size_t len);  /* copies */
+ferry_value_t *ferry_value_array(void);
+ferry_value_t *ferry_value_map(void);
+ferry_value_t *ferry_value_struct(ferry_schema_t *schema); /* takes a new reference of schema */
+/* Appends, taking ownership of item (which may be NULL). 0 on success. */
+int ferry_array_append(ferry_value_t *array, ferry_value_t *item);
+/* Puts key -> val, taking ownership of both; replaces an equal key. 0 on success. */
+int ferry_map_put(ferry_value_t *map, ferry_value_t *key, ferry_value_t *val);
+/* Appends key -> val without looking for an equal key (the caller knows the keys are unique, e.g.
+ * a parsed JSON object); takes ownership of both. 0 on success. */
+int ferry_map_append(ferry_value_t *map, ferry_value_t *key, ferry_value_t *val);
+/* Convenience for string keys; copies key. */
+int ferry_map_put_str(ferry_value_t *map, const char *key, ferry_value_t *val);
+/* Looks up a string key; NULL when absent (or null). */
+ferry_value_t *ferry_map_get_str(const ferry_value_t *map, const char *key);
+/* Sets a struct field by name, taking ownership of v. 0 on success, -1 when no such field. */
+int ferry_struct_put(ferry_value_t *st, const char *field, ferry_value_t *v);
+ferry_value_t *ferry_struct_get(const ferry_value_t *st, const char *field);
+
+ferry_value_t *ferry_value_copy(const ferry_value_t *v);
+bool ferry_value_equal(const ferry_value_t *a, const ferry_value_t *b);
+void ferry_value_free(ferry_value_t *v);
+
+/* Checks a value against a schema; on mismatch writes a message naming the field path. */
+int ferry_value_validate(const ferry_schema_t *s, const ferry_value_t *v, char *errstr, size_t errstr_size);
+
+/* Text forms shared by the converters. Java's Double.toString (Float.toString when float32):
+ * shortest round-trip digits, "3.0", "1.0E10", "1.0E-5", "NaN", "-Infinity". Returns the length. */
+size_t ferry_format_double(double v, bool float32, char out[32]);
+/* A Decimal schema's "scale" parameter; -1 when missing or not an integer. */
+int ferry_decimal_scale(const ferry_schema_t *s, int *scale);
+/* BigDecimal.toString of a Decimal value (unscaled two's-complement big-endian bytes) at scale,
+ * e.g. "1.23", "-0.001", "1.23E+4"; malloc'd, NULL when len is 0 or out of memory. */
+char *ferry_decimal_format(const void *unscaled, size_t len, int scale);
+/* Parses a decimal number ("-1.5", "2e3") into a Decimal value (BYTES, minimal two's complement)
+ * at scale; fails (errstr) when it has more fraction digits than scale allows. */
+ferry_value_t *ferry_decimal_parse(const char *text, size_t len, int scale, char *errstr, size_t errstr_size);
+
+#endif

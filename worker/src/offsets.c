@@ -1,0 +1,310 @@
+/* Source offset store for standalone mode: an in-memory table of (connector, source partition) ->
+ * source offset, persisted to offset.storage.file.filename. Every commit rewrites the file to a
+ * temporary name, syncs it and renames it over the old one, so a crash leaves either the old or
+ * the new offsets, never a torn file. File format: a JSON array of {"key": ["<connector>",
+ * {partition}], "value": {offset}}, the key being what the offsets topic uses in distributed mode. */
+#include "offsets.h"
+
+#include "plugins_builtin.h"
+
+#include <ferry/buf.h>
+#include <ferry/log.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+typedef struct {
+        char *connector;
+        ferry_value_t *partition;
+        ferry_value_t *offset;
+} entry_t;
+
+struct ferry_offsets {
+        pthread_mutex_t lock;
+        char *path;
+        entry_t *e;
+        size_t n, cap;
+};
+
+/* A schemaless JsonConverter does the text work for offsets (and anything else schemaless). */
+static void *json_open(void)
+{
+        ferry_strmap_t cfg;
+        ferry_strmap_init(&cfg);
+        ferry_strmap_set(&cfg, "schemas.enable", "false");
+        void *st = NULL;
+        char err[256];
+        if (ferry_json_converter.configure(&st, &cfg, false, err, sizeof(err)) != FERRY_ERR_OK)
+                st = NULL;
+        ferry_strmap_free(&cfg);
+        return st;
+}
+
+int ferry_json_write(const ferry_value_t *v, char **out, size_t *len)
+{
+        void *st = json_open();
+        if (!st)
+                return -1;
+        char err[256];
+        ferry_buf_t b;
+        ferry_buf_init(&b);
+        bool is_null = false;
+        int rc = -1;
+        if (ferry_json_converter.from_connect(st, NULL, NULL, v, &b, &is_null, err, sizeof(err)) == FERRY_ERR_OK) {
+                if (is_null) {
+                        ferry_buf_reset(&b);
+                        ferry_buf_puts(&b, "null");
+                }
+                *len = b.len;
+                *out = ferry_buf_steal(&b);
+                rc = *out ? 0 : -1;
+        }
+        ferry_json_converter.close(st);
+        ferry_buf_free(&b);
+        return rc;
+}
+
+ferry_value_t *ferry_json_read(const char *text, size_t len, char *errstr, size_t errstr_size)
+{
+        void *st = json_open();
+        if (!st) {
+                snprintf(errstr, errstr_size, "out of memory");
+                return NULL;
+        }
+        ferry_schema_t *schema = NULL;
+        ferry_value_t *v = NULL;
+        ferry_err_t err = ferry_json_converter.to_connect(st, NULL, text, len, &schema, &v, errstr, errstr_size);
+        ferry_json_converter.close(st);
+        ferry_schema_unref(schema);
+        return err == FERRY_ERR_OK ? v : NULL;
+}
+
+static void entry_free(entry_t *e)
+{
+        free(e->connector);
+        ferry_value_free(e->partition);
+        ferry_value_free(e->offset);
+}
+
+static entry_t *find(ferry_offsets_t *o, const char *connector, const ferry_value_t *partition)
+{
+        for (size_t i = 0; i < o->n; i++)
+                if (!strcmp(o->e[i].connector, connector) && ferry_value_equal(o->e[i].partition, partition))
+                        return &o->e[i];
+        return NULL;
+}
+
+/* Sets (taking ownership of partition and offset) or, with a NULL offset, removes. */
+static int set_entry(ferry_offsets_t *o, const char *connector, ferry_value_t *partition, ferry_value_t *offset)
+{
+        entry_t *e = find(o, connector, partition);
+        if (e) {
+                ferry_value_free(partition);
+                ferry_value_free(e->offset);
+                e->offset = offset;
+                if (!offset) {
+                        entry_free(e);
+                        *e = o->e[--o->n];
+                }
+                return 0;
+        }
+        if (!offset) {
+                ferry_value_free(partition);
+                return 0;
+        }
+        if (o->n == o->cap) {
+                size_t cap = o->cap ? o->cap * 2 : 16;
+                entry_t *ne = realloc(o->e, cap * sizeof(*ne));
+                if (!ne)
+                        goto nomem;
+                o->e = ne;
+                o->cap = cap;
+        }
+        char *c = strdup(connector);
+        if (!c)
+                goto nomem;
+        o->e[o->n++] = (entry_t){c, partition, offset};
+        return 0;
+nomem:
+        ferry_value_free(partition);
+        ferry_value_free(offset);
+        return -1;
+}
+
+static int load(ferry_offsets_t *o, char *errstr, size_t errstr_size)
+{
+        FILE *fp = fopen(o->path, "rb");
+        if (!fp) {
+                if (errno == ENOENT)
+                        return 0;
+                snprintf(errstr, errstr_size, "%s: %s", o->path, strerror(errno));
+                return -1;
+        }
+        ferry_buf_t b;
+        ferry_buf_init(&b);
+        char chunk[65536];
+        size_t got;
+        while ((got = fread(chunk, 1, sizeof(chunk), fp)) > 0)
+                ferry_buf_append(&b, chunk, got);
+        fclose(fp);
+        int rc = 0;
+        if (b.len == 0)
+                goto out;
+        char err[512];
+        ferry_value_t *all = ferry_json_read(b.p, b.len, err, sizeof(err));
+        if (!all || all->type != FERRY_TYPE_ARRAY) {
+                snprintf(errstr, errstr_size, "%s: not an offsets file (%s)", o->path,
+                         all ? "expected a JSON array" : err);
+                ferry_value_free(all);
+                rc = -1;
+                goto out;
+        }
+        for (size_t i = 0; i < all->u.a.n && rc == 0; i++) {
+                ferry_value_t *item = all->u.a.items[i];
+                ferry_value_t *key = item && item->type == FERRY_TYPE_MAP ? ferry_map_get_str(item, "key") : NULL;
+                ferry_value_t *val = item && item->type == FERRY_TYPE_MAP ? ferry_map_get_str(item, "value") : NULL;
+                if (!key || key->type != FERRY_TYPE_ARRAY || key->u.a.n != 2 || !key->u.a.items[0] ||
+                    key->u.a.items[0]->type != FERRY_TYPE_STRING || !val) {
+                        snprintf(errstr, errstr_size, "%s: entry %zu is not {\"key\":[connector,partition],\"value\":offset}",
+                                 o->path, i);
+                        rc = -1;
+                        break;
+                }
+                rc = set_entry(o, key->u.a.items[0]->u.s.data, ferry_value_copy(key->u.a.items[1]),
+                               ferry_value_copy(val));
+        }
+        ferry_value_free(all);
+out:
+        ferry_buf_free(&b);
+        return rc;
+}
+
+ferry_offsets_t *ferry_offsets_open_file(const char *path, char *errstr, size_t errstr_size)
+{
+        ferry_offsets_t *o = calloc(1, sizeof(*o));
+        if (!o || !(o->path = strdup(path))) {
+                free(o);
+                snprintf(errstr, errstr_size, "out of memory");
+                return NULL;
+        }
+        pthread_mutex_init(&o->lock, NULL);
+        if (load(o, errstr, errstr_size) < 0) {
+                ferry_offsets_close(o);
+                return NULL;
+        }
+        FERRY_INFO("Loaded %zu source offset(s) from %s", o->n, path);
+        return o;
+}
+
+void ferry_offsets_close(ferry_offsets_t *o)
+{
+        if (!o)
+                return;
+        for (size_t i = 0; i < o->n; i++)
+                entry_free(&o->e[i]);
+        free(o->e);
+        free(o->path);
+        pthread_mutex_destroy(&o->lock);
+        free(o);
+}
+
+ferry_value_t *ferry_offsets_get(ferry_offsets_t *o, const char *connector, const ferry_value_t *partition)
+{
+        pthread_mutex_lock(&o->lock);
+        entry_t *e = find(o, connector, partition);
+        ferry_value_t *v = e ? ferry_value_copy(e->offset) : NULL;
+        pthread_mutex_unlock(&o->lock);
+        return v;
+}
+
+/* Writes the whole table to path.tmp, syncs, renames over path. Called with the lock held. */
+static int persist(ferry_offsets_t *o, char *errstr, size_t errstr_size)
+{
+        ferry_value_t *all = ferry_value_array();
+        for (size_t i = 0; all && i < o->n; i++) {
+                ferry_value_t *item = ferry_value_map(), *key = ferry_value_array();
+                if (!item || !key) {
+                        ferry_value_free(item);
+                        ferry_value_free(key);
+                        ferry_value_free(all);
+                        all = NULL;
+                        break;
+                }
+                ferry_array_append(key, ferry_value_cstring(o->e[i].connector));
+                ferry_array_append(key, ferry_value_copy(o->e[i].partition));
+                ferry_map_put_str(item, "key", key);
+                ferry_map_put_str(item, "value", ferry_value_copy(o->e[i].offset));
+                ferry_array_append(all, item);
+        }
+        char *text = NULL;
+        size_t len = 0;
+        if (!all || ferry_json_write(all, &text, &len) < 0) {
+                ferry_value_free(all);
+                snprintf(errstr, errstr_size, "out of memory while writing offsets");
+                return -1;
+        }
+        ferry_value_free(all);
+        char tmp[4096];
+        snprintf(tmp, sizeof(tmp), "%s.tmp", o->path);
+        int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        int rc = -1;
+        if (fd >= 0) {
+                size_t off = 0;
+                while (off < len) {
+                        ssize_t w = write(fd, text + off, len - off);
+                        if (w < 0 && errno == EINTR)
+                                continue;
+                        if (w <= 0)
+                                break;
+                        off += (size_t)w;
+                }
+                if (off == len && fsync(fd) == 0 && close(fd) == 0) {
+                        fd = -1;
+                        rc = rename(tmp, o->path);
+                }
+                if (fd >= 0)
+                        close(fd);
+        }
+        if (rc < 0)
+                snprintf(errstr, errstr_size, "writing offsets to %s: %s", o->path, strerror(errno));
+        free(text);
+        return rc;
+}
+
+int ferry_offsets_commit(ferry_offsets_t *o, const char *connector, ferry_value_t *const *partitions,
+                         ferry_value_t *const *offsets, size_t n, char *errstr, size_t errstr_size)
+{
+        pthread_mutex_lock(&o->lock);
+        int rc = 0;
+        for (size_t i = 0; i < n && rc == 0; i++)
+                rc = set_entry(o, connector, ferry_value_copy(partitions[i]),
+                               offsets[i] ? ferry_value_copy(offsets[i]) : NULL);
+        if (rc < 0)
+                snprintf(errstr, errstr_size, "out of memory");
+        else
+                rc = persist(o, errstr, errstr_size);
+        pthread_mutex_unlock(&o->lock);
+        return rc;
+}
+
+ferry_value_t *ferry_offsets_list(ferry_offsets_t *o, const char *connector)
+{
+        ferry_value_t *list = ferry_value_array();
+        pthread_mutex_lock(&o->lock);
+        for (size_t i = 0; list && i < o->n; i++) {
+                if (strcmp(o->e[i].connector, connector))
+                        continue;
+                ferry_value_t *item = ferry_value_map();
+                ferry_map_put_str(item, "partition", ferry_value_copy(o->e[i].partition));
+                ferry_map_put_str(item, "offset", ferry_value_copy(o->e[i].offset));
+                ferry_array_append(list, item);
+        }
+        pthread_mutex_unlock(&o->lock);
+        return list;
+}

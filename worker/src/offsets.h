@@ -1,0 +1,28 @@
+/* Source offsets: the committed position of every source partition of every connector. Source
+ * task runners read a partition's offset at start and commit acknowledged offsets; standalone
+ * mode keeps them in a JSON file replaced atomically on every flush. */
+#ifndef FERRY_OFFSETS_H
+#define FERRY_OFFSETS_H
+
+#include <ferry/data.h>
+
+#include <stddef.h>
+
+typedef struct ferry_offsets ferry_offsets_t;
+
+/* Opens (and loads, if present) the offsets file. A malformed file is an error naming it. */
+ferry_offsets_t *ferry_offsets_open_file(const char *path, char *errstr, size_t errstr_size);
+void ferry_offsets_close(ferry_offsets_t *o);
+/* A copy of the committed offset, NULL when none. */
+ferry_value_t *ferry_offsets_get(ferry_offsets_t *o, const char *connector, const ferry_value_t *partition);
+/* Records n offsets (copies; a NULL offset removes the partition) and makes them durable. */
+int ferry_offsets_commit(ferry_offsets_t *o, const char *connector, ferry_value_t *const *partitions,
+                         ferry_value_t *const *offsets, size_t n, char *errstr, size_t errstr_size);
+/* Every partition of a connector as a list of {"partition":..., "offset":...} maps (REST shape). */
+ferry_value_t *ferry_offsets_list(ferry_offsets_t *o, const char *connector);
+
+/* Schemaless JSON text <-> values, shared by the offset stores. */
+int ferry_json_write(const ferry_value_t *v, char **out, size_t *len);
+ferry_value_t *ferry_json_read(const char *text, size_t len, char *errstr, size_t errstr_size);
+
+#endif

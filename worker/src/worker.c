@@ -1,0 +1,561 @@
+/* The worker runtime: connector and task instances in this process. It validates connector
+ * configs against the config tables, starts connectors to get their task configs, gives each task
+ * its converters and a thread (task_source.c / task_sink.c do the data work), pauses, resumes and
+ * stops them within task.shutdown.graceful.timeout.ms, and keeps their status. Herders drive it. */
+#include "worker.h"
+
+#include <ferry/log.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+const char *ferry_state_name(ferry_state_t s)
+{
+        static const char *const names[] = {"UNASSIGNED", "RUNNING", "PAUSED", "STOPPED", "FAILED", "RESTARTING"};
+        return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "UNASSIGNED";
+}
+
+int64_t ferry_now_ms(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- task handle API for plugins ---- */
+void *ferry_task_data(ferry_task_t *t)
+{
+        return t->data;
+}
+
+void ferry_task_set_data(ferry_task_t *t, void *data)
+{
+        t->data = data;
+}
+
+const char *ferry_task_connector(const ferry_task_t *t)
+{
+        return t->connector;
+}
+
+int ferry_task_id(const ferry_task_t *t)
+{
+        return t->id;
+}
+
+bool ferry_task_stopping(ferry_task_t *t)
+{
+        return atomic_load(&t->stopping);
+}
+
+static void deadline_in(struct timespec *ts, int ms)
+{
+        clock_gettime(CLOCK_MONOTONIC, ts);
+        ts->tv_sec += ms / 1000;
+        ts->tv_nsec += (long)(ms % 1000) * 1000000L;
+        if (ts->tv_nsec >= 1000000000L) {
+                ts->tv_sec++;
+                ts->tv_nsec -= 1000000000L;
+        }
+}
+
+bool ferry_task_wait(ferry_task_t *t, int ms)
+{
+        struct timespec ts;
+        deadline_in(&ts, ms);
+        pthread_mutex_lock(&t->lock);
+        while (!atomic_load(&t->stopping) && pthread_cond_timedwait(&t->cond, &t->lock, &ts) != ETIMEDOUT)
+                ;
+        pthread_mutex_unlock(&t->lock);
+        return atomic_load(&t->stopping);
+}
+
+bool ferry_task_wait_running(ferry_task_t *t)
+{
+        if (atomic_load(&t->target) == FERRY_TARGET_STARTED)
+                return !atomic_load(&t->stopping);
+        ferry_task_set_state(t, FERRY_STATE_PAUSED, NULL);
+        pthread_mutex_lock(&t->lock);
+        while (!atomic_load(&t->stopping) && atomic_load(&t->target) != FERRY_TARGET_STARTED)
+                pthread_cond_wait(&t->cond, &t->lock);
+        pthread_mutex_unlock(&t->lock);
+        if (atomic_load(&t->stopping))
+                return false;
+        ferry_task_set_state(t, FERRY_STATE_RUNNING, NULL);
+        return true;
+}
+
+ferry_value_t *ferry_task_offset(ferry_task_t *t, const ferry_value_t *partition)
+{
+        return t->w->offsets ? ferry_offsets_get(t->w->offsets, t->connector, partition) : NULL;
+}
+
+void ferry_task_set_state(ferry_task_t *t, ferry_state_t s, const char *trace)
+{
+        pthread_mutex_lock(&t->lock);
+        ferry_state_t old = t->state;
+        t->state = s;
+        free(t->trace);
+        t->trace = trace ? strdup(trace) : NULL;
+        pthread_mutex_unlock(&t->lock);
+        if (s == FERRY_STATE_FAILED)
+                FERRY_ERROR("Task %s-%d failed: %s", t->connector, t->id, trace ? trace : "");
+        else if (old != s)
+                FERRY_INFO("Task %s-%d is %s", t->connector, t->id, ferry_state_name(s));
+}
+
+/* ---- connector handle API ---- */
+void *ferry_connector_data(ferry_connector_ctx_t *c)
+{
+        return c->data;
+}
+
+void ferry_connector_set_data(ferry_connector_ctx_t *c, void *data)
+{
+        c->data = data;
+}
+
+const char *ferry_connector_name(const ferry_connector_ctx_t *c)
+{
+        return c->conn->name;
+}
+
+/* ---- worker ---- */
+ferry_worker_t *ferry_worker_new(const ferry_strmap_t *config, char *errstr, size_t errstr_size)
+{
+        ferry_cfg_errors_t errs;
+        ferry_cfg_errors_init(&errs);
+        ferry_config_validate(ferry_worker_config, config, &errs);
+        if (errs.n) {
+                char *msg = ferry_cfg_errors_join(&errs);
+                snprintf(errstr, errstr_size, "invalid worker configuration: %s", msg ? msg : "out of memory");
+                free(msg);
+                ferry_cfg_errors_free(&errs);
+                return NULL;
+        }
+        ferry_cfg_errors_free(&errs);
+        ferry_worker_t *w = calloc(1, sizeof(*w));
+        if (!w)
+                return NULL;
+        pthread_mutex_init(&w->lock, NULL);
+        ferry_strmap_init(&w->config);
+        ferry_strmap_copy(&w->config, config);
+        if (ferry_registry_init(&w->registry, ferry_config_str(ferry_worker_config, config, "plugin.path"), errstr,
+                                errstr_size) < 0) {
+                ferry_worker_free(w);
+                return NULL;
+        }
+        for (const char *const *k = (const char *const[]){"key.converter", "value.converter", NULL}; *k; k++) {
+                const char *cls = ferry_strmap_get(config, *k);
+                if (!ferry_registry_converter(&w->registry, cls)) {
+                        snprintf(errstr, errstr_size, "invalid worker configuration: %s: Class %s could not be found.",
+                                 *k, cls);
+                        ferry_worker_free(w);
+                        return NULL;
+                }
+        }
+        return w;
+}
+
+static void conn_free(ferry_conn_t *c)
+{
+        free(c->name);
+        ferry_strmap_free(&c->config);
+        free(c->trace);
+        free(c->tasks);
+        free(c);
+}
+
+void ferry_worker_free(ferry_worker_t *w)
+{
+        if (!w)
+                return;
+        ferry_worker_stop_all(w);
+        free(w->conns);
+        ferry_registry_free(&w->registry);
+        ferry_strmap_free(&w->config);
+        free(w->worker_id);
+        free(w->cluster_id);
+        pthread_mutex_destroy(&w->lock);
+        free(w);
+}
+
+/* Keys that belong to a prefix family and are checked elsewhere (converters, transforms, clients). */
+static bool known_prefix(const char *key)
+{
+        static const char *const prefixes[] = {"key.converter.", "value.converter.", "header.converter.",
+                                               "transforms.", "predicates.", "producer.override.",
+                                               "consumer.override.", "admin.override.", "topic.creation.",
+                                               NULL};
+        for (size_t i = 0; prefixes[i]; i++)
+                if (!strncmp(key, prefixes[i], strlen(prefixes[i])))
+                        return true;
+        return false;
+}
+
+const ferry_connector_plugin_t *ferry_worker_validate_connector(ferry_worker_t *w, const ferry_strmap_t *config,
+                                                                ferry_cfg_errors_t *errs)
+{
+        ferry_config_validate(ferry_connector_config, config, errs);
+        const char *cls = ferry_strmap_get(config, "connector.class");
+        const ferry_connector_plugin_t *p = cls ? ferry_registry_connector(&w->registry, cls) : NULL;
+        if (cls && !p) {
+                ferry_buf_t avail;
+                ferry_buf_init(&avail);
+                for (size_t i = 0; i < w->registry.n; i++) {
+                        const ferry_plugin_info_t *info = w->registry.plugins[i];
+                        if (info->type == FERRY_PLUGIN_SOURCE || info->type == FERRY_PLUGIN_SINK)
+                                ferry_buf_printf(&avail, "%s%s", avail.len ? ", " : "", info->class_name);
+                }
+                ferry_cfg_errors_add(errs, "connector.class",
+                                     "Failed to find any class that implements Connector and which name matches %s, "
+                                     "available connectors are: %s",
+                                     cls, avail.p ? avail.p : "");
+                ferry_buf_free(&avail);
+        }
+        for (const char *const *k = (const char *const[]){"key.converter", "value.converter", NULL}; *k; k++) {
+                const char *c = ferry_strmap_get(config, *k);
+                if (c && !ferry_registry_converter(&w->registry, c))
+                        ferry_cfg_errors_add(errs, *k, "Class %s could not be found.", c);
+        }
+        if (!p)
+                return NULL;
+        bool sink = p->info.type == FERRY_PLUGIN_SINK;
+        const ferry_config_def_t *kind = sink ? ferry_sink_connector_config : ferry_source_connector_config;
+        ferry_config_validate(kind, config, errs);
+        if (sink) {
+                const char *topics = ferry_strmap_get(config, "topics");
+                const char *regex = ferry_strmap_get(config, "topics.regex");
+                bool has_topics = topics && *topics, has_regex = regex && *regex;
+                if (has_topics && has_regex)
+                        ferry_cfg_errors_add(errs, "topics",
+                                             "topics and topics.regex are mutually exclusive options, but both are "
+                                             "set.");
+                else if (!has_topics && !has_regex)
+                        ferry_cfg_errors_add(errs, "topics", "Must configure one of topics or topics.regex");
+        }
+        if (p->info.config)
+                ferry_config_validate(p->info.config, config, errs);
+        if (p->validate)
+                p->validate(config, errs);
+        for (size_t i = 0; i < config->n; i++) {
+                const char *k = config->kv[i].key;
+                if (!ferry_config_find(ferry_connector_config, k) && !ferry_config_find(kind, k) &&
+                    !(p->info.config && ferry_config_find(p->info.config, k)) && !known_prefix(k))
+                        FERRY_WARN("Connector %s: unknown configuration key '%s' (ignored)",
+                                   ferry_strmap_get(config, "name"), k);
+        }
+        return p;
+}
+
+static ferry_conn_t *find_conn(ferry_worker_t *w, const char *name, size_t *idx)
+{
+        for (size_t i = 0; i < w->n_conns; i++) {
+                if (!strcmp(w->conns[i]->name, name)) {
+                        if (idx)
+                                *idx = i;
+                        return w->conns[i];
+                }
+        }
+        return NULL;
+}
+
+void ferry_task_configs_free(ferry_strmap_t *tasks, int n)
+{
+        for (int i = 0; tasks && i < n; i++)
+                ferry_strmap_free(&tasks[i]);
+        free(tasks);
+}
+
+int ferry_worker_start_connector(ferry_worker_t *w, const char *name, const ferry_strmap_t *config,
+                                 ferry_target_t target, ferry_strmap_t **tasks, int *n_tasks, char *errstr,
+                                 size_t errstr_size)
+{
+        *tasks = NULL;
+        *n_tasks = 0;
+        const ferry_connector_plugin_t *p =
+                ferry_registry_connector(&w->registry, ferry_strmap_get(config, "connector.class"));
+        if (!p) {
+                snprintf(errstr, errstr_size, "unknown connector class %s", ferry_strmap_get(config, "connector.class"));
+                return -1;
+        }
+        ferry_conn_t *c = calloc(1, sizeof(*c));
+        if (!c || !(c->name = strdup(name))) {
+                free(c);
+                return -1;
+        }
+        c->plugin = p;
+        c->ctx.conn = c;
+        ferry_strmap_init(&c->config);
+        ferry_strmap_copy(&c->config, config);
+        c->state = target == FERRY_TARGET_STARTED  ? FERRY_STATE_RUNNING
+                   : target == FERRY_TARGET_PAUSED ? FERRY_STATE_PAUSED
+                                                   : FERRY_STATE_STOPPED;
+        pthread_mutex_lock(&w->lock);
+        ferry_conn_t **nc = realloc(w->conns, (w->n_conns + 1) * sizeof(*nc));
+        if (!nc) {
+                pthread_mutex_unlock(&w->lock);
+                conn_free(c);
+                return -1;
+        }
+        w->conns = nc;
+        w->conns[w->n_conns++] = c;
+        pthread_mutex_unlock(&w->lock);
+
+        char ctx[128];
+        snprintf(ctx, sizeof(ctx), "%s", name);
+        ferry_log_context(ctx);
+        int rc = 0;
+        if (target != FERRY_TARGET_STOPPED) {
+                ferry_err_t err = FERRY_ERR_OK;
+                if (p->start)
+                        err = p->start(&c->ctx, config, errstr, errstr_size);
+                c->started = err == FERRY_ERR_OK;
+                int max = (int)ferry_config_int(ferry_connector_config, config, "tasks.max");
+                if (!err) {
+                        *tasks = calloc((size_t)max, sizeof(**tasks));
+                        err = *tasks ? p->task_configs(&c->ctx, config, max, *tasks, n_tasks, errstr, errstr_size)
+                                     : FERRY_ERR_NOMEM;
+                }
+                if (err) {
+                        pthread_mutex_lock(&w->lock);
+                        c->state = FERRY_STATE_FAILED;
+                        c->trace = strdup(errstr);
+                        pthread_mutex_unlock(&w->lock);
+                        FERRY_ERROR("Connector %s failed to start: %s", name, errstr);
+                        ferry_task_configs_free(*tasks, *n_tasks);
+                        *tasks = NULL;
+                        *n_tasks = 0;
+                        rc = -1;
+                } else {
+                        FERRY_INFO("Connector %s started (%s) with %d task config(s)", name, p->info.class_name,
+                                   *n_tasks);
+                }
+        }
+        ferry_log_context(NULL);
+        return rc;
+}
+
+/* Sets up a converter slot: the connector's class and "<slot>." keys when it names one, else the
+ * worker's. */
+static int conv_setup(ferry_worker_t *w, const ferry_strmap_t *conn_config, const char *slot, bool is_key,
+                      ferry_conv_t *out, char *errstr, size_t errstr_size)
+{
+        const ferry_strmap_t *src = ferry_strmap_get(conn_config, slot) ? conn_config : &w->config;
+        const char *cls = ferry_strmap_get(src, slot);
+        out->plugin = ferry_registry_converter(&w->registry, cls);
+        if (!out->plugin) {
+                snprintf(errstr, errstr_size, "%s: Class %s could not be found.", slot, cls ? cls : "(none)");
+                return -1;
+        }
+        char prefix[64];
+        snprintf(prefix, sizeof(prefix), "%s.", slot);
+        ferry_strmap_t sub;
+        ferry_strmap_init(&sub);
+        ferry_strmap_sub(&sub, src, prefix);
+        ferry_err_t err = out->plugin->configure(&out->state, &sub, is_key, errstr, errstr_size);
+        ferry_strmap_free(&sub);
+        return err ? -1 : 0;
+}
+
+static void conv_close(ferry_conv_t *c)
+{
+        if (c->plugin && c->state)
+                c->plugin->close(c->state);
+        c->state = NULL;
+}
+
+static void task_free(ferry_task_t *t)
+{
+        conv_close(&t->key_conv);
+        conv_close(&t->value_conv);
+        ferry_strmap_free(&t->config);
+        ferry_strmap_free(&t->conn_config);
+        free(t->connector);
+        free(t->trace);
+        pthread_mutex_destroy(&t->lock);
+        pthread_cond_destroy(&t->cond);
+        free(t);
+}
+
+int ferry_worker_start_task(ferry_worker_t *w, const char *name, int id, const ferry_strmap_t *task_config,
+                            ferry_target_t target, char *errstr, size_t errstr_size)
+{
+        pthread_mutex_lock(&w->lock);
+        ferry_conn_t *c = find_conn(w, name, NULL);
+        if (!c) {
+                pthread_mutex_unlock(&w->lock);
+                snprintf(errstr, errstr_size, "connector %s is not running on this worker", name);
+                return -1;
+        }
+        ferry_task_t *t = calloc(1, sizeof(*t));
+        ferry_task_t **nt = t ? realloc(c->tasks, (size_t)(c->n_tasks + 1) * sizeof(*nt)) : NULL;
+        if (!nt) {
+                pthread_mutex_unlock(&w->lock);
+                free(t);
+                return -1;
+        }
+        c->tasks = nt;
+        c->tasks[c->n_tasks++] = t;
+        t->w = w;
+        t->connector = strdup(name);
+        t->id = id;
+        t->plugin = c->plugin;
+        snprintf(t->ctx, sizeof(t->ctx), "%s|task-%d", name, id);
+        ferry_strmap_init(&t->conn_config);
+        ferry_strmap_copy(&t->conn_config, &c->config);
+        pthread_mutex_unlock(&w->lock);
+
+        ferry_strmap_init(&t->config);
+        ferry_strmap_copy(&t->config, task_config);
+        pthread_mutex_init(&t->lock, NULL);
+        pthread_condattr_t ca;
+        pthread_condattr_init(&ca);
+        pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+        pthread_cond_init(&t->cond, &ca);
+        pthread_condattr_destroy(&ca);
+        atomic_store(&t->target, (int)target);
+        t->state = FERRY_STATE_UNASSIGNED;
+        if (conv_setup(w, &t->conn_config, "key.converter", true, &t->key_conv, errstr, errstr_size) < 0 ||
+            conv_setup(w, &t->conn_config, "value.converter", false, &t->value_conv, errstr, errstr_size) < 0) {
+                ferry_task_set_state(t, FERRY_STATE_FAILED, errstr);
+                return -1;
+        }
+        void *(*main_fn)(void *) =
+                t->plugin->info.type == FERRY_PLUGIN_SINK ? ferry_sink_task_main : ferry_source_task_main;
+        if (pthread_create(&t->thread, NULL, main_fn, t) != 0) {
+                snprintf(errstr, errstr_size, "cannot start a thread for task %s-%d", name, id);
+                ferry_task_set_state(t, FERRY_STATE_FAILED, errstr);
+                return -1;
+        }
+        t->started = true;
+        return 0;
+}
+
+void ferry_worker_set_target(ferry_worker_t *w, const char *name, ferry_target_t target)
+{
+        pthread_mutex_lock(&w->lock);
+        ferry_conn_t *c = find_conn(w, name, NULL);
+        if (c) {
+                c->state = target == FERRY_TARGET_PAUSED ? FERRY_STATE_PAUSED : FERRY_STATE_RUNNING;
+                for (int i = 0; i < c->n_tasks; i++) {
+                        ferry_task_t *t = c->tasks[i];
+                        pthread_mutex_lock(&t->lock);
+                        atomic_store(&t->target, (int)target);
+                        pthread_cond_broadcast(&t->cond);
+                        pthread_mutex_unlock(&t->lock);
+                }
+        }
+        pthread_mutex_unlock(&w->lock);
+}
+
+/* Asks every task to stop, then waits for them together until the graceful timeout. Tasks still
+ * running then are abandoned (their memory is kept, as their thread may still use it). */
+static void stop_tasks(ferry_worker_t *w, ferry_task_t **tasks, int n)
+{
+        for (int i = 0; i < n; i++) {
+                ferry_task_t *t = tasks[i];
+                pthread_mutex_lock(&t->lock);
+                atomic_store(&t->stopping, true);
+                pthread_cond_broadcast(&t->cond);
+                pthread_mutex_unlock(&t->lock);
+        }
+        int64_t timeout = ferry_config_int(ferry_worker_config, &w->config, "task.shutdown.graceful.timeout.ms");
+        struct timespec deadline;
+        clock_gettime(CLOCK_REALTIME, &deadline);
+        deadline.tv_sec += (time_t)(timeout / 1000);
+        deadline.tv_nsec += (long)(timeout % 1000) * 1000000L;
+        if (deadline.tv_nsec >= 1000000000L) {
+                deadline.tv_sec++;
+                deadline.tv_nsec -= 1000000000L;
+        }
+        for (int i = 0; i < n; i++) {
+                ferry_task_t *t = tasks[i];
+                if (t->started && pthread_timedjoin_np(t->thread, NULL, &deadline) != 0) {
+                        FERRY_ERROR("Graceful stop of task %s-%d failed within %lld ms; abandoning it", t->connector,
+                                    t->id, (long long)timeout);
+                        pthread_detach(t->thread);
+                        continue;
+                }
+                task_free(t);
+        }
+}
+
+void ferry_worker_stop_connector(ferry_worker_t *w, const char *name)
+{
+        pthread_mutex_lock(&w->lock);
+        size_t idx;
+        ferry_conn_t *c = find_conn(w, name, &idx);
+        if (c)
+                w->conns[idx] = w->conns[--w->n_conns];
+        pthread_mutex_unlock(&w->lock);
+        if (!c)
+                return;
+        stop_tasks(w, c->tasks, c->n_tasks);
+        if (c->started && c->plugin->stop)
+                c->plugin->stop(&c->ctx);
+        FERRY_INFO("Connector %s stopped", name);
+        conn_free(c);
+}
+
+void ferry_worker_stop_all(ferry_worker_t *w)
+{
+        /* Stop all tasks of all connectors together so the graceful timeout applies once. */
+        pthread_mutex_lock(&w->lock);
+        ferry_conn_t **conns = w->conns;
+        size_t n = w->n_conns;
+        w->conns = NULL;
+        w->n_conns = 0;
+        pthread_mutex_unlock(&w->lock);
+        size_t total = 0;
+        for (size_t i = 0; i < n; i++)
+                total += (size_t)conns[i]->n_tasks;
+        ferry_task_t **all = calloc(total ? total : 1, sizeof(*all));
+        size_t k = 0;
+        for (size_t i = 0; all && i < n; i++)
+                for (int j = 0; j < conns[i]->n_tasks; j++)
+                        all[k++] = conns[i]->tasks[j];
+        if (all)
+                stop_tasks(w, all, (int)k);
+        free(all);
+        for (size_t i = 0; i < n; i++) {
+                if (conns[i]->started && conns[i]->plugin->stop)
+                        conns[i]->plugin->stop(&conns[i]->ctx);
+                conn_free(conns[i]);
+        }
+        free(conns);
+}
+
+bool ferry_worker_connector_status(ferry_worker_t *w, const char *name, ferry_status_t *conn,
+                                   ferry_status_t **tasks, int *n_tasks)
+{
+        pthread_mutex_lock(&w->lock);
+        ferry_conn_t *c = find_conn(w, name, NULL);
+        if (!c) {
+                pthread_mutex_unlock(&w->lock);
+                return false;
+        }
+        conn->state = c->state;
+        conn->trace = c->trace ? strdup(c->trace) : NULL;
+        *n_tasks = c->n_tasks;
+        *tasks = calloc((size_t)(c->n_tasks ? c->n_tasks : 1), sizeof(**tasks));
+        for (int i = 0; *tasks && i < c->n_tasks; i++) {
+                ferry_task_t *t = c->tasks[i];
+                pthread_mutex_lock(&t->lock);
+                (*tasks)[i].state = t->state;
+                (*tasks)[i].trace = t->trace ? strdup(t->trace) : NULL;
+                pthread_mutex_unlock(&t->lock);
+        }
+        pthread_mutex_unlock(&w->lock);
+        return true;
+}
+
+void ferry_status_free(ferry_status_t *s, int n)
+{
+        for (int i = 0; s && i < n; i++)
+                free(s[i].trace);
+        free(s);
+}

@@ -1,0 +1,136 @@
+/* The worker: owns the connector and task instances running in this process, their threads,
+ * converters and Kafka clients, and their status. Herders (standalone, distributed) decide what
+ * runs here and call these functions; the REST layer reads status through the herder. */
+#ifndef FERRY_WORKER_H
+#define FERRY_WORKER_H
+
+#include "offsets.h"
+#include "registry.h"
+
+#include <ferry/connector.h>
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+typedef enum {
+        FERRY_STATE_UNASSIGNED,
+        FERRY_STATE_RUNNING,
+        FERRY_STATE_PAUSED,
+        FERRY_STATE_STOPPED,
+        FERRY_STATE_FAILED,
+        FERRY_STATE_RESTARTING,
+} ferry_state_t;
+
+typedef enum {
+        FERRY_TARGET_STARTED,
+        FERRY_TARGET_PAUSED,
+        FERRY_TARGET_STOPPED,
+} ferry_target_t;
+
+const char *ferry_state_name(ferry_state_t s);
+
+extern const ferry_config_def_t ferry_worker_config[];
+extern const ferry_config_def_t ferry_connector_config[];
+extern const ferry_config_def_t ferry_sink_connector_config[];
+extern const ferry_config_def_t ferry_source_connector_config[];
+
+typedef struct ferry_worker ferry_worker_t;
+
+/* A converter instance bound to one slot (key, value or header) of a task. */
+typedef struct {
+        const ferry_converter_plugin_t *plugin;
+        void *state;
+} ferry_conv_t;
+
+struct ferry_task {
+        ferry_worker_t *w;
+        char *connector;
+        int id;
+        char ctx[128]; /* log context "name|task-n" */
+        const ferry_connector_plugin_t *plugin;
+        ferry_strmap_t conn_config;
+        ferry_strmap_t config;
+        void *data;
+        ferry_conv_t key_conv, value_conv;
+        pthread_t thread;
+        bool started;
+        atomic_bool stopping;
+        atomic_int target; /* ferry_target_t */
+        pthread_mutex_t lock;
+        pthread_cond_t cond;
+        ferry_state_t state; /* under lock */
+        char *trace;          /* under lock */
+        bool done;            /* thread finished; under lock */
+};
+
+typedef struct ferry_conn {
+        char *name;
+        const ferry_connector_plugin_t *plugin;
+        ferry_strmap_t config;
+        struct ferry_connector_ctx {
+                struct ferry_conn *conn;
+                void *data;
+        } ctx;
+        bool started;
+        ferry_state_t state;
+        char *trace;
+        ferry_task_t **tasks;
+        int n_tasks;
+} ferry_conn_t;
+
+struct ferry_worker {
+        ferry_strmap_t config;
+        ferry_registry_t registry;
+        ferry_offsets_t *offsets;
+        char *worker_id;
+        char *cluster_id;
+        pthread_mutex_t lock; /* guards conns and connector states */
+        ferry_conn_t **conns;
+        size_t n_conns;
+};
+
+/* Validates the worker config (table + mode-specific keys), loads plugins. */
+ferry_worker_t *ferry_worker_new(const ferry_strmap_t *config, char *errstr, size_t errstr_size);
+void ferry_worker_free(ferry_worker_t *w);
+
+/* Full validation of a connector config: common keys, sink/source keys, the plugin's table and
+ * checks, converters. Adds one error per problem; returns the plugin (NULL when the class is
+ * unknown, which is then one of the errors). */
+const ferry_connector_plugin_t *ferry_worker_validate_connector(ferry_worker_t *w, const ferry_strmap_t *config,
+                                                                ferry_cfg_errors_t *errs);
+
+/* Starts a connector instance and computes its task configs (fills *tasks, *n_tasks; the caller
+ * frees them with ferry_task_configs_free). */
+int ferry_worker_start_connector(ferry_worker_t *w, const char *name, const ferry_strmap_t *config,
+                                 ferry_target_t target, ferry_strmap_t **tasks, int *n_tasks, char *errstr,
+                                 size_t errstr_size);
+void ferry_task_configs_free(ferry_strmap_t *tasks, int n);
+/* Starts task `id` of a started connector on its own thread. */
+int ferry_worker_start_task(ferry_worker_t *w, const char *name, int id, const ferry_strmap_t *task_config,
+                            ferry_target_t target, char *errstr, size_t errstr_size);
+/* Pauses/resumes the connector's tasks. */
+void ferry_worker_set_target(ferry_worker_t *w, const char *name, ferry_target_t target);
+/* Stops every task (bounded by task.shutdown.graceful.timeout.ms), then the connector. */
+void ferry_worker_stop_connector(ferry_worker_t *w, const char *name);
+void ferry_worker_stop_all(ferry_worker_t *w);
+
+/* Status snapshot of one connector; false when it does not run here. trace strings are copies. */
+typedef struct {
+        ferry_state_t state;
+        char *trace;
+} ferry_status_t;
+bool ferry_worker_connector_status(ferry_worker_t *w, const char *name, ferry_status_t *conn,
+                                   ferry_status_t **tasks, int *n_tasks);
+void ferry_status_free(ferry_status_t *s, int n);
+
+/* Task runners (task_source.c, task_sink.c). */
+void *ferry_source_task_main(void *task);
+void *ferry_sink_task_main(void *task);
+/* Called by runners. */
+void ferry_task_set_state(ferry_task_t *t, ferry_state_t s, const char *trace);
+/* Milliseconds on the monotonic clock. */
+int64_t ferry_now_ms(void);
+/* Blocks while the task is paused; returns false when it should stop. */
+bool ferry_task_wait_running(ferry_task_t *t);
+
+#endif
