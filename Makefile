@@ -40,11 +40,13 @@ build/asan/unit-tests: $(call objs,asan,$(WORKER_LIB_SRC) $(UNIT_SRC))
 
 build/release/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(OPT_release) $(DEPS_CFLAGS) -MMD -MP -c -o $@ $<
+	@echo "CC $<"
+	@$(CC) $(BASE_CFLAGS) $(OPT_release) $(DEPS_CFLAGS) -MMD -MP -c -o $@ $<
 
 build/asan/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(OPT_asan) $(DEPS_CFLAGS) -MMD -MP -c -o $@ $<
+	@echo "CC [asan] $<"
+	@$(CC) $(BASE_CFLAGS) $(OPT_asan) $(DEPS_CFLAGS) -MMD -MP -c -o $@ $<
 
 -include $(shell find build -name '*.d' 2>/dev/null)
 

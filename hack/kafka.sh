@@ -31,7 +31,7 @@
 #
 # Environment:
 #   FERRY_CACHE          cache root (default <repo>/.cache); jars go to
-#                        $FERRY_CACHE/kafka/jars-<pom checksum>
+#                        $FERRY_CACHE/kafka/jars-<version>-<pom checksum>
 #   FERRY_KAFKA_STATE    state dir of one broker (default
 #                        $FERRY_CACHE/kafka/run). Use distinct dirs to run
 #                        several independent brokers at once. Holds
@@ -67,6 +67,7 @@ LOGF=$STATE/broker.log
 CONF=$STATE/server.properties
 JAVA=java
 KCAT=
+LOG_OFFSET=0
 
 log() { printf 'kafka.sh: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }

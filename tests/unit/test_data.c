@@ -28,14 +28,15 @@ static ferry_schema_t *person_schema(void)
         ferry_schema_t *s = ferry_schema_new(FERRY_TYPE_STRUCT);
         cr_assert_eq(ferry_schema_add_field(s, "name", ferry_schema_new(FERRY_TYPE_STRING)), 0);
         cr_assert_eq(ferry_schema_add_field(s, "address", address_schema()), 0);
-        cr_assert_eq(ferry_schema_add_field(s, "tags", optional(ferry_schema_array(ferry_schema_new(FERRY_TYPE_STRING)))),
+        cr_assert_eq(ferry_schema_add_field(
+                             s, "tags", optional(ferry_schema_array(ferry_schema_new(FERRY_TYPE_STRING)))),
                      0);
         return s;
 }
 
 Test(data, type_names)
 {
-        static const char *const names[] = {"int8",   "int16",   "int32",  "int64", "float", "double",
+        static const char *const names[] = {"int8",    "int16",  "int32", "int64", "float", "double",
                                             "boolean", "string", "bytes", "array", "map",   "struct"};
         for (int t = FERRY_TYPE_INT8; t <= FERRY_TYPE_STRUCT; t++) {
                 cr_assert_str_eq(ferry_type_name((ferry_type_t)t), names[t]);
@@ -129,7 +130,8 @@ Test(data, refcounts)
         ferry_value_free(v);
 
         cr_assert_null(ferry_schema_array(NULL));
-        cr_assert_null(ferry_schema_map(ferry_schema_new(FERRY_TYPE_STRING), NULL)); /* releases the key schema */
+        cr_assert_null(
+                ferry_schema_map(ferry_schema_new(FERRY_TYPE_STRING), NULL)); /* releases the key schema */
 }
 
 Test(data, schema_equal_and_copy)
@@ -214,11 +216,14 @@ Test(data, primitive_values)
                 ferry_value_free(c);
         }
         /* same number, different type: not equal (Integer vs Long) */
-        ferry_value_t *i32 = ferry_value_int(FERRY_TYPE_INT32, 7), *i64 = ferry_value_int(FERRY_TYPE_INT64, 7);
+        ferry_value_t *i32 = ferry_value_int(FERRY_TYPE_INT32, 7),
+                      *i64 = ferry_value_int(FERRY_TYPE_INT64, 7);
         cr_assert_not(ferry_value_equal(i32, i64));
         /* Java's Double.equals */
-        ferry_value_t *n1 = ferry_value_float(FERRY_TYPE_FLOAT64, NAN), *n2 = ferry_value_float(FERRY_TYPE_FLOAT64, NAN);
-        ferry_value_t *z1 = ferry_value_float(FERRY_TYPE_FLOAT64, 0.0), *z2 = ferry_value_float(FERRY_TYPE_FLOAT64, -0.0);
+        ferry_value_t *n1 = ferry_value_float(FERRY_TYPE_FLOAT64, NAN),
+                      *n2 = ferry_value_float(FERRY_TYPE_FLOAT64, NAN);
+        ferry_value_t *z1 = ferry_value_float(FERRY_TYPE_FLOAT64, 0.0),
+                      *z2 = ferry_value_float(FERRY_TYPE_FLOAT64, -0.0);
         cr_assert(ferry_value_equal(n1, n2));
         cr_assert_not(ferry_value_equal(z1, z2));
         cr_assert(ferry_value_equal(NULL, NULL));
@@ -385,7 +390,8 @@ Test(data, validate_top_level_defaults_ranges_maps)
         ferry_schema_unref(other);
         ferry_schema_unref(st);
 
-        ferry_schema_t *m = ferry_schema_map(ferry_schema_new(FERRY_TYPE_STRING), ferry_schema_new(FERRY_TYPE_INT64));
+        ferry_schema_t *m =
+                ferry_schema_map(ferry_schema_new(FERRY_TYPE_STRING), ferry_schema_new(FERRY_TYPE_INT64));
         ferry_value_t *mv = ferry_value_map();
         ferry_map_put_str(mv, "ok", ferry_value_int(FERRY_TYPE_INT64, 1));
         ferry_map_put_str(mv, "bad", ferry_value_bool(true));
@@ -451,7 +457,8 @@ Test(data, java_double_text)
         check_double(1.0f, true, "1.0");
 }
 
-static void check_decimal(const char *text, int scale, const unsigned char *want, size_t want_len, const char *back)
+static void check_decimal(const char *text, int scale, const unsigned char *want, size_t want_len,
+                          const char *back)
 {
         char err[128] = "";
         ferry_value_t *v = ferry_decimal_parse(text, strlen(text), scale, err, sizeof(err));
@@ -492,6 +499,8 @@ Test(data, decimals)
         cr_assert_null(ferry_decimal_parse("abc", 3, 2, err, sizeof(err)));
         cr_assert_str_eq(err, "invalid decimal number \"abc\"");
         cr_assert_null(ferry_decimal_parse("1e", 2, 2, err, sizeof(err)));
+        cr_assert_null(ferry_decimal_parse("1e99999", 7, 0, err, sizeof(err)));
+        cr_assert_str_eq(err, "decimal number \"1e99999\" out of range");
         cr_assert_null(ferry_decimal_format("", 0, 2));
 
         ferry_schema_t *s = ferry_schema_new(FERRY_TYPE_BYTES);

@@ -12,13 +12,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define DECIMAL_SCHEMA_2                                                                                         \
-        "{\"type\":\"bytes\",\"optional\":false,\"name\":\"org.apache.kafka.connect.data.Decimal\",\"version\":1," \
+#define DECIMAL_SCHEMA_2                                                                                     \
+        "{\"type\":\"bytes\",\"optional\":false,\"name\":\"org.apache.kafka.connect.data.Decimal\","         \
+        "\"version\":1,"                                                                                     \
         "\"parameters\":{\"scale\":\"2\"}}"
 
-#define ENVELOPE_ERROR                                                                                          \
-        "JsonConverter with schemas.enable requires \"schema\" and \"payload\" fields and may not contain "     \
-        "additional fields. If you are trying to deserialize plain JSON data, set schemas.enable=false in your " \
+#define ENVELOPE_ERROR                                                                                       \
+        "JsonConverter with schemas.enable requires \"schema\" and \"payload\" fields and may not contain "  \
+        "additional fields. If you are trying to deserialize plain JSON data, set schemas.enable=false in "  \
+        "your "                                                                                              \
         "converter configuration."
 
 static void *make(const char *const *kv)
@@ -146,8 +148,8 @@ Test(json_converter, plugin_info)
         cr_assert_str_eq(i->class_name, "org.apache.kafka.connect.json.JsonConverter");
         cr_assert_str_eq(i->aliases[0], "JsonConverter");
         cr_assert_null(i->aliases[1]);
-        const char *keys[] = {"schemas.enable", "schemas.cache.size", "decimal.format", "replace.null.with.default",
-                              "converter.type"};
+        const char *keys[] = {"schemas.enable", "schemas.cache.size", "decimal.format",
+                              "replace.null.with.default", "converter.type"};
         const char *defaults[] = {"true", "1000", "BASE64", "true", NULL};
         for (size_t k = 0; k < 5; k++) {
                 const ferry_config_def_t *d = i->config;
@@ -185,10 +187,12 @@ Test(json_converter, primitives)
                         "{\"schema\":{\"type\":\"int16\",\"optional\":false},\"payload\":12345}");
         round_trip_free(c, ferry_schema_new(FERRY_TYPE_INT32), ferry_value_int(FERRY_TYPE_INT32, INT32_MIN),
                         "{\"schema\":{\"type\":\"int32\",\"optional\":false},\"payload\":-2147483648}");
-        round_trip_free(c, ferry_schema_new(FERRY_TYPE_INT64), ferry_value_int(FERRY_TYPE_INT64, INT64_MAX),
-                        "{\"schema\":{\"type\":\"int64\",\"optional\":false},\"payload\":9223372036854775807}");
-        round_trip_free(c, ferry_schema_new(FERRY_TYPE_INT64), ferry_value_int(FERRY_TYPE_INT64, INT64_MIN),
-                        "{\"schema\":{\"type\":\"int64\",\"optional\":false},\"payload\":-9223372036854775808}");
+        round_trip_free(
+                c, ferry_schema_new(FERRY_TYPE_INT64), ferry_value_int(FERRY_TYPE_INT64, INT64_MAX),
+                "{\"schema\":{\"type\":\"int64\",\"optional\":false},\"payload\":9223372036854775807}");
+        round_trip_free(
+                c, ferry_schema_new(FERRY_TYPE_INT64), ferry_value_int(FERRY_TYPE_INT64, INT64_MIN),
+                "{\"schema\":{\"type\":\"int64\",\"optional\":false},\"payload\":-9223372036854775808}");
         round_trip_free(c, ferry_schema_new(FERRY_TYPE_FLOAT32), ferry_value_float(FERRY_TYPE_FLOAT32, 12.34),
                         "{\"schema\":{\"type\":\"float\",\"optional\":false},\"payload\":12.34}");
         round_trip_free(c, ferry_schema_new(FERRY_TYPE_FLOAT32), ferry_value_float(FERRY_TYPE_FLOAT32, 0.1),
@@ -203,8 +207,9 @@ Test(json_converter, primitives)
                         ferry_value_cstring("a\"b\\c\n\t\r\b\f\x01\x1f\x7f/\xc3\xa9\xe2\x82\xac"),
                         "{\"schema\":{\"type\":\"string\",\"optional\":true},\"payload\":"
                         "\"a\\\"b\\\\c\\n\\t\\r\\b\\f\\u0001\\u001F\x7f/\xc3\xa9\xe2\x82\xac\"}");
-        round_trip_free(c, ferry_schema_new(FERRY_TYPE_STRING), ferry_value_string("nul\0byte", 8),
-                        "{\"schema\":{\"type\":\"string\",\"optional\":false},\"payload\":\"nul\\u0000byte\"}");
+        round_trip_free(
+                c, ferry_schema_new(FERRY_TYPE_STRING), ferry_value_string("nul\0byte", 8),
+                "{\"schema\":{\"type\":\"string\",\"optional\":false},\"payload\":\"nul\\u0000byte\"}");
         round_trip_free(c, ferry_schema_new(FERRY_TYPE_BYTES), ferry_value_bytes("\x00\x01\x02\xff", 4),
                         "{\"schema\":{\"type\":\"bytes\",\"optional\":false},\"payload\":\"AAEC/w==\"}");
         round_trip_free(c, ferry_schema_new(FERRY_TYPE_BYTES), ferry_value_bytes("ab", 2),
@@ -223,7 +228,8 @@ Test(json_converter, non_finite_doubles)
         round_trip(c, s, v, "{\"schema\":{\"type\":\"double\",\"optional\":false},\"payload\":\"NaN\"}");
         ferry_value_free(v);
         v = ferry_value_float(FERRY_TYPE_FLOAT64, -INFINITY);
-        round_trip(c, s, v, "{\"schema\":{\"type\":\"double\",\"optional\":false},\"payload\":\"-Infinity\"}");
+        round_trip(c, s, v,
+                   "{\"schema\":{\"type\":\"double\",\"optional\":false},\"payload\":\"-Infinity\"}");
         ferry_value_free(v);
         ferry_schema_unref(s);
         ferry_json_converter.close(c);
@@ -247,7 +253,8 @@ Test(json_converter, arrays_and_maps)
         ferry_map_put_str(m, "a", ferry_value_int(FERRY_TYPE_INT32, 1));
         ferry_map_put_str(m, "b", NULL);
         round_trip_free(c,
-                        ferry_schema_map(ferry_schema_new(FERRY_TYPE_STRING), opt(ferry_schema_new(FERRY_TYPE_INT32))),
+                        ferry_schema_map(ferry_schema_new(FERRY_TYPE_STRING),
+                                         opt(ferry_schema_new(FERRY_TYPE_INT32))),
                         m,
                         "{\"schema\":{\"type\":\"map\",\"keys\":{\"type\":\"string\",\"optional\":false},"
                         "\"values\":{\"type\":\"int32\",\"optional\":true},\"optional\":false},"
@@ -257,18 +264,20 @@ Test(json_converter, arrays_and_maps)
         m = ferry_value_map();
         ferry_map_put(m, ferry_value_int(FERRY_TYPE_INT32, 1), ferry_value_cstring("one"));
         ferry_map_put(m, ferry_value_int(FERRY_TYPE_INT32, 2), ferry_value_cstring("two"));
-        round_trip_free(c, ferry_schema_map(ferry_schema_new(FERRY_TYPE_INT32), ferry_schema_new(FERRY_TYPE_STRING)),
-                        m,
-                        "{\"schema\":{\"type\":\"map\",\"keys\":{\"type\":\"int32\",\"optional\":false},"
-                        "\"values\":{\"type\":\"string\",\"optional\":false},\"optional\":false},"
-                        "\"payload\":[[1,\"one\"],[2,\"two\"]]}");
+        round_trip_free(
+                c, ferry_schema_map(ferry_schema_new(FERRY_TYPE_INT32), ferry_schema_new(FERRY_TYPE_STRING)),
+                m,
+                "{\"schema\":{\"type\":\"map\",\"keys\":{\"type\":\"int32\",\"optional\":false},"
+                "\"values\":{\"type\":\"string\",\"optional\":false},\"optional\":false},"
+                "\"payload\":[[1,\"one\"],[2,\"two\"]]}");
 
         /* array of arrays of optional booleans */
         ferry_value_t *outer = ferry_value_array(), *inner = ferry_value_array();
         ferry_array_append(inner, ferry_value_bool(false));
         ferry_array_append(inner, NULL);
         ferry_array_append(outer, inner);
-        round_trip_free(c, ferry_schema_array(ferry_schema_array(opt(ferry_schema_new(FERRY_TYPE_BOOLEAN)))), outer,
+        round_trip_free(c, ferry_schema_array(ferry_schema_array(opt(ferry_schema_new(FERRY_TYPE_BOOLEAN)))),
+                        outer,
                         "{\"schema\":{\"type\":\"array\",\"items\":{\"type\":\"array\",\"items\":"
                         "{\"type\":\"boolean\",\"optional\":true},\"optional\":false},\"optional\":false},"
                         "\"payload\":[[false,null]]}");
@@ -302,24 +311,25 @@ static ferry_schema_t *person_schema(void)
         ferry_schema_add_field(s, "age", age);
         ferry_schema_add_field(s, "address", address_schema());
         ferry_schema_add_field(s, "tags", opt(ferry_schema_array(ferry_schema_new(FERRY_TYPE_STRING))));
-        ferry_schema_add_field(
-                s, "scores",
-                opt(ferry_schema_map(ferry_schema_new(FERRY_TYPE_STRING), ferry_schema_new(FERRY_TYPE_FLOAT64))));
+        ferry_schema_add_field(s, "scores",
+                               opt(ferry_schema_map(ferry_schema_new(FERRY_TYPE_STRING),
+                                                    ferry_schema_new(FERRY_TYPE_FLOAT64))));
         return s;
 }
 
-#define PERSON_SCHEMA_JSON                                                                                        \
-        "{\"type\":\"struct\",\"fields\":["                                                                       \
-        "{\"type\":\"string\",\"optional\":false,\"doc\":\"Full name\",\"field\":\"name\"},"                      \
-        "{\"type\":\"int8\",\"optional\":true,\"default\":18,\"field\":\"age\"},"                                 \
-        "{\"type\":\"struct\",\"fields\":[{\"type\":\"string\",\"optional\":false,\"field\":\"street\"},"         \
-        "{\"type\":\"int32\",\"optional\":true,\"field\":\"zip\"}],\"optional\":false,"                           \
-        "\"name\":\"com.example.Address\",\"version\":2,\"doc\":\"Postal address\","                              \
-        "\"parameters\":{\"owner\":\"ops\"},\"field\":\"address\"},"                                              \
-        "{\"type\":\"array\",\"items\":{\"type\":\"string\",\"optional\":false},\"optional\":true,"               \
-        "\"field\":\"tags\"},"                                                                                    \
-        "{\"type\":\"map\",\"keys\":{\"type\":\"string\",\"optional\":false},\"values\":{\"type\":\"double\","    \
-        "\"optional\":false},\"optional\":true,\"field\":\"scores\"}],"                                           \
+#define PERSON_SCHEMA_JSON                                                                                   \
+        "{\"type\":\"struct\",\"fields\":["                                                                  \
+        "{\"type\":\"string\",\"optional\":false,\"doc\":\"Full name\",\"field\":\"name\"},"                 \
+        "{\"type\":\"int8\",\"optional\":true,\"default\":18,\"field\":\"age\"},"                            \
+        "{\"type\":\"struct\",\"fields\":[{\"type\":\"string\",\"optional\":false,\"field\":\"street\"},"    \
+        "{\"type\":\"int32\",\"optional\":true,\"field\":\"zip\"}],\"optional\":false,"                      \
+        "\"name\":\"com.example.Address\",\"version\":2,\"doc\":\"Postal address\","                         \
+        "\"parameters\":{\"owner\":\"ops\"},\"field\":\"address\"},"                                         \
+        "{\"type\":\"array\",\"items\":{\"type\":\"string\",\"optional\":false},\"optional\":true,"          \
+        "\"field\":\"tags\"},"                                                                               \
+        "{\"type\":\"map\",\"keys\":{\"type\":\"string\",\"optional\":false},\"values\":{\"type\":"          \
+        "\"double\","                                                                                        \
+        "\"optional\":false},\"optional\":true,\"field\":\"scores\"}],"                                      \
         "\"optional\":false,\"name\":\"com.example.Person\",\"version\":1}"
 
 static ferry_value_t *person(ferry_schema_t *s, bool with_age)
@@ -346,9 +356,10 @@ Test(json_converter, nested_struct_with_metadata)
         void *c = CONV("schemas.enable", "true");
         ferry_schema_t *s = person_schema();
         ferry_value_t *p = person(s, true);
-        round_trip(c, s, p,
-                   "{\"schema\":" PERSON_SCHEMA_JSON ",\"payload\":{\"name\":\"Ann\",\"age\":30,\"address\":"
-                   "{\"street\":\"Main St\",\"zip\":null},\"tags\":[\"a\",\"b\"],\"scores\":{\"math\":9.5}}}");
+        round_trip(
+                c, s, p,
+                "{\"schema\":" PERSON_SCHEMA_JSON ",\"payload\":{\"name\":\"Ann\",\"age\":30,\"address\":"
+                "{\"street\":\"Main St\",\"zip\":null},\"tags\":[\"a\",\"b\"],\"scores\":{\"math\":9.5}}}");
         ferry_value_free(p);
 
         /* an unset field with a default is written as the default, and read back as it */
@@ -382,9 +393,10 @@ Test(json_converter, nested_struct_with_metadata)
         c = CONV("schemas.cache.size", "0");
         s = person_schema();
         p = person(s, true);
-        round_trip(c, s, p,
-                   "{\"schema\":" PERSON_SCHEMA_JSON ",\"payload\":{\"name\":\"Ann\",\"age\":30,\"address\":"
-                   "{\"street\":\"Main St\",\"zip\":null},\"tags\":[\"a\",\"b\"],\"scores\":{\"math\":9.5}}}");
+        round_trip(
+                c, s, p,
+                "{\"schema\":" PERSON_SCHEMA_JSON ",\"payload\":{\"name\":\"Ann\",\"age\":30,\"address\":"
+                "{\"street\":\"Main St\",\"zip\":null},\"tags\":[\"a\",\"b\"],\"scores\":{\"math\":9.5}}}");
         ferry_value_free(p);
         ferry_schema_unref(s);
         ferry_json_converter.close(c);
@@ -427,13 +439,15 @@ Test(json_converter, logical_types)
         round_trip_free(c, ferry_schema_logical(FERRY_LOGICAL_DATE), ferry_value_int(FERRY_TYPE_INT32, 19000),
                         "{\"schema\":{\"type\":\"int32\",\"optional\":false,\"name\":"
                         "\"org.apache.kafka.connect.data.Date\",\"version\":1},\"payload\":19000}");
-        round_trip_free(c, ferry_schema_logical(FERRY_LOGICAL_TIME), ferry_value_int(FERRY_TYPE_INT32, 3600000),
+        round_trip_free(c, ferry_schema_logical(FERRY_LOGICAL_TIME),
+                        ferry_value_int(FERRY_TYPE_INT32, 3600000),
                         "{\"schema\":{\"type\":\"int32\",\"optional\":false,\"name\":"
                         "\"org.apache.kafka.connect.data.Time\",\"version\":1},\"payload\":3600000}");
-        round_trip_free(c, ferry_schema_logical(FERRY_LOGICAL_TIMESTAMP),
-                        ferry_value_int(FERRY_TYPE_INT64, 1700000000000),
-                        "{\"schema\":{\"type\":\"int64\",\"optional\":false,\"name\":"
-                        "\"org.apache.kafka.connect.data.Timestamp\",\"version\":1},\"payload\":1700000000000}");
+        round_trip_free(
+                c, ferry_schema_logical(FERRY_LOGICAL_TIMESTAMP),
+                ferry_value_int(FERRY_TYPE_INT64, 1700000000000),
+                "{\"schema\":{\"type\":\"int64\",\"optional\":false,\"name\":"
+                "\"org.apache.kafka.connect.data.Timestamp\",\"version\":1},\"payload\":1700000000000}");
 
         /* redundant sign bytes are dropped, as BigInteger.toByteArray() would */
         ferry_schema_t *d = ferry_schema_decimal(2);
@@ -446,16 +460,18 @@ Test(json_converter, logical_types)
         /* decimal default values are Base64 too */
         ferry_schema_t *dd = ferry_schema_decimal(2);
         dd->default_value = ferry_value_bytes("\x00\x9c", 2);
-        round_trip_free(c, dd, ferry_value_bytes("\x01", 1),
-                        "{\"schema\":{\"type\":\"bytes\",\"optional\":false,\"name\":"
-                        "\"org.apache.kafka.connect.data.Decimal\",\"version\":1,\"parameters\":{\"scale\":\"2\"},"
-                        "\"default\":\"AJw=\"},\"payload\":\"AQ==\"}");
+        round_trip_free(
+                c, dd, ferry_value_bytes("\x01", 1),
+                "{\"schema\":{\"type\":\"bytes\",\"optional\":false,\"name\":"
+                "\"org.apache.kafka.connect.data.Decimal\",\"version\":1,\"parameters\":{\"scale\":\"2\"},"
+                "\"default\":\"AJw=\"},\"payload\":\"AQ==\"}");
 
         /* Java's own test messages */
         ferry_schema_t *rs;
         ferry_value_t *rv;
         des(c,
-            "{ \"schema\": { \"type\": \"bytes\", \"name\": \"org.apache.kafka.connect.data.Decimal\", \"version\": "
+            "{ \"schema\": { \"type\": \"bytes\", \"name\": \"org.apache.kafka.connect.data.Decimal\", "
+            "\"version\": "
             "1, \"parameters\": { \"scale\": \"2\" } }, \"payload\": \"AJw=\" }",
             &rs, &rv);
         cr_assert(ferry_schema_equal(rs, d));
@@ -465,7 +481,8 @@ Test(json_converter, logical_types)
         ferry_value_free(rv);
         /* a number payload is read whatever decimal.format says */
         des(c,
-            "{ \"schema\": { \"type\": \"bytes\", \"name\": \"org.apache.kafka.connect.data.Decimal\", \"version\": "
+            "{ \"schema\": { \"type\": \"bytes\", \"name\": \"org.apache.kafka.connect.data.Decimal\", "
+            "\"version\": "
             "1, \"parameters\": { \"scale\": \"2\" } }, \"payload\": 1.56 }",
             &rs, &rv);
         cr_assert_eq(rv->u.s.len, 2);
@@ -473,7 +490,8 @@ Test(json_converter, logical_types)
         ferry_schema_unref(rs);
         ferry_value_free(rv);
         des(c,
-            "{ \"schema\": { \"type\": \"bytes\", \"name\": \"org.apache.kafka.connect.data.Decimal\", \"version\": "
+            "{ \"schema\": { \"type\": \"bytes\", \"name\": \"org.apache.kafka.connect.data.Decimal\", "
+            "\"version\": "
             "1, \"parameters\": { \"scale\": \"17\" } }, \"payload\": 1.23456789123456789 }",
             &rs, &rv);
         char *text = ferry_decimal_format(rv->u.s.data, rv->u.s.len, 17);
@@ -493,25 +511,28 @@ Test(json_converter, decimal_numeric)
         round_trip_free(c, ferry_schema_decimal(2), ferry_value_bytes("\x85", 1),
                         "{\"schema\":" DECIMAL_SCHEMA_2 ",\"payload\":-1.23}");
         ferry_schema_t *d4 = ferry_schema_decimal(4);
-        round_trip_free(c, d4, ferry_value_bytes("\x3c\xf0", 2),
-                        "{\"schema\":{\"type\":\"bytes\",\"optional\":false,\"name\":"
-                        "\"org.apache.kafka.connect.data.Decimal\",\"version\":1,\"parameters\":{\"scale\":\"4\"}},"
-                        "\"payload\":1.5600}");
+        round_trip_free(
+                c, d4, ferry_value_bytes("\x3c\xf0", 2),
+                "{\"schema\":{\"type\":\"bytes\",\"optional\":false,\"name\":"
+                "\"org.apache.kafka.connect.data.Decimal\",\"version\":1,\"parameters\":{\"scale\":\"4\"}},"
+                "\"payload\":1.5600}");
         /* BigDecimal.toString goes scientific for negative scales */
-        round_trip_free(c, ferry_schema_decimal(-2), ferry_value_bytes("\x7b", 1),
-                        "{\"schema\":{\"type\":\"bytes\",\"optional\":false,\"name\":"
-                        "\"org.apache.kafka.connect.data.Decimal\",\"version\":1,\"parameters\":{\"scale\":\"-2\"}},"
-                        "\"payload\":1.23E+4}");
+        round_trip_free(
+                c, ferry_schema_decimal(-2), ferry_value_bytes("\x7b", 1),
+                "{\"schema\":{\"type\":\"bytes\",\"optional\":false,\"name\":"
+                "\"org.apache.kafka.connect.data.Decimal\",\"version\":1,\"parameters\":{\"scale\":\"-2\"}},"
+                "\"payload\":1.23E+4}");
         /* more fraction digits than the scale holds */
         char err[512];
-        cr_assert_eq(des_err(c,
-                             "{\"schema\":" DECIMAL_SCHEMA_2 ",\"payload\":1.234}",
+        cr_assert_eq(des_err(c, "{\"schema\":" DECIMAL_SCHEMA_2 ",\"payload\":1.234}",
                              strlen("{\"schema\":" DECIMAL_SCHEMA_2 ",\"payload\":1.234}"), err, sizeof(err)),
                      FERRY_ERR_CONVERSION);
-        cr_assert_str_eq(err, "Invalid Decimal: decimal number \"1.234\" has more fraction digits than scale 2");
-        expect_read_error(c, "{\"schema\":" DECIMAL_SCHEMA_2 ",\"payload\":true}",
-                          "Invalid type for Decimal, underlying representation should be numeric or bytes but was "
-                          "BOOLEAN");
+        cr_assert_str_eq(err,
+                         "Invalid Decimal: decimal number \"1.234\" has more fraction digits than scale 2");
+        expect_read_error(
+                c, "{\"schema\":" DECIMAL_SCHEMA_2 ",\"payload\":true}",
+                "Invalid type for Decimal, underlying representation should be numeric or bytes but was "
+                "BOOLEAN");
         expect_read_error(c, "{\"schema\":" DECIMAL_SCHEMA_2 ",\"payload\":\"\"}",
                           "Invalid bytes for Decimal field: Zero length BigInteger");
         ferry_json_converter.close(c);
@@ -684,7 +705,8 @@ Test(json_converter, nulls_and_tombstones)
         char err[512];
         ferry_schema_t *req = ferry_schema_new(FERRY_TYPE_INT32);
         cr_assert_eq(ser_err(on, req, NULL, err, sizeof(err)), FERRY_ERR_CONVERSION);
-        cr_assert_str_eq(err, "Conversion error: null value for field that is required and has no default value");
+        cr_assert_str_eq(err,
+                         "Conversion error: null value for field that is required and has no default value");
         expect_read_error(on, "{\"schema\":{\"type\":\"int32\",\"optional\":false},\"payload\":null}",
                           "Invalid null value for required int32 field");
         ferry_schema_unref(req);
@@ -700,9 +722,8 @@ Test(json_converter, defaults_replace_null)
         ferry_schema_t *s = opt(ferry_schema_new(FERRY_TYPE_STRING));
         s->default_value = ferry_value_cstring("default");
         char *got = ser(c, s, NULL);
-        cr_assert_str_eq(got,
-                         "{\"schema\":{\"type\":\"string\",\"optional\":true,\"default\":\"default\"},"
-                         "\"payload\":\"default\"}");
+        cr_assert_str_eq(got, "{\"schema\":{\"type\":\"string\",\"optional\":true,\"default\":\"default\"},"
+                              "\"payload\":\"default\"}");
         free(got);
         got = ser(keep, s, NULL);
         cr_assert_str_eq(got, "{\"schema\":{\"type\":\"string\",\"optional\":true,\"default\":\"default\"},"
@@ -720,15 +741,17 @@ Test(json_converter, defaults_replace_null)
         ferry_schema_unref(rs);
         free(got);
 
-        const char *msg = "{\"schema\":{\"type\":\"struct\",\"fields\":[{\"type\":\"string\",\"optional\":true,"
-                          "\"default\":\"default\",\"field\":\"field1\"}],\"optional\":false},"
-                          "\"payload\":{\"field1\":null}}";
+        const char *msg =
+                "{\"schema\":{\"type\":\"struct\",\"fields\":[{\"type\":\"string\",\"optional\":true,"
+                "\"default\":\"default\",\"field\":\"field1\"}],\"optional\":false},"
+                "\"payload\":{\"field1\":null}}";
         des(c, msg, &rs, &rv);
         cr_assert_str_eq(ferry_struct_get(rv, "field1")->u.s.data, "default");
         got = ser(c, rs, rv);
-        cr_assert_str_eq(got, "{\"schema\":{\"type\":\"struct\",\"fields\":[{\"type\":\"string\",\"optional\":true,"
-                              "\"default\":\"default\",\"field\":\"field1\"}],\"optional\":false},"
-                              "\"payload\":{\"field1\":\"default\"}}");
+        cr_assert_str_eq(
+                got, "{\"schema\":{\"type\":\"struct\",\"fields\":[{\"type\":\"string\",\"optional\":true,"
+                     "\"default\":\"default\",\"field\":\"field1\"}],\"optional\":false},"
+                     "\"payload\":{\"field1\":\"default\"}}");
         free(got);
         ferry_schema_unref(rs);
         ferry_value_free(rv);
@@ -742,7 +765,8 @@ Test(json_converter, defaults_replace_null)
 
         /* a missing field is null too */
         des(c,
-            "{\"schema\":{\"type\":\"struct\",\"fields\":[{\"type\":\"int64\",\"optional\":false,\"default\":5,"
+            "{\"schema\":{\"type\":\"struct\",\"fields\":[{\"type\":\"int64\",\"optional\":false,\"default\":"
+            "5,"
             "\"field\":\"n\"}],\"optional\":false},\"payload\":{}}",
             &rs, &rv);
         cr_assert_eq(ferry_struct_get(rv, "n")->u.i, 5);
@@ -758,12 +782,15 @@ Test(json_converter, malformed_input)
 {
         void *c = CONV("schemas.enable", "true");
         char err[512];
-        const char *bad[] = {"{\"schema\":", "{\"schema\":{\"type\":\"int32\"},\"payload\":1} x", "nul", "[1,2,]",
-                             "\"\xff\"", "[01]"};
+        const char *bad[] = {"{\"schema\":", "{\"schema\":{\"type\":\"int32\"},\"payload\":1} x",
+                             "nul",          "[1,2,]",
+                             "\"\xff\"",     "[01]"};
         for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
                 cr_assert_eq(des_err(c, bad[i], strlen(bad[i]), err, sizeof(err)), FERRY_ERR_CONVERSION);
-                cr_assert(strstr(err, "Converting byte[] to Kafka Connect data failed due to serialization error: "),
-                          "%s: %s", bad[i], err);
+                cr_assert(
+                        strstr(err,
+                               "Converting byte[] to Kafka Connect data failed due to serialization error: "),
+                        "%s: %s", bad[i], err);
         }
         /* bytes after a NUL do not sneak past */
         static const char nul[] = "{\"schema\":null,\"payload\":1}\0junk";
@@ -776,9 +803,12 @@ Test(json_converter, malformed_input)
         expect_read_error(c, "[1,2]", ENVELOPE_ERROR);
         expect_read_error(c, "42", ENVELOPE_ERROR);
 
-        expect_read_error(c, "{\"schema\":{\"type\":\"integer\"},\"payload\":1}", "Unknown schema type: integer");
-        expect_read_error(c, "{\"schema\":{\"type\":\"float32\"},\"payload\":1}", "Unknown schema type: float32");
-        expect_read_error(c, "{\"schema\":{\"optional\":true},\"payload\":1}", "Schema must contain 'type' field");
+        expect_read_error(c, "{\"schema\":{\"type\":\"integer\"},\"payload\":1}",
+                          "Unknown schema type: integer");
+        expect_read_error(c, "{\"schema\":{\"type\":\"float32\"},\"payload\":1}",
+                          "Unknown schema type: float32");
+        expect_read_error(c, "{\"schema\":{\"optional\":true},\"payload\":1}",
+                          "Schema must contain 'type' field");
         expect_read_error(c, "{\"schema\":\"int32\",\"payload\":1}", "Schema must contain 'type' field");
         expect_read_error(c, "{\"schema\":{\"type\":\"array\"},\"payload\":[]}",
                           "Array schema did not specify the element type");
@@ -786,8 +816,9 @@ Test(json_converter, malformed_input)
                           "Map schema did not specify the key type");
         expect_read_error(c, "{\"schema\":{\"type\":\"struct\"},\"payload\":{}}",
                           "Struct schema's \"fields\" argument is not an array.");
-        expect_read_error(c, "{\"schema\":{\"type\":\"struct\",\"fields\":[{\"type\":\"int32\"}]},\"payload\":{}}",
-                          "Struct schema's field name not specified properly");
+        expect_read_error(
+                c, "{\"schema\":{\"type\":\"struct\",\"fields\":[{\"type\":\"int32\"}]},\"payload\":{}}",
+                "Struct schema's field name not specified properly");
         expect_read_error(c,
                           "{\"schema\":{\"type\":\"struct\",\"fields\":[{\"type\":\"int32\",\"field\":\"a\"},"
                           "{\"type\":\"int32\",\"field\":\"a\"}]},\"payload\":{}}",
@@ -802,8 +833,7 @@ Test(json_converter, malformed_input)
                           "Invalid null value for required int32 field");
         expect_read_error(c, "{\"schema\":{\"type\":\"int32\",\"default\":\"x\"},\"payload\":1}",
                           "expected int32, got string");
-        expect_read_error(c,
-                          "{\"schema\":{\"type\":\"struct\",\"fields\":[],\"default\":{}},\"payload\":{}}",
+        expect_read_error(c, "{\"schema\":{\"type\":\"struct\",\"fields\":[],\"default\":{}},\"payload\":{}}",
                           "Invalid default value: struct schemas cannot have a default");
         ferry_json_converter.close(c);
 }
@@ -830,11 +860,13 @@ Test(json_converter, payload_not_matching_schema)
                           "field \"name\": Invalid null value for required string field");
         expect_read_error(c, PAYLOAD("{\"name\":\"Ann\",\"address\":{\"street\":\"x\"},\"tags\":[\"a\",3]}"),
                           "field \"tags[1]\": expected string, got number");
-        expect_read_error(c, PAYLOAD("{\"name\":\"Ann\",\"address\":{\"street\":\"x\"},\"scores\":{\"m\":true}}"),
-                          "field \"scores[m]\": expected double, got boolean");
-        expect_read_error(c, PAYLOAD("{\"name\":\"Ann\",\"address\":{\"street\":\"x\"},\"scores\":[]}"),
-                          "field \"scores\": Maps with string fields should be encoded as JSON objects, but found "
-                          "ARRAY");
+        expect_read_error(
+                c, PAYLOAD("{\"name\":\"Ann\",\"address\":{\"street\":\"x\"},\"scores\":{\"m\":true}}"),
+                "field \"scores[m]\": expected double, got boolean");
+        expect_read_error(
+                c, PAYLOAD("{\"name\":\"Ann\",\"address\":{\"street\":\"x\"},\"scores\":[]}"),
+                "field \"scores\": Maps with string fields should be encoded as JSON objects, but found "
+                "ARRAY");
         expect_read_error(c, PAYLOAD("{\"name\":\"Ann\",\"age\":300,\"address\":{\"street\":\"x\"}}"),
                           "field \"age\": value 300 out of range for int8");
         expect_read_error(c, PAYLOAD("{\"name\":\"Ann\",\"age\":1.5,\"address\":{\"street\":\"x\"}}"),
@@ -847,7 +879,8 @@ Test(json_converter, payload_not_matching_schema)
 #undef PAYLOAD
         free(s);
 
-        expect_read_error(c, "{\"schema\":{\"type\":\"bytes\"},\"payload\":\"!!\"}", "Invalid bytes field: not Base64");
+        expect_read_error(c, "{\"schema\":{\"type\":\"bytes\"},\"payload\":\"!!\"}",
+                          "Invalid bytes field: not Base64");
         expect_read_error(c, "{\"schema\":{\"type\":\"bytes\"},\"payload\":5}",
                           "expected bytes (a Base64 string), got number");
         expect_read_error(c, "{\"schema\":{\"type\":\"boolean\"},\"payload\":\"true\"}",
@@ -856,12 +889,14 @@ Test(json_converter, payload_not_matching_schema)
                           "number 9223372036854775808 out of range for int64");
         expect_read_error(c, "{\"schema\":{\"type\":\"double\"},\"payload\":Infinity}",
                           "Non-standard token 'Infinity': not allowed in JSON");
-        expect_read_error(c, "{\"schema\":{\"type\":\"array\",\"items\":{\"type\":\"int32\"}},\"payload\":{}}",
-                          "expected array, got object");
         expect_read_error(c,
-                          "{\"schema\":{\"type\":\"map\",\"keys\":{\"type\":\"int32\"},\"values\":{\"type\":"
-                          "\"int32\"}},\"payload\":{}}",
-                          "Maps with non-string fields should be encoded as JSON array of tuples, but found OBJECT");
+                          "{\"schema\":{\"type\":\"array\",\"items\":{\"type\":\"int32\"}},\"payload\":{}}",
+                          "expected array, got object");
+        expect_read_error(
+                c,
+                "{\"schema\":{\"type\":\"map\",\"keys\":{\"type\":\"int32\"},\"values\":{\"type\":"
+                "\"int32\"}},\"payload\":{}}",
+                "Maps with non-string fields should be encoded as JSON array of tuples, but found OBJECT");
         expect_read_error(c,
                           "{\"schema\":{\"type\":\"map\",\"keys\":{\"type\":\"int32\"},\"values\":{\"type\":"
                           "\"int32\"}},\"payload\":[[1,2],[3]]}",
@@ -874,14 +909,16 @@ Test(json_converter, payload_not_matching_schema)
                           "{\"schema\":{\"type\":\"map\",\"keys\":{\"type\":\"int32\"},\"values\":{\"type\":"
                           "\"int32\"}},\"payload\":[[1,\"x\"]]}",
                           "field \"[0]\": expected int32, got string");
-        expect_read_error(c,
-                          "{\"schema\":{\"type\":\"int32\",\"name\":\"org.apache.kafka.connect.data.Date\"},"
-                          "\"payload\":\"2020-01-01\"}",
-                          "Invalid type for Date, underlying representation should be integer but was STRING");
-        expect_read_error(c,
-                          "{\"schema\":{\"type\":\"int64\",\"name\":\"org.apache.kafka.connect.data.Timestamp\"},"
-                          "\"payload\":1.5}",
-                          "Invalid type for Timestamp, underlying representation should be integral but was NUMBER");
+        expect_read_error(
+                c,
+                "{\"schema\":{\"type\":\"int32\",\"name\":\"org.apache.kafka.connect.data.Date\"},"
+                "\"payload\":\"2020-01-01\"}",
+                "Invalid type for Date, underlying representation should be integer but was STRING");
+        expect_read_error(
+                c,
+                "{\"schema\":{\"type\":\"int64\",\"name\":\"org.apache.kafka.connect.data.Timestamp\"},"
+                "\"payload\":1.5}",
+                "Invalid type for Timestamp, underlying representation should be integral but was NUMBER");
         ferry_json_converter.close(c);
 
         /* schemaless: NaN is not JSON */
@@ -944,9 +981,10 @@ Test(json_converter, write_errors)
         ferry_value_t *p = person(ps, true);
         ferry_struct_put(p, "name", NULL);
         cr_assert_eq(ser_err(c, ps, p, err, sizeof(err)), FERRY_ERR_CONVERSION);
-        cr_assert_str_eq(err,
-                         "field \"name\": Conversion error: null value for field that is required and has no default "
-                         "value");
+        cr_assert_str_eq(
+                err,
+                "field \"name\": Conversion error: null value for field that is required and has no default "
+                "value");
         ferry_struct_put(p, "name", ferry_value_cstring("Ann"));
         ferry_value_t *tags = ferry_value_array();
         ferry_array_append(tags, ferry_value_int(FERRY_TYPE_INT32, 1));

@@ -24,8 +24,8 @@ static void *configure(const ferry_converter_plugin_t *p, const char *key, const
 }
 
 /* from_connect; returns the bytes (NULL for a null record) and their length. */
-static char *text(const ferry_converter_plugin_t *p, void *st, const ferry_schema_t *s, const ferry_value_t *v,
-                  size_t *len)
+static char *text(const ferry_converter_plugin_t *p, void *st, const ferry_schema_t *s,
+                  const ferry_value_t *v, size_t *len)
 {
         ferry_buf_t b;
         bool is_null = false;
@@ -79,7 +79,8 @@ Test(string_converter, encoding_config)
         ferry_strmap_set(&m, "converter.encoding", "UTF-16");
         char err[512] = "";
         st = NULL;
-        cr_assert_eq(ferry_string_converter.configure(&st, &m, true, err, sizeof(err)), FERRY_ERR_INVALID_CONFIG);
+        cr_assert_eq(ferry_string_converter.configure(&st, &m, true, err, sizeof(err)),
+                     FERRY_ERR_INVALID_CONFIG);
         cr_assert_null(st);
         cr_assert(strstr(err, "converter.encoding"), "%s", err);
         cr_assert(strstr(err, "UTF-16"), "%s", err);
@@ -89,7 +90,8 @@ Test(string_converter, encoding_config)
 Test(string_converter, text_forms)
 {
         void *st = configure(&ferry_string_converter, NULL, NULL);
-        expect_text(st, ferry_schema_new(FERRY_TYPE_STRING), ferry_value_cstring("h\xc3\xa9llo"), "h\xc3\xa9llo");
+        expect_text(st, ferry_schema_new(FERRY_TYPE_STRING), ferry_value_cstring("h\xc3\xa9llo"),
+                    "h\xc3\xa9llo");
         expect_text(st, NULL, ferry_value_cstring("schemaless"), "schemaless");
         expect_text(st, ferry_schema_new(FERRY_TYPE_INT32), ferry_value_int(FERRY_TYPE_INT32, -42), "-42");
         expect_text(st, NULL, ferry_value_int(FERRY_TYPE_INT64, 9007199254740993), "9007199254740993");
@@ -100,8 +102,8 @@ Test(string_converter, text_forms)
         expect_text(st, ferry_schema_decimal(2), ferry_value_bytes("\x00\x9c", 2), "1.56");
         expect_text(st, ferry_schema_logical(FERRY_LOGICAL_DATE), ferry_value_int(FERRY_TYPE_INT32, 0),
                     "Thu Jan 01 00:00:00 UTC 1970");
-        expect_text(st, ferry_schema_logical(FERRY_LOGICAL_TIMESTAMP), ferry_value_int(FERRY_TYPE_INT64, 1700000000123),
-                    "Tue Nov 14 22:13:20 UTC 2023");
+        expect_text(st, ferry_schema_logical(FERRY_LOGICAL_TIMESTAMP),
+                    ferry_value_int(FERRY_TYPE_INT64, 1700000000123), "Tue Nov 14 22:13:20 UTC 2023");
         expect_text(st, ferry_schema_logical(FERRY_LOGICAL_TIMESTAMP), ferry_value_int(FERRY_TYPE_INT64, -1),
                     "Wed Dec 31 23:59:59 UTC 1969");
 
@@ -162,12 +164,14 @@ Test(string_converter, to_connect)
         ferry_value_free(v);
 
         /* a tombstone: optional string schema, null value (as Java) */
-        cr_assert_eq(ferry_string_converter.to_connect(st, "t", NULL, 0, &s, &v, err, sizeof(err)), FERRY_ERR_OK);
+        cr_assert_eq(ferry_string_converter.to_connect(st, "t", NULL, 0, &s, &v, err, sizeof(err)),
+                     FERRY_ERR_OK);
         cr_assert_not_null(s);
         cr_assert_null(v);
         ferry_schema_unref(s);
 
-        cr_assert_eq(ferry_string_converter.to_connect(st, "t", "", 0, &s, &v, err, sizeof(err)), FERRY_ERR_OK);
+        cr_assert_eq(ferry_string_converter.to_connect(st, "t", "", 0, &s, &v, err, sizeof(err)),
+                     FERRY_ERR_OK);
         cr_assert_eq(v->u.s.len, 0);
         ferry_schema_unref(s);
         ferry_value_free(v);
@@ -178,17 +182,25 @@ Test(string_converter, to_connect)
                 size_t len;
                 const char *out;
         } cases[] = {
-                {"a\xff" "b", 3, "a\xef\xbf\xbd" "b"},
+                {"a\xff"
+                 "b",
+                 3,
+                 "a\xef\xbf\xbd"
+                 "b"},
                 {"\xe2\x82", 2, "\xef\xbf\xbd"},
-                {"\xe2\x82" "A", 3, "\xef\xbf\xbd" "A"},
+                {"\xe2\x82"
+                 "A",
+                 3,
+                 "\xef\xbf\xbd"
+                 "A"},
                 {"\xc0\xaf", 2, "\xef\xbf\xbd\xef\xbf\xbd"},
                 {"\xed\xa0\x80", 3, "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"},
                 {"\xf0\x9f\x98\x80", 4, "\xf0\x9f\x98\x80"},
                 {"\xf0\x9f\x98", 3, "\xef\xbf\xbd"},
         };
         for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-                cr_assert_eq(ferry_string_converter.to_connect(st, "t", cases[i].in, cases[i].len, &s, &v, err,
-                                                               sizeof(err)),
+                cr_assert_eq(ferry_string_converter.to_connect(st, "t", cases[i].in, cases[i].len, &s, &v,
+                                                               err, sizeof(err)),
                              FERRY_ERR_OK);
                 cr_assert_str_eq(v->u.s.data, cases[i].out, "case %zu", i);
                 ferry_schema_unref(s);
@@ -214,7 +226,8 @@ Test(bytearray_converter, round_trip)
         ferry_schema_t *s = NULL;
         ferry_value_t *v = NULL;
         char err[256];
-        cr_assert_eq(ferry_bytearray_converter.to_connect(st, "t", "\x00\x01\xfe\xff", 4, &s, &v, err, sizeof(err)),
+        cr_assert_eq(ferry_bytearray_converter.to_connect(st, "t", "\x00\x01\xfe\xff", 4, &s, &v, err,
+                                                          sizeof(err)),
                      FERRY_ERR_OK);
         cr_assert_eq(s->type, FERRY_TYPE_BYTES);
         cr_assert(s->optional);
@@ -222,7 +235,8 @@ Test(bytearray_converter, round_trip)
         ferry_schema_unref(s);
         ferry_value_free(v);
 
-        cr_assert_eq(ferry_bytearray_converter.to_connect(st, "t", NULL, 0, &s, &v, err, sizeof(err)), FERRY_ERR_OK);
+        cr_assert_eq(ferry_bytearray_converter.to_connect(st, "t", NULL, 0, &s, &v, err, sizeof(err)),
+                     FERRY_ERR_OK);
         cr_assert_eq(s->type, FERRY_TYPE_BYTES);
         cr_assert_null(v);
         ferry_schema_unref(s);
@@ -250,8 +264,9 @@ Test(bytearray_converter, errors)
                      FERRY_ERR_CONVERSION);
         cr_assert_str_eq(err, "Invalid schema type for ByteArrayConverter: STRING");
         ferry_schema_t *fs = ferry_schema_new(FERRY_TYPE_FLOAT64);
-        cr_assert_eq(ferry_bytearray_converter.from_connect(st, "t", fs, NULL, &b, &is_null, err, sizeof(err)),
-                     FERRY_ERR_CONVERSION);
+        cr_assert_eq(
+                ferry_bytearray_converter.from_connect(st, "t", fs, NULL, &b, &is_null, err, sizeof(err)),
+                FERRY_ERR_CONVERSION);
         cr_assert_str_eq(err, "Invalid schema type for ByteArrayConverter: FLOAT64");
         ferry_buf_free(&b);
         ferry_value_free(s);
@@ -263,7 +278,8 @@ Test(bytearray_converter, errors)
         ferry_strmap_init(&m);
         ferry_strmap_set(&m, "converter.type", "sideways");
         void *bad = NULL;
-        cr_assert_eq(ferry_bytearray_converter.configure(&bad, &m, false, err, sizeof(err)), FERRY_ERR_INVALID_CONFIG);
+        cr_assert_eq(ferry_bytearray_converter.configure(&bad, &m, false, err, sizeof(err)),
+                     FERRY_ERR_INVALID_CONFIG);
         cr_assert(strstr(err, "converter.type"), "%s", err);
         cr_assert_null(bad);
         ferry_strmap_free(&m);

@@ -26,10 +26,10 @@
 #define FERRY_VERSION "dev"
 #endif
 
-#define MAX_DEPTH 1000     /* JSON nesting depth accepted on read (Jackson's default limit) */
-#define MAX_WRITE_SLOTS 256 /* schema JSON cache slots, at most */
-#define MAX_READ_SLOTS 16  /* parsed schema cache entries, at most */
-#define MAX_FRAMES 64      /* path components kept for error messages */
+#define MAX_DEPTH       1000 /* JSON nesting depth accepted on read (Jackson's default limit) */
+#define MAX_WRITE_SLOTS 256  /* schema JSON cache slots, at most */
+#define MAX_READ_SLOTS  16   /* parsed schema cache entries, at most */
+#define MAX_FRAMES      64   /* path components kept for error messages */
 
 static const char *const decimal_formats[] = {"BASE64", "NUMERIC", NULL};
 static const char *const converter_types[] = {"key", "value", "header", NULL};
@@ -56,7 +56,8 @@ static const ferry_config_def_t json_config[] = {
          .type = FERRY_CFG_STRING,
          .default_value = "BASE64",
          .importance = FERRY_IMPORTANCE_LOW,
-         .doc = "Controls which format this converter will serialize decimals in. This value is case insensitive "
+         .doc = "Controls which format this converter will serialize decimals in. This value is case "
+                "insensitive "
                 "and can be either 'BASE64' (default) or 'NUMERIC'",
          .group = "Serialization",
          .valid = decimal_formats},
@@ -64,7 +65,8 @@ static const ferry_config_def_t json_config[] = {
          .type = FERRY_CFG_BOOLEAN,
          .default_value = "true",
          .importance = FERRY_IMPORTANCE_LOW,
-         .doc = "Whether to replace fields that have a default value and that are null to the default value. When "
+         .doc = "Whether to replace fields that have a default value and that are null to the default value. "
+                "When "
                 "set to true, the default value is used, otherwise null is used.",
          .group = "Serialization"},
         {.name = NULL},
@@ -72,9 +74,10 @@ static const ferry_config_def_t json_config[] = {
 
 static const char *const json_aliases[] = {"JsonConverter", NULL};
 
-#define ENVELOPE_ERROR                                                                                          \
-        "JsonConverter with schemas.enable requires \"schema\" and \"payload\" fields and may not contain "     \
-        "additional fields. If you are trying to deserialize plain JSON data, set schemas.enable=false in your " \
+#define ENVELOPE_ERROR                                                                                       \
+        "JsonConverter with schemas.enable requires \"schema\" and \"payload\" fields and may not contain "  \
+        "additional fields. If you are trying to deserialize plain JSON data, set schemas.enable=false in "  \
+        "your "                                                                                              \
         "converter configuration."
 
 typedef struct {
@@ -120,6 +123,18 @@ typedef struct {
         size_t depth;
 } ctx_t;
 
+/* Sets up a context without zeroing the frame array (this runs once per record). */
+static void ctx_init(ctx_t *x, json_conv_t *c, ferry_buf_t *out, char *errstr, size_t errstr_size)
+{
+        x->c = c;
+        x->out = out;
+        x->errstr = errstr;
+        x->errstr_size = errstr_size;
+        x->err = FERRY_ERR_OK;
+        x->in_schema = false;
+        x->depth = 0;
+}
+
 static void push(ctx_t *x, frame_kind_t kind, const char *name, size_t index)
 {
         if (x->depth < MAX_FRAMES)
@@ -160,8 +175,8 @@ static int fail(ctx_t *x, const char *fmt, ...)
                 memcpy(path + n, "...", 4);
         int w = 0;
         if (path[0])
-                w = snprintf(x->errstr, x->errstr_size, "%s \"%s\": ", x->in_schema ? "schema of field" : "field",
-                             path);
+                w = snprintf(x->errstr, x->errstr_size,
+                             "%s \"%s\": ", x->in_schema ? "schema of field" : "field", path);
         if (w >= 0 && (size_t)w < x->errstr_size) {
                 va_list ap;
                 va_start(ap, fmt);
@@ -179,10 +194,10 @@ static int nomem(ctx_t *x)
         return -1;
 }
 
-#define TRY(expr)                           \
-        do {                                \
-                if ((expr) < 0)             \
-                        return nomem(x);    \
+#define TRY(expr)                                                                                            \
+        do {                                                                                                 \
+                if ((expr) < 0)                                                                              \
+                        return nomem(x);                                                                     \
         } while (0)
 
 /* ---- JSON writing ---- */
@@ -306,7 +321,8 @@ static void decimal_minimal(const ferry_value_t *v, const unsigned char **p, siz
 {
         const unsigned char *d = (const unsigned char *)v->u.s.data;
         size_t n = v->u.s.len, skip = 0;
-        while (skip + 1 < n && ((d[skip] == 0x00 && !(d[skip + 1] & 0x80)) || (d[skip] == 0xff && (d[skip + 1] & 0x80))))
+        while (skip + 1 < n &&
+               ((d[skip] == 0x00 && !(d[skip + 1] & 0x80)) || (d[skip] == 0xff && (d[skip + 1] & 0x80))))
                 skip++;
         *p = d + skip;
         *len = n - skip;
@@ -444,7 +460,8 @@ static int write_logical(ctx_t *x, const ferry_schema_t *s, const ferry_value_t 
         *done = true;
         if (is_logical(s, FERRY_LOGICAL_DECIMAL)) {
                 if (v->type != FERRY_TYPE_BYTES)
-                        return fail(x, "Invalid type for Decimal, expected bytes but was %s", ferry_type_name(v->type));
+                        return fail(x, "Invalid type for Decimal, expected bytes but was %s",
+                                    ferry_type_name(v->type));
                 if (v->u.s.len == 0)
                         return fail(x, "Invalid Decimal value: no bytes");
                 const unsigned char *p;
@@ -579,7 +596,9 @@ static int write_value(ctx_t *x, const ferry_schema_t *s, const ferry_value_t *v
                         return write_value(x, s, s->default_value);
                 if (s->optional)
                         return ferry_buf_puts(b, "null") < 0 ? nomem(x) : 0;
-                return fail(x, "Conversion error: null value for field that is required and has no default value");
+                return fail(
+                        x,
+                        "Conversion error: null value for field that is required and has no default value");
         }
         if (s && s->name) {
                 bool done;
@@ -649,8 +668,8 @@ static int write_value(ctx_t *x, const ferry_schema_t *s, const ferry_value_t *v
 }
 
 static ferry_err_t json_from_connect(void *state, const char *topic, const ferry_schema_t *schema,
-                                     const ferry_value_t *value, ferry_buf_t *out, bool *is_null, char *errstr,
-                                     size_t errstr_size)
+                                     const ferry_value_t *value, ferry_buf_t *out, bool *is_null,
+                                     char *errstr, size_t errstr_size)
 {
         json_conv_t *c = state;
         (void)topic;
@@ -659,13 +678,12 @@ static ferry_err_t json_from_connect(void *state, const char *topic, const ferry
                 *is_null = true;
                 return FERRY_ERR_OK;
         }
-        ctx_t x = {.c = c, .out = out, .errstr = errstr, .errstr_size = errstr_size, .err = FERRY_ERR_OK};
+        ctx_t x;
         int rc;
+        ctx_init(&x, c, out, errstr, errstr_size);
         if (c->schemas_enable) {
-                if (ferry_buf_puts(out, "{\"schema\":") < 0)
-                        return nomem(&x), x.err;
                 x.in_schema = true;
-                rc = write_top_schema(&x, schema);
+                rc = ferry_buf_puts(out, "{\"schema\":") < 0 ? nomem(&x) : write_top_schema(&x, schema);
                 x.in_schema = false;
                 if (rc == 0)
                         rc = ferry_buf_puts(out, ",\"payload\":") < 0 ? nomem(&x) : 0;
@@ -732,7 +750,7 @@ static int check_double(ctx_t *x, json_object *j)
 {
         if (json_object_is_type(j, json_type_double) && !isfinite(json_object_get_double(j))) {
                 const char *t = json_object_get_string(j);
-                if (t && (t[0] == 'N' || t[0] == 'I' || t[1] == 'I'))
+                if (t && (t[t[0] == '-'] == 'N' || t[t[0] == '-'] == 'I'))
                         return fail(x, "Non-standard token '%s': not allowed in JSON", t);
         }
         return 0;
@@ -748,26 +766,25 @@ static int get_int64(ctx_t *x, json_object *j, int64_t *out)
         return 0;
 }
 
-static int8_t b64val[256];
-
-static void b64_init(void)
+static int b64_digit(unsigned char ch)
 {
-        static bool done;
-        if (__atomic_load_n(&done, __ATOMIC_ACQUIRE))
-                return;
-        int8_t t[256];
-        memset(t, -1, sizeof(t));
-        for (int i = 0; i < 64; i++)
-                t[(unsigned char)b64[i]] = (int8_t)i;
-        memcpy(b64val, t, sizeof(t));
-        __atomic_store_n(&done, true, __ATOMIC_RELEASE);
+        if (ch >= 'A' && ch <= 'Z')
+                return ch - 'A';
+        if (ch >= 'a' && ch <= 'z')
+                return ch - 'a' + 26;
+        if (ch >= '0' && ch <= '9')
+                return ch - '0' + 52;
+        if (ch == '+')
+                return 62;
+        if (ch == '/')
+                return 63;
+        return -1;
 }
 
 /* Standard Base64; padding optional, whitespace ignored. */
 static ferry_value_t *base64_decode(const char *s, size_t len, bool *bad)
 {
         *bad = false;
-        b64_init();
         ferry_value_t *v = ferry_value_bytes(NULL, 0);
         if (!v)
                 return NULL;
@@ -786,7 +803,7 @@ static ferry_value_t *base64_decode(const char *s, size_t len, bool *bad)
                         pad++;
                         continue;
                 }
-                int8_t d = b64val[ch];
+                int d = b64_digit(ch);
                 if (d < 0 || pad) {
                         *bad = true;
                         break;
@@ -835,7 +852,7 @@ static int read_schemaless(ctx_t *x, json_object *j, ferry_value_t **out)
                 v = ferry_value_bool(json_object_get_boolean(j));
                 break;
         case json_type_int: {
-                int64_t i;
+                int64_t i = 0;
                 if (get_int64(x, j, &i) < 0)
                         return -1;
                 v = ferry_value_int(FERRY_TYPE_INT64, i);
@@ -902,7 +919,8 @@ static int read_logical(ctx_t *x, const ferry_schema_t *s, json_object *j, ferry
                         if (check_double(x, j) < 0)
                                 return -1;
                         if (ferry_decimal_scale(s, &scale) < 0)
-                                return fail(x, "Invalid Decimal schema: missing or invalid \"scale\" parameter");
+                                return fail(x,
+                                            "Invalid Decimal schema: missing or invalid \"scale\" parameter");
                         if (json_object_is_type(j, json_type_int) && json_object_get_int64(j) == INT64_MAX &&
                             json_object_get_uint64(j) == UINT64_MAX)
                                 return fail(x, "Decimal number too large");
@@ -915,7 +933,8 @@ static int read_logical(ctx_t *x, const ferry_schema_t *s, json_object *j, ferry
                 }
                 if (json_object_is_type(j, json_type_string)) {
                         bool bad;
-                        *out = base64_decode(json_object_get_string(j), (size_t)json_object_get_string_len(j), &bad);
+                        *out = base64_decode(json_object_get_string(j), (size_t)json_object_get_string_len(j),
+                                             &bad);
                         if (!*out)
                                 return bad ? fail(x, "Invalid bytes for Decimal field") : nomem(x);
                         if ((*out)->u.s.len == 0) {
@@ -925,25 +944,29 @@ static int read_logical(ctx_t *x, const ferry_schema_t *s, json_object *j, ferry
                         }
                         return 0;
                 }
-                return fail(x,
-                            "Invalid type for Decimal, underlying representation should be numeric or bytes but "
-                            "was %s",
-                            node_type_java(j));
+                return fail(
+                        x,
+                        "Invalid type for Decimal, underlying representation should be numeric or bytes but "
+                        "was %s",
+                        node_type_java(j));
         }
         if (is_logical(s, FERRY_LOGICAL_DATE) || is_logical(s, FERRY_LOGICAL_TIME)) {
                 const char *what = is_logical(s, FERRY_LOGICAL_DATE) ? "Date" : "Time";
                 int64_t i = json_object_get_int64(j);
                 if (!json_object_is_type(j, json_type_int) || i < INT32_MIN || i > INT32_MAX)
-                        return fail(x, "Invalid type for %s, underlying representation should be integer but was %s",
-                                    what, node_type_java(j));
+                        return fail(
+                                x,
+                                "Invalid type for %s, underlying representation should be integer but was %s",
+                                what, node_type_java(j));
                 *out = ferry_value_int(FERRY_TYPE_INT32, i);
                 return *out ? 0 : nomem(x);
         }
         if (is_logical(s, FERRY_LOGICAL_TIMESTAMP)) {
-                int64_t i;
+                int64_t i = 0;
                 if (!json_object_is_type(j, json_type_int))
                         return fail(x,
-                                    "Invalid type for Timestamp, underlying representation should be integral but "
+                                    "Invalid type for Timestamp, underlying representation should be "
+                                    "integral but "
                                     "was %s",
                                     node_type_java(j));
                 if (get_int64(x, j, &i) < 0)
@@ -957,7 +980,7 @@ static int read_logical(ctx_t *x, const ferry_schema_t *s, json_object *j, ferry
 
 static int read_int(ctx_t *x, const ferry_schema_t *s, json_object *j, ferry_value_t **out)
 {
-        int64_t v, lo = INT64_MIN, hi = INT64_MAX;
+        int64_t v = 0, lo = INT64_MIN, hi = INT64_MAX;
         if (json_object_is_type(j, json_type_int)) {
                 if (get_int64(x, j, &v) < 0)
                         return -1;
@@ -965,7 +988,8 @@ static int read_int(ctx_t *x, const ferry_schema_t *s, json_object *j, ferry_val
                 /* Java truncates; only integral values are taken here. */
                 double d = json_object_get_double(j);
                 if (d != floor(d) || d < -9223372036854775808.0 || d >= 9223372036854775808.0)
-                        return fail(x, "expected %s, got %s", ferry_type_name(s->type), json_object_get_string(j));
+                        return fail(x, "expected %s, got %s", ferry_type_name(s->type),
+                                    json_object_get_string(j));
                 v = (int64_t)d;
         } else {
                 return fail(x, "expected %s, got %s", ferry_type_name(s->type), node_type(j));
@@ -997,11 +1021,14 @@ static int read_float(ctx_t *x, const ferry_schema_t *s, json_object *j, ferry_v
                 if (check_double(x, j) < 0)
                         return -1;
                 d = json_object_get_double(j);
-        } else if (json_object_is_type(j, json_type_string) && strcmp(json_object_get_string(j), "NaN") == 0) {
+        } else if (json_object_is_type(j, json_type_string) &&
+                   strcmp(json_object_get_string(j), "NaN") == 0) {
                 d = NAN; /* Jackson writes non-finite numbers as strings */
-        } else if (json_object_is_type(j, json_type_string) && strcmp(json_object_get_string(j), "Infinity") == 0) {
+        } else if (json_object_is_type(j, json_type_string) &&
+                   strcmp(json_object_get_string(j), "Infinity") == 0) {
                 d = INFINITY;
-        } else if (json_object_is_type(j, json_type_string) && strcmp(json_object_get_string(j), "-Infinity") == 0) {
+        } else if (json_object_is_type(j, json_type_string) &&
+                   strcmp(json_object_get_string(j), "-Infinity") == 0) {
                 d = -INFINITY;
         } else {
                 return fail(x, "expected %s, got %s", ferry_type_name(s->type), node_type(j));
@@ -1015,7 +1042,8 @@ static int read_map(ctx_t *x, const ferry_schema_t *s, json_object *j, ferry_val
         ferry_value_t *m = NULL;
         if (s->keys->type == FERRY_TYPE_STRING) {
                 if (!json_object_is_type(j, json_type_object))
-                        return fail(x, "Maps with string fields should be encoded as JSON objects, but found %s",
+                        return fail(x,
+                                    "Maps with string fields should be encoded as JSON objects, but found %s",
                                     node_type_java(j));
                 if (!(m = ferry_value_map()))
                         return nomem(x);
@@ -1038,8 +1066,10 @@ static int read_map(ctx_t *x, const ferry_schema_t *s, json_object *j, ferry_val
                 return 0;
         }
         if (!json_object_is_type(j, json_type_array))
-                return fail(x, "Maps with non-string fields should be encoded as JSON array of tuples, but found %s",
-                            node_type_java(j));
+                return fail(
+                        x,
+                        "Maps with non-string fields should be encoded as JSON array of tuples, but found %s",
+                        node_type_java(j));
         if (!(m = ferry_value_map()))
                 return nomem(x);
         size_t n = json_object_array_length(j);
@@ -1230,7 +1260,8 @@ static int read_schema(ctx_t *x, json_object *j, ferry_schema_t **out)
                         const char *name = json_object_get_string(fname);
                         if (ferry_schema_field(s, name)) {
                                 ferry_schema_unref(s);
-                                return fail(x, "Cannot create field because of field name duplication %s", name);
+                                return fail(x, "Cannot create field because of field name duplication %s",
+                                            name);
                         }
                         push(x, FRAME_FIELD, name, 0);
                         int rc = read_schema(x, f, &fs);
@@ -1336,7 +1367,8 @@ static bool all_space(const char *p, size_t len)
 }
 
 static ferry_err_t json_to_connect(void *state, const char *topic, const void *data, size_t len,
-                                   ferry_schema_t **schema, ferry_value_t **value, char *errstr, size_t errstr_size)
+                                   ferry_schema_t **schema, ferry_value_t **value, char *errstr,
+                                   size_t errstr_size)
 {
         json_conv_t *c = state;
         (void)topic;
@@ -1344,7 +1376,8 @@ static ferry_err_t json_to_connect(void *state, const char *topic, const void *d
         *value = NULL;
         if (!data)
                 return FERRY_ERR_OK; /* tombstone */
-        ctx_t x = {.c = c, .errstr = errstr, .errstr_size = errstr_size, .err = FERRY_ERR_OK};
+        ctx_t x;
+        ctx_init(&x, c, NULL, errstr, errstr_size);
         if (all_space(data, len)) {
                 /* Jackson reads no content as a missing node: null without an envelope. */
                 if (c->schemas_enable) {
@@ -1354,7 +1387,8 @@ static ferry_err_t json_to_connect(void *state, const char *topic, const void *d
                 return FERRY_ERR_OK;
         }
         if (len > INT32_MAX) {
-                snprintf(errstr, errstr_size, "Converting byte[] to Kafka Connect data failed: message too large");
+                snprintf(errstr, errstr_size,
+                         "Converting byte[] to Kafka Connect data failed: message too large");
                 return FERRY_ERR_CONVERSION;
         }
         json_tokener_reset(c->tok);
@@ -1376,7 +1410,8 @@ static ferry_err_t json_to_connect(void *state, const char *topic, const void *d
                                  end);
                 else
                         snprintf(errstr, errstr_size,
-                                 "Converting byte[] to Kafka Connect data failed due to serialization error: %s "
+                                 "Converting byte[] to Kafka Connect data failed due to serialization error: "
+                                 "%s "
                                  "at offset %zu",
                                  json_tokener_error_desc(jerr), json_tokener_get_parse_end(c->tok));
                 json_object_put(root);

@@ -24,7 +24,8 @@ static int check_encoding(const char *name, const char *value, char *errstr, siz
 {
         if (!value || strcasecmp(value, "UTF-8") == 0 || strcasecmp(value, "UTF8") == 0)
                 return 0;
-        snprintf(errstr, errstr_size, "Invalid value %s for configuration %s: only UTF-8 is supported", value, name);
+        snprintf(errstr, errstr_size, "Invalid value %s for configuration %s: only UTF-8 is supported", value,
+                 name);
         return -1;
 }
 
@@ -67,8 +68,9 @@ static int put_java_date(ferry_buf_t *b, int64_t ms)
         struct tm tm;
         if (!gmtime_r(&t, &tm))
                 return ferry_buf_printf(b, "%lld", (long long)ms);
-        return ferry_buf_printf(b, "%s %s %02d %02d:%02d:%02d UTC %d", days[tm.tm_wday % 7], months[tm.tm_mon % 12],
-                                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, tm.tm_year + 1900);
+        return ferry_buf_printf(b, "%s %s %02d %02d:%02d:%02d UTC %d", days[tm.tm_wday % 7],
+                                months[tm.tm_mon % 12], tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                                tm.tm_year + 1900);
 }
 
 /* The value's text form, as Java's toString() of the Connect value would give it. */
@@ -120,8 +122,10 @@ static int put_text(ferry_buf_t *b, const ferry_schema_t *s, const ferry_value_t
                 if (ferry_buf_putc(b, '{') < 0)
                         return -1;
                 for (size_t i = 0; i < v->u.m.n; i++) {
-                        if ((i && ferry_buf_puts(b, ", ") < 0) || put_text(b, s ? s->keys : NULL, v->u.m.keys[i]) < 0 ||
-                            ferry_buf_putc(b, '=') < 0 || put_text(b, s ? s->items : NULL, v->u.m.vals[i]) < 0)
+                        if ((i && ferry_buf_puts(b, ", ") < 0) ||
+                            put_text(b, s ? s->keys : NULL, v->u.m.keys[i]) < 0 ||
+                            ferry_buf_putc(b, '=') < 0 ||
+                            put_text(b, s ? s->items : NULL, v->u.m.vals[i]) < 0)
                                 return -1;
                 }
                 return ferry_buf_putc(b, '}');
@@ -134,8 +138,9 @@ static int put_text(ferry_buf_t *b, const ferry_schema_t *s, const ferry_value_t
                         const ferry_value_t *f = v->u.st.fields[i];
                         if (!f)
                                 continue;
-                        if ((!first && ferry_buf_putc(b, ',') < 0) || ferry_buf_puts(b, ss->fields[i].name) < 0 ||
-                            ferry_buf_putc(b, '=') < 0 || put_text(b, ss->fields[i].schema, f) < 0)
+                        if ((!first && ferry_buf_putc(b, ',') < 0) ||
+                            ferry_buf_puts(b, ss->fields[i].name) < 0 || ferry_buf_putc(b, '=') < 0 ||
+                            put_text(b, ss->fields[i].schema, f) < 0)
                                 return -1;
                         first = false;
                 }
@@ -146,16 +151,17 @@ static int put_text(ferry_buf_t *b, const ferry_schema_t *s, const ferry_value_t
 }
 
 static ferry_err_t string_from_connect(void *state, const char *topic, const ferry_schema_t *schema,
-                                       const ferry_value_t *value, ferry_buf_t *out, bool *is_null, char *errstr,
-                                       size_t errstr_size)
+                                       const ferry_value_t *value, ferry_buf_t *out, bool *is_null,
+                                       char *errstr, size_t errstr_size)
 {
         (void)state;
         (void)topic;
         *is_null = !value;
         if (!value)
                 return FERRY_ERR_OK;
-        if (value->type == FERRY_TYPE_STRING && !is_logical(schema, FERRY_LOGICAL_DECIMAL))
-                return ferry_buf_append(out, value->u.s.data, value->u.s.len) < 0 ? FERRY_ERR_NOMEM : FERRY_ERR_OK;
+        if (value->type == FERRY_TYPE_STRING)
+                return ferry_buf_append(out, value->u.s.data, value->u.s.len) < 0 ? FERRY_ERR_NOMEM
+                                                                                  : FERRY_ERR_OK;
         if (put_text(out, schema, value) < 0) {
                 snprintf(errstr, errstr_size, "out of memory");
                 return FERRY_ERR_NOMEM;
@@ -202,7 +208,8 @@ static size_t utf8_seq(const unsigned char *p, size_t left, size_t *bad)
 }
 
 static ferry_err_t string_to_connect(void *state, const char *topic, const void *data, size_t len,
-                                     ferry_schema_t **schema, ferry_value_t **value, char *errstr, size_t errstr_size)
+                                     ferry_schema_t **schema, ferry_value_t **value, char *errstr,
+                                     size_t errstr_size)
 {
         string_conv_t *c = state;
         (void)topic;

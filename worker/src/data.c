@@ -266,9 +266,9 @@ bool ferry_schema_equal(const ferry_schema_t *a, const ferry_schema_t *b)
                 return false;
         if (a->type != b->type || a->optional != b->optional || !str_eq(a->name, b->name) ||
             a->has_version != b->has_version || (a->has_version && a->version != b->version) ||
-            !str_eq(a->doc, b->doc) || !params_equal(a, b) || !ferry_value_equal(a->default_value, b->default_value) ||
-            a->n_fields != b->n_fields || !ferry_schema_equal(a->items, b->items) ||
-            !ferry_schema_equal(a->keys, b->keys))
+            !str_eq(a->doc, b->doc) || !params_equal(a, b) ||
+            !ferry_value_equal(a->default_value, b->default_value) || a->n_fields != b->n_fields ||
+            !ferry_schema_equal(a->items, b->items) || !ferry_schema_equal(a->keys, b->keys))
                 return false;
         for (size_t i = 0; i < a->n_fields; i++)
                 if (strcmp(a->fields[i].name, b->fields[i].name) != 0 ||
@@ -480,7 +480,8 @@ ferry_value_t *ferry_map_get_str(const ferry_value_t *map, const char *key)
         size_t len = strlen(key);
         for (size_t i = 0; i < map->u.m.n; i++) {
                 const ferry_value_t *k = map->u.m.keys[i];
-                if (k && k->type == FERRY_TYPE_STRING && k->u.s.len == len && memcmp(k->u.s.data, key, len) == 0)
+                if (k && k->type == FERRY_TYPE_STRING && k->u.s.len == len &&
+                    memcmp(k->u.s.data, key, len) == 0)
                         return map->u.m.vals[i];
         }
         return NULL;
@@ -586,7 +587,8 @@ bool ferry_value_equal(const ferry_value_t *a, const ferry_value_t *b)
                 return a->u.b == b->u.b;
         case FERRY_TYPE_STRING:
         case FERRY_TYPE_BYTES:
-                return a->u.s.len == b->u.s.len && (a->u.s.len == 0 || memcmp(a->u.s.data, b->u.s.data, a->u.s.len) == 0);
+                return a->u.s.len == b->u.s.len &&
+                       (a->u.s.len == 0 || memcmp(a->u.s.data, b->u.s.data, a->u.s.len) == 0);
         case FERRY_TYPE_ARRAY:
                 if (a->u.a.n != b->u.a.n)
                         return false;
@@ -713,13 +715,15 @@ static int verr(char *errstr, size_t errstr_size, const path_t *path, const char
         return -1;
 }
 
-static int validate(const ferry_schema_t *s, const ferry_value_t *v, path_t *path, char *errstr, size_t errstr_size)
+static int validate(const ferry_schema_t *s, const ferry_value_t *v, path_t *path, char *errstr,
+                    size_t errstr_size)
 {
         if (!s)
                 return 0; /* anything goes without a schema */
         if (!v) {
                 if (!s->optional)
-                        return verr(errstr, errstr_size, path, "null used for required %s", ferry_type_name(s->type));
+                        return verr(errstr, errstr_size, path, "null used for required %s",
+                                    ferry_type_name(s->type));
                 return 0;
         }
         if (v->type != s->type)
@@ -767,7 +771,8 @@ static int validate(const ferry_schema_t *s, const ferry_value_t *v, path_t *pat
                 return 0;
         case FERRY_TYPE_STRUCT:
                 if (!ferry_schema_equal(s, v->u.st.schema))
-                        return verr(errstr, errstr_size, path, "struct schema does not match the field's schema");
+                        return verr(errstr, errstr_size, path,
+                                    "struct schema does not match the field's schema");
                 for (size_t i = 0; i < s->n_fields; i++) {
                         const ferry_field_t *f = &s->fields[i];
                         const ferry_value_t *fv = v->u.st.fields[i];
@@ -817,6 +822,33 @@ size_t ferry_format_double(double v, bool float32, char out[32])
                 return (size_t)snprintf(out, 32, "%sInfinity", v < 0 ? "-" : "");
         if (v == 0)
                 return (size_t)snprintf(out, 32, "%s0.0", signbit(v) ? "-" : "");
+
+        /* Fast path for the plain-notation range: the fewest fraction digits k for which the nearest
+         * k-digit decimal n / 10^k reads back as v. n and 10^k are exact doubles, so the division is
+         * the correctly rounded value of that decimal, as strtod would give it. */
+        double av = fabs(v);
+        if (av >= 1e-3 && av < 1e7) {
+                uint64_t pk = 1;
+                for (int k = 0; k <= 16; k++, pk *= 10) {
+                        double t = av * (double)pk;
+                        if (t >= 9007199254740992.0)
+                                break;
+                        double n = nearbyint(t);
+                        if (float32 ? (float)(n / (double)pk) != (float)av : n / (double)pk != av)
+                                continue;
+                        uint64_t u = (uint64_t)n;
+                        size_t len;
+                        if (k == 0)
+                                len = (size_t)snprintf(out, 32, "%s%" PRIu64 ".0", v < 0 ? "-" : "", u);
+                        else
+                                len = (size_t)snprintf(out, 32, "%s%" PRIu64 ".%0*" PRIu64, v < 0 ? "-" : "",
+                                                       u / pk, k, u % pk);
+                        /* Floats: n / 10^k was rounded twice (to double, then float); confirm. */
+                        if (!float32 || strtof(out, NULL) == (float)v)
+                                return len;
+                        break;
+                }
+        }
 
         /* Round-tripping is monotone in the number of digits: binary search the shortest. */
         int lo = 1, hi = float32 ? 9 : 17;
@@ -1034,7 +1066,8 @@ ferry_value_t *ferry_decimal_parse(const char *text, size_t len, int scale, char
         }
         if (!any || p != end) {
                 free(digits);
-                snprintf(errstr, errstr_size, "invalid decimal number \"%.*s\"", (int)(len > 64 ? 64 : len), text);
+                snprintf(errstr, errstr_size, "invalid decimal number \"%.*s\"", (int)(len > 64 ? 64 : len),
+                         text);
                 return NULL;
         }
         /* value = digits * 10^(exp10 - frac); unscaled = digits * 10^(exp10 - frac + scale) */
@@ -1047,7 +1080,8 @@ ferry_value_t *ferry_decimal_parse(const char *text, size_t len, int scale, char
                 }
                 if (shift < 0 && nd > 0) {
                         free(digits);
-                        snprintf(errstr, errstr_size, "decimal number \"%.*s\" has more fraction digits than scale %d",
+                        snprintf(errstr, errstr_size,
+                                 "decimal number \"%.*s\" has more fraction digits than scale %d",
                                  (int)(len > 64 ? 64 : len), text, scale);
                         return NULL;
                 }
@@ -1055,9 +1089,10 @@ ferry_value_t *ferry_decimal_parse(const char *text, size_t len, int scale, char
         }
         if (nd == 0)
                 shift = 0;
-        if (shift > 100000) {
+        if (shift > 4096 || nd + (size_t)shift > 4096) {
                 free(digits);
-                snprintf(errstr, errstr_size, "decimal number \"%.*s\" out of range", (int)(len > 64 ? 64 : len), text);
+                snprintf(errstr, errstr_size, "decimal number \"%.*s\" out of range",
+                         (int)(len > 64 ? 64 : len), text);
                 return NULL;
         }
         size_t total = nd + (size_t)shift;

@@ -154,6 +154,18 @@ const char *ferry_embedded_kafka_bootstrap(const ferry_embedded_kafka_t *k)
         return rd_kafka_mock_cluster_bootstraps(k->mc);
 }
 
+void ferry_embedded_kafka_connector_topics(ferry_embedded_kafka_t *k, const ferry_strmap_t *connector_config)
+{
+        static const char *const keys[] = {"topic", "topics", NULL};
+        for (size_t i = 0; k && keys[i]; i++) {
+                size_t n;
+                char **topics = ferry_split_list(ferry_strmap_get(connector_config, keys[i]), &n);
+                for (size_t j = 0; topics && j < n; j++)
+                        rd_kafka_mock_topic_create(k->mc, topics[j], 1, 1);
+                ferry_strlist_free(topics, n);
+        }
+}
+
 void ferry_embedded_kafka_stop(ferry_embedded_kafka_t *k)
 {
         if (!k)
@@ -161,4 +173,160 @@ void ferry_embedded_kafka_stop(ferry_embedded_kafka_t *k)
         rd_kafka_mock_cluster_destroy(k->mc);
         rd_kafka_destroy(k->rk);
         free(k);
+}
+
+#define ADMIN_TIMEOUT_MS 30000
+
+static rd_kafka_t *admin_client(const ferry_strmap_t *worker, char *errstr, size_t errstr_size)
+{
+        rd_kafka_conf_t *conf = ferry_kafka_conf(worker, "admin.", NULL, NULL, NULL, errstr, errstr_size);
+        if (!conf)
+                return NULL;
+        char err[512];
+        rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
+        if (!rk) {
+                snprintf(errstr, errstr_size, "cannot create admin client: %s", err);
+                rd_kafka_conf_destroy(conf);
+        }
+        return rk;
+}
+
+/* Waits for the result event of an admin call on q; NULL with errstr on timeout or error. */
+static rd_kafka_event_t *admin_wait(rd_kafka_queue_t *q, const char *what, char *errstr, size_t errstr_size)
+{
+        rd_kafka_event_t *ev = rd_kafka_queue_poll(q, ADMIN_TIMEOUT_MS + 5000);
+        if (!ev) {
+                snprintf(errstr, errstr_size, "%s: timed out", what);
+                return NULL;
+        }
+        if (rd_kafka_event_error(ev)) {
+                snprintf(errstr, errstr_size, "%s: %s", what, rd_kafka_event_error_string(ev));
+                rd_kafka_event_destroy(ev);
+                return NULL;
+        }
+        return ev;
+}
+
+/* The first error of a group result or of one of its partitions, as 0 or -1 with errstr. */
+static int group_result_check(const rd_kafka_group_result_t *g, const char *what, char *errstr, size_t errstr_size)
+{
+        const rd_kafka_error_t *e = rd_kafka_group_result_error(g);
+        if (e) {
+                snprintf(errstr, errstr_size, "%s: %s", what, rd_kafka_error_string(e));
+                return -1;
+        }
+        const rd_kafka_topic_partition_list_t *parts = rd_kafka_group_result_partitions(g);
+        for (int i = 0; parts && i < parts->cnt; i++) {
+                if (parts->elems[i].err) {
+                        snprintf(errstr, errstr_size, "%s: %s [%d]: %s", what, parts->elems[i].topic,
+                                 parts->elems[i].partition, rd_kafka_err2str(parts->elems[i].err));
+                        return -1;
+                }
+        }
+        return 0;
+}
+
+int ferry_kafka_group_offsets(const ferry_strmap_t *worker, const char *group,
+                              rd_kafka_topic_partition_list_t **out, char *errstr, size_t errstr_size)
+{
+        *out = NULL;
+        rd_kafka_t *rk = admin_client(worker, errstr, errstr_size);
+        if (!rk)
+                return -1;
+        rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+        rd_kafka_ListConsumerGroupOffsets_t *req = rd_kafka_ListConsumerGroupOffsets_new(group, NULL);
+        rd_kafka_ListConsumerGroupOffsets(rk, &req, 1, NULL, q);
+        rd_kafka_ListConsumerGroupOffsets_destroy(req);
+        int rc = -1;
+        rd_kafka_event_t *ev = admin_wait(q, "listing consumer group offsets", errstr, errstr_size);
+        if (ev) {
+                size_t n = 0;
+                const rd_kafka_group_result_t **groups = rd_kafka_ListConsumerGroupOffsets_result_groups(
+                        rd_kafka_event_ListConsumerGroupOffsets_result(ev), &n);
+                if (n == 1 && group_result_check(groups[0], "listing consumer group offsets", errstr,
+                                                 errstr_size) == 0) {
+                        const rd_kafka_topic_partition_list_t *parts = rd_kafka_group_result_partitions(groups[0]);
+                        *out = parts ? rd_kafka_topic_partition_list_copy(parts)
+                                     : rd_kafka_topic_partition_list_new(0);
+                        rc = 0;
+                }
+                rd_kafka_event_destroy(ev);
+        }
+        rd_kafka_queue_destroy(q);
+        rd_kafka_destroy(rk);
+        return rc;
+}
+
+int ferry_kafka_group_alter(const ferry_strmap_t *worker, const char *group,
+                            const rd_kafka_topic_partition_list_t *alter, const rd_kafka_topic_partition_list_t *del,
+                            char *errstr, size_t errstr_size)
+{
+        rd_kafka_t *rk = admin_client(worker, errstr, errstr_size);
+        if (!rk)
+                return -1;
+        rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+        int rc = 0;
+        if (alter && alter->cnt) {
+                rd_kafka_AlterConsumerGroupOffsets_t *req = rd_kafka_AlterConsumerGroupOffsets_new(group, alter);
+                rd_kafka_AlterConsumerGroupOffsets(rk, &req, 1, NULL, q);
+                rd_kafka_AlterConsumerGroupOffsets_destroy(req);
+                rd_kafka_event_t *ev = admin_wait(q, "altering consumer group offsets", errstr, errstr_size);
+                rc = -1;
+                if (ev) {
+                        size_t n = 0;
+                        const rd_kafka_group_result_t **groups = rd_kafka_AlterConsumerGroupOffsets_result_groups(
+                                rd_kafka_event_AlterConsumerGroupOffsets_result(ev), &n);
+                        rc = n == 1 ? group_result_check(groups[0], "altering consumer group offsets", errstr,
+                                                         errstr_size)
+                                    : -1;
+                        rd_kafka_event_destroy(ev);
+                }
+        }
+        if (rc == 0 && del && del->cnt) {
+                rd_kafka_DeleteConsumerGroupOffsets_t *req = rd_kafka_DeleteConsumerGroupOffsets_new(group, del);
+                rd_kafka_DeleteConsumerGroupOffsets(rk, &req, 1, NULL, q);
+                rd_kafka_DeleteConsumerGroupOffsets_destroy(req);
+                rd_kafka_event_t *ev = admin_wait(q, "deleting consumer group offsets", errstr, errstr_size);
+                rc = -1;
+                if (ev) {
+                        size_t n = 0;
+                        const rd_kafka_group_result_t **groups = rd_kafka_DeleteConsumerGroupOffsets_result_groups(
+                                rd_kafka_event_DeleteConsumerGroupOffsets_result(ev), &n);
+                        rc = n == 1 ? group_result_check(groups[0], "deleting consumer group offsets", errstr,
+                                                         errstr_size)
+                                    : -1;
+                        rd_kafka_event_destroy(ev);
+                }
+        }
+        rd_kafka_queue_destroy(q);
+        rd_kafka_destroy(rk);
+        return rc;
+}
+
+int ferry_kafka_group_delete(const ferry_strmap_t *worker, const char *group, char *errstr, size_t errstr_size)
+{
+        rd_kafka_t *rk = admin_client(worker, errstr, errstr_size);
+        if (!rk)
+                return -1;
+        rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+        rd_kafka_DeleteGroup_t *req = rd_kafka_DeleteGroup_new(group);
+        rd_kafka_DeleteGroups(rk, &req, 1, NULL, q);
+        rd_kafka_DeleteGroup_destroy(req);
+        int rc = -1;
+        rd_kafka_event_t *ev = admin_wait(q, "deleting consumer group", errstr, errstr_size);
+        if (ev) {
+                size_t n = 0;
+                const rd_kafka_group_result_t **groups =
+                        rd_kafka_DeleteGroups_result_groups(rd_kafka_event_DeleteGroups_result(ev), &n);
+                const rd_kafka_error_t *e = n == 1 ? rd_kafka_group_result_error(groups[0]) : NULL;
+                if (e && rd_kafka_error_code(e) != RD_KAFKA_RESP_ERR_GROUP_ID_NOT_FOUND)
+                        snprintf(errstr, errstr_size, "deleting consumer group %s: %s", group,
+                                 rd_kafka_error_string(e));
+                else
+                        rc = 0;
+                rd_kafka_event_destroy(ev);
+        }
+        rd_kafka_queue_destroy(q);
+        rd_kafka_destroy(rk);
+        return rc;
 }

@@ -25,5 +25,21 @@ typedef struct ferry_embedded_kafka ferry_embedded_kafka_t;
 ferry_embedded_kafka_t *ferry_embedded_kafka_start(int brokers, char *errstr, size_t errstr_size);
 const char *ferry_embedded_kafka_bootstrap(const ferry_embedded_kafka_t *k);
 void ferry_embedded_kafka_stop(ferry_embedded_kafka_t *k);
+/* Creates the topics a connector config names (`topic`, `topics`) with one partition, as a stock
+ * single broker (num.partitions=1) would auto-create them; the mock cluster's own default is
+ * several partitions, which would reorder a file's lines. Existing topics are left alone. */
+void ferry_embedded_kafka_connector_topics(ferry_embedded_kafka_t *k, const ferry_strmap_t *connector_config);
 
 #endif
+
+/* ---- consumer group offsets (sink connectors' offsets API), through an admin client built from
+ * the worker's "admin."-prefixed settings ---- */
+/* Committed offsets of group; *out is a new list (caller destroys). */
+int ferry_kafka_group_offsets(const ferry_strmap_t *worker, const char *group,
+                              rd_kafka_topic_partition_list_t **out, char *errstr, size_t errstr_size);
+/* Sets the committed offsets in `alter` (may be NULL), deletes those in `del` (may be NULL). */
+int ferry_kafka_group_alter(const ferry_strmap_t *worker, const char *group,
+                            const rd_kafka_topic_partition_list_t *alter, const rd_kafka_topic_partition_list_t *del,
+                            char *errstr, size_t errstr_size);
+/* Deletes the whole group (its committed offsets included). A group that does not exist is fine. */
+int ferry_kafka_group_delete(const ferry_strmap_t *worker, const char *group, char *errstr, size_t errstr_size);

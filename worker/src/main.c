@@ -204,6 +204,7 @@ static int run_standalone(int argc, char **argv)
                 }
                 ferry_cfg_errors_free(&errs);
         }
+        w->embedded = kafka;
         int timeout = (int)ferry_config_int(ferry_worker_config, &wconf, "default.api.timeout.ms");
         w->cluster_id = ferry_kafka_cluster_id(&wconf, timeout, errstr, sizeof(errstr));
         if (!w->cluster_id) {
@@ -230,6 +231,7 @@ static int run_standalone(int argc, char **argv)
                         goto out;
                 }
         }
+        atomic_store(&h->ready, true);
         FERRY_INFO("Ferry worker %s started in %lld ms", FERRY_VERSION, (long long)(ferry_now_ms() - t0));
         int sig = 0;
         sigwait(&sigs, &sig);

@@ -238,8 +238,10 @@ static int consume_batch(sink_run_t *run, rd_kafka_message_t **msgs, char *errst
         if (rc == 0 && run->t->plugin->sink->put(run->t, recs, n, errstr, errstr_size) != FERRY_ERR_OK)
                 rc = -1;
         if (rc == 0) {
-                for (size_t i = 0; i < n; i++)
+                for (size_t i = 0; i < n; i++) {
                         note_consumed(run, msgs[i]);
+                        ferry_task_note_topic(run->t, recs[i]->topic);
+                }
                 run->records += n;
         }
         for (size_t i = 0; recs && i < made; i++)

@@ -187,6 +187,7 @@ static int send_record(source_run_t *run, ferry_record_t *r, char *errstr, size_
                         RD_KAFKA_V_TIMESTAMP(r->timestamp > 0 ? r->timestamp : 0), RD_KAFKA_V_OPAQUE(e),
                         RD_KAFKA_V_END);
                 if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+                        ferry_task_note_topic(t, r->topic);
                         run->in_flight++;
                         run->produced++;
                         return 0;

@@ -4,6 +4,8 @@
  * stops them within task.shutdown.graceful.timeout.ms, and keeps their status. Herders drive it. */
 #include "worker.h"
 
+#include "kafka.h"
+
 #include <ferry/log.h>
 
 #include <errno.h>
@@ -175,6 +177,11 @@ void ferry_worker_free(ferry_worker_t *w)
                 return;
         ferry_worker_stop_all(w);
         free(w->conns);
+        for (size_t i = 0; i < w->n_topics; i++) {
+                free(w->topics[i].key);
+                free(w->topics[i].value);
+        }
+        free(w->topics);
         ferry_registry_free(&w->registry);
         ferry_strmap_free(&w->config);
         free(w->worker_id);
@@ -305,6 +312,8 @@ int ferry_worker_start_connector(ferry_worker_t *w, const char *name, const ferr
         w->conns[w->n_conns++] = c;
         pthread_mutex_unlock(&w->lock);
 
+        if (w->embedded)
+                ferry_embedded_kafka_connector_topics(w->embedded, config);
         char ctx[128];
         snprintf(ctx, sizeof(ctx), "%s", name);
         ferry_log_context(ctx);
@@ -374,6 +383,7 @@ static void task_free(ferry_task_t *t)
         conv_close(&t->value_conv);
         ferry_strmap_free(&t->config);
         ferry_strmap_free(&t->conn_config);
+        free(t->last_topic);
         free(t->connector);
         free(t->trace);
         pthread_mutex_destroy(&t->lock);
@@ -545,11 +555,19 @@ bool ferry_worker_connector_status(ferry_worker_t *w, const char *name, ferry_st
         for (int i = 0; *tasks && i < c->n_tasks; i++) {
                 ferry_task_t *t = c->tasks[i];
                 pthread_mutex_lock(&t->lock);
+                (*tasks)[i].id = t->id;
                 (*tasks)[i].state = t->state;
                 (*tasks)[i].trace = t->trace ? strdup(t->trace) : NULL;
                 pthread_mutex_unlock(&t->lock);
         }
         pthread_mutex_unlock(&w->lock);
+        /* Few tasks: insertion sort by id. */
+        for (int i = 1; *tasks && i < *n_tasks; i++)
+                for (int j = i; j > 0 && (*tasks)[j - 1].id > (*tasks)[j].id; j--) {
+                        ferry_status_t tmp = (*tasks)[j];
+                        (*tasks)[j] = (*tasks)[j - 1];
+                        (*tasks)[j - 1] = tmp;
+                }
         return true;
 }
 
@@ -558,4 +576,140 @@ void ferry_status_free(ferry_status_t *s, int n)
         for (int i = 0; s && i < n; i++)
                 free(s[i].trace);
         free(s);
+}
+
+int ferry_worker_restart_task(ferry_worker_t *w, const char *name, int id, char *errstr, size_t errstr_size)
+{
+        pthread_mutex_lock(&w->lock);
+        ferry_conn_t *c = find_conn(w, name, NULL);
+        ferry_task_t *t = NULL;
+        for (int i = 0; c && i < c->n_tasks; i++) {
+                if (c->tasks[i]->id == id) {
+                        t = c->tasks[i];
+                        c->tasks[i] = c->tasks[--c->n_tasks];
+                        break;
+                }
+        }
+        pthread_mutex_unlock(&w->lock);
+        if (!t) {
+                snprintf(errstr, errstr_size, "Task %s-%d not found", name, id);
+                return -1;
+        }
+        ferry_strmap_t config;
+        ferry_strmap_init(&config);
+        ferry_strmap_copy(&config, &t->config);
+        ferry_target_t target = (ferry_target_t)atomic_load(&t->target);
+        stop_tasks(w, &t, 1);
+        FERRY_INFO("Restarting task %s-%d", name, id);
+        int rc = ferry_worker_start_task(w, name, id, &config, target, errstr, errstr_size);
+        ferry_strmap_free(&config);
+        return rc;
+}
+
+int ferry_worker_restart_connector(ferry_worker_t *w, const char *name, ferry_strmap_t **tasks, int *n_tasks,
+                                   char *errstr, size_t errstr_size)
+{
+        *tasks = NULL;
+        *n_tasks = 0;
+        pthread_mutex_lock(&w->lock);
+        ferry_conn_t *c = find_conn(w, name, NULL);
+        pthread_mutex_unlock(&w->lock);
+        if (!c) {
+                snprintf(errstr, errstr_size, "Connector %s not found", name);
+                return -1;
+        }
+        /* Only the herder (serialised) changes connector instances, so c stays valid here. */
+        if (c->started && c->plugin->stop)
+                c->plugin->stop(&c->ctx);
+        c->started = false;
+        ferry_err_t err = c->plugin->start ? c->plugin->start(&c->ctx, &c->config, errstr, errstr_size)
+                                           : FERRY_ERR_OK;
+        c->started = err == FERRY_ERR_OK;
+        int max = (int)ferry_config_int(ferry_connector_config, &c->config, "tasks.max");
+        if (!err) {
+                *tasks = calloc((size_t)max, sizeof(**tasks));
+                err = *tasks ? c->plugin->task_configs(&c->ctx, &c->config, max, *tasks, n_tasks, errstr, errstr_size)
+                             : FERRY_ERR_NOMEM;
+        }
+        pthread_mutex_lock(&w->lock);
+        free(c->trace);
+        c->trace = err ? strdup(errstr) : NULL;
+        if (err)
+                c->state = FERRY_STATE_FAILED;
+        else if (c->state == FERRY_STATE_FAILED || c->state == FERRY_STATE_RESTARTING)
+                c->state = FERRY_STATE_RUNNING;
+        pthread_mutex_unlock(&w->lock);
+        if (err) {
+                ferry_task_configs_free(*tasks, *n_tasks);
+                *tasks = NULL;
+                *n_tasks = 0;
+                return -1;
+        }
+        FERRY_INFO("Connector %s restarted", name);
+        return 0;
+}
+
+void ferry_task_note_topic(ferry_task_t *t, const char *topic)
+{
+        if (atomic_exchange(&t->reset_topic, false)) {
+                free(t->last_topic);
+                t->last_topic = NULL;
+        }
+        if (t->last_topic && !strcmp(t->last_topic, topic))
+                return;
+        free(t->last_topic);
+        t->last_topic = strdup(topic);
+        ferry_worker_t *w = t->w;
+        pthread_mutex_lock(&w->lock);
+        bool found = false;
+        for (size_t i = 0; i < w->n_topics && !found; i++)
+                found = !strcmp(w->topics[i].key, t->connector) && !strcmp(w->topics[i].value, topic);
+        if (!found) {
+                ferry_kv_t *nt = realloc(w->topics, (w->n_topics + 1) * sizeof(*nt));
+                if (nt) {
+                        w->topics = nt;
+                        w->topics[w->n_topics++] = (ferry_kv_t){strdup(t->connector), strdup(topic)};
+                }
+        }
+        pthread_mutex_unlock(&w->lock);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+        return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+char **ferry_worker_topics(ferry_worker_t *w, const char *name, size_t *n)
+{
+        pthread_mutex_lock(&w->lock);
+        char **out = calloc(w->n_topics + 1, sizeof(*out));
+        *n = 0;
+        for (size_t i = 0; out && i < w->n_topics; i++)
+                if (!strcmp(w->topics[i].key, name))
+                        out[(*n)++] = strdup(w->topics[i].value);
+        pthread_mutex_unlock(&w->lock);
+        if (out)
+                qsort(out, *n, sizeof(*out), cmp_str);
+        return out;
+}
+
+void ferry_worker_reset_topics(ferry_worker_t *w, const char *name)
+{
+        pthread_mutex_lock(&w->lock);
+        for (size_t i = 0; i < w->n_topics;) {
+                if (!strcmp(w->topics[i].key, name)) {
+                        free(w->topics[i].key);
+                        free(w->topics[i].value);
+                        w->topics[i] = w->topics[--w->n_topics];
+                } else {
+                        i++;
+                }
+        }
+        pthread_mutex_unlock(&w->lock);
+        /* Runners report again on their next record. */
+        pthread_mutex_lock(&w->lock);
+        ferry_conn_t *c = find_conn(w, name, NULL);
+        for (int i = 0; c && i < c->n_tasks; i++)
+                atomic_store(&c->tasks[i]->reset_topic, true);
+        pthread_mutex_unlock(&w->lock);
 }

@@ -61,6 +61,8 @@ struct ferry_task {
         ferry_state_t state; /* under lock */
         char *trace;          /* under lock */
         bool done;            /* thread finished; under lock */
+        char *last_topic;     /* runner thread only: the topic last reported as used */
+        atomic_bool reset_topic; /* set by a topics reset: report the next topic again */
 };
 
 typedef struct ferry_conn {
@@ -87,6 +89,9 @@ struct ferry_worker {
         pthread_mutex_t lock; /* guards conns and connector states */
         ferry_conn_t **conns;
         size_t n_conns;
+        struct ferry_embedded_kafka *embedded; /* set with --embedded-kafka */
+        ferry_kv_t *topics; /* (connector, topic) pairs in use since the last reset; under lock */
+        size_t n_topics;
 };
 
 /* Validates the worker config (table + mode-specific keys), loads plugins. */
@@ -114,14 +119,27 @@ void ferry_worker_set_target(ferry_worker_t *w, const char *name, ferry_target_t
 void ferry_worker_stop_connector(ferry_worker_t *w, const char *name);
 void ferry_worker_stop_all(ferry_worker_t *w);
 
-/* Status snapshot of one connector; false when it does not run here. trace strings are copies. */
+/* Status snapshot of one connector (tasks sorted by id); false when it does not run here. trace
+ * strings are copies. */
 typedef struct {
+        int id; /* task id (tasks only) */
         ferry_state_t state;
         char *trace;
 } ferry_status_t;
 bool ferry_worker_connector_status(ferry_worker_t *w, const char *name, ferry_status_t *conn,
                                    ferry_status_t **tasks, int *n_tasks);
 void ferry_status_free(ferry_status_t *s, int n);
+
+/* Stops task `id` and starts it again with the same config and target. */
+int ferry_worker_restart_task(ferry_worker_t *w, const char *name, int id, char *errstr, size_t errstr_size);
+/* Stops and starts the connector instance (not its tasks) and returns its new task configs. */
+int ferry_worker_restart_connector(ferry_worker_t *w, const char *name, ferry_strmap_t **tasks, int *n_tasks,
+                                   char *errstr, size_t errstr_size);
+
+/* Active topics: runners report each topic a connector uses; the REST topics API reads them. */
+void ferry_task_note_topic(ferry_task_t *t, const char *topic);
+char **ferry_worker_topics(ferry_worker_t *w, const char *name, size_t *n);
+void ferry_worker_reset_topics(ferry_worker_t *w, const char *name);
 
 /* Task runners (task_source.c, task_sink.c). */
 void *ferry_source_task_main(void *task);

@@ -8,6 +8,7 @@
 
 static const char *const tolerance_values[] = {"none", "all", NULL};
 static const char *const policy_values[] = {"None", "Principal", "All", NULL};
+static const char *const client_auth_values[] = {"none", "requested", "required", NULL};
 
 const ferry_config_def_t ferry_worker_config[] = {
         {.name = "bootstrap.servers", .type = FERRY_CFG_LIST, .default_value = "localhost:9092",
@@ -32,6 +33,21 @@ const ferry_config_def_t ferry_worker_config[] = {
          .doc = "Port given out to other workers; part of worker_id."},
         {.name = "rest.advertised.listener", .type = FERRY_CFG_STRING, .importance = FERRY_IMPORTANCE_LOW,
          .doc = "Listener (http or https) given out to other workers."},
+        {.name = "listeners.https.ssl.certificate.location", .type = FERRY_CFG_STRING,
+         .importance = FERRY_IMPORTANCE_HIGH,
+         .doc = "PEM file with the certificate (chain) of https:// listeners; replaces Java's keystore."},
+        {.name = "listeners.https.ssl.key.location", .type = FERRY_CFG_STRING, .importance = FERRY_IMPORTANCE_HIGH,
+         .doc = "PEM file with the private key of https:// listeners."},
+        {.name = "listeners.https.ssl.key.password", .type = FERRY_CFG_PASSWORD,
+         .importance = FERRY_IMPORTANCE_HIGH, .doc = "Password of an encrypted private key."},
+        {.name = "listeners.https.ssl.ca.location", .type = FERRY_CFG_STRING, .importance = FERRY_IMPORTANCE_MEDIUM,
+         .doc = "PEM file with the CA certificates that client certificates are checked against; replaces Java's "
+                "truststore."},
+        {.name = "listeners.https.ssl.client.authentication", .type = FERRY_CFG_STRING, .default_value = "none",
+         .valid = client_auth_values, .importance = FERRY_IMPORTANCE_MEDIUM,
+         .doc = "Client certificates on https:// listeners: none, requested or required."},
+        {.name = "rest.basic.auth.credentials.file", .type = FERRY_CFG_STRING, .importance = FERRY_IMPORTANCE_MEDIUM,
+         .doc = "File of user:password lines; when set every REST request needs HTTP basic authentication."},
         {.name = "offset.flush.interval.ms", .type = FERRY_CFG_LONG, .default_value = "60000", .has_min = true,
          .min = 1, .importance = FERRY_IMPORTANCE_LOW, .doc = "Interval at which to try committing offsets for tasks."},
         {.name = "offset.flush.timeout.ms", .type = FERRY_CFG_LONG, .default_value = "5000", .has_min = true,
