@@ -60,9 +60,9 @@ if [[ unit =~ $filter ]] || [ "$filter" = . ]; then
         fi
 fi
 
-echo "== runtime (embedded broker)"
+echo "== runtime (embedded broker; worker built with ASan+UBSan)"
 for t in tests/runtime/*.sh; do
-        [ -e "$t" ] && run_script "$t"
+        [ -e "$t" ] && FERRY_WORKER=$PWD/build/asan/ferry-worker run_script "$t"
 done
 
 echo "== integration (real Kafka broker)"

@@ -2,6 +2,7 @@
 # The embedded pipeline (small) under valgrind memcheck: no invalid access and no definite leak
 # across start, data flow and a clean SIGTERM shutdown.
 source "$(dirname "$0")/../lib.sh"
+FERRY_WORKER=$REPO/bin/ferry-worker # valgrind needs the build without sanitizers
 N=2000
 seq 1 "$N" | sed 's/^/vg-/' >"$WORK/in.txt"
 cat >"$WORK/worker.properties" <<P

@@ -35,7 +35,7 @@ static const ferry_config_def_t sink_config[] = {
 typedef struct {
         char *filename;
         int fd;
-        void *text;     /* StringConverter state: values are written as their text form */
+        void *text; /* StringConverter state: values are written as their text form */
         ferry_buf_t line;
         ferry_buf_t out; /* whole lines not yet written */
 } sink_task_t;
@@ -85,11 +85,13 @@ static int drop_torn_tail(int fd, const char *file, char *errstr, size_t errstr_
                                 off_t keep = pos - (off_t)n + (off_t)i;
                                 if (keep == end)
                                         return 0;
-                                FERRY_WARN("Removing %lld byte(s) of a partial last line from %s (written before a "
+                                FERRY_WARN("Removing %lld byte(s) of a partial last line from %s (written "
+                                           "before a "
                                            "crash; the records will be written again)",
                                            (long long)(end - keep), file);
                                 if (ftruncate(fd, keep) < 0) {
-                                        snprintf(errstr, errstr_size, "Cannot truncate %s: %s", file, strerror(errno));
+                                        snprintf(errstr, errstr_size, "Cannot truncate %s: %s", file,
+                                                 strerror(errno));
                                         return -1;
                                 }
                                 return 0;
@@ -113,8 +115,8 @@ static int write_out(sink_task_t *s, char *errstr, size_t errstr_size)
                 if (w < 0 && errno == EINTR)
                         continue;
                 if (w < 0) {
-                        snprintf(errstr, errstr_size, "Error writing to %s: %s", s->filename ? s->filename : "stdout",
-                                 strerror(errno));
+                        snprintf(errstr, errstr_size, "Error writing to %s: %s",
+                                 s->filename ? s->filename : "stdout", strerror(errno));
                         memmove(s->out.p, s->out.p + off, s->out.len - off);
                         s->out.len -= off;
                         return -1;
@@ -145,8 +147,9 @@ static ferry_err_t sink_start(ferry_task_t *t, const ferry_strmap_t *config, cha
                 s->filename = strdup(file);
                 s->fd = open(file, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
                 if (s->fd < 0) {
-                        snprintf(errstr, errstr_size, "Couldn't find or create file '%s' for FileStreamSinkTask: %s",
-                                 file, strerror(errno));
+                        snprintf(errstr, errstr_size,
+                                 "Couldn't find or create file '%s' for FileStreamSinkTask: %s", file,
+                                 strerror(errno));
                         sink_free(s);
                         return FERRY_ERR_IO;
                 }
@@ -169,8 +172,9 @@ static ferry_err_t sink_put(ferry_task_t *t, ferry_record_t *const *recs, size_t
                 const ferry_record_t *r = recs[i];
                 bool is_null = false;
                 ferry_buf_reset(&s->line);
-                ferry_err_t err = ferry_string_converter.from_connect(s->text, r->topic, r->value_schema, r->value,
-                                                                      &s->line, &is_null, errstr, errstr_size);
+                ferry_err_t err =
+                        ferry_string_converter.from_connect(s->text, r->topic, r->value_schema, r->value,
+                                                            &s->line, &is_null, errstr, errstr_size);
                 if (err)
                         return err;
                 if (is_null)

@@ -23,7 +23,8 @@ static int check_single_topic(const char *name, const char *value, char *errstr,
         ferry_strlist_free(topics, n);
         if (n != 1) {
                 snprintf(errstr, errstr_size,
-                         "'%s' in FileStreamSourceConnector configuration requires definition of a single topic",
+                         "'%s' in FileStreamSourceConnector configuration requires definition of a single "
+                         "topic",
                          name);
                 return -1;
         }
@@ -48,7 +49,8 @@ static const ferry_config_def_t source_config[] = {
          .has_min = true,
          .min = 1,
          .importance = FERRY_IMPORTANCE_LOW,
-         .doc = "The maximum number of records the source task can read from the file each time it is polled"},
+         .doc = "The maximum number of records the source task can read from the file each time it is "
+                "polled"},
         {.name = NULL},
 };
 
@@ -87,7 +89,8 @@ static void source_free(source_task_t *s)
         free(s);
 }
 
-static ferry_err_t source_start(ferry_task_t *t, const ferry_strmap_t *config, char *errstr, size_t errstr_size)
+static ferry_err_t source_start(ferry_task_t *t, const ferry_strmap_t *config, char *errstr,
+                                size_t errstr_size)
 {
         source_task_t *s = calloc(1, sizeof(*s));
         if (!s)
@@ -104,7 +107,8 @@ static ferry_err_t source_start(ferry_task_t *t, const ferry_strmap_t *config, c
         s->buf = malloc(s->cap);
         s->partition = ferry_value_map();
         if (!s->topic || !s->buf || !s->partition ||
-            (s->filename && ferry_map_put_str(s->partition, "filename", ferry_value_cstring(s->filename)) < 0)) {
+            (s->filename &&
+             ferry_map_put_str(s->partition, "filename", ferry_value_cstring(s->filename)) < 0)) {
                 snprintf(errstr, errstr_size, "'topic' must name exactly one topic");
                 source_free(s);
                 return FERRY_ERR_INVALID_CONFIG;
@@ -124,7 +128,8 @@ static int source_open(ferry_task_t *t, source_task_t *s, char *errstr, size_t e
         if (!s->fp) {
                 if (errno == ENOENT) {
                         if (!s->warned_missing)
-                                FERRY_WARN("Couldn't find file %s for FileStreamSourceTask, waiting for it to be "
+                                FERRY_WARN("Couldn't find file %s for FileStreamSourceTask, waiting for it "
+                                           "to be "
                                            "created",
                                            s->filename);
                         s->warned_missing = true;
@@ -209,8 +214,8 @@ static ferry_err_t source_poll(ferry_task_t *t, ferry_records_t *out, char *errs
                 size_t start = 0, line_len, next;
                 while (produced < (size_t)s->batch_size &&
                        find_line(s->buf + start, s->len - start, &line_len, &next)) {
-                        ferry_record_t *r =
-                                line_record(s, s->buf + start, line_len, s->position + (long long)(start + next));
+                        ferry_record_t *r = line_record(s, s->buf + start, line_len,
+                                                        s->position + (long long)(start + next));
                         if (!r || ferry_records_push(out, r) < 0) {
                                 ferry_record_free(r);
                                 return FERRY_ERR_NOMEM;

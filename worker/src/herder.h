@@ -38,8 +38,8 @@ typedef struct {
 
 typedef struct {
         char *name;
-        ferry_strmap_t config;  /* as submitted: ${...} placeholders unresolved */
-        ferry_strmap_t *tasks;  /* task configs */
+        ferry_strmap_t config; /* as submitted: ${...} placeholders unresolved */
+        ferry_strmap_t *tasks; /* task configs */
         int n_tasks;
         ferry_plugin_type_t type;
         bool type_known;

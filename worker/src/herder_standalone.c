@@ -82,8 +82,8 @@ static void start_all(standalone_t *s, sa_conn_t *c)
         c->tasks = NULL;
         c->n_tasks = 0;
         char errstr[1024];
-        if (ferry_worker_start_connector(s->base.worker, c->name, &c->config, c->target, &c->tasks, &c->n_tasks,
-                                         errstr, sizeof(errstr)) < 0)
+        if (ferry_worker_start_connector(s->base.worker, c->name, &c->config, c->target, &c->tasks,
+                                         &c->n_tasks, errstr, sizeof(errstr)) < 0)
                 return;
         start_tasks(s, c);
 }
@@ -326,8 +326,9 @@ static ferry_herder_rc_t restart_task(ferry_herder_t *h, const char *name, int t
         ferry_herder_rc_t rc = FERRY_HERDER_NOT_FOUND;
         char errstr[1024];
         if (c && task >= 0 && task < c->n_tasks && c->target != FERRY_TARGET_STOPPED)
-                rc = ferry_worker_restart_task(h->worker, name, task, errstr, sizeof(errstr)) < 0 ? FERRY_HERDER_ERROR
-                                                                                                 : FERRY_HERDER_OK;
+                rc = ferry_worker_restart_task(h->worker, name, task, errstr, sizeof(errstr)) < 0
+                             ? FERRY_HERDER_ERROR
+                             : FERRY_HERDER_OK;
         pthread_mutex_unlock(&s->lock);
         return rc;
 }
@@ -374,8 +375,10 @@ static ferry_herder_rc_t sink_offsets(ferry_herder_t *h, const char *name, ferry
                         continue;
                 ferry_value_t *item = ferry_value_map(), *p = ferry_value_map(), *o = ferry_value_map();
                 ferry_map_put_str(p, "kafka_topic", ferry_value_cstring(parts->elems[i].topic));
-                ferry_map_put_str(p, "kafka_partition", ferry_value_int(FERRY_TYPE_INT32, parts->elems[i].partition));
-                ferry_map_put_str(o, "kafka_offset", ferry_value_int(FERRY_TYPE_INT64, parts->elems[i].offset));
+                ferry_map_put_str(p, "kafka_partition",
+                                  ferry_value_int(FERRY_TYPE_INT32, parts->elems[i].partition));
+                ferry_map_put_str(o, "kafka_offset",
+                                  ferry_value_int(FERRY_TYPE_INT64, parts->elems[i].offset));
                 ferry_map_put_str(item, "partition", p);
                 ferry_map_put_str(item, "offset", o);
                 ferry_array_append(list, item);
@@ -419,8 +422,8 @@ static bool is_int(const ferry_value_t *v)
 }
 
 /* Sink offsets: partitions {"kafka_topic","kafka_partition"}, offsets {"kafka_offset"} or null. */
-static ferry_herder_rc_t alter_sink(ferry_herder_t *h, const char *name, const ferry_value_t *items, char *errstr,
-                                    size_t errstr_size)
+static ferry_herder_rc_t alter_sink(ferry_herder_t *h, const char *name, const ferry_value_t *items,
+                                    char *errstr, size_t errstr_size)
 {
         char group[512];
         group_name(group, sizeof(group), name);
@@ -435,10 +438,12 @@ static ferry_herder_rc_t alter_sink(ferry_herder_t *h, const char *name, const f
                 const ferry_value_t *item = items->u.a.items[i];
                 const ferry_value_t *p = ferry_map_get_str(item, "partition");
                 const ferry_value_t *o = ferry_map_get_str(item, "offset");
-                const ferry_value_t *topic = p && p->type == FERRY_TYPE_MAP ? ferry_map_get_str(p, "kafka_topic") : NULL;
-                const ferry_value_t *part = p && p->type == FERRY_TYPE_MAP ? ferry_map_get_str(p, "kafka_partition")
-                                                                           : NULL;
-                const ferry_value_t *off = o && o->type == FERRY_TYPE_MAP ? ferry_map_get_str(o, "kafka_offset") : NULL;
+                const ferry_value_t *topic =
+                        p && p->type == FERRY_TYPE_MAP ? ferry_map_get_str(p, "kafka_topic") : NULL;
+                const ferry_value_t *part =
+                        p && p->type == FERRY_TYPE_MAP ? ferry_map_get_str(p, "kafka_partition") : NULL;
+                const ferry_value_t *off =
+                        o && o->type == FERRY_TYPE_MAP ? ferry_map_get_str(o, "kafka_offset") : NULL;
                 if (!topic || topic->type != FERRY_TYPE_STRING) {
                         snprintf(errstr, errstr_size, "Kafka topic names must be valid strings");
                         rc = FERRY_HERDER_INVALID;
@@ -452,14 +457,14 @@ static ferry_herder_rc_t alter_sink(ferry_herder_t *h, const char *name, const f
                         snprintf(errstr, errstr_size, "Kafka offsets must be non-negative");
                         rc = FERRY_HERDER_INVALID;
                 } else if (o) {
-                        rd_kafka_topic_partition_list_add(alter, topic->u.s.data, (int32_t)part->u.i)->offset =
-                                off->u.i;
+                        rd_kafka_topic_partition_list_add(alter, topic->u.s.data, (int32_t)part->u.i)
+                                ->offset = off->u.i;
                 } else {
                         rd_kafka_topic_partition_list_add(del, topic->u.s.data, (int32_t)part->u.i);
                 }
         }
-        if (rc == FERRY_HERDER_OK && ferry_kafka_group_alter(&h->worker->config, group, alter, del, errstr,
-                                                             errstr_size) < 0)
+        if (rc == FERRY_HERDER_OK &&
+            ferry_kafka_group_alter(&h->worker->config, group, alter, del, errstr, errstr_size) < 0)
                 rc = FERRY_HERDER_ERROR;
         rd_kafka_topic_partition_list_destroy(alter);
         rd_kafka_topic_partition_list_destroy(del);
@@ -488,7 +493,8 @@ static ferry_herder_rc_t alter_source(ferry_herder_t *h, const char *name, const
                 parts[i] = p;
                 offs[i] = o;
         }
-        if (rc == FERRY_HERDER_OK && n > 0 && ferry_offsets_commit(store, name, parts, offs, n, errstr, errstr_size) < 0)
+        if (rc == FERRY_HERDER_OK && n > 0 &&
+            ferry_offsets_commit(store, name, parts, offs, n, errstr, errstr_size) < 0)
                 rc = FERRY_HERDER_ERROR;
         free(parts);
         free(offs);
@@ -509,21 +515,26 @@ static ferry_herder_rc_t alter_offsets(ferry_herder_t *h, const char *name, cons
                 rc = FERRY_HERDER_NOT_FOUND;
         } else if (c->target != FERRY_TARGET_STOPPED) {
                 snprintf(errstr, errstr_size,
-                         "Connectors must be in the STOPPED state before their offsets can be modified. This can be "
-                         "done for the specified connector by issuing a 'PUT' request to the '/connectors/%s/stop' "
+                         "Connectors must be in the STOPPED state before their offsets can be modified. This "
+                         "can be "
+                         "done for the specified connector by issuing a 'PUT' request to the "
+                         "'/connectors/%s/stop' "
                          "endpoint",
                          name);
                 rc = FERRY_HERDER_INVALID;
         } else if (offsets_doc) {
-                items = offsets_doc->type == FERRY_TYPE_MAP ? ferry_map_get_str(offsets_doc, "offsets") : NULL;
+                items = offsets_doc->type == FERRY_TYPE_MAP ? ferry_map_get_str(offsets_doc, "offsets")
+                                                            : NULL;
                 if (!items || items->type != FERRY_TYPE_ARRAY || items->u.a.n == 0) {
-                        snprintf(errstr, errstr_size, "The offsets to be altered must be a non-empty \"offsets\" list");
+                        snprintf(errstr, errstr_size,
+                                 "The offsets to be altered must be a non-empty \"offsets\" list");
                         rc = FERRY_HERDER_INVALID;
                 }
                 for (size_t i = 0; rc == FERRY_HERDER_OK && i < items->u.a.n; i++) {
                         if (!items->u.a.items[i] || items->u.a.items[i]->type != FERRY_TYPE_MAP ||
                             !ferry_map_get_str(items->u.a.items[i], "partition")) {
-                                snprintf(errstr, errstr_size, "Each offset entry must have a \"partition\" object");
+                                snprintf(errstr, errstr_size,
+                                         "Each offset entry must have a \"partition\" object");
                                 rc = FERRY_HERDER_INVALID;
                         }
                 }

@@ -12,9 +12,9 @@
 #include <string.h>
 
 /* Keys Java clients take that librdkafka has no use for; skipped silently. */
-static const char *const java_only[] = {"key.serializer", "value.serializer", "key.deserializer",
-                                        "value.deserializer", "max.block.ms", "delivery.timeout.ms",
-                                        "buffer.memory", NULL};
+static const char *const java_only[] = {
+        "key.serializer", "value.serializer",    "key.deserializer", "value.deserializer",
+        "max.block.ms",   "delivery.timeout.ms", "buffer.memory",    NULL};
 
 static bool is_java_only(const char *key)
 {
@@ -43,9 +43,9 @@ static int apply(rd_kafka_conf_t *conf, const ferry_strmap_t *m, const char *ori
         return 0;
 }
 
-rd_kafka_conf_t *ferry_kafka_conf(const ferry_strmap_t *worker, const char *prefix, const ferry_strmap_t *defaults,
-                                  const ferry_strmap_t *overrides, const ferry_strmap_t *fixed, char *errstr,
-                                  size_t errstr_size)
+rd_kafka_conf_t *ferry_kafka_conf(const ferry_strmap_t *worker, const char *prefix,
+                                  const ferry_strmap_t *defaults, const ferry_strmap_t *overrides,
+                                  const ferry_strmap_t *fixed, char *errstr, size_t errstr_size)
 {
         rd_kafka_conf_t *conf = rd_kafka_conf_new();
         ferry_strmap_t base, prefixed;
@@ -84,9 +84,16 @@ char *ferry_kafka_cluster_id(const ferry_strmap_t *worker, int timeout_ms, char 
         /* Like Java Connect, the look-up uses the worker's top-level client settings. */
         ferry_strmap_t top;
         ferry_strmap_init(&top);
-        static const char *const keys[] = {"security.protocol", "sasl.mechanism", "sasl.mechanisms",
-                                           "sasl.username", "sasl.password", "ssl.ca.location",
-                                           "ssl.certificate.location", "ssl.key.location", "client.id", NULL};
+        static const char *const keys[] = {"security.protocol",
+                                           "sasl.mechanism",
+                                           "sasl.mechanisms",
+                                           "sasl.username",
+                                           "sasl.password",
+                                           "ssl.ca.location",
+                                           "ssl.certificate.location",
+                                           "ssl.key.location",
+                                           "client.id",
+                                           NULL};
         for (size_t i = 0; keys[i]; i++) {
                 const char *v = ferry_strmap_get(worker, keys[i]);
                 if (v)
@@ -111,7 +118,8 @@ char *ferry_kafka_cluster_id(const ferry_strmap_t *worker, int timeout_ms, char 
         } else {
                 const char *bs = ferry_strmap_get(worker, "bootstrap.servers");
                 snprintf(errstr, errstr_size,
-                         "Failed to connect to and describe Kafka cluster at %s within %d ms. Check the worker's "
+                         "Failed to connect to and describe Kafka cluster at %s within %d ms. Check the "
+                         "worker's "
                          "bootstrap.servers and security settings.",
                          bs ? bs : "localhost:9092", timeout_ms);
         }
@@ -208,7 +216,8 @@ static rd_kafka_event_t *admin_wait(rd_kafka_queue_t *q, const char *what, char 
 }
 
 /* The first error of a group result or of one of its partitions, as 0 or -1 with errstr. */
-static int group_result_check(const rd_kafka_group_result_t *g, const char *what, char *errstr, size_t errstr_size)
+static int group_result_check(const rd_kafka_group_result_t *g, const char *what, char *errstr,
+                              size_t errstr_size)
 {
         const rd_kafka_error_t *e = rd_kafka_group_result_error(g);
         if (e) {
@@ -245,7 +254,8 @@ int ferry_kafka_group_offsets(const ferry_strmap_t *worker, const char *group,
                         rd_kafka_event_ListConsumerGroupOffsets_result(ev), &n);
                 if (n == 1 && group_result_check(groups[0], "listing consumer group offsets", errstr,
                                                  errstr_size) == 0) {
-                        const rd_kafka_topic_partition_list_t *parts = rd_kafka_group_result_partitions(groups[0]);
+                        const rd_kafka_topic_partition_list_t *parts =
+                                rd_kafka_group_result_partitions(groups[0]);
                         *out = parts ? rd_kafka_topic_partition_list_copy(parts)
                                      : rd_kafka_topic_partition_list_new(0);
                         rc = 0;
@@ -258,8 +268,8 @@ int ferry_kafka_group_offsets(const ferry_strmap_t *worker, const char *group,
 }
 
 int ferry_kafka_group_alter(const ferry_strmap_t *worker, const char *group,
-                            const rd_kafka_topic_partition_list_t *alter, const rd_kafka_topic_partition_list_t *del,
-                            char *errstr, size_t errstr_size)
+                            const rd_kafka_topic_partition_list_t *alter,
+                            const rd_kafka_topic_partition_list_t *del, char *errstr, size_t errstr_size)
 {
         rd_kafka_t *rk = admin_client(worker, errstr, errstr_size);
         if (!rk)
@@ -267,15 +277,17 @@ int ferry_kafka_group_alter(const ferry_strmap_t *worker, const char *group,
         rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
         int rc = 0;
         if (alter && alter->cnt) {
-                rd_kafka_AlterConsumerGroupOffsets_t *req = rd_kafka_AlterConsumerGroupOffsets_new(group, alter);
+                rd_kafka_AlterConsumerGroupOffsets_t *req =
+                        rd_kafka_AlterConsumerGroupOffsets_new(group, alter);
                 rd_kafka_AlterConsumerGroupOffsets(rk, &req, 1, NULL, q);
                 rd_kafka_AlterConsumerGroupOffsets_destroy(req);
                 rd_kafka_event_t *ev = admin_wait(q, "altering consumer group offsets", errstr, errstr_size);
                 rc = -1;
                 if (ev) {
                         size_t n = 0;
-                        const rd_kafka_group_result_t **groups = rd_kafka_AlterConsumerGroupOffsets_result_groups(
-                                rd_kafka_event_AlterConsumerGroupOffsets_result(ev), &n);
+                        const rd_kafka_group_result_t **groups =
+                                rd_kafka_AlterConsumerGroupOffsets_result_groups(
+                                        rd_kafka_event_AlterConsumerGroupOffsets_result(ev), &n);
                         rc = n == 1 ? group_result_check(groups[0], "altering consumer group offsets", errstr,
                                                          errstr_size)
                                     : -1;
@@ -283,15 +295,17 @@ int ferry_kafka_group_alter(const ferry_strmap_t *worker, const char *group,
                 }
         }
         if (rc == 0 && del && del->cnt) {
-                rd_kafka_DeleteConsumerGroupOffsets_t *req = rd_kafka_DeleteConsumerGroupOffsets_new(group, del);
+                rd_kafka_DeleteConsumerGroupOffsets_t *req =
+                        rd_kafka_DeleteConsumerGroupOffsets_new(group, del);
                 rd_kafka_DeleteConsumerGroupOffsets(rk, &req, 1, NULL, q);
                 rd_kafka_DeleteConsumerGroupOffsets_destroy(req);
                 rd_kafka_event_t *ev = admin_wait(q, "deleting consumer group offsets", errstr, errstr_size);
                 rc = -1;
                 if (ev) {
                         size_t n = 0;
-                        const rd_kafka_group_result_t **groups = rd_kafka_DeleteConsumerGroupOffsets_result_groups(
-                                rd_kafka_event_DeleteConsumerGroupOffsets_result(ev), &n);
+                        const rd_kafka_group_result_t **groups =
+                                rd_kafka_DeleteConsumerGroupOffsets_result_groups(
+                                        rd_kafka_event_DeleteConsumerGroupOffsets_result(ev), &n);
                         rc = n == 1 ? group_result_check(groups[0], "deleting consumer group offsets", errstr,
                                                          errstr_size)
                                     : -1;
@@ -303,7 +317,8 @@ int ferry_kafka_group_alter(const ferry_strmap_t *worker, const char *group,
         return rc;
 }
 
-int ferry_kafka_group_delete(const ferry_strmap_t *worker, const char *group, char *errstr, size_t errstr_size)
+int ferry_kafka_group_delete(const ferry_strmap_t *worker, const char *group, char *errstr,
+                             size_t errstr_size)
 {
         rd_kafka_t *rk = admin_client(worker, errstr, errstr_size);
         if (!rk)

@@ -12,9 +12,9 @@
  * runtime insists on. bootstrap.servers comes from the worker config. Java-only keys that
  * librdkafka does not know are skipped with a warning; a bad value for a known key is an error
  * naming the key. */
-rd_kafka_conf_t *ferry_kafka_conf(const ferry_strmap_t *worker, const char *prefix, const ferry_strmap_t *defaults,
-                                  const ferry_strmap_t *overrides, const ferry_strmap_t *fixed, char *errstr,
-                                  size_t errstr_size);
+rd_kafka_conf_t *ferry_kafka_conf(const ferry_strmap_t *worker, const char *prefix,
+                                  const ferry_strmap_t *defaults, const ferry_strmap_t *overrides,
+                                  const ferry_strmap_t *fixed, char *errstr, size_t errstr_size);
 
 /* Connects with the worker's top-level client settings and returns the cluster id (caller frees),
  * waiting up to timeout_ms. NULL with errstr when the cluster cannot be reached. */
@@ -39,7 +39,8 @@ int ferry_kafka_group_offsets(const ferry_strmap_t *worker, const char *group,
                               rd_kafka_topic_partition_list_t **out, char *errstr, size_t errstr_size);
 /* Sets the committed offsets in `alter` (may be NULL), deletes those in `del` (may be NULL). */
 int ferry_kafka_group_alter(const ferry_strmap_t *worker, const char *group,
-                            const rd_kafka_topic_partition_list_t *alter, const rd_kafka_topic_partition_list_t *del,
-                            char *errstr, size_t errstr_size);
+                            const rd_kafka_topic_partition_list_t *alter,
+                            const rd_kafka_topic_partition_list_t *del, char *errstr, size_t errstr_size);
 /* Deletes the whole group (its committed offsets included). A group that does not exist is fine. */
-int ferry_kafka_group_delete(const ferry_strmap_t *worker, const char *group, char *errstr, size_t errstr_size);
+int ferry_kafka_group_delete(const ferry_strmap_t *worker, const char *group, char *errstr,
+                             size_t errstr_size);

@@ -56,7 +56,8 @@ int ferry_json_write(const ferry_value_t *v, char **out, size_t *len)
         ferry_buf_init(&b);
         bool is_null = false;
         int rc = -1;
-        if (ferry_json_converter.from_connect(st, NULL, NULL, v, &b, &is_null, err, sizeof(err)) == FERRY_ERR_OK) {
+        if (ferry_json_converter.from_connect(st, NULL, NULL, v, &b, &is_null, err, sizeof(err)) ==
+            FERRY_ERR_OK) {
                 if (is_null) {
                         ferry_buf_reset(&b);
                         ferry_buf_puts(&b, "null");
@@ -79,7 +80,8 @@ ferry_value_t *ferry_json_read(const char *text, size_t len, char *errstr, size_
         }
         ferry_schema_t *schema = NULL;
         ferry_value_t *v = NULL;
-        ferry_err_t err = ferry_json_converter.to_connect(st, NULL, text, len, &schema, &v, errstr, errstr_size);
+        ferry_err_t err =
+                ferry_json_converter.to_connect(st, NULL, text, len, &schema, &v, errstr, errstr_size);
         ferry_json_converter.close(st);
         ferry_schema_unref(schema);
         return err == FERRY_ERR_OK ? v : NULL;
@@ -101,7 +103,8 @@ static entry_t *find(ferry_offsets_t *o, const char *connector, const ferry_valu
 }
 
 /* Sets (taking ownership of partition and offset) or, with a NULL offset, removes. */
-static int set_entry(ferry_offsets_t *o, const char *connector, ferry_value_t *partition, ferry_value_t *offset)
+static int set_entry(ferry_offsets_t *o, const char *connector, ferry_value_t *partition,
+                     ferry_value_t *offset)
 {
         entry_t *e = find(o, connector, partition);
         if (e) {
@@ -167,11 +170,14 @@ static int load(ferry_offsets_t *o, char *errstr, size_t errstr_size)
         }
         for (size_t i = 0; i < all->u.a.n && rc == 0; i++) {
                 ferry_value_t *item = all->u.a.items[i];
-                ferry_value_t *key = item && item->type == FERRY_TYPE_MAP ? ferry_map_get_str(item, "key") : NULL;
-                ferry_value_t *val = item && item->type == FERRY_TYPE_MAP ? ferry_map_get_str(item, "value") : NULL;
+                ferry_value_t *key =
+                        item && item->type == FERRY_TYPE_MAP ? ferry_map_get_str(item, "key") : NULL;
+                ferry_value_t *val =
+                        item && item->type == FERRY_TYPE_MAP ? ferry_map_get_str(item, "value") : NULL;
                 if (!key || key->type != FERRY_TYPE_ARRAY || key->u.a.n != 2 || !key->u.a.items[0] ||
                     key->u.a.items[0]->type != FERRY_TYPE_STRING || !val) {
-                        snprintf(errstr, errstr_size, "%s: entry %zu is not {\"key\":[connector,partition],\"value\":offset}",
+                        snprintf(errstr, errstr_size,
+                                 "%s: entry %zu is not {\"key\":[connector,partition],\"value\":offset}",
                                  o->path, i);
                         rc = -1;
                         break;

@@ -16,17 +16,13 @@
 #include <sys/stat.h>
 
 static const ferry_plugin_info_t *const builtins[] = {
-        &ferry_file_source_connector.info,
-        &ferry_file_sink_connector.info,
-        &ferry_json_converter.info,
-        &ferry_string_converter.info,
-        &ferry_bytearray_converter.info,
-        NULL,
+        &ferry_file_source_connector.info, &ferry_file_sink_connector.info, &ferry_json_converter.info,
+        &ferry_string_converter.info,      &ferry_bytearray_converter.info, NULL,
 };
 
 const char *ferry_plugin_type_name(ferry_plugin_type_t t)
 {
-        static const char *const names[] = {"source",          "sink",           "converter",
+        static const char *const names[] = {"source",           "sink",           "converter",
                                             "header_converter", "transformation", "predicate"};
         return (unsigned)t < sizeof(names) / sizeof(names[0]) ? names[t] : "unknown";
 }
@@ -69,8 +65,8 @@ static int load_library(ferry_registry_t *r, const char *path, char *errstr, siz
         const ferry_plugin_info_t *const *list = fn();
         for (size_t i = 0; list && list[i]; i++) {
                 if (list[i]->abi != FERRY_PLUGIN_ABI) {
-                        snprintf(errstr, errstr_size, "plugin.path: %s: plugin %s has ABI %d, expected %d", path,
-                                 list[i]->class_name, list[i]->abi, FERRY_PLUGIN_ABI);
+                        snprintf(errstr, errstr_size, "plugin.path: %s: plugin %s has ABI %d, expected %d",
+                                 path, list[i]->class_name, list[i]->abi, FERRY_PLUGIN_ABI);
                         return -1;
                 }
                 if (add_plugin(r, list[i]) < 0)

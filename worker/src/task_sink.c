@@ -18,7 +18,7 @@ typedef struct {
         rd_kafka_t *rk;
         rd_kafka_topic_partition_list_t *assigned;
         rd_kafka_topic_partition_list_t *consumed; /* next offset to commit, per partition */
-        bool dirty;     /* records put since the last commit */
+        bool dirty;                                /* records put since the last commit */
         bool paused;
         char fail[2048];
         uint64_t records;
@@ -94,8 +94,10 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
         commit(run);
         call_partitions(run, parts, false);
         for (int i = 0; i < parts->cnt; i++) {
-                rd_kafka_topic_partition_list_del(run->assigned, parts->elems[i].topic, parts->elems[i].partition);
-                rd_kafka_topic_partition_list_del(run->consumed, parts->elems[i].topic, parts->elems[i].partition);
+                rd_kafka_topic_partition_list_del(run->assigned, parts->elems[i].topic,
+                                                  parts->elems[i].partition);
+                rd_kafka_topic_partition_list_del(run->consumed, parts->elems[i].topic,
+                                                  parts->elems[i].partition);
         }
         if (cooperative)
                 rd_kafka_incremental_unassign(rk, parts);
@@ -120,8 +122,8 @@ static rd_kafka_t *make_consumer(sink_run_t *run, char *errstr, size_t errstr_si
         ferry_strmap_init(&fixed);
         ferry_strmap_set(&fixed, "enable.auto.commit", "false");
         ferry_strmap_set(&fixed, "enable.auto.offset.store", "false");
-        rd_kafka_conf_t *conf =
-                ferry_kafka_conf(&t->w->config, "consumer.", &defaults, &overrides, &fixed, errstr, errstr_size);
+        rd_kafka_conf_t *conf = ferry_kafka_conf(&t->w->config, "consumer.", &defaults, &overrides, &fixed,
+                                                 errstr, errstr_size);
         ferry_strmap_free(&defaults);
         ferry_strmap_free(&overrides);
         ferry_strmap_free(&fixed);
@@ -166,7 +168,8 @@ static int subscribe(sink_run_t *run, char *errstr, size_t errstr_size)
 }
 
 /* Kafka message -> record through the key and value converters. */
-static ferry_record_t *to_record(sink_run_t *run, const rd_kafka_message_t *m, char *errstr, size_t errstr_size)
+static ferry_record_t *to_record(sink_run_t *run, const rd_kafka_message_t *m, char *errstr,
+                                 size_t errstr_size)
 {
         ferry_task_t *t = run->t;
         const char *topic = rd_kafka_topic_name(m->rkt);
@@ -196,7 +199,8 @@ static ferry_record_t *to_record(sink_run_t *run, const rd_kafka_message_t *m, c
 static void note_consumed(sink_run_t *run, const rd_kafka_message_t *m)
 {
         const char *topic = rd_kafka_topic_name(m->rkt);
-        rd_kafka_topic_partition_t *tp = rd_kafka_topic_partition_list_find(run->consumed, topic, m->partition);
+        rd_kafka_topic_partition_t *tp =
+                rd_kafka_topic_partition_list_find(run->consumed, topic, m->partition);
         if (!tp)
                 tp = rd_kafka_topic_partition_list_add(run->consumed, topic, m->partition);
         tp->offset = m->offset + 1;

@@ -61,7 +61,8 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
         if (m->err) {
                 if (!run->fail[0])
                         snprintf(run->fail, sizeof(run->fail),
-                                 "org.apache.kafka.connect.errors.ConnectException: Unrecoverable exception from "
+                                 "org.apache.kafka.connect.errors.ConnectException: Unrecoverable exception "
+                                 "from "
                                  "producer send callback: %s (topic %s)",
                                  rd_kafka_err2str(m->err), rd_kafka_topic_name(m->rkt));
                 /* Never acknowledged: the offset stays uncommitted. */
@@ -152,7 +153,8 @@ static int send_record(source_run_t *run, ferry_record_t *r, char *errstr, size_
                 return -1;
         }
         if (t->value_conv.plugin->from_connect(t->value_conv.state, r->topic, r->value_schema, r->value,
-                                               &run->value, &value_null, errstr, errstr_size) != FERRY_ERR_OK) {
+                                               &run->value, &value_null, errstr,
+                                               errstr_size) != FERRY_ERR_OK) {
                 return -1;
         }
         pending_t *e = calloc(1, sizeof(*e));
@@ -194,7 +196,8 @@ static int send_record(source_run_t *run, ferry_record_t *r, char *errstr, size_
                 }
                 if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
                         snprintf(errstr, errstr_size,
-                                 "org.apache.kafka.connect.errors.ConnectException: failed to send record to %s: %s",
+                                 "org.apache.kafka.connect.errors.ConnectException: failed to send record to "
+                                 "%s: %s",
                                  r->topic, rd_kafka_err2str(err));
                         /* Leave e in its queue unacknowledged: nothing after it commits. */
                         if (!e->part) {
@@ -224,8 +227,8 @@ static rd_kafka_t *make_producer(source_run_t *run, char *errstr, size_t errstr_
         if (!acks || !strcmp(acks, "all") || !strcmp(acks, "-1"))
                 ferry_strmap_set(&defaults, "enable.idempotence", "true");
         ferry_strmap_sub(&overrides, &t->conn_config, "producer.override.");
-        rd_kafka_conf_t *conf =
-                ferry_kafka_conf(&t->w->config, "producer.", &defaults, &overrides, NULL, errstr, errstr_size);
+        rd_kafka_conf_t *conf = ferry_kafka_conf(&t->w->config, "producer.", &defaults, &overrides, NULL,
+                                                 errstr, errstr_size);
         ferry_strmap_free(&defaults);
         ferry_strmap_free(&overrides);
         if (!conf)
@@ -268,7 +271,8 @@ void *ferry_source_task_main(void *arg)
         ferry_buf_init(&run.value);
         char errstr[2048] = "";
         int64_t interval = ferry_config_int(ferry_worker_config, &t->w->config, "offset.flush.interval.ms");
-        int64_t flush_timeout = ferry_config_int(ferry_worker_config, &t->w->config, "offset.flush.timeout.ms");
+        int64_t flush_timeout =
+                ferry_config_int(ferry_worker_config, &t->w->config, "offset.flush.timeout.ms");
         bool started = false, failed = false;
         ferry_records_t batch = {0};
 
@@ -312,7 +316,8 @@ out:
                 /* Wait for outstanding acknowledgements, then commit what was acknowledged. */
                 rd_kafka_resp_err_t ferr = rd_kafka_flush(run.rk, (int)flush_timeout);
                 if (ferr)
-                        FERRY_WARN("%zu record(s) not acknowledged within offset.flush.timeout.ms; their offsets "
+                        FERRY_WARN("%zu record(s) not acknowledged within offset.flush.timeout.ms; their "
+                                   "offsets "
                                    "are not committed",
                                    run.in_flight);
                 commit_offsets(&run);

@@ -16,7 +16,8 @@
 
 const char *ferry_state_name(ferry_state_t s)
 {
-        static const char *const names[] = {"UNASSIGNED", "RUNNING", "PAUSED", "STOPPED", "FAILED", "RESTARTING"};
+        static const char *const names[] = {"UNASSIGNED", "RUNNING", "PAUSED",
+                                            "STOPPED",    "FAILED",  "RESTARTING"};
         return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "UNASSIGNED";
 }
 
@@ -133,7 +134,8 @@ ferry_worker_t *ferry_worker_new(const ferry_strmap_t *config, char *errstr, siz
         ferry_config_validate(ferry_worker_config, config, &errs);
         if (errs.n) {
                 char *msg = ferry_cfg_errors_join(&errs);
-                snprintf(errstr, errstr_size, "invalid worker configuration: %s", msg ? msg : "out of memory");
+                snprintf(errstr, errstr_size, "invalid worker configuration: %s",
+                         msg ? msg : "out of memory");
                 free(msg);
                 ferry_cfg_errors_free(&errs);
                 return NULL;
@@ -145,16 +147,17 @@ ferry_worker_t *ferry_worker_new(const ferry_strmap_t *config, char *errstr, siz
         pthread_mutex_init(&w->lock, NULL);
         ferry_strmap_init(&w->config);
         ferry_strmap_copy(&w->config, config);
-        if (ferry_registry_init(&w->registry, ferry_config_str(ferry_worker_config, config, "plugin.path"), errstr,
-                                errstr_size) < 0) {
+        if (ferry_registry_init(&w->registry, ferry_config_str(ferry_worker_config, config, "plugin.path"),
+                                errstr, errstr_size) < 0) {
                 ferry_worker_free(w);
                 return NULL;
         }
-        for (const char *const *k = (const char *const[]){"key.converter", "value.converter", NULL}; *k; k++) {
+        for (const char *const *k = (const char *const[]){"key.converter", "value.converter", NULL}; *k;
+             k++) {
                 const char *cls = ferry_strmap_get(config, *k);
                 if (!ferry_registry_converter(&w->registry, cls)) {
-                        snprintf(errstr, errstr_size, "invalid worker configuration: %s: Class %s could not be found.",
-                                 *k, cls);
+                        snprintf(errstr, errstr_size,
+                                 "invalid worker configuration: %s: Class %s could not be found.", *k, cls);
                         ferry_worker_free(w);
                         return NULL;
                 }
@@ -193,18 +196,19 @@ void ferry_worker_free(ferry_worker_t *w)
 /* Keys that belong to a prefix family and are checked elsewhere (converters, transforms, clients). */
 static bool known_prefix(const char *key)
 {
-        static const char *const prefixes[] = {"key.converter.", "value.converter.", "header.converter.",
-                                               "transforms.", "predicates.", "producer.override.",
-                                               "consumer.override.", "admin.override.", "topic.creation.",
-                                               NULL};
+        static const char *const prefixes[] = {"key.converter.",     "value.converter.",
+                                               "header.converter.",  "transforms.",
+                                               "predicates.",        "producer.override.",
+                                               "consumer.override.", "admin.override.",
+                                               "topic.creation.",    NULL};
         for (size_t i = 0; prefixes[i]; i++)
                 if (!strncmp(key, prefixes[i], strlen(prefixes[i])))
                         return true;
         return false;
 }
 
-const ferry_connector_plugin_t *ferry_worker_validate_connector(ferry_worker_t *w, const ferry_strmap_t *config,
-                                                                ferry_cfg_errors_t *errs)
+const ferry_connector_plugin_t *
+ferry_worker_validate_connector(ferry_worker_t *w, const ferry_strmap_t *config, ferry_cfg_errors_t *errs)
 {
         ferry_config_validate(ferry_connector_config, config, errs);
         const char *cls = ferry_strmap_get(config, "connector.class");
@@ -217,13 +221,15 @@ const ferry_connector_plugin_t *ferry_worker_validate_connector(ferry_worker_t *
                         if (info->type == FERRY_PLUGIN_SOURCE || info->type == FERRY_PLUGIN_SINK)
                                 ferry_buf_printf(&avail, "%s%s", avail.len ? ", " : "", info->class_name);
                 }
-                ferry_cfg_errors_add(errs, "connector.class",
-                                     "Failed to find any class that implements Connector and which name matches %s, "
-                                     "available connectors are: %s",
-                                     cls, avail.p ? avail.p : "");
+                ferry_cfg_errors_add(
+                        errs, "connector.class",
+                        "Failed to find any class that implements Connector and which name matches %s, "
+                        "available connectors are: %s",
+                        cls, avail.p ? avail.p : "");
                 ferry_buf_free(&avail);
         }
-        for (const char *const *k = (const char *const[]){"key.converter", "value.converter", NULL}; *k; k++) {
+        for (const char *const *k = (const char *const[]){"key.converter", "value.converter", NULL}; *k;
+             k++) {
                 const char *c = ferry_strmap_get(config, *k);
                 if (c && !ferry_registry_converter(&w->registry, c))
                         ferry_cfg_errors_add(errs, *k, "Class %s could not be found.", c);
@@ -238,9 +244,10 @@ const ferry_connector_plugin_t *ferry_worker_validate_connector(ferry_worker_t *
                 const char *regex = ferry_strmap_get(config, "topics.regex");
                 bool has_topics = topics && *topics, has_regex = regex && *regex;
                 if (has_topics && has_regex)
-                        ferry_cfg_errors_add(errs, "topics",
-                                             "topics and topics.regex are mutually exclusive options, but both are "
-                                             "set.");
+                        ferry_cfg_errors_add(
+                                errs, "topics",
+                                "topics and topics.regex are mutually exclusive options, but both are "
+                                "set.");
                 else if (!has_topics && !has_regex)
                         ferry_cfg_errors_add(errs, "topics", "Must configure one of topics or topics.regex");
         }
@@ -286,7 +293,8 @@ int ferry_worker_start_connector(ferry_worker_t *w, const char *name, const ferr
         const ferry_connector_plugin_t *p =
                 ferry_registry_connector(&w->registry, ferry_strmap_get(config, "connector.class"));
         if (!p) {
-                snprintf(errstr, errstr_size, "unknown connector class %s", ferry_strmap_get(config, "connector.class"));
+                snprintf(errstr, errstr_size, "unknown connector class %s",
+                         ferry_strmap_get(config, "connector.class"));
                 return -1;
         }
         ferry_conn_t *c = calloc(1, sizeof(*c));
@@ -326,7 +334,8 @@ int ferry_worker_start_connector(ferry_worker_t *w, const char *name, const ferr
                 int max = (int)ferry_config_int(ferry_connector_config, config, "tasks.max");
                 if (!err) {
                         *tasks = calloc((size_t)max, sizeof(**tasks));
-                        err = *tasks ? p->task_configs(&c->ctx, config, max, *tasks, n_tasks, errstr, errstr_size)
+                        err = *tasks ? p->task_configs(&c->ctx, config, max, *tasks, n_tasks, errstr,
+                                                       errstr_size)
                                      : FERRY_ERR_NOMEM;
                 }
                 if (err) {
@@ -340,8 +349,8 @@ int ferry_worker_start_connector(ferry_worker_t *w, const char *name, const ferr
                         *n_tasks = 0;
                         rc = -1;
                 } else {
-                        FERRY_INFO("Connector %s started (%s) with %d task config(s)", name, p->info.class_name,
-                                   *n_tasks);
+                        FERRY_INFO("Connector %s started (%s) with %d task config(s)", name,
+                                   p->info.class_name, *n_tasks);
                 }
         }
         ferry_log_context(NULL);
@@ -430,7 +439,8 @@ int ferry_worker_start_task(ferry_worker_t *w, const char *name, int id, const f
         atomic_store(&t->target, (int)target);
         t->state = FERRY_STATE_UNASSIGNED;
         if (conv_setup(w, &t->conn_config, "key.converter", true, &t->key_conv, errstr, errstr_size) < 0 ||
-            conv_setup(w, &t->conn_config, "value.converter", false, &t->value_conv, errstr, errstr_size) < 0) {
+            conv_setup(w, &t->conn_config, "value.converter", false, &t->value_conv, errstr, errstr_size) <
+                    0) {
                 ferry_task_set_state(t, FERRY_STATE_FAILED, errstr);
                 return -1;
         }
@@ -473,7 +483,8 @@ static void stop_tasks(ferry_worker_t *w, ferry_task_t **tasks, int n)
                 pthread_cond_broadcast(&t->cond);
                 pthread_mutex_unlock(&t->lock);
         }
-        int64_t timeout = ferry_config_int(ferry_worker_config, &w->config, "task.shutdown.graceful.timeout.ms");
+        int64_t timeout =
+                ferry_config_int(ferry_worker_config, &w->config, "task.shutdown.graceful.timeout.ms");
         struct timespec deadline;
         clock_gettime(CLOCK_REALTIME, &deadline);
         deadline.tv_sec += (time_t)(timeout / 1000);
@@ -485,8 +496,8 @@ static void stop_tasks(ferry_worker_t *w, ferry_task_t **tasks, int n)
         for (int i = 0; i < n; i++) {
                 ferry_task_t *t = tasks[i];
                 if (t->started && pthread_timedjoin_np(t->thread, NULL, &deadline) != 0) {
-                        FERRY_ERROR("Graceful stop of task %s-%d failed within %lld ms; abandoning it", t->connector,
-                                    t->id, (long long)timeout);
+                        FERRY_ERROR("Graceful stop of task %s-%d failed within %lld ms; abandoning it",
+                                    t->connector, t->id, (long long)timeout);
                         pthread_detach(t->thread);
                         continue;
                 }
@@ -622,13 +633,14 @@ int ferry_worker_restart_connector(ferry_worker_t *w, const char *name, ferry_st
         if (c->started && c->plugin->stop)
                 c->plugin->stop(&c->ctx);
         c->started = false;
-        ferry_err_t err = c->plugin->start ? c->plugin->start(&c->ctx, &c->config, errstr, errstr_size)
-                                           : FERRY_ERR_OK;
+        ferry_err_t err =
+                c->plugin->start ? c->plugin->start(&c->ctx, &c->config, errstr, errstr_size) : FERRY_ERR_OK;
         c->started = err == FERRY_ERR_OK;
         int max = (int)ferry_config_int(ferry_connector_config, &c->config, "tasks.max");
         if (!err) {
                 *tasks = calloc((size_t)max, sizeof(**tasks));
-                err = *tasks ? c->plugin->task_configs(&c->ctx, &c->config, max, *tasks, n_tasks, errstr, errstr_size)
+                err = *tasks ? c->plugin->task_configs(&c->ctx, &c->config, max, *tasks, n_tasks, errstr,
+                                                       errstr_size)
                              : FERRY_ERR_NOMEM;
         }
         pthread_mutex_lock(&w->lock);

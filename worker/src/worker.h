@@ -58,10 +58,10 @@ struct ferry_task {
         atomic_int target; /* ferry_target_t */
         pthread_mutex_t lock;
         pthread_cond_t cond;
-        ferry_state_t state; /* under lock */
-        char *trace;          /* under lock */
-        bool done;            /* thread finished; under lock */
-        char *last_topic;     /* runner thread only: the topic last reported as used */
+        ferry_state_t state;     /* under lock */
+        char *trace;             /* under lock */
+        bool done;               /* thread finished; under lock */
+        char *last_topic;        /* runner thread only: the topic last reported as used */
         atomic_bool reset_topic; /* set by a topics reset: report the next topic again */
 };
 
@@ -101,8 +101,8 @@ void ferry_worker_free(ferry_worker_t *w);
 /* Full validation of a connector config: common keys, sink/source keys, the plugin's table and
  * checks, converters. Adds one error per problem; returns the plugin (NULL when the class is
  * unknown, which is then one of the errors). */
-const ferry_connector_plugin_t *ferry_worker_validate_connector(ferry_worker_t *w, const ferry_strmap_t *config,
-                                                                ferry_cfg_errors_t *errs);
+const ferry_connector_plugin_t *
+ferry_worker_validate_connector(ferry_worker_t *w, const ferry_strmap_t *config, ferry_cfg_errors_t *errs);
 
 /* Starts a connector instance and computes its task configs (fills *tasks, *n_tasks; the caller
  * frees them with ferry_task_configs_free). */

@@ -6,7 +6,7 @@
 #include <stddef.h>
 
 typedef struct {
-        char *p;    /* always NUL-terminated when non-NULL */
+        char *p; /* always NUL-terminated when non-NULL */
         size_t len;
         size_t cap;
 } ferry_buf_t;

@@ -36,8 +36,8 @@ int ferry_strmap_sub(ferry_strmap_t *dst, const ferry_strmap_t *src, const char 
 
 /* ---- .properties (java.util.Properties rules) ---- */
 /* Parses text; on error returns -1 and writes "<name>:<line>: <problem>" to errstr. */
-int ferry_props_parse(const char *text, size_t len, const char *name, ferry_strmap_t *out,
-                      char *errstr, size_t errstr_size);
+int ferry_props_parse(const char *text, size_t len, const char *name, ferry_strmap_t *out, char *errstr,
+                      size_t errstr_size);
 int ferry_props_load(const char *path, ferry_strmap_t *out, char *errstr, size_t errstr_size);
 
 /* ---- config tables ---- */
@@ -62,15 +62,15 @@ typedef enum {
 typedef struct ferry_config_def {
         const char *name;
         ferry_cfg_type_t type;
-        const char *default_value;  /* NULL: no default (null), or required when .required */
+        const char *default_value; /* NULL: no default (null), or required when .required */
         bool required;
         ferry_cfg_importance_t importance;
         const char *doc;
-        const char *group;           /* NULL: "Common" */
-        const char *const *valid;    /* NULL-terminated allowed values, case-insensitive */
+        const char *group;        /* NULL: "Common" */
+        const char *const *valid; /* NULL-terminated allowed values, case-insensitive */
         bool has_min, has_max;
-        int64_t min, max;            /* numeric range (INT, SHORT, LONG, DOUBLE) */
-        bool non_empty;              /* STRING/LIST: must not be empty when set */
+        int64_t min, max; /* numeric range (INT, SHORT, LONG, DOUBLE) */
+        bool non_empty;   /* STRING/LIST: must not be empty when set */
         /* Extra check; return 0 or fill errstr and return -1. */
         int (*validate)(const char *name, const char *value, char *errstr, size_t errstr_size);
 } ferry_config_def_t;
@@ -109,11 +109,12 @@ int64_t ferry_config_int(const ferry_config_def_t *defs, const ferry_strmap_t *v
 double ferry_config_double(const ferry_config_def_t *defs, const ferry_strmap_t *v, const char *name);
 bool ferry_config_bool(const ferry_config_def_t *defs, const ferry_strmap_t *v, const char *name);
 /* A LIST split on commas, items trimmed, empty items dropped; free with ferry_strlist_free. */
-char **ferry_config_list(const ferry_config_def_t *defs, const ferry_strmap_t *v, const char *name, size_t *n);
+char **ferry_config_list(const ferry_config_def_t *defs, const ferry_strmap_t *v, const char *name,
+                         size_t *n);
 char **ferry_split_list(const char *s, size_t *n);
 void ferry_strlist_free(char **list, size_t n);
 
-const char *ferry_cfg_type_name(ferry_cfg_type_t t);        /* "STRING", ... as Connect names them */
+const char *ferry_cfg_type_name(ferry_cfg_type_t t);             /* "STRING", ... as Connect names them */
 const char *ferry_cfg_importance_name(ferry_cfg_importance_t i); /* "HIGH", ... */
 
 /* Strict number parsing: the whole string must be a number in range. 0 on success. */

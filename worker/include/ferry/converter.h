@@ -18,7 +18,8 @@ typedef struct ferry_converter_plugin {
                                     size_t errstr_size);
         /* Parses data (NULL: a null record) into a schema reference (may be NULL) and value. */
         ferry_err_t (*to_connect)(void *state, const char *topic, const void *data, size_t len,
-                                  ferry_schema_t **schema, ferry_value_t **value, char *errstr, size_t errstr_size);
+                                  ferry_schema_t **schema, ferry_value_t **value, char *errstr,
+                                  size_t errstr_size);
         void (*close)(void *state);
 } ferry_converter_plugin_t;
 

@@ -31,11 +31,11 @@ const char *ferry_type_name(ferry_type_t type);
 int ferry_type_from_name(const char *name);
 
 /* Logical type names. */
-#define FERRY_LOGICAL_DECIMAL "org.apache.kafka.connect.data.Decimal"
-#define FERRY_LOGICAL_DATE "org.apache.kafka.connect.data.Date"
-#define FERRY_LOGICAL_TIME "org.apache.kafka.connect.data.Time"
+#define FERRY_LOGICAL_DECIMAL   "org.apache.kafka.connect.data.Decimal"
+#define FERRY_LOGICAL_DATE      "org.apache.kafka.connect.data.Date"
+#define FERRY_LOGICAL_TIME      "org.apache.kafka.connect.data.Time"
 #define FERRY_LOGICAL_TIMESTAMP "org.apache.kafka.connect.data.Timestamp"
-#define FERRY_DECIMAL_SCALE "scale"
+#define FERRY_DECIMAL_SCALE     "scale"
 
 typedef struct ferry_schema ferry_schema_t;
 typedef struct ferry_value ferry_value_t;
@@ -54,23 +54,23 @@ typedef struct {
 struct ferry_schema {
         ferry_type_t type;
         bool optional;
-        char *name;    /* NULL when unnamed */
+        char *name; /* NULL when unnamed */
         bool has_version;
         int32_t version;
-        char *doc;     /* NULL when none */
+        char *doc;                    /* NULL when none */
         ferry_value_t *default_value; /* NULL when none */
         ferry_param_t *params;
         size_t n_params;
-        ferry_schema_t *items;   /* ARRAY: element schema; MAP: value schema */
-        ferry_schema_t *keys;    /* MAP: key schema */
-        ferry_field_t *fields;   /* STRUCT */
+        ferry_schema_t *items; /* ARRAY: element schema; MAP: value schema */
+        ferry_schema_t *keys;  /* MAP: key schema */
+        ferry_field_t *fields; /* STRUCT */
         size_t n_fields;
         int refcnt;
 };
 
 /* Building schemas. Every builder returns a new schema with one reference, or NULL on ENOMEM. */
 ferry_schema_t *ferry_schema_new(ferry_type_t type);
-ferry_schema_t *ferry_schema_array(ferry_schema_t *items);             /* takes the reference */
+ferry_schema_t *ferry_schema_array(ferry_schema_t *items);                      /* takes the reference */
 ferry_schema_t *ferry_schema_map(ferry_schema_t *keys, ferry_schema_t *values); /* takes both */
 /* Adds a field to a STRUCT schema, taking the field schema's reference. 0 on success. */
 int ferry_schema_add_field(ferry_schema_t *s, const char *name, ferry_schema_t *field);
@@ -92,26 +92,26 @@ ferry_schema_t *ferry_schema_copy(const ferry_schema_t *s);
 struct ferry_value {
         ferry_type_t type;
         union {
-                int64_t i;  /* INT8..INT64 */
-                double f;   /* FLOAT32, FLOAT64 */
+                int64_t i; /* INT8..INT64 */
+                double f;  /* FLOAT32, FLOAT64 */
                 bool b;
                 struct {
                         char *data; /* NUL-terminated for STRING, and one spare NUL for BYTES */
                         size_t len;
-                } s;        /* STRING, BYTES */
+                } s; /* STRING, BYTES */
                 struct {
                         ferry_value_t **items;
                         size_t n, cap;
-                } a;        /* ARRAY */
+                } a; /* ARRAY */
                 struct {
                         ferry_value_t **keys;
                         ferry_value_t **vals;
                         size_t n, cap;
-                } m;        /* MAP (keys may be any type; schemaless maps use STRING keys) */
+                } m; /* MAP (keys may be any type; schemaless maps use STRING keys) */
                 struct {
                         ferry_schema_t *schema; /* one reference held */
                         ferry_value_t **fields; /* by field index; NULL = null */
-                } st;       /* STRUCT */
+                } st;                           /* STRUCT */
         } u;
 };
 

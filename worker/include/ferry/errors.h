@@ -3,27 +3,27 @@
 #ifndef FERRY_ERRORS_H
 #define FERRY_ERRORS_H
 
-#define FERRY_ERRORS(X)                                                                            \
-        X(OK, "success")                                                                           \
-        X(NOMEM, "out of memory")                                                                  \
-        X(INVALID_CONFIG, "invalid configuration")                                                 \
-        X(BAD_REQUEST, "bad request")                                                              \
-        X(NOT_FOUND, "not found")                                                                  \
-        X(EXISTS, "already exists")                                                                \
-        X(CONFLICT, "conflict")                                                                    \
-        X(CONVERSION, "data conversion failed")                                                    \
-        X(TRANSFORM, "transformation failed")                                                      \
-        X(IO, "I/O error")                                                                         \
-        X(KAFKA, "Kafka client error")                                                             \
-        X(RETRIABLE, "retriable error")                                                            \
-        X(TIMEOUT, "timed out")                                                                    \
+#define FERRY_ERRORS(X)                                                                                      \
+        X(OK, "success")                                                                                     \
+        X(NOMEM, "out of memory")                                                                            \
+        X(INVALID_CONFIG, "invalid configuration")                                                           \
+        X(BAD_REQUEST, "bad request")                                                                        \
+        X(NOT_FOUND, "not found")                                                                            \
+        X(EXISTS, "already exists")                                                                          \
+        X(CONFLICT, "conflict")                                                                              \
+        X(CONVERSION, "data conversion failed")                                                              \
+        X(TRANSFORM, "transformation failed")                                                                \
+        X(IO, "I/O error")                                                                                   \
+        X(KAFKA, "Kafka client error")                                                                       \
+        X(RETRIABLE, "retriable error")                                                                      \
+        X(TIMEOUT, "timed out")                                                                              \
         X(FATAL, "fatal error")
 
 typedef enum {
 #define FERRY_X_ENUM(name, desc) FERRY_ERR_##name,
         FERRY_ERRORS(FERRY_X_ENUM)
 #undef FERRY_X_ENUM
-        FERRY_ERR__END
+                FERRY_ERR__END
 } ferry_err_t;
 
 const char *ferry_err2str(ferry_err_t err);

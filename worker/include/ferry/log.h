@@ -20,8 +20,8 @@ const char *ferry_log_level_name(ferry_log_level_t level);
 void ferry_log_context(const char *ctx);
 
 #define FERRY_ERROR(...) ferry_log(FERRY_LOG_ERROR, __VA_ARGS__)
-#define FERRY_WARN(...) ferry_log(FERRY_LOG_WARN, __VA_ARGS__)
-#define FERRY_INFO(...) ferry_log(FERRY_LOG_INFO, __VA_ARGS__)
+#define FERRY_WARN(...)  ferry_log(FERRY_LOG_WARN, __VA_ARGS__)
+#define FERRY_INFO(...)  ferry_log(FERRY_LOG_INFO, __VA_ARGS__)
 #define FERRY_DEBUG(...) ferry_log(FERRY_LOG_DEBUG, __VA_ARGS__)
 
 #endif

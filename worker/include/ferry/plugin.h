@@ -21,11 +21,11 @@ typedef enum {
 } ferry_plugin_type_t;
 
 typedef struct ferry_plugin_info {
-        int abi;                 /* FERRY_PLUGIN_ABI */
+        int abi; /* FERRY_PLUGIN_ABI */
         ferry_plugin_type_t type;
-        const char *class_name;  /* full Java-style class name */
+        const char *class_name; /* full Java-style class name */
         const char *version;
-        const char *const *aliases; /* other names that resolve to this plugin, NULL-terminated */
+        const char *const *aliases;       /* other names that resolve to this plugin, NULL-terminated */
         const ferry_config_def_t *config; /* table, NULL-name terminated; may be NULL */
         const char *doc;
 } ferry_plugin_info_t;
