@@ -21,12 +21,22 @@ LDOPT_asan := -rdynamic -fsanitize=address,undefined
 
 WORKER_SRC := $(sort $(wildcard worker/src/*.c worker/src/*/*.c worker/plugins/*.c worker/plugins/*/*.c))
 WORKER_LIB_SRC := $(filter-out worker/src/main.c,$(WORKER_SRC))
-UNIT_SRC := $(sort $(wildcard tests/unit/*.c tests/unit/*/*.c))
+UNIT_SRC := $(filter-out tests/unit/operator/%,$(sort $(wildcard tests/unit/*.c tests/unit/*/*.c)))
+
+# The operator (bin/ferry-operator) is built from its own object list; it shares no code with the
+# worker. Its unit tests are a separate Criterion binary.
+OPERATOR_SRC := $(sort $(wildcard operator/src/*.c operator/src/*/*.c))
+OPERATOR_LIB_SRC := $(filter-out operator/src/main.c,$(OPERATOR_SRC))
+OPERATOR_UNIT_SRC := $(sort $(wildcard tests/unit/operator/*.c))
+OPERATOR_PKGS := libcurl yaml-0.1 json-c
+OPERATOR_LIBS = $(shell pkg-config --libs $(OPERATOR_PKGS) 2>/dev/null) -lm -pthread
 
 objs = $(patsubst %.c,build/$(1)/%.o,$(2))
+OPERATOR_OBJS := $(foreach v,release asan,$(call objs,$(v),$(OPERATOR_SRC) $(OPERATOR_UNIT_SRC)))
+$(OPERATOR_OBJS): BASE_CFLAGS += -Ioperator/src
 
 .PHONY: all deps test unit integration run bench clean fmt lint check-fmt asan
-all: bin/ferry-worker
+all: bin/ferry-worker bin/ferry-operator
 
 bin/ferry-worker: $(call objs,release,$(WORKER_SRC))
 	@mkdir -p bin
@@ -37,6 +47,16 @@ build/asan/ferry-worker: $(call objs,asan,$(WORKER_SRC))
 
 build/asan/unit-tests: $(call objs,asan,$(WORKER_LIB_SRC) $(UNIT_SRC))
 	$(CC) $(LDOPT_asan) -o $@ $^ $(DEPS_LIBS) -lcriterion
+
+bin/ferry-operator: $(call objs,release,$(OPERATOR_SRC))
+	@mkdir -p bin
+	$(CC) -o $@ $^ $(OPERATOR_LIBS)
+
+build/asan/ferry-operator: $(call objs,asan,$(OPERATOR_SRC))
+	$(CC) -fsanitize=address,undefined -o $@ $^ $(OPERATOR_LIBS)
+
+build/asan/operator-unit-tests: $(call objs,asan,$(OPERATOR_LIB_SRC) $(OPERATOR_UNIT_SRC))
+	$(CC) -fsanitize=address,undefined -o $@ $^ $(OPERATOR_LIBS) -lcriterion
 
 build/release/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -50,7 +70,7 @@ build/asan/%.o: %.c
 
 -include $(shell find build -name '*.d' 2>/dev/null)
 
-asan: build/asan/ferry-worker
+asan: build/asan/ferry-worker build/asan/ferry-operator
 
 TOOLS := build/tools/kafka-committed
 build/tools/kafka-committed: tests/tools/kafka_committed.c
@@ -60,11 +80,12 @@ build/tools/kafka-committed: tests/tools/kafka_committed.c
 deps:
 	@hack/deps.sh
 
-unit: build/asan/unit-tests
+unit: build/asan/unit-tests build/asan/operator-unit-tests
 	build/asan/unit-tests --jobs 2
+	build/asan/operator-unit-tests --jobs 2
 
 test: deps
-	@$(MAKE) --no-print-directory all asan build/asan/unit-tests $(TOOLS)
+	@$(MAKE) --no-print-directory all asan build/asan/unit-tests build/asan/operator-unit-tests $(TOOLS)
 	@tests/run.sh
 
 run: deps
@@ -76,10 +97,32 @@ bench: deps
 	@hack/bench/run.sh
 
 fmt:
-	clang-format -i $(WORKER_SRC) $(UNIT_SRC) tests/tools/*.c $(wildcard worker/include/ferry/*.h worker/src/*.h tests/*/*.h)
+	clang-format -i $(WORKER_SRC) $(UNIT_SRC) $(OPERATOR_SRC) $(OPERATOR_UNIT_SRC) $(wildcard operator/src/*.h operator/src/*/*.h) tests/tools/*.c $(wildcard worker/include/ferry/*.h worker/src/*.h tests/*/*.h)
 
 lint:
 	@hack/lint.sh
 
 clean:
 	rm -rf build bin
+
+# libFuzzer targets (clang): `make fuzz` builds tests/fuzz/fuzz_rest.c against the worker sources
+# and runs it for FUZZ_TIME seconds; tests/runtime/fuzz_short.sh runs it for 30 s in make test.
+FUZZ_CC ?= clang
+FUZZ_TIME ?= 600
+OPT_fuzz := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+# clang checks vprintf-style wrappers gcc accepts; the gcc builds keep that warning.
+FUZZ_BIN := build/fuzz/fuzz_rest
+
+build/fuzz/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "CC [fuzz] $<"
+	@$(FUZZ_CC) $(BASE_CFLAGS) -Wno-format-nonliteral $(OPT_fuzz) -fsanitize=fuzzer-no-link $(DEPS_CFLAGS) -MMD -MP -c -o $@ $<
+
+build/fuzz/fuzz_rest: $(call objs,fuzz,$(WORKER_LIB_SRC) tests/fuzz/fuzz_rest.c)
+	$(FUZZ_CC) $(OPT_fuzz) -fsanitize=fuzzer -rdynamic -o $@ $^ $(DEPS_LIBS)
+
+.PHONY: fuzz
+fuzz: $(FUZZ_BIN)
+	@mkdir -p build/fuzz/corpus-rest
+	$(FUZZ_BIN) -max_total_time=$(FUZZ_TIME) -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+		-dict=tests/fuzz/rest.dict build/fuzz/corpus-rest tests/fuzz/corpus/rest

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test suite and prints one summary: unit (Criterion, ASan/UBSan), runtime (worker
-# against the embedded broker, and under valgrind), integration (real Kafka broker started here).
+# against the embedded broker, and under valgrind), integration (real Kafka broker started here),
+# e2e (operator against a real kube-apiserver started here once for all e2e scripts).
 # Exits non-zero when anything failed. Set FERRY_TEST_FILTER to a regex to run matching scripts only.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -60,6 +61,24 @@ if [[ unit =~ $filter ]] || [ "$filter" = . ]; then
         fi
 fi
 
+if [[ unit =~ $filter ]] || [ "$filter" = . ]; then
+        build/asan/operator-unit-tests --jobs 2 --full-stats >"$logdir/operator-unit.log" 2>&1
+        rc=$?
+        grep -E 'Synthesis|FAIL|Assertion|CRASH|error' "$logdir/operator-unit.log" | sed 's/^/operator: /' | head -40
+        op_pass=$(sed -n 's/.*Passing: \([0-9]*\).*/\1/p' "$logdir/operator-unit.log" | tail -1)
+        op_fail=$(sed -n 's/.*Failing: \([0-9]*\).*/\1/p' "$logdir/operator-unit.log" | tail -1)
+        op_crash=$(sed -n 's/.*Crashing: \([0-9]*\).*/\1/p' "$logdir/operator-unit.log" | tail -1)
+        passed=$((passed + ${op_pass:-0}))
+        failed=$((failed + ${op_fail:-0} + ${op_crash:-0}))
+        if [ "$rc" -ne 0 ] && [ $((${op_fail:-0} + ${op_crash:-0})) -eq 0 ]; then
+                failed=$((failed + 1))
+                failures+=("operator unit (exit $rc)")
+                tail -20 "$logdir/operator-unit.log"
+        elif [ $((${op_fail:-0} + ${op_crash:-0})) -gt 0 ]; then
+                failures+=("operator unit")
+        fi
+fi
+
 echo "== runtime (embedded broker; worker built with ASan+UBSan)"
 for t in tests/runtime/*.sh; do
         [ -e "$t" ] && FERRY_WORKER=$PWD/build/asan/ferry-worker run_script "$t"
@@ -86,6 +105,29 @@ if [ "${#selected[@]}" -gt 0 ]; then
                 tail -30 "$logdir/kafka-start.log"
         fi
         hack/kafka.sh stop >/dev/null 2>&1
+fi
+
+echo "== e2e (real kube-apiserver + etcd, the operator, live workers)"
+selected=()
+for t in tests/e2e/*.sh; do
+        [ "$(basename "$t")" = lib.sh ] && continue
+        [[ ${t#tests/} =~ $filter ]] && selected+=("$t")
+done
+if [ "${#selected[@]}" -gt 0 ]; then
+        export FERRY_ENVTEST_STATE="$FERRY_CACHE/envtest/state/run-tests-$$"
+        if FERRY_KUBECONFIG=$(hack/envtest.sh start 2>"$logdir/envtest-start.log" | tail -1) &&
+                [ -n "$FERRY_KUBECONFIG" ]; then
+                export FERRY_KUBECONFIG
+                echo "kube-apiserver: $FERRY_KUBECONFIG"
+                for t in "${selected[@]}"; do
+                        run_script "$t"
+                done
+        else
+                record "e2e: start kube-apiserver" 1
+                tail -30 "$logdir/envtest-start.log"
+        fi
+        hack/envtest.sh stop >/dev/null 2>&1
+        unset FERRY_ENVTEST_STATE FERRY_KUBECONFIG
 fi
 
 echo

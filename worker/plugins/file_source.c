@@ -61,8 +61,10 @@ typedef struct {
         FILE *fp;
         char *buf;
         size_t len, cap;
-        long long position; /* byte offset of buf[0] in the file */
-        ferry_value_t *partition;
+        long long position;          /* byte offset of buf[0] in the file */
+        ferry_value_t *partition;    /* shared by every record (ferry_value_ref) */
+        ferry_value_t *position_key; /* "position", shared likewise */
+        ferry_schema_t *schema;      /* STRING */
         bool warned_missing;
 } source_task_t;
 
@@ -86,6 +88,8 @@ static void source_free(source_task_t *s)
         free(s->topic);
         free(s->buf);
         ferry_value_free(s->partition);
+        ferry_value_free(s->position_key);
+        ferry_schema_unref(s->schema);
         free(s);
 }
 
@@ -106,7 +110,9 @@ static ferry_err_t source_start(ferry_task_t *t, const ferry_strmap_t *config, c
         s->cap = 64 * 1024;
         s->buf = malloc(s->cap);
         s->partition = ferry_value_map();
-        if (!s->topic || !s->buf || !s->partition ||
+        s->position_key = ferry_value_cstring("position");
+        s->schema = ferry_schema_new(FERRY_TYPE_STRING);
+        if (!s->topic || !s->buf || !s->partition || !s->position_key || !s->schema ||
             (s->filename &&
              ferry_map_put_str(s->partition, "filename", ferry_value_cstring(s->filename)) < 0)) {
                 snprintf(errstr, errstr_size, "'topic' must name exactly one topic");
@@ -182,17 +188,18 @@ static ferry_record_t *line_record(source_task_t *s, const char *line, size_t le
 {
         ferry_value_t *value = ferry_value_string(line, len);
         ferry_value_t *offset = ferry_value_map();
-        ferry_value_t *partition = ferry_value_copy(s->partition);
         ferry_record_t *r = NULL;
-        if (value && offset && partition &&
-            ferry_map_put_str(offset, "position", ferry_value_int(FERRY_TYPE_INT64, end_position)) == 0)
-                r = ferry_record_new(s->topic, NULL, NULL, ferry_schema_new(FERRY_TYPE_STRING), value);
+        if (value && offset &&
+            ferry_map_append(offset, ferry_value_ref(s->position_key),
+                             ferry_value_int(FERRY_TYPE_INT64, end_position)) == 0)
+                r = ferry_record_new(s->topic, NULL, NULL, ferry_schema_ref(s->schema), value);
+        else
+                ferry_value_free(value);
         if (!r) {
                 ferry_value_free(offset);
-                ferry_value_free(partition);
                 return NULL;
         }
-        r->source_partition = partition;
+        r->source_partition = ferry_value_ref(s->partition);
         r->source_offset = offset;
         return r;
 }

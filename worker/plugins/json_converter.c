@@ -832,10 +832,8 @@ static ferry_value_t *base64_decode(const char *s, size_t len, bool *bad)
                 ferry_value_free(v);
                 return NULL;
         }
-        free(v->u.s.data);
         o[n] = '\0';
-        v->u.s.data = (char *)o;
-        v->u.s.len = n;
+        ferry_value_blob_replace(v, (char *)o, n);
         return v;
 }
 

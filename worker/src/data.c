@@ -339,17 +339,17 @@ ferry_value_t *ferry_value_bool(bool b)
         return v;
 }
 
+/* Strings and bytes live in the same allocation as their value (one malloc per value on the
+ * record hot path); ferry_value_blob_replace() may later point data elsewhere. */
 static ferry_value_t *value_blob(ferry_type_t type, const void *p, size_t len)
 {
-        ferry_value_t *v = value_new(type);
+        ferry_value_t *v = malloc(sizeof(*v) + len + 1);
         if (!v)
                 return NULL;
+        memset(v, 0, sizeof(*v));
+        v->type = type;
         /* STRING: the terminating NUL; BYTES: the spare one. */
-        v->u.s.data = malloc(len + 1);
-        if (!v->u.s.data) {
-                free(v);
-                return NULL;
-        }
+        v->u.s.data = (char *)(v + 1);
         if (len)
                 memcpy(v->u.s.data, p, len);
         v->u.s.data[len] = '\0';
@@ -377,9 +377,25 @@ ferry_value_t *ferry_value_array(void)
         return value_new(FERRY_TYPE_ARRAY);
 }
 
+/* Small maps (source partitions and offsets usually hold one key) keep their first slots in the
+ * value's own allocation: keys[0..2) then vals[0..2) right after the struct. */
+#define MAP_INLINE_CAP 2
+
+static ferry_value_t **map_inline(ferry_value_t *v)
+{
+        return (ferry_value_t **)(v + 1);
+}
+
 ferry_value_t *ferry_value_map(void)
 {
-        return value_new(FERRY_TYPE_MAP);
+        ferry_value_t *v = calloc(1, sizeof(*v) + 2 * MAP_INLINE_CAP * sizeof(ferry_value_t *));
+        if (!v)
+                return NULL;
+        v->type = FERRY_TYPE_MAP;
+        v->u.m.keys = map_inline(v);
+        v->u.m.vals = map_inline(v) + MAP_INLINE_CAP;
+        v->u.m.cap = MAP_INLINE_CAP;
+        return v;
 }
 
 ferry_value_t *ferry_value_struct(ferry_schema_t *schema)
@@ -427,15 +443,19 @@ int ferry_map_append(ferry_value_t *map, ferry_value_t *key, ferry_value_t *val)
         if (!map || map->type != FERRY_TYPE_MAP)
                 goto fail;
         if (map->u.m.n == map->u.m.cap) {
+                /* keys and vals share one block: keys[0..cap) then vals[0..cap). */
                 size_t cap = grow_cap(map->u.m.cap);
-                ferry_value_t **keys = realloc(map->u.m.keys, cap * sizeof(*keys));
-                if (!keys)
+                ferry_value_t **block = malloc(2 * cap * sizeof(*block));
+                if (!block)
                         goto fail;
-                map->u.m.keys = keys;
-                ferry_value_t **vals = realloc(map->u.m.vals, cap * sizeof(*vals));
-                if (!vals)
-                        goto fail;
-                map->u.m.vals = vals;
+                if (map->u.m.n) {
+                        memcpy(block, map->u.m.keys, map->u.m.n * sizeof(*block));
+                        memcpy(block + cap, map->u.m.vals, map->u.m.n * sizeof(*block));
+                }
+                if (map->u.m.keys != map_inline(map))
+                        free(map->u.m.keys);
+                map->u.m.keys = block;
+                map->u.m.vals = block + cap;
                 map->u.m.cap = cap;
         }
         map->u.m.keys[map->u.m.n] = key;
@@ -626,14 +646,34 @@ bool ferry_value_equal(const ferry_value_t *a, const ferry_value_t *b)
         return false;
 }
 
+void ferry_value_blob_replace(ferry_value_t *v, char *data, size_t len)
+{
+        if (v->u.s.data != (char *)(v + 1))
+                free(v->u.s.data);
+        v->u.s.data = data;
+        v->u.s.len = len;
+}
+
+ferry_value_t *ferry_value_ref(ferry_value_t *v)
+{
+        if (v)
+                v->refs++;
+        return v;
+}
+
 void ferry_value_free(ferry_value_t *v)
 {
         if (!v)
                 return;
+        if (v->refs) {
+                v->refs--;
+                return;
+        }
         switch (v->type) {
         case FERRY_TYPE_STRING:
         case FERRY_TYPE_BYTES:
-                free(v->u.s.data);
+                if (v->u.s.data != (char *)(v + 1))
+                        free(v->u.s.data);
                 break;
         case FERRY_TYPE_ARRAY:
                 for (size_t i = 0; i < v->u.a.n; i++)
@@ -645,8 +685,8 @@ void ferry_value_free(ferry_value_t *v)
                         ferry_value_free(v->u.m.keys[i]);
                         ferry_value_free(v->u.m.vals[i]);
                 }
-                free(v->u.m.keys);
-                free(v->u.m.vals);
+                if (v->u.m.keys != map_inline(v))
+                        free(v->u.m.keys); /* vals share the block */
                 break;
         case FERRY_TYPE_STRUCT:
                 if (v->u.st.schema) {

@@ -38,9 +38,38 @@ typedef struct {
         char fail[1024]; /* first delivery failure */
         ferry_buf_t key, value;
         uint64_t produced, acked;
+        pending_t *spare;      /* recycled pending entries */
+        rd_kafka_topic_t *rkt; /* handle of the topic last produced to */
 } source_run_t;
 
-static void advance(part_t *p)
+/* The topic handle for name, reusing the last one (records of a task mostly share a topic). */
+static rd_kafka_topic_t *topic_handle(source_run_t *run, const char *name)
+{
+        if (run->rkt && !strcmp(rd_kafka_topic_name(run->rkt), name))
+                return run->rkt;
+        if (run->rkt)
+                rd_kafka_topic_destroy(run->rkt);
+        run->rkt = rd_kafka_topic_new(run->rk, name, NULL);
+        return run->rkt;
+}
+
+static pending_t *pending_get(source_run_t *run)
+{
+        pending_t *e = run->spare;
+        if (!e)
+                return calloc(1, sizeof(*e));
+        run->spare = e->next;
+        memset(e, 0, sizeof(*e));
+        return e;
+}
+
+static void pending_put(source_run_t *run, pending_t *e)
+{
+        e->next = run->spare;
+        run->spare = e;
+}
+
+static void advance(source_run_t *run, part_t *p)
 {
         while (p->head && p->head->acked) {
                 pending_t *e = p->head;
@@ -49,7 +78,7 @@ static void advance(part_t *p)
                         p->tail = NULL;
                 ferry_value_free(p->committable);
                 p->committable = e->offset;
-                free(e);
+                pending_put(run, e);
         }
 }
 
@@ -69,23 +98,24 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
                 e->acked = false;
                 if (!e->part) {
                         ferry_value_free(e->offset);
-                        free(e);
+                        pending_put(run, e);
                 }
                 return;
         }
         run->acked++;
         if (!e->part) {
                 ferry_value_free(e->offset);
-                free(e);
+                pending_put(run, e);
                 return;
         }
         e->acked = true;
-        advance(e->part);
+        advance(run, e->part);
 }
 
-static part_t *part_for(source_run_t *run, const ferry_value_t *partition)
+static part_t *part_for(source_run_t *run, ferry_value_t *partition)
 {
-        if (run->last && ferry_value_equal(run->last->partition, partition))
+        if (run->last &&
+            (run->last->partition == partition || ferry_value_equal(run->last->partition, partition)))
                 return run->last;
         for (size_t i = 0; i < run->n_parts; i++)
                 if (ferry_value_equal(run->parts[i].partition, partition))
@@ -107,7 +137,9 @@ static part_t *part_for(source_run_t *run, const ferry_value_t *partition)
         }
         part_t *p = &run->parts[run->n_parts++];
         memset(p, 0, sizeof(*p));
-        p->partition = ferry_value_copy(partition);
+        /* A reference, not a copy: connectors that share one partition value across records
+         * (ferry_value_ref) then match by pointer. */
+        p->partition = ferry_value_ref(partition);
         return run->last = p;
 }
 
@@ -157,7 +189,7 @@ static int send_record(source_run_t *run, ferry_record_t *r, char *errstr, size_
                                                errstr_size) != FERRY_ERR_OK) {
                 return -1;
         }
-        pending_t *e = calloc(1, sizeof(*e));
+        pending_t *e = pending_get(run);
         if (!e) {
                 snprintf(errstr, errstr_size, "out of memory");
                 return -1;
@@ -165,7 +197,7 @@ static int send_record(source_run_t *run, ferry_record_t *r, char *errstr, size_
         if (r->source_partition) {
                 e->part = part_for(run, r->source_partition);
                 if (!e->part) {
-                        free(e);
+                        pending_put(run, e);
                         snprintf(errstr, errstr_size, "out of memory");
                         return -1;
                 }
@@ -180,14 +212,20 @@ static int send_record(source_run_t *run, ferry_record_t *r, char *errstr, size_
                 e->part->tail = e;
         }
         for (;;) {
-                rd_kafka_resp_err_t err = rd_kafka_producev(
-                        run->rk, RD_KAFKA_V_TOPIC(r->topic),
-                        RD_KAFKA_V_PARTITION(r->partition >= 0 ? r->partition : RD_KAFKA_PARTITION_UA),
-                        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                        RD_KAFKA_V_KEY(key_null ? NULL : run->key.p, key_null ? 0 : run->key.len),
-                        RD_KAFKA_V_VALUE(value_null ? NULL : run->value.p, value_null ? 0 : run->value.len),
-                        RD_KAFKA_V_TIMESTAMP(r->timestamp > 0 ? r->timestamp : 0), RD_KAFKA_V_OPAQUE(e),
-                        RD_KAFKA_V_END);
+                rd_kafka_topic_t *rkt = topic_handle(run, r->topic);
+                rd_kafka_resp_err_t err =
+                        !rkt ? rd_kafka_last_error()
+                             : rd_kafka_producev(run->rk, RD_KAFKA_V_RKT(rkt),
+                                                 RD_KAFKA_V_PARTITION(r->partition >= 0
+                                                                              ? r->partition
+                                                                              : RD_KAFKA_PARTITION_UA),
+                                                 RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                                 RD_KAFKA_V_KEY(key_null ? NULL : run->key.p,
+                                                                key_null ? 0 : run->key.len),
+                                                 RD_KAFKA_V_VALUE(value_null ? NULL : run->value.p,
+                                                                  value_null ? 0 : run->value.len),
+                                                 RD_KAFKA_V_TIMESTAMP(r->timestamp > 0 ? r->timestamp : 0),
+                                                 RD_KAFKA_V_OPAQUE(e), RD_KAFKA_V_END);
                 if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
                         ferry_task_note_topic(t, r->topic);
                         run->in_flight++;
@@ -202,7 +240,7 @@ static int send_record(source_run_t *run, ferry_record_t *r, char *errstr, size_
                         /* Leave e in its queue unacknowledged: nothing after it commits. */
                         if (!e->part) {
                                 ferry_value_free(e->offset);
-                                free(e);
+                                pending_put(run, e);
                         }
                         return -1;
                 }
@@ -258,6 +296,11 @@ static void run_free(source_run_t *run)
                 ferry_value_free(p->committable);
         }
         free(run->parts);
+        while (run->spare) {
+                pending_t *e = run->spare;
+                run->spare = e->next;
+                free(e);
+        }
         ferry_buf_free(&run->key);
         ferry_buf_free(&run->value);
 }
@@ -321,6 +364,8 @@ out:
                                    "are not committed",
                                    run.in_flight);
                 commit_offsets(&run);
+                if (run.rkt)
+                        rd_kafka_topic_destroy(run.rkt);
                 rd_kafka_purge(run.rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
                 rd_kafka_poll(run.rk, 0);
                 rd_kafka_destroy(run.rk);

@@ -113,6 +113,7 @@ struct ferry_value {
                         ferry_value_t **fields; /* by field index; NULL = null */
                 } st;                           /* STRUCT */
         } u;
+        uint32_t refs; /* extra owners (ferry_value_ref); 0 = one owner */
 };
 
 ferry_value_t *ferry_value_int(ferry_type_t type, int64_t v);
@@ -139,6 +140,12 @@ ferry_value_t *ferry_map_get_str(const ferry_value_t *map, const char *key);
 int ferry_struct_put(ferry_value_t *st, const char *field, ferry_value_t *v);
 ferry_value_t *ferry_struct_get(const ferry_value_t *st, const char *field);
 
+/* Replaces a STRING/BYTES value's bytes with data (malloc'd, NUL at data[len]), taking it. */
+void ferry_value_blob_replace(ferry_value_t *v, char *data, size_t len);
+/* Another owner of the same value (not thread-safe): each owner calls ferry_value_free once.
+ * A value with several owners must not be changed; records use it to share an immutable source
+ * partition instead of copying it per record. */
+ferry_value_t *ferry_value_ref(ferry_value_t *v);
 ferry_value_t *ferry_value_copy(const ferry_value_t *v);
 bool ferry_value_equal(const ferry_value_t *a, const ferry_value_t *b);
 void ferry_value_free(ferry_value_t *v);
