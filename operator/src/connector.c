@@ -1,0 +1,468 @@
+/* The KafkaConnector reconciler: turns one KafkaConnector resource into calls on the Connect REST
+ * API of the KafkaConnect it names (label connect.ferry.dev/cluster) and reports what Connect says
+ * back into .status. Order: finalizer (delete the connector on resource deletion) -> GET config ->
+ * create with initial state (404) or PUT when the exact desired map differs -> GET status -> state
+ * transitions (pause/resume/stop) -> restart annotations -> auto-restart of FAILED instances with
+ * backoff -> topics -> status (conditions, observedGeneration, connectorStatus, tasksMax, topics).
+ * Called from a worker thread with one key; every REST call has a timeout, so a broken connector
+ * or worker only delays its own key. */
+#include "operator.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define MAX_TRACE 8192
+
+/* Connect wants every config value as a string. */
+static json_object *as_string(json_object *v)
+{
+        switch (json_object_get_type(v)) {
+        case json_type_string:
+                return json_object_get(v);
+        case json_type_boolean:
+                return json_object_new_string(json_object_get_boolean(v) ? "true" : "false");
+        case json_type_int: {
+                char buf[32];
+                snprintf(buf, sizeof(buf), "%lld", (long long)json_object_get_int64(v));
+                return json_object_new_string(buf);
+        }
+        case json_type_null:
+                return NULL;
+        default:
+                return json_object_new_string(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
+        }
+}
+
+/* spec.config + connector.class + tasks.max + name, all strings. */
+static json_object *desired_config(json_object *spec, const char *name)
+{
+        json_object *out = json_object_new_object();
+        json_object *cfg = kube_get(spec, "config");
+        if (cfg && json_object_is_type(cfg, json_type_object)) {
+                json_object_object_foreach(cfg, k, v)
+                {
+                        json_object *s = as_string(v);
+                        if (s)
+                                json_object_object_add(out, k, s);
+                }
+        }
+        const char *cls = kube_str(spec, "class");
+        json_object_object_add(out, "connector.class", json_object_new_string(cls ? cls : ""));
+        json_object *tm = kube_get(spec, "tasksMax");
+        char buf[32];
+        snprintf(buf, sizeof(buf), "%d", tm ? json_object_get_int(tm) : 1);
+        json_object_object_add(out, "tasks.max", json_object_new_string(buf));
+        json_object_object_add(out, "name", json_object_new_string(name));
+        return out;
+}
+
+/* Exact map compare: same keys, same string values. */
+static bool config_equal(json_object *have, json_object *want)
+{
+        if (!have || !json_object_is_type(have, json_type_object))
+                return false;
+        if (json_object_object_length(have) != json_object_object_length(want))
+                return false;
+        json_object_object_foreach(want, k, v)
+        {
+                json_object *h;
+                if (!json_object_object_get_ex(have, k, &h) || !json_object_is_type(h, json_type_string) ||
+                    strcmp(json_object_get_string(h), json_object_get_string(v)))
+                        return false;
+        }
+        return true;
+}
+
+static bool has_finalizer(json_object *obj)
+{
+        json_object *f = kube_get(obj, "metadata.finalizers");
+        for (size_t i = 0; f && json_object_is_type(f, json_type_array) && i < json_object_array_length(f);
+             i++) {
+                const char *s = json_object_get_string(json_object_array_get_idx(f, i));
+                if (s && !strcmp(s, OP_FINALIZER))
+                        return true;
+        }
+        return false;
+}
+
+/* Adds or removes our finalizer with a merge patch guarded by resourceVersion. */
+static int set_finalizer(op_ctx_t *ctx, const char *path, json_object *obj, bool add)
+{
+        json_object *arr = json_object_new_array();
+        json_object *f = kube_get(obj, "metadata.finalizers");
+        for (size_t i = 0; f && json_object_is_type(f, json_type_array) && i < json_object_array_length(f);
+             i++) {
+                const char *s = json_object_get_string(json_object_array_get_idx(f, i));
+                if (s && strcmp(s, OP_FINALIZER))
+                        json_object_array_add(arr, json_object_new_string(s));
+        }
+        if (add)
+                json_object_array_add(arr, json_object_new_string(OP_FINALIZER));
+        json_object *patch = json_object_new_object(), *md = json_object_new_object();
+        json_object_object_add(md, "finalizers", arr);
+        const char *rv = kube_str(obj, "metadata.resourceVersion");
+        if (rv)
+                json_object_object_add(md, "resourceVersion", json_object_new_string(rv));
+        json_object_object_add(patch, "metadata", md);
+        char err[512];
+        int rc = op_merge_patch(ctx, path, patch, err, sizeof(err));
+        json_object_put(patch);
+        if (rc)
+                fprintf(stderr, "%s finalizer on %s: %s\n", add ? "adding" : "removing", path, err);
+        return rc;
+}
+
+static int remove_annotation(op_ctx_t *ctx, const char *path, const char *ann)
+{
+        json_object *patch = json_object_new_object(), *md = json_object_new_object(),
+                    *a = json_object_new_object();
+        json_object_object_add(a, ann, NULL);
+        json_object_object_add(md, "annotations", a);
+        json_object_object_add(patch, "metadata", md);
+        char err[512];
+        int rc = op_merge_patch(ctx, path, patch, err, sizeof(err));
+        json_object_put(patch);
+        if (rc)
+                fprintf(stderr, "removing annotation %s on %s: %s\n", ann, path, err);
+        return rc;
+}
+
+static const char *want_state(json_object *spec)
+{
+        const char *s = kube_str(spec, "state");
+        if (s && !strcmp(s, "paused"))
+                return "PAUSED";
+        if (s && !strcmp(s, "stopped"))
+                return "STOPPED";
+        return "RUNNING";
+}
+
+/* The first FAILED instance and its trace, as a condition message. */
+static bool failure(json_object *st, char *reason, size_t rlen, char *msg, size_t mlen)
+{
+        const char *cs = kube_str(st, "connector.state");
+        if (cs && !strcmp(cs, "FAILED")) {
+                const char *tr = kube_str(st, "connector.trace");
+                snprintf(reason, rlen, "ConnectorFailed");
+                snprintf(msg, mlen, "connector FAILED: %s", tr ? tr : "(no trace)");
+                return true;
+        }
+        json_object *tasks = kube_get(st, "tasks");
+        for (size_t i = 0;
+             tasks && json_object_is_type(tasks, json_type_array) && i < json_object_array_length(tasks);
+             i++) {
+                json_object *t = json_object_array_get_idx(tasks, i);
+                const char *ts = kube_str(t, "state");
+                if (ts && !strcmp(ts, "FAILED")) {
+                        const char *tr = kube_str(t, "trace");
+                        json_object *id = kube_get(t, "id");
+                        snprintf(reason, rlen, "TaskFailed");
+                        snprintf(msg, mlen, "task %d FAILED: %s", id ? json_object_get_int(id) : (int)i,
+                                 tr ? tr : "(no trace)");
+                        return true;
+                }
+        }
+        return false;
+}
+
+static double restart_delay(op_ctx_t *ctx, int n)
+{
+        double units = (double)n * n + n;
+        return (units > 60 ? 60 : units) * ctx->opt.restart_unit_s;
+}
+
+struct rc_state {
+        json_object *conditions; /* new conditions array */
+        const char *ready, *reason;
+        char msg[MAX_TRACE + 128];
+};
+
+__attribute__((format(printf, 3, 4))) static void not_ready(struct rc_state *s, const char *reason,
+                                                            const char *fmt, ...)
+{
+        s->ready = "False";
+        s->reason = reason;
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(s->msg, sizeof(s->msg), fmt, ap);
+        va_end(ap);
+}
+
+double op_reconcile_connector(op_ctx_t *ctx, const char *key)
+{
+        json_object *obj = kube_informer_get(ctx->connectors, key);
+        if (!obj)
+                return 0; /* gone; the finalizer already cleaned up */
+        atomic_fetch_add(&ctx->m.reconciles[0], 1);
+        const char *ns = kube_str(obj, "metadata.namespace"), *name = kube_str(obj, "metadata.name");
+        json_object *spec = kube_get(obj, "spec"), *old_status = kube_get(obj, "status");
+        char path[1024], seg[768], p[1536];
+        kube_path(path, sizeof(path), &op_gvr_connector, ns, name, NULL, NULL);
+        op_url_segment(seg, sizeof(seg), name);
+        bool deleting = kube_get(obj, "metadata.deletionTimestamp") != NULL;
+        bool fin = has_finalizer(obj);
+        struct rc_state s = {.ready = "True"};
+        double next = 0;
+        json_object *connector_status = NULL, *topics = NULL, *desired = NULL;
+        json_object *ar_old = old_status ? kube_get(old_status, "autoRestart") : NULL;
+        json_object *arc = ar_old ? kube_get(ar_old, "count") : NULL;
+        int ar_count = arc ? json_object_get_int(arc) : 0;
+        const char *ar_last_s = ar_old ? kube_str(ar_old, "lastRestartTimestamp") : NULL;
+        char ar_last[64] = "";
+        if (ar_last_s)
+                snprintf(ar_last, sizeof(ar_last), "%s", ar_last_s);
+        op_rest_t r = {0};
+
+        if (deleting && !fin)
+                goto out_nostatus;
+        json_object *labels = kube_get(obj, "metadata.labels");
+        const char *cluster = labels ? kube_member_str(labels, OP_LABEL_CLUSTER) : NULL;
+        json_object *kc = NULL;
+        if (cluster) {
+                char kkey[512];
+                snprintf(kkey, sizeof(kkey), "%s/%s", ns, cluster);
+                kc = kube_informer_get(ctx->connects, kkey);
+        }
+        const char *url = NULL;
+        if (kc) {
+                json_object *ann = kube_get(kc, "metadata.annotations");
+                url = ann ? kube_member_str(ann, OP_ANN_REST_URL) : NULL;
+                if (!url)
+                        url = kube_str(kc, "status.url");
+        }
+        char base[512] = "";
+        if (url) {
+                snprintf(base, sizeof(base), "%s", url);
+                size_t bl = strlen(base);
+                while (bl && base[bl - 1] == '/')
+                        base[--bl] = '\0';
+        }
+        json_object_put(kc);
+        if (deleting) {
+                if (base[0]) {
+                        snprintf(p, sizeof(p), "/connectors/%s", seg);
+                        op_connect_call(ctx, base, "DELETE", p, NULL, &r);
+                        if (r.status != 204 && r.status != 200 && r.status != 404) {
+                                fprintf(stderr, "%s: deleting the connector: %s\n", key, r.err);
+                                next = -1;
+                                goto out_nostatus;
+                        }
+                }
+                next = set_finalizer(ctx, path, obj, false) ? -1 : 0;
+                goto out_nostatus;
+        }
+        if (!cluster) {
+                not_ready(&s, "NoCluster", "label %s naming the KafkaConnect is missing", OP_LABEL_CLUSTER);
+                goto out;
+        }
+        if (!base[0]) {
+                not_ready(&s, "ClusterNotReady", "KafkaConnect %s not found or has no REST URL yet", cluster);
+                next = 10;
+                goto out;
+        }
+        if (!fin && set_finalizer(ctx, path, obj, true)) {
+                next = -1;
+                goto out_nostatus;
+        }
+
+        /* Config: create, update or leave alone. */
+        desired = desired_config(spec, name);
+        bool created = false;
+        snprintf(p, sizeof(p), "/connectors/%s/config", seg);
+        if (op_connect_call(ctx, base, "GET", p, NULL, &r)) {
+                not_ready(&s, "ConnectUnreachable", "%s", r.err);
+                next = -1;
+                goto out;
+        }
+        if (r.status == 404) {
+                op_rest_clear(&r);
+                json_object *req = json_object_new_object();
+                json_object_object_add(req, "name", json_object_new_string(name));
+                json_object_object_add(req, "config", json_object_get(desired));
+                json_object_object_add(req, "initial_state", json_object_new_string(want_state(spec)));
+                op_connect_call(ctx, base, "POST", "/connectors", req, &r);
+                json_object_put(req);
+                if (r.status != 201 && r.status != 200) {
+                        not_ready(&s, r.status == 400 ? "InvalidConfig" : "CreateFailed", "%s", r.err);
+                        next = -1;
+                        goto out;
+                }
+                created = true;
+        } else if (r.status == 200) {
+                if (!config_equal(r.body, desired)) {
+                        op_rest_clear(&r);
+                        op_connect_call(ctx, base, "PUT", p, desired, &r);
+                        if (r.status != 200 && r.status != 201) {
+                                not_ready(&s, r.status == 400 ? "InvalidConfig" : "UpdateFailed", "%s",
+                                          r.err);
+                                next = -1;
+                                goto out;
+                        }
+                }
+        } else {
+                not_ready(&s, "ConnectError", "%s", r.err);
+                next = -1;
+                goto out;
+        }
+        op_rest_clear(&r);
+
+        /* Status and state transitions. */
+        snprintf(p, sizeof(p), "/connectors/%s/status", seg);
+        op_connect_call(ctx, base, "GET", p, NULL, &r);
+        if (r.status != 200) {
+                not_ready(&s, "Transitioning", "connector status not available yet: %s", r.err);
+                next = 1;
+                goto out;
+        }
+        connector_status = json_object_get(r.body);
+        op_rest_clear(&r);
+        const char *state = kube_str(connector_status, "connector.state");
+        const char *want = want_state(spec);
+        if (!created && state && strcmp(state, want) &&
+            (!strcmp(state, "RUNNING") || !strcmp(state, "PAUSED") || !strcmp(state, "STOPPED"))) {
+                const char *verb = !strcmp(want, "RUNNING")  ? "resume"
+                                   : !strcmp(want, "PAUSED") ? "pause"
+                                                             : "stop";
+                snprintf(p, sizeof(p), "/connectors/%s/%s", seg, verb);
+                op_connect_call(ctx, base, "PUT", p, NULL, &r);
+                if (r.status >= 300 || !r.status)
+                        fprintf(stderr, "%s: %s: %s\n", key, verb, r.err);
+                op_rest_clear(&r);
+                next = 1;
+        }
+
+        /* Restart annotations, removed once Connect accepts them. */
+        json_object *ann = kube_get(obj, "metadata.annotations");
+        const char *restart = ann ? kube_member_str(ann, OP_ANN_RESTART) : NULL;
+        if (restart) {
+                bool inc = strstr(restart, "includeTasks") || strstr(restart, "onlyFailed");
+                bool only = strstr(restart, "onlyFailed") != NULL;
+                snprintf(p, sizeof(p), "/connectors/%s/restart?includeTasks=%s&onlyFailed=%s", seg,
+                         inc ? "true" : "false", only ? "true" : "false");
+                op_connect_call(ctx, base, "POST", p, NULL, &r);
+                if (r.status >= 200 && r.status < 300)
+                        remove_annotation(ctx, path, OP_ANN_RESTART);
+                else
+                        fprintf(stderr, "%s: restart: %s\n", key, r.err);
+                op_rest_clear(&r);
+                next = 1;
+        }
+        const char *rtask = ann ? kube_member_str(ann, OP_ANN_RESTART_TASK) : NULL;
+        if (rtask) {
+                char *end;
+                long id = strtol(rtask, &end, 10);
+                if (end == rtask || *end || id < 0) {
+                        fprintf(stderr, "%s: ignoring %s=\"%s\": not a task id\n", key, OP_ANN_RESTART_TASK,
+                                rtask);
+                        remove_annotation(ctx, path, OP_ANN_RESTART_TASK);
+                } else {
+                        snprintf(p, sizeof(p), "/connectors/%s/tasks/%ld/restart", seg, id);
+                        op_connect_call(ctx, base, "POST", p, NULL, &r);
+                        if ((r.status >= 200 && r.status < 300) || r.status == 404 || r.status == 400) {
+                                if (r.status >= 300)
+                                        fprintf(stderr, "%s: restart-task %ld refused: %s\n", key, id, r.err);
+                                remove_annotation(ctx, path, OP_ANN_RESTART_TASK);
+                        } else {
+                                fprintf(stderr, "%s: restart-task %ld: %s\n", key, id, r.err);
+                        }
+                        op_rest_clear(&r);
+                        next = 1;
+                }
+        }
+
+        /* Health, auto-restart. */
+        char reason[32];
+        bool failed = failure(connector_status, reason, sizeof(reason), s.msg, sizeof(s.msg));
+        json_object *ar = kube_get(spec, "autoRestart");
+        json_object *en = ar ? kube_get(ar, "enabled") : NULL,
+                    *maxr = ar ? kube_get(ar, "maxRestarts") : NULL;
+        bool ar_enabled = ar && (!en || json_object_get_boolean(en));
+        struct timespec now_ts;
+        clock_gettime(CLOCK_REALTIME, &now_ts);
+        double now = (double)now_ts.tv_sec;
+        double last = ar_last[0] ? kube_parse_time(ar_last) : 0;
+        if (failed) {
+                s.ready = "False";
+                s.reason = reason;
+                if (ar_enabled && (!maxr || ar_count < json_object_get_int(maxr))) {
+                        double due = last + restart_delay(ctx, ar_count);
+                        if (now >= due) {
+                                snprintf(p, sizeof(p),
+                                         "/connectors/%s/restart?includeTasks=true&onlyFailed=true", seg);
+                                op_connect_call(ctx, base, "POST", p, NULL, &r);
+                                if (r.status >= 200 && r.status < 300) {
+                                        ar_count++;
+                                        kube_now(ar_last, sizeof(ar_last), false);
+                                        atomic_fetch_add(&ctx->m.auto_restarts, 1);
+                                        fprintf(stderr, "%s: auto-restart %d (%s)\n", key, ar_count, reason);
+                                }
+                                op_rest_clear(&r);
+                                next = 1;
+                        } else {
+                                next = due - now + 0.5;
+                        }
+                } else if (!next) {
+                        next = ctx->opt.resync_s;
+                }
+        } else if (state && strcmp(state, want)) {
+                not_ready(&s, "Transitioning", "connector is %s, want %s", state, want);
+                next = 1;
+        } else if (ar_count && last && now - last > restart_delay(ctx, ar_count)) {
+                ar_count = 0; /* healthy for long enough */
+        }
+
+        /* Topics (best effort). */
+        snprintf(p, sizeof(p), "/connectors/%s/topics", seg);
+        if (!op_connect_call(ctx, base, "GET", p, NULL, &r) && r.status == 200) {
+                json_object *t = NULL, *mine = NULL;
+                if (r.body && json_object_object_get_ex(r.body, name, &mine))
+                        t = kube_get(mine, "topics");
+                if (t && json_object_is_type(t, json_type_array))
+                        topics = json_object_get(t);
+        }
+        op_rest_clear(&r);
+
+out:;
+        json_object *status = json_object_new_object();
+        json_object *gen = kube_get(obj, "metadata.generation");
+        if (gen)
+                json_object_object_add(status, "observedGeneration",
+                                       json_object_new_int64(json_object_get_int64(gen)));
+        json_object *old_cond = old_status ? kube_get(old_status, "conditions") : NULL;
+        json_object_object_add(
+                status, "conditions",
+                op_set_condition(old_cond, "Ready", s.ready, s.reason, s.msg[0] ? s.msg : NULL));
+        if (connector_status)
+                json_object_object_add(status, "connectorStatus", json_object_get(connector_status));
+        else if (old_status && kube_get(old_status, "connectorStatus") && strcmp(s.ready, "True"))
+                json_object_object_add(status, "connectorStatus",
+                                       json_object_get(kube_get(old_status, "connectorStatus")));
+        json_object *tm = kube_get(spec, "tasksMax");
+        json_object_object_add(status, "tasksMax", json_object_new_int(tm ? json_object_get_int(tm) : 1));
+        if (topics)
+                json_object_object_add(status, "topics", json_object_get(topics));
+        if (ar_count || ar_last[0]) {
+                json_object *a = json_object_new_object();
+                json_object_object_add(a, "count", json_object_new_int(ar_count));
+                json_object_object_add(a, "connectorName", json_object_new_string(name));
+                if (ar_last[0])
+                        json_object_object_add(a, "lastRestartTimestamp", json_object_new_string(ar_last));
+                json_object_object_add(status, "autoRestart", a);
+        }
+        if (op_patch_status(ctx, path, old_status, status) && next >= 0)
+                next = -1;
+        json_object_put(status);
+out_nostatus:
+        op_rest_clear(&r);
+        json_object_put(connector_status);
+        json_object_put(topics);
+        json_object_put(desired);
+        json_object_put(obj);
+        if (next < 0)
+                atomic_fetch_add(&ctx->m.reconcile_errors[0], 1);
+        return next;
+}

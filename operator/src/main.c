@@ -1,0 +1,469 @@
+/* ferry-operator: the process. Parses options, loads the kubeconfig or in-cluster account, serves
+ * /healthz /readyz /metrics, starts the KafkaConnect and KafkaConnector informers, whose handlers
+ * feed two work queues, and worker threads that run the reconcilers (connector.c, cluster.c) on
+ * dequeued keys - only while this instance leads when --leader-elect is on. SIGTERM/SIGINT stop it
+ * (releasing the lease); losing the lease ends it with status 1 so it restarts as a follower.
+ * `ferry-operator watch G/V/R` runs one informer and prints its events (a diagnostic used by tests). */
+#include "operator.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static void usage(FILE *f)
+{
+        fprintf(f,
+                "Usage: ferry-operator [--kubeconfig PATH] [--namespace NS] [--metrics-addr [HOST]:PORT]\n"
+                "                      [--leader-elect] [--lease-namespace NS] [--lease-name NAME] "
+                "[--identity ID]\n"
+                "                      [--workers N] [--resync SECONDS] [--restart-unit SECONDS]\n"
+                "                      [--connect-timeout SECONDS] [--lease-duration S] [--renew-deadline "
+                "S]\n"
+                "                      [--retry-period S]\n"
+                "       ferry-operator watch [--kubeconfig PATH] [--namespace NS] [--start-rv RV]\n"
+                "                      [--watch-timeout S] [--for SECONDS] GROUP/VERSION/RESOURCE\n"
+                "Runs the Ferry Kubernetes operator: reconciles KafkaConnect and KafkaConnector resources\n"
+                "(connect.ferry.dev/v1alpha1). Probes and metrics on --metrics-addr (default :8080):\n"
+                "/healthz, /readyz, /metrics. Without --kubeconfig: $KUBECONFIG, in-cluster, "
+                "~/.kube/config.\n");
+}
+
+static int num(const char *s, double *out)
+{
+        char *end;
+        errno = 0;
+        double v = strtod(s, &end);
+        if (errno || end == s || *end || v < 0)
+                return -1;
+        *out = v;
+        return 0;
+}
+
+/* ---- informer handlers -> queues ---- */
+
+static bool meaningful_change(json_object *old, json_object *obj)
+{
+        if (old == obj)
+                return true; /* a resync */
+        static const char *paths[] = {"metadata.generation", "metadata.annotations", "metadata.labels",
+                                      "metadata.deletionTimestamp", "metadata.finalizers"};
+        for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+                json_object *a = kube_get(old, paths[i]), *b = kube_get(obj, paths[i]);
+                if (!a != !b || (a && !json_object_equal(a, b)))
+                        return true;
+        }
+        return false;
+}
+
+static void enqueue(kube_queue_t *q, json_object *obj)
+{
+        char key[512];
+        if (!kube_object_key(obj, key, sizeof(key)))
+                kube_queue_add(q, key);
+}
+
+static void connector_add(void *data, json_object *obj)
+{
+        op_ctx_t *ctx = data;
+        enqueue(ctx->connector_q, obj);
+}
+
+static void connector_update(void *data, json_object *old, json_object *obj)
+{
+        op_ctx_t *ctx = data;
+        if (meaningful_change(old, obj))
+                enqueue(ctx->connector_q, obj);
+}
+
+/* A KafkaConnect changed: its connectors may have a new REST URL. */
+static void requeue_connectors_of(op_ctx_t *ctx, json_object *kc)
+{
+        const char *ns = kube_str(kc, "metadata.namespace"), *name = kube_str(kc, "metadata.name");
+        if (!ns || !name || !ctx->connectors)
+                return;
+        json_object *all = kube_informer_list(ctx->connectors);
+        for (size_t i = 0; i < json_object_array_length(all); i++) {
+                json_object *o = json_object_array_get_idx(all, i);
+                json_object *labels = kube_get(o, "metadata.labels");
+                const char *cl = labels ? kube_member_str(labels, OP_LABEL_CLUSTER) : NULL;
+                const char *ons = kube_str(o, "metadata.namespace");
+                if (cl && ons && !strcmp(cl, name) && !strcmp(ons, ns))
+                        enqueue(ctx->connector_q, o);
+        }
+        json_object_put(all);
+}
+
+static void connect_add(void *data, json_object *obj)
+{
+        op_ctx_t *ctx = data;
+        enqueue(ctx->connect_q, obj);
+        requeue_connectors_of(ctx, obj);
+}
+
+static void connect_update(void *data, json_object *old, json_object *obj)
+{
+        op_ctx_t *ctx = data;
+        if (old == obj) {
+                enqueue(ctx->connect_q, obj);
+                return;
+        }
+        if (meaningful_change(old, obj))
+                enqueue(ctx->connect_q, obj);
+        json_object *a = kube_get(old, "status.url"), *b = kube_get(obj, "status.url");
+        if (meaningful_change(old, obj) || !a != !b || (a && !json_object_equal(a, b)))
+                requeue_connectors_of(ctx, obj);
+}
+
+/* ---- workers ---- */
+
+struct worker_arg {
+        op_ctx_t *ctx;
+        int kind; /* 0 connectors, 1 connects */
+};
+
+static void wait_leading(op_ctx_t *ctx)
+{
+        pthread_mutex_lock(&ctx->mu);
+        while (!atomic_load(&ctx->stop) && !atomic_load(&ctx->leading))
+                pthread_cond_wait(&ctx->cv, &ctx->mu);
+        pthread_mutex_unlock(&ctx->mu);
+}
+
+static void *worker(void *p)
+{
+        struct worker_arg *w = p;
+        op_ctx_t *ctx = w->ctx;
+        kube_queue_t *q = w->kind ? ctx->connect_q : ctx->connector_q;
+        while (!atomic_load(&ctx->stop)) {
+                wait_leading(ctx);
+                char *key = kube_queue_get(q, 1.0);
+                if (!key)
+                        continue;
+                double next = w->kind ? op_reconcile_connect(ctx, key) : op_reconcile_connector(ctx, key);
+                if (next < 0) {
+                        kube_queue_add_rate_limited(q, key);
+                } else {
+                        kube_queue_forget(q, key);
+                        if (next > 0)
+                                kube_queue_add_after(q, key, next);
+                }
+                kube_queue_done(q, key);
+                free(key);
+        }
+        free(w);
+        return NULL;
+}
+
+static void set_leading(op_ctx_t *ctx, bool on)
+{
+        pthread_mutex_lock(&ctx->mu);
+        atomic_store(&ctx->leading, on);
+        pthread_cond_broadcast(&ctx->cv);
+        pthread_mutex_unlock(&ctx->mu);
+}
+
+static void on_started(void *data)
+{
+        op_ctx_t *ctx = data;
+        set_leading(ctx, true);
+        /* Everything is reconciled once by the new leader. */
+        json_object *all = kube_informer_list(ctx->connects);
+        for (size_t i = 0; i < json_object_array_length(all); i++)
+                enqueue(ctx->connect_q, json_object_array_get_idx(all, i));
+        json_object_put(all);
+        all = kube_informer_list(ctx->connectors);
+        for (size_t i = 0; i < json_object_array_length(all); i++)
+                enqueue(ctx->connector_q, json_object_array_get_idx(all, i));
+        json_object_put(all);
+}
+
+static void on_stopped(void *data)
+{
+        op_ctx_t *ctx = data;
+        atomic_store(&ctx->lost_leadership, true);
+        set_leading(ctx, false);
+        atomic_store(&ctx->stop, true);
+}
+
+/* ---- the watch diagnostic ---- */
+
+static void print_event(const char *what, json_object *obj)
+{
+        char key[512] = "?";
+        kube_object_key(obj, key, sizeof(key));
+        const char *rv = kube_str(obj, "metadata.resourceVersion");
+        printf("%s %s %s\n", what, key, rv ? rv : "");
+        fflush(stdout);
+}
+
+static void w_add(void *data, json_object *obj)
+{
+        print_event("ADD", obj);
+}
+
+static void w_update(void *data, json_object *old, json_object *obj)
+{
+        print_event(old == obj ? "RESYNC" : "UPDATE", obj);
+}
+
+static void w_delete(void *data, json_object *obj)
+{
+        print_event("DELETE", obj);
+}
+
+static int wait_signal(double seconds, volatile atomic_bool *stop)
+{
+        sigset_t set;
+        sigemptyset(&set);
+        sigaddset(&set, SIGTERM);
+        sigaddset(&set, SIGINT);
+        double end = seconds > 0 ? kube_monotonic() + seconds : 0;
+        for (;;) {
+                struct timespec ts = {0, 200000000L};
+                int sig = sigtimedwait(&set, NULL, &ts);
+                if (sig > 0)
+                        return sig;
+                if (stop && atomic_load(stop))
+                        return 0;
+                if (end && kube_monotonic() >= end)
+                        return 0;
+        }
+}
+
+static int cmd_watch(int argc, char **argv)
+{
+        const char *kubeconfig = NULL, *ns = NULL, *start_rv = NULL, *res = NULL;
+        double wt = 300, dur = 0;
+        for (int i = 0; i < argc; i++) {
+                if (!strcmp(argv[i], "--kubeconfig") && i + 1 < argc)
+                        kubeconfig = argv[++i];
+                else if (!strcmp(argv[i], "--namespace") && i + 1 < argc)
+                        ns = argv[++i];
+                else if (!strcmp(argv[i], "--start-rv") && i + 1 < argc)
+                        start_rv = argv[++i];
+                else if (!strcmp(argv[i], "--watch-timeout") && i + 1 < argc && !num(argv[i + 1], &wt))
+                        i++;
+                else if (!strcmp(argv[i], "--for") && i + 1 < argc && !num(argv[i + 1], &dur))
+                        i++;
+                else if (argv[i][0] != '-' && !res)
+                        res = argv[i];
+                else {
+                        usage(stderr);
+                        return 2;
+                }
+        }
+        char g[128] = "", v[64] = "", r[128] = "";
+        if (!res || sscanf(res, "%127[^/]/%63[^/]/%127s", g, v, r) != 3) {
+                if (!res || sscanf(res, "%63[^/]/%127s", v, r) != 2) {
+                        fprintf(stderr,
+                                "watch: resource must be GROUP/VERSION/RESOURCE or VERSION/RESOURCE\n");
+                        return 2;
+                }
+                g[0] = '\0';
+        }
+        kube_config_t cfg;
+        char err[512];
+        if (kube_config_load_default(&cfg, kubeconfig, err, sizeof(err))) {
+                fprintf(stderr, "ferry-operator: %s\n", err);
+                return 1;
+        }
+        kube_client_t *c = kube_client_new(&cfg, err, sizeof(err));
+        kube_config_free(&cfg);
+        if (!c) {
+                fprintf(stderr, "ferry-operator: %s\n", err);
+                return 1;
+        }
+        kube_gvr_t gvr = {g, v, r};
+        kube_handlers_t h = {w_add, w_update, w_delete, NULL};
+        kube_informer_t *inf = kube_informer_new(c, &gvr, ns, NULL, 0, &h);
+        kube_informer_set_watch_timeout(inf, (int)wt);
+        if (start_rv)
+                kube_informer_set_initial_rv(inf, start_rv);
+        kube_informer_start(inf);
+        wait_signal(dur, NULL);
+        kube_informer_stop(inf);
+        kube_informer_stats_t st;
+        kube_informer_get_stats(inf, &st);
+        printf("STATS lists=%ld relists_gone=%ld watches=%ld watch_errors=%ld events=%ld bookmarks=%ld "
+               "cached=%zu\n",
+               st.lists, st.relists_gone, st.watches, st.watch_errors, st.events, st.bookmarks,
+               kube_informer_len(inf));
+        kube_informer_free(inf);
+        kube_client_free(c);
+        return 0;
+}
+
+/* ---- main ---- */
+
+int main(int argc, char **argv)
+{
+        sigset_t set;
+        sigemptyset(&set);
+        sigaddset(&set, SIGTERM);
+        sigaddset(&set, SIGINT);
+        pthread_sigmask(SIG_BLOCK, &set, NULL); /* handled by sigtimedwait in the main thread */
+        signal(SIGPIPE, SIG_IGN);
+        if (argc > 1 && !strcmp(argv[1], "watch"))
+                return cmd_watch(argc - 2, argv + 2);
+
+        op_ctx_t ctx = {0};
+        op_options_t *o = &ctx.opt;
+        o->metrics_addr = ":8080";
+        o->lease_name = "ferry-operator";
+        o->workers = 4;
+        o->resync_s = 30;
+        o->restart_unit_s = 60;
+        o->connect_timeout_ms = 10000;
+        o->lease_s = 15;
+        o->renew_deadline_s = 10;
+        o->retry_s = 2;
+        char identity[300];
+        char host[256] = "ferry-operator";
+        gethostname(host, sizeof(host) - 1);
+        snprintf(identity, sizeof(identity), "%s_%d", host, (int)getpid());
+        o->identity = identity;
+        for (int i = 1; i < argc; i++) {
+                const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+                double d;
+                if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+                        usage(stdout);
+                        return 0;
+                } else if (!strcmp(a, "--leader-elect")) {
+                        o->leader_elect = true;
+                        continue;
+                }
+                if (!val) {
+                        fprintf(stderr, "ferry-operator: %s needs a value\n", a);
+                        usage(stderr);
+                        return 2;
+                }
+                i++;
+                if (!strcmp(a, "--kubeconfig"))
+                        o->kubeconfig = val;
+                else if (!strcmp(a, "--namespace"))
+                        o->namespace = val;
+                else if (!strcmp(a, "--metrics-addr"))
+                        o->metrics_addr = val;
+                else if (!strcmp(a, "--lease-namespace"))
+                        o->lease_namespace = val;
+                else if (!strcmp(a, "--lease-name"))
+                        o->lease_name = val;
+                else if (!strcmp(a, "--identity"))
+                        o->identity = val;
+                else if (num(val, &d)) {
+                        fprintf(stderr, "ferry-operator: %s: not a number: %s\n", a, val);
+                        return 2;
+                } else if (!strcmp(a, "--workers"))
+                        o->workers = d < 1 ? 1 : d > OP_MAX_WORKERS ? OP_MAX_WORKERS : (int)d;
+                else if (!strcmp(a, "--resync"))
+                        o->resync_s = d < 1 ? 1 : (int)d;
+                else if (!strcmp(a, "--restart-unit"))
+                        o->restart_unit_s = d;
+                else if (!strcmp(a, "--connect-timeout"))
+                        o->connect_timeout_ms = (long)(d * 1000);
+                else if (!strcmp(a, "--lease-duration"))
+                        o->lease_s = (int)d;
+                else if (!strcmp(a, "--renew-deadline"))
+                        o->renew_deadline_s = (int)d;
+                else if (!strcmp(a, "--retry-period"))
+                        o->retry_s = (int)d;
+                else {
+                        fprintf(stderr, "ferry-operator: unknown option %s\n", a);
+                        usage(stderr);
+                        return 2;
+                }
+        }
+
+        kube_config_t cfg;
+        char err[512];
+        if (kube_config_load_default(&cfg, o->kubeconfig, err, sizeof(err))) {
+                fprintf(stderr, "ferry-operator: %s\n", err);
+                return 1;
+        }
+        ctx.kube = kube_client_new(&cfg, err, sizeof(err));
+        if (!ctx.kube) {
+                fprintf(stderr, "ferry-operator: %s\n", err);
+                kube_config_free(&cfg);
+                return 1;
+        }
+        char lease_ns[256];
+        snprintf(lease_ns, sizeof(lease_ns), "%s",
+                 o->lease_namespace ? o->lease_namespace
+                 : o->namespace     ? o->namespace
+                 : cfg.namespace    ? cfg.namespace
+                                    : "default");
+        fprintf(stderr, "ferry-operator: API server %s (context %s), watching %s\n", cfg.server, cfg.context,
+                o->namespace ? o->namespace : "all namespaces");
+        kube_config_free(&cfg);
+        pthread_mutex_init(&ctx.mu, NULL);
+        pthread_cond_init(&ctx.cv, NULL);
+        ctx.connector_q = kube_queue_new(0.5, 300);
+        ctx.connect_q = kube_queue_new(0.5, 300);
+        kube_handlers_t hc = {connector_add, connector_update, connector_add, &ctx};
+        kube_handlers_t hk = {connect_add, connect_update, connect_add, &ctx};
+        ctx.connectors = kube_informer_new(ctx.kube, &op_gvr_connector, o->namespace, NULL, o->resync_s, &hc);
+        ctx.connects = kube_informer_new(ctx.kube, &op_gvr_connect, o->namespace, NULL, o->resync_s, &hk);
+
+        ctx.http = op_http_start(&ctx, o->metrics_addr, err, sizeof(err));
+        if (!ctx.http) {
+                fprintf(stderr, "ferry-operator: %s\n", err);
+                return 1;
+        }
+        fprintf(stderr, "ferry-operator: probes and metrics on port %d\n", op_http_port(ctx.http));
+        kube_informer_start(ctx.connects);
+        kube_informer_start(ctx.connectors);
+        for (int i = 0; i < o->workers; i++) {
+                struct worker_arg *w = malloc(sizeof(*w));
+                *w = (struct worker_arg){&ctx, 0};
+                pthread_create(&ctx.workers[ctx.nworkers++], NULL, worker, w);
+        }
+        for (int i = 0; i < 2; i++) {
+                struct worker_arg *w = malloc(sizeof(*w));
+                *w = (struct worker_arg){&ctx, 1};
+                pthread_create(&ctx.workers[ctx.nworkers++], NULL, worker, w);
+        }
+        if (o->leader_elect) {
+                kube_leader_config_t lc = {.ns = lease_ns,
+                                           .name = o->lease_name,
+                                           .identity = o->identity,
+                                           .lease_s = o->lease_s,
+                                           .renew_deadline_s = o->renew_deadline_s,
+                                           .retry_s = o->retry_s,
+                                           .on_started = on_started,
+                                           .on_stopped = on_stopped,
+                                           .data = &ctx};
+                ctx.leader = kube_leader_start(ctx.kube, &lc);
+        } else {
+                set_leading(&ctx, true);
+        }
+
+        int sig = wait_signal(0, &ctx.stop);
+        if (sig)
+                fprintf(stderr, "ferry-operator: %s, stopping\n", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+        pthread_mutex_lock(&ctx.mu);
+        atomic_store(&ctx.stop, true);
+        pthread_cond_broadcast(&ctx.cv);
+        pthread_mutex_unlock(&ctx.mu);
+        kube_queue_shutdown(ctx.connector_q);
+        kube_queue_shutdown(ctx.connect_q);
+        for (int i = 0; i < ctx.nworkers; i++)
+                pthread_join(ctx.workers[i], NULL);
+        kube_leader_stop(ctx.leader, true);
+        kube_informer_free(ctx.connectors);
+        kube_informer_free(ctx.connects);
+        op_http_stop(ctx.http);
+        kube_queue_free(ctx.connector_q);
+        kube_queue_free(ctx.connect_q);
+        kube_client_free(ctx.kube);
+        pthread_cond_destroy(&ctx.cv);
+        pthread_mutex_destroy(&ctx.mu);
+        if (atomic_load(&ctx.lost_leadership)) {
+                fprintf(stderr, "ferry-operator: lost leadership, exiting\n");
+                return 1;
+        }
+        return 0;
+}

@@ -1,0 +1,93 @@
+/* The operator's context and the interfaces between its parts: main.c wires informers (kube/) to
+ * work queues, worker threads run the reconcilers (connector.c for KafkaConnector, cluster.c for
+ * KafkaConnect), which talk to Connect through connect.c and report through metrics.c / http.c. */
+#ifndef FERRY_OPERATOR_H
+#define FERRY_OPERATOR_H
+
+#include "kube/kube.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+
+#define OP_GROUP            "connect.ferry.dev"
+#define OP_VERSION          "v1alpha1"
+#define OP_LABEL_CLUSTER    OP_GROUP "/cluster"
+#define OP_ANN_REST_URL     OP_GROUP "/rest-url"
+#define OP_ANN_RESTART      OP_GROUP "/restart"
+#define OP_ANN_RESTART_TASK OP_GROUP "/restart-task"
+#define OP_FINALIZER        OP_GROUP "/connector"
+#define OP_MAX_WORKERS      16
+
+extern const kube_gvr_t op_gvr_connect, op_gvr_connector;
+
+typedef struct op_metrics {
+        atomic_long reconciles[2], reconcile_errors[2]; /* [0] KafkaConnector, [1] KafkaConnect */
+        atomic_long connect_get, connect_post, connect_put_config, connect_put_state, connect_delete,
+                connect_restart, connect_errors;
+        atomic_long status_patches, auto_restarts;
+} op_metrics_t;
+
+typedef struct op_options {
+        const char *kubeconfig, *namespace, *metrics_addr, *identity, *lease_namespace, *lease_name;
+        bool leader_elect;
+        int workers;
+        int resync_s;            /* full refresh period of every resource */
+        double restart_unit_s;   /* auto-restart delay unit: delay before restart n is min(n*n+n, 60) units */
+        long connect_timeout_ms; /* every Connect REST call */
+        int lease_s, renew_deadline_s, retry_s;
+} op_options_t;
+
+typedef struct op_ctx {
+        op_options_t opt;
+        kube_client_t *kube;
+        kube_informer_t *connects, *connectors;
+        kube_queue_t *connector_q, *connect_q;
+        kube_leader_t *leader;
+        atomic_bool stop, leading, lost_leadership;
+        pthread_mutex_t mu;
+        pthread_cond_t cv; /* signalled when leading or stop changes */
+        pthread_t workers[OP_MAX_WORKERS * 2];
+        int nworkers;
+        op_metrics_t m;
+        struct op_http *http;
+} op_ctx_t;
+
+/* connector.c: one reconcile of the KafkaConnector with this key. Returns the seconds after which
+ * to look again (0: only on events / resync), or -1 on a failure (retry with backoff). */
+double op_reconcile_connector(op_ctx_t *ctx, const char *key);
+/* cluster.c: one reconcile of the KafkaConnect with this key; same return convention. */
+double op_reconcile_connect(op_ctx_t *ctx, const char *key);
+
+/* connect.c: one call to a Connect REST API (base URL without trailing slash). path is already
+ * percent-encoded. Returns 0 when an HTTP answer came back. */
+typedef struct op_rest {
+        long status;
+        json_object *body;
+        char err[512];
+} op_rest_t;
+int op_connect_call(op_ctx_t *ctx, const char *base, const char *method, const char *path, json_object *body,
+                    op_rest_t *res);
+void op_rest_clear(op_rest_t *res);
+/* Percent-encodes a path segment (connector names may hold any character). */
+void op_url_segment(char *out, size_t len, const char *in);
+
+/* http.c: /healthz, /readyz, /metrics on addr ("[host]:port"). */
+struct op_http *op_http_start(op_ctx_t *ctx, const char *addr, char *errstr, size_t errlen);
+int op_http_port(struct op_http *h);
+void op_http_stop(struct op_http *h);
+/* metrics.c: the Prometheus text exposition of ctx's metrics. */
+char *op_metrics_render(op_ctx_t *ctx, size_t *len);
+bool op_ready(op_ctx_t *ctx);
+
+/* status.c helpers shared by the reconcilers. */
+/* Sets (or replaces) condition type in conditions, keeping lastTransitionTime when status is
+ * unchanged. Returns the new array (conditions is consumed). */
+json_object *op_set_condition(json_object *old_conditions, const char *type, const char *status,
+                              const char *reason, const char *message);
+/* Replaces .status of the object at path with status when it differs from old. 0 on success. */
+int op_patch_status(op_ctx_t *ctx, const char *path, json_object *old_status, json_object *status);
+/* Merge-patches the object at path. */
+int op_merge_patch(op_ctx_t *ctx, const char *path, json_object *patch, char *errstr, size_t errlen);
+
+#endif

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# The API server accepts the CRDs in crds/; valid KafkaConnect/KafkaConnector resources are stored
+# with their defaults; invalid ones (tasksMax 0, unknown state, reserved config keys, missing class)
+# are refused with a message naming the problem. Scale subresources and printer columns work.
+source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/lib.sh"
+
+install_crds
+new_namespace
+
+k -n "$NS" apply -f - >/dev/null <<YAML
+apiVersion: connect.ferry.dev/v1alpha1
+kind: KafkaConnect
+metadata: {name: my-connect}
+spec:
+  replicas: 2
+  bootstrapServers: localhost:9092
+---
+apiVersion: connect.ferry.dev/v1alpha1
+kind: KafkaConnector
+metadata:
+  name: my-source
+  labels: {connect.ferry.dev/cluster: my-connect}
+spec:
+  class: FileStreamSource
+  tasksMax: 1
+  config: {file: /tmp/in.txt, topic: t, batch.size: 100, errors.log.enable: true}
+YAML
+field_is kafkaconnector my-source '{.spec.state}' running || fail "state default not applied"
+field_is kafkaconnect my-connect '{.spec.restPort}' 8083 || fail "restPort default not applied"
+
+# refused KIND-YAML PATTERN: applying the YAML must fail with stderr matching PATTERN.
+refused() {
+        local out rc=0
+        out=$(k -n "$NS" apply -f - 2>&1 <<<"$1") || rc=$?
+        [ "$rc" -ne 0 ] || fail "accepted: $1"
+        grep -qE "$2" <<<"$out" || fail "refused without the expected message ($2): $out"
+        info "refused as expected: $(grep -oE "$2" <<<"$out" | head -1)"
+}
+
+connector() { # name spec-lines
+        printf 'apiVersion: connect.ferry.dev/v1alpha1\nkind: KafkaConnector\nmetadata:\n  name: %s\n  labels: {connect.ferry.dev/cluster: my-connect}\nspec:\n%s\n' "$1" "$2"
+}
+
+refused "$(connector bad1 '  class: X
+  tasksMax: 0')" 'spec.tasksMax: Invalid value: 0: spec.tasksMax in body should be greater than or equal to 1'
+refused "$(connector bad2 '  class: X
+  state: sleeping')" 'spec.state: Unsupported value: "sleeping": supported values: "running", "paused", "stopped"'
+refused "$(connector bad3 '  tasksMax: 1')" 'spec.class: Required value'
+refused "$(connector bad4 '  class: X
+  config: {tasks.max: 3}')" 'spec.config must not contain name, connector.class or tasks.max'
+refused "$(connector bad5 '  class: X
+  autoRestart: {maxRestarts: -1}')" 'spec.autoRestart.maxRestarts: Invalid value'
+refused 'apiVersion: connect.ferry.dev/v1alpha1
+kind: KafkaConnect
+metadata: {name: bad6}
+spec: {replicas: 1, bootstrapServers: x:9092, config: {group.id: g}}' 'spec.config must not set keys the operator owns'
+refused 'apiVersion: connect.ferry.dev/v1alpha1
+kind: KafkaConnect
+metadata: {name: bad7}
+spec: {replicas: 1}' 'spec.bootstrapServers: Required value'
+refused 'apiVersion: connect.ferry.dev/v1alpha1
+kind: KafkaConnect
+metadata: {name: bad8}
+spec: {bootstrapServers: x:9092, autoscaling: {minReplicas: 3, maxReplicas: 2}}' 'minReplicas must not exceed'
+
+# Scale subresources.
+k -n "$NS" scale kafkaconnector my-source --replicas=3 >/dev/null
+field_is kafkaconnector my-source '{.spec.tasksMax}' 3 || fail "scale did not set spec.tasksMax"
+k -n "$NS" scale kafkaconnect my-connect --replicas=4 >/dev/null
+field_is kafkaconnect my-connect '{.spec.replicas}' 4 || fail "scale did not set spec.replicas"
+scale=$(k -n "$NS" get --raw "/apis/connect.ferry.dev/v1alpha1/namespaces/$NS/kafkaconnects/my-connect/scale")
+grep -q '"replicas":4' <<<"$scale" || fail "scale subresource GET: $scale"
+
+# Printer columns and short names.
+# (no pipes into early-exiting readers: with pipefail a SIGPIPE'd kubectl fails the script)
+table=$(k -n "$NS" get kctr)
+header=$(head -1 <<<"$table")
+for col in NAME CLUSTER 'CONNECTOR CLASS' 'MAX TASKS' READY; do
+        grep -q "$col" <<<"$header" || fail "column $col missing: $header"
+done
+grep -q 'my-connect *FileStreamSource *3' <<<"$table" || fail "printer columns: $table"
+k -n "$NS" get kc my-connect >/dev/null || fail "short name kc"
+info "ok"
