@@ -72,8 +72,10 @@ build/asan/%.o: %.c
 
 asan: build/asan/ferry-worker build/asan/ferry-operator
 
-TOOLS := build/tools/kafka-committed
+TOOLS := build/tools/kafka-committed build/tools/kafka-create-topic
 build/tools/kafka-committed: tests/tools/kafka_committed.c
+build/tools/kafka-create-topic: tests/tools/kafka_create_topic.c
+$(TOOLS):
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) -O1 -g $(DEPS_CFLAGS) -o $@ $< $(DEPS_LIBS)
 
@@ -110,9 +112,9 @@ clean:
 FUZZ_CC ?= clang
 FUZZ_TIME ?= 600
 OPT_fuzz := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
-# clang checks vprintf-style wrappers gcc accepts; the gcc builds keep that warning.
 FUZZ_BIN := build/fuzz/fuzz_rest
 
+# -Wno-format-nonliteral: clang flags vprintf-style wrappers that gcc accepts (gcc builds keep it).
 build/fuzz/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "CC [fuzz] $<"

@@ -98,5 +98,11 @@ struct ferry_herder {
 const char *ferry_herder_worker_id(ferry_herder_t *h);
 
 ferry_herder_t *ferry_standalone_herder_new(ferry_worker_t *w);
+/* Distributed mode, in two steps so the REST server can start in between (it sets the worker id
+ * the group membership uses): new() checks the required keys; start() opens the config, offset
+ * and status topics (creating them when missing), reads them, joins the group and starts the
+ * herder thread. Sets w->offsets. Until start() returns, operations answer CONFLICT (409). */
+ferry_herder_t *ferry_distributed_herder_new(ferry_worker_t *w, char *errstr, size_t errstr_size);
+int ferry_distributed_herder_start(ferry_herder_t *h, char *errstr, size_t errstr_size);
 
 #endif

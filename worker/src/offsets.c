@@ -5,6 +5,8 @@
  * {partition}], "value": {offset}}, the key being what the offsets topic uses in distributed mode. */
 #include "offsets.h"
 
+#include "kafka_log.h"
+
 #include "plugins_builtin.h"
 
 #include <ferry/buf.h>
@@ -27,7 +29,8 @@ typedef struct {
 
 struct ferry_offsets {
         pthread_mutex_t lock;
-        char *path;
+        char *path;        /* standalone: the file */
+        ferry_klog_t *log; /* distributed: the offsets topic */
         entry_t *e;
         size_t n, cap;
 };
@@ -208,10 +211,57 @@ ferry_offsets_t *ferry_offsets_open_file(const char *path, char *errstr, size_t 
         return o;
 }
 
+/* Offsets topic record -> table (reader thread). Keys that are not ["<connector>", {...}] are
+ * skipped, as Connect does. */
+static void on_offset_record(void *data, const char *key, size_t klen, const char *value, size_t vlen)
+{
+        ferry_offsets_t *o = data;
+        char err[256];
+        ferry_value_t *k = key ? ferry_json_read(key, klen, err, sizeof(err)) : NULL;
+        if (!k || k->type != FERRY_TYPE_ARRAY || k->u.a.n != 2 || !k->u.a.items[0] ||
+            k->u.a.items[0]->type != FERRY_TYPE_STRING || !k->u.a.items[1]) {
+                FERRY_WARN("Ignoring an offsets record with an unexpected key");
+                ferry_value_free(k);
+                return;
+        }
+        ferry_value_t *v = value ? ferry_json_read(value, vlen, err, sizeof(err)) : NULL;
+        if (value && !v) {
+                FERRY_WARN("Ignoring an offsets record whose value is not JSON: %s", err);
+                ferry_value_free(k);
+                return;
+        }
+        pthread_mutex_lock(&o->lock);
+        set_entry(o, k->u.a.items[0]->u.s.data, ferry_value_copy(k->u.a.items[1]), v);
+        pthread_mutex_unlock(&o->lock);
+        ferry_value_free(k);
+}
+
+ferry_offsets_t *ferry_offsets_open_kafka(const ferry_strmap_t *worker, const struct ferry_klog_opts *opts,
+                                          char *errstr, size_t errstr_size)
+{
+        ferry_offsets_t *o = calloc(1, sizeof(*o));
+        if (!o)
+                return NULL;
+        pthread_mutex_init(&o->lock, NULL);
+        o->log = ferry_klog_open(worker, opts, on_offset_record, o, errstr, errstr_size);
+        if (!o->log || ferry_klog_read_to_end(o->log, 60000, errstr, errstr_size) < 0) {
+                ferry_offsets_close(o);
+                return NULL;
+        }
+        FERRY_INFO("Loaded %zu source offset(s) from topic %s", o->n, opts->topic);
+        return o;
+}
+
+int ferry_offsets_sync(ferry_offsets_t *o, int timeout_ms, char *errstr, size_t errstr_size)
+{
+        return o->log ? ferry_klog_read_to_end(o->log, timeout_ms, errstr, errstr_size) : 0;
+}
+
 void ferry_offsets_close(ferry_offsets_t *o)
 {
         if (!o)
                 return;
+        ferry_klog_close(o->log);
         for (size_t i = 0; i < o->n; i++)
                 entry_free(&o->e[i]);
         free(o->e);
@@ -283,9 +333,43 @@ static int persist(ferry_offsets_t *o, char *errstr, size_t errstr_size)
         return rc;
 }
 
+/* Produces each offset to the offsets topic (acknowledged before returning). */
+static int commit_kafka(ferry_offsets_t *o, const char *connector, ferry_value_t *const *partitions,
+                        ferry_value_t *const *offsets, size_t n, char *errstr, size_t errstr_size)
+{
+        int rc = 0;
+        for (size_t i = 0; i < n && rc == 0; i++) {
+                ferry_value_t *key = ferry_value_array();
+                ferry_array_append(key, ferry_value_cstring(connector));
+                ferry_array_append(key, ferry_value_copy(partitions[i]));
+                char *k = NULL, *v = NULL;
+                size_t klen = 0, vlen = 0;
+                rc = ferry_json_write(key, &k, &klen);
+                if (rc == 0 && offsets[i])
+                        rc = ferry_json_write(offsets[i], &v, &vlen);
+                if (rc == 0)
+                        rc = ferry_klog_send(o->log, k, v, vlen, errstr, errstr_size);
+                else
+                        snprintf(errstr, errstr_size, "out of memory");
+                ferry_value_free(key);
+                free(k);
+                free(v);
+        }
+        if (rc == 0) {
+                pthread_mutex_lock(&o->lock);
+                for (size_t i = 0; i < n && rc == 0; i++)
+                        rc = set_entry(o, connector, ferry_value_copy(partitions[i]),
+                                       offsets[i] ? ferry_value_copy(offsets[i]) : NULL);
+                pthread_mutex_unlock(&o->lock);
+        }
+        return rc;
+}
+
 int ferry_offsets_commit(ferry_offsets_t *o, const char *connector, ferry_value_t *const *partitions,
                          ferry_value_t *const *offsets, size_t n, char *errstr, size_t errstr_size)
 {
+        if (o->log)
+                return commit_kafka(o, connector, partitions, offsets, n, errstr, errstr_size);
         pthread_mutex_lock(&o->lock);
         int rc = 0;
         for (size_t i = 0; i < n && rc == 0; i++)

@@ -4,11 +4,20 @@
 #ifndef FERRY_OFFSETS_H
 #define FERRY_OFFSETS_H
 
+#include <ferry/config.h>
 #include <ferry/data.h>
 
 #include <stddef.h>
 
 typedef struct ferry_offsets ferry_offsets_t;
+
+struct ferry_klog_opts;
+/* Distributed mode: the offsets topic (created when missing), read from the beginning; commits
+ * are produced as Connect writes them: key ["<connector>",{partition}], value {offset} or null. */
+ferry_offsets_t *ferry_offsets_open_kafka(const ferry_strmap_t *worker, const struct ferry_klog_opts *opts,
+                                          char *errstr, size_t errstr_size);
+/* Waits until every offset committed so far (by any worker) is visible here. */
+int ferry_offsets_sync(ferry_offsets_t *o, int timeout_ms, char *errstr, size_t errstr_size);
 
 /* Opens (and loads, if present) the offsets file. A malformed file is an error naming it. */
 ferry_offsets_t *ferry_offsets_open_file(const char *path, char *errstr, size_t errstr_size);

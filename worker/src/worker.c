@@ -725,3 +725,90 @@ void ferry_worker_reset_topics(ferry_worker_t *w, const char *name)
                 atomic_store(&c->tasks[i]->reset_topic, true);
         pthread_mutex_unlock(&w->lock);
 }
+
+int ferry_worker_attach(ferry_worker_t *w, const char *name, const ferry_strmap_t *config, char *errstr,
+                        size_t errstr_size)
+{
+        pthread_mutex_lock(&w->lock);
+        bool known = find_conn(w, name, NULL) != NULL;
+        pthread_mutex_unlock(&w->lock);
+        if (known)
+                return 0;
+        ferry_strmap_t *tasks = NULL;
+        int n = 0;
+        /* A STOPPED start registers the connector without running its plugin. */
+        int rc = ferry_worker_start_connector(w, name, config, FERRY_TARGET_STOPPED, &tasks, &n, errstr,
+                                              errstr_size);
+        ferry_task_configs_free(tasks, n);
+        pthread_mutex_lock(&w->lock);
+        ferry_conn_t *c = find_conn(w, name, NULL);
+        if (c)
+                c->state = FERRY_STATE_UNASSIGNED;
+        pthread_mutex_unlock(&w->lock);
+        return rc;
+}
+
+int ferry_worker_run_instance(ferry_worker_t *w, const char *name, bool run, ferry_target_t target,
+                              char *errstr, size_t errstr_size)
+{
+        pthread_mutex_lock(&w->lock);
+        ferry_conn_t *c = find_conn(w, name, NULL);
+        pthread_mutex_unlock(&w->lock);
+        if (!c) {
+                snprintf(errstr, errstr_size, "Connector %s not found", name);
+                return -1;
+        }
+        /* Only the herder thread changes instances, so c stays valid. */
+        ferry_err_t err = FERRY_ERR_OK;
+        if (run && target == FERRY_TARGET_STOPPED) {
+                if (c->started && c->plugin->stop)
+                        c->plugin->stop(&c->ctx);
+                c->started = false;
+        } else if (run && !c->started) {
+                err = c->plugin->start ? c->plugin->start(&c->ctx, &c->config, errstr, errstr_size)
+                                       : FERRY_ERR_OK;
+                c->started = err == FERRY_ERR_OK;
+        } else if (!run && c->started) {
+                if (c->plugin->stop)
+                        c->plugin->stop(&c->ctx);
+                c->started = false;
+        }
+        pthread_mutex_lock(&w->lock);
+        free(c->trace);
+        c->trace = err ? strdup(errstr) : NULL;
+        c->state = !run                             ? FERRY_STATE_UNASSIGNED
+                   : err                            ? FERRY_STATE_FAILED
+                   : target == FERRY_TARGET_STOPPED ? FERRY_STATE_STOPPED
+                   : target == FERRY_TARGET_PAUSED  ? FERRY_STATE_PAUSED
+                                                    : FERRY_STATE_RUNNING;
+        pthread_mutex_unlock(&w->lock);
+        return err ? -1 : 0;
+}
+
+void ferry_worker_stop_task(ferry_worker_t *w, const char *name, int id)
+{
+        pthread_mutex_lock(&w->lock);
+        ferry_conn_t *c = find_conn(w, name, NULL);
+        ferry_task_t *t = NULL;
+        for (int i = 0; c && i < c->n_tasks; i++) {
+                if (c->tasks[i]->id == id) {
+                        t = c->tasks[i];
+                        c->tasks[i] = c->tasks[--c->n_tasks];
+                        break;
+                }
+        }
+        pthread_mutex_unlock(&w->lock);
+        if (t)
+                stop_tasks(w, &t, 1);
+}
+
+bool ferry_worker_has_task(ferry_worker_t *w, const char *name, int id)
+{
+        pthread_mutex_lock(&w->lock);
+        ferry_conn_t *c = find_conn(w, name, NULL);
+        bool found = false;
+        for (int i = 0; c && i < c->n_tasks && !found; i++)
+                found = c->tasks[i]->id == id;
+        pthread_mutex_unlock(&w->lock);
+        return found;
+}

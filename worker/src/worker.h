@@ -136,6 +136,18 @@ int ferry_worker_restart_task(ferry_worker_t *w, const char *name, int id, char 
 int ferry_worker_restart_connector(ferry_worker_t *w, const char *name, ferry_strmap_t **tasks, int *n_tasks,
                                    char *errstr, size_t errstr_size);
 
+/* Distributed mode hosts a connector's instance and its tasks independently:
+ * attach registers the connector (config, plugin) without starting anything, so tasks can run here;
+ * run_instance starts (run) or stops the connector instance alone; stop_task stops one task;
+ * has_task tells whether a task runs here; detach stops everything of the connector here. */
+int ferry_worker_attach(ferry_worker_t *w, const char *name, const ferry_strmap_t *config, char *errstr,
+                        size_t errstr_size);
+int ferry_worker_run_instance(ferry_worker_t *w, const char *name, bool run, ferry_target_t target,
+                              char *errstr, size_t errstr_size);
+void ferry_worker_stop_task(ferry_worker_t *w, const char *name, int id);
+bool ferry_worker_has_task(ferry_worker_t *w, const char *name, int id);
+#define ferry_worker_detach ferry_worker_stop_connector
+
 /* Active topics: runners report each topic a connector uses; the REST topics API reads them. */
 void ferry_task_note_topic(ferry_task_t *t, const char *topic);
 char **ferry_worker_topics(ferry_worker_t *w, const char *name, size_t *n);

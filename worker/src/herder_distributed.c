@@ -1,0 +1,1885 @@
+/* Distributed herder: stateless workers sharing Kafka topics. Connector configs, task configs,
+ * target states, restart requests and the work assignment live in the config topic (Connect's
+ * record formats, plus Ferry's "ferry-assignment" record); statuses in the status topic; source
+ * offsets in the offsets topic. Membership and failure detection come from Kafka's group
+ * coordinator: every worker joins a consumer group (group.id) on a one-partition coordination
+ * topic, and the member owning that partition leads. The leader computes task configs and a
+ * balanced, sticky assignment of connectors and tasks to the live members (DescribeConsumerGroups)
+ * and writes them; every worker runs what the assignment gives it. REST writes that only the
+ * leader may make are forwarded to it; while no leader is known they answer 409. */
+#include "herder.h"
+#include "kafka.h"
+#include "kafka_log.h"
+
+#include <ferry/log.h>
+
+#include <curl/curl.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define ASSIGNMENT_KEY     "ferry-assignment"
+#define FORWARD_TIMEOUT_MS 85000
+
+typedef struct {
+        char *name;
+        bool has_config;
+        ferry_strmap_t config;
+        ferry_target_t target;
+        ferry_strmap_t *tasks; /* committed task configs */
+        int n_tasks;
+        ferry_strmap_t *pending; /* task-<name>-<n> records not yet committed */
+        int n_pending;
+        bool sink;
+        /* leader only: the config the committed task configs were computed from */
+        ferry_strmap_t computed_for;
+        bool computed;
+} dconn_t;
+
+typedef struct {
+        char *key; /* "status-connector-<name>" or "status-task-<name>-<n>" */
+        ferry_state_t state;
+        char *trace;
+        char *worker_id;
+} dstatus_t;
+
+typedef struct {
+        char *worker;
+        char **conns;
+        size_t n_conns;
+        char **task_conns;
+        int *task_ids;
+        size_t n_tasks;
+} wassign_t;
+
+typedef struct {
+        int64_t generation;
+        char *leader;
+        char *leader_url;
+        wassign_t *w;
+        size_t n;
+} assignment_t;
+
+/* What runs here, as the herder thread last set it up (herder thread only). */
+typedef struct {
+        char *name;
+        ferry_strmap_t config;
+        ferry_target_t target;
+        bool instance;
+        int *tasks;
+        ferry_strmap_t *task_configs;
+        int n_tasks;
+} local_t;
+
+typedef struct {
+        ferry_herder_t base;
+        pthread_mutex_t lock; /* guards everything below read by REST threads */
+        pthread_cond_t cond;
+        dconn_t *conns;
+        size_t n, cap;
+        dstatus_t *st;
+        size_t n_st, cap_st;
+        assignment_t asg;
+        bool dirty;
+        bool caught_up;     /* the config topic was read to its end once */
+        char *restart_conn; /* restart request to apply (herder thread) */
+        bool restart_tasks, restart_only_failed;
+        /* fixed after start */
+        char *group;
+        char *url; /* this worker's REST URL */
+        ferry_klog_t *config_log, *status_log;
+        rd_kafka_t *member;
+        char *coord_topic;
+        atomic_bool leader;
+        atomic_bool joined;
+        atomic_bool started; /* topics open, group joined: operations may run */
+        pthread_t thread;
+        atomic_bool stop;
+        int sync_timeout;
+        /* herder thread only */
+        local_t *local;
+        size_t n_local;
+        char **members;
+        size_t n_members;
+        int64_t next_describe;
+        dstatus_t *published;
+        size_t n_published;
+} dist_t;
+
+/* ---- small helpers ---- */
+
+static void strlist_free(char **l, size_t n)
+{
+        for (size_t i = 0; l && i < n; i++)
+                free(l[i]);
+        free(l);
+}
+
+static void assignment_free(assignment_t *a)
+{
+        for (size_t i = 0; i < a->n; i++) {
+                free(a->w[i].worker);
+                strlist_free(a->w[i].conns, a->w[i].n_conns);
+                strlist_free(a->w[i].task_conns, a->w[i].n_tasks);
+                free(a->w[i].task_ids);
+        }
+        free(a->w);
+        free(a->leader);
+        free(a->leader_url);
+        memset(a, 0, sizeof(*a));
+}
+
+static dconn_t *find_conn(dist_t *d, const char *name)
+{
+        for (size_t i = 0; i < d->n; i++)
+                if (!strcmp(d->conns[i].name, name))
+                        return &d->conns[i];
+        return NULL;
+}
+
+static dconn_t *get_conn(dist_t *d, const char *name)
+{
+        dconn_t *c = find_conn(d, name);
+        if (c)
+                return c;
+        if (d->n == d->cap) {
+                size_t cap = d->cap ? d->cap * 2 : 16;
+                dconn_t *nc = realloc(d->conns, cap * sizeof(*nc));
+                if (!nc)
+                        return NULL;
+                d->conns = nc;
+                d->cap = cap;
+        }
+        c = &d->conns[d->n++];
+        memset(c, 0, sizeof(*c));
+        c->name = strdup(name);
+        ferry_strmap_init(&c->config);
+        ferry_strmap_init(&c->computed_for);
+        return c;
+}
+
+static void conn_clear_tasks(ferry_strmap_t **tasks, int *n)
+{
+        ferry_task_configs_free(*tasks, *n);
+        *tasks = NULL;
+        *n = 0;
+}
+
+static void conn_remove(dist_t *d, dconn_t *c)
+{
+        free(c->name);
+        ferry_strmap_free(&c->config);
+        ferry_strmap_free(&c->computed_for);
+        conn_clear_tasks(&c->tasks, &c->n_tasks);
+        conn_clear_tasks(&c->pending, &c->n_pending);
+        *c = d->conns[--d->n];
+}
+
+static bool has_prefix(const char *s, size_t len, const char *prefix)
+{
+        size_t n = strlen(prefix);
+        return len >= n && !memcmp(s, prefix, n);
+}
+
+static int strmap_from_json(ferry_strmap_t *m, json_object *o)
+{
+        if (!o || !json_object_is_type(o, json_type_object))
+                return -1;
+        json_object_object_foreach(o, k, v)
+        {
+                if (v)
+                        ferry_strmap_set(m, k, json_object_get_string(v));
+        }
+        return 0;
+}
+
+static json_object *strmap_to_json(const ferry_strmap_t *m)
+{
+        json_object *o = json_object_new_object();
+        for (size_t i = 0; i < m->n; i++)
+                json_object_object_add(o, m->kv[i].key, json_object_new_string(m->kv[i].value));
+        return o;
+}
+
+static ferry_target_t target_from_json(json_object *o)
+{
+        json_object *v2 = NULL, *v1 = NULL;
+        const char *s = NULL;
+        if (json_object_object_get_ex(o, "state.v2", &v2))
+                s = json_object_get_string(v2);
+        else if (json_object_object_get_ex(o, "state", &v1))
+                s = json_object_get_string(v1);
+        if (s && !strcmp(s, "PAUSED"))
+                return FERRY_TARGET_PAUSED;
+        if (s && !strcmp(s, "STOPPED"))
+                return FERRY_TARGET_STOPPED;
+        return FERRY_TARGET_STARTED;
+}
+
+/* ---- config topic reader ---- */
+
+static void parse_assignment(dist_t *d, json_object *o)
+{
+        assignment_t a = {0};
+        json_object *v;
+        if (json_object_object_get_ex(o, "generation", &v))
+                a.generation = json_object_get_int64(v);
+        if (json_object_object_get_ex(o, "leader", &v))
+                a.leader = strdup(json_object_get_string(v));
+        if (json_object_object_get_ex(o, "leader_url", &v))
+                a.leader_url = strdup(json_object_get_string(v));
+        json_object *ws;
+        if (json_object_object_get_ex(o, "assignments", &ws) && json_object_is_type(ws, json_type_object)) {
+                a.w = calloc((size_t)json_object_object_length(ws) + 1, sizeof(*a.w));
+                json_object_object_foreach(ws, worker, wo)
+                {
+                        wassign_t *w = &a.w[a.n++];
+                        w->worker = strdup(worker);
+                        json_object *cs, *ts;
+                        if (json_object_object_get_ex(wo, "connectors", &cs)) {
+                                size_t n = json_object_array_length(cs);
+                                w->conns = calloc(n + 1, sizeof(*w->conns));
+                                for (size_t i = 0; i < n; i++)
+                                        w->conns[w->n_conns++] = strdup(
+                                                json_object_get_string(json_object_array_get_idx(cs, i)));
+                        }
+                        if (json_object_object_get_ex(wo, "tasks", &ts)) {
+                                size_t n = json_object_array_length(ts);
+                                w->task_conns = calloc(n + 1, sizeof(*w->task_conns));
+                                w->task_ids = calloc(n + 1, sizeof(*w->task_ids));
+                                for (size_t i = 0; i < n; i++) {
+                                        json_object *t = json_object_array_get_idx(ts, i), *c = NULL,
+                                                    *id = NULL;
+                                        json_object_object_get_ex(t, "connector", &c);
+                                        json_object_object_get_ex(t, "task", &id);
+                                        if (!c || !id)
+                                                continue;
+                                        w->task_conns[w->n_tasks] = strdup(json_object_get_string(c));
+                                        w->task_ids[w->n_tasks++] = json_object_get_int(id);
+                                }
+                        }
+                }
+        }
+        if (a.generation >= d->asg.generation) {
+                assignment_free(&d->asg);
+                d->asg = a;
+        } else {
+                assignment_free(&a);
+        }
+}
+
+static void on_config_record(void *data, const char *key, size_t klen, const char *value, size_t vlen)
+{
+        dist_t *d = data;
+        if (!key)
+                return;
+        char k[1024];
+        snprintf(k, sizeof(k), "%.*s", (int)klen, key);
+        json_object *o = NULL;
+        if (value) {
+                json_tokener *tok = json_tokener_new();
+                o = json_tokener_parse_ex(tok, value, (int)vlen);
+                json_tokener_free(tok);
+                if (!o) {
+                        FERRY_WARN("Ignoring config record %s: value is not JSON", k);
+                        return;
+                }
+        }
+        pthread_mutex_lock(&d->lock);
+        json_object *props = NULL;
+        if (has_prefix(k, klen, "connector-")) {
+                const char *name = k + strlen("connector-");
+                dconn_t *c = find_conn(d, name);
+                if (!o) {
+                        if (c)
+                                conn_remove(d, c);
+                } else if ((c = get_conn(d, name)) && json_object_object_get_ex(o, "properties", &props)) {
+                        ferry_strmap_clear(&c->config);
+                        strmap_from_json(&c->config, props);
+                        c->has_config = true;
+                }
+        } else if (has_prefix(k, klen, "task-")) {
+                /* task-<name>-<n>: the name may itself contain '-', the id follows the last one. */
+                char *dash = strrchr(k, '-');
+                if (o && dash && dash > k + strlen("task-") &&
+                    json_object_object_get_ex(o, "properties", &props)) {
+                        int id = (int)strtol(dash + 1, NULL, 10);
+                        *dash = '\0';
+                        dconn_t *c = get_conn(d, k + strlen("task-"));
+                        if (c && id >= 0 && id < 100000) {
+                                if (id >= c->n_pending) {
+                                        ferry_strmap_t *np =
+                                                realloc(c->pending, (size_t)(id + 1) * sizeof(*np));
+                                        if (np) {
+                                                for (int i = c->n_pending; i <= id; i++)
+                                                        ferry_strmap_init(&np[i]);
+                                                c->pending = np;
+                                                c->n_pending = id + 1;
+                                        }
+                                }
+                                if (id < c->n_pending) {
+                                        ferry_strmap_clear(&c->pending[id]);
+                                        strmap_from_json(&c->pending[id], props);
+                                }
+                        }
+                }
+        } else if (has_prefix(k, klen, "commit-")) {
+                json_object *n = NULL;
+                dconn_t *c = o ? get_conn(d, k + strlen("commit-")) : NULL;
+                if (c && json_object_object_get_ex(o, "tasks", &n)) {
+                        int tasks = json_object_get_int(n);
+                        conn_clear_tasks(&c->tasks, &c->n_tasks);
+                        c->tasks = calloc((size_t)tasks + 1, sizeof(*c->tasks));
+                        for (int i = 0; c->tasks && i < tasks; i++) {
+                                ferry_strmap_init(&c->tasks[i]);
+                                if (i < c->n_pending)
+                                        ferry_strmap_copy(&c->tasks[i], &c->pending[i]);
+                        }
+                        c->n_tasks = c->tasks ? tasks : 0;
+                        conn_clear_tasks(&c->pending, &c->n_pending);
+                }
+        } else if (has_prefix(k, klen, "target-state-")) {
+                dconn_t *c = get_conn(d, k + strlen("target-state-"));
+                if (c)
+                        c->target = o ? target_from_json(o) : FERRY_TARGET_STARTED;
+        } else if (has_prefix(k, klen, "restart-connector-")) {
+                if (o && d->caught_up) {
+                        json_object *it = NULL, *of = NULL;
+                        json_object_object_get_ex(o, "include-tasks", &it);
+                        json_object_object_get_ex(o, "only-failed", &of);
+                        free(d->restart_conn);
+                        d->restart_conn = strdup(k + strlen("restart-connector-"));
+                        d->restart_tasks = it && json_object_get_boolean(it);
+                        d->restart_only_failed = of && json_object_get_boolean(of);
+                }
+        } else if (!strcmp(k, ASSIGNMENT_KEY)) {
+                if (o)
+                        parse_assignment(d, o);
+        }
+        d->dirty = true;
+        pthread_cond_broadcast(&d->cond);
+        pthread_mutex_unlock(&d->lock);
+        json_object_put(o);
+}
+
+/* ---- status topic ---- */
+
+static dstatus_t *find_status(dstatus_t *st, size_t n, const char *key)
+{
+        for (size_t i = 0; i < n; i++)
+                if (!strcmp(st[i].key, key))
+                        return &st[i];
+        return NULL;
+}
+
+static ferry_state_t state_from_name(const char *s)
+{
+        for (int i = FERRY_STATE_UNASSIGNED; i <= FERRY_STATE_RESTARTING; i++)
+                if (!strcmp(ferry_state_name((ferry_state_t)i), s))
+                        return (ferry_state_t)i;
+        return FERRY_STATE_UNASSIGNED;
+}
+
+static void on_status_record(void *data, const char *key, size_t klen, const char *value, size_t vlen)
+{
+        dist_t *d = data;
+        if (!key || !has_prefix(key, klen, "status-") || has_prefix(key, klen, "status-topic-"))
+                return;
+        char k[1024];
+        snprintf(k, sizeof(k), "%.*s", (int)klen, key);
+        json_object *o = NULL;
+        if (value) {
+                json_tokener *tok = json_tokener_new();
+                o = json_tokener_parse_ex(tok, value, (int)vlen);
+                json_tokener_free(tok);
+        }
+        pthread_mutex_lock(&d->lock);
+        dstatus_t *s = find_status(d->st, d->n_st, k);
+        if (!s && o) {
+                if (d->n_st == d->cap_st) {
+                        size_t cap = d->cap_st ? d->cap_st * 2 : 32;
+                        dstatus_t *ns = realloc(d->st, cap * sizeof(*ns));
+                        if (ns) {
+                                d->st = ns;
+                                d->cap_st = cap;
+                        }
+                }
+                if (d->n_st < d->cap_st) {
+                        s = &d->st[d->n_st++];
+                        memset(s, 0, sizeof(*s));
+                        s->key = strdup(k);
+                }
+        }
+        if (s) {
+                free(s->trace);
+                free(s->worker_id);
+                s->trace = s->worker_id = NULL;
+                json_object *v = NULL;
+                s->state = o && json_object_object_get_ex(o, "state", &v)
+                                   ? state_from_name(json_object_get_string(v))
+                                   : FERRY_STATE_UNASSIGNED;
+                if (o && json_object_object_get_ex(o, "trace", &v) && v)
+                        s->trace = strdup(json_object_get_string(v));
+                if (o && json_object_object_get_ex(o, "worker_id", &v) && v)
+                        s->worker_id = strdup(json_object_get_string(v));
+        }
+        pthread_mutex_unlock(&d->lock);
+        json_object_put(o);
+}
+
+static int write_json(ferry_klog_t *log, const char *key, json_object *o, char *errstr, size_t errstr_size)
+{
+        const char *text = o ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN) : NULL;
+        return ferry_klog_send(log, key, text, text ? strlen(text) : 0, errstr, errstr_size);
+}
+
+static void publish_status(dist_t *d, const char *key, ferry_state_t state, const char *trace)
+{
+        dstatus_t *p = find_status(d->published, d->n_published, key);
+        if (p && p->state == state &&
+            ((!p->trace && !trace) || (p->trace && trace && !strcmp(p->trace, trace))))
+                return;
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "state", json_object_new_string(ferry_state_name(state)));
+        json_object_object_add(o, "trace", trace ? json_object_new_string(trace) : NULL);
+        json_object_object_add(o, "worker_id", json_object_new_string(ferry_herder_worker_id(&d->base)));
+        json_object_object_add(o, "generation", json_object_new_int64(d->asg.generation));
+        char err[512];
+        if (write_json(d->status_log, key, o, err, sizeof(err)) < 0) {
+                FERRY_WARN("Could not write status %s: %s", key, err);
+                json_object_put(o);
+                return;
+        }
+        json_object_put(o);
+        if (!p) {
+                dstatus_t *np = realloc(d->published, (d->n_published + 1) * sizeof(*np));
+                if (!np)
+                        return;
+                d->published = np;
+                p = &d->published[d->n_published++];
+                memset(p, 0, sizeof(*p));
+                p->key = strdup(key);
+        }
+        p->state = state;
+        free(p->trace);
+        p->trace = trace ? strdup(trace) : NULL;
+}
+
+/* ---- membership ---- */
+
+static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t *parts,
+                         void *opaque)
+{
+        dist_t *d = opaque;
+        bool cooperative = !strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE");
+        bool has_zero = false;
+        for (int i = 0; i < parts->cnt; i++)
+                has_zero |= parts->elems[i].partition == 0;
+        if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+                if (cooperative)
+                        rd_kafka_incremental_assign(rk, parts);
+                else
+                        rd_kafka_assign(rk, parts);
+                if (has_zero) {
+                        FERRY_INFO("This worker is now the leader of group %s", d->group);
+                        atomic_store(&d->leader, true);
+                }
+        } else {
+                if (has_zero) {
+                        FERRY_INFO("This worker is no longer the leader of group %s", d->group);
+                        atomic_store(&d->leader, false);
+                }
+                if (cooperative)
+                        rd_kafka_incremental_unassign(rk, parts);
+                else
+                        rd_kafka_assign(rk, NULL);
+        }
+        atomic_store(&d->joined, true);
+        d->next_describe = 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+        return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Live members of the group (their client ids are worker ids). */
+static int describe_members(dist_t *d)
+{
+        rd_kafka_queue_t *q = rd_kafka_queue_new(d->member);
+        const char *groups[] = {d->group};
+        rd_kafka_DescribeConsumerGroups(d->member, groups, 1, NULL, q);
+        rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 10000);
+        int rc = -1;
+        if (ev && !rd_kafka_event_error(ev)) {
+                size_t n = 0;
+                const rd_kafka_ConsumerGroupDescription_t **gs =
+                        rd_kafka_DescribeConsumerGroups_result_groups(
+                                rd_kafka_event_DescribeConsumerGroups_result(ev), &n);
+                if (n == 1 && !rd_kafka_ConsumerGroupDescription_error(gs[0])) {
+                        size_t m = rd_kafka_ConsumerGroupDescription_member_count(gs[0]);
+                        char **members = calloc(m + 1, sizeof(*members));
+                        size_t k = 0;
+                        for (size_t i = 0; members && i < m; i++) {
+                                const char *id = rd_kafka_MemberDescription_client_id(
+                                        rd_kafka_ConsumerGroupDescription_member(gs[0], i));
+                                bool dup = false;
+                                for (size_t j = 0; j < k; j++)
+                                        dup |= !strcmp(members[j], id);
+                                if (!dup)
+                                        members[k++] = strdup(id);
+                        }
+                        if (members) {
+                                qsort(members, k, sizeof(*members), cmp_str);
+                                strlist_free(d->members, d->n_members);
+                                d->members = members;
+                                d->n_members = k;
+                                rc = 0;
+                        }
+                }
+        }
+        if (ev)
+                rd_kafka_event_destroy(ev);
+        rd_kafka_queue_destroy(q);
+        return rc;
+}
+
+/* ---- leader: task configs and assignment ---- */
+
+static int compute_task_configs(dist_t *d, const dconn_t *c, ferry_strmap_t **tasks, int *n, char *errstr,
+                                size_t errstr_size)
+{
+        const ferry_connector_plugin_t *p = ferry_registry_connector(
+                &d->base.worker->registry, ferry_strmap_get(&c->config, "connector.class"));
+        *tasks = NULL;
+        *n = 0;
+        if (!p) {
+                snprintf(errstr, errstr_size, "unknown connector class %s",
+                         ferry_strmap_get(&c->config, "connector.class"));
+                return -1;
+        }
+        ferry_conn_t tmp = {.name = c->name, .plugin = p};
+        tmp.ctx.conn = &tmp;
+        ferry_err_t err = p->start ? p->start(&tmp.ctx, &c->config, errstr, errstr_size) : FERRY_ERR_OK;
+        int max = (int)ferry_config_int(ferry_connector_config, &c->config, "tasks.max");
+        if (!err) {
+                *tasks = calloc((size_t)max + 1, sizeof(**tasks));
+                err = *tasks ? p->task_configs(&tmp.ctx, &c->config, max, *tasks, n, errstr, errstr_size)
+                             : FERRY_ERR_NOMEM;
+                if (p->stop)
+                        p->stop(&tmp.ctx);
+        }
+        if (err) {
+                ferry_task_configs_free(*tasks, *n);
+                *tasks = NULL;
+                *n = 0;
+                return -1;
+        }
+        return 0;
+}
+
+static bool same_tasks(const ferry_strmap_t *a, int na, const ferry_strmap_t *b, int nb)
+{
+        if (na != nb)
+                return false;
+        for (int i = 0; i < na; i++)
+                if (!ferry_strmap_equal(&a[i], &b[i]))
+                        return false;
+        return true;
+}
+
+/* Writes task-<name>-<n> and commit-<name> for connectors whose task configs changed. Called on the
+ * herder thread with d->lock held; releases it around the writes. */
+static void leader_task_configs(dist_t *d)
+{
+        for (size_t i = 0; i < d->n; i++) {
+                dconn_t *c = &d->conns[i];
+                if (!c->has_config)
+                        continue;
+                ferry_strmap_t *tasks = NULL;
+                int n = 0;
+                if (c->target != FERRY_TARGET_STOPPED) {
+                        if (c->computed && ferry_strmap_equal(&c->computed_for, &c->config) && c->n_tasks > 0)
+                                continue;
+                        char errstr[1024];
+                        if (compute_task_configs(d, c, &tasks, &n, errstr, sizeof(errstr)) < 0) {
+                                FERRY_ERROR("Connector %s: cannot compute task configs: %s", c->name, errstr);
+                                continue;
+                        }
+                }
+                ferry_strmap_clear(&c->computed_for);
+                ferry_strmap_copy(&c->computed_for, &c->config);
+                c->computed = true;
+                if (same_tasks(tasks, n, c->tasks, c->n_tasks)) {
+                        ferry_task_configs_free(tasks, n);
+                        continue;
+                }
+                char *name = strdup(c->name);
+                pthread_mutex_unlock(&d->lock);
+                char key[1100], err[512];
+                int rc = 0;
+                for (int t = 0; t < n && rc == 0; t++) {
+                        json_object *o = json_object_new_object();
+                        json_object_object_add(o, "properties", strmap_to_json(&tasks[t]));
+                        snprintf(key, sizeof(key), "task-%s-%d", name, t);
+                        rc = write_json(d->config_log, key, o, err, sizeof(err));
+                        json_object_put(o);
+                }
+                if (rc == 0) {
+                        json_object *o = json_object_new_object();
+                        json_object_object_add(o, "tasks", json_object_new_int(n));
+                        snprintf(key, sizeof(key), "commit-%s", name);
+                        rc = write_json(d->config_log, key, o, err, sizeof(err));
+                        json_object_put(o);
+                }
+                if (rc < 0)
+                        FERRY_ERROR("Connector %s: cannot write task configs: %s", name, err);
+                else
+                        FERRY_INFO("Connector %s: wrote %d task config(s)", name, n);
+                ferry_klog_read_to_end(d->config_log, d->sync_timeout, err, sizeof(err));
+                ferry_task_configs_free(tasks, n);
+                free(name);
+                pthread_mutex_lock(&d->lock);
+                return; /* d->conns may have moved: continue on the next round */
+        }
+}
+
+/* Where a unit runs in the current assignment; NULL when nowhere (or on a departed member). */
+static const char *owner_of(const assignment_t *a, const char *conn, int task, char **members,
+                            size_t n_members)
+{
+        for (size_t i = 0; i < a->n; i++) {
+                const wassign_t *w = &a->w[i];
+                bool live = false;
+                for (size_t m = 0; m < n_members && !live; m++)
+                        live = !strcmp(members[m], w->worker);
+                if (!live)
+                        continue;
+                if (task < 0) {
+                        for (size_t k = 0; k < w->n_conns; k++)
+                                if (!strcmp(w->conns[k], conn))
+                                        return w->worker;
+                } else {
+                        for (size_t k = 0; k < w->n_tasks; k++)
+                                if (w->task_ids[k] == task && !strcmp(w->task_conns[k], conn))
+                                        return w->worker;
+                }
+        }
+        return NULL;
+}
+
+typedef struct {
+        const char *conn; /* grouping key: the connector for tasks, "" for connector instances */
+        int task;         /* -1: the connector */
+        int owner;        /* member index, -1: none yet */
+        const char *name; /* the connector */
+} unit_t;
+
+/* Balanced and sticky. Units come grouped by connector. Each member holds at most the ceiling of
+ * its share of all units, and of each connector's units (so one connector's tasks spread too); a
+ * unit stays on its member unless that member is over either ceiling; the others go, one by one,
+ * to the member with the fewest units of that connector, then the fewest units overall. */
+static void place_units(unit_t *u, size_t n, size_t members)
+{
+        if (!members)
+                return;
+        size_t *load = calloc(members, sizeof(*load)), *group = calloc(members, sizeof(*group));
+        size_t max = (n + members - 1) / members;
+        for (size_t start = 0; load && group && start < n;) {
+                size_t end = start;
+                while (end < n && !strcmp(u[end].conn, u[start].conn))
+                        end++;
+                size_t gmax = (end - start + members - 1) / members;
+                memset(group, 0, members * sizeof(*group));
+                for (size_t i = start; i < end; i++) {
+                        int o = u[i].owner;
+                        if (o >= 0 && load[o] < max && group[o] < gmax) {
+                                load[o]++;
+                                group[o]++;
+                        } else {
+                                u[i].owner = -1;
+                        }
+                }
+                for (size_t i = start; i < end; i++) {
+                        if (u[i].owner >= 0)
+                                continue;
+                        size_t best = 0;
+                        for (size_t m = 1; m < members; m++)
+                                if (group[m] < group[best] ||
+                                    (group[m] == group[best] && load[m] < load[best]))
+                                        best = m;
+                        u[i].owner = (int)best;
+                        load[best]++;
+                        group[best]++;
+                }
+                start = end;
+        }
+        free(load);
+        free(group);
+}
+
+/* Builds the assignment for the live members; writes it when it changed. Lock held. */
+static void leader_assign(dist_t *d)
+{
+        if (d->n_members == 0)
+                return;
+        size_t nc = 0, nt = 0;
+        for (size_t i = 0; i < d->n; i++) {
+                if (d->conns[i].has_config) {
+                        nc++;
+                        nt += (size_t)d->conns[i].n_tasks;
+                }
+        }
+        unit_t *cu = calloc(nc + 1, sizeof(*cu)), *tu = calloc(nt + 1, sizeof(*tu));
+        size_t ci = 0, ti = 0;
+        for (size_t i = 0; cu && tu && i < d->n; i++) {
+                dconn_t *c = &d->conns[i];
+                if (!c->has_config)
+                        continue;
+                cu[ci++] = (unit_t){"", -1, -1, c->name};
+                for (int t = 0; t < c->n_tasks; t++)
+                        tu[ti++] = (unit_t){c->name, t, -1, c->name};
+        }
+        unit_t *all[2] = {cu, tu};
+        size_t counts[2] = {ci, ti};
+        for (int kind = 0; kind < 2 && cu && tu; kind++) {
+                for (size_t i = 0; i < counts[kind]; i++) {
+                        unit_t *x = &all[kind][i];
+                        const char *o = owner_of(&d->asg, x->name, x->task, d->members, d->n_members);
+                        for (size_t m = 0; o && m < d->n_members; m++)
+                                if (!strcmp(d->members[m], o))
+                                        x->owner = (int)m;
+                }
+                place_units(all[kind], counts[kind], d->n_members);
+        }
+        /* The new assignment as JSON, and whether it differs from the current one. */
+        json_object *ws = json_object_new_object();
+        bool changed = !d->asg.leader || strcmp(d->asg.leader, ferry_herder_worker_id(&d->base)) ||
+                       d->asg.n != d->n_members;
+        for (size_t m = 0; m < d->n_members; m++) {
+                json_object *wo = json_object_new_object(), *cs = json_object_new_array(),
+                            *ts = json_object_new_array();
+                size_t mc = 0, mt = 0;
+                for (size_t i = 0; cu && i < ci; i++) {
+                        if (cu[i].owner != (int)m)
+                                continue;
+                        json_object_array_add(cs, json_object_new_string(cu[i].name));
+                        mc++;
+                        changed |= !owner_of(&d->asg, cu[i].name, -1, &d->members[m], 1);
+                }
+                for (size_t i = 0; tu && i < ti; i++) {
+                        if (tu[i].owner != (int)m)
+                                continue;
+                        json_object *t = json_object_new_object();
+                        json_object_object_add(t, "connector", json_object_new_string(tu[i].conn));
+                        json_object_object_add(t, "task", json_object_new_int(tu[i].task));
+                        json_object_array_add(ts, t);
+                        mt++;
+                        changed |= !owner_of(&d->asg, tu[i].conn, tu[i].task, &d->members[m], 1);
+                }
+                /* Units that left this member also count as a change. */
+                for (size_t i = 0; i < d->asg.n; i++)
+                        if (!strcmp(d->asg.w[i].worker, d->members[m]))
+                                changed |= d->asg.w[i].n_conns != mc || d->asg.w[i].n_tasks != mt;
+                json_object_object_add(wo, "connectors", cs);
+                json_object_object_add(wo, "tasks", ts);
+                json_object_object_add(ws, d->members[m], wo);
+        }
+        free(cu);
+        free(tu);
+        if (!changed) {
+                json_object_put(ws);
+                return;
+        }
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "generation", json_object_new_int64(d->asg.generation + 1));
+        json_object_object_add(o, "leader", json_object_new_string(ferry_herder_worker_id(&d->base)));
+        json_object_object_add(o, "leader_url", json_object_new_string(d->url));
+        json_object_object_add(o, "assignments", ws);
+        int64_t gen = d->asg.generation + 1;
+        pthread_mutex_unlock(&d->lock);
+        char err[512];
+        if (write_json(d->config_log, ASSIGNMENT_KEY, o, err, sizeof(err)) < 0)
+                FERRY_ERROR("Cannot write the assignment: %s", err);
+        else
+                FERRY_INFO("Assignment generation %lld written for %zu worker(s)", (long long)gen,
+                           d->n_members);
+        json_object_put(o);
+        ferry_klog_read_to_end(d->config_log, d->sync_timeout, err, sizeof(err));
+        pthread_mutex_lock(&d->lock);
+}
+
+/* ---- running what is assigned here ---- */
+
+static local_t *local_find(dist_t *d, const char *name)
+{
+        for (size_t i = 0; i < d->n_local; i++)
+                if (!strcmp(d->local[i].name, name))
+                        return &d->local[i];
+        return NULL;
+}
+
+static void local_drop(dist_t *d, local_t *l)
+{
+        ferry_worker_detach(d->base.worker, l->name);
+        free(l->name);
+        ferry_strmap_free(&l->config);
+        free(l->tasks);
+        ferry_task_configs_free(l->task_configs, l->n_tasks);
+        *l = d->local[--d->n_local];
+}
+
+typedef struct {
+        char *name;
+        ferry_strmap_t config;
+        ferry_target_t target;
+        bool instance;
+        int *tasks;
+        ferry_strmap_t *task_configs;
+        int n_tasks;
+} want_t;
+
+static void want_free(want_t *w, size_t n)
+{
+        for (size_t i = 0; i < n; i++) {
+                free(w[i].name);
+                ferry_strmap_free(&w[i].config);
+                free(w[i].tasks);
+                ferry_task_configs_free(w[i].task_configs, w[i].n_tasks);
+        }
+        free(w);
+}
+
+/* What the assignment gives this worker, copied out under the lock. */
+static want_t *wanted(dist_t *d, size_t *n_out)
+{
+        const char *me = ferry_herder_worker_id(&d->base);
+        want_t *out = calloc(d->n + 1, sizeof(*out));
+        size_t n = 0;
+        const wassign_t *mine = NULL;
+        for (size_t i = 0; i < d->asg.n; i++)
+                if (!strcmp(d->asg.w[i].worker, me))
+                        mine = &d->asg.w[i];
+        for (size_t i = 0; out && mine && i < d->n; i++) {
+                dconn_t *c = &d->conns[i];
+                if (!c->has_config)
+                        continue;
+                bool inst = false;
+                for (size_t k = 0; k < mine->n_conns; k++)
+                        inst |= !strcmp(mine->conns[k], c->name);
+                int cnt = 0;
+                for (size_t k = 0; k < mine->n_tasks; k++)
+                        cnt += !strcmp(mine->task_conns[k], c->name) && mine->task_ids[k] < c->n_tasks;
+                if (!inst && !cnt)
+                        continue;
+                want_t *w = &out[n++];
+                w->name = strdup(c->name);
+                ferry_strmap_init(&w->config);
+                ferry_strmap_copy(&w->config, &c->config);
+                w->target = c->target;
+                w->instance = inst;
+                w->tasks = calloc((size_t)cnt + 1, sizeof(*w->tasks));
+                w->task_configs = calloc((size_t)cnt + 1, sizeof(*w->task_configs));
+                for (size_t k = 0; k < mine->n_tasks; k++) {
+                        int id = mine->task_ids[k];
+                        if (strcmp(mine->task_conns[k], c->name) || id >= c->n_tasks ||
+                            c->target == FERRY_TARGET_STOPPED)
+                                continue;
+                        w->tasks[w->n_tasks] = id;
+                        ferry_strmap_init(&w->task_configs[w->n_tasks]);
+                        ferry_strmap_copy(&w->task_configs[w->n_tasks], &c->tasks[id]);
+                        w->n_tasks++;
+                }
+        }
+        *n_out = n;
+        return out;
+}
+
+static void reconcile_local(dist_t *d, want_t *want, size_t n_want)
+{
+        ferry_worker_t *w = d->base.worker;
+        char errstr[1024];
+        /* Drop connectors no longer here, or whose config changed (they start again below). */
+        for (size_t i = 0; i < d->n_local;) {
+                local_t *l = &d->local[i];
+                want_t *x = NULL;
+                for (size_t k = 0; k < n_want && !x; k++)
+                        if (!strcmp(want[k].name, l->name))
+                                x = &want[k];
+                if (!x || !ferry_strmap_equal(&x->config, &l->config))
+                        local_drop(d, l);
+                else
+                        i++;
+        }
+        for (size_t k = 0; k < n_want; k++) {
+                want_t *x = &want[k];
+                local_t *l = local_find(d, x->name);
+                if (!l) {
+                        if (ferry_worker_attach(w, x->name, &x->config, errstr, sizeof(errstr)) < 0) {
+                                FERRY_ERROR("Cannot run connector %s here: %s", x->name, errstr);
+                                continue;
+                        }
+                        local_t *nl = realloc(d->local, (d->n_local + 1) * sizeof(*nl));
+                        if (!nl)
+                                continue;
+                        d->local = nl;
+                        l = &d->local[d->n_local++];
+                        memset(l, 0, sizeof(*l));
+                        l->name = strdup(x->name);
+                        ferry_strmap_init(&l->config);
+                        ferry_strmap_copy(&l->config, &x->config);
+                        l->target = FERRY_TARGET_STARTED;
+                }
+                if (x->instance != l->instance || (x->instance && x->target != l->target)) {
+                        ferry_worker_run_instance(w, x->name, x->instance, x->target, errstr, sizeof(errstr));
+                        l->instance = x->instance;
+                }
+                /* Tasks: stop the ones gone or changed, start the new ones. */
+                for (int t = 0; t < l->n_tasks;) {
+                        int id = l->tasks[t];
+                        int keep = -1;
+                        for (int j = 0; j < x->n_tasks && keep < 0; j++)
+                                if (x->tasks[j] == id &&
+                                    ferry_strmap_equal(&x->task_configs[j], &l->task_configs[t]))
+                                        keep = j;
+                        if (keep < 0) {
+                                ferry_worker_stop_task(w, x->name, id);
+                                ferry_strmap_free(&l->task_configs[t]);
+                                l->tasks[t] = l->tasks[l->n_tasks - 1];
+                                l->task_configs[t] = l->task_configs[l->n_tasks - 1];
+                                l->n_tasks--;
+                        } else {
+                                t++;
+                        }
+                }
+                for (int j = 0; j < x->n_tasks; j++) {
+                        bool have = false;
+                        for (int t = 0; t < l->n_tasks && !have; t++)
+                                have = l->tasks[t] == x->tasks[j];
+                        if (have)
+                                continue;
+                        int *nt = realloc(l->tasks, (size_t)(l->n_tasks + 1) * sizeof(*nt));
+                        ferry_strmap_t *nc =
+                                nt ? realloc(l->task_configs, (size_t)(l->n_tasks + 1) * sizeof(*nc)) : NULL;
+                        if (nt)
+                                l->tasks = nt;
+                        if (!nc)
+                                continue;
+                        l->task_configs = nc;
+                        if (ferry_worker_start_task(w, x->name, x->tasks[j], &x->task_configs[j], x->target,
+                                                    errstr, sizeof(errstr)) < 0)
+                                FERRY_ERROR("Task %s-%d failed to start: %s", x->name, x->tasks[j], errstr);
+                        l->tasks[l->n_tasks] = x->tasks[j];
+                        ferry_strmap_init(&l->task_configs[l->n_tasks]);
+                        ferry_strmap_copy(&l->task_configs[l->n_tasks], &x->task_configs[j]);
+                        l->n_tasks++;
+                }
+                if (x->target != l->target && x->target != FERRY_TARGET_STOPPED) {
+                        ferry_worker_set_target(w, x->name, x->target);
+                        if (x->instance)
+                                ferry_worker_run_instance(w, x->name, true, x->target, errstr,
+                                                          sizeof(errstr));
+                }
+                l->target = x->target;
+        }
+}
+
+/* Publishes the statuses of what runs here when they change. */
+static void publish_local(dist_t *d, want_t *want, size_t n_want)
+{
+        for (size_t k = 0; k < n_want; k++) {
+                ferry_status_t cs, *ts = NULL;
+                int n = 0;
+                if (!ferry_worker_connector_status(d->base.worker, want[k].name, &cs, &ts, &n))
+                        continue;
+                char key[1100];
+                if (want[k].instance) {
+                        snprintf(key, sizeof(key), "status-connector-%s", want[k].name);
+                        publish_status(d, key, cs.state, cs.trace);
+                }
+                for (int i = 0; i < n; i++) {
+                        snprintf(key, sizeof(key), "status-task-%s-%d", want[k].name, ts[i].id);
+                        publish_status(d, key, ts[i].state, ts[i].trace);
+                }
+                free(cs.trace);
+                ferry_status_free(ts, n);
+        }
+}
+
+static void apply_restart(dist_t *d, const char *name, bool tasks, bool only_failed)
+{
+        local_t *l = local_find(d, name);
+        if (!l)
+                return;
+        ferry_status_t cs, *ts = NULL;
+        int n = 0;
+        if (!ferry_worker_connector_status(d->base.worker, name, &cs, &ts, &n))
+                return;
+        char errstr[1024];
+        if (l->instance && (!only_failed || cs.state == FERRY_STATE_FAILED)) {
+                ferry_worker_run_instance(d->base.worker, name, false, l->target, errstr, sizeof(errstr));
+                ferry_worker_run_instance(d->base.worker, name, true, l->target, errstr, sizeof(errstr));
+        }
+        for (int i = 0; tasks && i < n; i++)
+                if (!only_failed || ts[i].state == FERRY_STATE_FAILED)
+                        ferry_worker_restart_task(d->base.worker, name, ts[i].id, errstr, sizeof(errstr));
+        free(cs.trace);
+        ferry_status_free(ts, n);
+}
+
+static void *herder_main(void *arg)
+{
+        dist_t *d = arg;
+        ferry_log_context("herder");
+        while (!atomic_load(&d->stop)) {
+                rd_kafka_message_t *m = rd_kafka_consumer_poll(d->member, 100);
+                if (m)
+                        rd_kafka_message_destroy(m);
+                int64_t now = ferry_now_ms();
+                pthread_mutex_lock(&d->lock);
+                if (atomic_load(&d->leader) && d->caught_up) {
+                        if (now >= d->next_describe) {
+                                pthread_mutex_unlock(&d->lock);
+                                describe_members(d);
+                                pthread_mutex_lock(&d->lock);
+                                d->next_describe = now + 1000;
+                        }
+                        leader_task_configs(d);
+                        leader_assign(d);
+                }
+                char *restart = d->restart_conn;
+                bool rt = d->restart_tasks, rof = d->restart_only_failed;
+                d->restart_conn = NULL;
+                size_t n_want = 0;
+                want_t *want = wanted(d, &n_want);
+                d->dirty = false;
+                pthread_mutex_unlock(&d->lock);
+                reconcile_local(d, want, n_want);
+                if (restart) {
+                        apply_restart(d, restart, rt, rof);
+                        free(restart);
+                }
+                publish_local(d, want, n_want);
+                want_free(want, n_want);
+        }
+        return NULL;
+}
+
+/* ---- forwarding to the leader (or a task's owner) ---- */
+
+typedef struct {
+        long status;
+        ferry_buf_t body;
+} fwd_resp_t;
+
+static size_t fwd_write(char *p, size_t size, size_t n, void *data)
+{
+        ferry_buf_append(&((fwd_resp_t *)data)->body, p, size * n);
+        return size * n;
+}
+
+static int http_call(const char *url, const char *method, const char *body, fwd_resp_t *r, char *errstr,
+                     size_t errstr_size)
+{
+        CURL *curl = curl_easy_init();
+        if (!curl)
+                return -1;
+        struct curl_slist *hdrs = curl_slist_append(NULL, "Content-Type: application/json");
+        hdrs = curl_slist_append(hdrs, "Accept: application/json");
+        curl_easy_setopt(curl, CURLOPT_URL, url);
+        curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
+        curl_easy_setopt(curl, CURLOPT_HTTPHEADER, hdrs);
+        if (body)
+                curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long)FORWARD_TIMEOUT_MS);
+        curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+        curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, fwd_write);
+        curl_easy_setopt(curl, CURLOPT_WRITEDATA, r);
+        CURLcode cc = curl_easy_perform(curl);
+        int rc = 0;
+        if (cc != CURLE_OK) {
+                snprintf(errstr, errstr_size, "forwarding to %s failed: %s", url, curl_easy_strerror(cc));
+                rc = -1;
+        } else {
+                curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &r->status);
+        }
+        curl_slist_free_all(hdrs);
+        curl_easy_cleanup(curl);
+        return rc;
+}
+
+static ferry_herder_rc_t map_status(long status, fwd_resp_t *r, char *errstr, size_t errstr_size)
+{
+        if (status >= 200 && status < 300)
+                return FERRY_HERDER_OK;
+        const char *msg = NULL;
+        json_object *o = r->body.p ? json_tokener_parse(r->body.p) : NULL, *m = NULL;
+        if (o && json_object_object_get_ex(o, "message", &m))
+                msg = json_object_get_string(m);
+        snprintf(errstr, errstr_size, "%s", msg ? msg : "request forwarded to the leader failed");
+        json_object_put(o);
+        if (status == 404)
+                return FERRY_HERDER_NOT_FOUND;
+        if (status == 409)
+                return strstr(errstr, "already exists") ? FERRY_HERDER_EXISTS : FERRY_HERDER_CONFLICT;
+        if (status == 400)
+                return FERRY_HERDER_INVALID;
+        return FERRY_HERDER_ERROR;
+}
+
+/* Forwards METHOD <base><before><escaped name><after> (base: the leader's URL when NULL). */
+static ferry_herder_rc_t forward(dist_t *d, const char *base, const char *method, const char *before,
+                                 const char *name, const char *after, const char *body, long *status,
+                                 char *errstr, size_t errstr_size)
+{
+        char leader[512] = "";
+        if (!base) {
+                pthread_mutex_lock(&d->lock);
+                if (d->asg.leader_url)
+                        snprintf(leader, sizeof(leader), "%s", d->asg.leader_url);
+                pthread_mutex_unlock(&d->lock);
+                if (!leader[0]) {
+                        snprintf(errstr, errstr_size,
+                                 "Cannot complete request momentarily due to no known leader URL, likely "
+                                 "because a "
+                                 "rebalance was underway.");
+                        return FERRY_HERDER_CONFLICT;
+                }
+                base = leader;
+        }
+        char *esc = curl_easy_escape(NULL, name, 0);
+        char url[2600];
+        snprintf(url, sizeof(url), "%s%s%s%s", base, before, esc ? esc : name, after);
+        curl_free(esc);
+        fwd_resp_t r = {0};
+        ferry_buf_init(&r.body);
+        FERRY_DEBUG("Forwarding %s %s", method, url);
+        ferry_herder_rc_t rc = FERRY_HERDER_ERROR;
+        if (http_call(url, method, body, &r, errstr, errstr_size) == 0) {
+                if (status)
+                        *status = r.status;
+                rc = map_status(r.status, &r, errstr, errstr_size);
+        }
+        ferry_buf_free(&r.body);
+        return rc;
+}
+
+/* ---- herder operations ---- */
+
+static bool is_leader(dist_t *d)
+{
+        return atomic_load(&d->leader);
+}
+
+static int sync_config(dist_t *d, char *errstr, size_t errstr_size)
+{
+        return ferry_klog_read_to_end(d->config_log, d->sync_timeout, errstr, errstr_size);
+}
+
+static json_object *target_json(ferry_target_t t)
+{
+        json_object *o = json_object_new_object();
+        const char *v2 = t == FERRY_TARGET_PAUSED    ? "PAUSED"
+                         : t == FERRY_TARGET_STOPPED ? "STOPPED"
+                                                     : "STARTED";
+        json_object_object_add(o, "state",
+                               json_object_new_string(t == FERRY_TARGET_STARTED ? "STARTED" : "PAUSED"));
+        json_object_object_add(o, "state.v2", json_object_new_string(v2));
+        return o;
+}
+
+static ferry_herder_rc_t put_connector(ferry_herder_t *h, const char *name, const ferry_strmap_t *config,
+                                       ferry_target_t initial, bool allow_update, bool *created,
+                                       ferry_cfg_errors_t *errs, char *errstr, size_t errstr_size)
+{
+        if (!atomic_load(&((dist_t *)h)->started)) {
+                snprintf(errstr, errstr_size, "Worker is still starting up.");
+                return FERRY_HERDER_CONFLICT;
+        }
+        dist_t *d = (dist_t *)h;
+        if (!ferry_worker_validate_connector(h->worker, config, errs) || errs->n)
+                return FERRY_HERDER_INVALID;
+        if (sync_config(d, errstr, errstr_size) < 0)
+                return FERRY_HERDER_ERROR;
+        pthread_mutex_lock(&d->lock);
+        dconn_t *c = find_conn(d, name);
+        bool exists = c && c->has_config;
+        pthread_mutex_unlock(&d->lock);
+        if (exists && !allow_update) {
+                snprintf(errstr, errstr_size, "Connector %s already exists", name);
+                return FERRY_HERDER_EXISTS;
+        }
+        *created = !exists;
+        if (!is_leader(d)) {
+                json_object *cfg = strmap_to_json(config);
+                long status = 0;
+                ferry_herder_rc_t rc;
+                if (allow_update) {
+                        rc = forward(d, NULL, "PUT", "/connectors/", name, "/config",
+                                     json_object_to_json_string_ext(cfg, JSON_C_TO_STRING_PLAIN), &status,
+                                     errstr, errstr_size);
+                        json_object_put(cfg);
+                } else {
+                        json_object *body = json_object_new_object();
+                        json_object_object_add(body, "name", json_object_new_string(name));
+                        json_object_object_add(body, "config", cfg);
+                        const char *st = initial == FERRY_TARGET_PAUSED    ? "PAUSED"
+                                         : initial == FERRY_TARGET_STOPPED ? "STOPPED"
+                                                                           : "RUNNING";
+                        json_object_object_add(body, "initial_state", json_object_new_string(st));
+                        rc = forward(d, NULL, "POST", "/connectors", "", "",
+                                     json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN), &status,
+                                     errstr, errstr_size);
+                        json_object_put(body);
+                }
+                if (rc == FERRY_HERDER_OK)
+                        *created = status == 201;
+                if (rc == FERRY_HERDER_OK)
+                        sync_config(d, errstr, errstr_size);
+                return rc;
+        }
+        char key[1100];
+        int rc = 0;
+        if (!exists) {
+                json_object *t = target_json(initial);
+                snprintf(key, sizeof(key), "target-state-%s", name);
+                rc = write_json(d->config_log, key, t, errstr, errstr_size);
+                json_object_put(t);
+        }
+        if (rc == 0) {
+                json_object *o = json_object_new_object();
+                json_object_object_add(o, "properties", strmap_to_json(config));
+                snprintf(key, sizeof(key), "connector-%s", name);
+                rc = write_json(d->config_log, key, o, errstr, errstr_size);
+                json_object_put(o);
+        }
+        if (rc == 0)
+                rc = sync_config(d, errstr, errstr_size);
+        return rc == 0 ? FERRY_HERDER_OK : FERRY_HERDER_ERROR;
+}
+
+static ferry_herder_rc_t delete_connector(ferry_herder_t *h, const char *name)
+{
+        if (!atomic_load(&((dist_t *)h)->started))
+                return FERRY_HERDER_CONFLICT;
+        dist_t *d = (dist_t *)h;
+        char errstr[1024];
+        sync_config(d, errstr, sizeof(errstr));
+        pthread_mutex_lock(&d->lock);
+        dconn_t *c = find_conn(d, name);
+        bool exists = c && c->has_config;
+        pthread_mutex_unlock(&d->lock);
+        if (!exists)
+                return FERRY_HERDER_NOT_FOUND;
+        if (!is_leader(d))
+                return forward(d, NULL, "DELETE", "/connectors/", name, "", NULL, NULL, errstr,
+                               sizeof(errstr));
+        char key[1100];
+        snprintf(key, sizeof(key), "connector-%s", name);
+        int rc = ferry_klog_send(d->config_log, key, NULL, 0, errstr, sizeof(errstr));
+        snprintf(key, sizeof(key), "target-state-%s", name);
+        if (rc == 0)
+                rc = ferry_klog_send(d->config_log, key, NULL, 0, errstr, sizeof(errstr));
+        if (rc == 0)
+                rc = sync_config(d, errstr, sizeof(errstr));
+        return rc == 0 ? FERRY_HERDER_OK : FERRY_HERDER_ERROR;
+}
+
+static char **list(ferry_herder_t *h, size_t *n)
+{
+        dist_t *d = (dist_t *)h;
+        pthread_mutex_lock(&d->lock);
+        char **names = calloc(d->n + 1, sizeof(*names));
+        *n = 0;
+        for (size_t i = 0; names && i < d->n; i++)
+                if (d->conns[i].has_config)
+                        names[(*n)++] = strdup(d->conns[i].name);
+        pthread_mutex_unlock(&d->lock);
+        if (names)
+                qsort(names, *n, sizeof(*names), cmp_str);
+        return names;
+}
+
+static bool conn_is_sink(dist_t *d, const dconn_t *c)
+{
+        const ferry_connector_plugin_t *p = ferry_registry_connector(
+                &d->base.worker->registry, ferry_strmap_get(&c->config, "connector.class"));
+        return p && p->info.type == FERRY_PLUGIN_SINK;
+}
+
+static ferry_herder_rc_t info(ferry_herder_t *h, const char *name, ferry_connector_info_t *out)
+{
+        if (!atomic_load(&((dist_t *)h)->started))
+                return FERRY_HERDER_CONFLICT;
+        dist_t *d = (dist_t *)h;
+        memset(out, 0, sizeof(*out));
+        pthread_mutex_lock(&d->lock);
+        dconn_t *c = find_conn(d, name);
+        bool ok = c && c->has_config;
+        if (ok) {
+                out->name = strdup(c->name);
+                ferry_strmap_init(&out->config);
+                ferry_strmap_copy(&out->config, &c->config);
+                out->n_tasks = c->n_tasks;
+                out->tasks = calloc((size_t)c->n_tasks + 1, sizeof(*out->tasks));
+                for (int i = 0; out->tasks && i < c->n_tasks; i++) {
+                        ferry_strmap_init(&out->tasks[i]);
+                        ferry_strmap_copy(&out->tasks[i], &c->tasks[i]);
+                }
+                out->type = conn_is_sink(d, c) ? FERRY_PLUGIN_SINK : FERRY_PLUGIN_SOURCE;
+                out->type_known = true;
+        }
+        pthread_mutex_unlock(&d->lock);
+        return ok ? FERRY_HERDER_OK : FERRY_HERDER_NOT_FOUND;
+}
+
+/* Status from the status topic; lock held. */
+static void status_locked(dist_t *d, dconn_t *c, ferry_connector_status_t *out)
+{
+        memset(out, 0, sizeof(*out));
+        out->name = strdup(c->name);
+        out->type = conn_is_sink(d, c) ? FERRY_PLUGIN_SINK : FERRY_PLUGIN_SOURCE;
+        out->type_known = true;
+        char key[1100];
+        snprintf(key, sizeof(key), "status-connector-%s", c->name);
+        dstatus_t *s = find_status(d->st, d->n_st, key);
+        out->state = s ? s->state : FERRY_STATE_UNASSIGNED;
+        out->trace = s && s->trace ? strdup(s->trace) : NULL;
+        out->worker_id = strdup(s && s->worker_id ? s->worker_id : "");
+        int n = c->target == FERRY_TARGET_STOPPED ? 0 : c->n_tasks;
+        out->tasks = calloc((size_t)n + 1, sizeof(*out->tasks));
+        for (int i = 0; out->tasks && i < n; i++) {
+                snprintf(key, sizeof(key), "status-task-%s-%d", c->name, i);
+                s = find_status(d->st, d->n_st, key);
+                out->tasks[i] = (ferry_task_status_t){i, s ? s->state : FERRY_STATE_UNASSIGNED,
+                                                      strdup(s && s->worker_id ? s->worker_id : ""),
+                                                      s && s->trace ? strdup(s->trace) : NULL};
+        }
+        out->n_tasks = out->tasks ? n : 0;
+}
+
+static ferry_herder_rc_t status(ferry_herder_t *h, const char *name, ferry_connector_status_t *out)
+{
+        if (!atomic_load(&((dist_t *)h)->started))
+                return FERRY_HERDER_CONFLICT;
+        dist_t *d = (dist_t *)h;
+        pthread_mutex_lock(&d->lock);
+        dconn_t *c = find_conn(d, name);
+        bool ok = c && c->has_config;
+        if (ok)
+                status_locked(d, c, out);
+        pthread_mutex_unlock(&d->lock);
+        return ok ? FERRY_HERDER_OK : FERRY_HERDER_NOT_FOUND;
+}
+
+static ferry_herder_rc_t set_target(ferry_herder_t *h, const char *name, ferry_target_t target)
+{
+        if (!atomic_load(&((dist_t *)h)->started))
+                return FERRY_HERDER_CONFLICT;
+        dist_t *d = (dist_t *)h;
+        char errstr[1024];
+        sync_config(d, errstr, sizeof(errstr));
+        pthread_mutex_lock(&d->lock);
+        dconn_t *c = find_conn(d, name);
+        bool ok = c && c->has_config;
+        pthread_mutex_unlock(&d->lock);
+        if (!ok)
+                return FERRY_HERDER_NOT_FOUND;
+        if (!is_leader(d)) {
+                const char *what = target == FERRY_TARGET_PAUSED    ? "/pause"
+                                   : target == FERRY_TARGET_STOPPED ? "/stop"
+                                                                    : "/resume";
+                return forward(d, NULL, "PUT", "/connectors/", name, what, NULL, NULL, errstr,
+                               sizeof(errstr));
+        }
+        char key[1100];
+        snprintf(key, sizeof(key), "target-state-%s", name);
+        json_object *t = target_json(target);
+        int rc = write_json(d->config_log, key, t, errstr, sizeof(errstr));
+        json_object_put(t);
+        if (rc == 0)
+                rc = sync_config(d, errstr, sizeof(errstr));
+        return rc == 0 ? FERRY_HERDER_OK : FERRY_HERDER_ERROR;
+}
+
+static ferry_herder_rc_t restart_connector(ferry_herder_t *h, const char *name, bool include_tasks,
+                                           bool only_failed, ferry_connector_status_t *out)
+{
+        if (!atomic_load(&((dist_t *)h)->started))
+                return FERRY_HERDER_CONFLICT;
+        dist_t *d = (dist_t *)h;
+        char errstr[1024];
+        sync_config(d, errstr, sizeof(errstr));
+        ferry_connector_status_t st;
+        pthread_mutex_lock(&d->lock);
+        dconn_t *c = find_conn(d, name);
+        bool ok = c && c->has_config;
+        if (ok)
+                status_locked(d, c, &st);
+        pthread_mutex_unlock(&d->lock);
+        if (!ok)
+                return FERRY_HERDER_NOT_FOUND;
+        if (!only_failed || st.state == FERRY_STATE_FAILED)
+                st.state = FERRY_STATE_RESTARTING;
+        for (int i = 0; include_tasks && i < st.n_tasks; i++)
+                if (!only_failed || st.tasks[i].state == FERRY_STATE_FAILED)
+                        st.tasks[i].state = FERRY_STATE_RESTARTING;
+        ferry_herder_rc_t rc;
+        if (!is_leader(d)) {
+                char query[128];
+                snprintf(query, sizeof(query), "/restart?includeTasks=%s&onlyFailed=%s",
+                         include_tasks ? "true" : "false", only_failed ? "true" : "false");
+                rc = forward(d, NULL, "POST", "/connectors/", name, query, NULL, NULL, errstr,
+                             sizeof(errstr));
+        } else {
+                json_object *o = json_object_new_object();
+                json_object_object_add(o, "include-tasks", json_object_new_boolean(include_tasks));
+                json_object_object_add(o, "only-failed", json_object_new_boolean(only_failed));
+                char key[1100];
+                snprintf(key, sizeof(key), "restart-connector-%s", name);
+                rc = write_json(d->config_log, key, o, errstr, sizeof(errstr)) == 0 ? FERRY_HERDER_OK
+                                                                                    : FERRY_HERDER_ERROR;
+                json_object_put(o);
+        }
+        if (out && rc == FERRY_HERDER_OK)
+                *out = st;
+        else
+                ferry_connector_status_free(&st);
+        return rc;
+}
+
+static ferry_herder_rc_t restart_task(ferry_herder_t *h, const char *name, int task)
+{
+        if (!atomic_load(&((dist_t *)h)->started))
+                return FERRY_HERDER_CONFLICT;
+        dist_t *d = (dist_t *)h;
+        char errstr[1024], owner[512] = "";
+        pthread_mutex_lock(&d->lock);
+        dconn_t *c = find_conn(d, name);
+        bool ok = c && c->has_config && task >= 0 && task < c->n_tasks;
+        for (size_t i = 0; ok && i < d->asg.n && !owner[0]; i++)
+                for (size_t k = 0; k < d->asg.w[i].n_tasks; k++)
+                        if (d->asg.w[i].task_ids[k] == task && !strcmp(d->asg.w[i].task_conns[k], name))
+                                snprintf(owner, sizeof(owner), "%s", d->asg.w[i].worker);
+        pthread_mutex_unlock(&d->lock);
+        if (!ok)
+                return FERRY_HERDER_NOT_FOUND;
+        if (!owner[0]) {
+                snprintf(errstr, sizeof(errstr), "Task %s-%d is not assigned yet", name, task);
+                return FERRY_HERDER_CONFLICT;
+        }
+        if (!strcmp(owner, ferry_herder_worker_id(h)))
+                return ferry_worker_restart_task(h->worker, name, task, errstr, sizeof(errstr)) < 0
+                               ? FERRY_HERDER_ERROR
+                               : FERRY_HERDER_OK;
+        /* The task's owner restarts it: Connect forwards there too. */
+        char base[600], what[64];
+        snprintf(base, sizeof(base), "%s%s", strncmp(d->url, "https", 5) ? "http://" : "https://", owner);
+        snprintf(what, sizeof(what), "/tasks/%d/restart", task);
+        return forward(d, base, "POST", "/connectors/", name, what, NULL, NULL, errstr, sizeof(errstr));
+}
+
+static ferry_herder_rc_t topics(ferry_herder_t *h, const char *name, char ***out, size_t *n)
+{
+        if (!atomic_load(&((dist_t *)h)->started))
+                return FERRY_HERDER_CONFLICT;
+        dist_t *d = (dist_t *)h;
+        pthread_mutex_lock(&d->lock);
+        dconn_t *c = find_conn(d, name);
+        bool ok = c && c->has_config;
+        pthread_mutex_unlock(&d->lock);
+        if (!ok)
+                return FERRY_HERDER_NOT_FOUND;
+        *out = ferry_worker_topics(h->worker, name, n);
+        return *out ? FERRY_HERDER_OK : FERRY_HERDER_ERROR;
+}
+
+static ferry_herder_rc_t reset_topics(ferry_herder_t *h, const char *name)
+{
+        if (!atomic_load(&((dist_t *)h)->started))
+                return FERRY_HERDER_CONFLICT;
+        dist_t *d = (dist_t *)h;
+        pthread_mutex_lock(&d->lock);
+        dconn_t *c = find_conn(d, name);
+        bool ok = c && c->has_config;
+        pthread_mutex_unlock(&d->lock);
+        if (!ok)
+                return FERRY_HERDER_NOT_FOUND;
+        ferry_worker_reset_topics(h->worker, name);
+        return FERRY_HERDER_OK;
+}
+
+static ferry_herder_rc_t offsets(ferry_herder_t *h, const char *name, ferry_value_t **out, char *errstr,
+                                 size_t errstr_size)
+{
+        if (!atomic_load(&((dist_t *)h)->started)) {
+                snprintf(errstr, errstr_size, "Worker is still starting up.");
+                return FERRY_HERDER_CONFLICT;
+        }
+        dist_t *d = (dist_t *)h;
+        pthread_mutex_lock(&d->lock);
+        dconn_t *c = find_conn(d, name);
+        bool ok = c && c->has_config, sink = ok && conn_is_sink(d, c);
+        pthread_mutex_unlock(&d->lock);
+        if (!ok) {
+                snprintf(errstr, errstr_size, "Connector %s not found", name);
+                return FERRY_HERDER_NOT_FOUND;
+        }
+        ferry_value_t *listv = NULL;
+        if (sink) {
+                char group[512];
+                snprintf(group, sizeof(group), "connect-%s", name);
+                rd_kafka_topic_partition_list_t *parts = NULL;
+                if (ferry_kafka_group_offsets(&h->worker->config, group, &parts, errstr, errstr_size) < 0)
+                        return FERRY_HERDER_ERROR;
+                listv = ferry_value_array();
+                for (int i = 0; i < parts->cnt; i++) {
+                        if (parts->elems[i].offset < 0)
+                                continue;
+                        ferry_value_t *item = ferry_value_map(), *p = ferry_value_map(),
+                                      *o = ferry_value_map();
+                        ferry_map_put_str(p, "kafka_topic", ferry_value_cstring(parts->elems[i].topic));
+                        ferry_map_put_str(p, "kafka_partition",
+                                          ferry_value_int(FERRY_TYPE_INT32, parts->elems[i].partition));
+                        ferry_map_put_str(o, "kafka_offset",
+                                          ferry_value_int(FERRY_TYPE_INT64, parts->elems[i].offset));
+                        ferry_map_put_str(item, "partition", p);
+                        ferry_map_put_str(item, "offset", o);
+                        ferry_array_append(listv, item);
+                }
+                rd_kafka_topic_partition_list_destroy(parts);
+        } else {
+                ferry_offsets_sync(h->worker->offsets, d->sync_timeout, errstr, errstr_size);
+                listv = ferry_offsets_list(h->worker->offsets, name);
+        }
+        *out = ferry_value_map();
+        ferry_map_put_str(*out, "offsets", listv);
+        return FERRY_HERDER_OK;
+}
+
+static ferry_herder_rc_t alter_offsets(ferry_herder_t *h, const char *name, const ferry_value_t *doc,
+                                       char *errstr, size_t errstr_size)
+{
+        if (!atomic_load(&((dist_t *)h)->started)) {
+                snprintf(errstr, errstr_size, "Worker is still starting up.");
+                return FERRY_HERDER_CONFLICT;
+        }
+        dist_t *d = (dist_t *)h;
+        pthread_mutex_lock(&d->lock);
+        dconn_t *c = find_conn(d, name);
+        bool ok = c && c->has_config, stopped = ok && c->target == FERRY_TARGET_STOPPED;
+        bool sink = ok && conn_is_sink(d, c);
+        pthread_mutex_unlock(&d->lock);
+        if (!ok) {
+                snprintf(errstr, errstr_size, "Connector %s not found", name);
+                return FERRY_HERDER_NOT_FOUND;
+        }
+        if (!stopped) {
+                snprintf(errstr, errstr_size,
+                         "Connectors must be in the STOPPED state before their offsets can be modified. This "
+                         "can be "
+                         "done for the specified connector by issuing a 'PUT' request to the "
+                         "'/connectors/%s/stop' "
+                         "endpoint",
+                         name);
+                return FERRY_HERDER_INVALID;
+        }
+        const ferry_value_t *items =
+                doc && doc->type == FERRY_TYPE_MAP ? ferry_map_get_str(doc, "offsets") : NULL;
+        if (doc && (!items || items->type != FERRY_TYPE_ARRAY || items->u.a.n == 0)) {
+                snprintf(errstr, errstr_size,
+                         "The offsets to be altered must be a non-empty \"offsets\" list");
+                return FERRY_HERDER_INVALID;
+        }
+        if (sink) {
+                char group[512];
+                snprintf(group, sizeof(group), "connect-%s", name);
+                if (!doc)
+                        return ferry_kafka_group_delete(&h->worker->config, group, errstr, errstr_size) < 0
+                                       ? FERRY_HERDER_ERROR
+                                       : FERRY_HERDER_OK;
+                rd_kafka_topic_partition_list_t *alter = rd_kafka_topic_partition_list_new(4),
+                                                *del = rd_kafka_topic_partition_list_new(4);
+                ferry_herder_rc_t rc = FERRY_HERDER_OK;
+                for (size_t i = 0; i < items->u.a.n && rc == FERRY_HERDER_OK; i++) {
+                        ferry_value_t *p = ferry_map_get_str(items->u.a.items[i], "partition");
+                        ferry_value_t *o = ferry_map_get_str(items->u.a.items[i], "offset");
+                        ferry_value_t *t = p ? ferry_map_get_str(p, "kafka_topic") : NULL;
+                        ferry_value_t *pn = p ? ferry_map_get_str(p, "kafka_partition") : NULL;
+                        ferry_value_t *off = o ? ferry_map_get_str(o, "kafka_offset") : NULL;
+                        if (!t || t->type != FERRY_TYPE_STRING || !pn || pn->type > FERRY_TYPE_INT64 ||
+                            (o && (!off || off->type > FERRY_TYPE_INT64 || off->u.i < 0))) {
+                                snprintf(errstr, errstr_size, "Invalid sink connector offsets entry %zu", i);
+                                rc = FERRY_HERDER_INVALID;
+                        } else if (o) {
+                                rd_kafka_topic_partition_list_add(alter, t->u.s.data, (int32_t)pn->u.i)
+                                        ->offset = off->u.i;
+                        } else {
+                                rd_kafka_topic_partition_list_add(del, t->u.s.data, (int32_t)pn->u.i);
+                        }
+                }
+                if (rc == FERRY_HERDER_OK &&
+                    ferry_kafka_group_alter(&h->worker->config, group, alter, del, errstr, errstr_size) < 0)
+                        rc = FERRY_HERDER_ERROR;
+                rd_kafka_topic_partition_list_destroy(alter);
+                rd_kafka_topic_partition_list_destroy(del);
+                return rc;
+        }
+        ferry_value_t *all = doc ? NULL : ferry_offsets_list(h->worker->offsets, name);
+        const ferry_value_t *src = doc ? items : all;
+        size_t n = src ? src->u.a.n : 0;
+        ferry_value_t **parts = calloc(n + 1, sizeof(*parts)), **offs = calloc(n + 1, sizeof(*offs));
+        ferry_herder_rc_t rc = FERRY_HERDER_OK;
+        for (size_t i = 0; parts && offs && i < n; i++) {
+                parts[i] = ferry_map_get_str(src->u.a.items[i], "partition");
+                offs[i] = doc ? ferry_map_get_str(src->u.a.items[i], "offset") : NULL;
+                if (!parts[i] || parts[i]->type != FERRY_TYPE_MAP) {
+                        snprintf(errstr, errstr_size, "Partitions must be JSON objects");
+                        rc = FERRY_HERDER_INVALID;
+                }
+        }
+        if (rc == FERRY_HERDER_OK && n &&
+            ferry_offsets_commit(h->worker->offsets, name, parts, offs, n, errstr, errstr_size) < 0)
+                rc = FERRY_HERDER_ERROR;
+        free(parts);
+        free(offs);
+        ferry_value_free(all);
+        return rc;
+}
+
+static ferry_health_t health(ferry_herder_t *h, char *message, size_t message_size)
+{
+        dist_t *d = (dist_t *)h;
+        if (!atomic_load(&h->ready) || !atomic_load(&d->joined)) {
+                snprintf(message, message_size, "Worker is still starting up.");
+                return FERRY_HEALTH_STARTING;
+        }
+        snprintf(message, message_size, "Worker has completed startup and is ready to handle requests.");
+        return FERRY_HEALTH_HEALTHY;
+}
+
+static void stop(ferry_herder_t *h)
+{
+        dist_t *d = (dist_t *)h;
+        if (!atomic_exchange(&d->stop, true) && atomic_load(&d->started))
+                pthread_join(d->thread, NULL);
+        /* Leave the group first so the others take over without waiting for a session timeout. */
+        if (d->member) {
+                rd_kafka_consumer_close(d->member);
+                rd_kafka_destroy(d->member);
+                d->member = NULL;
+        }
+        ferry_worker_stop_all(h->worker);
+        for (size_t i = 0; d->status_log && i < d->n_published; i++)
+                if (d->published[i].state != FERRY_STATE_UNASSIGNED)
+                        publish_status(d, d->published[i].key, FERRY_STATE_UNASSIGNED, NULL);
+}
+
+static void herder_free(ferry_herder_t *h)
+{
+        dist_t *d = (dist_t *)h;
+        ferry_klog_close(d->config_log);
+        ferry_klog_close(d->status_log);
+        while (d->n)
+                conn_remove(d, &d->conns[0]);
+        free(d->conns);
+        for (size_t i = 0; i < d->n_st; i++) {
+                free(d->st[i].key);
+                free(d->st[i].trace);
+                free(d->st[i].worker_id);
+        }
+        free(d->st);
+        for (size_t i = 0; i < d->n_published; i++) {
+                free(d->published[i].key);
+                free(d->published[i].trace);
+        }
+        free(d->published);
+        while (d->n_local) {
+                local_t *l = &d->local[--d->n_local];
+                free(l->name);
+                ferry_strmap_free(&l->config);
+                free(l->tasks);
+                ferry_task_configs_free(l->task_configs, l->n_tasks);
+        }
+        free(d->local);
+        strlist_free(d->members, d->n_members);
+        assignment_free(&d->asg);
+        free(d->restart_conn);
+        free(d->group);
+        free(d->url);
+        free(d->coord_topic);
+        pthread_mutex_destroy(&d->lock);
+        pthread_cond_destroy(&d->cond);
+        free(d);
+}
+
+static const ferry_herder_ops_t distributed_ops = {
+        .put_connector = put_connector,
+        .delete_connector = delete_connector,
+        .list = list,
+        .info = info,
+        .status = status,
+        .set_target = set_target,
+        .restart_connector = restart_connector,
+        .restart_task = restart_task,
+        .topics = topics,
+        .reset_topics = reset_topics,
+        .offsets = offsets,
+        .alter_offsets = alter_offsets,
+        .health = health,
+        .stop = stop,
+        .free = herder_free,
+};
+
+static int join_group(dist_t *d, char *errstr, size_t errstr_size)
+{
+        const ferry_strmap_t *wc = &d->base.worker->config;
+        ferry_klog_opts_t co = {.topic = d->coord_topic,
+                                .partitions = 1,
+                                .replication_factor = (int)ferry_config_int(
+                                        ferry_worker_config, wc, "config.storage.replication.factor"),
+                                .config_key = "group.id",
+                                .client_id = ferry_herder_worker_id(&d->base)};
+        if (ferry_klog_ensure_topic(wc, &co, errstr, errstr_size) < 0)
+                return -1;
+        ferry_strmap_t defaults, fixed;
+        ferry_strmap_init(&defaults);
+        ferry_strmap_init(&fixed);
+        char buf[64];
+        ferry_strmap_set(&fixed, "group.id", d->group);
+        ferry_strmap_set(&fixed, "client.id", ferry_herder_worker_id(&d->base));
+        snprintf(buf, sizeof(buf), "%lld",
+                 (long long)ferry_config_int(ferry_worker_config, wc, "session.timeout.ms"));
+        ferry_strmap_set(&fixed, "session.timeout.ms", buf);
+        snprintf(buf, sizeof(buf), "%lld",
+                 (long long)ferry_config_int(ferry_worker_config, wc, "heartbeat.interval.ms"));
+        ferry_strmap_set(&fixed, "heartbeat.interval.ms", buf);
+        snprintf(buf, sizeof(buf), "%lld",
+                 (long long)ferry_config_int(ferry_worker_config, wc, "rebalance.timeout.ms"));
+        ferry_strmap_set(&fixed, "max.poll.interval.ms", buf);
+        /* Eager range: a departed leader is replaced in one rebalance round. Members never stop work
+         * on a revocation (the assignment record decides what runs), so eagerness costs nothing. */
+        ferry_strmap_set(&fixed, "partition.assignment.strategy", "range");
+        ferry_strmap_set(&fixed, "enable.auto.commit", "false");
+        rd_kafka_conf_t *conf = ferry_kafka_conf(wc, NULL, &defaults, NULL, &fixed, errstr, errstr_size);
+        ferry_strmap_free(&defaults);
+        ferry_strmap_free(&fixed);
+        if (!conf)
+                return -1;
+        rd_kafka_conf_set_rebalance_cb(conf, on_rebalance);
+        rd_kafka_conf_set_opaque(conf, d);
+        char err[512];
+        d->member = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof(err));
+        if (!d->member) {
+                snprintf(errstr, errstr_size, "group membership: %s", err);
+                rd_kafka_conf_destroy(conf);
+                return -1;
+        }
+        rd_kafka_poll_set_consumer(d->member);
+        rd_kafka_topic_partition_list_t *t = rd_kafka_topic_partition_list_new(1);
+        rd_kafka_topic_partition_list_add(t, d->coord_topic, RD_KAFKA_PARTITION_UA);
+        rd_kafka_resp_err_t e = rd_kafka_subscribe(d->member, t);
+        rd_kafka_topic_partition_list_destroy(t);
+        if (e) {
+                snprintf(errstr, errstr_size, "joining group %s: %s", d->group, rd_kafka_err2str(e));
+                return -1;
+        }
+        return 0;
+}
+
+ferry_herder_t *ferry_distributed_herder_new(ferry_worker_t *w, char *errstr, size_t errstr_size)
+{
+        const ferry_strmap_t *wc = &w->config;
+        static const char *const required[] = {"group.id", "config.storage.topic", "offset.storage.topic",
+                                               "status.storage.topic", NULL};
+        for (size_t i = 0; required[i]; i++) {
+                const char *v = ferry_strmap_get(wc, required[i]);
+                if (!v || !*v) {
+                        snprintf(errstr, errstr_size,
+                                 "Missing required configuration \"%s\" which has no default value.",
+                                 required[i]);
+                        return NULL;
+                }
+        }
+        dist_t *d = calloc(1, sizeof(*d));
+        if (!d)
+                return NULL;
+        d->base.ops = &distributed_ops;
+        d->base.worker = w;
+        pthread_mutex_init(&d->lock, NULL);
+        pthread_cond_init(&d->cond, NULL);
+        d->group = strdup(ferry_strmap_get(wc, "group.id"));
+        d->sync_timeout = (int)ferry_config_int(ferry_worker_config, wc, "worker.sync.timeout.ms");
+        char coord[512];
+        snprintf(coord, sizeof(coord), "%s-coordination", ferry_strmap_get(wc, "config.storage.topic"));
+        d->coord_topic = strdup(coord);
+        return &d->base;
+}
+
+int ferry_distributed_herder_start(ferry_herder_t *h, char *errstr, size_t errstr_size)
+{
+        dist_t *d = (dist_t *)h;
+        ferry_worker_t *w = h->worker;
+        const ferry_strmap_t *wc = &w->config;
+        const char *wid = ferry_herder_worker_id(&d->base);
+        const char *listeners = ferry_config_str(ferry_worker_config, wc, "listeners");
+        char url[600];
+        snprintf(url, sizeof(url), "%s://%s", listeners && !strncmp(listeners, "https", 5) ? "https" : "http",
+                 wid);
+        d->url = strdup(url);
+
+        ferry_klog_opts_t oo = {
+                .topic = ferry_strmap_get(wc, "offset.storage.topic"),
+                .partitions = (int)ferry_config_int(ferry_worker_config, wc, "offset.storage.partitions"),
+                .replication_factor =
+                        (int)ferry_config_int(ferry_worker_config, wc, "offset.storage.replication.factor"),
+                .config_key = "offset.storage.topic",
+                .client_id = wid};
+        w->offsets = ferry_offsets_open_kafka(wc, &oo, errstr, errstr_size);
+        if (!w->offsets)
+                goto fail;
+        ferry_klog_opts_t so = {
+                .topic = ferry_strmap_get(wc, "status.storage.topic"),
+                .partitions = (int)ferry_config_int(ferry_worker_config, wc, "status.storage.partitions"),
+                .replication_factor =
+                        (int)ferry_config_int(ferry_worker_config, wc, "status.storage.replication.factor"),
+                .config_key = "status.storage.topic",
+                .client_id = wid};
+        d->status_log = ferry_klog_open(wc, &so, on_status_record, d, errstr, errstr_size);
+        if (!d->status_log)
+                goto fail;
+        ferry_klog_opts_t fo = {.topic = ferry_strmap_get(wc, "config.storage.topic"),
+                                .partitions = 1,
+                                .replication_factor = (int)ferry_config_int(
+                                        ferry_worker_config, wc, "config.storage.replication.factor"),
+                                .require_single = true,
+                                .config_key = "config.storage.topic",
+                                .client_id = wid};
+        d->config_log = ferry_klog_open(wc, &fo, on_config_record, d, errstr, errstr_size);
+        if (!d->config_log)
+                goto fail;
+        if (ferry_klog_read_to_end(d->config_log, 60000, errstr, errstr_size) < 0 ||
+            ferry_klog_read_to_end(d->status_log, 60000, errstr, errstr_size) < 0)
+                goto fail;
+        pthread_mutex_lock(&d->lock);
+        d->caught_up = true;
+        pthread_mutex_unlock(&d->lock);
+        if (join_group(d, errstr, errstr_size) < 0)
+                goto fail;
+        if (pthread_create(&d->thread, NULL, herder_main, d) != 0) {
+                snprintf(errstr, errstr_size, "cannot start the herder thread");
+                goto fail;
+        }
+        FERRY_INFO("Joined group %s as %s (coordination topic %s)", d->group, wid, d->coord_topic);
+        atomic_store(&d->started, true);
+        return 0;
+fail:
+        atomic_store(&d->stop, true);
+        if (d->member) {
+                rd_kafka_destroy(d->member);
+                d->member = NULL;
+        }
+        return -1;
+}
