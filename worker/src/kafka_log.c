@@ -6,6 +6,7 @@
 #include "kafka_log.h"
 
 #include "kafka.h"
+#include "worker.h"
 
 #include <ferry/log.h>
 
@@ -107,6 +108,19 @@ static int create_topic(rd_kafka_t *rk, const ferry_klog_opts_t *o, char *errstr
         return rc;
 }
 
+/* A created topic shows in metadata a moment later (and one created by another worker meanwhile
+ * answers "already exists" before it shows): wait for it, up to 30 s. */
+static int await_topic(rd_kafka_t *rk, const char *topic, char *errstr, size_t errstr_size)
+{
+        int64_t deadline = ferry_now_ms() + 30000;
+        int n;
+        while ((n = topic_partitions(rk, topic, errstr, errstr_size)) == 0 && ferry_now_ms() < deadline) {
+                struct timespec ts = {0, 100 * 1000000L};
+                nanosleep(&ts, NULL);
+        }
+        return n;
+}
+
 int ferry_klog_ensure_topic(const ferry_strmap_t *worker, const ferry_klog_opts_t *o, char *errstr,
                             size_t errstr_size)
 {
@@ -122,6 +136,8 @@ int ferry_klog_ensure_topic(const ferry_strmap_t *worker, const ferry_klog_opts_
         }
         int n = topic_partitions(rk, o->topic, errstr, errstr_size);
         int rc = n < 0 ? -1 : n == 0 ? create_topic(rk, o, errstr, errstr_size) : 0;
+        if (rc == 0 && n == 0 && await_topic(rk, o->topic, errstr, errstr_size) <= 0)
+                rc = -1;
         rd_kafka_destroy(rk);
         return rc;
 }
@@ -209,7 +225,7 @@ ferry_klog_t *ferry_klog_open(const ferry_strmap_t *worker, const ferry_klog_opt
         if (n == 0) {
                 if (create_topic(l->producer, o, errstr, errstr_size) < 0)
                         goto fail;
-                n = topic_partitions(l->producer, o->topic, errstr, errstr_size);
+                n = await_topic(l->producer, o->topic, errstr, errstr_size);
         }
         if (n <= 0) {
                 if (n == 0)
