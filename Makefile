@@ -128,3 +128,21 @@ fuzz: $(FUZZ_BIN)
 	@mkdir -p build/fuzz/corpus-rest
 	$(FUZZ_BIN) -max_total_time=$(FUZZ_TIME) -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
 		-dict=tests/fuzz/rest.dict build/fuzz/corpus-rest tests/fuzz/corpus/rest
+
+# Packaging (helm/ferry, deploy/, Dockerfiles). helm and yaml2json are built from Go modules pinned
+# in hack/tools/go.mod into $(FERRY_CACHE or .cache)/tools/bin on first use (hack/tools.sh).
+.PHONY: deploy helm-crds helm-lint tools packaging-check
+deploy:
+	@hack/packaging.sh deploy
+
+helm-crds:
+	@hack/packaging.sh sync
+
+helm-lint:
+	@"$$(hack/tools.sh helm | tail -1)" lint --strict helm/ferry
+
+tools:
+	@hack/tools.sh build
+
+packaging-check:
+	@hack/packaging.sh check

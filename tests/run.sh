@@ -107,6 +107,21 @@ if [ "${#selected[@]}" -gt 0 ]; then
         hack/kafka.sh stop >/dev/null 2>&1
 fi
 
+# ---- packaging: Helm chart, deploy/, Dockerfiles (no server; tests/e2e/packaging.sh does the
+# API-server part). helm is built once from Go modules (hack/tools.sh, ~4 min cold, cached).
+echo "== packaging (helm chart, deploy/, Dockerfiles)"
+selected=()
+for t in tests/packaging/*.sh; do
+        [[ ${t#tests/} =~ $filter ]] && selected+=("$t")
+done
+if [ "${#selected[@]}" -gt 0 ] || [[ e2e/packaging =~ $filter ]]; then
+        hack/tools.sh build >"$logdir/tools-build.log" 2>&1 ||
+                { record "packaging: build helm (hack/tools.sh)" 1; tail -30 "$logdir/tools-build.log"; }
+fi
+for t in "${selected[@]}"; do
+        run_script "$t"
+done
+
 echo "== e2e (real kube-apiserver + etcd, the operator, live workers)"
 selected=()
 for t in tests/e2e/*.sh; do
@@ -114,6 +129,16 @@ for t in tests/e2e/*.sh; do
         [[ ${t#tests/} =~ $filter ]] && selected+=("$t")
 done
 if [ "${#selected[@]}" -gt 0 ]; then
+        # A real broker for the scripts that run worker clusters (cluster.sh); stopped below.
+        export FERRY_KAFKA_STATE="$FERRY_CACHE/kafka/e2e-tests-$$"
+        if FERRY_KAFKA_BOOTSTRAP=$(hack/kafka.sh start 2>"$logdir/e2e-kafka-start.log" | tail -1) &&
+                [ -n "$FERRY_KAFKA_BOOTSTRAP" ]; then
+                export FERRY_KAFKA_BOOTSTRAP
+        else
+                unset FERRY_KAFKA_BOOTSTRAP
+                record "e2e: start Kafka broker" 1
+                tail -30 "$logdir/e2e-kafka-start.log"
+        fi
         export FERRY_ENVTEST_STATE="$FERRY_CACHE/envtest/state/run-tests-$$"
         if FERRY_KUBECONFIG=$(hack/envtest.sh start 2>"$logdir/envtest-start.log" | tail -1) &&
                 [ -n "$FERRY_KUBECONFIG" ]; then
@@ -127,7 +152,8 @@ if [ "${#selected[@]}" -gt 0 ]; then
                 tail -30 "$logdir/envtest-start.log"
         fi
         hack/envtest.sh stop >/dev/null 2>&1
-        unset FERRY_ENVTEST_STATE FERRY_KUBECONFIG
+        hack/kafka.sh stop >/dev/null 2>&1
+        unset FERRY_ENVTEST_STATE FERRY_KUBECONFIG FERRY_KAFKA_STATE FERRY_KAFKA_BOOTSTRAP
 fi
 
 echo
