@@ -8,7 +8,7 @@ packages=(
         build-essential pkg-config
         librdkafka-dev libcurl4-openssl-dev libyaml-dev libjson-c-dev libwebsockets-dev
         libcriterion-dev
-        kcat clang-format valgrind python3
+        kcat clang-format valgrind python3 clang wrk openssl curl
         openjdk-17-jre-headless maven
 )
 
