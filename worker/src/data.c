@@ -4,6 +4,8 @@
  * Java's Double.toString/Float.toString and BigDecimal.toString for Decimal values. */
 #include <ferry/data.h>
 
+#include "alloc_cache.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
@@ -309,7 +311,7 @@ fail:
 
 static ferry_value_t *value_new(ferry_type_t type)
 {
-        ferry_value_t *v = calloc(1, sizeof(*v));
+        ferry_value_t *v = ferry_cache_calloc(sizeof(*v));
         if (v)
                 v->type = type;
         return v;
@@ -343,7 +345,7 @@ ferry_value_t *ferry_value_bool(bool b)
  * record hot path); ferry_value_blob_replace() may later point data elsewhere. */
 static ferry_value_t *value_blob(ferry_type_t type, const void *p, size_t len)
 {
-        ferry_value_t *v = malloc(sizeof(*v) + len + 1);
+        ferry_value_t *v = ferry_cache_alloc(sizeof(*v) + len + 1);
         if (!v)
                 return NULL;
         memset(v, 0, sizeof(*v));
@@ -388,7 +390,7 @@ static ferry_value_t **map_inline(ferry_value_t *v)
 
 ferry_value_t *ferry_value_map(void)
 {
-        ferry_value_t *v = calloc(1, sizeof(*v) + 2 * MAP_INLINE_CAP * sizeof(ferry_value_t *));
+        ferry_value_t *v = ferry_cache_calloc(sizeof(*v) + 2 * MAP_INLINE_CAP * sizeof(ferry_value_t *));
         if (!v)
                 return NULL;
         v->type = FERRY_TYPE_MAP;
@@ -699,7 +701,7 @@ void ferry_value_free(ferry_value_t *v)
         default:
                 break;
         }
-        free(v);
+        ferry_cache_free(v);
 }
 
 /* ---- validation ---- */

@@ -9,6 +9,7 @@
  * leader may make are forwarded to it; while no leader is known they answer 409. */
 #include "herder.h"
 #include "kafka.h"
+#include "config_providers.h"
 #include "kafka_log.h"
 
 #include <ferry/log.h>
@@ -43,6 +44,7 @@ typedef struct {
         ferry_state_t state;
         char *trace;
         char *worker_id;
+        int64_t generation; /* assignment generation the writer knew */
 } dstatus_t;
 
 typedef struct {
@@ -412,7 +414,14 @@ static void on_status_record(void *data, const char *key, size_t klen, const cha
                         s->key = strdup(k);
                 }
         }
+        json_object *gen = NULL;
+        int64_t g = o && json_object_object_get_ex(o, "generation", &gen) ? json_object_get_int64(gen) : 0;
+        if (s && o && g < s->generation) {
+                /* Written by a worker that had not yet seen the newer assignment: stale. */
+                s = NULL;
+        }
         if (s) {
+                s->generation = g;
                 free(s->trace);
                 free(s->worker_id);
                 s->trace = s->worker_id = NULL;
@@ -438,7 +447,12 @@ static int write_json(ferry_klog_t *log, const char *key, json_object *o, char *
 static void publish_status(dist_t *d, const char *key, ferry_state_t state, const char *trace)
 {
         dstatus_t *p = find_status(d->published, d->n_published, key);
-        if (p && p->state == state &&
+        /* Unchanged since this worker last wrote it, and nobody wrote it since: nothing to do. */
+        pthread_mutex_lock(&d->lock);
+        dstatus_t *cur = find_status(d->st, d->n_st, key);
+        bool ours = cur && cur->worker_id && !strcmp(cur->worker_id, ferry_herder_worker_id(&d->base));
+        pthread_mutex_unlock(&d->lock);
+        if (p && ours && p->state == state &&
             ((!p->trace && !trace) || (p->trace && trace && !strcmp(p->trace, trace))))
                 return;
         json_object *o = json_object_new_object();
@@ -562,15 +576,26 @@ static int compute_task_configs(dist_t *d, const dconn_t *c, ferry_strmap_t **ta
         }
         ferry_conn_t tmp = {.name = c->name, .plugin = p};
         tmp.ctx.conn = &tmp;
-        ferry_err_t err = p->start ? p->start(&tmp.ctx, &c->config, errstr, errstr_size) : FERRY_ERR_OK;
-        int max = (int)ferry_config_int(ferry_connector_config, &c->config, "tasks.max");
+        /* The plugin sees placeholders resolved; the task configs it derives get them back, so
+         * the config topic never holds a secret. */
+        ferry_strmap_t resolved;
+        ferry_strmap_init(&resolved);
+        ferry_err_t err =
+                ferry_config_resolve(&d->base.worker->config, &c->config, &resolved, errstr, errstr_size) < 0
+                        ? FERRY_ERR_INVALID_CONFIG
+                : p->start ? p->start(&tmp.ctx, &resolved, errstr, errstr_size)
+                           : FERRY_ERR_OK;
+        int max = (int)ferry_config_int(ferry_connector_config, &resolved, "tasks.max");
         if (!err) {
                 *tasks = calloc((size_t)max + 1, sizeof(**tasks));
-                err = *tasks ? p->task_configs(&tmp.ctx, &c->config, max, *tasks, n, errstr, errstr_size)
+                err = *tasks ? p->task_configs(&tmp.ctx, &resolved, max, *tasks, n, errstr, errstr_size)
                              : FERRY_ERR_NOMEM;
                 if (p->stop)
                         p->stop(&tmp.ctx);
+                if (!err)
+                        ferry_config_unresolve(&c->config, &resolved, *tasks, *n);
         }
+        ferry_strmap_free(&resolved);
         if (err) {
                 ferry_task_configs_free(*tasks, *n);
                 *tasks = NULL;
@@ -1672,9 +1697,19 @@ static void stop(ferry_herder_t *h)
                 d->member = NULL;
         }
         ferry_worker_stop_all(h->worker);
-        for (size_t i = 0; d->status_log && i < d->n_published; i++)
-                if (d->published[i].state != FERRY_STATE_UNASSIGNED)
-                        publish_status(d, d->published[i].key, FERRY_STATE_UNASSIGNED, NULL);
+        /* Only what ran here at the end: units that moved away belong to their new owners. */
+        char key[1100];
+        for (size_t i = 0; d->status_log && i < d->n_local; i++) {
+                local_t *l = &d->local[i];
+                if (l->instance) {
+                        snprintf(key, sizeof(key), "status-connector-%s", l->name);
+                        publish_status(d, key, FERRY_STATE_UNASSIGNED, NULL);
+                }
+                for (int t = 0; t < l->n_tasks; t++) {
+                        snprintf(key, sizeof(key), "status-task-%s-%d", l->name, l->tasks[t]);
+                        publish_status(d, key, FERRY_STATE_UNASSIGNED, NULL);
+                }
+        }
 }
 
 static void herder_free(ferry_herder_t *h)

@@ -10,6 +10,7 @@
 extern const ferry_converter_plugin_t ferry_json_converter;
 extern const ferry_converter_plugin_t ferry_string_converter;
 extern const ferry_converter_plugin_t ferry_bytearray_converter;
+extern const ferry_converter_plugin_t ferry_simple_header_converter;
 
 /* Connectors */
 extern const ferry_connector_plugin_t ferry_file_source_connector;

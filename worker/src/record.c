@@ -2,6 +2,8 @@
  * through the transform chain and the converters; batches hold the records of one poll or put. */
 #include <ferry/record.h>
 
+#include "alloc_cache.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,7 +24,7 @@ ferry_record_t *ferry_record_new(const char *topic, ferry_schema_t *key_schema, 
         /* The topic lives in the record's own allocation (one malloc per record on the hot path);
          * ferry_record_set_topic() may later point it elsewhere. */
         size_t tlen = topic ? strlen(topic) + 1 : 0;
-        ferry_record_t *r = calloc(1, sizeof(*r) + tlen);
+        ferry_record_t *r = ferry_cache_calloc(sizeof(*r) + tlen);
         if (r && topic) {
                 r->topic = (char *)(r + 1);
                 memcpy(r->topic, topic, tlen);
@@ -134,7 +136,7 @@ void ferry_record_free(ferry_record_t *r)
         free(r->headers);
         ferry_value_free(r->source_partition);
         ferry_value_free(r->source_offset);
-        free(r);
+        ferry_cache_free(r);
 }
 
 int ferry_records_push(ferry_records_t *b, ferry_record_t *r)

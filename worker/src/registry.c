@@ -21,6 +21,7 @@ static const ferry_plugin_info_t *const builtins[] = {
         &ferry_json_converter.info,
         &ferry_string_converter.info,
         &ferry_bytearray_converter.info,
+        &ferry_simple_header_converter.info,
         /* transformations and predicates */
         &ferry_smt_cast_key.info,
         &ferry_smt_cast_value.info,

@@ -1,8 +1,13 @@
 /* Sink task runner, one thread per task: consume from Kafka in group connect-<connector> -> convert
- * key and value -> put() into the plugin. Every offset.flush.interval.ms (and before partitions
- * are revoked, and at stop) the runner calls flush() and then commits the offsets after the last
- * record put, synchronously. A crash therefore repeats records only after the last commit. */
+ * key, value and headers -> transform chain -> put() into the plugin. Every stage's failures go
+ * through the task's error handler: with errors.tolerance=all a failed record is skipped (and, with
+ * a dead letter queue, produced there with its original bytes and headers). Every
+ * offset.flush.interval.ms (and before partitions are revoked, and at stop) the runner calls
+ * flush(), waits for the dead letter queue, and then commits the offsets after the last record
+ * handled, synchronously. A crash therefore repeats records only after the last commit. */
+#include "error_handler.h"
 #include "kafka.h"
+#include "transforms.h"
 #include "worker.h"
 
 #include <ferry/log.h>
@@ -21,8 +26,10 @@ typedef struct {
         bool dirty;                                /* records put since the last commit */
         bool paused;
         char fail[2048];
-        uint64_t records;
+        uint64_t records, dropped, skipped;
         int64_t last_err_log;
+        ferry_errh_t *errh;
+        bool stop; /* asked to stop while an operation waited to be retried */
 } sink_run_t;
 
 static void call_partitions(sink_run_t *run, const rd_kafka_topic_partition_list_t *parts, bool open)
@@ -48,6 +55,11 @@ static int commit(sink_run_t *run)
         char errstr[1024] = "";
         if (run->t->plugin->sink->flush(run->t, errstr, sizeof(errstr)) != FERRY_ERR_OK) {
                 FERRY_ERROR("Flush failed, offsets not committed: %s", errstr);
+                return -1;
+        }
+        /* Failed records must sit in the dead letter queue before their offsets are committed. */
+        if (ferry_errh_flush(run->errh, 30000) < 0) {
+                FERRY_WARN("Dead letter queue records not yet acknowledged; offsets not committed");
                 return -1;
         }
         rd_kafka_resp_err_t err = rd_kafka_commit(run->rk, run->consumed, 0);
@@ -117,6 +129,12 @@ static rd_kafka_t *make_consumer(sink_run_t *run, char *errstr, size_t errstr_si
         snprintf(buf, sizeof(buf), "connector-consumer-%s-%d", t->connector, t->id);
         ferry_strmap_set(&defaults, "client.id", buf);
         ferry_strmap_set(&defaults, "auto.offset.reset", "earliest");
+        /* In distributed mode a sink task moved off a dead worker waits until its consumer group
+         * drops the dead member: default the consumer's session timeout to the worker's (10 s)
+         * rather than the client's 45 s, so sink failover is as fast as the worker's. */
+        if (ferry_strmap_get(&t->w->config, "group.id"))
+                ferry_strmap_set(&defaults, "session.timeout.ms",
+                                 ferry_config_str(ferry_worker_config, &t->w->config, "session.timeout.ms"));
         ferry_strmap_sub(&overrides, &t->conn_config, "consumer.override.");
         ferry_strmap_t fixed;
         ferry_strmap_init(&fixed);
@@ -167,33 +185,116 @@ static int subscribe(sink_run_t *run, char *errstr, size_t errstr_size)
         return 0;
 }
 
-/* Kafka message -> record through the key and value converters. */
-static ferry_record_t *to_record(sink_run_t *run, const rd_kafka_message_t *m, char *errstr,
-                                 size_t errstr_size)
+enum { STAGE_OK = 0, STAGE_SKIP = 1, STAGE_FAIL = -1, STAGE_RETRY = 2 };
+
+static int on_failure(sink_run_t *run, ferry_errh_attempt_t *a, ferry_stage_t stage, const char *cls,
+                      ferry_err_t err, const char *msg, const rd_kafka_message_t *m, char *errstr,
+                      size_t errstr_size)
+{
+        ferry_errh_ctx_t ctx = {.consumed = m};
+        switch (ferry_errh_failed(run->errh, a, stage, cls, err, msg, &ctx, errstr, errstr_size)) {
+        case FERRY_ERRH_RETRY:
+                return STAGE_RETRY;
+        case FERRY_ERRH_SKIP:
+                return STAGE_SKIP;
+        case FERRY_ERRH_STOP:
+                run->stop = true;
+                return STAGE_FAIL;
+        case FERRY_ERRH_FAIL:
+                break;
+        }
+        return STAGE_FAIL;
+}
+
+/* One converter call under the error handler. */
+static int convert(sink_run_t *run, ferry_stage_t stage, const ferry_conv_t *conv,
+                   const rd_kafka_message_t *m, const char *topic, const void *data, size_t len,
+                   ferry_schema_t **schema, ferry_value_t **value, char *errstr, size_t errstr_size)
+{
+        ferry_errh_attempt_t a = {0};
+        for (;;) {
+                *schema = NULL;
+                *value = NULL;
+                ferry_err_t err = conv->plugin->to_connect(conv->state, topic, data, len, schema, value,
+                                                           errstr, errstr_size);
+                if (err == FERRY_ERR_OK)
+                        return STAGE_OK;
+                char msg[1024];
+                snprintf(msg, sizeof(msg), "%.1000s", errstr);
+                int rc = on_failure(run, &a, stage, conv->plugin->info.class_name, err, msg, m, errstr,
+                                    errstr_size);
+                if (rc != STAGE_RETRY)
+                        return rc;
+        }
+}
+
+/* Kafka message -> record through the converters and the transform chain. STAGE_OK with *out NULL
+ * when the chain dropped it; STAGE_SKIP when the error handler skipped it. */
+static int to_record(sink_run_t *run, const rd_kafka_message_t *m, ferry_record_t **out, char *errstr,
+                     size_t errstr_size)
 {
         ferry_task_t *t = run->t;
+        *out = NULL;
         const char *topic = rd_kafka_topic_name(m->rkt);
         ferry_schema_t *ks = NULL, *vs = NULL;
         ferry_value_t *k = NULL, *v = NULL;
-        if (t->key_conv.plugin->to_connect(t->key_conv.state, topic, m->key, m->key_len, &ks, &k, errstr,
-                                           errstr_size) != FERRY_ERR_OK)
-                return NULL;
-        if (t->value_conv.plugin->to_connect(t->value_conv.state, topic, m->payload, m->len, &vs, &v, errstr,
-                                             errstr_size) != FERRY_ERR_OK) {
+        int rc = convert(run, FERRY_STAGE_KEY_CONVERTER, &t->key_conv, m, topic, m->key, m->key_len, &ks, &k,
+                         errstr, errstr_size);
+        if (rc != STAGE_OK)
+                return rc;
+        rc = convert(run, FERRY_STAGE_VALUE_CONVERTER, &t->value_conv, m, topic, m->payload, m->len, &vs, &v,
+                     errstr, errstr_size);
+        if (rc != STAGE_OK) {
                 ferry_schema_unref(ks);
                 ferry_value_free(k);
-                return NULL;
+                return rc;
         }
         ferry_record_t *r = ferry_record_new(topic, ks, k, vs, v);
         if (!r) {
                 snprintf(errstr, errstr_size, "out of memory");
-                return NULL;
+                return STAGE_FAIL;
         }
         r->partition = m->partition;
         r->kafka_offset = m->offset;
         rd_kafka_timestamp_type_t tstype;
         r->timestamp = rd_kafka_message_timestamp(m, &tstype);
-        return r;
+        rd_kafka_headers_t *hdrs = NULL;
+        if (rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR && hdrs) {
+                const char *name;
+                const void *val;
+                size_t size;
+                for (size_t i = 0;
+                     rd_kafka_header_get_all(hdrs, i, &name, &val, &size) == RD_KAFKA_RESP_ERR_NO_ERROR;
+                     i++) {
+                        ferry_schema_t *hs = NULL;
+                        ferry_value_t *hv = NULL;
+                        rc = convert(run, FERRY_STAGE_HEADER_CONVERTER, &t->header_conv, m, topic, val, size,
+                                     &hs, &hv, errstr, errstr_size);
+                        if (rc != STAGE_OK) {
+                                ferry_record_free(r);
+                                return rc;
+                        }
+                        if (ferry_record_add_header(r, name, hs, hv) < 0) {
+                                ferry_record_free(r);
+                                snprintf(errstr, errstr_size, "out of memory");
+                                return STAGE_FAIL;
+                        }
+                }
+        }
+        if (!ferry_transform_chain_size(t->chain)) {
+                *out = r;
+                return STAGE_OK;
+        }
+        ferry_err_t err = ferry_transform_chain_apply(t->chain, r, out, errstr, errstr_size);
+        if (err == FERRY_ERR_OK)
+                return STAGE_OK;
+        /* The chain consumed the record: a transformation is not retried. */
+        char msg[1024];
+        snprintf(msg, sizeof(msg), "%.1000s", errstr);
+        ferry_errh_attempt_t a = {0};
+        return on_failure(run, &a, FERRY_STAGE_TRANSFORMATION, ferry_transform_chain_failed_class(t->chain),
+                          err == FERRY_ERR_RETRIABLE ? FERRY_ERR_TRANSFORM : err, msg, m, errstr,
+                          errstr_size);
 }
 
 static void note_consumed(sink_run_t *run, const rd_kafka_message_t *m)
@@ -217,7 +318,9 @@ static int consume_batch(sink_run_t *run, rd_kafka_message_t **msgs, char *errst
                         if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
                                 int64_t now = ferry_now_ms();
                                 if (now - run->last_err_log > 10000) {
-                                        FERRY_WARN("Consumer: %s", rd_kafka_message_errstr(m));
+                                        FERRY_WARN("Consumer (stage %s): %s",
+                                                   ferry_stage_name(FERRY_STAGE_KAFKA_CONSUME),
+                                                   rd_kafka_message_errstr(m));
                                         run->last_err_log = now;
                                 }
                         }
@@ -229,24 +332,47 @@ static int consume_batch(sink_run_t *run, rd_kafka_message_t **msgs, char *errst
                         break;
                 m = rd_kafka_consumer_poll(run->rk, 0);
         }
+        ferry_errh_poll(run->errh);
         if (n == 0)
                 return 0;
         ferry_record_t **recs = calloc(n, sizeof(*recs));
         int rc = recs ? 0 : -1;
         size_t made = 0;
-        for (; rc == 0 && made < n; made++) {
-                recs[made] = to_record(run, msgs[made], errstr, errstr_size);
-                if (!recs[made])
+        for (size_t i = 0; rc == 0 && i < n; i++) {
+                ferry_record_t *r = NULL;
+                int st = to_record(run, msgs[i], &r, errstr, errstr_size);
+                if (st == STAGE_FAIL)
                         rc = -1;
+                else if (st == STAGE_SKIP)
+                        run->skipped++;
+                else if (!r)
+                        run->dropped++;
+                else
+                        recs[made++] = r;
         }
-        if (rc == 0 && run->t->plugin->sink->put(run->t, recs, n, errstr, errstr_size) != FERRY_ERR_OK)
-                rc = -1;
-        if (rc == 0) {
-                for (size_t i = 0; i < n; i++) {
-                        note_consumed(run, msgs[i]);
-                        ferry_task_note_topic(run->t, recs[i]->topic);
+        if (rc == 0 && made) {
+                ferry_errh_attempt_t a = {0};
+                for (;;) {
+                        ferry_err_t err = run->t->plugin->sink->put(run->t, recs, made, errstr, errstr_size);
+                        if (err == FERRY_ERR_OK)
+                                break;
+                        char msg[1024];
+                        snprintf(msg, sizeof(msg), "%.1000s", errstr);
+                        int st = on_failure(run, &a, FERRY_STAGE_TASK_PUT, run->t->plugin->info.class_name,
+                                            err, msg, NULL, errstr, errstr_size);
+                        if (st == STAGE_RETRY)
+                                continue;
+                        if (st == STAGE_FAIL)
+                                rc = -1;
+                        break;
                 }
-                run->records += n;
+        }
+        if (rc == 0) {
+                for (size_t i = 0; i < n; i++)
+                        note_consumed(run, msgs[i]);
+                for (size_t i = 0; i < made; i++)
+                        ferry_task_note_topic(run->t, recs[i]->topic);
+                run->records += made;
         }
         for (size_t i = 0; recs && i < made; i++)
                 ferry_record_free(recs[i]);
@@ -263,13 +389,18 @@ void *ferry_sink_task_main(void *arg)
         sink_run_t run = {.t = t};
         run.assigned = rd_kafka_topic_partition_list_new(8);
         run.consumed = rd_kafka_topic_partition_list_new(8);
-        char errstr[2048] = "";
+        char errstr[4096] = "";
         int64_t interval = ferry_config_int(ferry_worker_config, &t->w->config, "offset.flush.interval.ms");
         bool started = false, failed = false;
         rd_kafka_message_t **msgs = calloc(SINK_BATCH_MAX, sizeof(*msgs));
 
         run.rk = make_consumer(&run, errstr, sizeof(errstr));
         if (!run.rk || !msgs) {
+                failed = true;
+                goto out;
+        }
+        run.errh = ferry_errh_new(t, true, errstr, sizeof(errstr));
+        if (!run.errh) {
                 failed = true;
                 goto out;
         }
@@ -291,7 +422,7 @@ void *ferry_sink_task_main(void *arg)
                         ferry_task_set_state(t, want_pause ? FERRY_STATE_PAUSED : FERRY_STATE_RUNNING, NULL);
                 }
                 if (consume_batch(&run, msgs, errstr, sizeof(errstr)) < 0) {
-                        failed = true;
+                        failed = !run.stop;
                         break;
                 }
                 if (ferry_now_ms() >= next_commit) {
@@ -308,9 +439,13 @@ out:
                 rd_kafka_consumer_close(run.rk);
                 rd_kafka_destroy(run.rk);
         }
+        ferry_errh_free(run.errh);
         if (started)
                 t->plugin->sink->stop(t);
-        FERRY_INFO("Sink task stopped: %llu record(s) put", (unsigned long long)run.records);
+        FERRY_INFO(
+                "Sink task stopped: %llu record(s) put, %llu dropped by transforms, %llu skipped on errors",
+                (unsigned long long)run.records, (unsigned long long)run.dropped,
+                (unsigned long long)run.skipped);
         rd_kafka_topic_partition_list_destroy(run.assigned);
         rd_kafka_topic_partition_list_destroy(run.consumed);
         free(msgs);

@@ -1,9 +1,15 @@
-/* Source task runner, one thread per task: poll() the plugin -> convert key and value -> produce.
- * Each produced record waits in its source partition's queue until Kafka acknowledges it; the
- * partition's committable offset advances only over the acknowledged prefix of that queue, and
- * committable offsets go to the offset store every offset.flush.interval.ms and when the task
- * stops. An offset is therefore never committed for a record Kafka has not acknowledged. */
+/* Source task runner, one thread per task: poll() the plugin -> transform chain -> convert key,
+ * value and headers -> (create the topic once, topic.creation.*) -> produce. Each record takes its
+ * place in its source partition's queue before it is transformed; the partition's committable offset
+ * advances only over the acknowledged prefix of that queue. A record the chain drops, or that the
+ * error handler skips (errors.tolerance=all), is acknowledged at once without being produced, so
+ * its offset still advances in order. Committable offsets go to the offset store every
+ * offset.flush.interval.ms and when the task stops: an offset is never committed for a record
+ * Kafka has not acknowledged. Failures of every stage go through the task's error handler. */
+#include "error_handler.h"
 #include "kafka.h"
+#include "topic_creation.h"
+#include "transforms.h"
 #include "worker.h"
 
 #include <ferry/buf.h>
@@ -36,20 +42,31 @@ typedef struct {
         part_t *last; /* the partition the previous record used */
         size_t in_flight;
         char fail[1024]; /* first delivery failure */
-        ferry_buf_t key, value;
-        uint64_t produced, acked;
+        ferry_buf_t key, value, header;
+        uint64_t produced, acked, dropped, skipped;
         pending_t *spare;      /* recycled pending entries */
         rd_kafka_topic_t *rkt; /* handle of the topic last produced to */
+        ferry_errh_t *errh;
+        ferry_topic_creation_t *tc;
+        bool stop; /* asked to stop while an operation waited to be retried */
+        int64_t last_skip_log;
 } source_run_t;
 
-/* The topic handle for name, reusing the last one (records of a task mostly share a topic). */
-static rd_kafka_topic_t *topic_handle(source_run_t *run, const char *name)
+/* The topic handle for name, reusing the last one (records of a task mostly share a topic). A
+ * topic met for the first time is created first when the connector uses topic creation. */
+static rd_kafka_topic_t *topic_handle(source_run_t *run, const char *name, char *errstr, size_t errstr_size)
 {
         if (run->rkt && !strcmp(rd_kafka_topic_name(run->rkt), name))
                 return run->rkt;
         if (run->rkt)
                 rd_kafka_topic_destroy(run->rkt);
+        run->rkt = NULL;
+        if (ferry_topic_creation_ensure(run->tc, run->rk, name, errstr, errstr_size) < 0)
+                return NULL;
         run->rkt = rd_kafka_topic_new(run->rk, name, NULL);
+        if (!run->rkt)
+                snprintf(errstr, errstr_size, "cannot use topic %s: %s", name,
+                         rd_kafka_err2str(rd_kafka_last_error()));
         return run->rkt;
 }
 
@@ -82,11 +99,39 @@ static void advance(source_run_t *run, part_t *p)
         }
 }
 
+/* Acknowledges an entry that will not be produced (dropped by the chain, or skipped). */
+static void ack_unproduced(source_run_t *run, pending_t *e)
+{
+        if (!e->part) {
+                ferry_value_free(e->offset);
+                pending_put(run, e);
+                return;
+        }
+        e->acked = true;
+        advance(run, e->part);
+}
+
+static void log_skip(source_run_t *run, const char *what, const char *why)
+{
+        int64_t now = ferry_now_ms();
+        if (now - run->last_skip_log >= 10000) {
+                FERRY_WARN("Skipping a record (errors.tolerance=all): %s: %s", what, why);
+                run->last_skip_log = now;
+        }
+}
+
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 {
         source_run_t *run = opaque;
         pending_t *e = m->_private;
         run->in_flight--;
+        if (m->err && ferry_errh_tolerates_all(run->errh)) {
+                /* As Connect does with errors.tolerance=all: the record is skipped, its offset moves on. */
+                log_skip(run, "producer send callback", rd_kafka_err2str(m->err));
+                run->skipped++;
+                ack_unproduced(run, e);
+                return;
+        }
         if (m->err) {
                 if (!run->fail[0])
                         snprintf(run->fail, sizeof(run->fail),
@@ -127,7 +172,8 @@ static part_t *part_for(source_run_t *run, ferry_value_t *partition)
                 part_t *np = calloc(cap, sizeof(*np));
                 if (!np)
                         return NULL;
-                memcpy(np, run->parts, run->n_parts * sizeof(*np));
+                if (run->n_parts)
+                        memcpy(np, run->parts, run->n_parts * sizeof(*np));
                 for (size_t i = 0; i < run->n_parts; i++)
                         for (pending_t *e = np[i].head; e; e = e->next)
                                 e->part = &np[i];
@@ -173,33 +219,17 @@ static void commit_offsets(source_run_t *run)
         free(offs);
 }
 
-/* Converts and produces one record; takes ownership of its offset. 0, or -1 with errstr. */
-static int send_record(source_run_t *run, ferry_record_t *r, char *errstr, size_t errstr_size)
+/* The record's place in its source partition's queue (taking its source offset). */
+static pending_t *enqueue(source_run_t *run, ferry_record_t *r)
 {
-        ferry_task_t *t = run->t;
-        bool key_null = false, value_null = false;
-        ferry_buf_reset(&run->key);
-        ferry_buf_reset(&run->value);
-        if (t->key_conv.plugin->from_connect(t->key_conv.state, r->topic, r->key_schema, r->key, &run->key,
-                                             &key_null, errstr, errstr_size) != FERRY_ERR_OK) {
-                return -1;
-        }
-        if (t->value_conv.plugin->from_connect(t->value_conv.state, r->topic, r->value_schema, r->value,
-                                               &run->value, &value_null, errstr,
-                                               errstr_size) != FERRY_ERR_OK) {
-                return -1;
-        }
         pending_t *e = pending_get(run);
-        if (!e) {
-                snprintf(errstr, errstr_size, "out of memory");
-                return -1;
-        }
+        if (!e)
+                return NULL;
         if (r->source_partition) {
                 e->part = part_for(run, r->source_partition);
                 if (!e->part) {
                         pending_put(run, e);
-                        snprintf(errstr, errstr_size, "out of memory");
-                        return -1;
+                        return NULL;
                 }
         }
         e->offset = r->source_offset;
@@ -211,10 +241,151 @@ static int send_record(source_run_t *run, ferry_record_t *r, char *errstr, size_
                         e->part->head = e;
                 e->part->tail = e;
         }
+        return e;
+}
+
+/* Outcome of one guarded stage. */
+enum { STAGE_OK = 0, STAGE_SKIP = 1, STAGE_FAIL = -1 };
+
+static int on_failure(source_run_t *run, ferry_errh_attempt_t *a, ferry_stage_t stage, const char *cls,
+                      ferry_err_t err, const char *msg, const ferry_record_t *r, char *errstr,
+                      size_t errstr_size)
+{
+        ferry_errh_ctx_t ctx = {.record = r};
+        switch (ferry_errh_failed(run->errh, a, stage, cls, err, msg, &ctx, errstr, errstr_size)) {
+        case FERRY_ERRH_RETRY:
+                return 2;
+        case FERRY_ERRH_SKIP:
+                return STAGE_SKIP;
+        case FERRY_ERRH_STOP:
+                run->stop = true;
+                return STAGE_FAIL;
+        case FERRY_ERRH_FAIL:
+                break;
+        }
+        return STAGE_FAIL;
+}
+
+/* One converter call under the error handler. */
+static int convert(source_run_t *run, ferry_stage_t stage, const ferry_conv_t *conv, const ferry_record_t *r,
+                   const ferry_schema_t *schema, const ferry_value_t *value, ferry_buf_t *out, bool *is_null,
+                   char *errstr, size_t errstr_size)
+{
+        ferry_errh_attempt_t a = {0};
         for (;;) {
-                rd_kafka_topic_t *rkt = topic_handle(run, r->topic);
+                ferry_buf_reset(out);
+                ferry_err_t err = conv->plugin->from_connect(conv->state, r->topic, schema, value, out,
+                                                             is_null, errstr, errstr_size);
+                if (err == FERRY_ERR_OK)
+                        return STAGE_OK;
+                char msg[1024];
+                snprintf(msg, sizeof(msg), "%.1000s", errstr);
+                int rc = on_failure(run, &a, stage, conv->plugin->info.class_name, err, msg, r, errstr,
+                                    errstr_size);
+                if (rc != 2)
+                        return rc;
+        }
+}
+
+/* Headers through the header converter into Kafka headers (*out NULL when the record has none). */
+static int convert_headers(source_run_t *run, const ferry_record_t *r, rd_kafka_headers_t **out, char *errstr,
+                           size_t errstr_size)
+{
+        *out = NULL;
+        if (!r->n_headers)
+                return STAGE_OK;
+        ferry_task_t *t = run->t;
+        rd_kafka_headers_t *h = rd_kafka_headers_new(r->n_headers);
+        for (size_t i = 0; i < r->n_headers; i++) {
+                bool is_null = false;
+                int rc = convert(run, FERRY_STAGE_HEADER_CONVERTER, &t->header_conv, r, r->headers[i].schema,
+                                 r->headers[i].value, &run->header, &is_null, errstr, errstr_size);
+                if (rc != STAGE_OK) {
+                        rd_kafka_headers_destroy(h);
+                        return rc;
+                }
+                rd_kafka_header_add(h, r->headers[i].key, -1, is_null ? NULL : run->header.p,
+                                    is_null ? 0 : (ssize_t)run->header.len);
+        }
+        *out = h;
+        return STAGE_OK;
+}
+
+/* Transforms, converts and produces one record (taking it). 0, or -1 with errstr (the trace). */
+static int send_record(source_run_t *run, ferry_record_t *r, char *errstr, size_t errstr_size)
+{
+        ferry_task_t *t = run->t;
+        pending_t *e = enqueue(run, r);
+        if (!e) {
+                ferry_record_free(r);
+                snprintf(errstr, errstr_size, "out of memory");
+                return -1;
+        }
+        if (ferry_transform_chain_size(t->chain)) {
+                ferry_record_t *out = NULL;
+                ferry_errh_attempt_t a = {0};
+                /* Keep a copy only when the failure would be logged with the record. */
+                ferry_err_t err = ferry_transform_chain_apply(t->chain, r, &out, errstr, errstr_size);
+                if (err != FERRY_ERR_OK) {
+                        char msg[1024];
+                        snprintf(msg, sizeof(msg), "%.1000s", errstr);
+                        /* The chain consumed the record: a transformation is not retried. */
+                        int rc = on_failure(run, &a, FERRY_STAGE_TRANSFORMATION,
+                                            ferry_transform_chain_failed_class(t->chain),
+                                            err == FERRY_ERR_RETRIABLE ? FERRY_ERR_TRANSFORM : err, msg, NULL,
+                                            errstr, errstr_size);
+                        if (rc == STAGE_SKIP) {
+                                run->skipped++;
+                                ack_unproduced(run, e);
+                                return 0;
+                        }
+                        return -1; /* e stays unacknowledged: nothing after it commits */
+                }
+                if (!out) {
+                        run->dropped++;
+                        ack_unproduced(run, e);
+                        return 0;
+                }
+                r = out;
+        }
+        bool key_null = false, value_null = false;
+        rd_kafka_headers_t *hdrs = NULL;
+        int rc = convert(run, FERRY_STAGE_KEY_CONVERTER, &t->key_conv, r, r->key_schema, r->key, &run->key,
+                         &key_null, errstr, errstr_size);
+        if (rc == STAGE_OK)
+                rc = convert(run, FERRY_STAGE_VALUE_CONVERTER, &t->value_conv, r, r->value_schema, r->value,
+                             &run->value, &value_null, errstr, errstr_size);
+        if (rc == STAGE_OK)
+                rc = convert_headers(run, r, &hdrs, errstr, errstr_size);
+        if (rc != STAGE_OK) {
+                ferry_record_free(r);
+                if (rc == STAGE_SKIP) {
+                        run->skipped++;
+                        ack_unproduced(run, e);
+                        return 0;
+                }
+                return -1;
+        }
+        for (;;) {
+                rd_kafka_topic_t *rkt = topic_handle(run, r->topic, errstr, errstr_size);
+                if (!rkt) {
+                        if (hdrs)
+                                rd_kafka_headers_destroy(hdrs);
+                        ferry_record_free(r);
+                        return -1;
+                }
                 rd_kafka_resp_err_t err =
-                        !rkt ? rd_kafka_last_error()
+                        hdrs ? rd_kafka_producev(
+                                       run->rk, RD_KAFKA_V_RKT(rkt),
+                                       RD_KAFKA_V_PARTITION(r->partition >= 0 ? r->partition
+                                                                              : RD_KAFKA_PARTITION_UA),
+                                       RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                       RD_KAFKA_V_KEY(key_null ? NULL : run->key.p,
+                                                      key_null ? 0 : run->key.len),
+                                       RD_KAFKA_V_VALUE(value_null ? NULL : run->value.p,
+                                                        value_null ? 0 : run->value.len),
+                                       RD_KAFKA_V_TIMESTAMP(r->timestamp > 0 ? r->timestamp : 0),
+                                       RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_OPAQUE(e), RD_KAFKA_V_END)
                              : rd_kafka_producev(run->rk, RD_KAFKA_V_RKT(rkt),
                                                  RD_KAFKA_V_PARTITION(r->partition >= 0
                                                                               ? r->partition
@@ -230,13 +401,26 @@ static int send_record(source_run_t *run, ferry_record_t *r, char *errstr, size_
                         ferry_task_note_topic(t, r->topic);
                         run->in_flight++;
                         run->produced++;
+                        ferry_record_free(r);
                         return 0;
                 }
                 if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+                        if (ferry_errh_tolerates_all(run->errh)) {
+                                log_skip(run, r->topic, rd_kafka_err2str(err));
+                                if (hdrs)
+                                        rd_kafka_headers_destroy(hdrs);
+                                ferry_record_free(r);
+                                run->skipped++;
+                                ack_unproduced(run, e);
+                                return 0;
+                        }
                         snprintf(errstr, errstr_size,
                                  "org.apache.kafka.connect.errors.ConnectException: failed to send record to "
                                  "%s: %s",
                                  r->topic, rd_kafka_err2str(err));
+                        if (hdrs)
+                                rd_kafka_headers_destroy(hdrs);
+                        ferry_record_free(r);
                         /* Leave e in its queue unacknowledged: nothing after it commits. */
                         if (!e->part) {
                                 ferry_value_free(e->offset);
@@ -303,6 +487,9 @@ static void run_free(source_run_t *run)
         }
         ferry_buf_free(&run->key);
         ferry_buf_free(&run->value);
+        ferry_buf_free(&run->header);
+        ferry_errh_free(run->errh);
+        ferry_topic_creation_free(run->tc);
 }
 
 void *ferry_source_task_main(void *arg)
@@ -312,13 +499,20 @@ void *ferry_source_task_main(void *arg)
         source_run_t run = {.t = t};
         ferry_buf_init(&run.key);
         ferry_buf_init(&run.value);
-        char errstr[2048] = "";
+        ferry_buf_init(&run.header);
+        char errstr[4096] = "";
         int64_t interval = ferry_config_int(ferry_worker_config, &t->w->config, "offset.flush.interval.ms");
         int64_t flush_timeout =
                 ferry_config_int(ferry_worker_config, &t->w->config, "offset.flush.timeout.ms");
         bool started = false, failed = false;
         ferry_records_t batch = {0};
 
+        run.errh = ferry_errh_new(t, false, errstr, sizeof(errstr));
+        if (!run.errh) {
+                ferry_task_set_state(t, FERRY_STATE_FAILED, errstr);
+                goto out;
+        }
+        run.tc = ferry_topic_creation_new(&t->w->config, &t->conn_config);
         run.rk = make_producer(&run, errstr, sizeof(errstr));
         if (!run.rk) {
                 ferry_task_set_state(t, FERRY_STATE_FAILED, errstr);
@@ -331,14 +525,30 @@ void *ferry_source_task_main(void *arg)
         started = true;
         ferry_task_set_state(t, FERRY_STATE_RUNNING, NULL);
         int64_t next_commit = ferry_now_ms() + interval;
-        while (!failed && ferry_task_wait_running(t)) {
-                if (t->plugin->source->poll(t, &batch, errstr, sizeof(errstr)) != FERRY_ERR_OK) {
-                        failed = true;
+        while (!failed && !run.stop && ferry_task_wait_running(t)) {
+                ferry_errh_attempt_t a = {0};
+                for (;;) {
+                        ferry_err_t perr = t->plugin->source->poll(t, &batch, errstr, sizeof(errstr));
+                        if (perr == FERRY_ERR_OK)
+                                break;
+                        ferry_records_clear(&batch);
+                        char msg[1024];
+                        snprintf(msg, sizeof(msg), "%.1000s", errstr);
+                        int rc = on_failure(&run, &a, FERRY_STAGE_TASK_POLL, t->plugin->info.class_name, perr,
+                                            msg, NULL, errstr, sizeof(errstr));
+                        if (rc == 2)
+                                continue;
+                        failed = rc == STAGE_FAIL;
                         break;
                 }
-                for (size_t i = 0; i < batch.n && !failed; i++)
-                        failed = send_record(&run, batch.recs[i], errstr, sizeof(errstr)) < 0;
+                for (size_t i = 0; i < batch.n && !failed; i++) {
+                        ferry_record_t *r = batch.recs[i];
+                        batch.recs[i] = NULL;
+                        failed = send_record(&run, r, errstr, sizeof(errstr)) < 0;
+                }
                 ferry_records_clear(&batch);
+                if (run.stop)
+                        failed = false;
                 rd_kafka_poll(run.rk, 0);
                 if (run.fail[0]) {
                         snprintf(errstr, sizeof(errstr), "%s", run.fail);
@@ -370,8 +580,10 @@ out:
                 rd_kafka_poll(run.rk, 0);
                 rd_kafka_destroy(run.rk);
         }
-        FERRY_INFO("Source task stopped: %llu record(s) produced, %llu acknowledged",
-                   (unsigned long long)run.produced, (unsigned long long)run.acked);
+        FERRY_INFO("Source task stopped: %llu record(s) produced, %llu acknowledged, %llu dropped by "
+                   "transforms, %llu skipped on errors",
+                   (unsigned long long)run.produced, (unsigned long long)run.acked,
+                   (unsigned long long)run.dropped, (unsigned long long)run.skipped);
         run_free(&run);
         if (!failed && t->state != FERRY_STATE_FAILED)
                 ferry_task_set_state(t, FERRY_STATE_UNASSIGNED, NULL);

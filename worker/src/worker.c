@@ -4,7 +4,10 @@
  * stops them within task.shutdown.graceful.timeout.ms, and keeps their status. Herders drive it. */
 #include "worker.h"
 
+#include "config_providers.h"
 #include "kafka.h"
+#include "topic_creation.h"
+#include "transforms.h"
 
 #include <ferry/log.h>
 
@@ -12,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 const char *ferry_state_name(ferry_state_t s)
@@ -207,8 +211,63 @@ static bool known_prefix(const char *key)
         return false;
 }
 
+/* connector.client.config.override.policy: None refuses every *.override.* key, Principal allows
+ * only the keys that pick a principal, All allows everything. */
+static void check_client_overrides(ferry_worker_t *w, const ferry_strmap_t *config, ferry_cfg_errors_t *errs)
+{
+        static const char *const prefixes[] = {"producer.override.", "consumer.override.", "admin.override.",
+                                               NULL};
+        static const char *const principal[] = {"sasl.jaas.config", "sasl.mechanism", "security.protocol",
+                                                NULL};
+        const char *policy =
+                ferry_config_str(ferry_worker_config, &w->config, "connector.client.config.override.policy");
+        if (!policy || !strcasecmp(policy, "All"))
+                return;
+        bool none = !strcasecmp(policy, "None");
+        for (size_t i = 0; i < config->n; i++) {
+                const char *k = config->kv[i].key;
+                for (size_t p = 0; prefixes[p]; p++) {
+                        size_t pl = strlen(prefixes[p]);
+                        if (strncmp(k, prefixes[p], pl))
+                                continue;
+                        bool allowed = false;
+                        for (size_t a = 0; !none && principal[a]; a++)
+                                allowed = allowed || !strcmp(k + pl, principal[a]);
+                        if (!allowed)
+                                ferry_cfg_errors_add(
+                                        errs, k,
+                                        "The '%s' policy does not allow '%s' to be overridden in "
+                                        "the connector configuration.",
+                                        none ? "None" : "Principal", k + pl);
+                }
+        }
+}
+
+static const ferry_connector_plugin_t *validate_resolved(ferry_worker_t *w, const ferry_strmap_t *config,
+                                                         ferry_cfg_errors_t *errs);
+
 const ferry_connector_plugin_t *
 ferry_worker_validate_connector(ferry_worker_t *w, const ferry_strmap_t *config, ferry_cfg_errors_t *errs)
+{
+        /* Like Connect, validate what the connector will see: placeholders resolved. */
+        if (!ferry_config_has_placeholders(config))
+                return validate_resolved(w, config, errs);
+        ferry_strmap_t resolved;
+        char errstr[1024];
+        if (ferry_config_resolve(&w->config, config, &resolved, errstr, sizeof(errstr)) < 0) {
+                const char *colon = strchr(errstr, ':');
+                char key[256];
+                snprintf(key, sizeof(key), "%.*s", colon ? (int)(colon - errstr) : 0, errstr);
+                ferry_cfg_errors_add(errs, colon ? key : NULL, "%s", colon ? colon + 2 : errstr);
+                return validate_resolved(w, config, errs);
+        }
+        const ferry_connector_plugin_t *p = validate_resolved(w, &resolved, errs);
+        ferry_strmap_free(&resolved);
+        return p;
+}
+
+static const ferry_connector_plugin_t *validate_resolved(ferry_worker_t *w, const ferry_strmap_t *config,
+                                                         ferry_cfg_errors_t *errs)
 {
         ferry_config_validate(ferry_connector_config, config, errs);
         const char *cls = ferry_strmap_get(config, "connector.class");
@@ -228,12 +287,15 @@ ferry_worker_validate_connector(ferry_worker_t *w, const ferry_strmap_t *config,
                         cls, avail.p ? avail.p : "");
                 ferry_buf_free(&avail);
         }
-        for (const char *const *k = (const char *const[]){"key.converter", "value.converter", NULL}; *k;
-             k++) {
+        for (const char *const *k =
+                     (const char *const[]){"key.converter", "value.converter", "header.converter", NULL};
+             *k; k++) {
                 const char *c = ferry_strmap_get(config, *k);
                 if (c && !ferry_registry_converter(&w->registry, c))
                         ferry_cfg_errors_add(errs, *k, "Class %s could not be found.", c);
         }
+        ferry_transform_chain_validate(&w->registry, config, errs);
+        check_client_overrides(w, config, errs);
         if (!p)
                 return NULL;
         bool sink = p->info.type == FERRY_PLUGIN_SINK;
@@ -250,6 +312,8 @@ ferry_worker_validate_connector(ferry_worker_t *w, const ferry_strmap_t *config,
                                 "set.");
                 else if (!has_topics && !has_regex)
                         ferry_cfg_errors_add(errs, "topics", "Must configure one of topics or topics.regex");
+        } else if (ferry_config_bool(ferry_worker_config, &w->config, "topic.creation.enable")) {
+                ferry_topic_creation_validate(config, errs);
         }
         if (p->info.config)
                 ferry_config_validate(p->info.config, config, errs);
@@ -327,17 +391,25 @@ int ferry_worker_start_connector(ferry_worker_t *w, const char *name, const ferr
         ferry_log_context(ctx);
         int rc = 0;
         if (target != FERRY_TARGET_STOPPED) {
-                ferry_err_t err = FERRY_ERR_OK;
-                if (p->start)
-                        err = p->start(&c->ctx, config, errstr, errstr_size);
+                /* The plugin sees placeholders resolved; the task configs it derives get them back. */
+                ferry_strmap_t resolved;
+                ferry_strmap_init(&resolved);
+                ferry_err_t err = ferry_config_resolve(&w->config, config, &resolved, errstr, errstr_size) < 0
+                                          ? FERRY_ERR_INVALID_CONFIG
+                                          : FERRY_ERR_OK;
+                if (!err && p->start)
+                        err = p->start(&c->ctx, &resolved, errstr, errstr_size);
                 c->started = err == FERRY_ERR_OK;
-                int max = (int)ferry_config_int(ferry_connector_config, config, "tasks.max");
+                int max = (int)ferry_config_int(ferry_connector_config, &resolved, "tasks.max");
                 if (!err) {
                         *tasks = calloc((size_t)max, sizeof(**tasks));
-                        err = *tasks ? p->task_configs(&c->ctx, config, max, *tasks, n_tasks, errstr,
+                        err = *tasks ? p->task_configs(&c->ctx, &resolved, max, *tasks, n_tasks, errstr,
                                                        errstr_size)
                                      : FERRY_ERR_NOMEM;
                 }
+                if (!err)
+                        ferry_config_unresolve(config, &resolved, *tasks, *n_tasks);
+                ferry_strmap_free(&resolved);
                 if (err) {
                         pthread_mutex_lock(&w->lock);
                         c->state = FERRY_STATE_FAILED;
@@ -363,7 +435,9 @@ static int conv_setup(ferry_worker_t *w, const ferry_strmap_t *conn_config, cons
                       ferry_conv_t *out, char *errstr, size_t errstr_size)
 {
         const ferry_strmap_t *src = ferry_strmap_get(conn_config, slot) ? conn_config : &w->config;
-        const char *cls = ferry_strmap_get(src, slot);
+        /* The worker's table gives header.converter its default (SimpleHeaderConverter). */
+        const char *cls = src == conn_config ? ferry_strmap_get(src, slot)
+                                             : ferry_config_str(ferry_worker_config, src, slot);
         out->plugin = ferry_registry_converter(&w->registry, cls);
         if (!out->plugin) {
                 snprintf(errstr, errstr_size, "%s: Class %s could not be found.", slot, cls ? cls : "(none)");
@@ -390,6 +464,9 @@ static void task_free(ferry_task_t *t)
 {
         conv_close(&t->key_conv);
         conv_close(&t->value_conv);
+        conv_close(&t->header_conv);
+        ferry_transform_chain_free(t->chain);
+        ferry_strmap_free(&t->raw_config);
         ferry_strmap_free(&t->config);
         ferry_strmap_free(&t->conn_config);
         free(t->last_topic);
@@ -398,6 +475,25 @@ static void task_free(ferry_task_t *t)
         pthread_mutex_destroy(&t->lock);
         pthread_cond_destroy(&t->cond);
         free(t);
+}
+
+/* Logs the raw connector config a task starts with (placeholders unresolved, secrets hidden). */
+static void log_task_config(ferry_task_t *t, const ferry_strmap_t *raw)
+{
+        const ferry_config_def_t *own = t->plugin->info.config;
+        const ferry_config_def_t *kind = t->plugin->info.type == FERRY_PLUGIN_SINK
+                                                 ? ferry_sink_connector_config
+                                                 : ferry_source_connector_config;
+        ferry_buf_t b;
+        ferry_buf_init(&b);
+        for (size_t i = 0; i < raw->n; i++) {
+                const char *k = raw->kv[i].key;
+                bool secret = ferry_config_is_secret(ferry_connector_config, k) ||
+                              ferry_config_is_secret(kind, k) || (own && ferry_config_is_secret(own, k));
+                ferry_buf_printf(&b, "%s%s = %s", i ? ", " : "", k, secret ? "[hidden]" : raw->kv[i].value);
+        }
+        FERRY_INFO("Task %s-%d config values: %s", t->connector, t->id, b.p ? b.p : "");
+        ferry_buf_free(&b);
 }
 
 int ferry_worker_start_task(ferry_worker_t *w, const char *name, int id, const ferry_strmap_t *task_config,
@@ -424,12 +520,15 @@ int ferry_worker_start_task(ferry_worker_t *w, const char *name, int id, const f
         t->id = id;
         t->plugin = c->plugin;
         snprintf(t->ctx, sizeof(t->ctx), "%s|task-%d", name, id);
-        ferry_strmap_init(&t->conn_config);
-        ferry_strmap_copy(&t->conn_config, &c->config);
+        ferry_strmap_t raw_conn;
+        ferry_strmap_init(&raw_conn);
+        ferry_strmap_copy(&raw_conn, &c->config);
         pthread_mutex_unlock(&w->lock);
 
+        ferry_strmap_init(&t->conn_config);
         ferry_strmap_init(&t->config);
-        ferry_strmap_copy(&t->config, task_config);
+        ferry_strmap_init(&t->raw_config);
+        ferry_strmap_copy(&t->raw_config, task_config);
         pthread_mutex_init(&t->lock, NULL);
         pthread_condattr_t ca;
         pthread_condattr_init(&ca);
@@ -438,12 +537,34 @@ int ferry_worker_start_task(ferry_worker_t *w, const char *name, int id, const f
         pthread_condattr_destroy(&ca);
         atomic_store(&t->target, (int)target);
         t->state = FERRY_STATE_UNASSIGNED;
+        log_task_config(t, &raw_conn);
+        /* Placeholders are resolved into the task's own copies (plugin, converters, SMTs, clients). */
+        int rc = ferry_config_resolve(&w->config, &raw_conn, &t->conn_config, errstr, errstr_size);
+        ferry_strmap_free(&raw_conn);
+        if (rc < 0 || ferry_config_resolve(&w->config, task_config, &t->config, errstr, errstr_size) < 0) {
+                ferry_task_set_state(t, FERRY_STATE_FAILED, errstr);
+                return -1;
+        }
         if (conv_setup(w, &t->conn_config, "key.converter", true, &t->key_conv, errstr, errstr_size) < 0 ||
             conv_setup(w, &t->conn_config, "value.converter", false, &t->value_conv, errstr, errstr_size) <
+                    0 ||
+            conv_setup(w, &t->conn_config, "header.converter", false, &t->header_conv, errstr, errstr_size) <
                     0) {
                 ferry_task_set_state(t, FERRY_STATE_FAILED, errstr);
                 return -1;
         }
+        ferry_cfg_errors_t cerrs;
+        ferry_cfg_errors_init(&cerrs);
+        t->chain = ferry_transform_chain_new(&w->registry, &t->conn_config, &cerrs);
+        if (!t->chain) {
+                char *msg = ferry_cfg_errors_join(&cerrs);
+                snprintf(errstr, errstr_size, "invalid transforms: %s", msg ? msg : "out of memory");
+                free(msg);
+                ferry_cfg_errors_free(&cerrs);
+                ferry_task_set_state(t, FERRY_STATE_FAILED, errstr);
+                return -1;
+        }
+        ferry_cfg_errors_free(&cerrs);
         void *(*main_fn)(void *) =
                 t->plugin->info.type == FERRY_PLUGIN_SINK ? ferry_sink_task_main : ferry_source_task_main;
         if (pthread_create(&t->thread, NULL, main_fn, t) != 0) {
@@ -608,7 +729,7 @@ int ferry_worker_restart_task(ferry_worker_t *w, const char *name, int id, char 
         }
         ferry_strmap_t config;
         ferry_strmap_init(&config);
-        ferry_strmap_copy(&config, &t->config);
+        ferry_strmap_copy(&config, &t->raw_config);
         ferry_target_t target = (ferry_target_t)atomic_load(&t->target);
         stop_tasks(w, &t, 1);
         FERRY_INFO("Restarting task %s-%d", name, id);
@@ -633,16 +754,24 @@ int ferry_worker_restart_connector(ferry_worker_t *w, const char *name, ferry_st
         if (c->started && c->plugin->stop)
                 c->plugin->stop(&c->ctx);
         c->started = false;
-        ferry_err_t err =
-                c->plugin->start ? c->plugin->start(&c->ctx, &c->config, errstr, errstr_size) : FERRY_ERR_OK;
+        ferry_strmap_t resolved;
+        ferry_strmap_init(&resolved);
+        ferry_err_t err = ferry_config_resolve(&w->config, &c->config, &resolved, errstr, errstr_size) < 0
+                                  ? FERRY_ERR_INVALID_CONFIG
+                                  : FERRY_ERR_OK;
+        if (!err && c->plugin->start)
+                err = c->plugin->start(&c->ctx, &resolved, errstr, errstr_size);
         c->started = err == FERRY_ERR_OK;
-        int max = (int)ferry_config_int(ferry_connector_config, &c->config, "tasks.max");
+        int max = (int)ferry_config_int(ferry_connector_config, &resolved, "tasks.max");
         if (!err) {
                 *tasks = calloc((size_t)max, sizeof(**tasks));
-                err = *tasks ? c->plugin->task_configs(&c->ctx, &c->config, max, *tasks, n_tasks, errstr,
+                err = *tasks ? c->plugin->task_configs(&c->ctx, &resolved, max, *tasks, n_tasks, errstr,
                                                        errstr_size)
                              : FERRY_ERR_NOMEM;
         }
+        if (!err)
+                ferry_config_unresolve(&c->config, &resolved, *tasks, *n_tasks);
+        ferry_strmap_free(&resolved);
         pthread_mutex_lock(&w->lock);
         free(c->trace);
         c->trace = err ? strdup(errstr) : NULL;
@@ -765,8 +894,14 @@ int ferry_worker_run_instance(ferry_worker_t *w, const char *name, bool run, fer
                         c->plugin->stop(&c->ctx);
                 c->started = false;
         } else if (run && !c->started) {
-                err = c->plugin->start ? c->plugin->start(&c->ctx, &c->config, errstr, errstr_size)
-                                       : FERRY_ERR_OK;
+                /* The plugin sees placeholders resolved, as in ferry_worker_start_connector. */
+                ferry_strmap_t resolved;
+                ferry_strmap_init(&resolved);
+                err = ferry_config_resolve(&w->config, &c->config, &resolved, errstr, errstr_size) < 0
+                              ? FERRY_ERR_INVALID_CONFIG
+                      : c->plugin->start ? c->plugin->start(&c->ctx, &resolved, errstr, errstr_size)
+                                         : FERRY_ERR_OK;
+                ferry_strmap_free(&resolved);
                 c->started = err == FERRY_ERR_OK;
         } else if (!run && c->started) {
                 if (c->plugin->stop)

@@ -48,10 +48,12 @@ struct ferry_task {
         int id;
         char ctx[128]; /* log context "name|task-n" */
         const ferry_connector_plugin_t *plugin;
-        ferry_strmap_t conn_config;
-        ferry_strmap_t config;
+        ferry_strmap_t conn_config; /* the connector's config, placeholders resolved */
+        ferry_strmap_t config;      /* the task's config, placeholders resolved */
+        ferry_strmap_t raw_config;  /* the task's config as the herder holds it (restarts use it) */
         void *data;
-        ferry_conv_t key_conv, value_conv;
+        ferry_conv_t key_conv, value_conv, header_conv;
+        struct ferry_transform_chain *chain; /* this task's SMTs (not shared: SMTs are not thread-safe) */
         pthread_t thread;
         bool started;
         atomic_bool stopping;
