@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Operator footprint and latency: RSS of bin/ferry-operator idle, then with N KafkaConnectors (100)
 # against one live standalone worker, and the time from `kubectl apply` of one more connector to
-# Ready. Uses a kube-apiserver from hack/envtest.sh (its own state dir; stopped at the end).
+# Ready. Then (CLUSTER=1, the default) a KafkaConnect run by the operator itself: a real broker
+# (hack/kafka.sh), the e2e kubelet (tests/e2e/kubelet.py) running 2 `ferry-worker distributed`
+# pods; times apply -> Ready for the KafkaConnect and then for a connector on it. Uses a
+# kube-apiserver from hack/envtest.sh (its own state dir; stopped at the end, as the broker).
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 N=${N:-100}
@@ -12,6 +15,10 @@ K() { "$REPO/.cache/envtest/bin/kubectl" --kubeconfig="$KC" "$@"; }
 pids=()
 cleanup() {
         for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+        for p in "${pids[@]}"; do # the kubelet stops its worker processes on SIGTERM
+                for _ in $(seq 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+        done
+        [ -z "${KAFKA_UP:-}" ] || FERRY_KAFKA_STATE=$WORK/kafka "$REPO/hack/kafka.sh" stop >/dev/null 2>&1 || true
         "$REPO/hack/envtest.sh" stop >/dev/null 2>&1 || true
         rm -rf "$WORK"
 }
@@ -41,7 +48,7 @@ K -n bench apply -f - >/dev/null <<YAML
 apiVersion: connect.ferry.dev/v1alpha1
 kind: KafkaConnect
 metadata: {name: local, annotations: {connect.ferry.dev/rest-url: "$URL"}}
-spec: {replicas: 1, bootstrapServers: "localhost:9092"}
+spec: {replicas: 0, bootstrapServers: "localhost:9092"}
 YAML
 sleep 3 # settle (benchmark, not a test)
 echo "operator RSS idle: $(rss_kb $op) kB"
@@ -66,3 +73,36 @@ spec: {class: FileStreamSource, config: {file: $WORK/one.txt, topic: one}}
 YAML
 poll 30 bash -c "[ \"\$($REPO/.cache/envtest/bin/kubectl --kubeconfig=$KC -n bench get kctr one-more -o 'jsonpath={.status.conditions[0].status}')\" = True ]"
 echo "apply -> Ready (one connector, $N present): $(echo "$(date +%s.%N) - $t0" | bc) s"
+
+[ "${CLUSTER:-1}" = 1 ] || exit 0
+B=$(FERRY_KAFKA_STATE=$WORK/kafka "$REPO/hack/kafka.sh" start 2>"$WORK/kafka.log" | tail -1)
+KAFKA_UP=1
+python3 "$REPO/tests/e2e/kubelet.py" --kubeconfig "$KC" --state "$WORK/kubelet" --namespace bench \
+        --kubectl "$REPO/.cache/envtest/bin/kubectl" >"$WORK/kubelet.out" 2>"$WORK/kubelet.log" &
+pids+=($!)
+poll 20 grep -q registered "$WORK/kubelet.log"
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+t0=$(date +%s.%N)
+K -n bench apply -f - >/dev/null <<YAML
+apiVersion: connect.ferry.dev/v1alpha1
+kind: KafkaConnect
+metadata: {name: dist}
+spec:
+  replicas: 2
+  bootstrapServers: "$B"
+  restPort: $PORT
+  config: {config.storage.replication.factor: 1, offset.storage.replication.factor: 1, status.storage.replication.factor: 1}
+YAML
+poll 120 bash -c "[ \"\$($REPO/.cache/envtest/bin/kubectl --kubeconfig=$KC -n bench get kc dist -o 'jsonpath={.status.conditions[0].status}')\" = True ]"
+echo "KafkaConnect (2 workers, real broker) apply -> Ready: $(echo "$(date +%s.%N) - $t0" | bc) s"
+t0=$(date +%s.%N)
+K -n bench apply -f - >/dev/null <<YAML
+apiVersion: connect.ferry.dev/v1alpha1
+kind: KafkaConnector
+metadata: {name: on-dist, labels: {connect.ferry.dev/cluster: dist}}
+spec: {class: FileStreamSource, config: {file: $WORK/dist.txt, topic: dist}}
+YAML
+poll 60 bash -c "[ \"\$($REPO/.cache/envtest/bin/kubectl --kubeconfig=$KC -n bench get kctr on-dist -o 'jsonpath={.status.conditions[0].status}')\" = True ]"
+echo "apply -> Ready (one connector on the operator-run cluster, workers up): $(echo "$(date +%s.%N) - $t0" | bc) s"
+sleep 3
+echo "operator RSS with $N KafkaConnectors and a 2-worker KafkaConnect: $(rss_kb $op) kB"

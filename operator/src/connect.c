@@ -69,11 +69,10 @@ static void count(op_ctx_t *ctx, const char *method, const char *path)
                 atomic_fetch_add(&ctx->m.connect_put_state, 1);
 }
 
-int op_connect_call(op_ctx_t *ctx, const char *base, const char *method, const char *path, json_object *body,
-                    op_rest_t *res)
+static int call(op_ctx_t *ctx, const char *base, const char *method, const char *path, json_object *body,
+                long timeout_ms, op_rest_t *res)
 {
         memset(res, 0, sizeof(*res));
-        count(ctx, method, path);
         CURL *h = curl_easy_init();
         if (!h) {
                 snprintf(res->err, sizeof(res->err), "curl init failed");
@@ -95,9 +94,8 @@ int op_connect_call(op_ctx_t *ctx, const char *base, const char *method, const c
         curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
         curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
         curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-        curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, ctx->opt.connect_timeout_ms);
-        curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
-                         ctx->opt.connect_timeout_ms < 5000 ? ctx->opt.connect_timeout_ms : 5000L);
+        curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
+        curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms < 5000 ? timeout_ms : 5000L);
         curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
         curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
         if (payload) {
@@ -129,4 +127,17 @@ int op_connect_call(op_ctx_t *ctx, const char *base, const char *method, const c
         curl_slist_free_all(hdrs);
         curl_easy_cleanup(h);
         return ret;
+}
+
+int op_connect_call(op_ctx_t *ctx, const char *base, const char *method, const char *path, json_object *body,
+                    op_rest_t *res)
+{
+        count(ctx, method, path);
+        return call(ctx, base, method, path, body, ctx->opt.connect_timeout_ms, res);
+}
+
+int op_connect_call_timeout(op_ctx_t *ctx, const char *base, const char *method, const char *path,
+                            json_object *body, long timeout_ms, op_rest_t *res)
+{
+        return call(ctx, base, method, path, body, timeout_ms, res);
 }

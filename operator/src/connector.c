@@ -227,20 +227,9 @@ double op_reconcile_connector(op_ctx_t *ctx, const char *key)
                 snprintf(kkey, sizeof(kkey), "%s/%s", ns, cluster);
                 kc = kube_informer_get(ctx->connects, kkey);
         }
-        const char *url = NULL;
-        if (kc) {
-                json_object *ann = kube_get(kc, "metadata.annotations");
-                url = ann ? kube_member_str(ann, OP_ANN_REST_URL) : NULL;
-                if (!url)
-                        url = kube_str(kc, "status.url");
-        }
         char base[512] = "";
-        if (url) {
-                snprintf(base, sizeof(base), "%s", url);
-                size_t bl = strlen(base);
-                while (bl && base[bl - 1] == '/')
-                        base[--bl] = '\0';
-        }
+        if (kc)
+                op_cluster_rest_base(ctx, kc, base, sizeof(base));
         json_object_put(kc);
         if (deleting) {
                 if (base[0]) {
@@ -315,7 +304,7 @@ double op_reconcile_connector(op_ctx_t *ctx, const char *key)
         op_connect_call(ctx, base, "GET", p, NULL, &r);
         if (r.status != 200) {
                 not_ready(&s, "Transitioning", "connector status not available yet: %s", r.err);
-                next = 1;
+                next = 0.3; /* distributed: assigned after a rebalance, usually within a second */
                 goto out;
         }
         connector_status = json_object_get(r.body);
@@ -410,7 +399,7 @@ double op_reconcile_connector(op_ctx_t *ctx, const char *key)
                 }
         } else if (state && strcmp(state, want)) {
                 not_ready(&s, "Transitioning", "connector is %s, want %s", state, want);
-                next = 1;
+                next = 0.3;
         } else if (ar_count && last && now - last > restart_delay(ctx, ar_count)) {
                 ar_count = 0; /* healthy for long enough */
         }

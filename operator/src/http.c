@@ -154,7 +154,7 @@ struct op_http *op_http_start(op_ctx_t *ctx, const char *addr, char *errstr, siz
         getsockname(fd, (struct sockaddr *)&ss, &sl);
         h->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
                                                  : ((struct sockaddr_in *)&ss)->sin_port);
-        if (pthread_create(&h->thread, NULL, run, h)) {
+        if (kube_thread_create(&h->thread, run, h)) {
                 close(fd);
                 free(h);
                 snprintf(errstr, errlen, "cannot start the metrics thread");

@@ -23,7 +23,8 @@ static void usage(FILE *f)
                 "                      [--workers N] [--resync SECONDS] [--restart-unit SECONDS]\n"
                 "                      [--connect-timeout SECONDS] [--lease-duration S] [--renew-deadline "
                 "S]\n"
-                "                      [--retry-period S]\n"
+                "                      [--retry-period S] [--unhealthy-after S] [--health-period S]\n"
+                "                      [--startup-grace S]\n"
                 "       ferry-operator watch [--kubeconfig PATH] [--namespace NS] [--start-rv RV]\n"
                 "                      [--watch-timeout S] [--for SECONDS] GROUP/VERSION/RESOURCE\n"
                 "Runs the Ferry Kubernetes operator: reconciles KafkaConnect and KafkaConnector resources\n"
@@ -37,6 +38,8 @@ static int num(const char *s, double *out)
         char *end;
         errno = 0;
         double v = strtod(s, &end);
+        if (end != s && *end == 's' && !end[1])
+                end++; /* "30s" */
         if (errno || end == s || *end || v < 0)
                 return -1;
         *out = v;
@@ -104,6 +107,12 @@ static void connect_add(void *data, json_object *obj)
         requeue_connectors_of(ctx, obj);
 }
 
+static bool field_changed(json_object *old, json_object *obj, const char *path)
+{
+        json_object *a = kube_get(old, path), *b = kube_get(obj, path);
+        return !a != !b || (a && !json_object_equal(a, b));
+}
+
 static void connect_update(void *data, json_object *old, json_object *obj)
 {
         op_ctx_t *ctx = data;
@@ -113,9 +122,40 @@ static void connect_update(void *data, json_object *old, json_object *obj)
         }
         if (meaningful_change(old, obj))
                 enqueue(ctx->connect_q, obj);
-        json_object *a = kube_get(old, "status.url"), *b = kube_get(obj, "status.url");
-        if (meaningful_change(old, obj) || !a != !b || (a && !json_object_equal(a, b)))
+        /* Connectors follow the cluster's REST endpoint: its URL and its ready workers. */
+        if (meaningful_change(old, obj) || field_changed(old, obj, "status.url") ||
+            field_changed(old, obj, "status.readyReplicas"))
                 requeue_connectors_of(ctx, obj);
+}
+
+/* A managed pod changed: reconcile its KafkaConnect (label connect.ferry.dev/cluster). */
+static void pod_event(op_ctx_t *ctx, json_object *pod)
+{
+        json_object *labels = kube_get(pod, "metadata.labels");
+        const char *cl = labels ? kube_member_str(labels, OP_LABEL_CLUSTER) : NULL;
+        const char *ns = kube_str(pod, "metadata.namespace");
+        if (!cl || !ns)
+                return;
+        char key[512];
+        snprintf(key, sizeof(key), "%s/%s", ns, cl);
+        kube_queue_add(ctx->connect_q, key);
+}
+
+static void pod_add(void *data, json_object *obj)
+{
+        pod_event(data, obj);
+}
+
+static void pod_update(void *data, json_object *old, json_object *obj)
+{
+        if (old != obj) /* pod resyncs are covered by the KafkaConnect's own */
+                pod_event(data, obj);
+}
+
+static void pod_delete(void *data, json_object *obj)
+{
+        op_cluster_forget_pod(data, obj);
+        pod_event(data, obj);
 }
 
 /* ---- workers ---- */
@@ -321,6 +361,9 @@ int main(int argc, char **argv)
         o->lease_s = 15;
         o->renew_deadline_s = 10;
         o->retry_s = 2;
+        o->unhealthy_after_s = 60;
+        o->health_period_s = 10;
+        o->startup_grace_s = 120;
         char identity[300];
         char host[256] = "ferry-operator";
         gethostname(host, sizeof(host) - 1);
@@ -371,6 +414,12 @@ int main(int argc, char **argv)
                         o->renew_deadline_s = (int)d;
                 else if (!strcmp(a, "--retry-period"))
                         o->retry_s = (int)d;
+                else if (!strcmp(a, "--unhealthy-after"))
+                        o->unhealthy_after_s = d < 1 ? 1 : d;
+                else if (!strcmp(a, "--startup-grace"))
+                        o->startup_grace_s = d;
+                else if (!strcmp(a, "--health-period"))
+                        o->health_period_s = d < 0.5 ? 0.5 : d;
                 else {
                         fprintf(stderr, "ferry-operator: unknown option %s\n", a);
                         usage(stderr);
@@ -407,6 +456,12 @@ int main(int argc, char **argv)
         kube_handlers_t hk = {connect_add, connect_update, connect_add, &ctx};
         ctx.connectors = kube_informer_new(ctx.kube, &op_gvr_connector, o->namespace, NULL, o->resync_s, &hc);
         ctx.connects = kube_informer_new(ctx.kube, &op_gvr_connect, o->namespace, NULL, o->resync_s, &hk);
+        static const kube_gvr_t pods_gvr = {"", "v1", "pods"};
+        kube_handlers_t hp = {pod_add, pod_update, pod_delete, &ctx};
+        ctx.pods = kube_informer_new(ctx.kube, &pods_gvr, o->namespace,
+                                     "app.kubernetes.io/managed-by=ferry-operator", 0, &hp);
+        pthread_mutex_init(&ctx.health_mu, NULL);
+        ctx.health = kube_strmap_new(free);
 
         ctx.http = op_http_start(&ctx, o->metrics_addr, err, sizeof(err));
         if (!ctx.http) {
@@ -416,15 +471,16 @@ int main(int argc, char **argv)
         fprintf(stderr, "ferry-operator: probes and metrics on port %d\n", op_http_port(ctx.http));
         kube_informer_start(ctx.connects);
         kube_informer_start(ctx.connectors);
+        kube_informer_start(ctx.pods);
         for (int i = 0; i < o->workers; i++) {
                 struct worker_arg *w = malloc(sizeof(*w));
                 *w = (struct worker_arg){&ctx, 0};
-                pthread_create(&ctx.workers[ctx.nworkers++], NULL, worker, w);
+                kube_thread_create(&ctx.workers[ctx.nworkers++], worker, w);
         }
         for (int i = 0; i < 2; i++) {
                 struct worker_arg *w = malloc(sizeof(*w));
                 *w = (struct worker_arg){&ctx, 1};
-                pthread_create(&ctx.workers[ctx.nworkers++], NULL, worker, w);
+                kube_thread_create(&ctx.workers[ctx.nworkers++], worker, w);
         }
         if (o->leader_elect) {
                 kube_leader_config_t lc = {.ns = lease_ns,
@@ -455,6 +511,9 @@ int main(int argc, char **argv)
         kube_leader_stop(ctx.leader, true);
         kube_informer_free(ctx.connectors);
         kube_informer_free(ctx.connects);
+        kube_informer_free(ctx.pods);
+        kube_strmap_free(ctx.health);
+        pthread_mutex_destroy(&ctx.health_mu);
         op_http_stop(ctx.http);
         kube_queue_free(ctx.connector_q);
         kube_queue_free(ctx.connect_q);

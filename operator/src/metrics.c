@@ -104,6 +104,20 @@ char *op_metrics_render(op_ctx_t *ctx, size_t *len)
             ctx->connect_q ? kube_queue_len(ctx->connect_q) : 0);
         informer(&o, "KafkaConnector", ctx->connectors);
         informer(&o, "KafkaConnect", ctx->connects);
+        informer(&o, "Pod", ctx->pods);
+        put(&o, "# TYPE ferry_operator_worker_health_checks_total counter\n");
+        put(&o, "ferry_operator_worker_health_checks_total %ld\n", atomic_load(&m->health_checks));
+        put(&o, "# TYPE ferry_operator_worker_health_failures_total counter\n");
+        put(&o, "ferry_operator_worker_health_failures_total %ld\n", atomic_load(&m->health_failures));
+        put(&o, "# TYPE ferry_operator_worker_restarts_total counter\n");
+        put(&o, "ferry_operator_worker_restarts_total %ld\n", atomic_load(&m->worker_restarts));
+        put(&o, "# TYPE ferry_operator_pods_created_total counter\n");
+        put(&o, "ferry_operator_pods_created_total %ld\n", atomic_load(&m->pods_created));
+        put(&o, "# TYPE ferry_operator_pods_deleted_total counter\n");
+        put(&o, "ferry_operator_pods_deleted_total %ld\n", atomic_load(&m->pods_deleted));
+        put(&o, "# TYPE ferry_operator_unmanaged_connectors_deleted_total counter\n");
+        put(&o, "ferry_operator_unmanaged_connectors_deleted_total %ld\n",
+            atomic_load(&m->unmanaged_deleted));
         put(&o, "# TYPE ferry_operator_leader gauge\n");
         put(&o, "ferry_operator_leader %d\n", atomic_load(&ctx->leading) ? 1 : 0);
         put(&o, "# TYPE process_resident_memory_bytes gauge\n");
@@ -114,6 +128,6 @@ char *op_metrics_render(op_ctx_t *ctx, size_t *len)
 
 bool op_ready(op_ctx_t *ctx)
 {
-        return ctx->connectors && ctx->connects && kube_informer_synced(ctx->connectors) &&
-               kube_informer_synced(ctx->connects);
+        return ctx->connectors && ctx->connects && ctx->pods && kube_informer_synced(ctx->connectors) &&
+               kube_informer_synced(ctx->connects) && kube_informer_synced(ctx->pods);
 }

@@ -10,14 +10,16 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 
-#define OP_GROUP            "connect.ferry.dev"
-#define OP_VERSION          "v1alpha1"
-#define OP_LABEL_CLUSTER    OP_GROUP "/cluster"
-#define OP_ANN_REST_URL     OP_GROUP "/rest-url"
-#define OP_ANN_RESTART      OP_GROUP "/restart"
-#define OP_ANN_RESTART_TASK OP_GROUP "/restart-task"
-#define OP_FINALIZER        OP_GROUP "/connector"
-#define OP_MAX_WORKERS      16
+#define OP_GROUP             "connect.ferry.dev"
+#define OP_VERSION           "v1alpha1"
+#define OP_LABEL_CLUSTER     OP_GROUP "/cluster"
+#define OP_ANN_REST_URL      OP_GROUP "/rest-url"
+#define OP_ANN_RESTART       OP_GROUP "/restart"
+#define OP_ANN_RESTART_TASK  OP_GROUP "/restart-task"
+#define OP_FINALIZER         OP_GROUP "/connector"
+#define OP_ANN_USE_RESOURCES OP_GROUP "/use-connector-resources"
+#define OP_ANN_CONFIG_HASH   OP_GROUP "/config-hash"
+#define OP_MAX_WORKERS       16
 
 extern const kube_gvr_t op_gvr_connect, op_gvr_connector;
 
@@ -26,6 +28,8 @@ typedef struct op_metrics {
         atomic_long connect_get, connect_post, connect_put_config, connect_put_state, connect_delete,
                 connect_restart, connect_errors;
         atomic_long status_patches, auto_restarts;
+        atomic_long health_checks, health_failures, worker_restarts, pods_created, pods_deleted,
+                unmanaged_deleted;
 } op_metrics_t;
 
 typedef struct op_options {
@@ -36,12 +40,15 @@ typedef struct op_options {
         double restart_unit_s;   /* auto-restart delay unit: delay before restart n is min(n*n+n, 60) units */
         long connect_timeout_ms; /* every Connect REST call */
         int lease_s, renew_deadline_s, retry_s;
+        double unhealthy_after_s; /* restart a worker whose /health fails this long (spec.healthCheck wins) */
+        double health_period_s;   /* how often each KafkaConnect's workers are probed */
+        double startup_grace_s;   /* failures before a worker's first healthy answer count after this */
 } op_options_t;
 
 typedef struct op_ctx {
         op_options_t opt;
         kube_client_t *kube;
-        kube_informer_t *connects, *connectors;
+        kube_informer_t *connects, *connectors, *pods; /* pods: those labelled managed-by=ferry-operator */
         kube_queue_t *connector_q, *connect_q;
         kube_leader_t *leader;
         atomic_bool stop, leading, lost_leadership;
@@ -51,6 +58,8 @@ typedef struct op_ctx {
         int nworkers;
         op_metrics_t m;
         struct op_http *http;
+        pthread_mutex_t health_mu;
+        kube_strmap_t *health; /* pod uid -> struct op_health (cluster.c) */
 } op_ctx_t;
 
 /* connector.c: one reconcile of the KafkaConnector with this key. Returns the seconds after which
@@ -58,6 +67,12 @@ typedef struct op_ctx {
 double op_reconcile_connector(op_ctx_t *ctx, const char *key);
 /* cluster.c: one reconcile of the KafkaConnect with this key; same return convention. */
 double op_reconcile_connect(op_ctx_t *ctx, const char *key);
+/* cluster.c: the REST base URL the operator uses for the KafkaConnect kc (no trailing slash): its
+ * connect.ferry.dev/rest-url annotation, else a Ready worker pod (http://podIP:restPort), else
+ * status.url. 0 when one was found. */
+int op_cluster_rest_base(op_ctx_t *ctx, json_object *kc, char *buf, size_t len);
+/* cluster.c: forgets the health record of a deleted pod. */
+void op_cluster_forget_pod(op_ctx_t *ctx, json_object *pod);
 
 /* connect.c: one call to a Connect REST API (base URL without trailing slash). path is already
  * percent-encoded. Returns 0 when an HTTP answer came back. */
@@ -68,6 +83,9 @@ typedef struct op_rest {
 } op_rest_t;
 int op_connect_call(op_ctx_t *ctx, const char *base, const char *method, const char *path, json_object *body,
                     op_rest_t *res);
+/* The same with its own timeout and without counting in the Connect request metrics (probes). */
+int op_connect_call_timeout(op_ctx_t *ctx, const char *base, const char *method, const char *path,
+                            json_object *body, long timeout_ms, op_rest_t *res);
 void op_rest_clear(op_rest_t *res);
 /* Percent-encodes a path segment (connector names may hold any character). */
 void op_url_segment(char *out, size_t len, const char *in);

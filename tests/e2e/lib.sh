@@ -57,3 +57,35 @@ start_operator() {
 free_port() {
         python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
+
+# start_kubelet: runs tests/e2e/kubelet.py for $NS (state, pods.json and pod logs under
+# $WORK/kubelet, its log in $WORK/kubelet.log); stopped, with every process it started, on exit.
+start_kubelet() {
+        python3 "$REPO/tests/e2e/kubelet.py" --kubeconfig "$FERRY_KUBECONFIG" --state "$WORK/kubelet" \
+                --namespace "$NS" --kubectl "$KUBECTL_BIN" --worker-bin "${FERRY_KUBELET_WORKER:-$FERRY_WORKER}" \
+                >"$WORK/kubelet.out" 2>"$WORK/kubelet.log" &
+        echo $! >"$WORK/kubelet.pid"
+        CLEANUP+=("stop_kubelet")
+        wait_until 20 "kubelet registered its node" grep -q 'registered' "$WORK/kubelet.log"
+}
+
+# stop_kubelet: SIGTERM (the kubelet kills its pods' processes), deadline 20 s, then SIGKILL.
+stop_kubelet() {
+        local pid
+        pid=$(cat "$WORK/kubelet.pid" 2>/dev/null) || return 0
+        kill -TERM "$pid" 2>/dev/null || return 0
+        local deadline=$((SECONDS + 20))
+        while kill -0 "$pid" 2>/dev/null && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.1; done
+        kill -9 "$pid" 2>/dev/null || true
+}
+
+# pod_field POD KEY: a field (pid, ip, restarts, uid, log) of a pod the kubelet runs, from pods.json.
+pod_field() {
+        python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get(sys.argv[2], {}).get(sys.argv[3]) or "")' \
+                "$WORK/kubelet/pods.json" "$NS/$1" "$2" 2>/dev/null
+}
+
+# worker_url POD: the REST base URL of a worker pod (its pod IP and the REST port in its spec).
+worker_url() {
+        echo "http://$(jpath pod "$1" '{.status.podIP}'):$(jpath pod "$1" '{.spec.containers[0].ports[0].containerPort}')"
+}

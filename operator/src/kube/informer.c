@@ -325,7 +325,7 @@ static void *run(void *arg)
 
 int kube_informer_start(kube_informer_t *inf)
 {
-        if (pthread_create(&inf->thread, NULL, run, inf))
+        if (kube_thread_create(&inf->thread, run, inf))
                 return -1;
         inf->started = true;
         return 0;

@@ -6,6 +6,7 @@
 #define FERRY_KUBE_H
 
 #include <json-c/json.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -147,6 +148,12 @@ void kube_informer_get_stats(kube_informer_t *inf, kube_informer_stats_t *st);
 void kube_informer_set_watch_timeout(kube_informer_t *inf, int seconds);
 /* Starts by watching from rv instead of listing (tests use it to provoke 410 Gone). */
 void kube_informer_set_initial_rv(kube_informer_t *inf, const char *rv);
+
+/* ---- threads (queue.c) ---- */
+/* The operator's threads run with small stacks (KUBE_THREAD_STACK): their deepest frames are curl +
+ * OpenSSL handshakes and json-c parsing, far below glibc's default of 8 MB per thread. */
+#define KUBE_THREAD_STACK (256 * 1024)
+int kube_thread_create(pthread_t *t, void *(*fn)(void *), void *arg);
 
 /* ---- work queue (queue.c) ---- */
 typedef struct kube_queue kube_queue_t;

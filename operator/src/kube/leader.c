@@ -168,7 +168,7 @@ kube_leader_t *kube_leader_start(kube_client_t *c, const kube_leader_config_t *c
                 l->cfg.retry_s = 2;
         pthread_mutex_init(&l->mu, NULL);
         pthread_cond_init(&l->cv, NULL);
-        if (pthread_create(&l->thread, NULL, run, l)) {
+        if (kube_thread_create(&l->thread, run, l)) {
                 free(l->ns);
                 free(l->name);
                 free(l->identity);

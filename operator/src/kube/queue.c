@@ -1,7 +1,8 @@
 /* The work queue between informer events and reconcilers: keys ("namespace/name") are
  * de-duplicated (a key queued twice is processed once), never handed to two workers at once (a key
  * added while processing is queued again when done), delayed adds wait in a timer list, and each key
- * has its own failure count for exponential backoff, so one failing key never delays the others. */
+ * has its own failure count for exponential backoff, so one failing key never delays the others.
+ * Also kube_thread_create, which every operator thread is started with (small stacks). */
 #include "kube/kube.h"
 
 #include <errno.h>
@@ -272,4 +273,15 @@ void kube_queue_shutdown(kube_queue_t *q)
         q->shutdown = true;
         pthread_cond_broadcast(&q->cv);
         pthread_mutex_unlock(&q->mu);
+}
+
+int kube_thread_create(pthread_t *t, void *(*fn)(void *), void *arg)
+{
+        pthread_attr_t a;
+        if (pthread_attr_init(&a))
+                return -1;
+        pthread_attr_setstacksize(&a, KUBE_THREAD_STACK);
+        int rc = pthread_create(t, &a, fn, arg);
+        pthread_attr_destroy(&a);
+        return rc;
 }
