@@ -55,6 +55,10 @@ void ferry_rest_response_free(ferry_rest_response_t *resp);
 void ferry_rest_response_error(ferry_rest_response_t *resp, int status, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
 
+/* A chunked request body (Transfer-Encoding: chunked) decoded from raw into body (server.c).
+ * 1: complete, 0: incomplete, -1: malformed. */
+int ferry_rest_dechunk(const ferry_buf_t *raw, ferry_buf_t *body);
+
 /* ---- JSON writer: commas and escaping handled; keys in the order written ---- */
 typedef struct {
         ferry_buf_t b;

@@ -11,6 +11,7 @@
 void ferry_jw_init(ferry_jw_t *j)
 {
         ferry_buf_init(&j->b);
+        ferry_buf_reserve(&j->b, 1024);
         j->depth = 0;
         j->has_items = 0;
         j->after_key = false;
@@ -19,6 +20,24 @@ void ferry_jw_init(ferry_jw_t *j)
 void ferry_jw_free(ferry_jw_t *j)
 {
         ferry_buf_free(&j->b);
+}
+
+/* Appends without a call when there is room (the buffer stays NUL-terminated). */
+static inline void put(ferry_jw_t *j, const char *s, size_t n)
+{
+        ferry_buf_t *b = &j->b;
+        if (b->p && b->len + n < b->cap) {
+                memcpy(b->p + b->len, s, n);
+                b->len += n;
+                b->p[b->len] = '\0';
+        } else {
+                ferry_buf_append(b, s, n);
+        }
+}
+
+static inline void putc1(ferry_jw_t *j, char c)
+{
+        put(j, &c, 1);
 }
 
 /* Before any value or key: a comma when the container already holds something. */
@@ -30,14 +49,14 @@ static void sep(ferry_jw_t *j)
         }
         uint64_t bit = j->depth < 64 ? (uint64_t)1 << j->depth : 0;
         if (j->has_items & bit)
-                ferry_buf_putc(&j->b, ',');
+                putc1(j, ',');
         j->has_items |= bit;
 }
 
 static void open_container(ferry_jw_t *j, char c)
 {
         sep(j);
-        ferry_buf_putc(&j->b, c);
+        putc1(j, c);
         j->depth++;
         if (j->depth < 64)
                 j->has_items &= ~((uint64_t)1 << j->depth);
@@ -47,7 +66,7 @@ static void close_container(ferry_jw_t *j, char c)
 {
         if (j->depth > 0)
                 j->depth--;
-        ferry_buf_putc(&j->b, c);
+        putc1(j, c);
 }
 
 void ferry_jw_obj(ferry_jw_t *j)
@@ -79,74 +98,67 @@ static const unsigned char needs_escape[256] = {
         [0x1c] = 1, [0x1d] = 1, [0x1e] = 1, [0x1f] = 1, ['"'] = 1,  ['\\'] = 1, [0x7f] = 1,
 };
 
-/* Writes "s" escaped: plain runs are copied whole, each escape at most 6 bytes. */
-static void put_string(ferry_buf_t *b, const char *s, size_t n)
+/* Writes "s" escaped into room reserved for the worst case (6 bytes per byte), then trims. */
+static void put_string(ferry_jw_t *j, const char *s, size_t n)
 {
         static const char hex[] = "0123456789abcdef";
-        if (ferry_buf_reserve(b, n + 2) < 0)
+        ferry_buf_t *b = &j->b;
+        if (n > (SIZE_MAX - 3) / 6 || ferry_buf_reserve(b, n * 6 + 2) < 0)
                 return;
-        b->p[b->len++] = '"';
-        size_t i = 0;
-        while (i < n) {
-                size_t run = i;
-                while (run < n && !needs_escape[(unsigned char)s[run]])
-                        run++;
-                if (run > i) {
-                        if (ferry_buf_append(b, s + i, run - i) < 0)
-                                return;
-                        i = run;
-                        if (i == n)
-                                break;
+        char *o = b->p + b->len;
+        *o++ = '"';
+        for (size_t i = 0; i < n; i++) {
+                unsigned char c = (unsigned char)s[i];
+                if (!needs_escape[c]) {
+                        *o++ = (char)c;
+                        continue;
                 }
-                unsigned char c = (unsigned char)s[i++];
-                char esc[7] = {'\\', 0};
-                size_t len = 2;
+                *o++ = '\\';
                 switch (c) {
                 case '"':
                 case '\\':
-                        esc[1] = (char)c;
+                        *o++ = (char)c;
                         break;
                 case '\n':
-                        esc[1] = 'n';
+                        *o++ = 'n';
                         break;
                 case '\r':
-                        esc[1] = 'r';
+                        *o++ = 'r';
                         break;
                 case '\t':
-                        esc[1] = 't';
+                        *o++ = 't';
                         break;
                 case '\b':
-                        esc[1] = 'b';
+                        *o++ = 'b';
                         break;
                 case '\f':
-                        esc[1] = 'f';
+                        *o++ = 'f';
                         break;
                 default:
-                        esc[1] = 'u';
-                        esc[2] = '0';
-                        esc[3] = '0';
-                        esc[4] = hex[c >> 4];
-                        esc[5] = hex[c & 15];
-                        len = 6;
+                        *o++ = 'u';
+                        *o++ = '0';
+                        *o++ = '0';
+                        *o++ = hex[c >> 4];
+                        *o++ = hex[c & 15];
                 }
-                if (ferry_buf_append(b, esc, len) < 0)
-                        return;
         }
-        ferry_buf_putc(b, '"');
+        *o++ = '"';
+        *o = '\0';
+        b->len = (size_t)(o - b->p);
 }
 
 void ferry_jw_key(ferry_jw_t *j, const char *key)
 {
         sep(j);
-        put_string(&j->b, key, strlen(key));
-        ferry_buf_putc(&j->b, ':');
+        put_string(j, key, strlen(key));
+        putc1(j, ':');
         j->after_key = true;
 }
 
 void ferry_jw_strn(ferry_jw_t *j, const char *s, size_t n)
 {
         sep(j);
-        put_string(&j->b, s, n);
+        put_string(j, s, n);
 }
 
 void ferry_jw_str(ferry_jw_t *j, const char *s)
@@ -160,26 +172,34 @@ void ferry_jw_str(ferry_jw_t *j, const char *s)
 
 void ferry_jw_int(ferry_jw_t *j, int64_t v)
 {
+        char digits[24], *p = digits + sizeof(digits);
+        uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+        do {
+                *--p = (char)('0' + u % 10);
+                u /= 10;
+        } while (u);
+        if (v < 0)
+                *--p = '-';
         sep(j);
-        ferry_buf_printf(&j->b, "%" PRId64, v);
+        put(j, p, (size_t)(digits + sizeof(digits) - p));
 }
 
 void ferry_jw_bool(ferry_jw_t *j, bool v)
 {
         sep(j);
-        ferry_buf_puts(&j->b, v ? "true" : "false");
+        put(j, v ? "true" : "false", v ? 4 : 5);
 }
 
 void ferry_jw_null(ferry_jw_t *j)
 {
         sep(j);
-        ferry_buf_puts(&j->b, "null");
+        put(j, "null", 4);
 }
 
 void ferry_jw_raw(ferry_jw_t *j, const char *json, size_t n)
 {
         sep(j);
-        ferry_buf_append(&j->b, json, n);
+        put(j, json, n);
 }
 
 void ferry_jw_kv(ferry_jw_t *j, const char *key, const char *value)

@@ -16,6 +16,7 @@
 #include <ferry/log.h>
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <libwebsockets.h>
 #include <netdb.h>
@@ -53,6 +54,9 @@ typedef struct job {
         char *path, *query, *content_type, *authorization, *base_url;
         ferry_buf_t body;
         bool too_large;
+        bool chunked; /* Transfer-Encoding: chunked: raw holds the encoded body */
+        ferry_buf_t raw;
+        bool close_after; /* the rest of the request was not read: close after answering */
         ferry_rest_response_t resp;
         bool headers_sent;
         size_t sent;
@@ -63,6 +67,9 @@ typedef struct {
         char *host; /* as configured ("" = all interfaces) */
         int port;   /* configured; the bound one after start */
         struct lws_vhost *vh;
+        /* lws keeps pointers to these for the vhost's lifetime: they live here, not on a stack. */
+        char name[32];
+        char addr[INET6_ADDRSTRLEN + 1];
 } listener_t;
 
 struct ferry_rest {
@@ -101,6 +108,7 @@ static void job_free(job_t *j)
         free(j->authorization);
         free(j->base_url);
         ferry_buf_free(&j->body);
+        ferry_buf_free(&j->raw);
         ferry_rest_response_free(&j->resp);
         free(j);
 }
@@ -211,8 +219,8 @@ static void dispatch(ferry_rest_t *r, job_t *j)
                         FERRY_WARN("REST: cannot start a request thread: %s", strerror(errno));
                 pthread_attr_destroy(&attr);
         }
-        pthread_cond_signal(&r->work_cond);
         pthread_mutex_unlock(&r->lock);
+        pthread_cond_signal(&r->work_cond); /* after unlocking: the woken thread need not wait for it */
 }
 
 /* The connection is going away: the loop gives up the job (the pool frees a job it holds). */
@@ -372,6 +380,7 @@ static job_t *job_new(ferry_rest_t *r, struct lws *wsi, const char *uri)
         j->authorization = hdr_dup(wsi, WSI_TOKEN_HTTP_AUTHORIZATION);
         j->base_url = base_url(wsi, listener_of(r, wsi));
         ferry_buf_init(&j->body);
+        ferry_buf_init(&j->raw);
         if (!j->path) {
                 job_free(j);
                 return NULL;
@@ -379,13 +388,72 @@ static job_t *job_new(ferry_rest_t *r, struct lws *wsi, const char *uri)
         return j;
 }
 
-/* Does the request announce a body? */
-static bool has_body(struct lws *wsi)
+/* Does the request announce a body? Sets *chunked for Transfer-Encoding: chunked. */
+static bool has_body(struct lws *wsi, bool *chunked)
 {
-        char buf[32];
+        char buf[64];
+        *chunked = false;
+        if (lws_hdr_copy(wsi, buf, sizeof(buf), WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0 &&
+            strcasestr(buf, "chunked")) {
+                *chunked = true;
+                return true;
+        }
         if (lws_hdr_copy(wsi, buf, sizeof(buf), WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0)
                 return strtoll(buf, NULL, 10) > 0;
-        return lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0;
+        return false;
+}
+
+/* libwebsockets 4.1 hands a chunked request body over still encoded and never says it ended:
+ * decodes raw into body. 1: complete, 0: more to come, -1: malformed. */
+int ferry_rest_dechunk(const ferry_buf_t *raw, ferry_buf_t *body)
+{
+        const char *p = raw->p ? raw->p : "", *end = p + raw->len;
+        ferry_buf_reset(body);
+        for (;;) {
+                const char *eol = memmem(p, (size_t)(end - p), "\r\n", 2);
+                if (!eol)
+                        return 0;
+                if (!isxdigit((unsigned char)*p))
+                        return -1;
+                char *num_end;
+                errno = 0;
+                unsigned long long size = strtoull(p, &num_end, 16);
+                if (num_end == p || errno || (*num_end != ';' && *num_end != '\r' && *num_end != ' '))
+                        return -1;
+                p = eol + 2;
+                if (size == 0) {
+                        /* Trailers, then an empty line. */
+                        for (;;) {
+                                eol = memmem(p, (size_t)(end - p), "\r\n", 2);
+                                if (!eol)
+                                        return 0;
+                                if (eol == p)
+                                        return 1;
+                                p = eol + 2;
+                        }
+                }
+                if (size > (unsigned long long)(end - p) || (size_t)(end - p) - size < 2)
+                        return 0;
+                if (p[size] != '\r' || p[size + 1] != '\n')
+                        return -1;
+                if (ferry_buf_append(body, p, (size_t)size) < 0)
+                        return -1;
+                p += size + 2;
+        }
+}
+
+/* Answers "100 Continue" to a client that waits for it before sending its body. */
+static void maybe_continue(struct lws *wsi)
+{
+        char buf[64];
+        if (lws_hdr_copy(wsi, buf, sizeof(buf), WSI_TOKEN_HTTP_EXPECT) <= 0 ||
+            !strcasestr(buf, "100-continue"))
+                return;
+        static const char msg[] = "HTTP/1.1 100 Continue\r\n\r\n";
+        unsigned char out[LWS_PRE + sizeof(msg)];
+        memcpy(out + LWS_PRE, msg, sizeof(msg) - 1);
+        if (lws_write(wsi, out + LWS_PRE, sizeof(msg) - 1, LWS_WRITE_RAW) < (int)sizeof(msg) - 1)
+                FERRY_DEBUG("REST: could not send 100 Continue");
 }
 
 /* An answer made on the loop itself (timeout, out of memory). */
@@ -397,6 +465,7 @@ static void answer_now(struct lws *wsi, struct pss *pss, int status, const char 
         j->wsi = wsi;
         j->state = JOB_WRITING;
         ferry_buf_init(&j->body);
+        ferry_buf_init(&j->raw);
         ferry_rest_response_error(&j->resp, status, "%s", message);
         pss->job = j;
         lws_callback_on_writable(wsi);
@@ -471,8 +540,9 @@ static int callback_http(struct lws *wsi, enum lws_callback_reasons reason, void
                         return 0;
                 }
                 pss->job = j;
-                if (has_body(wsi)) {
+                if (has_body(wsi, &j->chunked)) {
                         j->state = JOB_RECEIVING;
+                        maybe_continue(wsi);
                         return 0;
                 }
                 dispatch(r, j);
@@ -481,15 +551,43 @@ static int callback_http(struct lws *wsi, enum lws_callback_reasons reason, void
         case LWS_CALLBACK_HTTP_BODY:
                 if (pss && pss->job && pss->job->state == JOB_RECEIVING) {
                         job_t *j = pss->job;
-                        if (j->too_large || j->body.len + len > FERRY_REST_MAX_BODY)
+                        if (j->chunked) {
+                                /* Room for the encoding around the largest body accepted. */
+                                if (j->raw.len + len > FERRY_REST_MAX_BODY + 65536 ||
+                                    ferry_buf_append(&j->raw, in, len) < 0) {
+                                        j->too_large = j->close_after = true;
+                                        dispatch(r, j);
+                                        return 0;
+                                }
+                                int rc = ferry_rest_dechunk(&j->raw, &j->body);
+                                if (rc < 0) {
+                                        job_free(j);
+                                        pss->job = NULL;
+                                        answer_now(wsi, pss, 400, "Malformed chunked request body");
+                                        if (pss->job)
+                                                pss->job->close_after = true;
+                                } else if (rc == 1) {
+                                        j->too_large = j->body.len > FERRY_REST_MAX_BODY;
+                                        j->close_after = true; /* lws does not know the body ended */
+                                        dispatch(r, j);
+                                }
+                        } else if (j->too_large || j->body.len + len > FERRY_REST_MAX_BODY) {
                                 j->too_large = true;
-                        else if (ferry_buf_append(&j->body, in, len) < 0)
+                        } else if (ferry_buf_append(&j->body, in, len) < 0) {
                                 j->too_large = true;
+                        }
                 }
                 return 0;
         case LWS_CALLBACK_HTTP_BODY_COMPLETION:
-                if (pss && pss->job && pss->job->state == JOB_RECEIVING)
+                if (pss && pss->job && pss->job->state == JOB_RECEIVING) {
+                        if (pss->job->chunked && ferry_rest_dechunk(&pss->job->raw, &pss->job->body) != 1) {
+                                job_free(pss->job);
+                                pss->job = NULL;
+                                answer_now(wsi, pss, 400, "Malformed chunked request body");
+                                return 0;
+                        }
                         dispatch(r, pss->job);
+                }
                 return 0;
         case LWS_CALLBACK_HTTP_WRITEABLE: {
                 if (!pss || !pss->job || pss->job->state != JOB_WRITING)
@@ -497,10 +595,11 @@ static int callback_http(struct lws *wsi, enum lws_callback_reasons reason, void
                 int rc = write_answer(wsi, pss->job);
                 if (rc == 0)
                         return 0;
+                bool close_after = pss->job->close_after;
                 job_free(pss->job);
                 pss->job = NULL;
                 lws_set_timer_usecs(wsi, LWS_SET_TIMER_USEC_CANCEL);
-                if (rc < 0)
+                if (rc < 0 || close_after)
                         return -1;
                 return lws_http_transaction_completed(wsi) ? -1 : 0;
         }
@@ -510,14 +609,15 @@ static int callback_http(struct lws *wsi, enum lws_callback_reasons reason, void
                         pthread_mutex_lock(&r->lock);
                         bool late = j->state == JOB_QUEUED || j->state == JOB_RUNNING;
                         if (late) {
+                                /* Logged while the lock keeps its thread from freeing the job. */
+                                FERRY_WARN("REST request %s %s timed out after %lld ms", j->method, j->path,
+                                           (long long)r->timeout_ms);
                                 j->orphaned = true; /* its thread frees it */
                                 j->wsi = NULL;
                         }
                         pthread_mutex_unlock(&r->lock);
                         if (late) {
                                 pss->job = NULL;
-                                FERRY_WARN("REST request %s %s timed out after %lld ms", j->method, j->path,
-                                           (long long)r->timeout_ms);
                                 answer_now(wsi, pss, 500, "Request timed out");
                         }
                 }
@@ -783,21 +883,20 @@ ferry_rest_t *ferry_rest_start(ferry_worker_t *w, ferry_herder_t *h, char *errst
                 listener_t *l = &r->ls[i];
                 struct lws_context_creation_info vi;
                 memset(&vi, 0, sizeof(vi));
-                char addr[INET6_ADDRSTRLEN + 1] = "", name[32];
                 bool v6 = false;
-                if (l->host[0] && resolve(l->host, addr, sizeof(addr), &v6) < 0) {
+                if (l->host[0] && resolve(l->host, l->addr, sizeof(l->addr), &v6) < 0) {
                         snprintf(errstr, errstr_size, "listeners: cannot resolve host %s", l->host);
                         goto fail;
                 }
-                snprintf(name, sizeof(name), "listener-%d", i);
-                vi.vhost_name = name;
+                snprintf(l->name, sizeof(l->name), "listener-%d", i);
+                vi.vhost_name = l->name;
                 vi.port = l->port;
-                vi.iface = addr[0] ? addr : NULL;
+                vi.iface = l->addr[0] ? l->addr : NULL;
                 vi.protocols = protocols;
                 vi.keepalive_timeout = 60;
                 vi.timeout_secs = 60;
                 vi.alpn = "http/1.1";
-                if (addr[0] && !v6)
+                if (l->addr[0] && !v6)
                         vi.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
                 if (l->tls) {
                         vi.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
