@@ -12,6 +12,7 @@ bootstrap.servers=$B
 key.converter=org.apache.kafka.connect.storage.StringConverter
 value.converter=org.apache.kafka.connect.storage.StringConverter
 offset.storage.file.filename=$WORK/offsets.json
+listeners=http://127.0.0.1:0
 offset.flush.interval.ms=500
 P
 # Slow the source down so the outage lands mid-stream.

@@ -15,6 +15,7 @@ bootstrap.servers=$B
 key.converter=org.apache.kafka.connect.storage.StringConverter
 value.converter=org.apache.kafka.connect.storage.StringConverter
 offset.storage.file.filename=$1/offsets.json
+listeners=http://127.0.0.1:0
 offset.flush.interval.ms=300
 consumer.session.timeout.ms=6000
 consumer.heartbeat.interval.ms=1000

@@ -12,6 +12,7 @@ bootstrap.servers=$B
 key.converter=org.apache.kafka.connect.storage.StringConverter
 value.converter=org.apache.kafka.connect.storage.StringConverter
 offset.storage.file.filename=$WORK/offsets.json
+listeners=http://127.0.0.1:0
 offset.flush.interval.ms=1000
 P
 printf 'name=src\nconnector.class=org.apache.kafka.connect.file.FileStreamSourceConnector\nfile=%s\ntopic=%s\n' "$WORK/in.txt" "$T" >"$WORK/src.properties"

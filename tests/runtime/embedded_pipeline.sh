@@ -12,6 +12,7 @@ cat >"$WORK/worker.properties" <<P
 key.converter=org.apache.kafka.connect.json.JsonConverter
 value.converter=org.apache.kafka.connect.json.JsonConverter
 offset.storage.file.filename=$WORK/offsets.json
+listeners=http://127.0.0.1:0
 offset.flush.interval.ms=500
 P
 printf 'name=src\nconnector.class=FileStreamSource\nfile=%s\ntopic=emb\n' "$WORK/in.txt" >"$WORK/src.properties"

@@ -10,6 +10,7 @@ key.converter=org.apache.kafka.connect.storage.StringConverter
 value.converter=org.apache.kafka.connect.json.JsonConverter
 value.converter.schemas.enable=false
 offset.storage.file.filename=$WORK/offsets.json
+listeners=http://127.0.0.1:0
 offset.flush.interval.ms=200
 task.shutdown.graceful.timeout.ms=30000
 P

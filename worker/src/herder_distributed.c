@@ -524,8 +524,16 @@ static int describe_members(dist_t *d)
 {
         rd_kafka_queue_t *q = rd_kafka_queue_new(d->member);
         const char *groups[] = {d->group};
-        rd_kafka_DescribeConsumerGroups(d->member, groups, 1, NULL, q);
-        rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 10000);
+        char err[256];
+        rd_kafka_AdminOptions_t *opts =
+                rd_kafka_AdminOptions_new(d->member, RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS);
+        rd_kafka_AdminOptions_set_request_timeout(opts, 10000, err, sizeof(err));
+        rd_kafka_DescribeConsumerGroups(d->member, groups, 1, opts, q);
+        rd_kafka_AdminOptions_destroy(opts);
+        /* The request timeout guarantees the event; the queue must outlive the request. */
+        rd_kafka_event_t *ev = NULL;
+        while (!ev)
+                ev = rd_kafka_queue_poll(q, 1000);
         int rc = -1;
         if (ev && !rd_kafka_event_error(ev)) {
                 size_t n = 0;

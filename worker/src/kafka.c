@@ -199,14 +199,23 @@ static rd_kafka_t *admin_client(const ferry_strmap_t *worker, char *errstr, size
         return rk;
 }
 
-/* Waits for the result event of an admin call on q; NULL with errstr on timeout or error. */
+/* Options giving every admin call a request timeout, so its result event always arrives. */
+static rd_kafka_AdminOptions_t *admin_options(rd_kafka_t *rk)
+{
+        rd_kafka_AdminOptions_t *o = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_ANY);
+        char err[256];
+        rd_kafka_AdminOptions_set_request_timeout(o, ADMIN_TIMEOUT_MS, err, sizeof(err));
+        return o;
+}
+
+/* Waits for the result event of an admin call on q; NULL with errstr on error. The client must
+ * not be destroyed while a request is in flight (librdkafka asserts), so this waits for the
+ * event, which the request timeout guarantees. */
 static rd_kafka_event_t *admin_wait(rd_kafka_queue_t *q, const char *what, char *errstr, size_t errstr_size)
 {
-        rd_kafka_event_t *ev = rd_kafka_queue_poll(q, ADMIN_TIMEOUT_MS + 5000);
-        if (!ev) {
-                snprintf(errstr, errstr_size, "%s: timed out", what);
-                return NULL;
-        }
+        rd_kafka_event_t *ev = NULL;
+        while (!ev)
+                ev = rd_kafka_queue_poll(q, 1000);
         if (rd_kafka_event_error(ev)) {
                 snprintf(errstr, errstr_size, "%s: %s", what, rd_kafka_event_error_string(ev));
                 rd_kafka_event_destroy(ev);
@@ -244,7 +253,9 @@ int ferry_kafka_group_offsets(const ferry_strmap_t *worker, const char *group,
                 return -1;
         rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
         rd_kafka_ListConsumerGroupOffsets_t *req = rd_kafka_ListConsumerGroupOffsets_new(group, NULL);
-        rd_kafka_ListConsumerGroupOffsets(rk, &req, 1, NULL, q);
+        rd_kafka_AdminOptions_t *opts = admin_options(rk);
+        rd_kafka_ListConsumerGroupOffsets(rk, &req, 1, opts, q);
+        rd_kafka_AdminOptions_destroy(opts);
         rd_kafka_ListConsumerGroupOffsets_destroy(req);
         int rc = -1;
         rd_kafka_event_t *ev = admin_wait(q, "listing consumer group offsets", errstr, errstr_size);
@@ -279,7 +290,9 @@ int ferry_kafka_group_alter(const ferry_strmap_t *worker, const char *group,
         if (alter && alter->cnt) {
                 rd_kafka_AlterConsumerGroupOffsets_t *req =
                         rd_kafka_AlterConsumerGroupOffsets_new(group, alter);
-                rd_kafka_AlterConsumerGroupOffsets(rk, &req, 1, NULL, q);
+                rd_kafka_AdminOptions_t *opts = admin_options(rk);
+                rd_kafka_AlterConsumerGroupOffsets(rk, &req, 1, opts, q);
+                rd_kafka_AdminOptions_destroy(opts);
                 rd_kafka_AlterConsumerGroupOffsets_destroy(req);
                 rd_kafka_event_t *ev = admin_wait(q, "altering consumer group offsets", errstr, errstr_size);
                 rc = -1;
@@ -297,7 +310,9 @@ int ferry_kafka_group_alter(const ferry_strmap_t *worker, const char *group,
         if (rc == 0 && del && del->cnt) {
                 rd_kafka_DeleteConsumerGroupOffsets_t *req =
                         rd_kafka_DeleteConsumerGroupOffsets_new(group, del);
-                rd_kafka_DeleteConsumerGroupOffsets(rk, &req, 1, NULL, q);
+                rd_kafka_AdminOptions_t *opts = admin_options(rk);
+                rd_kafka_DeleteConsumerGroupOffsets(rk, &req, 1, opts, q);
+                rd_kafka_AdminOptions_destroy(opts);
                 rd_kafka_DeleteConsumerGroupOffsets_destroy(req);
                 rd_kafka_event_t *ev = admin_wait(q, "deleting consumer group offsets", errstr, errstr_size);
                 rc = -1;
@@ -325,7 +340,9 @@ int ferry_kafka_group_delete(const ferry_strmap_t *worker, const char *group, ch
                 return -1;
         rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
         rd_kafka_DeleteGroup_t *req = rd_kafka_DeleteGroup_new(group);
-        rd_kafka_DeleteGroups(rk, &req, 1, NULL, q);
+        rd_kafka_AdminOptions_t *opts = admin_options(rk);
+        rd_kafka_DeleteGroups(rk, &req, 1, opts, q);
+        rd_kafka_AdminOptions_destroy(opts);
         rd_kafka_DeleteGroup_destroy(req);
         int rc = -1;
         rd_kafka_event_t *ev = admin_wait(q, "deleting consumer group", errstr, errstr_size);

@@ -80,9 +80,15 @@ static int create_topic(rd_kafka_t *rk, const ferry_klog_opts_t *o, char *errstr
         }
         rd_kafka_NewTopic_set_config(nt, "cleanup.policy", "compact");
         rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
-        rd_kafka_CreateTopics(rk, &nt, 1, NULL, q);
+        rd_kafka_AdminOptions_t *opts = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
+        rd_kafka_AdminOptions_set_request_timeout(opts, 30000, err, sizeof(err));
+        rd_kafka_CreateTopics(rk, &nt, 1, opts, q);
+        rd_kafka_AdminOptions_destroy(opts);
         rd_kafka_NewTopic_destroy(nt);
-        rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 30000);
+        /* The request timeout guarantees the event; the queue must outlive the request. */
+        rd_kafka_event_t *ev = NULL;
+        while (!ev)
+                ev = rd_kafka_queue_poll(q, 1000);
         int rc = -1;
         if (!ev) {
                 snprintf(errstr, errstr_size, "creating topic %s: timed out", o->topic);

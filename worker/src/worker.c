@@ -305,13 +305,17 @@ static const ferry_connector_plugin_t *validate_resolved(ferry_worker_t *w, cons
                 const char *topics = ferry_strmap_get(config, "topics");
                 const char *regex = ferry_strmap_get(config, "topics.regex");
                 bool has_topics = topics && *topics, has_regex = regex && *regex;
-                if (has_topics && has_regex)
-                        ferry_cfg_errors_add(
-                                errs, "topics",
-                                "topics and topics.regex are mutually exclusive options, but both are "
-                                "set.");
-                else if (!has_topics && !has_regex)
-                        ferry_cfg_errors_add(errs, "topics", "Must configure one of topics or topics.regex");
+                /* Like Connect, the error is reported on both keys. */
+                for (const char *const *k = (const char *const[]){"topics", "topics.regex", NULL}; *k; k++) {
+                        if (has_topics && has_regex)
+                                ferry_cfg_errors_add(
+                                        errs, *k,
+                                        "topics and topics.regex are mutually exclusive options, but "
+                                        "both are set.");
+                        else if (!has_topics && !has_regex)
+                                ferry_cfg_errors_add(errs, *k,
+                                                     "Must configure one of topics or topics.regex");
+                }
         } else if (ferry_config_bool(ferry_worker_config, &w->config, "topic.creation.enable")) {
                 ferry_topic_creation_validate(config, errs);
         }
