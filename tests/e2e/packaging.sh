@@ -129,7 +129,9 @@ info "reconciled: $(jpath kafkaconnector file-source '{.status.conditions[0].rea
 k -n "$NS" delete kafkaconnect my-connect --wait=false >/dev/null
 wait_until 60 "worker pods deleted" bash -c "! $KUBECTL_BIN --kubeconfig=$FERRY_KUBECONFIG -n $NS get pod my-connect-worker-0"
 wait_until 60 "ConfigMap deleted" bash -c "! $KUBECTL_BIN --kubeconfig=$FERRY_KUBECONFIG -n $NS get configmap my-connect-connect-config"
-if grep -iE 'forbidden|\b403\b' "$WORK/op.log"; then
+# RBAC denials read 'is forbidden: User "system:serviceaccount:..." cannot ...'; other 403s (a
+# namespace being terminated by another test) are not the chart's doing.
+if grep -E 'is forbidden: User ' "$WORK/op.log"; then
         fail "the operator was refused something with the chart's RBAC (log above)"
 fi
 info "operator with the chart's RBAC: reconciled and cleaned up, nothing forbidden"
@@ -160,7 +162,7 @@ wait_until 30 "namespaced operator /readyz" curl -sf "http://127.0.0.1:$port/rea
 k -n "$NS-team" apply -f "$REPO/deploy/examples/kafka-connect.yaml" >/dev/null
 wait_until 60 "KafkaConnect in the watched namespace reconciled" \
         bash -c "$KUBECTL_BIN --kubeconfig=$FERRY_KUBECONFIG -n $NS-team get pod my-connect-worker-2"
-if grep -iE 'forbidden|\b403\b' "$WORK/opns.log"; then
+if grep -E 'is forbidden: User ' "$WORK/opns.log"; then
         fail "the namespaced operator was refused something with the chart's Role (log above)"
 fi
 [ "$(can -n "$NS" create pods)" = no ] || fail "namespaced operator may create pods outside its namespace"

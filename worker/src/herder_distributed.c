@@ -106,6 +106,7 @@ typedef struct {
         char **members;
         size_t n_members;
         int64_t next_describe;
+        int64_t applied_generation;
         dstatus_t *published;
         size_t n_published;
 } dist_t;
@@ -1087,6 +1088,10 @@ static void *herder_main(void *arg)
                 d->restart_conn = NULL;
                 size_t n_want = 0;
                 want_t *want = wanted(d, &n_want);
+                if (d->asg.generation != d->applied_generation) {
+                        d->applied_generation = d->asg.generation;
+                        atomic_fetch_add(&d->base.worker->rebalances, 1);
+                }
                 d->dirty = false;
                 pthread_mutex_unlock(&d->lock);
                 reconcile_local(d, want, n_want);

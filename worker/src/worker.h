@@ -36,6 +36,23 @@ extern const ferry_config_def_t ferry_source_connector_config[];
 
 typedef struct ferry_worker ferry_worker_t;
 
+/* Per-task counters behind GET /metrics, the figures Connect exposes over JMX. Runners add to
+ * them; readers load them without a lock. Rates are left to Prometheus (rate()). */
+typedef struct {
+        atomic_uint_fast64_t poll_records;   /* source: records returned by poll() */
+        atomic_uint_fast64_t write_records;  /* source: records Kafka acknowledged */
+        atomic_uint_fast64_t read_records;   /* sink: records consumed from Kafka */
+        atomic_uint_fast64_t send_records;   /* sink: records handed to put() */
+        atomic_uint_fast64_t filtered;       /* dropped by transforms */
+        atomic_uint_fast64_t commit_success; /* offset commits */
+        atomic_uint_fast64_t commit_failure;
+        atomic_uint_fast64_t commit_us;   /* time spent committing offsets */
+        atomic_uint_fast64_t put_batches; /* sink: put() calls */
+        atomic_uint_fast64_t put_us;      /* sink: time in put() */
+        atomic_uint_fast64_t errors;      /* record errors (tolerated or not) */
+        atomic_uint_fast64_t dlq_records; /* records sent to the dead letter queue */
+} ferry_task_metrics_t;
+
 /* A converter instance bound to one slot (key, value or header) of a task. */
 typedef struct {
         const ferry_converter_plugin_t *plugin;
@@ -60,9 +77,10 @@ struct ferry_task {
         atomic_int target; /* ferry_target_t */
         pthread_mutex_t lock;
         pthread_cond_t cond;
-        ferry_state_t state;     /* under lock */
-        char *trace;             /* under lock */
-        bool done;               /* thread finished; under lock */
+        ferry_state_t state; /* under lock */
+        char *trace;         /* under lock */
+        bool done;           /* thread finished; under lock */
+        ferry_task_metrics_t metrics;
         char *last_topic;        /* runner thread only: the topic last reported as used */
         atomic_bool reset_topic; /* set by a topics reset: report the next topic again */
 };
@@ -92,6 +110,7 @@ struct ferry_worker {
         ferry_conn_t **conns;
         size_t n_conns;
         struct ferry_embedded_kafka *embedded; /* set with --embedded-kafka */
+        atomic_uint_fast64_t rebalances;       /* assignments applied (distributed mode) */
         ferry_kv_t *topics; /* (connector, topic) pairs in use since the last reset; under lock */
         size_t n_topics;
 };

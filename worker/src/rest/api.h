@@ -37,10 +37,11 @@ typedef struct {
         int status;
         char *body; /* JSON, malloc'd; NULL: no body */
         size_t body_len;
-        char *location;      /* Location header (201) */
-        char allow[96];      /* Allow header (405, OPTIONS); empty: none */
-        bool auth_challenge; /* WWW-Authenticate: Basic (401) */
-        bool head;           /* HEAD: body_len is the GET answer's length, no body is sent */
+        char *location;           /* Location header (201) */
+        char allow[96];           /* Allow header (405, OPTIONS); empty: none */
+        bool auth_challenge;      /* WWW-Authenticate: Basic (401) */
+        bool head;                /* HEAD: body_len is the GET answer's length, no body is sent */
+        const char *content_type; /* static string; NULL: application/json */
 } ferry_rest_response_t;
 
 /* Credentials: NULL or a file of "user:password" lines (blank lines and # comments skipped). */
@@ -118,6 +119,7 @@ extern const ferry_rest_route_t ferry_rest_root_routes[];
 extern const ferry_rest_route_t ferry_rest_connector_routes[];
 extern const ferry_rest_route_t ferry_rest_plugin_routes[];
 extern const ferry_rest_route_t ferry_rest_logger_routes[];
+extern const ferry_rest_route_t ferry_rest_metrics_routes[];
 
 /* The idx-th value of a query parameter, decoded (malloc'd), or NULL. */
 char *ferry_rest_query(const ferry_rest_call_t *c, const char *name, size_t idx);
@@ -128,6 +130,8 @@ bool ferry_rest_query_bool(const ferry_rest_call_t *c, const char *name, bool de
 /* Replies. reply_json takes the writer's buffer. */
 void ferry_rest_reply_json(ferry_rest_call_t *c, int status, ferry_jw_t *j);
 void ferry_rest_reply_empty(ferry_rest_call_t *c, int status);
+/* A non-JSON answer (content_type: a static string), taking the buffer's memory. */
+void ferry_rest_reply_text(ferry_rest_call_t *c, int status, ferry_buf_t *b, const char *content_type);
 void ferry_rest_error(ferry_rest_call_t *c, int status, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
 /* Maps a herder failure to its status: errstr when set, else the not-found message for NOT_FOUND. */

@@ -26,10 +26,8 @@ struct ferry_rest_api {
 };
 
 static const ferry_rest_route_t *const route_tables[] = {
-        ferry_rest_root_routes,
-        ferry_rest_connector_routes,
-        ferry_rest_plugin_routes,
-        ferry_rest_logger_routes,
+        ferry_rest_root_routes,   ferry_rest_connector_routes, ferry_rest_plugin_routes,
+        ferry_rest_logger_routes, ferry_rest_metrics_routes,
 };
 
 static int load_credentials(ferry_strmap_t *users, const char *path, char *errstr, size_t errstr_size)
@@ -163,6 +161,15 @@ void ferry_rest_reply_json(ferry_rest_call_t *c, int status, ferry_jw_t *j)
         c->resp->body_len = j->b.len;
         c->resp->body = ferry_buf_steal(&j->b);
         ferry_jw_free(j);
+}
+
+void ferry_rest_reply_text(ferry_rest_call_t *c, int status, ferry_buf_t *b, const char *content_type)
+{
+        free(c->resp->body);
+        c->resp->status = status;
+        c->resp->body_len = b->len;
+        c->resp->body = ferry_buf_steal(b);
+        c->resp->content_type = content_type;
 }
 
 void ferry_rest_reply_empty(ferry_rest_call_t *c, int status)

@@ -483,7 +483,7 @@ static int write_answer(struct lws *wsi, job_t *j)
                 if (lws_add_http_header_status(wsi, (unsigned)resp->status, &p, end))
                         return -1;
                 if (resp->body || resp->head) {
-                        static const char ct[] = "application/json";
+                        const char *ct = resp->content_type ? resp->content_type : "application/json";
                         if (lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE,
                                                          (const unsigned char *)ct, (int)strlen(ct), &p, end))
                                 return -1;
