@@ -9,6 +9,7 @@ packages=(
         librdkafka-dev libcurl4-openssl-dev libyaml-dev libjson-c-dev libwebsockets-dev
         libcriterion-dev
         kcat clang-format valgrind python3 clang wrk openssl curl
+        gnuplot-nox # make bench: the PNG chart
         openjdk-17-jre-headless maven
 )
 

@@ -4,21 +4,28 @@
 # worker with SIGKILL and measures the time until all 6 tasks are RUNNING on the survivors (REST
 # status), then starts a replacement and measures the time until it runs tasks again. Java runs
 # with its defaults (scheduled.rebalance.max.delay.ms=300000) and with the delay at 0.
-# Prints a markdown table; writes bench/results/failover.json.
+# Prints a markdown table; writes $BENCH_FAILOVER_JSON (default bench/results/failover.json) with
+# the samples and their p50/max per case. hack/bench/run.sh calls it with its own broker.
 #   BENCH_FAILOVER_KILLS (Ferry, default 10), BENCH_FAILOVER_KILLS_JAVA (delay 0, default 3),
-#   BENCH_FAILOVER_KILLS_JAVA_DEFAULT (default 1; each can take 5 minutes), BENCH_SKIP_JAVA=1
+#   BENCH_FAILOVER_KILLS_JAVA_DEFAULT (default 1; each can take 5 minutes), BENCH_SKIP_JAVA=1,
+#   BENCH_SKIP_JAVA_DEFAULT=1 (no Java-at-defaults case), BENCH_BOOTSTRAP (use this broker
+#   instead of starting one)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 REPO=$PWD
 W=$(mktemp -d "${TMPDIR:-/tmp}/ferry-failover.XXXXXX")
 export FERRY_KAFKA_STATE=$W/kafka
 cleanup() {
-        for f in "$W"/*.pid; do [ -f "$f" ] && kill -9 "$(cut -d' ' -f1 "$f")" 2>/dev/null; done
-        hack/kafka.sh stop >/dev/null 2>&1 || true
+        for f in "$W"/*.pid; do [ -f "$f" ] && kill -9 "$(cut -d' ' -f1 "$f")" 2>/dev/null || true; done
+        [ -n "${BENCH_BOOTSTRAP:-}" ] || hack/kafka.sh stop >/dev/null 2>&1 || true
         rm -rf "$W"
 }
 trap cleanup EXIT
-B=$(hack/kafka.sh start 2>"$W/kafka.log" | tail -1)
+if [ -n "${BENCH_BOOTSTRAP:-}" ]; then
+        B=$BENCH_BOOTSTRAP
+else
+        B=$(hack/kafka.sh start 2>"$W/kafka.log" | tail -1)
+fi
 make -s build/tools/kafka-create-topic >/dev/null
 JARS=""
 [ -n "${BENCH_SKIP_JAVA:-}" ] || JARS=$(hack/connect-java-jars.sh)
@@ -125,7 +132,7 @@ measure() {
 measure ferry default "${BENCH_FAILOVER_KILLS:-10}"
 if [ -z "${BENCH_SKIP_JAVA:-}" ]; then
         measure java 0 "${BENCH_FAILOVER_KILLS_JAVA:-3}" || true
-        measure java default "${BENCH_FAILOVER_KILLS_JAVA_DEFAULT:-1}" || true
+        [ -n "${BENCH_SKIP_JAVA_DEFAULT:-}" ] || measure java default "${BENCH_FAILOVER_KILLS_JAVA_DEFAULT:-1}" || true
 fi
 
 row() { # label name
@@ -139,14 +146,27 @@ printf '\n| distributed mode, session.timeout.ms 10000 | kills | failover p50, s
 row ferry-default "Ferry"
 row java-0 "Kafka Connect, scheduled.rebalance.max.delay.ms=0"
 row java-default "Kafka Connect, defaults"
-mkdir -p bench/results
-python3 - "$W" >bench/results/failover.json <<'PY'
-import json, os, sys
+JSON_OUT=${BENCH_FAILOVER_JSON:-bench/results/failover.json}
+mkdir -p "$(dirname "$JSON_OUT")"
+python3 - "$W" >"$JSON_OUT" <<'PY'
+import json, os, statistics, sys
 w = sys.argv[1]
 out = {}
+def nums(path):
+    if not os.path.exists(path):
+        return []
+    return [float(l) for l in open(path) if l.strip() and l.strip() != "timeout"]
 for label in ("ferry-default", "java-0", "java-default"):
     f = os.path.join(w, label + ".fail")
     if os.path.exists(f):
-        out[label] = {"failover_s": [l.strip() for l in open(f)], "join_s": [l.strip() for l in open(os.path.join(w, label + ".join"))]}
+        fail, join = nums(f), nums(os.path.join(w, label + ".join"))
+        out[label] = {
+            "kills": sum(1 for l in open(f) if l.strip()),
+            "timeouts": sum(1 for l in open(f) if l.strip() == "timeout"),
+            "failover_s": fail, "join_s": join,
+            "failover_p50_s": statistics.median_low(fail) if fail else None,
+            "failover_max_s": max(fail) if fail else None,
+            "join_p50_s": statistics.median_low(join) if join else None,
+        }
 print(json.dumps(out, indent=1))
 PY
