@@ -252,6 +252,7 @@ def main():
     ap.add_argument("--worker-id", required=True)
     ap.add_argument("--tmp", required=True, help="scratch directory for connector files")
     ap.add_argument("--only", help="regex on 'file name' to run a subset")
+    ap.add_argument("--skip", help="regex on 'file name' of fixtures not to run")
     ap.add_argument("--report", help="write a JSON line per fixture here")
     ap.add_argument("-v", "--verbose", action="store_true")
     ap.add_argument("files", nargs="*")
@@ -275,7 +276,7 @@ def main():
         ran = 0
         for i, fx in enumerate(scenario["fixtures"]):
             label = f"{base}#{i + 1} {fx.get('name', '')}"
-            if args.only and not re.search(args.only, label):
+            if (args.only and not re.search(args.only, label)) or (args.skip and re.search(args.skip, label)):
                 continue
             if ctx.target == "java" and fx.get("ferry_only"):
                 result, err = "skip", "ferry_only"

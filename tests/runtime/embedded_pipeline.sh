@@ -31,5 +31,16 @@ first=$(kcat -b "$B" -C -t emb -c 1 -e -q -f '%s\n' -o beginning)
         fail "unexpected record format in the topic: $first"
 count=$(kcat -b "$B" -C -t emb -e -q -f '%s\n' -o beginning | wc -l)
 [ "$count" -eq "$N" ] || fail "topic holds $count records, expected $N"
+# GET /metrics counts exactly the records moved.
+REST=$(grep -o 'REST worker id .*' "$WORK/w.log" | awk '{print $4}')
+metric() { curl -sf "http://$REST/metrics" | awk -v m="$1" -v c="$2" 'index($0, m "{connector=\"" c "\"") == 1 {print $2}'; }
+wait_until 30 "source writes counted" test "$(metric ferry_source_record_write_total src)" = "$N"
+[ "$(metric ferry_source_record_poll_total src)" = "$N" ] || fail "poll total $(metric ferry_source_record_poll_total src), expected $N"
+[ "$(metric ferry_sink_record_read_total sink)" = "$N" ] || fail "sink read total $(metric ferry_sink_record_read_total sink), expected $N"
+[ "$(metric ferry_sink_record_send_total sink)" = "$N" ] || fail "sink send total $(metric ferry_sink_record_send_total sink), expected $N"
+wait_until 30 "a source offset commit counted" test "$(metric ferry_offset_commit_success_total src)" -ge 1
+curl -sf "http://$REST/metrics" | grep -q '^ferry_task_status{connector="sink",task="0",state="RUNNING"} 1$' ||
+        fail "task status gauge missing"
+curl -sfI "http://$REST/metrics" | grep -qi '^content-type: text/plain; version=0.0.4' || fail "metrics content type"
 stop_worker w TERM
 [ "$WORKER_RC" -eq 0 ] || fail "worker exited with $WORKER_RC"

@@ -139,6 +139,20 @@ Test(smt_insert_header, literal_types)
         cr_assert(strstr(err, "\"value.literal\""), "%s", err);
 }
 
+/* The literal is shared by every record: each owns a reference, and outlives the others. */
+Test(smt_insert_header, shared_value)
+{
+        void *st = CONF(&ferry_smt_insert_header, "header", "h", "value.literal", "bench");
+        ferry_record_t *a = run(&ferry_smt_insert_header, st, rec("t"));
+        ferry_record_t *b = run(&ferry_smt_insert_header, st, rec("t"));
+        cr_assert_eq(a->headers[0].value, b->headers[0].value);
+        ferry_record_free(a);
+        cr_assert_str_eq(b->headers[0].value->u.s.data, "bench");
+        ferry_smt_insert_header.close(st);
+        cr_assert_str_eq(b->headers[0].value->u.s.data, "bench");
+        ferry_record_free(b);
+}
+
 /* ---- RegexRouter ---- */
 
 Test(smt_regex_router, groups_and_whole_match)
@@ -156,6 +170,26 @@ Test(smt_regex_router, groups_and_whole_match)
         r = run(&ferry_smt_regex_router, st, rec("db.customers"));
         cr_assert_str_eq(r->topic, "c-customers");
         ferry_record_free(r);
+        ferry_smt_regex_router.close(st);
+}
+
+/* Routes are remembered per topic: repeated, interleaved and evicted topics keep their results. */
+Test(smt_regex_router, route_cache)
+{
+        void *st = CONF(&ferry_smt_regex_router, "regex", "(.*)-raw", "replacement", "$1");
+        char in[32], want[32];
+        for (int round = 0; round < 3; round++) {
+                for (int i = 0; i < 20; i++) {
+                        snprintf(in, sizeof(in), i % 3 ? "t%d-raw" : "t%d-cooked", i);
+                        snprintf(want, sizeof(want), i % 3 ? "t%d" : "t%d-cooked", i);
+                        ferry_record_t *r = run(&ferry_smt_regex_router, st, rec(in));
+                        cr_assert_str_eq(r->topic, want);
+                        ferry_record_free(r);
+                        r = run(&ferry_smt_regex_router, st, rec(in)); /* again, from the cache */
+                        cr_assert_str_eq(r->topic, want);
+                        ferry_record_free(r);
+                }
+        }
         ferry_smt_regex_router.close(st);
 }
 

@@ -37,7 +37,7 @@ static const ferry_config_def_t source_config[] = {
          .importance = FERRY_IMPORTANCE_HIGH,
          .doc = "Source filename. If not specified, the standard input will be used"},
         {.name = "topic",
-         .type = FERRY_CFG_LIST,
+         .type = FERRY_CFG_STRING,
          .required = true,
          .non_empty = true,
          .importance = FERRY_IMPORTANCE_HIGH,
@@ -100,8 +100,9 @@ static ferry_err_t source_start(ferry_task_t *t, const ferry_strmap_t *config, c
         if (!s)
                 return FERRY_ERR_NOMEM;
         const char *file = ferry_config_str(source_config, config, "file");
+        /* A STRING as in Connect; validation refused anything but one topic name. */
         size_t n;
-        char **topics = ferry_config_list(source_config, config, "topic", &n);
+        char **topics = ferry_split_list(ferry_config_str(source_config, config, "topic"), &n);
         if (n == 1)
                 s->topic = strdup(topics[0]);
         ferry_strlist_free(topics, n);
@@ -167,21 +168,23 @@ static int source_open(ferry_task_t *t, source_task_t *s, char *errstr, size_t e
  * line, but only once the byte after it is known. */
 static bool find_line(const char *buf, size_t len, size_t *line_len, size_t *next)
 {
-        for (size_t i = 0; i < len; i++) {
-                if (buf[i] == '\n') {
-                        *line_len = i;
-                        *next = i + 1;
-                        return true;
-                }
-                if (buf[i] == '\r') {
-                        if (i + 1 >= len)
-                                return false;
-                        *line_len = i;
-                        *next = buf[i + 1] == '\n' ? i + 2 : i + 1;
-                        return true;
-                }
+        /* memchr scans a word or a vector at a time; a '\r' before the '\n' is rare. */
+        const char *nl = memchr(buf, '\n', len);
+        size_t end = nl ? (size_t)(nl - buf) : len;
+        const char *cr = memchr(buf, '\r', end);
+        if (cr) {
+                size_t i = (size_t)(cr - buf);
+                if (i + 1 >= len)
+                        return false;
+                *line_len = i;
+                *next = buf[i + 1] == '\n' ? i + 2 : i + 1;
+                return true;
         }
-        return false;
+        if (!nl)
+                return false;
+        *line_len = end;
+        *next = end + 1;
+        return true;
 }
 
 static ferry_record_t *line_record(source_task_t *s, const char *line, size_t len, long long end_position)

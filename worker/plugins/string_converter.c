@@ -219,6 +219,12 @@ static ferry_err_t string_to_connect(void *state, const char *topic, const void 
                 return FERRY_ERR_OK;
         const unsigned char *p = data;
         size_t i = 0, bad = 0;
+        /* ASCII runs 8 bytes at a time (most text), then sequence by sequence. */
+        for (uint64_t w; i + 8 <= len; i += 8) {
+                memcpy(&w, p + i, 8);
+                if (w & UINT64_C(0x8080808080808080))
+                        break;
+        }
         while (i < len) {
                 size_t n = utf8_seq(p + i, len - i, &bad);
                 if (!n)

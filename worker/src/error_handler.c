@@ -365,8 +365,10 @@ static void send_dlq(ferry_errh_t *h, ferry_stage_t stage, const char *class_nam
                         RD_KAFKA_V_KEY(m->key, m->key ? m->key_len : 0),
                         RD_KAFKA_V_VALUE(m->payload, m->payload ? m->len : 0),
                         RD_KAFKA_V_TIMESTAMP(ts >= 0 ? ts : 0), RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_END);
-                if (err == RD_KAFKA_RESP_ERR_NO_ERROR)
+                if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+                        atomic_fetch_add(&t->metrics.dlq_records, 1);
                         return; /* the headers now belong to the message */
+                }
                 if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL && !ferry_task_stopping(t)) {
                         rd_kafka_poll(h->dlq, 100);
                         continue;
@@ -406,6 +408,7 @@ ferry_errh_action_t ferry_errh_failed(ferry_errh_t *h, ferry_errh_attempt_t *a, 
                         return FERRY_ERRH_RETRY;
                 }
         }
+        atomic_fetch_add(&h->t->metrics.errors, 1);
         bool tolerable = retriable || stage == FERRY_STAGE_KEY_CONVERTER ||
                          stage == FERRY_STAGE_VALUE_CONVERTER || stage == FERRY_STAGE_HEADER_CONVERTER ||
                          stage == FERRY_STAGE_TRANSFORMATION;

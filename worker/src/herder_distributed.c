@@ -106,6 +106,7 @@ typedef struct {
         char **members;
         size_t n_members;
         int64_t next_describe;
+        int describe_rounds; /* describes still due after the last rebalance */
         int64_t applied_generation;
         dstatus_t *published;
         size_t n_published;
@@ -512,7 +513,12 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
                         rd_kafka_assign(rk, NULL);
         }
         atomic_store(&d->joined, true);
+        /* Membership changed: describe the group now and twice more (1 s apart) to see it settle.
+         * Only then: librdkafka 2.0's coordinator-bound admin requests can abort the process when
+         * the connection drops mid-request (librdkafka issues #3663, #4605), so the leader does not
+         * poll the group description while nothing changes. */
         d->next_describe = 0;
+        d->describe_rounds = 3;
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -1074,10 +1080,11 @@ static void *herder_main(void *arg)
                 int64_t now = ferry_now_ms();
                 pthread_mutex_lock(&d->lock);
                 if (atomic_load(&d->leader) && d->caught_up) {
-                        if (now >= d->next_describe) {
+                        if (d->describe_rounds > 0 && now >= d->next_describe) {
                                 pthread_mutex_unlock(&d->lock);
                                 describe_members(d);
                                 pthread_mutex_lock(&d->lock);
+                                d->describe_rounds--;
                                 d->next_describe = now + 1000;
                         }
                         leader_task_configs(d);

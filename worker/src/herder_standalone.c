@@ -362,9 +362,23 @@ static void group_name(char *buf, size_t size, const char *connector)
         snprintf(buf, size, "connect-%s", connector);
 }
 
+/* The embedded cluster has no consumer-group offset administration, and librdkafka 2.0 aborts on
+ * the failing request (issues #3663, #4605): refuse instead. */
+static bool embedded_refuses(ferry_herder_t *h, char *errstr, size_t errstr_size)
+{
+        if (!h->worker->embedded)
+                return false;
+        snprintf(errstr, errstr_size,
+                 "Sink connector offsets cannot be read or changed on the embedded Kafka cluster; use a real "
+                 "Kafka cluster");
+        return true;
+}
+
 static ferry_herder_rc_t sink_offsets(ferry_herder_t *h, const char *name, ferry_value_t *list, char *errstr,
                                       size_t errstr_size)
 {
+        if (embedded_refuses(h, errstr, errstr_size))
+                return FERRY_HERDER_ERROR;
         char group[512];
         group_name(group, sizeof(group), name);
         rd_kafka_topic_partition_list_t *parts = NULL;
@@ -425,6 +439,8 @@ static bool is_int(const ferry_value_t *v)
 static ferry_herder_rc_t alter_sink(ferry_herder_t *h, const char *name, const ferry_value_t *items,
                                     char *errstr, size_t errstr_size)
 {
+        if (embedded_refuses(h, errstr, errstr_size))
+                return FERRY_HERDER_ERROR;
         char group[512];
         group_name(group, sizeof(group), name);
         if (!items)

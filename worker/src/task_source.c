@@ -8,6 +8,7 @@
  * Kafka has not acknowledged. Failures of every stage go through the task's error handler. */
 #include "error_handler.h"
 #include "kafka.h"
+#include "plugins_builtin.h"
 #include "topic_creation.h"
 #include "transforms.h"
 #include "worker.h"
@@ -148,6 +149,7 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
                 return;
         }
         run->acked++;
+        atomic_fetch_add(&run->t->metrics.write_records, 1);
         if (!e->part) {
                 ferry_value_free(e->offset);
                 pending_put(run, e);
@@ -205,7 +207,11 @@ static void commit_offsets(source_run_t *run)
         }
         if (n) {
                 char err[512];
-                if (ferry_offsets_commit(t->w->offsets, t->connector, parts, offs, n, err, sizeof(err)) < 0) {
+                int64_t t0 = ferry_now_us();
+                int crc = ferry_offsets_commit(t->w->offsets, t->connector, parts, offs, n, err, sizeof(err));
+                atomic_fetch_add(&t->metrics.commit_us, (uint64_t)(ferry_now_us() - t0));
+                atomic_fetch_add(crc < 0 ? &t->metrics.commit_failure : &t->metrics.commit_success, 1);
+                if (crc < 0) {
                         FERRY_ERROR("Failed to commit offsets: %s", err);
                 } else {
                         for (size_t i = 0; i < run->n_parts; i++) {
@@ -266,18 +272,34 @@ static int on_failure(source_run_t *run, ferry_errh_attempt_t *a, ferry_stage_t 
         return STAGE_FAIL;
 }
 
-/* One converter call under the error handler. */
+/* Converted bytes: in the runner's buffer, or borrowed from the record's own value. */
+typedef struct {
+        char *p; /* not written to: librdkafka copies it (RD_KAFKA_MSG_F_COPY) */
+        size_t len;
+        bool is_null;
+} bytes_t;
+
+/* One converter call under the error handler. StringConverter's bytes of a STRING value are the
+ * value's own bytes: they are borrowed (librdkafka copies them) instead of copied twice. */
 static int convert(source_run_t *run, ferry_stage_t stage, const ferry_conv_t *conv, const ferry_record_t *r,
-                   const ferry_schema_t *schema, const ferry_value_t *value, ferry_buf_t *out, bool *is_null,
+                   const ferry_schema_t *schema, const ferry_value_t *value, ferry_buf_t *out, bytes_t *b,
                    char *errstr, size_t errstr_size)
 {
+        if (conv->plugin == &ferry_string_converter && value && value->type == FERRY_TYPE_STRING) {
+                *b = (bytes_t){value->u.s.data, value->u.s.len, false};
+                return STAGE_OK;
+        }
         ferry_errh_attempt_t a = {0};
         for (;;) {
                 ferry_buf_reset(out);
+                b->is_null = false;
                 ferry_err_t err = conv->plugin->from_connect(conv->state, r->topic, schema, value, out,
-                                                             is_null, errstr, errstr_size);
-                if (err == FERRY_ERR_OK)
+                                                             &b->is_null, errstr, errstr_size);
+                if (err == FERRY_ERR_OK) {
+                        b->p = b->is_null ? NULL : out->p;
+                        b->len = b->is_null ? 0 : out->len;
                         return STAGE_OK;
+                }
                 char msg[1024];
                 snprintf(msg, sizeof(msg), "%.1000s", errstr);
                 int rc = on_failure(run, &a, stage, conv->plugin->info.class_name, err, msg, r, errstr,
@@ -297,15 +319,14 @@ static int convert_headers(source_run_t *run, const ferry_record_t *r, rd_kafka_
         ferry_task_t *t = run->t;
         rd_kafka_headers_t *h = rd_kafka_headers_new(r->n_headers);
         for (size_t i = 0; i < r->n_headers; i++) {
-                bool is_null = false;
+                bytes_t b;
                 int rc = convert(run, FERRY_STAGE_HEADER_CONVERTER, &t->header_conv, r, r->headers[i].schema,
-                                 r->headers[i].value, &run->header, &is_null, errstr, errstr_size);
+                                 r->headers[i].value, &run->header, &b, errstr, errstr_size);
                 if (rc != STAGE_OK) {
                         rd_kafka_headers_destroy(h);
                         return rc;
                 }
-                rd_kafka_header_add(h, r->headers[i].key, -1, is_null ? NULL : run->header.p,
-                                    is_null ? 0 : (ssize_t)run->header.len);
+                rd_kafka_header_add(h, r->headers[i].key, -1, b.p, (ssize_t)b.len);
         }
         *out = h;
         return STAGE_OK;
@@ -343,18 +364,19 @@ static int send_record(source_run_t *run, ferry_record_t *r, char *errstr, size_
                 }
                 if (!out) {
                         run->dropped++;
+                        atomic_fetch_add(&t->metrics.filtered, 1);
                         ack_unproduced(run, e);
                         return 0;
                 }
                 r = out;
         }
-        bool key_null = false, value_null = false;
+        bytes_t kb, vb;
         rd_kafka_headers_t *hdrs = NULL;
         int rc = convert(run, FERRY_STAGE_KEY_CONVERTER, &t->key_conv, r, r->key_schema, r->key, &run->key,
-                         &key_null, errstr, errstr_size);
+                         &kb, errstr, errstr_size);
         if (rc == STAGE_OK)
                 rc = convert(run, FERRY_STAGE_VALUE_CONVERTER, &t->value_conv, r, r->value_schema, r->value,
-                             &run->value, &value_null, errstr, errstr_size);
+                             &run->value, &vb, errstr, errstr_size);
         if (rc == STAGE_OK)
                 rc = convert_headers(run, r, &hdrs, errstr, errstr_size);
         if (rc != STAGE_OK) {
@@ -379,11 +401,8 @@ static int send_record(source_run_t *run, ferry_record_t *r, char *errstr, size_
                                        run->rk, RD_KAFKA_V_RKT(rkt),
                                        RD_KAFKA_V_PARTITION(r->partition >= 0 ? r->partition
                                                                               : RD_KAFKA_PARTITION_UA),
-                                       RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                                       RD_KAFKA_V_KEY(key_null ? NULL : run->key.p,
-                                                      key_null ? 0 : run->key.len),
-                                       RD_KAFKA_V_VALUE(value_null ? NULL : run->value.p,
-                                                        value_null ? 0 : run->value.len),
+                                       RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(kb.p, kb.len),
+                                       RD_KAFKA_V_VALUE(vb.p, vb.len),
                                        RD_KAFKA_V_TIMESTAMP(r->timestamp > 0 ? r->timestamp : 0),
                                        RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_OPAQUE(e), RD_KAFKA_V_END)
                              : rd_kafka_producev(run->rk, RD_KAFKA_V_RKT(rkt),
@@ -391,10 +410,7 @@ static int send_record(source_run_t *run, ferry_record_t *r, char *errstr, size_
                                                                               ? r->partition
                                                                               : RD_KAFKA_PARTITION_UA),
                                                  RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                                                 RD_KAFKA_V_KEY(key_null ? NULL : run->key.p,
-                                                                key_null ? 0 : run->key.len),
-                                                 RD_KAFKA_V_VALUE(value_null ? NULL : run->value.p,
-                                                                  value_null ? 0 : run->value.len),
+                                                 RD_KAFKA_V_KEY(kb.p, kb.len), RD_KAFKA_V_VALUE(vb.p, vb.len),
                                                  RD_KAFKA_V_TIMESTAMP(r->timestamp > 0 ? r->timestamp : 0),
                                                  RD_KAFKA_V_OPAQUE(e), RD_KAFKA_V_END);
                 if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
@@ -541,6 +557,7 @@ void *ferry_source_task_main(void *arg)
                         failed = rc == STAGE_FAIL;
                         break;
                 }
+                atomic_fetch_add(&t->metrics.poll_records, batch.n);
                 for (size_t i = 0; i < batch.n && !failed; i++) {
                         ferry_record_t *r = batch.recs[i];
                         batch.recs[i] = NULL;

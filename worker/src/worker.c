@@ -25,6 +25,13 @@ const char *ferry_state_name(ferry_state_t s)
         return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "UNASSIGNED";
 }
 
+int64_t ferry_now_us(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 int64_t ferry_now_ms(void)
 {
         struct timespec ts;

@@ -181,6 +181,8 @@ void *ferry_sink_task_main(void *task);
 void ferry_task_set_state(ferry_task_t *t, ferry_state_t s, const char *trace);
 /* Milliseconds on the monotonic clock. */
 int64_t ferry_now_ms(void);
+/* Microseconds on the monotonic clock. */
+int64_t ferry_now_us(void);
 /* Blocks while the task is paused; returns false when it should stop. */
 bool ferry_task_wait_running(ferry_task_t *t);
 

@@ -1,7 +1,8 @@
 /* InsertHeader (org.apache.kafka.connect.transforms.InsertHeader): adds a header `header` whose value
  * is `value.literal` parsed as Connect's Values.parseString does: true/false become booleans,
  * integers the smallest of int8..int64, decimals float32 (float64 beyond float range), anything
- * else a string. A step of the transform chain before the header converter. */
+ * else a string. A step of the transform chain before the header converter. The parsed value is
+ * immutable and shared by every record (ferry_value_ref), not copied per record. */
 #include "smt_util.h"
 
 #include <errno.h>
@@ -84,8 +85,8 @@ static ferry_err_t insert_header_apply(void *state, ferry_record_t *rec, ferry_r
                                        size_t errstr_size)
 {
         insert_header_t *h = state;
-        ferry_value_t *v = ferry_value_copy(h->value);
-        if (!v || ferry_record_add_header(rec, h->header, ferry_schema_ref(h->schema), v) < 0) {
+        ferry_value_t *v = ferry_value_ref(h->value);
+        if (ferry_record_add_header(rec, h->header, ferry_schema_ref(h->schema), v) < 0) {
                 ferry_record_free(rec);
                 *out = NULL;
                 return smt_nomem(errstr, errstr_size);

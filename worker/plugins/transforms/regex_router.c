@@ -1,7 +1,9 @@
 /* RegexRouter (org.apache.kafka.connect.transforms.RegexRouter): when the whole topic matches
  * `regex` (a Java regex, translated to POSIX ERE by smt_util), the topic becomes `replacement` with
  * $n group references expanded; otherwise the record is unchanged. A step of the transform chain:
- * a source record is then produced to the new topic, a sink task sees the new topic. */
+ * a source record is then produced to the new topic, a sink task sees the new topic. The outcome
+ * depends on the topic alone, so the last few topics seen are remembered with their result: the
+ * regex (glibc's regexec costs tens of thousands of instructions) runs once per distinct topic. */
 #include "smt_util.h"
 
 #include <stdio.h>
@@ -36,11 +38,28 @@ static const ferry_config_def_t regex_router_config[] = {
         {.name = NULL},
 };
 
+#define ROUTE_CACHE_SLOTS 8
+
+/* A topic seen before and what it becomes (NULL: no match, the topic stays). */
+typedef struct {
+        char *in;
+        char *out;
+} route_t;
+
 typedef struct {
         smt_regex_t re;
         char *replacement;
         regmatch_t *m;
+        route_t cache[ROUTE_CACHE_SLOTS];
+        size_t next; /* slot replaced next */
 } regex_router_t;
+
+static void route_clear(route_t *c)
+{
+        free(c->in);
+        free(c->out);
+        c->in = c->out = NULL;
+}
 
 static void regex_router_close(void *state)
 {
@@ -48,6 +67,8 @@ static void regex_router_close(void *state)
         if (!r)
                 return;
         smt_regex_free(&r->re);
+        for (size_t i = 0; i < ROUTE_CACHE_SLOTS; i++)
+                route_clear(&r->cache[i]);
         free(r->replacement);
         free(r->m);
         free(r);
@@ -86,21 +107,44 @@ static ferry_err_t regex_router_configure(void **state, const ferry_strmap_t *co
         return FERRY_ERR_OK;
 }
 
+/* The route of topic: found in the cache, or computed and remembered. -1 when out of memory. */
+static int route(regex_router_t *r, const char *topic, const route_t **out)
+{
+        for (size_t i = 0; i < ROUTE_CACHE_SLOTS; i++)
+                if (r->cache[i].in && !strcmp(r->cache[i].in, topic)) {
+                        *out = &r->cache[i];
+                        return 0;
+                }
+        char *in = strdup(topic), *to = NULL;
+        if (!in)
+                return -1;
+        if (smt_regex_matches(&r->re, topic, r->m, r->re.groups + 1) &&
+            !(to = smt_replacement_expand(r->replacement, topic, r->m, r->re.groups))) {
+                free(in);
+                return -1;
+        }
+        route_t *c = &r->cache[r->next];
+        r->next = (r->next + 1) % ROUTE_CACHE_SLOTS;
+        route_clear(c);
+        c->in = in;
+        c->out = to;
+        *out = c;
+        return 0;
+}
+
 static ferry_err_t regex_router_apply(void *state, ferry_record_t *rec, ferry_record_t **out, char *errstr,
                                       size_t errstr_size)
 {
         regex_router_t *r = state;
+        const route_t *c = NULL;
         *out = rec;
-        if (!rec->topic || !smt_regex_matches(&r->re, rec->topic, r->m, r->re.groups + 1))
+        if (!rec->topic)
                 return FERRY_ERR_OK;
-        char *topic = smt_replacement_expand(r->replacement, rec->topic, r->m, r->re.groups);
-        if (!topic || ferry_record_set_topic(rec, topic) < 0) {
-                free(topic);
+        if (route(r, rec->topic, &c) < 0 || (c->out && ferry_record_set_topic(rec, c->out) < 0)) {
                 ferry_record_free(rec);
                 *out = NULL;
                 return smt_nomem(errstr, errstr_size);
         }
-        free(topic);
         return FERRY_ERR_OK;
 }
 
