@@ -36,6 +36,7 @@ until [ -f "$dir/output.txt" ] && [ "$(wc -l <"$dir/output.txt")" -ge "$want" ];
         sleep 0.2
 done
 broker=$(sed -n 's/^Embedded Kafka broker: //p' "$dir/worker.out")
+rest=$(sed -n 's/.*REST server listening on \(http[^ ]*\).*/\1/p' "$dir/worker.log" | head -1 | sed 's#//0.0.0.0:#//localhost:#')
 cat <<TXT
 
 Ferry quickstart is running (worker pid $pid).
@@ -54,6 +55,7 @@ sed 's/^/    /' "$dir/output.txt"
 cat <<TXT
 
 Look at the topic:   kcat -b $broker -C -t connect-test -e
+Ask the REST API:    curl -s $rest/connectors?expand=status
 Add a line:          echo "hello, ferry" >> $dir/input.txt   (it appears in output.txt)
 Stop:                Ctrl-C
 TXT
