@@ -97,6 +97,15 @@ struct ferry_herder {
 /* Shared by herders: the common parts of ops. */
 const char *ferry_herder_worker_id(ferry_herder_t *h);
 
+/* The offsets API both herders answer with (herder_offsets.c): the REST shape
+ * {"offsets":[{"partition":{...},"offset":{...}}]}, source offsets from w->offsets, sink offsets
+ * from the consumer group connect-<name>. alter: doc NULL resets everything; INVALID unless
+ * stopped. */
+ferry_herder_rc_t ferry_herder_offsets_get(ferry_worker_t *w, const char *name, bool sink,
+                                           ferry_value_t **out, char *errstr, size_t errstr_size);
+ferry_herder_rc_t ferry_herder_offsets_alter(ferry_worker_t *w, const char *name, bool sink, bool stopped,
+                                             const ferry_value_t *doc, char *errstr, size_t errstr_size);
+
 ferry_herder_t *ferry_standalone_herder_new(ferry_worker_t *w);
 /* Distributed mode, in two steps so the REST server can start in between (it sets the worker id
  * the group membership uses): new() checks the required keys; start() opens the config, offset

@@ -1572,36 +1572,10 @@ static ferry_herder_rc_t offsets(ferry_herder_t *h, const char *name, ferry_valu
                 snprintf(errstr, errstr_size, "Connector %s not found", name);
                 return FERRY_HERDER_NOT_FOUND;
         }
-        ferry_value_t *listv = NULL;
-        if (sink) {
-                char group[512];
-                snprintf(group, sizeof(group), "connect-%s", name);
-                rd_kafka_topic_partition_list_t *parts = NULL;
-                if (ferry_kafka_group_offsets(&h->worker->config, group, &parts, errstr, errstr_size) < 0)
-                        return FERRY_HERDER_ERROR;
-                listv = ferry_value_array();
-                for (int i = 0; i < parts->cnt; i++) {
-                        if (parts->elems[i].offset < 0)
-                                continue;
-                        ferry_value_t *item = ferry_value_map(), *p = ferry_value_map(),
-                                      *o = ferry_value_map();
-                        ferry_map_put_str(p, "kafka_topic", ferry_value_cstring(parts->elems[i].topic));
-                        ferry_map_put_str(p, "kafka_partition",
-                                          ferry_value_int(FERRY_TYPE_INT32, parts->elems[i].partition));
-                        ferry_map_put_str(o, "kafka_offset",
-                                          ferry_value_int(FERRY_TYPE_INT64, parts->elems[i].offset));
-                        ferry_map_put_str(item, "partition", p);
-                        ferry_map_put_str(item, "offset", o);
-                        ferry_array_append(listv, item);
-                }
-                rd_kafka_topic_partition_list_destroy(parts);
-        } else {
+        /* Source offsets: everything other workers committed so far. */
+        if (!sink)
                 ferry_offsets_sync(h->worker->offsets, d->sync_timeout, errstr, errstr_size);
-                listv = ferry_offsets_list(h->worker->offsets, name);
-        }
-        *out = ferry_value_map();
-        ferry_map_put_str(*out, "offsets", listv);
-        return FERRY_HERDER_OK;
+        return ferry_herder_offsets_get(h->worker, name, sink, out, errstr, errstr_size);
 }
 
 static ferry_herder_rc_t alter_offsets(ferry_herder_t *h, const char *name, const ferry_value_t *doc,
@@ -1621,77 +1595,7 @@ static ferry_herder_rc_t alter_offsets(ferry_herder_t *h, const char *name, cons
                 snprintf(errstr, errstr_size, "Connector %s not found", name);
                 return FERRY_HERDER_NOT_FOUND;
         }
-        if (!stopped) {
-                snprintf(errstr, errstr_size,
-                         "Connectors must be in the STOPPED state before their offsets can be modified. This "
-                         "can be "
-                         "done for the specified connector by issuing a 'PUT' request to the "
-                         "'/connectors/%s/stop' "
-                         "endpoint",
-                         name);
-                return FERRY_HERDER_INVALID;
-        }
-        const ferry_value_t *items =
-                doc && doc->type == FERRY_TYPE_MAP ? ferry_map_get_str(doc, "offsets") : NULL;
-        if (doc && (!items || items->type != FERRY_TYPE_ARRAY || items->u.a.n == 0)) {
-                snprintf(errstr, errstr_size,
-                         "The offsets to be altered must be a non-empty \"offsets\" list");
-                return FERRY_HERDER_INVALID;
-        }
-        if (sink) {
-                char group[512];
-                snprintf(group, sizeof(group), "connect-%s", name);
-                if (!doc)
-                        return ferry_kafka_group_delete(&h->worker->config, group, errstr, errstr_size) < 0
-                                       ? FERRY_HERDER_ERROR
-                                       : FERRY_HERDER_OK;
-                rd_kafka_topic_partition_list_t *alter = rd_kafka_topic_partition_list_new(4),
-                                                *del = rd_kafka_topic_partition_list_new(4);
-                ferry_herder_rc_t rc = FERRY_HERDER_OK;
-                for (size_t i = 0; i < items->u.a.n && rc == FERRY_HERDER_OK; i++) {
-                        ferry_value_t *p = ferry_map_get_str(items->u.a.items[i], "partition");
-                        ferry_value_t *o = ferry_map_get_str(items->u.a.items[i], "offset");
-                        ferry_value_t *t = p ? ferry_map_get_str(p, "kafka_topic") : NULL;
-                        ferry_value_t *pn = p ? ferry_map_get_str(p, "kafka_partition") : NULL;
-                        ferry_value_t *off = o ? ferry_map_get_str(o, "kafka_offset") : NULL;
-                        if (!t || t->type != FERRY_TYPE_STRING || !pn || pn->type > FERRY_TYPE_INT64 ||
-                            (o && (!off || off->type > FERRY_TYPE_INT64 || off->u.i < 0))) {
-                                snprintf(errstr, errstr_size, "Invalid sink connector offsets entry %zu", i);
-                                rc = FERRY_HERDER_INVALID;
-                        } else if (o) {
-                                rd_kafka_topic_partition_list_add(alter, t->u.s.data, (int32_t)pn->u.i)
-                                        ->offset = off->u.i;
-                        } else {
-                                rd_kafka_topic_partition_list_add(del, t->u.s.data, (int32_t)pn->u.i);
-                        }
-                }
-                if (rc == FERRY_HERDER_OK &&
-                    ferry_kafka_group_alter(&h->worker->config, group, alter, del, errstr, errstr_size) < 0)
-                        rc = FERRY_HERDER_ERROR;
-                rd_kafka_topic_partition_list_destroy(alter);
-                rd_kafka_topic_partition_list_destroy(del);
-                return rc;
-        }
-        ferry_value_t *all = doc ? NULL : ferry_offsets_list(h->worker->offsets, name);
-        const ferry_value_t *src = doc ? items : all;
-        size_t n = src ? src->u.a.n : 0;
-        ferry_value_t **parts = calloc(n + 1, sizeof(*parts)), **offs = calloc(n + 1, sizeof(*offs));
-        ferry_herder_rc_t rc = FERRY_HERDER_OK;
-        for (size_t i = 0; parts && offs && i < n; i++) {
-                parts[i] = ferry_map_get_str(src->u.a.items[i], "partition");
-                offs[i] = doc ? ferry_map_get_str(src->u.a.items[i], "offset") : NULL;
-                if (!parts[i] || parts[i]->type != FERRY_TYPE_MAP) {
-                        snprintf(errstr, errstr_size, "Partitions must be JSON objects");
-                        rc = FERRY_HERDER_INVALID;
-                }
-        }
-        if (rc == FERRY_HERDER_OK && n &&
-            ferry_offsets_commit(h->worker->offsets, name, parts, offs, n, errstr, errstr_size) < 0)
-                rc = FERRY_HERDER_ERROR;
-        free(parts);
-        free(offs);
-        ferry_value_free(all);
-        return rc;
+        return ferry_herder_offsets_alter(h->worker, name, sink, stopped, doc, errstr, errstr_size);
 }
 
 static ferry_health_t health(ferry_herder_t *h, char *message, size_t message_size)
