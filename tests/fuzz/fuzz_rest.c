@@ -383,8 +383,23 @@ static void one_request(ferry_rest_api_t *api, ferry_rest_api_t *api_auth, const
         ferry_rest_handle(use_auth ? api_auth : api, &req, &resp);
         if (resp.status < 200 || resp.status > 599)
                 abort();
-        if (resp.body) {
-                /* Every answer is JSON that parses back. */
+        if (resp.body && resp.content_type) {
+                /* The only non-JSON answer is the Prometheus text of /metrics: every line a
+                 * comment or a ferry_ sample. */
+                if (strncmp(resp.content_type, "text/plain", 10))
+                        abort();
+                const char *l = resp.body, *e = resp.body + resp.body_len;
+                while (l < e) {
+                        const char *nl = memchr(l, '\n', (size_t)(e - l));
+                        if (!nl || (*l != '#' && strncmp(l, "ferry_", 6))) {
+                                fprintf(stderr, "fuzz_rest: bad metrics line: %.*s\n",
+                                        (int)(nl ? nl - l : e - l), l);
+                                abort();
+                        }
+                        l = nl + 1;
+                }
+        } else if (resp.body) {
+                /* Every other answer is JSON that parses back. */
                 json_tokener *tok = json_tokener_new();
                 json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
                 json_object *o = json_tokener_parse_ex(tok, resp.body, (int)resp.body_len);
