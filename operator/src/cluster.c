@@ -10,6 +10,8 @@
  * created itself (the test API server has no garbage collector). */
 #include "operator.h"
 
+#include <ferry/log.h>
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,8 +21,7 @@
 static const kube_gvr_t cm_gvr = {"", "v1", "configmaps"}, svc_gvr = {"", "v1", "services"},
                         pod_gvr = {"", "v1", "pods"}, pdb_gvr = {"policy", "v1", "poddisruptionbudgets"};
 
-#define WORKER_IMAGE "ghcr.io/ferry/ferry-worker:latest"
-#define MAX_PODS     256
+#define MAX_PODS 256
 
 /* What the operator remembers about one worker pod's /health (keyed by pod uid). */
 struct op_health {
@@ -78,7 +79,7 @@ static int apply(op_ctx_t *ctx, const kube_gvr_t *gvr, const char *ns, const cha
         }
         int rc = res.status == 200 || res.status == 201 ? 0 : -1;
         if (rc)
-                fprintf(stderr, "apply %s/%s %s: %s\n", ns, name, gvr->resource, res.err);
+                FERRY_WARN("apply %s/%s %s: %s", ns, name, gvr->resource, res.err);
         kube_result_clear(&res);
         return rc;
 }
@@ -104,7 +105,7 @@ static int delete_obj(op_ctx_t *ctx, const kube_gvr_t *gvr, const char *ns, cons
         json_object_put(opts);
         int rc = res.status == 200 || res.status == 202 || res.status == 404 || res.status == 409 ? 0 : -1;
         if (rc)
-                fprintf(stderr, "delete %s/%s %s: %s\n", ns, name, gvr->resource, res.err);
+                FERRY_WARN("delete %s/%s %s: %s", ns, name, gvr->resource, res.err);
         kube_result_clear(&res);
         return rc;
 }
@@ -128,6 +129,8 @@ static void prop(char *buf, size_t len, size_t *n, const char *k, const char *v)
                                 memcpy(esc, "\\t", 2);
                         else if (part == 0 && (*s == '=' || *s == ':' || *s == ' ' || *s == '#' || *s == '!'))
                                 esc[0] = '\\', esc[1] = *s;
+                        else if (part == 2 && s == v && *s == ' ') /* leading blanks of a value */
+                                memcpy(esc, "\\ ", 2);
                         else
                                 esc[0] = *s;
                         size_t el = strlen(esc);
@@ -152,7 +155,7 @@ static bool operator_owned_key(const char *k)
 
 /* The distributed worker configuration shared by every pod. The listener and the advertised
  * host (the pod IP) are added per pod by the container's start script. */
-static char *worker_properties(json_object *kc)
+char *op_worker_properties(json_object *kc)
 {
         const char *name = kube_str(kc, "metadata.name");
         json_object *spec = kube_get(kc, "spec");
@@ -197,14 +200,17 @@ static char *worker_properties(json_object *kc)
         return buf;
 }
 
-/* FNV-1a, as the pods' config-hash annotation (a changed config rolls the workers). */
-static void hash_hex(const char *s, char out[17])
+/* FNV-1a of the worker configuration and the pod spec, as the pods' config-hash annotation (a
+ * changed config, image, resource, volume or env rolls the workers). */
+static void hash_hex(const char *props, const char *pod_spec, char out[17])
 {
         unsigned long long h = 1469598103934665603ULL;
-        for (; *s; s++) {
-                h ^= (unsigned char)*s;
-                h *= 1099511628211ULL;
-        }
+        const char *parts[] = {props, "\n", pod_spec};
+        for (size_t i = 0; i < 3; i++)
+                for (const char *c = parts[i]; *c; c++) {
+                        h ^= (unsigned char)*c;
+                        h *= 1099511628211ULL;
+                }
         snprintf(out, 17, "%016llx", h);
 }
 
@@ -215,12 +221,120 @@ static int rest_port(json_object *spec)
         return port > 0 && port < 65536 ? port : 8083;
 }
 
-/* One worker pod. The start script completes the shared worker.properties with the listener
- * (0.0.0.0 unless FERRY_LISTEN_HOST says otherwise: the e2e kubelet runs every pod on the host
- * network, one loopback address each) and the pod IP as the advertised host, then execs the
- * worker. */
-static json_object *worker_pod(json_object *kc, const char *pod_name, const char *cm_name, const char *hash,
-                               int port)
+/* The mount path of spec.externalConfiguration.volumes[name], as Strimzi mounts them, so that
+ * migrated connector configs (${directory:...}, ${file:...}) keep their paths. */
+#define OP_EXTERNAL_CONFIG_DIR "/opt/kafka/external-configuration/"
+
+static json_object *named(const char *name, const char *key, json_object *val)
+{
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "name", json_object_new_string(name));
+        json_object_object_add(o, key, val);
+        return o;
+}
+
+/* The spec of every worker pod of kc. The start script completes the shared worker.properties with
+ * the listener (0.0.0.0 unless FERRY_LISTEN_HOST says otherwise: the e2e kubelet runs every pod on
+ * the host network, one loopback address each) and the pod IP as the advertised host, then execs
+ * the worker. spec.externalConfiguration adds env entries and Secret/ConfigMap volumes. */
+json_object *op_worker_pod_spec(const char *default_image, json_object *kc, const char *cm_name, int port)
+{
+        json_object *spec = kube_get(kc, "spec");
+        char script[1024];
+        snprintf(script, sizeof(script),
+                 "{ cat /etc/ferry/worker.properties; "
+                 "echo \"listeners=http://${FERRY_LISTEN_HOST:-0.0.0.0}:%d\"; "
+                 "echo \"rest.advertised.host.name=${POD_IP}\"; "
+                 "echo \"rest.advertised.port=%d\"; } >/var/lib/ferry/worker.properties && "
+                 "exec ferry-worker distributed /var/lib/ferry/worker.properties",
+                 port, port);
+        json_object *c = json_object_new_object();
+        json_object_object_add(c, "name", json_object_new_string("worker"));
+        const char *image = kube_str(spec, "image");
+        json_object_object_add(c, "image", json_object_new_string(image ? image : default_image));
+        const char *ipp = kube_str(spec, "imagePullPolicy");
+        if (ipp)
+                json_object_object_add(c, "imagePullPolicy", json_object_new_string(ipp));
+        json_object *cmd = json_object_new_array();
+        json_object_array_add(cmd, json_object_new_string("/bin/sh"));
+        json_object_array_add(cmd, json_object_new_string("-c"));
+        json_object_array_add(cmd, json_object_new_string(script));
+        json_object_object_add(c, "command", cmd);
+        json_object *env = json_object_new_array();
+        static const char *const fields[][2] = {{"POD_IP", "status.podIP"}, {"POD_NAME", "metadata.name"}};
+        for (size_t i = 0; i < 2; i++) {
+                json_object *fr = json_object_new_object();
+                json_object_object_add(fr, "fieldPath", json_object_new_string(fields[i][1]));
+                json_object *vf = json_object_new_object();
+                json_object_object_add(vf, "fieldRef", fr);
+                json_object_array_add(env, named(fields[i][0], "valueFrom", vf));
+        }
+        /* externalConfiguration.env: {name, valueFrom: {secretKeyRef | configMapKeyRef}} as given. */
+        json_object *xenv = kube_get(spec, "externalConfiguration.env");
+        for (size_t i = 0;
+             xenv && json_object_is_type(xenv, json_type_array) && i < json_object_array_length(xenv); i++)
+                json_object_array_add(env, json_object_get(json_object_array_get_idx(xenv, i)));
+        json_object_object_add(c, "env", env);
+        json_object *ports = json_object_new_array(), *p = json_object_new_object();
+        json_object_object_add(p, "name", json_object_new_string("rest"));
+        json_object_object_add(p, "containerPort", json_object_new_int(port));
+        json_object_array_add(ports, p);
+        json_object_object_add(c, "ports", ports);
+        json_object *probe = json_object_new_object(), *hg = json_object_new_object();
+        json_object_object_add(hg, "path", json_object_new_string("/health"));
+        json_object_object_add(hg, "port", json_object_new_int(port));
+        json_object_object_add(probe, "httpGet", hg);
+        json_object_object_add(probe, "periodSeconds", json_object_new_int(5));
+        json_object_object_add(c, "readinessProbe", probe);
+        json_object *res = kube_get(spec, "resources");
+        if (res)
+                json_object_object_add(c, "resources", json_object_get(res));
+
+        json_object *mounts = json_object_new_array(), *vols = json_object_new_array();
+        json_object *m = named("config", "mountPath", json_object_new_string("/etc/ferry"));
+        json_object_object_add(m, "readOnly", json_object_new_boolean(1));
+        json_object_array_add(mounts, m);
+        json_object_array_add(mounts, named("data", "mountPath", json_object_new_string("/var/lib/ferry")));
+        json_object *cmv = json_object_new_object();
+        json_object_object_add(cmv, "name", json_object_new_string(cm_name));
+        json_object_array_add(vols, named("config", "configMap", cmv));
+        json_object_array_add(vols, named("data", "emptyDir", json_object_new_object()));
+        /* externalConfiguration.volumes: {name, secret | configMap}, each read-only at
+         * /opt/kafka/external-configuration/<name> (pod volume ext-conf-<name>). */
+        json_object *xv = kube_get(spec, "externalConfiguration.volumes");
+        for (size_t i = 0; xv && json_object_is_type(xv, json_type_array) && i < json_object_array_length(xv);
+             i++) {
+                json_object *v = json_object_array_get_idx(xv, i), *src;
+                const char *vn = kube_str(v, "name");
+                if (!vn)
+                        continue;
+                char pod_vol[300], path[512];
+                snprintf(pod_vol, sizeof(pod_vol), "ext-conf-%s", vn);
+                snprintf(path, sizeof(path), OP_EXTERNAL_CONFIG_DIR "%s", vn);
+                if (json_object_object_get_ex(v, "secret", &src))
+                        json_object_array_add(vols, named(pod_vol, "secret", json_object_get(src)));
+                else if (json_object_object_get_ex(v, "configMap", &src))
+                        json_object_array_add(vols, named(pod_vol, "configMap", json_object_get(src)));
+                else
+                        continue;
+                m = named(pod_vol, "mountPath", json_object_new_string(path));
+                json_object_object_add(m, "readOnly", json_object_new_boolean(1));
+                json_object_array_add(mounts, m);
+        }
+        json_object_object_add(c, "volumeMounts", mounts);
+        json_object *containers = json_object_new_array();
+        json_object_array_add(containers, c);
+
+        json_object *ps = json_object_new_object();
+        json_object_object_add(ps, "containers", containers);
+        json_object_object_add(ps, "restartPolicy", json_object_new_string("Always"));
+        json_object_object_add(ps, "terminationGracePeriodSeconds", json_object_new_int(30));
+        json_object_object_add(ps, "volumes", vols);
+        return ps;
+}
+
+/* One worker pod named pod_name with the shared pod_spec (a reference is taken). */
+static json_object *worker_pod(json_object *kc, const char *pod_name, json_object *pod_spec, const char *hash)
 {
         json_object *spec = kube_get(kc, "spec");
         json_object *pod = json_object_new_object();
@@ -244,82 +358,7 @@ static json_object *worker_pod(json_object *kc, const char *pod_name, const char
         json_object_object_add(ann, OP_ANN_CONFIG_HASH, json_object_new_string(hash));
         json_object_object_add(md, "annotations", ann);
         json_object_object_add(pod, "metadata", md);
-
-        char script[1024];
-        snprintf(script, sizeof(script),
-                 "{ cat /etc/ferry/worker.properties; "
-                 "echo \"listeners=http://${FERRY_LISTEN_HOST:-0.0.0.0}:%d\"; "
-                 "echo \"rest.advertised.host.name=${POD_IP}\"; "
-                 "echo \"rest.advertised.port=%d\"; } >/var/lib/ferry/worker.properties && "
-                 "exec ferry-worker distributed /var/lib/ferry/worker.properties",
-                 port, port);
-        json_object *c = json_object_new_object();
-        json_object_object_add(c, "name", json_object_new_string("worker"));
-        const char *image = kube_str(spec, "image");
-        json_object_object_add(c, "image", json_object_new_string(image ? image : WORKER_IMAGE));
-        const char *ipp = kube_str(spec, "imagePullPolicy");
-        if (ipp)
-                json_object_object_add(c, "imagePullPolicy", json_object_new_string(ipp));
-        json_object *cmd = json_object_new_array();
-        json_object_array_add(cmd, json_object_new_string("/bin/sh"));
-        json_object_array_add(cmd, json_object_new_string("-c"));
-        json_object_array_add(cmd, json_object_new_string(script));
-        json_object_object_add(c, "command", cmd);
-        json_object *env = json_object_new_array();
-        static const char *const fields[][2] = {{"POD_IP", "status.podIP"}, {"POD_NAME", "metadata.name"}};
-        for (size_t i = 0; i < 2; i++) {
-                json_object *e = json_object_new_object(), *vf = json_object_new_object(),
-                            *fr = json_object_new_object();
-                json_object_object_add(fr, "fieldPath", json_object_new_string(fields[i][1]));
-                json_object_object_add(vf, "fieldRef", fr);
-                json_object_object_add(e, "name", json_object_new_string(fields[i][0]));
-                json_object_object_add(e, "valueFrom", vf);
-                json_object_array_add(env, e);
-        }
-        json_object_object_add(c, "env", env);
-        json_object *ports = json_object_new_array(), *p = json_object_new_object();
-        json_object_object_add(p, "name", json_object_new_string("rest"));
-        json_object_object_add(p, "containerPort", json_object_new_int(port));
-        json_object_array_add(ports, p);
-        json_object_object_add(c, "ports", ports);
-        json_object *probe = json_object_new_object(), *hg = json_object_new_object();
-        json_object_object_add(hg, "path", json_object_new_string("/health"));
-        json_object_object_add(hg, "port", json_object_new_int(port));
-        json_object_object_add(probe, "httpGet", hg);
-        json_object_object_add(probe, "periodSeconds", json_object_new_int(5));
-        json_object_object_add(c, "readinessProbe", probe);
-        json_object *res = kube_get(spec, "resources");
-        if (res)
-                json_object_object_add(c, "resources", json_object_get(res));
-        json_object *mounts = json_object_new_array();
-        static const char *const mnt[][2] = {{"config", "/etc/ferry"}, {"data", "/var/lib/ferry"}};
-        for (size_t i = 0; i < 2; i++) {
-                json_object *m = json_object_new_object();
-                json_object_object_add(m, "name", json_object_new_string(mnt[i][0]));
-                json_object_object_add(m, "mountPath", json_object_new_string(mnt[i][1]));
-                if (!i)
-                        json_object_object_add(m, "readOnly", json_object_new_boolean(1));
-                json_object_array_add(mounts, m);
-        }
-        json_object_object_add(c, "volumeMounts", mounts);
-        json_object *containers = json_object_new_array();
-        json_object_array_add(containers, c);
-
-        json_object *ps = json_object_new_object();
-        json_object_object_add(ps, "containers", containers);
-        json_object_object_add(ps, "restartPolicy", json_object_new_string("Always"));
-        json_object_object_add(ps, "terminationGracePeriodSeconds", json_object_new_int(30));
-        json_object *vols = json_object_new_array(), *v1 = json_object_new_object(),
-                    *cmv = json_object_new_object(), *v2 = json_object_new_object();
-        json_object_object_add(cmv, "name", json_object_new_string(cm_name));
-        json_object_object_add(v1, "name", json_object_new_string("config"));
-        json_object_object_add(v1, "configMap", cmv);
-        json_object_object_add(v2, "name", json_object_new_string("data"));
-        json_object_object_add(v2, "emptyDir", json_object_new_object());
-        json_object_array_add(vols, v1);
-        json_object_array_add(vols, v2);
-        json_object_object_add(ps, "volumes", vols);
-        json_object_object_add(pod, "spec", ps);
+        json_object_object_add(pod, "spec", json_object_get(pod_spec));
         return pod;
 }
 
@@ -546,10 +585,10 @@ static void delete_unmanaged(op_ctx_t *ctx, const char *ns, const char *name, co
                 op_rest_t r;
                 op_connect_call(ctx, base, "DELETE", p, NULL, &r);
                 if (r.status >= 200 && r.status < 300) {
-                        fprintf(stderr, "%s/%s: deleted connector %s (no KafkaConnector)\n", ns, name, cn);
+                        FERRY_INFO("%s/%s: deleted connector %s (no KafkaConnector)", ns, name, cn);
                         atomic_fetch_add(&ctx->m.unmanaged_deleted, 1);
                 } else if (r.status != 404) {
-                        fprintf(stderr, "%s/%s: deleting unmanaged connector %s: %s\n", ns, name, cn, r.err);
+                        FERRY_WARN("%s/%s: deleting unmanaged connector %s: %s", ns, name, cn, r.err);
                 }
                 op_rest_clear(&r);
         }
@@ -640,9 +679,10 @@ double op_reconcile_connect(op_ctx_t *ctx, const char *key)
         }
 
         /* Worker configuration. */
-        char *props = worker_properties(kc);
+        char *props = op_worker_properties(kc);
+        json_object *pod_spec = op_worker_pod_spec(ctx->opt.worker_image, kc, cm_name, port);
         char hash[17];
-        hash_hex(props ? props : "", hash);
+        hash_hex(props ? props : "", json_object_to_json_string_ext(pod_spec, JSON_C_TO_STRING_PLAIN), hash);
         json_object *cm = json_object_new_object();
         json_object_object_add(cm, "apiVersion", json_object_new_string("v1"));
         json_object_object_add(cm, "kind", json_object_new_string("ConfigMap"));
@@ -715,8 +755,8 @@ double op_reconcile_connect(op_ctx_t *ctx, const char *key)
                 live++;
                 const char *phase = kube_str(p, "status.phase");
                 if (phase && (!strcmp(phase, "Failed") || !strcmp(phase, "Succeeded"))) {
-                        fprintf(stderr, "%s: pod %s is %s, replacing it\n", key, kube_str(p, "metadata.name"),
-                                phase);
+                        FERRY_INFO("%s: pod %s is %s, replacing it", key, kube_str(p, "metadata.name"),
+                                   phase);
                         delete_obj(ctx, &pod_gvr, ns, kube_str(p, "metadata.name"),
                                    kube_str(p, "metadata.uid"), 0);
                         continue;
@@ -732,8 +772,8 @@ double op_reconcile_connect(op_ctx_t *ctx, const char *key)
                                 pod_url(p, port, base, sizeof(base));
                 }
                 if (bad > 0 && bad >= limit) {
-                        fprintf(stderr, "%s: worker %s unhealthy for %.0f s, restarting it\n", key,
-                                kube_str(p, "metadata.name"), bad);
+                        FERRY_WARN("%s: worker %s unhealthy for %.0f s, restarting it", key,
+                                   kube_str(p, "metadata.name"), bad);
                         if (!delete_obj(ctx, &pod_gvr, ns, kube_str(p, "metadata.name"),
                                         kube_str(p, "metadata.uid"), 5)) {
                                 atomic_fetch_add(&ctx->m.worker_restarts, 1);
@@ -777,24 +817,23 @@ double op_reconcile_connect(op_ctx_t *ctx, const char *key)
                 if (i < desired && !p) {
                         char pn[300];
                         snprintf(pn, sizeof(pn), "%s-worker-%d", name, i);
-                        json_object *pod = worker_pod(kc, pn, cm_name, hash, port);
+                        json_object *pod = worker_pod(kc, pn, pod_spec, hash);
                         char path[1024];
                         kube_path(path, sizeof(path), &pod_gvr, ns, NULL, NULL, NULL);
                         kube_result_t res;
                         kube_request(ctx->kube, "POST", path, NULL, pod, &res);
                         if (res.status == 201) {
                                 atomic_fetch_add(&ctx->m.pods_created, 1);
-                                fprintf(stderr, "%s: created pod %s\n", key, pn);
+                                FERRY_INFO("%s: created pod %s", key, pn);
                         } else if (res.status != 409) {
-                                fprintf(stderr, "%s: creating pod %s: %s\n", key, pn, res.err);
+                                FERRY_WARN("%s: creating pod %s: %s", key, pn, res.err);
                                 s.next = -1;
                         }
                         kube_result_clear(&res);
                         json_object_put(pod);
                         soon(&s, 1);
                 } else if (i >= desired && p && !kube_get(p, "metadata.deletionTimestamp")) {
-                        fprintf(stderr, "%s: scaling down: deleting pod %s\n", key,
-                                kube_str(p, "metadata.name"));
+                        FERRY_INFO("%s: scaling down: deleting pod %s", key, kube_str(p, "metadata.name"));
                         if (!delete_obj(ctx, &pod_gvr, ns, kube_str(p, "metadata.name"),
                                         kube_str(p, "metadata.uid"), -1))
                                 atomic_fetch_add(&ctx->m.pods_deleted, 1);
@@ -811,8 +850,8 @@ double op_reconcile_connect(op_ctx_t *ctx, const char *key)
                         json_object *ann = p ? kube_get(p, "metadata.annotations") : NULL;
                         const char *h = ann ? kube_member_str(ann, OP_ANN_CONFIG_HASH) : NULL;
                         if (p && (!h || strcmp(h, hash))) {
-                                fprintf(stderr, "%s: configuration changed, restarting %s\n", key,
-                                        kube_str(p, "metadata.name"));
+                                FERRY_INFO("%s: configuration changed, restarting %s", key,
+                                           kube_str(p, "metadata.name"));
                                 delete_obj(ctx, &pod_gvr, ns, kube_str(p, "metadata.name"),
                                            kube_str(p, "metadata.uid"), -1);
                                 soon(&s, 1);
@@ -863,6 +902,7 @@ double op_reconcile_connect(op_ctx_t *ctx, const char *key)
         if (op_patch_status(ctx, path, old_status, status) && s.next >= 0)
                 s.next = -1;
         json_object_put(status);
+        json_object_put(pod_spec);
         json_object_put(kc);
         if (s.next < 0)
                 atomic_fetch_add(&ctx->m.reconcile_errors[1], 1);

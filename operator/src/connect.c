@@ -4,6 +4,8 @@
  * Counts each call in the operator's metrics. */
 #include "operator.h"
 
+#include <ferry/log.h>
+
 #include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -114,6 +116,7 @@ static int call(op_ctx_t *ctx, const char *base, const char *method, const char 
                 ret = -1;
         } else {
                 curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &res->status);
+                FERRY_DEBUG("Connect %s %s%s: HTTP %ld", method, base, path, res->status);
                 if (b.len)
                         res->body = json_tokener_parse(b.p);
                 if (res->status >= 300) {

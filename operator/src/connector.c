@@ -8,6 +8,8 @@
  * or worker only delays its own key. */
 #include "operator.h"
 
+#include <ferry/log.h>
+
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -112,7 +114,7 @@ static int set_finalizer(op_ctx_t *ctx, const char *path, json_object *obj, bool
         int rc = op_merge_patch(ctx, path, patch, err, sizeof(err));
         json_object_put(patch);
         if (rc)
-                fprintf(stderr, "%s finalizer on %s: %s\n", add ? "adding" : "removing", path, err);
+                FERRY_WARN("%s finalizer on %s: %s", add ? "adding" : "removing", path, err);
         return rc;
 }
 
@@ -127,7 +129,7 @@ static int remove_annotation(op_ctx_t *ctx, const char *path, const char *ann)
         int rc = op_merge_patch(ctx, path, patch, err, sizeof(err));
         json_object_put(patch);
         if (rc)
-                fprintf(stderr, "removing annotation %s on %s: %s\n", ann, path, err);
+                FERRY_WARN("removing annotation %s on %s: %s", ann, path, err);
         return rc;
 }
 
@@ -236,7 +238,7 @@ double op_reconcile_connector(op_ctx_t *ctx, const char *key)
                         snprintf(p, sizeof(p), "/connectors/%s", seg);
                         op_connect_call(ctx, base, "DELETE", p, NULL, &r);
                         if (r.status != 204 && r.status != 200 && r.status != 404) {
-                                fprintf(stderr, "%s: deleting the connector: %s\n", key, r.err);
+                                FERRY_WARN("%s: deleting the connector: %s", key, r.err);
                                 next = -1;
                                 goto out_nostatus;
                         }
@@ -319,7 +321,7 @@ double op_reconcile_connector(op_ctx_t *ctx, const char *key)
                 snprintf(p, sizeof(p), "/connectors/%s/%s", seg, verb);
                 op_connect_call(ctx, base, "PUT", p, NULL, &r);
                 if (r.status >= 300 || !r.status)
-                        fprintf(stderr, "%s: %s: %s\n", key, verb, r.err);
+                        FERRY_WARN("%s: %s: %s", key, verb, r.err);
                 op_rest_clear(&r);
                 next = 1;
         }
@@ -336,7 +338,7 @@ double op_reconcile_connector(op_ctx_t *ctx, const char *key)
                 if (r.status >= 200 && r.status < 300)
                         remove_annotation(ctx, path, OP_ANN_RESTART);
                 else
-                        fprintf(stderr, "%s: restart: %s\n", key, r.err);
+                        FERRY_WARN("%s: restart: %s", key, r.err);
                 op_rest_clear(&r);
                 next = 1;
         }
@@ -345,18 +347,17 @@ double op_reconcile_connector(op_ctx_t *ctx, const char *key)
                 char *end;
                 long id = strtol(rtask, &end, 10);
                 if (end == rtask || *end || id < 0) {
-                        fprintf(stderr, "%s: ignoring %s=\"%s\": not a task id\n", key, OP_ANN_RESTART_TASK,
-                                rtask);
+                        FERRY_WARN("%s: ignoring %s=\"%s\": not a task id", key, OP_ANN_RESTART_TASK, rtask);
                         remove_annotation(ctx, path, OP_ANN_RESTART_TASK);
                 } else {
                         snprintf(p, sizeof(p), "/connectors/%s/tasks/%ld/restart", seg, id);
                         op_connect_call(ctx, base, "POST", p, NULL, &r);
                         if ((r.status >= 200 && r.status < 300) || r.status == 404 || r.status == 400) {
                                 if (r.status >= 300)
-                                        fprintf(stderr, "%s: restart-task %ld refused: %s\n", key, id, r.err);
+                                        FERRY_WARN("%s: restart-task %ld refused: %s", key, id, r.err);
                                 remove_annotation(ctx, path, OP_ANN_RESTART_TASK);
                         } else {
-                                fprintf(stderr, "%s: restart-task %ld: %s\n", key, id, r.err);
+                                FERRY_WARN("%s: restart-task %ld: %s", key, id, r.err);
                         }
                         op_rest_clear(&r);
                         next = 1;
@@ -387,7 +388,7 @@ double op_reconcile_connector(op_ctx_t *ctx, const char *key)
                                         ar_count++;
                                         kube_now(ar_last, sizeof(ar_last), false);
                                         atomic_fetch_add(&ctx->m.auto_restarts, 1);
-                                        fprintf(stderr, "%s: auto-restart %d (%s)\n", key, ar_count, reason);
+                                        FERRY_INFO("%s: auto-restart %d (%s)", key, ar_count, reason);
                                 }
                                 op_rest_clear(&r);
                                 next = 1;

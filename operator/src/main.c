@@ -6,6 +6,8 @@
  * `ferry-operator watch G/V/R` runs one informer and prints its events (a diagnostic used by tests). */
 #include "operator.h"
 
+#include <ferry/log.h>
+
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -24,13 +26,16 @@ static void usage(FILE *f)
                 "                      [--connect-timeout SECONDS] [--lease-duration S] [--renew-deadline "
                 "S]\n"
                 "                      [--retry-period S] [--unhealthy-after S] [--health-period S]\n"
-                "                      [--startup-grace S]\n"
+                "                      [--startup-grace S] [--worker-image IMAGE] [--log-level LEVEL]\n"
                 "       ferry-operator watch [--kubeconfig PATH] [--namespace NS] [--start-rv RV]\n"
                 "                      [--watch-timeout S] [--for SECONDS] GROUP/VERSION/RESOURCE\n"
                 "Runs the Ferry Kubernetes operator: reconciles KafkaConnect and KafkaConnector resources\n"
                 "(connect.ferry.dev/v1alpha1). Probes and metrics on --metrics-addr (default :8080):\n"
                 "/healthz, /readyz, /metrics. Without --kubeconfig: $KUBECONFIG, in-cluster, "
-                "~/.kube/config.\n");
+                "~/.kube/config.\n"
+                "--worker-image (default $FERRY_WORKER_IMAGE, else " OP_DEFAULT_WORKER_IMAGE ") is the\n"
+                "worker image of KafkaConnects without spec.image. --log-level (default $FERRY_LOG_LEVEL,\n"
+                "else INFO): ERROR, WARN, INFO, DEBUG or TRACE.\n");
 }
 
 static int num(const char *s, double *out)
@@ -184,6 +189,8 @@ static void *worker(void *p)
                 if (!key)
                         continue;
                 double next = w->kind ? op_reconcile_connect(ctx, key) : op_reconcile_connector(ctx, key);
+                FERRY_DEBUG("reconciled %s %s: %s %.1f s", w->kind ? "KafkaConnect" : "KafkaConnector", key,
+                            next < 0 ? "failed, retry with backoff" : "next look in", next < 0 ? 0.0 : next);
                 if (next < 0) {
                         kube_queue_add_rate_limited(q, key);
                 } else {
@@ -364,6 +371,10 @@ int main(int argc, char **argv)
         o->unhealthy_after_s = 60;
         o->health_period_s = 10;
         o->startup_grace_s = 120;
+        o->worker_image = getenv("FERRY_WORKER_IMAGE");
+        if (!o->worker_image || !*o->worker_image)
+                o->worker_image = OP_DEFAULT_WORKER_IMAGE;
+        const char *level = getenv("FERRY_LOG_LEVEL");
         char identity[300];
         char host[256] = "ferry-operator";
         gethostname(host, sizeof(host) - 1);
@@ -397,6 +408,10 @@ int main(int argc, char **argv)
                         o->lease_name = val;
                 else if (!strcmp(a, "--identity"))
                         o->identity = val;
+                else if (!strcmp(a, "--worker-image"))
+                        o->worker_image = val;
+                else if (!strcmp(a, "--log-level"))
+                        level = val;
                 else if (num(val, &d)) {
                         fprintf(stderr, "ferry-operator: %s: not a number: %s\n", a, val);
                         return 2;
@@ -427,6 +442,21 @@ int main(int argc, char **argv)
                 }
         }
 
+        if (level && *level) {
+                int l = ferry_log_level_from_name(level);
+                if (l < 0) {
+                        fprintf(stderr,
+                                "ferry-operator: log level %s: not one of ERROR, WARN, INFO, DEBUG, TRACE\n",
+                                level);
+                        return 2;
+                }
+                ferry_log_set_level((ferry_log_level_t)l);
+        }
+        if (!*o->worker_image) {
+                fprintf(stderr, "ferry-operator: --worker-image must not be empty\n");
+                return 2;
+        }
+
         kube_config_t cfg;
         char err[512];
         if (kube_config_load_default(&cfg, o->kubeconfig, err, sizeof(err))) {
@@ -445,8 +475,8 @@ int main(int argc, char **argv)
                  : o->namespace     ? o->namespace
                  : cfg.namespace    ? cfg.namespace
                                     : "default");
-        fprintf(stderr, "ferry-operator: API server %s (context %s), watching %s\n", cfg.server, cfg.context,
-                o->namespace ? o->namespace : "all namespaces");
+        FERRY_INFO("API server %s (context %s), watching %s", cfg.server, cfg.context,
+                   o->namespace ? o->namespace : "all namespaces");
         kube_config_free(&cfg);
         pthread_mutex_init(&ctx.mu, NULL);
         pthread_cond_init(&ctx.cv, NULL);
@@ -468,7 +498,7 @@ int main(int argc, char **argv)
                 fprintf(stderr, "ferry-operator: %s\n", err);
                 return 1;
         }
-        fprintf(stderr, "ferry-operator: probes and metrics on port %d\n", op_http_port(ctx.http));
+        FERRY_INFO("probes and metrics on port %d, worker image %s", op_http_port(ctx.http), o->worker_image);
         kube_informer_start(ctx.connects);
         kube_informer_start(ctx.connectors);
         kube_informer_start(ctx.pods);
@@ -499,7 +529,7 @@ int main(int argc, char **argv)
 
         int sig = wait_signal(0, &ctx.stop);
         if (sig)
-                fprintf(stderr, "ferry-operator: %s, stopping\n", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+                FERRY_INFO("%s, stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
         pthread_mutex_lock(&ctx.mu);
         atomic_store(&ctx.stop, true);
         pthread_cond_broadcast(&ctx.cv);
@@ -521,7 +551,7 @@ int main(int argc, char **argv)
         pthread_cond_destroy(&ctx.cv);
         pthread_mutex_destroy(&ctx.mu);
         if (atomic_load(&ctx.lost_leadership)) {
-                fprintf(stderr, "ferry-operator: lost leadership, exiting\n");
+                FERRY_WARN("lost leadership, exiting");
                 return 1;
         }
         return 0;

@@ -20,6 +20,8 @@
 #define OP_ANN_USE_RESOURCES OP_GROUP "/use-connector-resources"
 #define OP_ANN_CONFIG_HASH   OP_GROUP "/config-hash"
 #define OP_MAX_WORKERS       16
+/* Worker image of KafkaConnects without spec.image, unless --worker-image or $FERRY_WORKER_IMAGE. */
+#define OP_DEFAULT_WORKER_IMAGE "ghcr.io/ferry/ferry-worker:latest"
 
 extern const kube_gvr_t op_gvr_connect, op_gvr_connector;
 
@@ -34,6 +36,7 @@ typedef struct op_metrics {
 
 typedef struct op_options {
         const char *kubeconfig, *namespace, *metrics_addr, *identity, *lease_namespace, *lease_name;
+        const char *worker_image; /* spec.image wins */
         bool leader_elect;
         int workers;
         int resync_s;            /* full refresh period of every resource */
@@ -71,6 +74,12 @@ double op_reconcile_connect(op_ctx_t *ctx, const char *key);
  * connect.ferry.dev/rest-url annotation, else a Ready worker pod (http://podIP:restPort), else
  * status.url. 0 when one was found. */
 int op_cluster_rest_base(op_ctx_t *ctx, json_object *kc, char *buf, size_t len);
+/* cluster.c: the worker.properties shared by kc's pods (malloc'd). */
+char *op_worker_properties(json_object *kc);
+/* cluster.c: the pod spec of kc's workers: default_image unless spec.image, worker config from the
+ * ConfigMap cm_name, spec.externalConfiguration env and volumes (at
+ * /opt/kafka/external-configuration/<name>). A new object. */
+json_object *op_worker_pod_spec(const char *default_image, json_object *kc, const char *cm_name, int port);
 /* cluster.c: forgets the health record of a deleted pod. */
 void op_cluster_forget_pod(op_ctx_t *ctx, json_object *pod);
 

@@ -4,6 +4,8 @@
  * finalizers and annotations. */
 #include "operator.h"
 
+#include <ferry/log.h>
+
 #include <stdio.h>
 #include <string.h>
 
@@ -60,7 +62,7 @@ int op_patch_status(op_ctx_t *ctx, const char *path, json_object *old_status, js
         json_object_put(patch);
         int rc = res.status == 200 ? 0 : -1;
         if (rc)
-                fprintf(stderr, "status update %s failed: %s\n", path, res.err);
+                FERRY_WARN("status update %s failed: %s", path, res.err);
         else
                 atomic_fetch_add(&ctx->m.status_patches, 1);
         kube_result_clear(&res);

@@ -14,12 +14,7 @@ source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/lib.sh"
 OP=${FERRY_OPERATOR_ASAN:-$REPO/build/asan/ferry-operator}
 [ -x "$OP" ] || OP=$FERRY_OPERATOR
-if [ -z "${FERRY_KAFKA_BOOTSTRAP:-}" ]; then # run alone: a broker of our own
-        export FERRY_KAFKA_STATE=$WORK/kafka
-        FERRY_KAFKA_BOOTSTRAP=$("$REPO/hack/kafka.sh" start | tail -1)
-        CLEANUP+=("FERRY_KAFKA_STATE=$WORK/kafka $REPO/hack/kafka.sh stop")
-fi
-B=$FERRY_KAFKA_BOOTSTRAP
+use_broker
 TOOLS=$REPO/build/tools
 UNHEALTHY=8
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The API server accepts the CRDs in crds/; valid KafkaConnect/KafkaConnector resources are stored
-# with their defaults; invalid ones (tasksMax 0, unknown state, reserved config keys, missing class)
+# with their defaults; invalid ones (tasksMax 0, unknown state, reserved config keys, missing class,
+# bad externalConfiguration volumes and env)
 # are refused with a message naming the problem. Scale subresources and printer columns work.
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/lib.sh"
@@ -63,6 +64,26 @@ refused 'apiVersion: connect.ferry.dev/v1alpha1
 kind: KafkaConnect
 metadata: {name: bad8}
 spec: {bootstrapServers: x:9092, autoscaling: {minReplicas: 3, maxReplicas: 2}}' 'minReplicas must not exceed'
+refused 'apiVersion: connect.ferry.dev/v1alpha1
+kind: KafkaConnect
+metadata: {name: bad9}
+spec: {bootstrapServers: x:9092, externalConfiguration: {volumes: [{name: v, secret: {secretName: s}, configMap: {name: c}}]}}' \
+        'a volume needs exactly one of secret, configMap'
+refused 'apiVersion: connect.ferry.dev/v1alpha1
+kind: KafkaConnect
+metadata: {name: bad10}
+spec: {bootstrapServers: x:9092, externalConfiguration: {env: [{name: POD_IP, valueFrom: {secretKeyRef: {name: s, key: k}}}]}}' \
+        'POD_IP and POD_NAME are set by the operator'
+refused 'apiVersion: connect.ferry.dev/v1alpha1
+kind: KafkaConnect
+metadata: {name: bad11}
+spec: {bootstrapServers: x:9092, externalConfiguration: {volumes: [{name: Bad_Name, secret: {secretName: s}}]}}' \
+        'spec.externalConfiguration.volumes\[0\].name: Invalid value'
+refused 'apiVersion: connect.ferry.dev/v1alpha1
+kind: KafkaConnect
+metadata: {name: bad12}
+spec: {bootstrapServers: x:9092, externalConfiguration: {volumes: [{name: a, secret: {secretName: s}}, {name: a, configMap: {name: c}}]}}' \
+        'volume names must be unique'
 
 # Scale subresources.
 k -n "$NS" scale kafkaconnector my-source --replicas=3 >/dev/null

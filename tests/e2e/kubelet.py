@@ -6,8 +6,12 @@ controller manager), binds unscheduled pods to it, and runs each pod's first con
 process:
   - the image is ignored; `ferry-worker` resolves to --worker-bin (a PATH entry, and argv[0] when
     the command names it directly);
-  - configMap and emptyDir volumes become directories under --state, and every mountPath found in
-    command, args and env values is rewritten to that directory;
+  - configMap, secret and emptyDir volumes become directories under --state; every mountPath found
+    in command, args and env values is rewritten to that directory, and (where `unshare --mount`
+    works, as root) the process runs in a private mount namespace with each directory bound at its
+    mountPath, so paths that reach it otherwise (connector configs) resolve too; mount points it had
+    to create on the host are removed at exit;
+  - env values from fieldRef, secretKeyRef and configMapKeyRef;
   - each pod gets its own loopback address (--ip-prefix + N, e.g. 127.0.100.2) as its pod IP, exported
     as FERRY_LISTEN_HOST (the worker pods listen there instead of 0.0.0.0: all "pods" share the host
     network) and through the downward API (fieldRef status.podIP, metadata.name, ...);
@@ -29,6 +33,7 @@ import json
 import os
 import queue
 import shutil
+import shlex
 import signal
 import ssl
 import subprocess
@@ -155,6 +160,12 @@ class Kubelet:
         os.symlink(os.path.abspath(a.worker_bin), os.path.join(self.bindir, "ferry-worker"))
         self.used_ips = set()
         self.state_written = None
+        self.made_dirs = []  # mount points created on the host, removed at shutdown
+        self.unshare = shutil.which("unshare")
+        if self.unshare and subprocess.run([self.unshare, "--mount", "true"], capture_output=True).returncode:
+            self.unshare = None
+        if not self.unshare:
+            log("no private mount namespaces (unshare --mount): volumes only through path rewriting")
 
     # ---- node ----
     def register_node(self):
@@ -310,6 +321,17 @@ class Kubelet:
                 pass
 
     # ---- processes ----
+    def source(self, p, kind, name):
+        """The data of Secret or ConfigMap name (as text), or None when it is missing."""
+        st, body = self.api.call("GET", "/api/v1/namespaces/%s/%s/%s" % (p.ns, kind, name))
+        if st != 200:
+            return None
+        if kind == "secrets":
+            data = {k: base64.b64decode(v).decode() for k, v in (body.get("data") or {}).items()}
+            data.update(body.get("stringData") or {})
+            return data
+        return body.get("data") or {}
+
     def prepare(self, p):
         """Volumes -> directories; returns {mountPath: local dir} or None (not ready yet)."""
         if not p.dir:
@@ -318,15 +340,21 @@ class Kubelet:
         vols = {}
         for v in p.obj["spec"].get("volumes") or []:
             d = os.path.join(p.dir, "volumes", v["name"])
+            src = None
             if "configMap" in v:
-                cm = v["configMap"]["name"]
-                st, body = self.api.call("GET", "/api/v1/namespaces/%s/configmaps/%s" % (p.ns, cm))
-                if st != 200:
-                    p.waiting_reason = "ConfigMapMissing"
-                    return None
+                src, kind, what = v["configMap"], "configmaps", v["configMap"]["name"]
+            elif "secret" in v:
+                src, kind, what = v["secret"], "secrets", v["secret"]["secretName"]
+            if src is not None:
+                data = self.source(p, kind, what)
+                if data is None:
+                    if src.get("optional"):
+                        data = {}
+                    else:
+                        p.waiting_reason = "ConfigMapMissing" if kind == "configmaps" else "SecretMissing"
+                        return None
                 os.makedirs(d, exist_ok=True)
-                data = body.get("data") or {}
-                items = v["configMap"].get("items")
+                items = src.get("items")
                 pairs = [(i["key"], i["path"]) for i in items] if items else [(k, k) for k in data]
                 for k, rel in pairs:
                     if k in data:
@@ -343,6 +371,16 @@ class Kubelet:
             if m["name"] in vols:
                 mounts[m["mountPath"].rstrip("/")] = vols[m["name"]]
         return mounts
+
+    def env_from(self, p, ref):
+        """The value of a secretKeyRef/configMapKeyRef env entry; None when it cannot be had."""
+        for key, kind in (("secretKeyRef", "secrets"), ("configMapKeyRef", "configmaps")):
+            if key in ref:
+                data = self.source(p, kind, ref[key]["name"]) or {}
+                if ref[key]["key"] in data:
+                    return data[ref[key]["key"]]
+                return "" if ref[key].get("optional") else None
+        return None
 
     def rewrite(self, s, mounts):
         for mp in sorted(mounts, key=len, reverse=True):
@@ -376,10 +414,32 @@ class Kubelet:
         env["HOSTNAME"] = p.name
         env["FERRY_LISTEN_HOST"] = p.ip
         for e in c.get("env") or []:
+            vf = e.get("valueFrom") or {}
             if "value" in e:
                 env[e["name"]] = self.rewrite(e["value"], mounts)
-            elif "fieldRef" in (e.get("valueFrom") or {}):
-                env[e["name"]] = self.field(p, e["valueFrom"]["fieldRef"]["fieldPath"])
+            elif "fieldRef" in vf:
+                env[e["name"]] = self.field(p, vf["fieldRef"]["fieldPath"])
+            else:
+                val = self.env_from(p, vf)
+                if val is None:
+                    p.waiting_reason = "CreateContainerConfigError"
+                    p.next_start = time.monotonic() + 1
+                    return
+                env[e["name"]] = val
+        if self.unshare and mounts:
+            for mp in sorted(mounts):
+                if not os.path.isdir(mp):
+                    missing = mp
+                    while not os.path.isdir(os.path.dirname(missing)):
+                        missing = os.path.dirname(missing)
+                    os.makedirs(mp, exist_ok=True)
+                    self.made_dirs.append(missing)
+            # A private mount namespace with each volume bound at its real mountPath, so paths
+            # that reach the process another way (connector configs over REST) resolve too.
+            script = "".join('mount --bind %s %s && ' % (shlex.quote(d), shlex.quote(mp))
+                             for mp, d in sorted(mounts.items()))
+            argv = [self.unshare, "--mount", "--propagation", "private", "/bin/sh", "-c",
+                    script + 'exec "$@"', "sh"] + argv
         logf = open(os.path.join(p.dir, c["name"] + ".log"), "ab")
         try:
             p.proc = subprocess.Popen(argv, env=env, cwd=p.dir, stdin=subprocess.DEVNULL, stdout=logf,
@@ -539,6 +599,17 @@ class Kubelet:
             except subprocess.TimeoutExpired:
                 log("pod %s: pid %d did not die" % (p.key, p.proc.pid))
         log("stopped %d processes" % len(procs))
+        for d in reversed(self.made_dirs):  # empty on the host: the binds were private
+            for root, dirs, _ in os.walk(d, topdown=False):
+                for x in dirs:
+                    try:
+                        os.rmdir(os.path.join(root, x))
+                    except OSError:
+                        pass
+            try:
+                os.rmdir(d)
+            except OSError:
+                pass
 
 
 def main():

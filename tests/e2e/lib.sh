@@ -53,6 +53,17 @@ start_operator() {
         CLEANUP+=("kill -9 $! 2>/dev/null")
 }
 
+# use_broker: sets $B to the Kafka broker tests/run.sh started ($FERRY_KAFKA_BOOTSTRAP), or, when
+# the test runs alone, to one of its own (hack/kafka.sh), stopped on exit.
+use_broker() {
+        if [ -z "${FERRY_KAFKA_BOOTSTRAP:-}" ]; then
+                export FERRY_KAFKA_STATE=$WORK/kafka
+                FERRY_KAFKA_BOOTSTRAP=$("$REPO/hack/kafka.sh" start | tail -1)
+                CLEANUP+=("FERRY_KAFKA_STATE=$WORK/kafka $REPO/hack/kafka.sh stop")
+        fi
+        B=$FERRY_KAFKA_BOOTSTRAP
+}
+
 # free_port: a TCP port nothing listens on right now.
 free_port() {
         python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'

@@ -50,11 +50,11 @@ def arg(c, flag):
     return a[i + 1] if i + 1 < len(a) and not a[i + 1].startswith("--") else True
 
 
-def env(c, name):
+def env(c, name, missing=None):
     for e in c.get("env", []):
         if e["name"] == name:
             return e.get("value")
-    return None
+    return missing
 
 
 with open(os.path.join(repo, "helm/ferry/Chart.yaml")) as f:
@@ -71,6 +71,8 @@ for o in d:
               (o["kind"], o["metadata"]["name"]))
 dep, pod, c = container(d)
 check(c.get("image") == "ghcr.io/ferry/ferry-operator:" + app_version, "default image tag is appVersion")
+check(env(c, "FERRY_WORKER_IMAGE") == "ghcr.io/ferry/ferry-worker:" + app_version,
+      "default worker image tag is appVersion")
 check(arg(c, "--metrics-addr") == ":8080", "default --metrics-addr :8080")
 check(arg(c, "--leader-elect") is True, "leader election on by default")
 check(arg(c, "--lease-namespace") == "ferry-system", "lease in the release namespace")
@@ -197,6 +199,8 @@ landed = {
     "image.repository": c.get("image", "").startswith("registry.example.com/ferry/ferry-operator:"),
     "image.tag": c.get("image", "").endswith(":9.8.7-test"),
     "image.pullPolicy": c.get("imagePullPolicy") == "Always",
+    "workerImage.repository": env(c, "FERRY_WORKER_IMAGE", "").startswith("registry.example.com/ferry/ferry-worker:"),
+    "workerImage.tag": env(c, "FERRY_WORKER_IMAGE", "").endswith(":9.8.6-worker"),
     "imagePullSecrets": pod.get("imagePullSecrets") == [{"name": "pull-secret-a"}],
     "nameOverride": all(o["metadata"]["labels"].get("app.kubernetes.io/name") == "ferrytest" for o in a),
     "fullnameOverride": dep.get("metadata", {}).get("name") == name,

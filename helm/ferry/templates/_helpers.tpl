@@ -49,6 +49,10 @@ app.kubernetes.io/part-of: ferry
 {{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
 {{- end }}
 
+{{- define "ferry.workerImage" -}}
+{{- printf "%s:%s" .Values.workerImage.repository (default .Chart.AppVersion .Values.workerImage.tag) }}
+{{- end }}
+
 {{/* Refuses value combinations the operator cannot run with. */}}
 {{- define "ferry.validate" -}}
 {{- if gt (len .Values.watchNamespaces) 1 }}

@@ -6,6 +6,8 @@
  * on its own thread; handlers are called on that thread, never under the cache lock. */
 #include "kube/kube.h"
 
+#include <ferry/log.h>
+
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -176,7 +178,7 @@ static int do_list(kube_informer_t *inf)
                 kube_path(path, sizeof(path), &inf->gvr, inf->ns, NULL, NULL, query);
                 kube_result_t res;
                 if (kube_request(inf->c, "GET", path, NULL, NULL, &res) || res.status != 200) {
-                        fprintf(stderr, "informer %s: list failed: %s\n", inf->resource, res.err);
+                        FERRY_WARN("informer %s: list failed: %s", inf->resource, res.err);
                         kube_result_clear(&res);
                         json_object_put(items);
                         return -1;
@@ -312,7 +314,7 @@ static void *run(void *arg)
                         pthread_mutex_lock(&inf->mu);
                         inf->st.watch_errors++;
                         pthread_mutex_unlock(&inf->mu);
-                        fprintf(stderr, "informer %s: %s\n", inf->resource, err);
+                        FERRY_WARN("informer %s: %s", inf->resource, err);
                         sleep_interruptible(inf, kube_backoff(0.2, 30, failures++));
                         if (failures > 8) /* a long outage: the cache may be far behind */
                                 need_list = true;

@@ -5,6 +5,8 @@
  * within the renew deadline steps down (on_stopped). Only the leader runs reconcilers. */
 #include "kube/kube.h"
 
+#include <ferry/log.h>
+
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -133,15 +135,14 @@ static void *run(void *arg)
                         last_renew = now;
                         if (!atomic_load(&l->leader)) {
                                 atomic_store(&l->leader, true);
-                                fprintf(stderr, "leader election: %s became leader of lease %s/%s\n",
-                                        l->identity, l->ns, l->name);
+                                FERRY_INFO("leader election: %s became leader of lease %s/%s", l->identity,
+                                           l->ns, l->name);
                                 if (l->cfg.on_started)
                                         l->cfg.on_started(l->cfg.data);
                         }
                 } else if (atomic_load(&l->leader) && now - last_renew > l->cfg.renew_deadline_s) {
                         atomic_store(&l->leader, false);
-                        fprintf(stderr, "leader election: %s lost lease %s/%s\n", l->identity, l->ns,
-                                l->name);
+                        FERRY_INFO("leader election: %s lost lease %s/%s", l->identity, l->ns, l->name);
                         if (l->cfg.on_stopped)
                                 l->cfg.on_stopped(l->cfg.data);
                 }
