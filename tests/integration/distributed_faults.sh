@@ -65,3 +65,8 @@ python3 "$REPO/tests/check_stream.py" "$WORK/all.txt" "$WORK/out.txt" || fail "s
 wait_until 60 "a connector created after the outage" post a2 "{\"name\":\"after\",\"config\":{\"connector.class\":\"FileStreamSink\",\"topics\":\"$GA-data\",\"file\":\"$WORK/after.txt\"}}"
 wait_until 60 "the new connector's sink file complete" has_at_least "$WORK/after.txt" "$N"
 [ "$(list b1)" = "b-only" ] || fail "group B lists after the outage: $(list b1)"
+# Every worker came through: alive, answering, and seeing the same connectors.
+for w in a1 a2 b1; do
+        worker_alive "$w" || fail "worker $w died after the outage: $(grep -v '^%' "$WORK/$w.log" | tail -3)"
+done
+[ "$(list a1)" = "after snk src" ] || fail "a1 lists after the outage: $(list a1)"

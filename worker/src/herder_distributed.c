@@ -108,6 +108,12 @@ typedef struct {
         int64_t next_describe;
         int describe_rounds; /* describes still due after the last rebalance */
         int64_t applied_generation;
+        /* Fencing: a worker that lost its group membership (session timeout, e.g. the broker away)
+         * stops everything until it is a member again and holds an assignment made after that. */
+        atomic_bool fenced;
+        atomic_llong rejoined_at; /* ms; 0 while not a member again */
+        int64_t fenced_gen;       /* the assignment generation when membership was lost */
+        bool fence_synced;        /* the config topic was read to its end since the rejoin */
         dstatus_t *published;
         size_t n_published;
 } dist_t;
@@ -494,6 +500,8 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
         for (int i = 0; i < parts->cnt; i++)
                 has_zero |= parts->elems[i].partition == 0;
         if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+                if (atomic_load(&d->fenced) && !atomic_load(&d->rejoined_at))
+                        atomic_store(&d->rejoined_at, ferry_now_ms());
                 if (cooperative)
                         rd_kafka_incremental_assign(rk, parts);
                 else
@@ -506,6 +514,19 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
                 if (has_zero) {
                         FERRY_INFO("This worker is no longer the leader of group %s", d->group);
                         atomic_store(&d->leader, false);
+                }
+                if (rd_kafka_assignment_lost(rk) && !atomic_load(&d->fenced)) {
+                        /* Others may be given our connectors and tasks now: stop them all, as a
+                         * Connect worker revokes its assignment when its generation is lost. */
+                        pthread_mutex_lock(&d->lock);
+                        d->fenced_gen = d->asg.generation;
+                        d->fence_synced = false;
+                        pthread_mutex_unlock(&d->lock);
+                        atomic_store(&d->rejoined_at, 0);
+                        atomic_store(&d->fenced, true);
+                        FERRY_WARN("This worker lost its membership of group %s: stopping its connectors and "
+                                   "tasks until it rejoins",
+                                   d->group);
                 }
                 if (cooperative)
                         rd_kafka_incremental_unassign(rk, parts);
@@ -526,53 +547,21 @@ static int cmp_str(const void *a, const void *b)
         return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Live members of the group (their client ids are worker ids). */
+/* Live members of the group (their client ids are worker ids), looked up in a child process
+ * (kafka.h: ferry_kafka_group_members_isolated). */
 static int describe_members(dist_t *d)
 {
-        rd_kafka_queue_t *q = rd_kafka_queue_new(d->member);
-        const char *groups[] = {d->group};
-        char err[256];
-        rd_kafka_AdminOptions_t *opts =
-                rd_kafka_AdminOptions_new(d->member, RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS);
-        rd_kafka_AdminOptions_set_request_timeout(opts, 10000, err, sizeof(err));
-        rd_kafka_DescribeConsumerGroups(d->member, groups, 1, opts, q);
-        rd_kafka_AdminOptions_destroy(opts);
-        /* The request timeout guarantees the event; the queue must outlive the request. */
-        rd_kafka_event_t *ev = NULL;
-        while (!ev)
-                ev = rd_kafka_queue_poll(q, 1000);
-        int rc = -1;
-        if (ev && !rd_kafka_event_error(ev)) {
-                size_t n = 0;
-                const rd_kafka_ConsumerGroupDescription_t **gs =
-                        rd_kafka_DescribeConsumerGroups_result_groups(
-                                rd_kafka_event_DescribeConsumerGroups_result(ev), &n);
-                if (n == 1 && !rd_kafka_ConsumerGroupDescription_error(gs[0])) {
-                        size_t m = rd_kafka_ConsumerGroupDescription_member_count(gs[0]);
-                        char **members = calloc(m + 1, sizeof(*members));
-                        size_t k = 0;
-                        for (size_t i = 0; members && i < m; i++) {
-                                const char *id = rd_kafka_MemberDescription_client_id(
-                                        rd_kafka_ConsumerGroupDescription_member(gs[0], i));
-                                bool dup = false;
-                                for (size_t j = 0; j < k; j++)
-                                        dup |= !strcmp(members[j], id);
-                                if (!dup)
-                                        members[k++] = strdup(id);
-                        }
-                        if (members) {
-                                qsort(members, k, sizeof(*members), cmp_str);
-                                strlist_free(d->members, d->n_members);
-                                d->members = members;
-                                d->n_members = k;
-                                rc = 0;
-                        }
-                }
+        char **members = NULL, err[512];
+        size_t n = 0;
+        if (ferry_kafka_group_members_isolated(&d->base.worker->config, d->group, 20000, &members, &n, err,
+                                               sizeof(err)) < 0) {
+                FERRY_WARN("Cannot see the members of group %s: %s", d->group, err);
+                return -1;
         }
-        if (ev)
-                rd_kafka_event_destroy(ev);
-        rd_kafka_queue_destroy(q);
-        return rc;
+        strlist_free(d->members, d->n_members);
+        d->members = members;
+        d->n_members = n;
+        return 0;
 }
 
 /* ---- leader: task configs and assignment ---- */
@@ -1069,6 +1058,31 @@ static void apply_restart(dist_t *d, const char *name, bool tasks, bool only_fai
         ferry_status_free(ts, n);
 }
 
+/* A fenced worker runs its assignment again once it is a member again and either a newer assignment
+ * was written (the leader saw it leave and come back) or, the leader having noticed nothing, the
+ * one it holds stayed current for FENCE_GRACE_MS after the rejoin. */
+#define FENCE_GRACE_MS 3000
+static void maybe_unfence(dist_t *d, int64_t now)
+{
+        int64_t rejoined = atomic_load(&d->rejoined_at);
+        if (!rejoined)
+                return;
+        if (!d->fence_synced) {
+                char err[512];
+                if (ferry_klog_read_to_end(d->config_log, d->sync_timeout, err, sizeof(err)) < 0)
+                        return;
+                d->fence_synced = true;
+        }
+        pthread_mutex_lock(&d->lock);
+        int64_t gen = d->asg.generation;
+        pthread_mutex_unlock(&d->lock);
+        if (gen > d->fenced_gen || now - rejoined >= FENCE_GRACE_MS) {
+                atomic_store(&d->fenced, false);
+                FERRY_INFO("Member of group %s again: running assignment generation %lld", d->group,
+                           (long long)gen);
+        }
+}
+
 static void *herder_main(void *arg)
 {
         dist_t *d = arg;
@@ -1078,6 +1092,8 @@ static void *herder_main(void *arg)
                 if (m)
                         rd_kafka_message_destroy(m);
                 int64_t now = ferry_now_ms();
+                if (atomic_load(&d->fenced))
+                        maybe_unfence(d, now);
                 pthread_mutex_lock(&d->lock);
                 if (atomic_load(&d->leader) && d->caught_up) {
                         if (d->describe_rounds > 0 && now >= d->next_describe) {
@@ -1094,7 +1110,7 @@ static void *herder_main(void *arg)
                 bool rt = d->restart_tasks, rof = d->restart_only_failed;
                 d->restart_conn = NULL;
                 size_t n_want = 0;
-                want_t *want = wanted(d, &n_want);
+                want_t *want = atomic_load(&d->fenced) ? calloc(1, sizeof(*want)) : wanted(d, &n_want);
                 if (d->asg.generation != d->applied_generation) {
                         d->applied_generation = d->asg.generation;
                         atomic_fetch_add(&d->base.worker->rebalances, 1);

@@ -3,13 +3,26 @@
  * looks up the cluster id at start-up, and runs the embedded mock cluster for quickstarts. Task
  * runners create their clients through here. */
 #include "kafka.h"
+#include "worker.h"
+
+#include <ferry/buf.h>
 
 #include <ferry/log.h>
 
+#include <errno.h>
+#include <fcntl.h>
 #include <librdkafka/rdkafka_mock.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
 
 /* Keys Java clients take that librdkafka has no use for; skipped silently. */
 static const char *const java_only[] = {
@@ -360,5 +373,231 @@ int ferry_kafka_group_delete(const ferry_strmap_t *worker, const char *group, ch
         }
         rd_kafka_queue_destroy(q);
         rd_kafka_destroy(rk);
+        return rc;
+}
+
+/* ---- group membership ---- */
+
+static int cmp_member(const void *a, const void *b)
+{
+        return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void members_free(char **m, size_t n)
+{
+        for (size_t i = 0; m && i < n; i++)
+                free(m[i]);
+        free(m);
+}
+
+int ferry_kafka_group_members(const ferry_strmap_t *worker, const char *group, char ***out, size_t *n_out,
+                              char *errstr, size_t errstr_size)
+{
+        *out = NULL;
+        *n_out = 0;
+        rd_kafka_t *rk = admin_client(worker, errstr, errstr_size);
+        if (!rk)
+                return -1;
+        rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+        const char *groups[] = {group};
+        rd_kafka_AdminOptions_t *opts = admin_options(rk);
+        rd_kafka_DescribeConsumerGroups(rk, groups, 1, opts, q);
+        rd_kafka_AdminOptions_destroy(opts);
+        int rc = -1;
+        rd_kafka_event_t *ev = admin_wait(q, "describing the group", errstr, errstr_size);
+        if (ev) {
+                size_t n = 0;
+                const rd_kafka_ConsumerGroupDescription_t **gs =
+                        rd_kafka_DescribeConsumerGroups_result_groups(
+                                rd_kafka_event_DescribeConsumerGroups_result(ev), &n);
+                const rd_kafka_error_t *e = n == 1 ? rd_kafka_ConsumerGroupDescription_error(gs[0]) : NULL;
+                if (n != 1 || e) {
+                        snprintf(errstr, errstr_size, "describing group %s: %s", group,
+                                 e ? rd_kafka_error_string(e) : "no result");
+                } else {
+                        size_t m = rd_kafka_ConsumerGroupDescription_member_count(gs[0]), k = 0;
+                        char **members = calloc(m + 1, sizeof(*members));
+                        for (size_t i = 0; members && i < m; i++) {
+                                const char *id = rd_kafka_MemberDescription_client_id(
+                                        rd_kafka_ConsumerGroupDescription_member(gs[0], i));
+                                bool dup = false;
+                                for (size_t j = 0; j < k; j++)
+                                        dup |= !strcmp(members[j], id);
+                                if (!dup)
+                                        members[k++] = strdup(id);
+                        }
+                        if (members) {
+                                qsort(members, k, sizeof(*members), cmp_member);
+                                *out = members;
+                                *n_out = k;
+                                rc = 0;
+                        }
+                }
+                rd_kafka_event_destroy(ev);
+        }
+        rd_kafka_queue_destroy(q);
+        rd_kafka_destroy(rk);
+        return rc;
+}
+
+int ferry_kafka_group_members_main(const char *group)
+{
+        ferry_buf_t in = {0};
+        char chunk[4096];
+        ssize_t r;
+        while ((r = read(STDIN_FILENO, chunk, sizeof(chunk))) > 0 || (r < 0 && errno == EINTR))
+                if (r > 0)
+                        ferry_buf_append(&in, chunk, (size_t)r);
+        ferry_strmap_t worker;
+        ferry_strmap_init(&worker);
+        for (size_t pos = 0; pos < in.len;) {
+                const char *k = in.p + pos;
+                size_t kl = strnlen(k, in.len - pos);
+                if (pos + kl + 1 >= in.len)
+                        break;
+                const char *v = k + kl + 1;
+                size_t vl = strnlen(v, in.len - pos - kl - 1);
+                ferry_strmap_setn(&worker, k, kl, v, vl);
+                pos += kl + vl + 2;
+        }
+        ferry_buf_free(&in);
+        char **members = NULL, errstr[512];
+        size_t n = 0;
+        int rc = ferry_kafka_group_members(&worker, group, &members, &n, errstr, sizeof(errstr));
+        ferry_strmap_free(&worker);
+        if (rc < 0) {
+                fprintf(stderr, "group-members: %s\n", errstr);
+                return 1;
+        }
+        for (size_t i = 0; i < n; i++)
+                printf("%s\n", members[i]);
+        members_free(members, n);
+        return fflush(stdout) ? 1 : 0;
+}
+
+int ferry_kafka_group_members_isolated(const ferry_strmap_t *worker, const char *group, int timeout_ms,
+                                       char ***out, size_t *n_out, char *errstr, size_t errstr_size)
+{
+        *out = NULL;
+        *n_out = 0;
+        int to_child[2], from_child[2];
+        if (pipe2(to_child, O_CLOEXEC) < 0) {
+                snprintf(errstr, errstr_size, "pipe: %s", strerror(errno));
+                return -1;
+        }
+        if (pipe2(from_child, O_CLOEXEC) < 0) {
+                snprintf(errstr, errstr_size, "pipe: %s", strerror(errno));
+                close(to_child[0]);
+                close(to_child[1]);
+                return -1;
+        }
+        posix_spawn_file_actions_t fa;
+        posix_spawn_file_actions_init(&fa);
+        posix_spawn_file_actions_adddup2(&fa, to_child[0], STDIN_FILENO);
+        posix_spawn_file_actions_adddup2(&fa, from_child[1], STDOUT_FILENO);
+        char *argv[] = {"ferry-worker", "group-members", (char *)group, NULL};
+        pid_t pid;
+        int err = posix_spawn(&pid, "/proc/self/exe", &fa, NULL, argv, environ);
+        posix_spawn_file_actions_destroy(&fa);
+        close(to_child[0]);
+        close(from_child[1]);
+        if (err) {
+                snprintf(errstr, errstr_size, "cannot start the group-members process: %s", strerror(err));
+                close(to_child[1]);
+                close(from_child[0]);
+                return -1;
+        }
+        /* The config is far below a pipe's capacity; the child reads it all before anything else. */
+        ferry_buf_t cfg = {0};
+        for (size_t i = 0; i < worker->n; i++) {
+                ferry_buf_append(&cfg, worker->kv[i].key, strlen(worker->kv[i].key) + 1);
+                ferry_buf_append(&cfg, worker->kv[i].value, strlen(worker->kv[i].value) + 1);
+        }
+        sigset_t pipe_set, old;
+        sigemptyset(&pipe_set);
+        sigaddset(&pipe_set, SIGPIPE);
+        pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+        for (size_t off = 0; off < cfg.len;) {
+                ssize_t w = write(to_child[1], cfg.p + off, cfg.len - off);
+                if (w < 0 && errno == EINTR)
+                        continue;
+                if (w <= 0)
+                        break;
+                off += (size_t)w;
+        }
+        close(to_child[1]);
+        struct timespec zero = {0, 0};
+        while (sigtimedwait(&pipe_set, NULL, &zero) > 0)
+                ; /* a SIGPIPE raised here is ours: drop it */
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        ferry_buf_free(&cfg);
+
+        ferry_buf_t outb = {0};
+        int64_t deadline = ferry_now_ms() + timeout_ms;
+        bool timed_out = false;
+        for (;;) {
+                int64_t left = deadline - ferry_now_ms();
+                if (left <= 0) {
+                        timed_out = true;
+                        break;
+                }
+                struct pollfd pfd = {from_child[0], POLLIN, 0};
+                int pr = poll(&pfd, 1, (int)left);
+                if (pr < 0 && errno == EINTR)
+                        continue;
+                if (pr <= 0) {
+                        timed_out = pr == 0;
+                        break;
+                }
+                char chunk[4096];
+                ssize_t r = read(from_child[0], chunk, sizeof(chunk));
+                if (r < 0 && errno == EINTR)
+                        continue;
+                if (r <= 0)
+                        break;
+                ferry_buf_append(&outb, chunk, (size_t)r);
+        }
+        close(from_child[0]);
+        if (timed_out)
+                kill(pid, SIGKILL);
+        int status = 0;
+        while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+                ;
+        int rc = -1;
+        if (timed_out)
+                snprintf(errstr, errstr_size, "describing group %s: no answer within %d ms", group,
+                         timeout_ms);
+        else if (WIFSIGNALED(status))
+                snprintf(errstr, errstr_size, "describing group %s: the process died of signal %d", group,
+                         WTERMSIG(status));
+        else if (!WIFEXITED(status) || WEXITSTATUS(status))
+                snprintf(errstr, errstr_size, "describing group %s failed (its error is in the log)", group);
+        else
+                rc = 0;
+        if (rc == 0) {
+                size_t cap = 8, n = 0;
+                char **members = calloc(cap, sizeof(*members));
+                for (char *p = outb.p, *end = outb.p + outb.len; members && p && p < end;) {
+                        char *nl = memchr(p, '\n', (size_t)(end - p));
+                        if (!nl)
+                                break;
+                        if (n + 1 == cap) {
+                                char **nm = realloc(members, (cap *= 2) * sizeof(*members));
+                                if (!nm)
+                                        break;
+                                members = nm;
+                        }
+                        members[n++] = strndup(p, (size_t)(nl - p));
+                        p = nl + 1;
+                }
+                if (!members) {
+                        rc = -1;
+                        snprintf(errstr, errstr_size, "out of memory");
+                } else {
+                        *out = members;
+                        *n_out = n;
+                }
+        }
+        ferry_buf_free(&outb);
         return rc;
 }
