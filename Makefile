@@ -28,7 +28,7 @@ UNIT_SRC := $(filter-out tests/unit/operator/%,$(sort $(wildcard tests/unit/*.c 
 OPERATOR_SRC := $(sort $(wildcard operator/src/*.c operator/src/*/*.c)) worker/src/log.c
 OPERATOR_LIB_SRC := $(filter-out operator/src/main.c,$(OPERATOR_SRC))
 OPERATOR_UNIT_SRC := $(sort $(wildcard tests/unit/operator/*.c))
-OPERATOR_PKGS := libcurl yaml-0.1 json-c
+OPERATOR_PKGS := openssl yaml-0.1 json-c
 OPERATOR_LIBS = $(shell pkg-config --libs $(OPERATOR_PKGS) 2>/dev/null) -lm -pthread
 
 objs = $(patsubst %.c,build/$(1)/%.o,$(2))
@@ -72,9 +72,10 @@ build/asan/%.o: %.c
 
 asan: build/asan/ferry-worker build/asan/ferry-operator
 
-TOOLS := build/tools/kafka-committed build/tools/kafka-create-topic
+TOOLS := build/tools/kafka-committed build/tools/kafka-create-topic build/tools/kafka-wait-hw
 build/tools/kafka-committed: tests/tools/kafka_committed.c
 build/tools/kafka-create-topic: tests/tools/kafka_create_topic.c
+build/tools/kafka-wait-hw: tests/tools/kafka_wait_hw.c
 $(TOOLS):
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) -O1 -g $(DEPS_CFLAGS) -o $@ $< $(DEPS_LIBS)

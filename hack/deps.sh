@@ -6,7 +6,7 @@ set -euo pipefail
 
 packages=(
         build-essential pkg-config
-        librdkafka-dev libcurl4-openssl-dev libyaml-dev libjson-c-dev libwebsockets-dev
+        librdkafka-dev libcurl4-openssl-dev libssl-dev libyaml-dev libjson-c-dev libwebsockets-dev
         libcriterion-dev
         kcat clang-format valgrind python3 clang wrk openssl curl
         gnuplot-nox # make bench: the PNG chart

@@ -1,33 +1,24 @@
 /* The Connect REST client: every call the KafkaConnector reconciler makes to a Connect cluster
  * (GET config/status/topics, POST create/restart, PUT config/pause/resume/stop, DELETE) goes through
  * op_connect_call, with a hard timeout so a hung worker delays only the connector being reconciled.
- * Counts each call in the operator's metrics. */
+ * Counts each call in the operator's metrics. Plain HTTP to the workers' pod IPs through the
+ * operator's HTTP client (kube/httpc.c), one connection per call. */
 #include "operator.h"
 
 #include <ferry/log.h>
 
-#include <curl/curl.h>
+#include "kube/httpc.h"
+
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-struct buf {
-        char *p;
-        size_t len;
-};
+static kube_http_t *http;
 
-static size_t collect(char *ptr, size_t size, size_t nmemb, void *u)
+static void make_http(void)
 {
-        struct buf *b = u;
-        size_t n = size * nmemb;
-        char *np = realloc(b->p, b->len + n + 1);
-        if (!np)
-                return 0;
-        memcpy(np + b->len, ptr, n);
-        b->p = np;
-        b->len += n;
-        b->p[b->len] = '\0';
-        return n;
+        http = kube_http_new(NULL, 0); /* no pool: workers come and go with their pods */
 }
 
 void op_rest_clear(op_rest_t *res)
@@ -74,61 +65,53 @@ static void count(op_ctx_t *ctx, const char *method, const char *path)
 static int call(op_ctx_t *ctx, const char *base, const char *method, const char *path, json_object *body,
                 long timeout_ms, op_rest_t *res)
 {
+        static pthread_once_t once = PTHREAD_ONCE_INIT;
+        pthread_once(&once, make_http);
         memset(res, 0, sizeof(*res));
-        CURL *h = curl_easy_init();
-        if (!h) {
-                snprintf(res->err, sizeof(res->err), "curl init failed");
-                return -1;
-        }
         size_t ulen = strlen(base) + strlen(path) + 1;
         char *url = malloc(ulen);
-        if (!url) {
-                curl_easy_cleanup(h);
+        if (!url || !http) {
+                free(url);
+                snprintf(res->err, sizeof(res->err), "%s %s%s: out of memory", method, base, path);
+                atomic_fetch_add(&ctx->m.connect_errors, 1);
                 return -1;
         }
         snprintf(url, ulen, "%s%s", base, path);
-        struct curl_slist *hdrs = curl_slist_append(NULL, "Accept: application/json");
         const char *payload = body ? json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN) : NULL;
-        /* Without a body, no Content-Type at all (curl would send a form type). */
-        hdrs = curl_slist_append(hdrs, payload ? "Content-Type: application/json" : "Content-Type:");
-        struct buf b = {0};
-        curl_easy_setopt(h, CURLOPT_URL, url);
-        curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
-        curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
-        curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-        curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
-        curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms < 5000 ? timeout_ms : 5000L);
-        curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
-        curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
+        /* Without a body, no Content-Type at all; PUT and POST still send an empty one. */
+        const char *hdrs[] = {"Accept: application/json", payload ? "Content-Type: application/json" : NULL,
+                              NULL};
+        kube_http_req_t rq = {.method = method,
+                              .url = url,
+                              .headers = hdrs,
+                              .timeout_ms = timeout_ms,
+                              .connect_timeout_ms = timeout_ms < 5000 ? timeout_ms : 5000L};
         if (payload) {
-                curl_easy_setopt(h, CURLOPT_POSTFIELDS, payload);
-                curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(payload));
+                rq.body = payload;
+                rq.body_len = strlen(payload);
         } else if (!strcmp(method, "PUT") || !strcmp(method, "POST")) {
-                curl_easy_setopt(h, CURLOPT_POSTFIELDS, "");
-                curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, 0L);
+                rq.body = "";
         }
-        CURLcode rc = curl_easy_perform(h);
+        kube_http_resp_t rp;
+        char err[200];
         int ret = 0;
-        if (rc != CURLE_OK) {
-                snprintf(res->err, sizeof(res->err), "%s %s%s: %s", method, base, path,
-                         curl_easy_strerror(rc));
+        if (kube_http_do(http, &rq, &rp, err, sizeof(err))) {
+                snprintf(res->err, sizeof(res->err), "%s %s%s: %s", method, base, path, err);
                 atomic_fetch_add(&ctx->m.connect_errors, 1);
                 ret = -1;
         } else {
-                curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &res->status);
+                res->status = rp.status;
                 FERRY_DEBUG("Connect %s %s%s: HTTP %ld", method, base, path, res->status);
-                if (b.len)
-                        res->body = json_tokener_parse(b.p);
+                if (rp.body_len)
+                        res->body = json_tokener_parse(rp.body);
                 if (res->status >= 300) {
                         const char *msg = kube_str(res->body, "message");
                         snprintf(res->err, sizeof(res->err), "%s %s: HTTP %ld: %s", method, path, res->status,
-                                 msg ? msg : (b.p ? b.p : ""));
+                                 msg ? msg : (rp.body ? rp.body : ""));
                 }
         }
-        free(b.p);
+        kube_http_resp_clear(&rp);
         free(url);
-        curl_slist_free_all(hdrs);
-        curl_easy_cleanup(h);
         return ret;
 }
 

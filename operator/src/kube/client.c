@@ -1,10 +1,12 @@
-/* Generic Kubernetes REST over libcurl: every call the operator makes to the API server (informer
- * lists and watches, object reads and writes, status patches, leases) goes through kube_request or
- * kube_watch here. TLS material comes from kube_config_t as in-memory blobs; connections, TLS
- * sessions and DNS are shared across threads through a curl share handle. */
+/* Generic Kubernetes REST: every call the operator makes to the API server (informer lists and
+ * watches, object reads and writes, status patches, leases) goes through kube_request or kube_watch
+ * here, over the operator's own HTTP/1.1 client (httpc.c). TLS material comes from kube_config_t as
+ * in-memory PEM bytes, loaded once into the client's TLS context; kept-alive connections are pooled
+ * and shared by all threads. Adds the credentials (bearer token, re-read from a token file, or basic
+ * auth) to each request and turns responses into json-c objects or, for watches, a stream of events. */
+#include "kube/httpc.h"
 #include "kube/kube.h"
 
-#include <curl/curl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,27 +14,18 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#define CONNECT_TIMEOUT_MS 10000
+#define WATCH_IDLE_MS      600000 /* the server ends a watch after timeoutSeconds; silent this long: dead */
+#define POOL_IDLE          8      /* kept-alive connections to the API server */
+
 struct kube_client {
         kube_config_t cfg; /* a deep copy */
-        CURLSH *share;
-        pthread_mutex_t locks[CURL_LOCK_DATA_LAST];
+        kube_http_t *http;
         pthread_mutex_t token_lock;
         char *token;
         double token_checked;
         long timeout_ms;
 };
-
-static void share_lock(CURL *h, curl_lock_data data, curl_lock_access access, void *u)
-{
-        struct kube_client *c = u;
-        pthread_mutex_lock(&c->locks[data]);
-}
-
-static void share_unlock(CURL *h, curl_lock_data data, void *u)
-{
-        struct kube_client *c = u;
-        pthread_mutex_unlock(&c->locks[data]);
-}
 
 static char *memdup(const char *p, size_t n)
 {
@@ -51,16 +44,8 @@ static char *sdup(const char *s)
         return s ? strdup(s) : NULL;
 }
 
-static void init_curl(void)
-{
-        curl_global_init(CURL_GLOBAL_DEFAULT);
-}
-
 kube_client_t *kube_client_new(const kube_config_t *cfg, char *errstr, size_t errlen)
 {
-        /* libcurl's process-wide initialisation, once (not thread-safe on its own). */
-        static pthread_once_t once = PTHREAD_ONCE_INIT;
-        pthread_once(&once, init_curl);
         kube_client_t *c = calloc(1, sizeof(*c));
         if (!c) {
                 snprintf(errstr, errlen, "out of memory");
@@ -83,17 +68,42 @@ kube_client_t *kube_client_new(const kube_config_t *cfg, char *errstr, size_t er
         c->token_checked = kube_monotonic();
         c->timeout_ms = 30000;
         pthread_mutex_init(&c->token_lock, NULL);
-        for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
-                pthread_mutex_init(&c->locks[i], NULL);
-        c->share = curl_share_init();
-        curl_share_setopt(c->share, CURLSHOPT_LOCKFUNC, share_lock);
-        curl_share_setopt(c->share, CURLSHOPT_UNLOCKFUNC, share_unlock);
-        curl_share_setopt(c->share, CURLSHOPT_USERDATA, c);
-        curl_share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
-        curl_share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
-        curl_share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
         if (!c->cfg.server) {
                 snprintf(errstr, errlen, "no API server address");
+                kube_client_free(c);
+                return NULL;
+        }
+        if (!strstr(c->cfg.server, "://")) { /* host:port; https when there is TLS material */
+                bool tls = c->cfg.ca || c->cfg.cert || c->cfg.insecure;
+                size_t len = strlen(c->cfg.server) + 9;
+                char *s = malloc(len);
+                if (s)
+                        snprintf(s, len, "%s%s", tls ? "https://" : "http://", c->cfg.server);
+                free(c->cfg.server);
+                c->cfg.server = s;
+        }
+        kube_http_url_t u;
+        if (!c->cfg.server || kube_http_parse_url(c->cfg.server, &u)) {
+                snprintf(errstr, errlen, "API server address %s: not an http:// or https:// URL",
+                         cfg->server);
+                kube_client_free(c);
+                return NULL;
+        }
+        kube_http_tls_t tls = {.ca = c->cfg.ca,
+                               .ca_len = c->cfg.ca_len,
+                               .cert = c->cfg.cert,
+                               .cert_len = c->cfg.cert_len,
+                               .key = c->cfg.key,
+                               .key_len = c->cfg.key_len,
+                               .insecure = c->cfg.insecure};
+        c->http = kube_http_new(&tls, POOL_IDLE);
+        if (!c->http) {
+                snprintf(errstr, errlen, "out of memory");
+                kube_client_free(c);
+                return NULL;
+        }
+        /* Bad certificates or keys show now, not as a failure of every request. */
+        if (u.tls && kube_http_tls_init(c->http, errstr, errlen)) {
                 kube_client_free(c);
                 return NULL;
         }
@@ -104,10 +114,7 @@ void kube_client_free(kube_client_t *c)
 {
         if (!c)
                 return;
-        if (c->share)
-                curl_share_cleanup(c->share);
-        for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
-                pthread_mutex_destroy(&c->locks[i]);
+        kube_http_free(c->http);
         pthread_mutex_destroy(&c->token_lock);
         free(c->token);
         kube_config_free(&c->cfg);
@@ -211,90 +218,92 @@ static char *current_token(kube_client_t *c)
         return t;
 }
 
-struct membuf {
-        char *p;
-        size_t len, cap;
-};
-
-static size_t collect(char *ptr, size_t size, size_t nmemb, void *u)
+static char *base64(const char *in, size_t n)
 {
-        struct membuf *b = u;
-        size_t n = size * nmemb;
-        if (b->len + n + 1 > b->cap) {
-                size_t cap = b->cap ? b->cap * 2 : 4096;
-                while (cap < b->len + n + 1)
-                        cap *= 2;
-                char *np = realloc(b->p, cap);
-                if (!np)
-                        return 0;
-                b->p = np;
-                b->cap = cap;
+        static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        char *out = malloc((n + 2) / 3 * 4 + 1), *o = out;
+        if (!out)
+                return NULL;
+        for (size_t i = 0; i < n; i += 3) {
+                unsigned v = (unsigned char)in[i] << 16;
+                if (i + 1 < n)
+                        v |= (unsigned char)in[i + 1] << 8;
+                if (i + 2 < n)
+                        v |= (unsigned char)in[i + 2];
+                *o++ = tab[(v >> 18) & 63];
+                *o++ = tab[(v >> 12) & 63];
+                *o++ = i + 1 < n ? tab[(v >> 6) & 63] : '=';
+                *o++ = i + 2 < n ? tab[v & 63] : '=';
         }
-        memcpy(b->p + b->len, ptr, n);
-        b->len += n;
-        b->p[b->len] = '\0';
-        return n;
+        *o = '\0';
+        return out;
 }
 
-static CURL *setup(kube_client_t *c, const char *method, const char *path, struct curl_slist **hdrs,
-                   const char *content_type)
+/* The headers of one request: credentials, Accept, User-Agent, Content-Type. */
+struct req_headers {
+        const char *list[6];
+        char *auth;
+        char ct[128];
+};
+
+/* "Authorization: ..." for the token, else basic credentials; NULL (and *none) without either. */
+static char *auth_header(kube_client_t *c, bool *none)
 {
-        CURL *h = curl_easy_init();
-        if (!h)
-                return NULL;
-        size_t ulen = strlen(c->cfg.server) + strlen(path) + 1;
-        char *url = malloc(ulen);
-        if (!url) {
-                curl_easy_cleanup(h);
-                return NULL;
-        }
-        snprintf(url, ulen, "%s%s", c->cfg.server, path);
-        curl_easy_setopt(h, CURLOPT_URL, url);
-        free(url); /* libcurl copies string options */
-        curl_easy_setopt(h, CURLOPT_SHARE, c->share);
-        curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-        curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
-        curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
-        if (c->cfg.ca) {
-                struct curl_blob blob = {.data = c->cfg.ca, .len = c->cfg.ca_len, .flags = CURL_BLOB_NOCOPY};
-                curl_easy_setopt(h, CURLOPT_CAINFO_BLOB, &blob);
-        }
-        if (c->cfg.cert) {
-                struct curl_blob cert = {
-                        .data = c->cfg.cert, .len = c->cfg.cert_len, .flags = CURL_BLOB_NOCOPY};
-                struct curl_blob key = {.data = c->cfg.key, .len = c->cfg.key_len, .flags = CURL_BLOB_NOCOPY};
-                curl_easy_setopt(h, CURLOPT_SSLCERT_BLOB, &cert);
-                curl_easy_setopt(h, CURLOPT_SSLCERTTYPE, "PEM");
-                curl_easy_setopt(h, CURLOPT_SSLKEY_BLOB, &key);
-                curl_easy_setopt(h, CURLOPT_SSLKEYTYPE, "PEM");
-        }
-        if (c->cfg.insecure) {
-                curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
-                curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
-        }
-        char *token = current_token(c);
+        char *token = current_token(c), *hdr = NULL;
+        *none = false;
         if (token && *token) {
-                size_t n = strlen(token) + 32;
-                char *hdr = malloc(n);
-                if (hdr) {
-                        snprintf(hdr, n, "Authorization: Bearer %s", token);
-                        *hdrs = curl_slist_append(*hdrs, hdr);
-                        free(hdr);
-                }
+                size_t len = strlen(token) + 32;
+                if ((hdr = malloc(len)))
+                        snprintf(hdr, len, "Authorization: Bearer %s", token);
         } else if (c->cfg.username) {
-                curl_easy_setopt(h, CURLOPT_USERNAME, c->cfg.username);
-                curl_easy_setopt(h, CURLOPT_PASSWORD, c->cfg.password ? c->cfg.password : "");
+                const char *pw = c->cfg.password ? c->cfg.password : "";
+                size_t len = strlen(c->cfg.username) + strlen(pw) + 2;
+                char *cred = malloc(len), *b64 = NULL;
+                if (cred) {
+                        snprintf(cred, len, "%s:%s", c->cfg.username, pw);
+                        b64 = base64(cred, len - 1);
+                        free(cred);
+                }
+                if (b64) {
+                        len = strlen(b64) + 32;
+                        if ((hdr = malloc(len)))
+                                snprintf(hdr, len, "Authorization: Basic %s", b64);
+                        free(b64);
+                }
+        } else {
+                *none = true;
         }
         free(token);
-        *hdrs = curl_slist_append(*hdrs, "Accept: application/json");
-        *hdrs = curl_slist_append(*hdrs, "User-Agent: ferry-operator");
+        return hdr;
+}
+
+static int setup_headers(kube_client_t *c, struct req_headers *rh, const char *content_type)
+{
+        int n = 0;
+        bool none;
+        memset(rh, 0, sizeof(*rh));
+        rh->auth = auth_header(c, &none);
+        if (rh->auth)
+                rh->list[n++] = rh->auth;
+        else if (!none)
+                return -1;
+        rh->list[n++] = "Accept: application/json";
+        rh->list[n++] = "User-Agent: ferry-operator";
         if (content_type) {
-                char ct[128];
-                snprintf(ct, sizeof(ct), "Content-Type: %s", content_type);
-                *hdrs = curl_slist_append(*hdrs, ct);
+                snprintf(rh->ct, sizeof(rh->ct), "Content-Type: %s", content_type);
+                rh->list[n++] = rh->ct;
         }
-        curl_easy_setopt(h, CURLOPT_HTTPHEADER, *hdrs);
-        return h;
+        rh->list[n] = NULL;
+        return 0;
+}
+
+static char *make_url(kube_client_t *c, const char *path)
+{
+        size_t ulen = strlen(c->cfg.server) + strlen(path) + 1;
+        char *url = malloc(ulen);
+        if (url)
+                snprintf(url, ulen, "%s%s", c->cfg.server, path);
+        return url;
 }
 
 void kube_result_clear(kube_result_t *res)
@@ -310,47 +319,48 @@ int kube_request(kube_client_t *c, const char *method, const char *path, const c
                  json_object *body, kube_result_t *res)
 {
         memset(res, 0, sizeof(*res));
-        struct curl_slist *hdrs = NULL;
         const char *payload = body ? json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN) : NULL;
-        CURL *h = setup(c, method, path, &hdrs,
-                        payload ? (content_type ? content_type : "application/json") : NULL);
-        if (!h) {
-                snprintf(res->err, sizeof(res->err), "curl init failed");
+        struct req_headers rh;
+        char *url = make_url(c, path);
+        if (!url ||
+            setup_headers(c, &rh, payload ? (content_type ? content_type : "application/json") : NULL)) {
+                free(url);
+                snprintf(res->err, sizeof(res->err), "%s %s: out of memory", method, path);
                 return -1;
         }
-        struct membuf b = {0};
-        curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, c->timeout_ms);
-        curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
-        curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
-        if (payload) {
-                curl_easy_setopt(h, CURLOPT_POSTFIELDS, payload);
-                curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(payload));
-        }
-        CURLcode rc = curl_easy_perform(h);
+        kube_http_req_t rq = {.method = method,
+                              .url = url,
+                              .headers = rh.list,
+                              .body = payload,
+                              .body_len = payload ? strlen(payload) : 0,
+                              .connect_timeout_ms = CONNECT_TIMEOUT_MS,
+                              .timeout_ms = c->timeout_ms};
+        kube_http_resp_t rp;
+        char err[200];
         int ret = 0;
-        if (rc != CURLE_OK) {
-                snprintf(res->err, sizeof(res->err), "%s %s: %s", method, path, curl_easy_strerror(rc));
+        if (kube_http_do(c->http, &rq, &rp, err, sizeof(err))) {
+                snprintf(res->err, sizeof(res->err), "%s %s: %s", method, path, err);
                 ret = -1;
         } else {
-                curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &res->status);
-                if (b.len)
-                        res->body = json_tokener_parse(b.p);
+                res->status = rp.status;
+                if (rp.body_len)
+                        res->body = json_tokener_parse(rp.body);
                 if (res->status >= 300) {
                         const char *msg = kube_str(res->body, "message");
                         snprintf(res->err, sizeof(res->err), "%s %s: HTTP %ld: %s", method, path, res->status,
-                                 msg ? msg : (b.p ? b.p : ""));
+                                 msg ? msg : (rp.body ? rp.body : ""));
                 }
         }
-        free(b.p);
-        curl_slist_free_all(hdrs);
-        curl_easy_cleanup(h);
+        kube_http_resp_clear(&rp);
+        free(rh.auth);
+        free(url);
         return ret;
 }
 
 /* ---- watch ---- */
 
 struct watch_ctx {
-        struct membuf line;
+        kube_sbuf_t line;
         kube_event_fn on_event;
         int (*progress)(void *data);
         void *data;
@@ -358,7 +368,6 @@ struct watch_ctx {
         long status;
         int gone;    /* an ERROR event with code 410 */
         int aborted; /* on_event asked to stop */
-        CURL *h;
 };
 
 static int handle_line(struct watch_ctx *w, const char *line)
@@ -385,31 +394,36 @@ static int handle_line(struct watch_ctx *w, const char *line)
         return rc;
 }
 
-static size_t watch_write(char *ptr, size_t size, size_t nmemb, void *u)
+/* Body bytes of the watch: newline-delimited JSON events, or an error Status when not 200. */
+static int watch_body(void *u, long status, const char *p, size_t n)
 {
         struct watch_ctx *w = u;
-        size_t n = size * nmemb;
         if (!w->status)
-                curl_easy_getinfo(w->h, CURLINFO_RESPONSE_CODE, &w->status);
+                w->status = status;
         if (w->status != 200) /* an error Status body: keep it for the message */
-                return collect(ptr, size, nmemb, &w->line) == n ? n : 0;
-        for (size_t i = 0; i < n; i++) {
-                if (ptr[i] != '\n') {
-                        if (collect(ptr + i, 1, 1, &w->line) != 1)
-                                return 0;
-                        continue;
-                }
+                return kube_sbuf_add(&w->line, p, n) ? 1 : 0;
+        while (n) {
+                const char *nl = memchr(p, '\n', n);
+                size_t take = nl ? (size_t)(nl - p) : n;
+                if (take && kube_sbuf_add(&w->line, p, take))
+                        return 1;
+                p += take;
+                n -= take;
+                if (!nl)
+                        break;
+                p++;
+                n--;
                 if (w->line.len) {
                         int stop = handle_line(w, w->line.p);
                         w->line.len = 0;
                         if (stop)
-                                return 0; /* aborts the transfer */
+                                return 1; /* ends the request */
                 }
         }
-        return n;
+        return 0;
 }
 
-static int watch_xfer(void *u, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
+static int watch_should_stop(void *u)
 {
         struct watch_ctx *w = u;
         if (w->stop && atomic_load(w->stop))
@@ -422,25 +436,28 @@ static int watch_xfer(void *u, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl
 int kube_watch(kube_client_t *c, const char *path, kube_event_fn on_event, int (*progress)(void *data),
                void *data, atomic_bool *stop, char *errstr, size_t errlen)
 {
-        struct curl_slist *hdrs = NULL;
-        CURL *h = setup(c, "GET", path, &hdrs, NULL);
-        if (!h) {
-                snprintf(errstr, errlen, "curl init failed");
+        struct req_headers rh;
+        char *url = make_url(c, path);
+        if (!url || setup_headers(c, &rh, NULL)) {
+                free(url);
+                snprintf(errstr, errlen, "watch %s: out of memory", path);
                 return -1;
         }
-        struct watch_ctx w = {.on_event = on_event, .progress = progress, .data = data, .stop = stop, .h = h};
-        curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, watch_write);
-        curl_easy_setopt(h, CURLOPT_WRITEDATA, &w);
-        curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
-        curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, watch_xfer);
-        curl_easy_setopt(h, CURLOPT_XFERINFODATA, &w);
-        /* The server ends a watch after timeoutSeconds; without bytes for this long it is dead. */
-        curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
-        curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 600L);
-        CURLcode rc = curl_easy_perform(h);
+        struct watch_ctx w = {.on_event = on_event, .progress = progress, .data = data, .stop = stop};
+        kube_http_req_t rq = {.method = "GET",
+                              .url = url,
+                              .headers = rh.list,
+                              .connect_timeout_ms = CONNECT_TIMEOUT_MS,
+                              .idle_timeout_ms = WATCH_IDLE_MS,
+                              .on_body = watch_body,
+                              .should_stop = watch_should_stop,
+                              .data = &w};
+        kube_http_resp_t rp;
+        char err[200];
+        int rc = kube_http_do(c->http, &rq, &rp, err, sizeof(err));
         int ret;
         if (!w.status)
-                curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &w.status);
+                w.status = rp.status;
         if (w.gone) {
                 ret = 410;
                 snprintf(errstr, errlen, "watch %s: resourceVersion too old (410 Gone)", path);
@@ -448,18 +465,21 @@ int kube_watch(kube_client_t *c, const char *path, kube_event_fn on_event, int (
                 ret = (int)w.status;
                 json_object *st = w.line.p ? json_tokener_parse(w.line.p) : NULL;
                 const char *msg = kube_str(st, "message");
+                if (!msg)
+                        msg = kube_str(st, "object.message"); /* an ERROR event */
                 snprintf(errstr, errlen, "watch %s: HTTP %ld: %s", path, w.status, msg ? msg : "");
                 json_object_put(st);
-        } else if (w.aborted || (stop && atomic_load(stop))) {
+        } else if (w.aborted || rp.aborted || (stop && atomic_load(stop))) {
                 ret = 0;
-        } else if (rc != CURLE_OK && rc != CURLE_ABORTED_BY_CALLBACK) {
+        } else if (rc) {
                 ret = -1;
-                snprintf(errstr, errlen, "watch %s: %s", path, curl_easy_strerror(rc));
+                snprintf(errstr, errlen, "watch %s: %s", path, err);
         } else {
                 ret = 0;
         }
+        kube_http_resp_clear(&rp);
         free(w.line.p);
-        curl_slist_free_all(hdrs);
-        curl_easy_cleanup(h);
+        free(rh.auth);
+        free(url);
         return ret;
 }

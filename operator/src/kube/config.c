@@ -1,7 +1,7 @@
 /* Where the operator learns how to reach the API server: a kubeconfig file (current or named
  * context, cluster CA/server, user client certificate, key, token or basic credentials, inline
  * `-data` or files relative to the kubeconfig) or the in-cluster service account. The result,
- * kube_config_t, is what client.c turns into libcurl options. */
+ * kube_config_t, is what client.c turns into its HTTP client's TLS context and request headers. */
 #include "kube/kube.h"
 
 #include <errno.h>

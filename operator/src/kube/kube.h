@@ -1,7 +1,8 @@
 /* The operator's thin Kubernetes client: configuration (kubeconfig or in-cluster service account),
- * generic REST over libcurl returning json-c objects, streaming watches, an informer (list + watch +
- * cache + resync), a de-duplicating rate-limited work queue and Lease leader election. No generated
- * models: resources are addressed by group/version/resource and handled as JSON. */
+ * generic REST returning json-c objects and streaming watches over the operator's own HTTP/1.1
+ * client (httpc.h: sockets + OpenSSL), an informer (list + watch + cache + resync), a de-duplicating
+ * rate-limited work queue and Lease leader election. No generated models: resources are addressed by
+ * group/version/resource and handled as JSON. */
 #ifndef FERRY_KUBE_H
 #define FERRY_KUBE_H
 
@@ -150,8 +151,8 @@ void kube_informer_set_watch_timeout(kube_informer_t *inf, int seconds);
 void kube_informer_set_initial_rv(kube_informer_t *inf, const char *rv);
 
 /* ---- threads (queue.c) ---- */
-/* The operator's threads run with small stacks (KUBE_THREAD_STACK): their deepest frames are curl +
- * OpenSSL handshakes and json-c parsing, far below glibc's default of 8 MB per thread. */
+/* The operator's threads run with small stacks (KUBE_THREAD_STACK): their deepest frames are the HTTP
+ * client's OpenSSL handshakes and json-c parsing, far below glibc's default of 8 MB per thread. */
 #define KUBE_THREAD_STACK (256 * 1024)
 int kube_thread_create(pthread_t *t, void *(*fn)(void *), void *arg);
 
