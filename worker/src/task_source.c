@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 typedef struct part part_t;
 
@@ -51,7 +52,21 @@ typedef struct {
         ferry_topic_creation_t *tc;
         bool stop; /* asked to stop while an operation waited to be retried */
         int64_t last_skip_log;
+        int64_t now_ms;     /* CreateTime of records without a timestamp */
+        unsigned now_count; /* records stamped since now_ms was read */
 } source_run_t;
+
+/* The CreateTime of a record without one: the wall clock, read again every 32 records (and at
+ * every poll) instead of once per record by the client. */
+static int64_t create_time(source_run_t *run)
+{
+        if (run->now_count++ % 32 == 0) {
+                struct timespec ts;
+                clock_gettime(CLOCK_REALTIME, &ts);
+                run->now_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+        }
+        return run->now_ms;
+}
 
 /* The topic handle for name, reusing the last one (records of a task mostly share a topic). A
  * topic met for the first time is created first when the connector uses topic creation. */
@@ -389,6 +404,7 @@ static int send_record(source_run_t *run, ferry_record_t *r, char *errstr, size_
                 return -1;
         }
         for (;;) {
+                int64_t ts = r->timestamp > 0 ? r->timestamp : create_time(run);
                 rd_kafka_topic_t *rkt = topic_handle(run, r->topic, errstr, errstr_size);
                 if (!rkt) {
                         if (hdrs)
@@ -402,17 +418,15 @@ static int send_record(source_run_t *run, ferry_record_t *r, char *errstr, size_
                                        RD_KAFKA_V_PARTITION(r->partition >= 0 ? r->partition
                                                                               : RD_KAFKA_PARTITION_UA),
                                        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(kb.p, kb.len),
-                                       RD_KAFKA_V_VALUE(vb.p, vb.len),
-                                       RD_KAFKA_V_TIMESTAMP(r->timestamp > 0 ? r->timestamp : 0),
+                                       RD_KAFKA_V_VALUE(vb.p, vb.len), RD_KAFKA_V_TIMESTAMP(ts),
                                        RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_OPAQUE(e), RD_KAFKA_V_END)
-                             : rd_kafka_producev(run->rk, RD_KAFKA_V_RKT(rkt),
-                                                 RD_KAFKA_V_PARTITION(r->partition >= 0
-                                                                              ? r->partition
+                             : rd_kafka_producev(
+                                       run->rk, RD_KAFKA_V_RKT(rkt),
+                                       RD_KAFKA_V_PARTITION(r->partition >= 0 ? r->partition
                                                                               : RD_KAFKA_PARTITION_UA),
-                                                 RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                                                 RD_KAFKA_V_KEY(kb.p, kb.len), RD_KAFKA_V_VALUE(vb.p, vb.len),
-                                                 RD_KAFKA_V_TIMESTAMP(r->timestamp > 0 ? r->timestamp : 0),
-                                                 RD_KAFKA_V_OPAQUE(e), RD_KAFKA_V_END);
+                                       RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(kb.p, kb.len),
+                                       RD_KAFKA_V_VALUE(vb.p, vb.len), RD_KAFKA_V_TIMESTAMP(ts),
+                                       RD_KAFKA_V_OPAQUE(e), RD_KAFKA_V_END);
                 if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
                         ferry_task_note_topic(t, r->topic);
                         run->in_flight++;
@@ -558,6 +572,7 @@ void *ferry_source_task_main(void *arg)
                         break;
                 }
                 atomic_fetch_add(&t->metrics.poll_records, batch.n);
+                run.now_count = 0; /* a fresh clock reading for this batch */
                 for (size_t i = 0; i < batch.n && !failed; i++) {
                         ferry_record_t *r = batch.recs[i];
                         batch.recs[i] = NULL;
