@@ -96,7 +96,7 @@ run: deps
 	@hack/quickstart.sh
 
 bench: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all $(TOOLS)
 	@hack/bench/run.sh
 
 fmt:

@@ -193,8 +193,16 @@ C
         poll 300 0.05 hw_ge "$t" 1 || die "$label source: no record reached $t"
         local c0 c1 t1 ts peak
         c0=$(cpu_s "$wpid")
-        poll 1200 0.05 hw_ge "$t" "$N" || die "$label source: $t did not reach $N records"
-        t1=$(now)
+        # One long-lived client watches the high watermark (a client started per poll would take
+        # CPU from the worker being measured); the loop only checks that the worker lives.
+        build/tools/kafka-wait-hw "$B" "$t" "$N" 1200 >"$W/done.txt" 2>"$W/wait.err" &
+        local waiter=$!
+        while kill -0 "$waiter" 2>/dev/null; do
+                kill -0 "$wpid" 2>/dev/null || { kill "$waiter"; die "$label source: the worker died: $(tail -5 "$wlog")"; }
+                sleep 0.2
+        done
+        wait "$waiter" || die "$label source: $t did not reach $N records: $(cat "$W/wait.err")"
+        t1=$(cat "$W/done.txt")
         c1=$(cpu_s "$wpid")
         peak=$(hwm_kb "$wpid")
         stop_worker
