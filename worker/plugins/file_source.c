@@ -187,24 +187,31 @@ static bool find_line(const char *buf, size_t len, size_t *line_len, size_t *nex
         return true;
 }
 
-static ferry_record_t *line_record(source_task_t *s, const char *line, size_t len, long long end_position)
+static ferry_record_t *line_record(source_task_t *s, const char *line, size_t len)
 {
         ferry_value_t *value = ferry_value_string(line, len);
-        ferry_value_t *offset = ferry_value_map();
-        ferry_record_t *r = NULL;
-        if (value && offset &&
-            ferry_map_append(offset, ferry_value_ref(s->position_key),
-                             ferry_value_int(FERRY_TYPE_INT64, end_position)) == 0)
-                r = ferry_record_new(s->topic, NULL, NULL, ferry_schema_ref(s->schema), value);
-        else
-                ferry_value_free(value);
-        if (!r) {
-                ferry_value_free(offset);
-                return NULL;
-        }
-        r->source_partition = ferry_value_ref(s->partition);
-        r->source_offset = offset;
+        ferry_record_t *r =
+                value ? ferry_record_new(s->topic, NULL, NULL, ferry_schema_ref(s->schema), value) : NULL;
+        if (r)
+                r->source_partition = ferry_value_ref(s->partition);
         return r;
+}
+
+/* Only the last record of a poll carries the offset, {"position": end of its line}: the records
+ * before it leave the committed offset where it is (record.h), and the runtime commits an offset
+ * only once everything before it is acknowledged, so the committed position is exact. */
+static ferry_err_t batch_offset(source_task_t *s, ferry_records_t *out, long long end_position)
+{
+        if (!out->n)
+                return FERRY_ERR_OK;
+        ferry_value_t *offset = ferry_value_map();
+        if (!offset || ferry_map_append(offset, ferry_value_ref(s->position_key),
+                                        ferry_value_int(FERRY_TYPE_INT64, end_position)) < 0) {
+                ferry_value_free(offset);
+                return FERRY_ERR_NOMEM;
+        }
+        out->recs[out->n - 1]->source_offset = offset;
+        return FERRY_ERR_OK;
 }
 
 static ferry_err_t source_poll(ferry_task_t *t, ferry_records_t *out, char *errstr, size_t errstr_size)
@@ -224,8 +231,7 @@ static ferry_err_t source_poll(ferry_task_t *t, ferry_records_t *out, char *errs
                 size_t start = 0, line_len, next;
                 while (produced < (size_t)s->batch_size &&
                        find_line(s->buf + start, s->len - start, &line_len, &next)) {
-                        ferry_record_t *r = line_record(s, s->buf + start, line_len,
-                                                        s->position + (long long)(start + next));
+                        ferry_record_t *r = line_record(s, s->buf + start, line_len);
                         if (!r || ferry_records_push(out, r) < 0) {
                                 ferry_record_free(r);
                                 return FERRY_ERR_NOMEM;
@@ -239,7 +245,7 @@ static ferry_err_t source_poll(ferry_task_t *t, ferry_records_t *out, char *errs
                         s->position += (long long)start;
                 }
                 if (produced >= (size_t)s->batch_size)
-                        return FERRY_ERR_OK;
+                        return batch_offset(s, out, s->position);
                 if (s->len == s->cap) {
                         char *nb = realloc(s->buf, s->cap * 2);
                         if (!nb)
@@ -257,7 +263,7 @@ static ferry_err_t source_poll(ferry_task_t *t, ferry_records_t *out, char *errs
                         clearerr(s->fp); /* at EOF: more may be appended later */
                         if (produced == 0)
                                 ferry_task_wait(t, 200);
-                        return FERRY_ERR_OK;
+                        return batch_offset(s, out, s->position);
                 }
                 s->len += got;
         }

@@ -109,8 +109,10 @@ static void advance(source_run_t *run, part_t *p)
                 p->head = e->next;
                 if (!p->head)
                         p->tail = NULL;
-                ferry_value_free(p->committable);
-                p->committable = e->offset;
+                if (e->offset) { /* a record without an offset does not move it */
+                        ferry_value_free(p->committable);
+                        p->committable = e->offset;
+                }
                 pending_put(run, e);
         }
 }

@@ -21,7 +21,10 @@ typedef struct ferry_record {
         int64_t timestamp; /* ms since epoch; -1 when none */
         ferry_header_t *headers;
         size_t n_headers, cap_headers;
-        /* Source records: where the record came from (schemaless maps of primitives). */
+        /* Source records: where the record came from (schemaless maps of primitives). A record
+         * of a partition may have no offset: the partition's committed offset then moves only
+         * with the records that have one (after every record before them was acknowledged), so a
+         * source may give only the last record of each batch its offset. */
         ferry_value_t *source_partition;
         ferry_value_t *source_offset;
         /* Sink records: where the record sits in Kafka. */
