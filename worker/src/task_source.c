@@ -54,7 +54,25 @@ typedef struct {
         int64_t last_skip_log;
         int64_t now_ms;     /* CreateTime of records without a timestamp */
         unsigned now_count; /* records stamped since now_ms was read */
+        /* Records staged for one rd_kafka_produce_batch() call: same topic, no headers, no
+         * timestamp, no partition of their own. Their key and value bytes sit in stage_bytes. */
+        struct staged *stage;
+        size_t n_stage, cap_stage;
+        ferry_buf_t stage_bytes;
+        rd_kafka_message_t *msgs; /* the batch handed to the client, cap_stage entries */
+        /* What the client holds, to keep a batch within its queue limits (so that no message of
+         * a batch is refused for room, which could reorder it after a later one). */
+        size_t in_flight_bytes;
+        size_t max_msgs, max_bytes;
 } source_run_t;
+
+struct staged {
+        pending_t *e;
+        size_t koff, klen, voff, vlen;
+        bool knull, vnull;
+};
+
+#define STAGE_MAX 1024
 
 /* The CreateTime of a record without one: the wall clock, read again every 32 records (and at
  * every poll) instead of once per record by the client. */
@@ -143,6 +161,8 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
         source_run_t *run = opaque;
         pending_t *e = m->_private;
         run->in_flight--;
+        size_t bytes = m->len + m->key_len;
+        run->in_flight_bytes -= bytes < run->in_flight_bytes ? bytes : run->in_flight_bytes;
         if (m->err && ferry_errh_tolerates_all(run->errh)) {
                 /* As Connect does with errors.tolerance=all: the record is skipped, its offset moves on. */
                 log_skip(run, "producer send callback", rd_kafka_err2str(m->err));
@@ -349,6 +369,125 @@ static int convert_headers(source_run_t *run, const ferry_record_t *r, rd_kafka_
         return STAGE_OK;
 }
 
+/* A refused message of a flushed batch: skipped under errors.tolerance=all, else the task fails
+ * (the record stays unacknowledged in its queue, so nothing after it commits). */
+static int batch_refused(source_run_t *run, pending_t *e, const char *topic, rd_kafka_resp_err_t err,
+                         char *errstr, size_t errstr_size)
+{
+        /* No room is no fault of the record: never skipped (flush_stage leaves room, so it is not
+         * expected at all). */
+        if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL && ferry_errh_tolerates_all(run->errh)) {
+                log_skip(run, topic, rd_kafka_err2str(err));
+                run->skipped++;
+                ack_unproduced(run, e);
+                return 0;
+        }
+        snprintf(errstr, errstr_size,
+                 "org.apache.kafka.connect.errors.ConnectException: failed to send record to %s: %s", topic,
+                 rd_kafka_err2str(err));
+        if (!e->part) {
+                ferry_value_free(e->offset);
+                pending_put(run, e);
+        }
+        return -1;
+}
+
+/* Hands the staged records to the client in one call (one lock and one clock reading for all,
+ * instead of per record), after waiting until the client's queue has room for all of them. */
+static int flush_stage(source_run_t *run, char *errstr, size_t errstr_size)
+{
+        size_t n = run->n_stage;
+        if (!n)
+                return 0;
+        run->n_stage = 0;
+        size_t bytes = run->stage_bytes.len;
+        while ((run->in_flight && run->in_flight + n > run->max_msgs / 2) ||
+               (run->in_flight_bytes && run->in_flight_bytes + bytes > run->max_bytes / 2)) {
+                if (atomic_load(&run->t->stopping)) {
+                        /* Stopping with the client full (the broker away): these records are not
+                         * sent; they stay unacknowledged, so no offset at or after them commits. */
+                        for (size_t i = 0; i < n; i++)
+                                if (!run->stage[i].e->part) {
+                                        ferry_value_free(run->stage[i].e->offset);
+                                        pending_put(run, run->stage[i].e);
+                                }
+                        run->stage_bytes.len = 0;
+                        return 0;
+                }
+                rd_kafka_poll(run->rk, 100); /* serve acknowledgements until there is room */
+        }
+        for (size_t i = 0; i < n; i++) {
+                struct staged *x = &run->stage[i];
+                rd_kafka_message_t *m = &run->msgs[i];
+                memset(m, 0, sizeof(*m));
+                m->partition = RD_KAFKA_PARTITION_UA;
+                m->payload = x->vnull ? NULL : run->stage_bytes.p + x->voff;
+                m->len = x->vnull ? 0 : x->vlen;
+                m->key = x->knull ? NULL : run->stage_bytes.p + x->koff;
+                m->key_len = x->knull ? 0 : x->klen;
+                m->_private = x->e;
+        }
+        int ok = rd_kafka_produce_batch(run->rkt, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_COPY, run->msgs,
+                                        (int)n);
+        run->stage_bytes.len = 0;
+        if (ok > 0)
+                ferry_task_note_topic(run->t, rd_kafka_topic_name(run->rkt));
+        int rc = 0;
+        for (size_t i = 0; i < n; i++) {
+                rd_kafka_message_t *m = &run->msgs[i];
+                if (!m->err) {
+                        run->in_flight++;
+                        run->in_flight_bytes += m->len + m->key_len;
+                        run->produced++;
+                } else if (rc == 0) {
+                        rc = batch_refused(run, m->_private, rd_kafka_topic_name(run->rkt), m->err, errstr,
+                                           errstr_size);
+                } else if (!((pending_t *)m->_private)->part) {
+                        pending_t *e = m->_private;
+                        ferry_value_free(e->offset);
+                        pending_put(run, e);
+                }
+        }
+        return rc;
+}
+
+static bool stage_append(source_run_t *run, const bytes_t *b, size_t *off, size_t *len, bool *null)
+{
+        *null = b->is_null || !b->p;
+        *off = run->stage_bytes.len;
+        *len = *null ? 0 : b->len;
+        return *null || !b->len || ferry_buf_append(&run->stage_bytes, b->p, b->len) == 0;
+}
+
+/* Adds a converted record to the stage (the bytes are copied; the caller frees the record),
+ * flushing first when the topic changes or the stage is full. */
+static int stage_record(source_run_t *run, const ferry_record_t *r, pending_t *e, const bytes_t *kb,
+                        const bytes_t *vb, char *errstr, size_t errstr_size)
+{
+        if (run->n_stage && (run->n_stage == STAGE_MAX || strcmp(rd_kafka_topic_name(run->rkt), r->topic)))
+                if (flush_stage(run, errstr, errstr_size) < 0)
+                        return -1;
+        if (!topic_handle(run, r->topic, errstr, errstr_size))
+                return -1;
+        if (!run->stage) {
+                run->stage = calloc(STAGE_MAX, sizeof(*run->stage));
+                run->msgs = calloc(STAGE_MAX, sizeof(*run->msgs));
+                if (!run->stage || !run->msgs) {
+                        snprintf(errstr, errstr_size, "out of memory");
+                        return -1;
+                }
+        }
+        struct staged *x = &run->stage[run->n_stage];
+        x->e = e;
+        if (!stage_append(run, kb, &x->koff, &x->klen, &x->knull) ||
+            !stage_append(run, vb, &x->voff, &x->vlen, &x->vnull)) {
+                snprintf(errstr, errstr_size, "out of memory");
+                return -1;
+        }
+        run->n_stage++;
+        return 0;
+}
+
 /* Transforms, converts and produces one record (taking it). 0, or -1 with errstr (the trace). */
 static int send_record(source_run_t *run, ferry_record_t *r, char *errstr, size_t errstr_size)
 {
@@ -405,6 +544,18 @@ static int send_record(source_run_t *run, ferry_record_t *r, char *errstr, size_
                 }
                 return -1;
         }
+        if (!hdrs && r->timestamp <= 0 && r->partition < 0) {
+                rc = stage_record(run, r, e, &kb, &vb, errstr, errstr_size);
+                ferry_record_free(r);
+                return rc;
+        }
+        /* Records that need the per-record call go after everything staged before them. */
+        if (flush_stage(run, errstr, errstr_size) < 0) {
+                if (hdrs)
+                        rd_kafka_headers_destroy(hdrs);
+                ferry_record_free(r);
+                return -1;
+        }
         for (;;) {
                 int64_t ts = r->timestamp > 0 ? r->timestamp : create_time(run);
                 rd_kafka_topic_t *rkt = topic_handle(run, r->topic, errstr, errstr_size);
@@ -432,6 +583,7 @@ static int send_record(source_run_t *run, ferry_record_t *r, char *errstr, size_
                 if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
                         ferry_task_note_topic(t, r->topic);
                         run->in_flight++;
+                        run->in_flight_bytes += kb.len + vb.len;
                         run->produced++;
                         ferry_record_free(r);
                         return 0;
@@ -463,6 +615,17 @@ static int send_record(source_run_t *run, ferry_record_t *r, char *errstr, size_
                 /* The client's queue is full: serve acknowledgements until there is room. */
                 rd_kafka_poll(run->rk, 100);
         }
+}
+
+/* A numeric setting of the producer as librdkafka holds it. */
+static long long producer_limit(rd_kafka_t *rk, const char *name, long long dflt)
+{
+        char v[64];
+        size_t n = sizeof(v);
+        if (rd_kafka_conf_get(rd_kafka_conf(rk), name, v, &n) != RD_KAFKA_CONF_OK)
+                return dflt;
+        long long x = strtoll(v, NULL, 10);
+        return x > 0 ? x : dflt;
 }
 
 static rd_kafka_t *make_producer(source_run_t *run, char *errstr, size_t errstr_size)
@@ -520,6 +683,9 @@ static void run_free(source_run_t *run)
         ferry_buf_free(&run->key);
         ferry_buf_free(&run->value);
         ferry_buf_free(&run->header);
+        ferry_buf_free(&run->stage_bytes);
+        free(run->stage);
+        free(run->msgs);
         ferry_errh_free(run->errh);
         ferry_topic_creation_free(run->tc);
 }
@@ -550,6 +716,8 @@ void *ferry_source_task_main(void *arg)
                 ferry_task_set_state(t, FERRY_STATE_FAILED, errstr);
                 goto out;
         }
+        run.max_msgs = (size_t)producer_limit(run.rk, "queue.buffering.max.messages", 100000);
+        run.max_bytes = (size_t)producer_limit(run.rk, "queue.buffering.max.kbytes", 1048576) * 1024;
         if (t->plugin->source->start(t, &t->config, errstr, sizeof(errstr)) != FERRY_ERR_OK) {
                 ferry_task_set_state(t, FERRY_STATE_FAILED, errstr);
                 goto out;
@@ -581,6 +749,8 @@ void *ferry_source_task_main(void *arg)
                         failed = send_record(&run, r, errstr, sizeof(errstr)) < 0;
                 }
                 ferry_records_clear(&batch);
+                if (!failed && flush_stage(&run, errstr, sizeof(errstr)) < 0)
+                        failed = true;
                 if (run.stop)
                         failed = false;
                 rd_kafka_poll(run.rk, 0);
@@ -599,6 +769,16 @@ out:
         ferry_records_free(&batch);
         if (started)
                 t->plugin->source->stop(t);
+        if (!failed && run.n_stage)
+                flush_stage(&run, errstr, sizeof(errstr));
+        for (size_t i = 0; i < run.n_stage; i++) { /* not handed to the client: never acknowledged */
+                pending_t *e = run.stage[i].e;
+                if (!e->part) {
+                        ferry_value_free(e->offset);
+                        pending_put(&run, e);
+                }
+        }
+        run.n_stage = 0;
         if (run.rk) {
                 /* Wait for outstanding acknowledgements, then commit what was acknowledged. */
                 rd_kafka_resp_err_t ferr = rd_kafka_flush(run.rk, (int)flush_timeout);
