@@ -4,7 +4,8 @@
 # Central jars, default settings) and kcat (librdkafka's raw limit):
 #   - source: an N-line file into a topic (FileStreamSource vs FileStreamSource vs kcat -P -l):
 #     records/s, MB/s, CPU-seconds per million records; and Ferry with a chain of three SMTs
-#     (InsertHeader, SetSchemaMetadata$Value, RegexRouter) against no chain;
+#     (HoistField$Value, ExtractField$Value, RegexRouter), and with one that adds a header
+#     (InsertHeader, SetSchemaMetadata$Value, RegexRouter), against no chain;
 #   - sink: one topic, filled once, into a file (FileStreamSink vs FileStreamSink vs kcat -C -e),
 #     each system with its own consumer group: the same figures, over the 10%-90% window of the
 #     output file; and for both, process start to the last record;
@@ -176,7 +177,19 @@ tasks.max=1
 file=$W/in.txt
 topic=$src
 C
-        if [ -n "$smt" ]; then
+        if [ "$smt" = chain ]; then
+                # Three SMTs that leave the line as it was: wrap it in a struct, unwrap it, route.
+                cat >>"$W/src.properties" <<'C'
+transforms=hoist,extract,route
+transforms.hoist.type=org.apache.kafka.connect.transforms.HoistField$Value
+transforms.hoist.field=line
+transforms.extract.type=org.apache.kafka.connect.transforms.ExtractField$Value
+transforms.extract.field=line
+transforms.route.type=org.apache.kafka.connect.transforms.RegexRouter
+transforms.route.regex=(.*)-raw
+transforms.route.replacement=$1
+C
+        elif [ -n "$smt" ]; then
                 cat >>"$W/src.properties" <<'C'
 transforms=hdr,meta,route
 transforms.hdr.type=org.apache.kafka.connect.transforms.InsertHeader
@@ -319,7 +332,8 @@ for r in $(seq 1 "$RUNS"); do
         rec source_cpu_total_per_m kcat "$r" "$(calc "($u + $s) * 1000000 / $N")"
 
         for sys in "${systems[@]}"; do source_worker "$sys" "$r" "$sys"; done
-        source_worker ferry "$r" ferry_3_smts smt
+        source_worker ferry "$r" ferry_3_smts chain
+        source_worker ferry "$r" ferry_3_smts_hdr smt
 
         # sink: kcat -C -e (it stops at the end of the partition), timed like the workers over the
         # 10%-90% window of the output file; its CPU is its whole CPU time (bash's time).
