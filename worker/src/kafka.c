@@ -257,8 +257,8 @@ static int group_result_check(const rd_kafka_group_result_t *g, const char *what
         return 0;
 }
 
-int ferry_kafka_group_offsets(const ferry_strmap_t *worker, const char *group,
-                              rd_kafka_topic_partition_list_t **out, char *errstr, size_t errstr_size)
+static int group_offsets_direct(const ferry_strmap_t *worker, const char *group,
+                                rd_kafka_topic_partition_list_t **out, char *errstr, size_t errstr_size)
 {
         *out = NULL;
         rd_kafka_t *rk = admin_client(worker, errstr, errstr_size);
@@ -291,9 +291,9 @@ int ferry_kafka_group_offsets(const ferry_strmap_t *worker, const char *group,
         return rc;
 }
 
-int ferry_kafka_group_alter(const ferry_strmap_t *worker, const char *group,
-                            const rd_kafka_topic_partition_list_t *alter,
-                            const rd_kafka_topic_partition_list_t *del, char *errstr, size_t errstr_size)
+static int group_alter_direct(const ferry_strmap_t *worker, const char *group,
+                              const rd_kafka_topic_partition_list_t *alter,
+                              const rd_kafka_topic_partition_list_t *del, char *errstr, size_t errstr_size)
 {
         rd_kafka_t *rk = admin_client(worker, errstr, errstr_size);
         if (!rk)
@@ -345,8 +345,8 @@ int ferry_kafka_group_alter(const ferry_strmap_t *worker, const char *group,
         return rc;
 }
 
-int ferry_kafka_group_delete(const ferry_strmap_t *worker, const char *group, char *errstr,
-                             size_t errstr_size)
+static int group_delete_direct(const ferry_strmap_t *worker, const char *group, char *errstr,
+                               size_t errstr_size)
 {
         rd_kafka_t *rk = admin_client(worker, errstr, errstr_size);
         if (!rk)
@@ -390,8 +390,8 @@ static void members_free(char **m, size_t n)
         free(m);
 }
 
-int ferry_kafka_group_members(const ferry_strmap_t *worker, const char *group, char ***out, size_t *n_out,
-                              char *errstr, size_t errstr_size)
+static int group_members_direct(const ferry_strmap_t *worker, const char *group, char ***out, size_t *n_out,
+                                char *errstr, size_t errstr_size)
 {
         *out = NULL;
         *n_out = 0;
@@ -440,9 +440,50 @@ int ferry_kafka_group_members(const ferry_strmap_t *worker, const char *group, c
         return rc;
 }
 
-int ferry_kafka_group_members_main(const char *group)
+/* ---- the group calls in a child process ----
+ * `ferry-worker kafka-admin OP GROUP`: stdin holds the worker config as "key\0value\0" pairs, an
+ * empty key, then OP's input; stdout holds the result (exit 0) or the error message (exit 1).
+ * Partition lists travel as lines "topic\tpartition\toffset" (topic names hold no tab or newline);
+ * group-alter's lines start with "A\t" (set) or "D\t" (delete). */
+
+static void parts_write(ferry_buf_t *b, const char *tag, const rd_kafka_topic_partition_list_t *l)
 {
-        ferry_buf_t in = {0};
+        char line[512];
+        for (int i = 0; l && i < l->cnt; i++) {
+                int n = snprintf(line, sizeof(line), "%s%s\t%d\t%lld\n", tag, l->elems[i].topic,
+                                 (int)l->elems[i].partition, (long long)l->elems[i].offset);
+                if (n > 0 && (size_t)n < sizeof(line))
+                        ferry_buf_append(b, line, (size_t)n);
+        }
+}
+
+/* Adds the lines of text starting with tag (NULL: every line) to l. */
+static void parts_read(const char *text, size_t len, const char *tag, rd_kafka_topic_partition_list_t *l)
+{
+        size_t tl = tag ? strlen(tag) : 0;
+        for (const char *p = text, *end = text + len; p < end;) {
+                const char *nl = memchr(p, '\n', (size_t)(end - p));
+                if (!nl)
+                        break;
+                if (!tag || ((size_t)(nl - p) > tl && !memcmp(p, tag, tl))) {
+                        const char *t = p + tl, *t1 = memchr(t, '\t', (size_t)(nl - t));
+                        if (t1) {
+                                char topic[256];
+                                snprintf(topic, sizeof(topic), "%.*s", (int)(t1 - t), t);
+                                char *e;
+                                long part = strtol(t1 + 1, &e, 10);
+                                long long off =
+                                        *e == '\t' ? strtoll(e + 1, NULL, 10) : RD_KAFKA_OFFSET_INVALID;
+                                rd_kafka_topic_partition_list_add(l, topic, (int32_t)part)->offset = off;
+                        }
+                }
+                p = nl + 1;
+        }
+}
+
+int ferry_kafka_admin_main(const char *op, const char *group)
+{
+        ferry_buf_t in = {0}, out = {0};
         char chunk[4096];
         ssize_t r;
         while ((r = read(STDIN_FILENO, chunk, sizeof(chunk))) > 0 || (r < 0 && errno == EINTR))
@@ -450,9 +491,14 @@ int ferry_kafka_group_members_main(const char *group)
                         ferry_buf_append(&in, chunk, (size_t)r);
         ferry_strmap_t worker;
         ferry_strmap_init(&worker);
-        for (size_t pos = 0; pos < in.len;) {
+        size_t pos = 0;
+        while (pos < in.len) {
                 const char *k = in.p + pos;
                 size_t kl = strnlen(k, in.len - pos);
+                if (!kl) { /* the end of the config */
+                        pos++;
+                        break;
+                }
                 if (pos + kl + 1 >= in.len)
                         break;
                 const char *v = k + kl + 1;
@@ -460,26 +506,57 @@ int ferry_kafka_group_members_main(const char *group)
                 ferry_strmap_setn(&worker, k, kl, v, vl);
                 pos += kl + vl + 2;
         }
-        ferry_buf_free(&in);
-        char **members = NULL, errstr[512];
-        size_t n = 0;
-        int rc = ferry_kafka_group_members(&worker, group, &members, &n, errstr, sizeof(errstr));
+        const char *input = in.p ? in.p + pos : "";
+        size_t input_len = in.len > pos ? in.len - pos : 0;
+        char errstr[1024] = "";
+        int rc = -1;
+        if (!strcmp(op, "group-members")) {
+                char **members = NULL;
+                size_t n = 0;
+                rc = group_members_direct(&worker, group, &members, &n, errstr, sizeof(errstr));
+                for (size_t i = 0; rc == 0 && i < n; i++) {
+                        ferry_buf_append(&out, members[i], strlen(members[i]));
+                        ferry_buf_append(&out, "\n", 1);
+                }
+                members_free(members, n);
+        } else if (!strcmp(op, "group-offsets")) {
+                rd_kafka_topic_partition_list_t *parts = NULL;
+                rc = group_offsets_direct(&worker, group, &parts, errstr, sizeof(errstr));
+                parts_write(&out, "", parts);
+                if (parts)
+                        rd_kafka_topic_partition_list_destroy(parts);
+        } else if (!strcmp(op, "group-alter")) {
+                rd_kafka_topic_partition_list_t *alter = rd_kafka_topic_partition_list_new(4),
+                                                *del = rd_kafka_topic_partition_list_new(4);
+                parts_read(input, input_len, "A\t", alter);
+                parts_read(input, input_len, "D\t", del);
+                rc = group_alter_direct(&worker, group, alter, del, errstr, sizeof(errstr));
+                rd_kafka_topic_partition_list_destroy(alter);
+                rd_kafka_topic_partition_list_destroy(del);
+        } else if (!strcmp(op, "group-delete")) {
+                rc = group_delete_direct(&worker, group, errstr, sizeof(errstr));
+        } else {
+                snprintf(errstr, sizeof(errstr), "kafka-admin: unknown operation %s", op);
+        }
         ferry_strmap_free(&worker);
+        ferry_buf_free(&in);
         if (rc < 0) {
-                fprintf(stderr, "group-members: %s\n", errstr);
+                fputs(errstr, stdout);
+                ferry_buf_free(&out);
+                fflush(stdout);
                 return 1;
         }
-        for (size_t i = 0; i < n; i++)
-                printf("%s\n", members[i]);
-        members_free(members, n);
+        if (out.len)
+                fwrite(out.p, 1, out.len, stdout);
+        ferry_buf_free(&out);
         return fflush(stdout) ? 1 : 0;
 }
 
-int ferry_kafka_group_members_isolated(const ferry_strmap_t *worker, const char *group, int timeout_ms,
-                                       char ***out, size_t *n_out, char *errstr, size_t errstr_size)
+/* Runs `ferry-worker kafka-admin op group` with the worker config and input on its stdin; its
+ * stdout into *out. 0, or -1 with errstr (the child's own message when it gave one). */
+static int isolated(const ferry_strmap_t *worker, const char *op, const char *group, const ferry_buf_t *input,
+                    int timeout_ms, ferry_buf_t *out, char *errstr, size_t errstr_size)
 {
-        *out = NULL;
-        *n_out = 0;
         int to_child[2], from_child[2];
         if (pipe2(to_child, O_CLOEXEC) < 0) {
                 snprintf(errstr, errstr_size, "pipe: %s", strerror(errno));
@@ -495,30 +572,33 @@ int ferry_kafka_group_members_isolated(const ferry_strmap_t *worker, const char 
         posix_spawn_file_actions_init(&fa);
         posix_spawn_file_actions_adddup2(&fa, to_child[0], STDIN_FILENO);
         posix_spawn_file_actions_adddup2(&fa, from_child[1], STDOUT_FILENO);
-        char *argv[] = {"ferry-worker", "group-members", (char *)group, NULL};
+        char *argv[] = {"ferry-worker", "kafka-admin", (char *)op, (char *)group, NULL};
         pid_t pid;
         int err = posix_spawn(&pid, "/proc/self/exe", &fa, NULL, argv, environ);
         posix_spawn_file_actions_destroy(&fa);
         close(to_child[0]);
         close(from_child[1]);
         if (err) {
-                snprintf(errstr, errstr_size, "cannot start the group-members process: %s", strerror(err));
+                snprintf(errstr, errstr_size, "cannot start the kafka-admin process: %s", strerror(err));
                 close(to_child[1]);
                 close(from_child[0]);
                 return -1;
         }
-        /* The config is far below a pipe's capacity; the child reads it all before anything else. */
-        ferry_buf_t cfg = {0};
+        /* Config and input are small: the child reads all of its stdin before anything else. */
+        ferry_buf_t msg = {0};
         for (size_t i = 0; i < worker->n; i++) {
-                ferry_buf_append(&cfg, worker->kv[i].key, strlen(worker->kv[i].key) + 1);
-                ferry_buf_append(&cfg, worker->kv[i].value, strlen(worker->kv[i].value) + 1);
+                ferry_buf_append(&msg, worker->kv[i].key, strlen(worker->kv[i].key) + 1);
+                ferry_buf_append(&msg, worker->kv[i].value, strlen(worker->kv[i].value) + 1);
         }
+        ferry_buf_append(&msg, "", 1);
+        if (input && input->len)
+                ferry_buf_append(&msg, input->p, input->len);
         sigset_t pipe_set, old;
         sigemptyset(&pipe_set);
         sigaddset(&pipe_set, SIGPIPE);
         pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
-        for (size_t off = 0; off < cfg.len;) {
-                ssize_t w = write(to_child[1], cfg.p + off, cfg.len - off);
+        for (size_t off = 0; off < msg.len;) {
+                ssize_t w = write(to_child[1], msg.p + off, msg.len - off);
                 if (w < 0 && errno == EINTR)
                         continue;
                 if (w <= 0)
@@ -530,9 +610,8 @@ int ferry_kafka_group_members_isolated(const ferry_strmap_t *worker, const char 
         while (sigtimedwait(&pipe_set, NULL, &zero) > 0)
                 ; /* a SIGPIPE raised here is ours: drop it */
         pthread_sigmask(SIG_SETMASK, &old, NULL);
-        ferry_buf_free(&cfg);
+        ferry_buf_free(&msg);
 
-        ferry_buf_t outb = {0};
         int64_t deadline = ferry_now_ms() + timeout_ms;
         bool timed_out = false;
         for (;;) {
@@ -555,7 +634,7 @@ int ferry_kafka_group_members_isolated(const ferry_strmap_t *worker, const char 
                         continue;
                 if (r <= 0)
                         break;
-                ferry_buf_append(&outb, chunk, (size_t)r);
+                ferry_buf_append(out, chunk, (size_t)r);
         }
         close(from_child[0]);
         if (timed_out)
@@ -563,41 +642,97 @@ int ferry_kafka_group_members_isolated(const ferry_strmap_t *worker, const char 
         int status = 0;
         while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
                 ;
-        int rc = -1;
-        if (timed_out)
-                snprintf(errstr, errstr_size, "describing group %s: no answer within %d ms", group,
+        if (timed_out) {
+                snprintf(errstr, errstr_size, "%s of group %s: no answer within %d ms", op, group,
                          timeout_ms);
-        else if (WIFSIGNALED(status))
-                snprintf(errstr, errstr_size, "describing group %s: the process died of signal %d", group,
-                         WTERMSIG(status));
-        else if (!WIFEXITED(status) || WEXITSTATUS(status))
-                snprintf(errstr, errstr_size, "describing group %s failed (its error is in the log)", group);
-        else
-                rc = 0;
-        if (rc == 0) {
-                size_t cap = 8, n = 0;
-                char **members = calloc(cap, sizeof(*members));
-                for (char *p = outb.p, *end = outb.p + outb.len; members && p && p < end;) {
-                        char *nl = memchr(p, '\n', (size_t)(end - p));
-                        if (!nl)
-                                break;
-                        if (n + 1 == cap) {
-                                char **nm = realloc(members, (cap *= 2) * sizeof(*members));
-                                if (!nm)
-                                        break;
-                                members = nm;
-                        }
-                        members[n++] = strndup(p, (size_t)(nl - p));
-                        p = nl + 1;
-                }
-                if (!members) {
-                        rc = -1;
-                        snprintf(errstr, errstr_size, "out of memory");
-                } else {
-                        *out = members;
-                        *n_out = n;
-                }
+                return -1;
         }
-        ferry_buf_free(&outb);
+        if (WIFSIGNALED(status)) {
+                snprintf(errstr, errstr_size, "%s of group %s: the Kafka client died (signal %d)", op, group,
+                         WTERMSIG(status));
+                return -1;
+        }
+        if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+                snprintf(errstr, errstr_size, "%.*s",
+                         (int)(out->len < errstr_size ? out->len : errstr_size - 1), out->p ? out->p : "");
+                if (!errstr[0])
+                        snprintf(errstr, errstr_size, "%s of group %s failed", op, group);
+                return -1;
+        }
+        return 0;
+}
+
+int ferry_kafka_group_members_isolated(const ferry_strmap_t *worker, const char *group, int timeout_ms,
+                                       char ***out, size_t *n_out, char *errstr, size_t errstr_size)
+{
+        *out = NULL;
+        *n_out = 0;
+        ferry_buf_t res = {0};
+        if (isolated(worker, "group-members", group, NULL, timeout_ms, &res, errstr, errstr_size) < 0) {
+                ferry_buf_free(&res);
+                return -1;
+        }
+        size_t cap = 8, n = 0;
+        char **members = calloc(cap, sizeof(*members));
+        for (char *p = res.p, *end = res.p + res.len; members && p && p < end;) {
+                char *nl = memchr(p, '\n', (size_t)(end - p));
+                if (!nl)
+                        break;
+                if (n + 1 == cap) {
+                        char **nm = realloc(members, (cap *= 2) * sizeof(*members));
+                        if (!nm)
+                                break;
+                        members = nm;
+                }
+                members[n++] = strndup(p, (size_t)(nl - p));
+                p = nl + 1;
+        }
+        ferry_buf_free(&res);
+        if (!members) {
+                snprintf(errstr, errstr_size, "out of memory");
+                return -1;
+        }
+        *out = members;
+        *n_out = n;
+        return 0;
+}
+
+int ferry_kafka_group_offsets(const ferry_strmap_t *worker, const char *group,
+                              rd_kafka_topic_partition_list_t **out, char *errstr, size_t errstr_size)
+{
+        *out = NULL;
+        ferry_buf_t res = {0};
+        if (isolated(worker, "group-offsets", group, NULL, ADMIN_TIMEOUT_MS + 10000, &res, errstr,
+                     errstr_size) < 0) {
+                ferry_buf_free(&res);
+                return -1;
+        }
+        *out = rd_kafka_topic_partition_list_new(8);
+        parts_read(res.p ? res.p : "", res.len, NULL, *out);
+        ferry_buf_free(&res);
+        return 0;
+}
+
+int ferry_kafka_group_alter(const ferry_strmap_t *worker, const char *group,
+                            const rd_kafka_topic_partition_list_t *alter,
+                            const rd_kafka_topic_partition_list_t *del, char *errstr, size_t errstr_size)
+{
+        ferry_buf_t in = {0}, res = {0};
+        parts_write(&in, "A\t", alter);
+        parts_write(&in, "D\t", del);
+        int rc = isolated(worker, "group-alter", group, &in, 2 * ADMIN_TIMEOUT_MS + 10000, &res, errstr,
+                          errstr_size);
+        ferry_buf_free(&in);
+        ferry_buf_free(&res);
+        return rc;
+}
+
+int ferry_kafka_group_delete(const ferry_strmap_t *worker, const char *group, char *errstr,
+                             size_t errstr_size)
+{
+        ferry_buf_t res = {0};
+        int rc = isolated(worker, "group-delete", group, NULL, ADMIN_TIMEOUT_MS + 10000, &res, errstr,
+                          errstr_size);
+        ferry_buf_free(&res);
         return rc;
 }

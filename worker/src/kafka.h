@@ -46,14 +46,13 @@ int ferry_kafka_group_delete(const ferry_strmap_t *worker, const char *group, ch
                              size_t errstr_size);
 
 /* ---- group membership (the distributed herder's leader) ---- */
-/* Client ids of the live members of group (DescribeConsumerGroups), sorted and de-duplicated. */
-int ferry_kafka_group_members(const ferry_strmap_t *worker, const char *group, char ***out, size_t *n_out,
-                              char *errstr, size_t errstr_size);
-/* The same in a child process (`ferry-worker group-members GROUP`, the worker config on its stdin):
- * librdkafka 2.0 can abort the whole process when a coordinator-bound admin request is cut by a
- * broker going away, so the leader's periodic look at the group runs where an abort costs nothing
- * but a retry. timeout_ms bounds the child; it is killed past it. */
+/* Client ids of the live members of group (DescribeConsumerGroups), sorted and de-duplicated;
+ * timeout_ms bounds the call. */
 int ferry_kafka_group_members_isolated(const ferry_strmap_t *worker, const char *group, int timeout_ms,
                                        char ***out, size_t *n_out, char *errstr, size_t errstr_size);
-/* The child's side: reads "key\0value\0" pairs from stdin, prints one member per line. Exit code. */
-int ferry_kafka_group_members_main(const char *group);
+/* The group calls above and ferry_kafka_group_offsets/alter/delete run in a child process
+ * (`ferry-worker kafka-admin OP GROUP`, the worker config on its stdin): librdkafka 2.0 can abort
+ * the whole process when a coordinator-bound admin request is cut by a broker going away (its
+ * issues #3663, #4605), and in a child that costs one failed call, not the worker. This is the
+ * child's side; it returns the exit code. */
+int ferry_kafka_admin_main(const char *op, const char *group);

@@ -307,8 +307,8 @@ int main(int argc, char **argv)
                 return run_worker(false, argc - 2, argv + 2);
         if (!strcmp(argv[1], "distributed"))
                 return run_worker(true, argc - 2, argv + 2);
-        if (!strcmp(argv[1], "group-members") && argc == 3) /* the herder's child (kafka.h) */
-                return ferry_kafka_group_members_main(argv[2]);
+        if (!strcmp(argv[1], "kafka-admin") && argc == 4) /* the worker's own child (kafka.h) */
+                return ferry_kafka_admin_main(argv[2], argv[3]);
         fprintf(stderr, "ferry-worker: unknown mode '%s'\n", argv[1]);
         usage(stderr);
         return 2;
