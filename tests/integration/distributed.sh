@@ -122,3 +122,19 @@ wait_until 60 "sink6 running again" six_ok 7 2
 after_offsets=$(curl -sf "$(url 7)/connectors/src/offsets")
 [ "$before_offsets" = "$after_offsets" ] || fail "offsets changed across the restart: $before_offsets vs $after_offsets"
 info "restart of all workers: connectors, configs, target states and offsets are back"
+
+# Active topics live in the status topic: every worker reports them, whichever runs the tasks, even
+# right after a full restart; a reset through one worker clears them everywhere, and the next
+# record brings them back.
+topics_of() { curl -sf "$(url "$1")/connectors/$2/topics" | python3 -c 'import json,sys; print(",".join(json.load(sys.stdin)[sys.argv[1]]["topics"]))' "$2"; }
+src_topics_are() { [ "$(topics_of "$1" src)" = "$2" ]; }
+for i in 5 6 7; do
+        src_topics_are "$i" "$G-data" || fail "worker $i: src topics are '$(topics_of "$i" src)'"
+        [ "$(topics_of "$i" snk)" = "$G-data" ] || fail "worker $i: snk topics are '$(topics_of "$i" snk)'"
+done
+curl -sf -XPUT "$(url 5)/connectors/src/topics/reset" >/dev/null || fail "topics reset"
+for i in 5 6 7; do wait_until 30 "src topics empty on worker $i" src_topics_are "$i" ""; done
+[ "$(topics_of 6 snk)" = "$G-data" ] || fail "resetting src's topics changed snk's: '$(topics_of 6 snk)'"
+echo "dist-after-reset" >>"$WORK/in.txt"
+for i in 5 6 7; do wait_until 60 "src topics back on worker $i" src_topics_are "$i" "$G-data"; done
+info "active topics: the same on every worker, reset everywhere, back with the next record"

@@ -116,6 +116,11 @@ typedef struct {
         bool fence_synced;        /* the config topic was read to its end since the rejoin */
         dstatus_t *published;
         size_t n_published;
+        /* Active topics, as Connect keeps them in the status topic: record key
+         * "status-topic-<topic>:connector-<name>" -> connector name, and the keys this worker wrote
+         * and has not seen deleted since (both guarded by lock). */
+        ferry_strmap_t topic_recs;
+        ferry_strmap_t topic_sent;
 } dist_t;
 
 /* ---- small helpers ---- */
@@ -392,10 +397,43 @@ static ferry_state_t state_from_name(const char *s)
         return FERRY_STATE_UNASSIGNED;
 }
 
+/* ---- active topics (status-topic-<topic>:connector-<name>) ---- */
+
+static void topic_key(char *buf, size_t len, const char *topic, const char *conn)
+{
+        snprintf(buf, len, "status-topic-%s:connector-%s", topic, conn);
+}
+
+/* A topic record read back: remembered, or forgotten on a tombstone (a reset, from any worker),
+ * and then this worker's tasks report the connector's topics again on their next record. */
+static void on_topic_record(dist_t *d, const char *key, size_t klen, bool present)
+{
+        char k[1024];
+        snprintf(k, sizeof(k), "%.*s", (int)klen, key);
+        const char *sep = strstr(k, ":connector-");
+        if (!sep)
+                return;
+        const char *conn = sep + strlen(":connector-");
+        pthread_mutex_lock(&d->lock);
+        if (present) {
+                ferry_strmap_set(&d->topic_recs, k, conn);
+        } else {
+                ferry_strmap_unset(&d->topic_recs, k);
+                ferry_strmap_unset(&d->topic_sent, k);
+        }
+        pthread_mutex_unlock(&d->lock);
+        if (!present)
+                ferry_worker_reset_topics(d->base.worker, conn);
+}
+
 static void on_status_record(void *data, const char *key, size_t klen, const char *value, size_t vlen)
 {
         dist_t *d = data;
-        if (!key || !has_prefix(key, klen, "status-") || has_prefix(key, klen, "status-topic-"))
+        if (key && has_prefix(key, klen, "status-topic-")) {
+                on_topic_record(d, key, klen, value != NULL);
+                return;
+        }
+        if (!key || !has_prefix(key, klen, "status-"))
                 return;
         char k[1024];
         snprintf(k, sizeof(k), "%.*s", (int)klen, key);
@@ -1037,6 +1075,47 @@ static void publish_local(dist_t *d, want_t *want, size_t n_want)
         }
 }
 
+/* Writes a topic record for every topic a connector running here has used that the status topic
+ * does not hold yet. */
+static void publish_topics(dist_t *d, want_t *want, size_t n_want)
+{
+        for (size_t k = 0; k < n_want; k++) {
+                size_t n = 0;
+                char **topics = ferry_worker_topics(d->base.worker, want[k].name, &n);
+                for (size_t i = 0; topics && i < n; i++) {
+                        char key[1024];
+                        topic_key(key, sizeof(key), topics[i], want[k].name);
+                        pthread_mutex_lock(&d->lock);
+                        bool known = ferry_strmap_get(&d->topic_recs, key) ||
+                                     ferry_strmap_get(&d->topic_sent, key);
+                        pthread_mutex_unlock(&d->lock);
+                        if (known)
+                                continue;
+                        json_object *t = json_object_new_object(), *o = json_object_new_object();
+                        json_object_object_add(t, "name", json_object_new_string(topics[i]));
+                        json_object_object_add(t, "connector", json_object_new_string(want[k].name));
+                        json_object_object_add(t, "task",
+                                               json_object_new_int(want[k].n_tasks ? want[k].tasks[0] : 0));
+                        struct timespec now;
+                        clock_gettime(CLOCK_REALTIME, &now);
+                        json_object_object_add(
+                                t, "discoverTimestamp",
+                                json_object_new_int64((int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000));
+                        json_object_object_add(o, "topic", t);
+                        char err[512];
+                        if (write_json(d->status_log, key, o, err, sizeof(err)) == 0) {
+                                pthread_mutex_lock(&d->lock);
+                                ferry_strmap_set(&d->topic_sent, key, "");
+                                pthread_mutex_unlock(&d->lock);
+                        }
+                        json_object_put(o);
+                }
+                for (size_t i = 0; topics && i < n; i++)
+                        free(topics[i]);
+                free(topics);
+        }
+}
+
 static void apply_restart(dist_t *d, const char *name, bool tasks, bool only_failed)
 {
         local_t *l = local_find(d, name);
@@ -1123,6 +1202,7 @@ static void *herder_main(void *arg)
                         free(restart);
                 }
                 publish_local(d, want, n_want);
+                publish_topics(d, want, n_want);
                 want_free(want, n_want);
         }
         return NULL;
@@ -1553,8 +1633,39 @@ static ferry_herder_rc_t topics(ferry_herder_t *h, const char *name, char ***out
         pthread_mutex_unlock(&d->lock);
         if (!ok)
                 return FERRY_HERDER_NOT_FOUND;
-        *out = ferry_worker_topics(h->worker, name, n);
-        return *out ? FERRY_HERDER_OK : FERRY_HERDER_ERROR;
+        /* The status topic's view (every worker's tasks), plus what runs here and is not read
+         * back yet. */
+        size_t nl = 0;
+        char **local = ferry_worker_topics(h->worker, name, &nl);
+        if (!local)
+                return FERRY_HERDER_ERROR;
+        pthread_mutex_lock(&d->lock);
+        char **all = calloc(d->topic_recs.n + nl + 1, sizeof(*all));
+        size_t k = 0;
+        for (size_t i = 0; all && i < d->topic_recs.n; i++) {
+                const ferry_kv_t *kv = &d->topic_recs.kv[i];
+                const char *sep = strstr(kv->key, ":connector-");
+                if (sep && !strcmp(kv->value, name))
+                        all[k++] = strndup(kv->key + strlen("status-topic-"),
+                                           (size_t)(sep - kv->key) - strlen("status-topic-"));
+        }
+        pthread_mutex_unlock(&d->lock);
+        for (size_t i = 0; i < nl; i++) {
+                bool dup = false;
+                for (size_t j = 0; all && j < k && !dup; j++)
+                        dup = !strcmp(all[j], local[i]);
+                if (all && !dup)
+                        all[k++] = local[i];
+                else
+                        free(local[i]);
+        }
+        free(local);
+        if (!all)
+                return FERRY_HERDER_ERROR;
+        qsort(all, k, sizeof(*all), cmp_str);
+        *out = all;
+        *n = k;
+        return FERRY_HERDER_OK;
 }
 
 static ferry_herder_rc_t reset_topics(ferry_herder_t *h, const char *name)
@@ -1568,8 +1679,30 @@ static ferry_herder_rc_t reset_topics(ferry_herder_t *h, const char *name)
         pthread_mutex_unlock(&d->lock);
         if (!ok)
                 return FERRY_HERDER_NOT_FOUND;
+        /* Tombstones for every topic record of the connector: each worker forgets them when it
+         * reads them back, and its tasks report their topics again on their next record. */
+        pthread_mutex_lock(&d->lock);
+        ferry_strmap_t keys;
+        ferry_strmap_init(&keys);
+        for (size_t i = 0; i < d->topic_recs.n; i++)
+                if (!strcmp(d->topic_recs.kv[i].value, name))
+                        ferry_strmap_set(&keys, d->topic_recs.kv[i].key, "");
+        for (size_t i = 0; i < keys.n; i++) {
+                ferry_strmap_unset(&d->topic_recs, keys.kv[i].key);
+                ferry_strmap_unset(&d->topic_sent, keys.kv[i].key);
+        }
+        pthread_mutex_unlock(&d->lock);
+        ferry_herder_rc_t rc = FERRY_HERDER_OK;
+        for (size_t i = 0; i < keys.n; i++) {
+                char err[512];
+                if (ferry_klog_send(d->status_log, keys.kv[i].key, NULL, 0, err, sizeof(err)) < 0) {
+                        FERRY_ERROR("Cannot reset the active topics of %s: %s", name, err);
+                        rc = FERRY_HERDER_ERROR;
+                }
+        }
+        ferry_strmap_free(&keys);
         ferry_worker_reset_topics(h->worker, name);
-        return FERRY_HERDER_OK;
+        return rc;
 }
 
 static ferry_herder_rc_t offsets(ferry_herder_t *h, const char *name, ferry_value_t **out, char *errstr,
@@ -1671,6 +1804,8 @@ static void herder_free(ferry_herder_t *h)
                 free(d->published[i].trace);
         }
         free(d->published);
+        ferry_strmap_free(&d->topic_recs);
+        ferry_strmap_free(&d->topic_sent);
         while (d->n_local) {
                 local_t *l = &d->local[--d->n_local];
                 free(l->name);
