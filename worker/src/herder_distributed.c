@@ -1401,19 +1401,32 @@ static ferry_herder_rc_t put_connector(ferry_herder_t *h, const char *name, cons
         return rc == 0 ? FERRY_HERDER_OK : FERRY_HERDER_ERROR;
 }
 
-static ferry_herder_rc_t delete_connector(ferry_herder_t *h, const char *name)
+/* CONFLICT while this worker is starting, NOT_FOUND for a connector without a config, else OK.
+ * With sync the config topic is read to its end first (operations that write need the newest
+ * view). */
+static ferry_herder_rc_t check_known(ferry_herder_t *h, const char *name, bool sync)
 {
-        if (!atomic_load(&((dist_t *)h)->started))
-                return FERRY_HERDER_CONFLICT;
         dist_t *d = (dist_t *)h;
-        char errstr[1024];
-        sync_config(d, errstr, sizeof(errstr));
+        if (!atomic_load(&d->started))
+                return FERRY_HERDER_CONFLICT;
+        if (sync) {
+                char errstr[1024];
+                sync_config(d, errstr, sizeof(errstr));
+        }
         pthread_mutex_lock(&d->lock);
         dconn_t *c = find_conn(d, name);
-        bool exists = c && c->has_config;
+        bool ok = c && c->has_config;
         pthread_mutex_unlock(&d->lock);
-        if (!exists)
-                return FERRY_HERDER_NOT_FOUND;
+        return ok ? FERRY_HERDER_OK : FERRY_HERDER_NOT_FOUND;
+}
+
+static ferry_herder_rc_t delete_connector(ferry_herder_t *h, const char *name)
+{
+        ferry_herder_rc_t known = check_known(h, name, true);
+        if (known != FERRY_HERDER_OK)
+                return known;
+        dist_t *d = (dist_t *)h;
+        char errstr[1024];
         if (!is_leader(d))
                 return forward(d, NULL, "DELETE", "/connectors/", name, "", NULL, NULL, errstr,
                                sizeof(errstr));
@@ -1517,17 +1530,11 @@ static ferry_herder_rc_t status(ferry_herder_t *h, const char *name, ferry_conne
 
 static ferry_herder_rc_t set_target(ferry_herder_t *h, const char *name, ferry_target_t target)
 {
-        if (!atomic_load(&((dist_t *)h)->started))
-                return FERRY_HERDER_CONFLICT;
+        ferry_herder_rc_t known = check_known(h, name, true);
+        if (known != FERRY_HERDER_OK)
+                return known;
         dist_t *d = (dist_t *)h;
         char errstr[1024];
-        sync_config(d, errstr, sizeof(errstr));
-        pthread_mutex_lock(&d->lock);
-        dconn_t *c = find_conn(d, name);
-        bool ok = c && c->has_config;
-        pthread_mutex_unlock(&d->lock);
-        if (!ok)
-                return FERRY_HERDER_NOT_FOUND;
         if (!is_leader(d)) {
                 const char *what = target == FERRY_TARGET_PAUSED    ? "/pause"
                                    : target == FERRY_TARGET_STOPPED ? "/stop"
@@ -1624,15 +1631,10 @@ static ferry_herder_rc_t restart_task(ferry_herder_t *h, const char *name, int t
 
 static ferry_herder_rc_t topics(ferry_herder_t *h, const char *name, char ***out, size_t *n)
 {
-        if (!atomic_load(&((dist_t *)h)->started))
-                return FERRY_HERDER_CONFLICT;
+        ferry_herder_rc_t known = check_known(h, name, false);
+        if (known != FERRY_HERDER_OK)
+                return known;
         dist_t *d = (dist_t *)h;
-        pthread_mutex_lock(&d->lock);
-        dconn_t *c = find_conn(d, name);
-        bool ok = c && c->has_config;
-        pthread_mutex_unlock(&d->lock);
-        if (!ok)
-                return FERRY_HERDER_NOT_FOUND;
         /* The status topic's view (every worker's tasks), plus what runs here and is not read
          * back yet. */
         size_t nl = 0;
@@ -1670,15 +1672,10 @@ static ferry_herder_rc_t topics(ferry_herder_t *h, const char *name, char ***out
 
 static ferry_herder_rc_t reset_topics(ferry_herder_t *h, const char *name)
 {
-        if (!atomic_load(&((dist_t *)h)->started))
-                return FERRY_HERDER_CONFLICT;
+        ferry_herder_rc_t known = check_known(h, name, false);
+        if (known != FERRY_HERDER_OK)
+                return known;
         dist_t *d = (dist_t *)h;
-        pthread_mutex_lock(&d->lock);
-        dconn_t *c = find_conn(d, name);
-        bool ok = c && c->has_config;
-        pthread_mutex_unlock(&d->lock);
-        if (!ok)
-                return FERRY_HERDER_NOT_FOUND;
         /* Tombstones for every topic record of the connector: each worker forgets them when it
          * reads them back, and its tasks report their topics again on their next record. */
         pthread_mutex_lock(&d->lock);
