@@ -166,20 +166,15 @@ wait_until 60 "autoscaled to 2 workers" bash -c "! $KUBECTL_BIN --kubeconfig=$FE
 wait_until 30 "status.replicas 2" field_is kafkaconnect cc '{.status.replicas}' 2
 field_is kafkaconnect cc '{.status.tasks}' 6 || fail "status.tasks"
 gone_id="$third"
-# All 6 tasks RUNNING on the 2 remaining workers. Known worker issue (reported, not the operator's):
-# the removed worker may write UNASSIGNED for its former tasks after their new owners wrote RUNNING,
-# so a stale UNASSIGNED record naming the removed worker is tolerated (and reported in the log).
+# All 6 tasks RUNNING on the 2 remaining workers: the removed worker's last UNASSIGNED records
+# carry the generation it left in, older than the new owners' RUNNING, so they never hide them.
 off_gone() {
         curl -fsS "$URL/connectors/sink/status" | python3 -c '
 import json, sys
 t = json.load(sys.stdin)["tasks"]
-ok = lambda x: (x["state"] == "RUNNING" and x["worker_id"] != sys.argv[1]) or (x["state"] == "UNASSIGNED" and x["worker_id"] == sys.argv[1])
-sys.exit(0 if len(t) == 6 and all(ok(x) for x in t) else 1)' "$1"
+sys.exit(0 if len(t) == 6 and all(x["state"] == "RUNNING" and x["worker_id"] != sys.argv[1] for x in t) else 1)' "$1"
 }
 wait_until 90 "6 tasks RUNNING off the removed worker" off_gone "$gone_id"
-if curl -fsS "$URL/connectors/sink/status" | grep -q UNASSIGNED; then
-        info "WARNING: stale UNASSIGNED task status from the removed worker: $(curl -fsS "$URL/connectors/sink/status")"
-fi
 info "autoscaling: 6 tasks / 3 per worker -> 2 workers"
 
 # Delete the KafkaConnect: the operator deletes what it created.

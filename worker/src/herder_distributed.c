@@ -110,6 +110,7 @@ typedef struct {
         int64_t applied_generation;
         /* Fencing: a worker that lost its group membership (session timeout, e.g. the broker away)
          * stops everything until it is a member again and holds an assignment made after that. */
+        int64_t left_gen; /* the generation this worker left the group in (stop); 0 before */
         atomic_bool fenced;
         atomic_llong rejoined_at; /* ms; 0 while not a member again */
         int64_t fenced_gen;       /* the assignment generation when membership was lost */
@@ -505,7 +506,8 @@ static void publish_status(dist_t *d, const char *key, ferry_state_t state, cons
         json_object_object_add(o, "state", json_object_new_string(ferry_state_name(state)));
         json_object_object_add(o, "trace", trace ? json_object_new_string(trace) : NULL);
         json_object_object_add(o, "worker_id", json_object_new_string(ferry_herder_worker_id(&d->base)));
-        json_object_object_add(o, "generation", json_object_new_int64(d->asg.generation));
+        json_object_object_add(o, "generation",
+                               json_object_new_int64(d->left_gen ? d->left_gen : d->asg.generation));
         char err[512];
         if (write_json(d->status_log, key, o, err, sizeof(err)) < 0) {
                 FERRY_WARN("Could not write status %s: %s", key, err);
@@ -1760,7 +1762,12 @@ static void stop(ferry_herder_t *h)
         dist_t *d = (dist_t *)h;
         if (!atomic_exchange(&d->stop, true) && atomic_load(&d->started))
                 pthread_join(d->thread, NULL);
-        /* Leave the group first so the others take over without waiting for a session timeout. */
+        /* Leave the group first so the others take over without waiting for a session timeout.
+         * What this worker writes from now on carries the generation it left in: the new owners
+         * write a newer one, so a late UNASSIGNED from here never hides their RUNNING. */
+        pthread_mutex_lock(&d->lock);
+        d->left_gen = d->asg.generation;
+        pthread_mutex_unlock(&d->lock);
         if (d->member) {
                 rd_kafka_consumer_close(d->member);
                 rd_kafka_destroy(d->member);
