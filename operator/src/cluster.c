@@ -655,6 +655,35 @@ static void soon(struct cluster_state *s, double after)
                 s->next = after;
 }
 
+/* Autoscaling scales down only once it has wanted fewer than the live workers for delay_s without
+ * a break (task counts dip while connectors restart or rebalance); it scales up at once. Returns
+ * the size to run now. */
+static int hold_scale_down(op_ctx_t *ctx, const char *key, int desired, int live, double delay_s,
+                           struct cluster_state *s)
+{
+        double now = kube_monotonic();
+        pthread_mutex_lock(&ctx->health_mu);
+        double *since = kube_strmap_get(ctx->scale_down, key);
+        if (desired >= live || delay_s <= 0) {
+                kube_strmap_del(ctx->scale_down, key);
+                pthread_mutex_unlock(&ctx->health_mu);
+                return desired;
+        }
+        if (!since && (since = malloc(sizeof(*since)))) {
+                *since = now;
+                kube_strmap_set(ctx->scale_down, key, since);
+                FERRY_INFO("%s: autoscaling wants %d worker(s) instead of %d; scaling down in %.0f s unless "
+                           "that changes",
+                           key, desired, live, delay_s);
+        }
+        double left = since ? *since + delay_s - now : delay_s;
+        pthread_mutex_unlock(&ctx->health_mu);
+        if (left <= 0)
+                return desired;
+        soon(s, left);
+        return live;
+}
+
 double op_reconcile_connect(op_ctx_t *ctx, const char *key)
 {
         json_object *kc = kube_informer_get(ctx->connects, key);
@@ -662,6 +691,9 @@ double op_reconcile_connect(op_ctx_t *ctx, const char *key)
                 char ns[256], name[256];
                 if (sscanf(key, "%255[^/]/%255s", ns, name) == 2 && kube_informer_synced(ctx->connects))
                         cleanup_children(ctx, ns, name);
+                pthread_mutex_lock(&ctx->health_mu);
+                kube_strmap_del(ctx->scale_down, key);
+                pthread_mutex_unlock(&ctx->health_mu);
                 return 0;
         }
         atomic_fetch_add(&ctx->m.reconciles[1], 1);
@@ -805,6 +837,10 @@ double op_reconcile_connect(op_ctx_t *ctx, const char *key)
                 else
                         desired = live; /* unknown load: keep the current size */
                 desired = desired < lo ? lo : desired > hi ? hi : desired;
+                json_object *sd = kube_get(as, "scaleDownDelaySeconds");
+                desired = hold_scale_down(ctx, key, desired, live, sd ? json_object_get_double(sd) : 60, &s);
+        } else {
+                hold_scale_down(ctx, key, desired, desired, 0, &s); /* forget a pending scale-down */
         }
         if (desired < 0)
                 desired = 0;

@@ -492,6 +492,7 @@ int main(int argc, char **argv)
                                      "app.kubernetes.io/managed-by=ferry-operator", 0, &hp);
         pthread_mutex_init(&ctx.health_mu, NULL);
         ctx.health = kube_strmap_new(free);
+        ctx.scale_down = kube_strmap_new(free);
 
         ctx.http = op_http_start(&ctx, o->metrics_addr, err, sizeof(err));
         if (!ctx.http) {
@@ -543,6 +544,7 @@ int main(int argc, char **argv)
         kube_informer_free(ctx.connects);
         kube_informer_free(ctx.pods);
         kube_strmap_free(ctx.health);
+        kube_strmap_free(ctx.scale_down);
         pthread_mutex_destroy(&ctx.health_mu);
         op_http_stop(ctx.http);
         kube_queue_free(ctx.connector_q);

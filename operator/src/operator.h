@@ -62,7 +62,9 @@ typedef struct op_ctx {
         op_metrics_t m;
         struct op_http *http;
         pthread_mutex_t health_mu;
-        kube_strmap_t *health; /* pod uid -> struct op_health (cluster.c) */
+        kube_strmap_t *health;     /* pod uid -> struct op_health (cluster.c) */
+        kube_strmap_t *scale_down; /* KafkaConnect key -> double: since when autoscaling wants fewer
+                                      workers (cluster.c; guarded by health_mu) */
 } op_ctx_t;
 
 /* connector.c: one reconcile of the KafkaConnector with this key. Returns the seconds after which

@@ -8,8 +8,9 @@
 #   kill -9 of a worker -> restarted by the kubelet, its tasks run on it again; scale 2 -> 3 (scale
 #   subresource) -> the third worker takes tasks; SIGSTOP of a worker -> /health fails -> the operator
 #   deletes and recreates the pod after --unhealthy-after; spec.autoscaling (tasksPerWorker 3, 6
-#   tasks) -> 2 workers; delete the KafkaConnect -> pods, Service, PDB, ConfigMap deleted by the
-#   operator itself (this API server runs no garbage collector) and every process gone.
+#   tasks) -> 2 workers, not before scaleDownDelaySeconds; delete the KafkaConnect -> pods, Service,
+#   PDB, ConfigMap deleted by the operator itself (this API server runs no garbage collector) and
+#   every process gone.
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/lib.sh"
 OP=${FERRY_OPERATOR_ASAN:-$REPO/build/asan/ferry-operator}
@@ -160,9 +161,13 @@ wait_until 60 "3 ready workers after the health restart" field_is kafkaconnect c
 wait_until 60 "6 tasks RUNNING or UNASSIGNED after the health restart" bash -c "curl -fsS $URL/connectors/sink/status | python3 -c 'import json,sys; t=json.load(sys.stdin)[\"tasks\"]; sys.exit(0 if len(t)==6 and all(x[\"state\"] in (\"RUNNING\",\"UNASSIGNED\") for x in t) else 1)'"
 info "SIGSTOPped worker replaced after ${took}s (threshold ${UNHEALTHY}s)"
 
-# Autoscaling: 6 tasks, 3 per worker -> 2 workers (the highest index goes).
-k -n "$NS" patch kafkaconnect cc --type merge -p '{"spec":{"autoscaling":{"minReplicas":1,"maxReplicas":4,"tasksPerWorker":3}}}' >/dev/null
+# Autoscaling: 6 tasks, 3 per worker -> 2 workers (the highest index goes), but only after
+# scaleDownDelaySeconds of wanting fewer.
+DELAY=4
+ts=$SECONDS
+k -n "$NS" patch kafkaconnect cc --type merge -p "{\"spec\":{\"autoscaling\":{\"minReplicas\":1,\"maxReplicas\":4,\"tasksPerWorker\":3,\"scaleDownDelaySeconds\":$DELAY}}}" >/dev/null
 wait_until 60 "autoscaled to 2 workers" bash -c "! $KUBECTL_BIN --kubeconfig=$FERRY_KUBECONFIG -n $NS get pod cc-worker-2 >/dev/null 2>&1"
+[ $((SECONDS - ts)) -ge "$DELAY" ] || fail "scaled down after $((SECONDS - ts))s, before scaleDownDelaySeconds ($DELAY)"
 wait_until 30 "status.replicas 2" field_is kafkaconnect cc '{.status.replicas}' 2
 field_is kafkaconnect cc '{.status.tasks}' 6 || fail "status.tasks"
 gone_id="$third"
