@@ -329,6 +329,17 @@ void ferry_strlist_free(char **list, size_t n)
         free(list);
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+        return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void ferry_strlist_sort(char **list, size_t n)
+{
+        if (list && n > 1)
+                qsort(list, n, sizeof(*list), cmp_str);
+}
+
 /* Splits on commas, trims every item (Java's trim), drops empty items. The array is also
  * NULL-terminated; an empty or NULL input gives an empty (non-NULL) array. NULL only on ENOMEM. */
 char **ferry_split_list(const char *s, size_t *n)

@@ -126,19 +126,12 @@ typedef struct {
 
 /* ---- small helpers ---- */
 
-static void strlist_free(char **l, size_t n)
-{
-        for (size_t i = 0; l && i < n; i++)
-                free(l[i]);
-        free(l);
-}
-
 static void assignment_free(assignment_t *a)
 {
         for (size_t i = 0; i < a->n; i++) {
                 free(a->w[i].worker);
-                strlist_free(a->w[i].conns, a->w[i].n_conns);
-                strlist_free(a->w[i].task_conns, a->w[i].n_tasks);
+                ferry_strlist_free(a->w[i].conns, a->w[i].n_conns);
+                ferry_strlist_free(a->w[i].task_conns, a->w[i].n_tasks);
                 free(a->w[i].task_ids);
         }
         free(a->w);
@@ -582,11 +575,6 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
         d->describe_rounds = 3;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-        return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* Live members of the group (their client ids are worker ids), looked up in a child process
  * (kafka.h: ferry_kafka_group_members_isolated). */
 static int describe_members(dist_t *d)
@@ -598,7 +586,7 @@ static int describe_members(dist_t *d)
                 FERRY_WARN("Cannot see the members of group %s: %s", d->group, err);
                 return -1;
         }
-        strlist_free(d->members, d->n_members);
+        ferry_strlist_free(d->members, d->n_members);
         d->members = members;
         d->n_members = n;
         return 0;
@@ -1454,7 +1442,7 @@ static char **list(ferry_herder_t *h, size_t *n)
                         names[(*n)++] = strdup(d->conns[i].name);
         pthread_mutex_unlock(&d->lock);
         if (names)
-                qsort(names, *n, sizeof(*names), cmp_str);
+                ferry_strlist_sort(names, *n);
         return names;
 }
 
@@ -1666,7 +1654,7 @@ static ferry_herder_rc_t topics(ferry_herder_t *h, const char *name, char ***out
         free(local);
         if (!all)
                 return FERRY_HERDER_ERROR;
-        qsort(all, k, sizeof(*all), cmp_str);
+        ferry_strlist_sort(all, k);
         *out = all;
         *n = k;
         return FERRY_HERDER_OK;
@@ -1818,7 +1806,7 @@ static void herder_free(ferry_herder_t *h)
                 ferry_task_configs_free(l->task_configs, l->n_tasks);
         }
         free(d->local);
-        strlist_free(d->members, d->n_members);
+        ferry_strlist_free(d->members, d->n_members);
         assignment_free(&d->asg);
         free(d->restart_conn);
         free(d->group);

@@ -155,11 +155,6 @@ static ferry_herder_rc_t delete_connector(ferry_herder_t *h, const char *name)
         return FERRY_HERDER_OK;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-        return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static char **list(ferry_herder_t *h, size_t *n)
 {
         standalone_t *s = (standalone_t *)h;
@@ -170,7 +165,7 @@ static char **list(ferry_herder_t *h, size_t *n)
                 names[(*n)++] = strdup(s->conns[i].name);
         pthread_mutex_unlock(&s->lock);
         if (names)
-                qsort(names, *n, sizeof(*names), cmp_str);
+                ferry_strlist_sort(names, *n);
         return names;
 }
 

@@ -378,18 +378,6 @@ static int group_delete_direct(const ferry_strmap_t *worker, const char *group, 
 
 /* ---- group membership ---- */
 
-static int cmp_member(const void *a, const void *b)
-{
-        return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static void members_free(char **m, size_t n)
-{
-        for (size_t i = 0; m && i < n; i++)
-                free(m[i]);
-        free(m);
-}
-
 static int group_members_direct(const ferry_strmap_t *worker, const char *group, char ***out, size_t *n_out,
                                 char *errstr, size_t errstr_size)
 {
@@ -427,7 +415,7 @@ static int group_members_direct(const ferry_strmap_t *worker, const char *group,
                                         members[k++] = strdup(id);
                         }
                         if (members) {
-                                qsort(members, k, sizeof(*members), cmp_member);
+                                ferry_strlist_sort(members, k);
                                 *out = members;
                                 *n_out = k;
                                 rc = 0;
@@ -518,7 +506,7 @@ int ferry_kafka_admin_main(const char *op, const char *group)
                         ferry_buf_append(&out, members[i], strlen(members[i]));
                         ferry_buf_append(&out, "\n", 1);
                 }
-                members_free(members, n);
+                ferry_strlist_free(members, n);
         } else if (!strcmp(op, "group-offsets")) {
                 rd_kafka_topic_partition_list_t *parts = NULL;
                 rc = group_offsets_direct(&worker, group, &parts, errstr, sizeof(errstr));

@@ -120,6 +120,16 @@ static void pending_put(source_run_t *run, pending_t *e)
         run->spare = e;
 }
 
+/* Frees an entry that sits in no partition's queue (its record had no source partition). An entry
+ * in a queue stays there unacknowledged, so no offset at or after it commits. */
+static void drop_unqueued(source_run_t *run, pending_t *e)
+{
+        if (!e->part) {
+                ferry_value_free(e->offset);
+                pending_put(run, e);
+        }
+}
+
 static void advance(source_run_t *run, part_t *p)
 {
         while (p->head && p->head->acked) {
@@ -179,10 +189,7 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
                                  rd_kafka_err2str(m->err), rd_kafka_topic_name(m->rkt));
                 /* Never acknowledged: the offset stays uncommitted. */
                 e->acked = false;
-                if (!e->part) {
-                        ferry_value_free(e->offset);
-                        pending_put(run, e);
-                }
+                drop_unqueued(run, e);
                 return;
         }
         run->acked++;
@@ -385,11 +392,17 @@ static int batch_refused(source_run_t *run, pending_t *e, const char *topic, rd_
         snprintf(errstr, errstr_size,
                  "org.apache.kafka.connect.errors.ConnectException: failed to send record to %s: %s", topic,
                  rd_kafka_err2str(err));
-        if (!e->part) {
-                ferry_value_free(e->offset);
-                pending_put(run, e);
-        }
+        drop_unqueued(run, e);
         return -1;
+}
+
+/* Forgets the staged records: they were never handed to the client, so never acknowledged. */
+static void drop_staged(source_run_t *run)
+{
+        for (size_t i = 0; i < run->n_stage; i++)
+                drop_unqueued(run, run->stage[i].e);
+        run->n_stage = 0;
+        run->stage_bytes.len = 0;
 }
 
 /* Hands the staged records to the client in one call (one lock and one clock reading for all,
@@ -399,23 +412,18 @@ static int flush_stage(source_run_t *run, char *errstr, size_t errstr_size)
         size_t n = run->n_stage;
         if (!n)
                 return 0;
-        run->n_stage = 0;
         size_t bytes = run->stage_bytes.len;
         while ((run->in_flight && run->in_flight + n > run->max_msgs / 2) ||
                (run->in_flight_bytes && run->in_flight_bytes + bytes > run->max_bytes / 2)) {
                 if (atomic_load(&run->t->stopping)) {
                         /* Stopping with the client full (the broker away): these records are not
                          * sent; they stay unacknowledged, so no offset at or after them commits. */
-                        for (size_t i = 0; i < n; i++)
-                                if (!run->stage[i].e->part) {
-                                        ferry_value_free(run->stage[i].e->offset);
-                                        pending_put(run, run->stage[i].e);
-                                }
-                        run->stage_bytes.len = 0;
+                        drop_staged(run);
                         return 0;
                 }
                 rd_kafka_poll(run->rk, 100); /* serve acknowledgements until there is room */
         }
+        run->n_stage = 0;
         for (size_t i = 0; i < n; i++) {
                 struct staged *x = &run->stage[i];
                 rd_kafka_message_t *m = &run->msgs[i];
@@ -442,10 +450,8 @@ static int flush_stage(source_run_t *run, char *errstr, size_t errstr_size)
                 } else if (rc == 0) {
                         rc = batch_refused(run, m->_private, rd_kafka_topic_name(run->rkt), m->err, errstr,
                                            errstr_size);
-                } else if (!((pending_t *)m->_private)->part) {
-                        pending_t *e = m->_private;
-                        ferry_value_free(e->offset);
-                        pending_put(run, e);
+                } else {
+                        drop_unqueued(run, m->_private);
                 }
         }
         return rc;
@@ -606,10 +612,7 @@ static int send_record(source_run_t *run, ferry_record_t *r, char *errstr, size_
                                 rd_kafka_headers_destroy(hdrs);
                         ferry_record_free(r);
                         /* Leave e in its queue unacknowledged: nothing after it commits. */
-                        if (!e->part) {
-                                ferry_value_free(e->offset);
-                                pending_put(run, e);
-                        }
+                        drop_unqueued(run, e);
                         return -1;
                 }
                 /* The client's queue is full: serve acknowledgements until there is room. */
@@ -771,14 +774,7 @@ out:
                 t->plugin->source->stop(t);
         if (!failed && run.n_stage)
                 flush_stage(&run, errstr, sizeof(errstr));
-        for (size_t i = 0; i < run.n_stage; i++) { /* not handed to the client: never acknowledged */
-                pending_t *e = run.stage[i].e;
-                if (!e->part) {
-                        ferry_value_free(e->offset);
-                        pending_put(&run, e);
-                }
-        }
-        run.n_stage = 0;
+        drop_staged(&run); /* not handed to the client: never acknowledged */
         if (run.rk) {
                 /* Wait for outstanding acknowledgements, then commit what was acknowledged. */
                 rd_kafka_resp_err_t ferr = rd_kafka_flush(run.rk, (int)flush_timeout);

@@ -826,11 +826,6 @@ void ferry_task_note_topic(ferry_task_t *t, const char *topic)
         pthread_mutex_unlock(&w->lock);
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-        return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 char **ferry_worker_topics(ferry_worker_t *w, const char *name, size_t *n)
 {
         pthread_mutex_lock(&w->lock);
@@ -841,7 +836,7 @@ char **ferry_worker_topics(ferry_worker_t *w, const char *name, size_t *n)
                         out[(*n)++] = strdup(w->topics[i].value);
         pthread_mutex_unlock(&w->lock);
         if (out)
-                qsort(out, *n, sizeof(*out), cmp_str);
+                ferry_strlist_sort(out, *n);
         return out;
 }
 

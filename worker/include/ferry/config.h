@@ -113,6 +113,7 @@ char **ferry_config_list(const ferry_config_def_t *defs, const ferry_strmap_t *v
                          size_t *n);
 char **ferry_split_list(const char *s, size_t *n);
 void ferry_strlist_free(char **list, size_t n);
+void ferry_strlist_sort(char **list, size_t n); /* by strcmp */
 
 const char *ferry_cfg_type_name(ferry_cfg_type_t t);             /* "STRING", ... as Connect names them */
 const char *ferry_cfg_importance_name(ferry_cfg_importance_t i); /* "HIGH", ... */

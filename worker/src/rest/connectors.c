@@ -308,14 +308,21 @@ static void put_config(ferry_rest_call_t *c)
         ferry_strmap_free(&nulls);
 }
 
+/* The error body of a failed herder call on the connector named in the path; an unknown connector
+ * gets Connect's "Connector <name> not found". */
+static void connector_error(ferry_rest_call_t *c, ferry_herder_rc_t rc, const char *errstr)
+{
+        char msg[1024];
+        snprintf(msg, sizeof(msg), "Connector %s not found", NAME(c));
+        ferry_rest_herder_error(c, rc, errstr, msg);
+}
+
 static void patch_config(ferry_rest_call_t *c)
 {
         ferry_connector_info_t info;
         ferry_herder_rc_t rc = c->h->ops->info(c->h, NAME(c), &info);
         if (rc != FERRY_HERDER_OK) {
-                char msg[1024];
-                snprintf(msg, sizeof(msg), "Connector %s not found", NAME(c));
-                ferry_rest_herder_error(c, rc, NULL, msg);
+                connector_error(c, rc, NULL);
                 return;
         }
         ferry_strmap_t patch, nulls;
@@ -344,9 +351,7 @@ static bool get_info(ferry_rest_call_t *c, ferry_connector_info_t *info)
         ferry_herder_rc_t rc = c->h->ops->info(c->h, NAME(c), info);
         if (rc == FERRY_HERDER_OK)
                 return true;
-        char msg[1024];
-        snprintf(msg, sizeof(msg), "Connector %s not found", NAME(c));
-        ferry_rest_herder_error(c, rc, NULL, msg);
+        connector_error(c, rc, NULL);
         return false;
 }
 
@@ -548,9 +553,7 @@ static void delete_connector(ferry_rest_call_t *c)
                 ferry_rest_reply_empty(c, 204);
                 return;
         }
-        char msg[1024];
-        snprintf(msg, sizeof(msg), "Connector %s not found", NAME(c));
-        ferry_rest_herder_error(c, rc, NULL, msg);
+        connector_error(c, rc, NULL);
 }
 
 /* ---- topics ---- */
@@ -561,9 +564,7 @@ static void get_topics(ferry_rest_call_t *c)
         size_t n = 0;
         ferry_herder_rc_t rc = c->h->ops->topics(c->h, NAME(c), &topics, &n);
         if (rc != FERRY_HERDER_OK) {
-                char msg[1024];
-                snprintf(msg, sizeof(msg), "Connector %s not found", NAME(c));
-                ferry_rest_herder_error(c, rc, NULL, msg);
+                connector_error(c, rc, NULL);
                 return;
         }
         ferry_jw_t j;
@@ -586,9 +587,7 @@ static void reset_topics(ferry_rest_call_t *c)
                 ferry_rest_reply_empty(c, 202);
                 return;
         }
-        char msg[1024];
-        snprintf(msg, sizeof(msg), "Connector %s not found", NAME(c));
-        ferry_rest_herder_error(c, rc, NULL, msg);
+        connector_error(c, rc, NULL);
 }
 
 /* ---- offsets ---- */
@@ -599,9 +598,7 @@ static void get_offsets(ferry_rest_call_t *c)
         char errstr[1024] = "";
         ferry_herder_rc_t rc = c->h->ops->offsets(c->h, NAME(c), &doc, errstr, sizeof(errstr));
         if (rc != FERRY_HERDER_OK) {
-                char msg[1024];
-                snprintf(msg, sizeof(msg), "Connector %s not found", NAME(c));
-                ferry_rest_herder_error(c, rc, errstr, msg);
+                connector_error(c, rc, errstr);
                 ferry_value_free(doc);
                 return;
         }
@@ -642,9 +639,7 @@ static void modify_offsets(ferry_rest_call_t *c, const ferry_value_t *doc)
                 offsets_message(c, doc ? "altered" : "reset");
                 return;
         }
-        char msg[1024];
-        snprintf(msg, sizeof(msg), "Connector %s not found", NAME(c));
-        ferry_rest_herder_error(c, rc, errstr, msg);
+        connector_error(c, rc, errstr);
 }
 
 static void patch_offsets(ferry_rest_call_t *c)
