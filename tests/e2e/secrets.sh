@@ -118,7 +118,8 @@ c = json.load(sys.stdin)
 assert c["file"] == "${env:SOURCE_FILE}", c
 assert c["db.password"] == "${file:/opt/kafka/external-configuration/creds/app.properties:password}", c
 assert c["topic"].startswith("${file:"), c' || fail "GET config shows resolved values: $cfg"
-curl -fsS "$URL/connectors/src/tasks" | grep -q "$PASSWORD" && fail "GET tasks shows the password"
+tasks=$(curl -fsS "$URL/connectors/src/tasks") || fail "GET tasks"
+grep -q "$PASSWORD" <<<"$tasks" && fail "GET tasks shows the password"
 worker_log=$(pod_field sc-worker-0 log)
 [ -s "$worker_log" ] || fail "no worker log at $worker_log"
 if grep -l -- "$PASSWORD" "$worker_log" "$WORK/op.log" "$WORK/kubelet.log"; then
