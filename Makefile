@@ -24,8 +24,8 @@ WORKER_LIB_SRC := $(filter-out worker/src/main.c,$(WORKER_SRC))
 UNIT_SRC := $(filter-out tests/unit/operator/%,$(sort $(wildcard tests/unit/*.c tests/unit/*/*.c)))
 
 # The operator (bin/ferry-operator) is built from its own object list; it shares no code with the
-# worker but its logger (worker/src/log.c). Its unit tests are a separate Criterion binary.
-OPERATOR_SRC := $(sort $(wildcard operator/src/*.c operator/src/*/*.c)) worker/src/log.c
+# worker but its logger (worker/src/common/log.c). Its unit tests are a separate Criterion binary.
+OPERATOR_SRC := $(sort $(wildcard operator/src/*.c operator/src/*/*.c)) worker/src/common/log.c
 OPERATOR_LIB_SRC := $(filter-out operator/src/main.c,$(OPERATOR_SRC))
 OPERATOR_UNIT_SRC := $(sort $(wildcard tests/unit/operator/*.c))
 OPERATOR_PKGS := openssl yaml-0.1 json-c
@@ -100,7 +100,7 @@ bench: deps
 	@hack/bench/run.sh
 
 fmt:
-	clang-format -i $(WORKER_SRC) $(UNIT_SRC) $(OPERATOR_SRC) $(OPERATOR_UNIT_SRC) $(wildcard operator/src/*.h operator/src/*/*.h) tests/tools/*.c $(wildcard worker/include/ferry/*.h worker/src/*.h tests/*/*.h)
+	clang-format -i $(WORKER_SRC) $(UNIT_SRC) $(OPERATOR_SRC) $(OPERATOR_UNIT_SRC) $(wildcard operator/src/*.h operator/src/*/*.h) tests/tools/*.c $(wildcard worker/include/ferry/*.h worker/src/*/*.h tests/*/*.h)
 
 lint:
 	@hack/lint.sh

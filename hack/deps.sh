@@ -8,7 +8,7 @@ packages=(
         build-essential pkg-config
         librdkafka-dev libcurl4-openssl-dev libssl-dev libyaml-dev libjson-c-dev libwebsockets-dev
         libcriterion-dev
-        kcat clang-format valgrind python3 clang wrk openssl curl
+        kcat clang-format valgrind python3 clang libclang-rt-14-dev wrk openssl curl
         gnuplot-nox # make bench: the PNG chart
         openjdk-17-jre-headless maven
 )

@@ -2,7 +2,7 @@
  * InsertHeader, RegexRouter, TimestampRouter, ValueToKey, TopicNameMatches, HasHeaderKey and
  * RecordIsTombstone, plus the Java regex and SimpleDateFormat helpers they share
  * (worker/plugins/transforms/smt_util.c). */
-#include "plugins_builtin.h"
+#include "runtime/plugins_builtin.h"
 
 #include "../../worker/plugins/transforms/smt_util.h"
 

@@ -2,8 +2,8 @@
  * predicates.* from a connector config, applying several SMTs in order with predicates and
  * negation, filtering, and per-key errors for invalid configs (unknown type, bad regex, bad cast
  * spec, missing field, undeclared predicate). */
-#include "registry.h"
-#include "transforms.h"
+#include "runtime/registry.h"
+#include "runtime/transforms.h"
 
 #include <criterion/criterion.h>
 

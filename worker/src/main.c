@@ -2,10 +2,10 @@
  * in-process broker), checks that Kafka answers, opens the offsets file, creates the connectors named
  * on the command line through the standalone herder, then runs until SIGTERM/SIGINT and shuts down
  * cleanly within task.shutdown.graceful.timeout.ms. */
-#include "herder.h"
-#include "kafka.h"
+#include "herder/herder.h"
+#include "kafka/kafka.h"
 #include "rest/rest.h"
-#include "worker.h"
+#include "runtime/worker.h"
 
 #include <ferry/log.h>
 

@@ -7,7 +7,7 @@
 #ifndef FERRY_REST_API_H
 #define FERRY_REST_API_H
 
-#include "herder.h"
+#include "herder/herder.h"
 
 #include <ferry/buf.h>
 

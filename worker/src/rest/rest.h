@@ -4,7 +4,7 @@
 #ifndef FERRY_REST_H
 #define FERRY_REST_H
 
-#include "herder.h"
+#include "herder/herder.h"
 
 typedef struct ferry_rest ferry_rest_t;
 

@@ -2,12 +2,12 @@
  * configs against the config tables, starts connectors to get their task configs, gives each task
  * its converters and a thread (task_source.c / task_sink.c do the data work), pauses, resumes and
  * stops them within task.shutdown.graceful.timeout.ms, and keeps their status. Herders drive it. */
-#include "worker.h"
+#include "runtime/worker.h"
 
-#include "config_providers.h"
-#include "kafka.h"
-#include "topic_creation.h"
-#include "transforms.h"
+#include "core/config_providers.h"
+#include "kafka/kafka.h"
+#include "kafka/topic_creation.h"
+#include "runtime/transforms.h"
 
 #include <ferry/log.h>
 

@@ -9,7 +9,7 @@
 #ifndef FERRY_ERROR_HANDLER_H
 #define FERRY_ERROR_HANDLER_H
 
-#include "worker.h"
+#include "runtime/worker.h"
 
 #include <librdkafka/rdkafka.h>
 

@@ -5,7 +5,7 @@
 #ifndef FERRY_TRANSFORMS_H
 #define FERRY_TRANSFORMS_H
 
-#include "registry.h"
+#include "runtime/registry.h"
 
 #include <ferry/config.h>
 #include <ferry/record.h>

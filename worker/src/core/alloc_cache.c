@@ -3,7 +3,7 @@
  * follow glibc's usable sizes (16-byte steps); a class holds blocks whose usable size is at least
  * 16 * class + 8, so a block freed by any code can serve any request of its class. Each thread
  * keeps at most CACHE_BYTES_MAX bytes and gives them back to malloc when it ends. */
-#include "alloc_cache.h"
+#include "core/alloc_cache.h"
 
 #include <malloc.h>
 #include <pthread.h>

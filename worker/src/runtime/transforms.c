@@ -7,7 +7,7 @@
  * checked against the plugin's config table (messages name the full key, as /config/validate
  * shows them) and then passed to configure(). A predicate instance is shared by the stages that
  * name its alias. */
-#include "transforms.h"
+#include "runtime/transforms.h"
 
 #include <ferry/buf.h>
 #include <ferry/transform.h>

@@ -3,10 +3,10 @@
  * reader thread consumes every partition from the beginning (assign, no group) and hands each
  * record to the store's callback; send() produces with acks=all and waits for the acknowledgement;
  * read_to_end() waits until the reader has passed the high watermarks seen at the call. */
-#include "kafka_log.h"
+#include "kafka/kafka_log.h"
 
-#include "kafka.h"
-#include "worker.h"
+#include "kafka/kafka.h"
+#include "runtime/worker.h"
 
 #include <ferry/log.h>
 

@@ -4,7 +4,7 @@
  * Java's Double.toString/Float.toString and BigDecimal.toString for Decimal values. */
 #include <ferry/data.h>
 
-#include "alloc_cache.h"
+#include "core/alloc_cache.h"
 
 #include <errno.h>
 #include <inttypes.h>

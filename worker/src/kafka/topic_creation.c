@@ -2,9 +2,9 @@
  * in the source task runner just before the first record goes to a topic, creates that topic through
  * the admin API with the matching group's partitions, replication factor and topic configs. Data
  * flow: poll -> transforms -> converters -> [create topic once] -> producer. */
-#include "topic_creation.h"
+#include "kafka/topic_creation.h"
 
-#include "../plugins/transforms/smt_util.h"
+#include "../../plugins/transforms/smt_util.h"
 
 #include <ferry/log.h>
 

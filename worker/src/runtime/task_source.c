@@ -6,12 +6,12 @@
  * its offset still advances in order. Committable offsets go to the offset store every
  * offset.flush.interval.ms and when the task stops: an offset is never committed for a record
  * Kafka has not acknowledged. Failures of every stage go through the task's error handler. */
-#include "error_handler.h"
-#include "kafka.h"
-#include "plugins_builtin.h"
-#include "topic_creation.h"
-#include "transforms.h"
-#include "worker.h"
+#include "runtime/error_handler.h"
+#include "kafka/kafka.h"
+#include "runtime/plugins_builtin.h"
+#include "kafka/topic_creation.h"
+#include "runtime/transforms.h"
+#include "runtime/worker.h"
 
 #include <ferry/buf.h>
 #include <ferry/log.h>

@@ -3,7 +3,7 @@
  * declares (file, env, directory). Sits between the herder's stored raw config and the copies the
  * worker hands to plugins, converters, transforms and Kafka clients. Values are read fresh on every
  * start, so a restarted task sees rotated secrets. */
-#include "config_providers.h"
+#include "core/config_providers.h"
 
 #include <ferry/buf.h>
 

@@ -1,7 +1,7 @@
 /* Config tables of the worker and of every connector (the keys Kafka Connect defines), with their
  * defaults, docs and checks. The worker validates its own config against the first; connector
  * configs are checked against the common table, the sink or source table, then the plugin's own. */
-#include "worker.h"
+#include "runtime/worker.h"
 
 #include <stdio.h>
 #include <string.h>

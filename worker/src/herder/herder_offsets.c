@@ -2,8 +2,8 @@
  * offsets come from the worker's offset store, sink offsets from the connector's consumer group
  * (connect-<name>) through the admin API. Checks the request shape and the STOPPED rule the same
  * way whichever herder answers. */
-#include "herder.h"
-#include "kafka.h"
+#include "herder/herder.h"
+#include "kafka/kafka.h"
 
 #include <stdio.h>
 #include <stdlib.h>

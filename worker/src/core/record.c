@@ -2,7 +2,7 @@
  * through the transform chain and the converters; batches hold the records of one poll or put. */
 #include <ferry/record.h>
 
-#include "alloc_cache.h"
+#include "core/alloc_cache.h"
 
 #include <stdlib.h>
 #include <string.h>

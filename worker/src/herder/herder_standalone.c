@@ -2,8 +2,8 @@
  * command line or REST), source offsets in a local file, sink offsets in each connector's consumer
  * group. Creating a connector validates it, starts it, asks it for task configs and starts every
  * task on this worker; changes are serialised by one lock. Implements ferry_herder_ops_t. */
-#include "herder.h"
-#include "kafka.h"
+#include "herder/herder.h"
+#include "kafka/kafka.h"
 
 #include <ferry/log.h>
 

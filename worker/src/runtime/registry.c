@@ -1,9 +1,9 @@
 /* Plugin registry: the one static list of built-in plugins, external plugins loaded with dlopen
  * from plugin.path, and name resolution (full Java class name, simple name, simple name without
  * the "Connector" suffix, aliases). The worker and REST layer look every plugin up here. */
-#include "registry.h"
+#include "runtime/registry.h"
 
-#include "plugins_builtin.h"
+#include "runtime/plugins_builtin.h"
 
 #include <ferry/log.h>
 

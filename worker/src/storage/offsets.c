@@ -3,11 +3,11 @@
  * temporary name, syncs it and renames it over the old one, so a crash leaves either the old or
  * the new offsets, never a torn file. File format: a JSON array of {"key": ["<connector>",
  * {partition}], "value": {offset}}, the key being what the offsets topic uses in distributed mode. */
-#include "offsets.h"
+#include "storage/offsets.h"
 
-#include "kafka_log.h"
+#include "kafka/kafka_log.h"
 
-#include "plugins_builtin.h"
+#include "runtime/plugins_builtin.h"
 
 #include <ferry/buf.h>
 #include <ferry/log.h>

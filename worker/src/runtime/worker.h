@@ -4,8 +4,8 @@
 #ifndef FERRY_WORKER_H
 #define FERRY_WORKER_H
 
-#include "offsets.h"
-#include "registry.h"
+#include "storage/offsets.h"
+#include "runtime/registry.h"
 
 #include <ferry/connector.h>
 

@@ -4,10 +4,10 @@
  * failures (errors.log.enable, errors.log.include.messages) and writes failed sink records to the
  * dead letter queue with their original key, value, headers and timestamp, plus the
  * __connect.errors.* context headers when errors.deadletterqueue.context.headers.enable is set. */
-#include "error_handler.h"
+#include "runtime/error_handler.h"
 
-#include "kafka.h"
-#include "plugins_builtin.h"
+#include "kafka/kafka.h"
+#include "runtime/plugins_builtin.h"
 
 #include <ferry/buf.h>
 #include <ferry/log.h>

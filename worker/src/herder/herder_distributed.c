@@ -7,10 +7,10 @@
  * balanced, sticky assignment of connectors and tasks to the live members (DescribeConsumerGroups)
  * and writes them; every worker runs what the assignment gives it. REST writes that only the
  * leader may make are forwarded to it; while no leader is known they answer 409. */
-#include "herder.h"
-#include "kafka.h"
-#include "config_providers.h"
-#include "kafka_log.h"
+#include "herder/herder.h"
+#include "kafka/kafka.h"
+#include "core/config_providers.h"
+#include "kafka/kafka_log.h"
 
 #include <ferry/log.h>
 

@@ -5,10 +5,10 @@
  * offset.flush.interval.ms (and before partitions are revoked, and at stop) the runner calls
  * flush(), waits for the dead letter queue, and then commits the offsets after the last record
  * handled, synchronously. A crash therefore repeats records only after the last commit. */
-#include "error_handler.h"
-#include "kafka.h"
-#include "transforms.h"
-#include "worker.h"
+#include "runtime/error_handler.h"
+#include "kafka/kafka.h"
+#include "runtime/transforms.h"
+#include "runtime/worker.h"
 
 #include <ferry/log.h>
 

@@ -2,8 +2,8 @@
  * with Connect's prefix rules (producer., consumer., admin., and per-connector *.override.),
  * looks up the cluster id at start-up, and runs the embedded mock cluster for quickstarts. Task
  * runners create their clients through here. */
-#include "kafka.h"
-#include "worker.h"
+#include "kafka/kafka.h"
+#include "runtime/worker.h"
 
 #include <ferry/buf.h>
 

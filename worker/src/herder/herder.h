@@ -5,7 +5,7 @@
 #ifndef FERRY_HERDER_H
 #define FERRY_HERDER_H
 
-#include "worker.h"
+#include "runtime/worker.h"
 
 typedef struct ferry_herder ferry_herder_t;
 
