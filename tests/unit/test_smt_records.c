@@ -335,11 +335,11 @@ Test(predicates, has_header_key_and_tombstone)
 
 static bool jmatch(const char *re, const char *s)
 {
-        smt_regex_t r;
+        ferry_regex_t r;
         char err[256];
-        cr_assert_eq(smt_regex_compile(&r, re, err, sizeof(err)), 0, "%s: %s", re, err);
-        bool ok = smt_regex_matches(&r, s, NULL, 0);
-        smt_regex_free(&r);
+        cr_assert_eq(ferry_regex_compile(&r, re, err, sizeof(err)), 0, "%s: %s", re, err);
+        bool ok = ferry_regex_matches(&r, s, NULL, 0);
+        ferry_regex_free(&r);
         return ok;
 }
 
@@ -358,19 +358,19 @@ Test(smt_regex, translation)
         cr_assert(jmatch("(?i)abc", "ABC"));
         cr_assert(jmatch("a|b", "b"));
         cr_assert_not(jmatch("a|b", "ab"));
-        smt_regex_t r;
+        ferry_regex_t r;
         char err[256];
-        cr_assert_eq(smt_regex_compile(&r, "a*?", err, sizeof(err)), -1);
-        cr_assert_eq(smt_regex_compile(&r, "(a)\\1", err, sizeof(err)), -1);
-        cr_assert_eq(smt_regex_compile(&r, "(?<n>a)", err, sizeof(err)), -1);
+        cr_assert_eq(ferry_regex_compile(&r, "a*?", err, sizeof(err)), -1);
+        cr_assert_eq(ferry_regex_compile(&r, "(a)\\1", err, sizeof(err)), -1);
+        cr_assert_eq(ferry_regex_compile(&r, "(?<n>a)", err, sizeof(err)), -1);
         regmatch_t m[3];
-        cr_assert_eq(smt_regex_compile(&r, "(?:x)(a+)(b)?", err, sizeof(err)), 0);
+        cr_assert_eq(ferry_regex_compile(&r, "(?:x)(a+)(b)?", err, sizeof(err)), 0);
         cr_assert_eq(r.groups, 2);
-        cr_assert(smt_regex_matches(&r, "xaa", m, 3));
+        cr_assert(ferry_regex_matches(&r, "xaa", m, 3));
         cr_assert_eq(m[1].rm_so, 1);
         cr_assert_eq(m[1].rm_eo, 3);
         cr_assert_eq(m[2].rm_so, -1);
-        smt_regex_free(&r);
+        ferry_regex_free(&r);
 }
 
 /* ---- SimpleDateFormat ---- */
@@ -378,10 +378,10 @@ Test(smt_regex, translation)
 static char *fmt(const char *pattern, int64_t ms)
 {
         char err[128];
-        smt_datefmt_t *f = smt_datefmt_compile(pattern, err, sizeof(err));
+        ferry_datefmt_t *f = ferry_datefmt_compile(pattern, err, sizeof(err));
         cr_assert_not_null(f, "%s: %s", pattern, err);
-        char *s = smt_datefmt_format(f, ms);
-        smt_datefmt_free(f);
+        char *s = ferry_datefmt_format(f, ms);
+        ferry_datefmt_free(f);
         return s;
 }
 
@@ -389,10 +389,10 @@ static int64_t parse(const char *pattern, const char *text)
 {
         char err[128];
         int64_t ms = 0;
-        smt_datefmt_t *f = smt_datefmt_compile(pattern, err, sizeof(err));
+        ferry_datefmt_t *f = ferry_datefmt_compile(pattern, err, sizeof(err));
         cr_assert_not_null(f, "%s: %s", pattern, err);
-        cr_assert_eq(smt_datefmt_parse(f, text, &ms, err, sizeof(err)), 0, "%s", err);
-        smt_datefmt_free(f);
+        cr_assert_eq(ferry_datefmt_parse(f, text, &ms, err, sizeof(err)), 0, "%s", err);
+        ferry_datefmt_free(f);
         return ms;
 }
 
@@ -421,13 +421,13 @@ Test(smt_datefmt, format_and_parse)
         cr_assert_eq(parse("dd MMM yyyy hh:mm:ss a", "14 nov 2023 10:13:20 PM"), 1700000000000LL);
         cr_assert_eq(parse("yyyy-MM-dd", "2023-11-14"), 1699920000000LL);
         char err[128];
-        smt_datefmt_t *f = smt_datefmt_compile("yyyy-MM-dd", err, sizeof(err));
+        ferry_datefmt_t *f = ferry_datefmt_compile("yyyy-MM-dd", err, sizeof(err));
         int64_t ms;
-        cr_assert_eq(smt_datefmt_parse(f, "14/11/2023", &ms, err, sizeof(err)), -1);
+        cr_assert_eq(ferry_datefmt_parse(f, "14/11/2023", &ms, err, sizeof(err)), -1);
         cr_assert_str_eq(err, "Unparseable date: \"14/11/2023\"");
-        smt_datefmt_free(f);
-        cr_assert_null(smt_datefmt_compile("yyyy-'MM", err, sizeof(err)));
+        ferry_datefmt_free(f);
+        cr_assert_null(ferry_datefmt_compile("yyyy-'MM", err, sizeof(err)));
         cr_assert_str_eq(err, "Unterminated quote");
-        cr_assert_null(smt_datefmt_compile("yyyy-bb", err, sizeof(err)));
+        cr_assert_null(ferry_datefmt_compile("yyyy-bb", err, sizeof(err)));
         cr_assert_str_eq(err, "Illegal pattern character 'b'");
 }

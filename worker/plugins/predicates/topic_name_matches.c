@@ -3,19 +3,21 @@
  * transformation (transforms.x.predicate). */
 #include "../transforms/smt_util.h"
 
+#include <ferry/regex.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 
 static int validate_pattern(const char *name, const char *value, char *errstr, size_t errstr_size)
 {
-        smt_regex_t r;
+        ferry_regex_t r;
         char msg[512];
-        if (smt_regex_compile(&r, value, msg, sizeof(msg)) < 0) {
+        if (ferry_regex_compile(&r, value, msg, sizeof(msg)) < 0) {
                 snprintf(errstr, errstr_size, "Invalid value %s for configuration %s: Invalid regex: %s",
                          value, name, msg);
                 return -1;
         }
-        smt_regex_free(&r);
+        ferry_regex_free(&r);
         return 0;
 }
 
@@ -34,10 +36,10 @@ static ferry_err_t tnm_configure(void **state, const ferry_strmap_t *config, cha
 {
         if (smt_config_check(topic_name_matches_config, config, errstr, errstr_size) < 0)
                 return FERRY_ERR_INVALID_CONFIG;
-        smt_regex_t *r = calloc(1, sizeof(*r));
+        ferry_regex_t *r = calloc(1, sizeof(*r));
         if (!r)
                 return smt_nomem(errstr, errstr_size);
-        if (smt_regex_compile(r, ferry_strmap_get(config, "pattern"), errstr, errstr_size) < 0) {
+        if (ferry_regex_compile(r, ferry_strmap_get(config, "pattern"), errstr, errstr_size) < 0) {
                 free(r);
                 return FERRY_ERR_INVALID_CONFIG;
         }
@@ -47,13 +49,13 @@ static ferry_err_t tnm_configure(void **state, const ferry_strmap_t *config, cha
 
 static bool tnm_test(void *state, const ferry_record_t *rec)
 {
-        return rec->topic && smt_regex_matches(state, rec->topic, NULL, 0);
+        return rec->topic && ferry_regex_matches(state, rec->topic, NULL, 0);
 }
 
 static void tnm_close(void *state)
 {
         if (state)
-                smt_regex_free(state);
+                ferry_regex_free(state);
         free(state);
 }
 

@@ -9,6 +9,7 @@
 #include "smt_util.h"
 
 #include <ferry/buf.h>
+#include <ferry/datefmt.h>
 
 #include <errno.h>
 #include <inttypes.h>
@@ -266,12 +267,12 @@ static char *base64(const unsigned char *p, size_t n)
 static char *iso_date(int64_t ms)
 {
         const char *pat = ms < 86400000 && ms >= 0          ? "HH:mm:ss.SSS'Z'"
-                          : smt_floormod(ms, 86400000) == 0 ? "yyyy-MM-dd"
+                          : ferry_floormod(ms, 86400000) == 0 ? "yyyy-MM-dd"
                                                             : "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'";
         char err[64];
-        smt_datefmt_t *f = smt_datefmt_compile(pat, err, sizeof(err));
-        char *s = f ? smt_datefmt_format(f, ms) : NULL;
-        smt_datefmt_free(f);
+        ferry_datefmt_t *f = ferry_datefmt_compile(pat, err, sizeof(err));
+        char *s = f ? ferry_datefmt_format(f, ms) : NULL;
+        ferry_datefmt_free(f);
         return s;
 }
 

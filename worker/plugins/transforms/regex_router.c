@@ -6,20 +6,22 @@
  * regex (glibc's regexec costs tens of thousands of instructions) runs once per distinct topic. */
 #include "smt_util.h"
 
+#include <ferry/regex.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 static int validate_regex(const char *name, const char *value, char *errstr, size_t errstr_size)
 {
-        smt_regex_t r;
+        ferry_regex_t r;
         char msg[512];
-        if (smt_regex_compile(&r, value, msg, sizeof(msg)) < 0) {
+        if (ferry_regex_compile(&r, value, msg, sizeof(msg)) < 0) {
                 snprintf(errstr, errstr_size, "Invalid value %s for configuration %s: Invalid regex: %s",
                          value, name, msg);
                 return -1;
         }
-        smt_regex_free(&r);
+        ferry_regex_free(&r);
         return 0;
 }
 
@@ -47,7 +49,7 @@ typedef struct {
 } route_t;
 
 typedef struct {
-        smt_regex_t re;
+        ferry_regex_t re;
         char *replacement;
         regmatch_t *m;
         route_t cache[ROUTE_CACHE_SLOTS];
@@ -66,7 +68,7 @@ static void regex_router_close(void *state)
         regex_router_t *r = state;
         if (!r)
                 return;
-        smt_regex_free(&r->re);
+        ferry_regex_free(&r->re);
         for (size_t i = 0; i < ROUTE_CACHE_SLOTS; i++)
                 route_clear(&r->cache[i]);
         free(r->replacement);
@@ -85,13 +87,13 @@ static ferry_err_t regex_router_configure(void **state, const ferry_strmap_t *co
                 return smt_nomem(errstr, errstr_size);
         const char *regex = ferry_strmap_get(config, "regex");
         const char *repl = ferry_strmap_get(config, "replacement");
-        if (smt_regex_compile(&r->re, regex, msg, sizeof(msg)) < 0) {
+        if (ferry_regex_compile(&r->re, regex, msg, sizeof(msg)) < 0) {
                 snprintf(errstr, errstr_size, "Invalid value %s for configuration regex: Invalid regex: %s",
                          regex, msg);
                 free(r);
                 return FERRY_ERR_INVALID_CONFIG;
         }
-        if (smt_replacement_check(repl, r->re.groups, msg, sizeof(msg)) < 0) {
+        if (ferry_regex_replacement_check(repl, r->re.groups, msg, sizeof(msg)) < 0) {
                 snprintf(errstr, errstr_size, "Invalid value %s for configuration replacement: %s", repl,
                          msg);
                 regex_router_close(r);
@@ -118,8 +120,8 @@ static int route(regex_router_t *r, const char *topic, const route_t **out)
         char *in = strdup(topic), *to = NULL;
         if (!in)
                 return -1;
-        if (smt_regex_matches(&r->re, topic, r->m, r->re.groups + 1) &&
-            !(to = smt_replacement_expand(r->replacement, topic, r->m, r->re.groups))) {
+        if (ferry_regex_matches(&r->re, topic, r->m, r->re.groups + 1) &&
+            !(to = ferry_regex_replacement_expand(r->replacement, topic, r->m, r->re.groups))) {
                 free(in);
                 return -1;
         }

@@ -1,7 +1,7 @@
 /* Helpers shared by the built-in single message transforms and predicates: the $Key/$Value
  * operand of a record, config checking with per-key messages, Connect's "Requirements" errors,
- * a small per-instance schema cache, Java regular expressions on top of POSIX regcomp, and Java
- * SimpleDateFormat patterns (always in UTC, as Connect's transforms use them).
+ * and a small per-instance schema cache. Java regular expressions and SimpleDateFormat patterns
+ * are the SDK's (ferry/regex.h, ferry/datefmt.h).
  *
  * Transform instances belong to one task (one thread), like Java's, so nothing here locks. */
 #ifndef FERRY_SMT_UTIL_H
@@ -14,7 +14,6 @@
 #include <ferry/record.h>
 #include <ferry/transform.h>
 
-#include <regex.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -87,51 +86,6 @@ ferry_schema_t *smt_cache_get(smt_cache_t *c, const ferry_schema_t *in); /* borr
 /* Takes the reference of out, holds a new reference of in. */
 void smt_cache_put(smt_cache_t *c, ferry_schema_t *in, ferry_schema_t *out);
 void smt_cache_free(smt_cache_t *c);
-
-/* ---- Java regular expressions ----
- * Translated to POSIX ERE: \d \w \s \D \W \S (also inside [...]), \Q...\E, escaped
- * metacharacters, \t \n \r \f, (?:...) non-capturing groups, and a leading (?i). Refused with a
- * message: lookaround, backreferences, named groups, lazy/possessive quantifiers, other inline
- * flags, class intersections. Group numbers stay Java's. */
-typedef struct {
-        regex_t re;
-        bool compiled;
-        size_t groups;  /* Java capturing groups */
-        int *group_map; /* Java group n (1..groups) -> POSIX subexpression index */
-        size_t nsub;
-} smt_regex_t;
-
-int smt_regex_compile(smt_regex_t *r, const char *java, char *errstr, size_t errstr_size);
-/* Whole-string match (Java's Matcher.matches()); m gets Java groups 0..groups (rm_so -1 when unset),
- * m may be NULL. */
-bool smt_regex_matches(const smt_regex_t *r, const char *s, regmatch_t *m, size_t nm);
-void smt_regex_free(smt_regex_t *r);
-
-/* Java Matcher replacement strings: $n groups and \x escapes. Checks the groups against
- * n_groups; returns -1 with a message when invalid. */
-int smt_replacement_check(const char *repl, size_t n_groups, char *errstr, size_t errstr_size);
-/* Expands repl for subject s with groups m; malloc'd. */
-char *smt_replacement_expand(const char *repl, const char *s, const regmatch_t *m, size_t n_groups);
-
-/* ---- Java SimpleDateFormat in UTC ----
- * Letters: G y Y u M L d D E F a H k K h m s S z Z X w W; 'quoted' text and '' for a quote. */
-typedef struct smt_datefmt smt_datefmt_t;
-
-smt_datefmt_t *smt_datefmt_compile(const char *pattern, char *errstr, size_t errstr_size);
-/* Formats ms since the epoch; malloc'd string, NULL on ENOMEM. */
-char *smt_datefmt_format(const smt_datefmt_t *f, int64_t ms);
-/* Parses text from its start (trailing text is ignored, as DateFormat.parse does); 0 and *ms on
- * success, -1 with "Unparseable date" otherwise. Lenient like Java: out-of-range fields roll over. */
-int smt_datefmt_parse(const smt_datefmt_t *f, const char *text, int64_t *ms, char *errstr,
-                      size_t errstr_size);
-void smt_datefmt_free(smt_datefmt_t *f);
-
-/* Days since 1970-01-01 <-> civil date (proleptic Gregorian). */
-int64_t smt_days_from_civil(int64_t y, unsigned m, unsigned d);
-void smt_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d);
-/* Floor division and modulo for ms arithmetic. */
-int64_t smt_floordiv(int64_t a, int64_t b);
-int64_t smt_floormod(int64_t a, int64_t b);
 
 /* ---- declaring plugins ---- */
 #define SMT_INFO(cls, cfg, docstr)                                                                           \

@@ -5,6 +5,8 @@
  * schemaless, from the value (int64 = unix, string). A step of the transform chain. */
 #include "smt_util.h"
 
+#include <ferry/datefmt.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,7 +62,7 @@ typedef struct {
         smt_side_t side;
         char *field; /* NULL: whole value */
         ts_kind_t target;
-        smt_datefmt_t *fmt; /* NULL when no format */
+        ferry_datefmt_t *fmt; /* NULL when no format */
         char *pattern;
         int precision; /* 0 ns, 1 us, 2 ms, 3 s */
         bool replace_default;
@@ -74,7 +76,7 @@ static void tsc_close(void *state)
                 return;
         free(t->field);
         free(t->pattern);
-        smt_datefmt_free(t->fmt);
+        ferry_datefmt_free(t->fmt);
         smt_cache_free(&t->cache);
         free(t);
 }
@@ -119,7 +121,7 @@ static ferry_err_t tsc_configure(void **state, const ferry_strmap_t *config, smt
         if (!blank) {
                 if (!(t->pattern = strdup(format)))
                         goto nomem;
-                if (!(t->fmt = smt_datefmt_compile(format, msg, sizeof(msg)))) {
+                if (!(t->fmt = ferry_datefmt_compile(format, msg, sizeof(msg)))) {
                         snprintf(errstr, errstr_size,
                                  "Invalid value %s for configuration format: TimestampConverter requires a "
                                  "SimpleDateFormat-compatible pattern for string timestamps: %s (%s)",
@@ -218,7 +220,7 @@ static ferry_err_t convert(tsc_t *t, const ferry_schema_t *s, const ferry_value_
                                 errstr, errstr_size,
                                 "TimestampConverter requires format option to be specified when using "
                                 "string timestamps");
-                if (smt_datefmt_parse(t->fmt, v->u.s.data, &ms, errstr, errstr_size) < 0)
+                if (ferry_datefmt_parse(t->fmt, v->u.s.data, &ms, errstr, errstr_size) < 0)
                         return smt_fail(errstr, errstr_size,
                                         "Could not parse timestamp: value (%s) does not match pattern (%s)",
                                         v->u.s.data, t->pattern);
@@ -236,7 +238,7 @@ static ferry_err_t convert(tsc_t *t, const ferry_schema_t *s, const ferry_value_
         case TS_STRING: {
                 if (!t->fmt)
                         return smt_fail(errstr, errstr_size, "TimestampConverter requires format option");
-                char *str = smt_datefmt_format(t->fmt, ms);
+                char *str = ferry_datefmt_format(t->fmt, ms);
                 *out = str ? ferry_value_cstring(str) : NULL;
                 free(str);
                 break;
@@ -246,10 +248,10 @@ static ferry_err_t convert(tsc_t *t, const ferry_schema_t *s, const ferry_value_
                                        t->precision == 3 ? ms / 1000 : ms * per_ms[t->precision]);
                 break;
         case TS_DATE:
-                *out = ferry_value_int(FERRY_TYPE_INT32, smt_floordiv(ms, DAY_MS));
+                *out = ferry_value_int(FERRY_TYPE_INT32, ferry_floordiv(ms, DAY_MS));
                 break;
         case TS_TIME:
-                *out = ferry_value_int(FERRY_TYPE_INT32, smt_floormod(ms, DAY_MS));
+                *out = ferry_value_int(FERRY_TYPE_INT32, ferry_floormod(ms, DAY_MS));
                 break;
         case TS_TIMESTAMP:
                 *out = ferry_value_int(FERRY_TYPE_INT64, ms);

@@ -5,6 +5,7 @@
 #include "smt_util.h"
 
 #include <ferry/buf.h>
+#include <ferry/datefmt.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,12 +14,12 @@
 static int validate_format(const char *name, const char *value, char *errstr, size_t errstr_size)
 {
         char msg[256];
-        smt_datefmt_t *f = smt_datefmt_compile(value, msg, sizeof(msg));
+        ferry_datefmt_t *f = ferry_datefmt_compile(value, msg, sizeof(msg));
         if (!f) {
                 snprintf(errstr, errstr_size, "Invalid value %s for configuration %s: %s", value, name, msg);
                 return -1;
         }
-        smt_datefmt_free(f);
+        ferry_datefmt_free(f);
         return 0;
 }
 
@@ -41,7 +42,7 @@ static const ferry_config_def_t timestamp_router_config[] = {
 
 typedef struct {
         char *topic_format;
-        smt_datefmt_t *fmt;
+        ferry_datefmt_t *fmt;
 } timestamp_router_t;
 
 static void timestamp_router_close(void *state)
@@ -50,7 +51,7 @@ static void timestamp_router_close(void *state)
         if (!t)
                 return;
         free(t->topic_format);
-        smt_datefmt_free(t->fmt);
+        ferry_datefmt_free(t->fmt);
         free(t);
 }
 
@@ -63,7 +64,7 @@ static ferry_err_t timestamp_router_configure(void **state, const ferry_strmap_t
         if (!t)
                 return smt_nomem(errstr, errstr_size);
         t->topic_format = strdup(ferry_config_str(timestamp_router_config, config, "topic.format"));
-        t->fmt = smt_datefmt_compile(ferry_config_str(timestamp_router_config, config, "timestamp.format"),
+        t->fmt = ferry_datefmt_compile(ferry_config_str(timestamp_router_config, config, "timestamp.format"),
                                      errstr, errstr_size);
         if (!t->topic_format || !t->fmt) {
                 timestamp_router_close(t);
@@ -85,7 +86,7 @@ static ferry_err_t timestamp_router_apply(void *state, ferry_record_t *rec, ferr
                 ferry_record_free(rec);
                 return e;
         }
-        char *ts = smt_datefmt_format(t->fmt, rec->timestamp);
+        char *ts = ferry_datefmt_format(t->fmt, rec->timestamp);
         ferry_buf_t b;
         ferry_buf_init(&b);
         for (const char *p = t->topic_format; ts && *p;) {

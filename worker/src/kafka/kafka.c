@@ -3,9 +3,9 @@
  * looks up the cluster id at start-up, and runs the embedded mock cluster for quickstarts. Task
  * runners create their clients through here. */
 #include "kafka/kafka.h"
-#include "runtime/worker.h"
 
 #include <ferry/buf.h>
+#include <ferry/clock.h>
 
 #include <ferry/log.h>
 

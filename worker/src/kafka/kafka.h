@@ -30,8 +30,6 @@ void ferry_embedded_kafka_stop(ferry_embedded_kafka_t *k);
  * several partitions, which would reorder a file's lines. Existing topics are left alone. */
 void ferry_embedded_kafka_connector_topics(ferry_embedded_kafka_t *k, const ferry_strmap_t *connector_config);
 
-#endif
-
 /* ---- consumer group offsets (sink connectors' offsets API), through an admin client built from
  * the worker's "admin."-prefixed settings ---- */
 /* Committed offsets of group; *out is a new list (caller destroys). */
@@ -56,3 +54,5 @@ int ferry_kafka_group_members_isolated(const ferry_strmap_t *worker, const char 
  * issues #3663, #4605), and in a child that costs one failed call, not the worker. This is the
  * child's side; it returns the exit code. */
 int ferry_kafka_admin_main(const char *op, const char *group);
+
+#endif

@@ -6,8 +6,8 @@
 #include "kafka/kafka_log.h"
 
 #include "kafka/kafka.h"
-#include "runtime/worker.h"
 
+#include <ferry/clock.h>
 #include <ferry/log.h>
 
 #include <pthread.h>

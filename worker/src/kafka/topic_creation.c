@@ -4,9 +4,8 @@
  * flow: poll -> transforms -> converters -> [create topic once] -> producer. */
 #include "kafka/topic_creation.h"
 
-#include "../../plugins/transforms/smt_util.h"
-
 #include <ferry/log.h>
+#include <ferry/regex.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +15,7 @@
 
 typedef struct {
         char *name;
-        smt_regex_t *include, *exclude;
+        ferry_regex_t *include, *exclude;
         size_t n_include, n_exclude;
         int partitions, rf;
         ferry_strmap_t configs; /* topic configs (cleanup.policy, ...) */
@@ -86,15 +85,15 @@ static void check_regexes(const ferry_strmap_t *c, const char *group, const char
         size_t n;
         char **list = ferry_split_list(v, &n);
         for (size_t i = 0; i < n; i++) {
-                smt_regex_t re;
+                ferry_regex_t re;
                 char err[512];
-                if (smt_regex_compile(&re, list[i], err, sizeof(err)) < 0) {
+                if (ferry_regex_compile(&re, list[i], err, sizeof(err)) < 0) {
                         char full[512];
                         snprintf(full, sizeof(full), PREFIX "%s.%s", group, key);
                         ferry_cfg_errors_add(errs, full, "Invalid value %s for configuration %s: %s", list[i],
                                              full, err);
                 } else {
-                        smt_regex_free(&re);
+                        ferry_regex_free(&re);
                 }
         }
         ferry_strlist_free(list, n);
@@ -119,15 +118,15 @@ void ferry_topic_creation_validate(const ferry_strmap_t *config, ferry_cfg_error
         ferry_strlist_free(groups, n);
 }
 
-static smt_regex_t *compile_list(const char *v, size_t *n_out)
+static ferry_regex_t *compile_list(const char *v, size_t *n_out)
 {
         size_t n;
         char **list = ferry_split_list(v, &n);
-        smt_regex_t *out = calloc(n ? n : 1, sizeof(*out));
+        ferry_regex_t *out = calloc(n ? n : 1, sizeof(*out));
         *n_out = 0;
         for (size_t i = 0; out && i < n; i++) {
                 char err[256];
-                if (smt_regex_compile(&out[*n_out], list[i], err, sizeof(err)) == 0)
+                if (ferry_regex_compile(&out[*n_out], list[i], err, sizeof(err)) == 0)
                         (*n_out)++;
         }
         ferry_strlist_free(list, n);
@@ -168,9 +167,9 @@ static void group_init(group_t *g, const ferry_strmap_t *c, const char *name, co
 static void group_free(group_t *g)
 {
         for (size_t i = 0; i < g->n_include; i++)
-                smt_regex_free(&g->include[i]);
+                ferry_regex_free(&g->include[i]);
         for (size_t i = 0; i < g->n_exclude; i++)
-                smt_regex_free(&g->exclude[i]);
+                ferry_regex_free(&g->exclude[i]);
         free(g->include);
         free(g->exclude);
         ferry_strmap_free(&g->configs);
@@ -222,9 +221,9 @@ static const group_t *match(const ferry_topic_creation_t *tc, const char *topic)
                 const group_t *g = &tc->groups[i];
                 bool in = false, out = false;
                 for (size_t k = 0; k < g->n_include && !in; k++)
-                        in = smt_regex_matches(&g->include[k], topic, NULL, 0);
+                        in = ferry_regex_matches(&g->include[k], topic, NULL, 0);
                 for (size_t k = 0; in && k < g->n_exclude && !out; k++)
-                        out = smt_regex_matches(&g->exclude[k], topic, NULL, 0);
+                        out = ferry_regex_matches(&g->exclude[k], topic, NULL, 0);
                 if (in && !out)
                         return g;
         }

@@ -25,20 +25,6 @@ const char *ferry_state_name(ferry_state_t s)
         return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "UNASSIGNED";
 }
 
-int64_t ferry_now_us(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-int64_t ferry_now_ms(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* ---- task handle API for plugins ---- */
 void *ferry_task_data(ferry_task_t *t)
 {

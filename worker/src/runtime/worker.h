@@ -7,6 +7,7 @@
 #include "storage/offsets.h"
 #include "runtime/registry.h"
 
+#include <ferry/clock.h>
 #include <ferry/connector.h>
 
 #include <pthread.h>
@@ -179,10 +180,6 @@ void *ferry_source_task_main(void *task);
 void *ferry_sink_task_main(void *task);
 /* Called by runners. */
 void ferry_task_set_state(ferry_task_t *t, ferry_state_t s, const char *trace);
-/* Milliseconds on the monotonic clock. */
-int64_t ferry_now_ms(void);
-/* Microseconds on the monotonic clock. */
-int64_t ferry_now_us(void);
 /* Blocks while the task is paused; returns false when it should stop. */
 bool ferry_task_wait_running(ferry_task_t *t);
 
