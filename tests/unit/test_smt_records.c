@@ -1,7 +1,6 @@
 /* Unit tests for the record-level built-in transforms and the predicates: DropHeaders, Filter,
  * InsertHeader, RegexRouter, TimestampRouter, ValueToKey, TopicNameMatches, HasHeaderKey and
- * RecordIsTombstone, plus the Java regex and SimpleDateFormat helpers they share
- * (worker/plugins/transforms/smt_util.c). */
+ * RecordIsTombstone. */
 #include "runtime/plugins_builtin.h"
 
 #include "../../worker/plugins/transforms/smt_util.h"
@@ -329,105 +328,4 @@ Test(predicates, has_header_key_and_tombstone)
         cr_assert(ferry_pred_record_is_tombstone.test(t, r));
         ferry_pred_record_is_tombstone.close(t);
         ferry_record_free(r);
-}
-
-/* ---- Java regex translation ---- */
-
-static bool jmatch(const char *re, const char *s)
-{
-        ferry_regex_t r;
-        char err[256];
-        cr_assert_eq(ferry_regex_compile(&r, re, err, sizeof(err)), 0, "%s: %s", re, err);
-        bool ok = ferry_regex_matches(&r, s, NULL, 0);
-        ferry_regex_free(&r);
-        return ok;
-}
-
-Test(smt_regex, translation)
-{
-        cr_assert(jmatch("\\d{3}\\s\\w+", "123 abc_9"));
-        cr_assert_not(jmatch("\\d{3}", "12a"));
-        cr_assert(jmatch("\\D\\W\\S", "a-b"));
-        cr_assert(jmatch("[\\w.\\-]+", "a.b-c_d"));
-        cr_assert_not(jmatch("[\\w.\\-]+", "a b"));
-        cr_assert(jmatch("[^\\]]x", "ax"));
-        cr_assert(jmatch("a\\.b", "a.b"));
-        cr_assert_not(jmatch("a\\.b", "axb"));
-        cr_assert(jmatch("\\Qa.b\\E", "a.b"));
-        cr_assert_not(jmatch("\\Qa.b\\E", "axb"));
-        cr_assert(jmatch("(?i)abc", "ABC"));
-        cr_assert(jmatch("a|b", "b"));
-        cr_assert_not(jmatch("a|b", "ab"));
-        ferry_regex_t r;
-        char err[256];
-        cr_assert_eq(ferry_regex_compile(&r, "a*?", err, sizeof(err)), -1);
-        cr_assert_eq(ferry_regex_compile(&r, "(a)\\1", err, sizeof(err)), -1);
-        cr_assert_eq(ferry_regex_compile(&r, "(?<n>a)", err, sizeof(err)), -1);
-        regmatch_t m[3];
-        cr_assert_eq(ferry_regex_compile(&r, "(?:x)(a+)(b)?", err, sizeof(err)), 0);
-        cr_assert_eq(r.groups, 2);
-        cr_assert(ferry_regex_matches(&r, "xaa", m, 3));
-        cr_assert_eq(m[1].rm_so, 1);
-        cr_assert_eq(m[1].rm_eo, 3);
-        cr_assert_eq(m[2].rm_so, -1);
-        ferry_regex_free(&r);
-}
-
-/* ---- SimpleDateFormat ---- */
-
-static char *fmt(const char *pattern, int64_t ms)
-{
-        char err[128];
-        ferry_datefmt_t *f = ferry_datefmt_compile(pattern, err, sizeof(err));
-        cr_assert_not_null(f, "%s: %s", pattern, err);
-        char *s = ferry_datefmt_format(f, ms);
-        ferry_datefmt_free(f);
-        return s;
-}
-
-static int64_t parse(const char *pattern, const char *text)
-{
-        char err[128];
-        int64_t ms = 0;
-        ferry_datefmt_t *f = ferry_datefmt_compile(pattern, err, sizeof(err));
-        cr_assert_not_null(f, "%s: %s", pattern, err);
-        cr_assert_eq(ferry_datefmt_parse(f, text, &ms, err, sizeof(err)), 0, "%s", err);
-        ferry_datefmt_free(f);
-        return ms;
-}
-
-Test(smt_datefmt, format_and_parse)
-{
-        static const struct {
-                const char *pattern;
-                int64_t ms;
-                const char *text;
-        } cases[] = {
-                {"yyyy-MM-dd'T'HH:mm:ss.SSSZ", 1700000000123LL, "2023-11-14T22:13:20.123+0000"},
-                {"yyyy-MM-dd'T'HH:mm:ss.SSSX", 1700000000123LL, "2023-11-14T22:13:20.123Z"},
-                {"EEE, d MMM yyyy hh:mm a", 1700000000000LL, "Tue, 14 Nov 2023 10:13 PM"},
-                {"EEEE MMMM dd ''yy", 1700000000000LL - 80000000LL, "Tuesday November 14 '23"},
-                {"yyyyMMddHHmmss", 0, "19700101000000"},
-                {"yyyy-MM-dd HH:mm:ss", -1000, "1969-12-31 23:59:59"},
-                {"D k K", 1700000000000LL, "318 22 10"},
-        };
-        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-                char *s = fmt(cases[i].pattern, cases[i].ms);
-                cr_assert_str_eq(s, cases[i].text, "pattern %s", cases[i].pattern);
-                free(s);
-        }
-        cr_assert_eq(parse("yyyyMMddHHmmss", "20231114221320"), 1700000000000LL);
-        cr_assert_eq(parse("yyyy-MM-dd'T'HH:mm:ss.SSSXXX", "2023-11-14T23:13:20.123+01:00"), 1700000000123LL);
-        cr_assert_eq(parse("dd MMM yyyy hh:mm:ss a", "14 nov 2023 10:13:20 PM"), 1700000000000LL);
-        cr_assert_eq(parse("yyyy-MM-dd", "2023-11-14"), 1699920000000LL);
-        char err[128];
-        ferry_datefmt_t *f = ferry_datefmt_compile("yyyy-MM-dd", err, sizeof(err));
-        int64_t ms;
-        cr_assert_eq(ferry_datefmt_parse(f, "14/11/2023", &ms, err, sizeof(err)), -1);
-        cr_assert_str_eq(err, "Unparseable date: \"14/11/2023\"");
-        ferry_datefmt_free(f);
-        cr_assert_null(ferry_datefmt_compile("yyyy-'MM", err, sizeof(err)));
-        cr_assert_str_eq(err, "Unterminated quote");
-        cr_assert_null(ferry_datefmt_compile("yyyy-bb", err, sizeof(err)));
-        cr_assert_str_eq(err, "Illegal pattern character 'b'");
 }

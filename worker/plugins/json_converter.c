@@ -10,6 +10,7 @@
 #include "runtime/plugins_builtin.h"
 
 #include <ferry/converter.h>
+#include <ferry/json.h>
 
 #include <json-c/json.h>
 
@@ -202,120 +203,6 @@ static int nomem(ctx_t *x)
 
 /* ---- JSON writing ---- */
 
-static const char hexdig[] = "0123456789ABCDEF";
-
-/* Jackson's escapes: \" \\ \b \t \n \f \r, other control characters as \u00XX; the rest as is. */
-static int put_json_string(ferry_buf_t *b, const char *s, size_t len)
-{
-        if (ferry_buf_reserve(b, len + 2) < 0)
-                return -1;
-        b->p[b->len++] = '"';
-        size_t run = 0;
-        for (size_t i = 0; i < len; i++) {
-                unsigned char c = (unsigned char)s[i];
-                if (c >= 0x20 && c != '"' && c != '\\')
-                        continue;
-                if (ferry_buf_append(b, s + run, i - run) < 0)
-                        return -1;
-                run = i + 1;
-                char esc[6] = {'\\', 0, 0, 0, 0, 0};
-                size_t n = 2;
-                switch (c) {
-                case '"':
-                        esc[1] = '"';
-                        break;
-                case '\\':
-                        esc[1] = '\\';
-                        break;
-                case '\b':
-                        esc[1] = 'b';
-                        break;
-                case '\t':
-                        esc[1] = 't';
-                        break;
-                case '\n':
-                        esc[1] = 'n';
-                        break;
-                case '\f':
-                        esc[1] = 'f';
-                        break;
-                case '\r':
-                        esc[1] = 'r';
-                        break;
-                default:
-                        esc[1] = 'u';
-                        esc[2] = '0';
-                        esc[3] = '0';
-                        esc[4] = hexdig[c >> 4];
-                        esc[5] = hexdig[c & 15];
-                        n = 6;
-                }
-                if (ferry_buf_append(b, esc, n) < 0)
-                        return -1;
-        }
-        if (ferry_buf_append(b, s + run, len - run) < 0)
-                return -1;
-        return ferry_buf_putc(b, '"');
-}
-
-static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-static int put_base64(ferry_buf_t *b, const unsigned char *p, size_t len)
-{
-        if (ferry_buf_reserve(b, (len + 2) / 3 * 4 + 2) < 0)
-                return -1;
-        char *o = b->p + b->len;
-        *o++ = '"';
-        size_t i = 0;
-        for (; i + 3 <= len; i += 3) {
-                uint32_t v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
-                *o++ = b64[v >> 18];
-                *o++ = b64[(v >> 12) & 63];
-                *o++ = b64[(v >> 6) & 63];
-                *o++ = b64[v & 63];
-        }
-        if (len - i == 1) {
-                uint32_t v = (uint32_t)p[i] << 16;
-                *o++ = b64[v >> 18];
-                *o++ = b64[(v >> 12) & 63];
-                *o++ = '=';
-                *o++ = '=';
-        } else if (len - i == 2) {
-                uint32_t v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8;
-                *o++ = b64[v >> 18];
-                *o++ = b64[(v >> 12) & 63];
-                *o++ = b64[(v >> 6) & 63];
-                *o++ = '=';
-        }
-        *o++ = '"';
-        *o = '\0';
-        b->len = (size_t)(o - b->p);
-        return 0;
-}
-
-static int put_i64(ferry_buf_t *b, int64_t v)
-{
-        char tmp[24];
-        size_t n = sizeof(tmp);
-        uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-        do {
-                tmp[--n] = (char)('0' + u % 10);
-                u /= 10;
-        } while (u);
-        if (v < 0)
-                tmp[--n] = '-';
-        return ferry_buf_append(b, tmp + n, sizeof(tmp) - n);
-}
-
-static int put_double(ferry_buf_t *b, double v, bool float32)
-{
-        char tmp[32];
-        size_t n = ferry_format_double(v, float32, tmp);
-        if (!isfinite(v)) /* Jackson quotes NaN and the infinities */
-                return put_json_string(b, tmp, n);
-        return ferry_buf_append(b, tmp, n);
-}
-
 /* Strips redundant sign bytes, as BigInteger.toByteArray() would have written them. */
 static void decimal_minimal(const ferry_value_t *v, const unsigned char **p, size_t *len)
 {
@@ -367,7 +254,7 @@ static int write_schema_members(ctx_t *x, const ferry_schema_t *s)
                         if (rc < 0)
                                 return -1;
                         TRY(ferry_buf_puts(b, ",\"field\":"));
-                        TRY(put_json_string(b, f->name, strlen(f->name)));
+                        TRY(ferry_json_put_string(b, f->name, strlen(f->name)));
                         TRY(ferry_buf_putc(b, '}'));
                 }
                 TRY(ferry_buf_putc(b, ']'));
@@ -378,24 +265,24 @@ static int write_schema_members(ctx_t *x, const ferry_schema_t *s)
         TRY(ferry_buf_puts(b, s->optional ? ",\"optional\":true" : ",\"optional\":false"));
         if (s->name) {
                 TRY(ferry_buf_puts(b, ",\"name\":"));
-                TRY(put_json_string(b, s->name, strlen(s->name)));
+                TRY(ferry_json_put_string(b, s->name, strlen(s->name)));
         }
         if (s->has_version) {
                 TRY(ferry_buf_puts(b, ",\"version\":"));
-                TRY(put_i64(b, s->version));
+                TRY(ferry_json_put_int(b, s->version));
         }
         if (s->doc) {
                 TRY(ferry_buf_puts(b, ",\"doc\":"));
-                TRY(put_json_string(b, s->doc, strlen(s->doc)));
+                TRY(ferry_json_put_string(b, s->doc, strlen(s->doc)));
         }
         if (s->n_params) {
                 TRY(ferry_buf_puts(b, ",\"parameters\":{"));
                 for (size_t i = 0; i < s->n_params; i++) {
                         if (i)
                                 TRY(ferry_buf_putc(b, ','));
-                        TRY(put_json_string(b, s->params[i].key, strlen(s->params[i].key)));
+                        TRY(ferry_json_put_string(b, s->params[i].key, strlen(s->params[i].key)));
                         TRY(ferry_buf_putc(b, ':'));
-                        TRY(put_json_string(b, s->params[i].value, strlen(s->params[i].value)));
+                        TRY(ferry_json_put_string(b, s->params[i].value, strlen(s->params[i].value)));
                 }
                 TRY(ferry_buf_putc(b, '}'));
         }
@@ -468,7 +355,7 @@ static int write_logical(ctx_t *x, const ferry_schema_t *s, const ferry_value_t 
                 size_t len;
                 decimal_minimal(v, &p, &len);
                 if (!x->c->decimal_numeric)
-                        return put_base64(x->out, p, len) < 0 ? nomem(x) : 0;
+                        return ferry_json_put_base64(x->out, p, len) < 0 ? nomem(x) : 0;
                 int scale;
                 if (ferry_decimal_scale(s, &scale) < 0)
                         return fail(x, "Invalid Decimal schema: missing or invalid \"scale\" parameter");
@@ -495,7 +382,7 @@ static int write_logical(ctx_t *x, const ferry_schema_t *s, const ferry_value_t 
         if (v->type != want)
                 return fail(x, "Invalid type for %s, expected %s but was %s", what, ferry_type_name(want),
                             ferry_type_name(v->type));
-        return put_i64(x->out, v->u.i) < 0 ? nomem(x) : 0;
+        return ferry_json_put_int(x->out, v->u.i) < 0 ? nomem(x) : 0;
 }
 
 static int check_range(ctx_t *x, const ferry_value_t *v)
@@ -536,7 +423,7 @@ static int write_object_key(ctx_t *x, const ferry_schema_t *ks, const ferry_valu
                 return ferry_buf_puts(x->out, "\"null\"") < 0 ? nomem(x) : 0;
         if (k->type != FERRY_TYPE_STRING)
                 return fail(x, "map key: expected string, got %s", ferry_type_name(k->type));
-        return put_json_string(x->out, k->u.s.data, k->u.s.len) < 0 ? nomem(x) : 0;
+        return ferry_json_put_string(x->out, k->u.s.data, k->u.s.len) < 0 ? nomem(x) : 0;
 }
 
 static int write_map(ctx_t *x, const ferry_schema_t *s, const ferry_value_t *v)
@@ -615,20 +502,20 @@ static int write_value(ctx_t *x, const ferry_schema_t *s, const ferry_value_t *v
         case FERRY_TYPE_INT64:
                 if (check_range(x, v) < 0)
                         return -1;
-                TRY(put_i64(b, v->u.i));
+                TRY(ferry_json_put_int(b, v->u.i));
                 return 0;
         case FERRY_TYPE_FLOAT32:
         case FERRY_TYPE_FLOAT64:
-                TRY(put_double(b, v->u.f, v->type == FERRY_TYPE_FLOAT32));
+                TRY(ferry_json_put_double(b, v->u.f, v->type == FERRY_TYPE_FLOAT32));
                 return 0;
         case FERRY_TYPE_BOOLEAN:
                 TRY(ferry_buf_puts(b, v->u.b ? "true" : "false"));
                 return 0;
         case FERRY_TYPE_STRING:
-                TRY(put_json_string(b, v->u.s.data, v->u.s.len));
+                TRY(ferry_json_put_string(b, v->u.s.data, v->u.s.len));
                 return 0;
         case FERRY_TYPE_BYTES:
-                TRY(put_base64(b, (const unsigned char *)v->u.s.data, v->u.s.len));
+                TRY(ferry_json_put_base64(b, (const unsigned char *)v->u.s.data, v->u.s.len));
                 return 0;
         case FERRY_TYPE_ARRAY:
                 TRY(ferry_buf_putc(b, '['));
@@ -653,7 +540,7 @@ static int write_value(ctx_t *x, const ferry_schema_t *s, const ferry_value_t *v
                         const ferry_field_t *f = &s->fields[i];
                         if (i)
                                 TRY(ferry_buf_putc(b, ','));
-                        TRY(put_json_string(b, f->name, strlen(f->name)));
+                        TRY(ferry_json_put_string(b, f->name, strlen(f->name)));
                         TRY(ferry_buf_putc(b, ':'));
                         push(x, FRAME_FIELD, f->name, 0);
                         int rc = write_value(x, f->schema, v->u.st.fields[i]);

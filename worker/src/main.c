@@ -7,6 +7,7 @@
 #include "rest/rest.h"
 #include "runtime/worker.h"
 
+#include <ferry/json.h>
 #include <ferry/log.h>
 
 #include <signal.h>

@@ -266,9 +266,9 @@ static char *base64(const unsigned char *p, size_t n)
 /* Values.dateFormatFor: time-only below one day, date-only at midnight, else a full timestamp. */
 static char *iso_date(int64_t ms)
 {
-        const char *pat = ms < 86400000 && ms >= 0          ? "HH:mm:ss.SSS'Z'"
+        const char *pat = ms < 86400000 && ms >= 0            ? "HH:mm:ss.SSS'Z'"
                           : ferry_floormod(ms, 86400000) == 0 ? "yyyy-MM-dd"
-                                                            : "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'";
+                                                              : "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'";
         char err[64];
         ferry_datefmt_t *f = ferry_datefmt_compile(pat, err, sizeof(err));
         char *s = f ? ferry_datefmt_format(f, ms) : NULL;

@@ -65,7 +65,7 @@ static ferry_err_t timestamp_router_configure(void **state, const ferry_strmap_t
                 return smt_nomem(errstr, errstr_size);
         t->topic_format = strdup(ferry_config_str(timestamp_router_config, config, "topic.format"));
         t->fmt = ferry_datefmt_compile(ferry_config_str(timestamp_router_config, config, "timestamp.format"),
-                                     errstr, errstr_size);
+                                       errstr, errstr_size);
         if (!t->topic_format || !t->fmt) {
                 timestamp_router_close(t);
                 return smt_nomem(errstr, errstr_size);

@@ -338,7 +338,8 @@ static int parse_offset(const char **s, int64_t *off_ms, bool allow_z)
         return 0;
 }
 
-int ferry_datefmt_parse(const ferry_datefmt_t *f, const char *text, int64_t *ms, char *errstr, size_t errstr_size)
+int ferry_datefmt_parse(const ferry_datefmt_t *f, const char *text, int64_t *ms, char *errstr,
+                        size_t errstr_size)
 {
         int64_t year = 1970, month = 1, day = 1, doy = -1, hour = 0, min = 0, sec = 0, milli = 0, off = 0;
         int ampm = -1, hour12 = -1;

@@ -10,6 +10,7 @@
 #include "herder/herder.h"
 
 #include <ferry/buf.h>
+#include <ferry/json.h>
 
 #include <json-c/json.h>
 #include <stdbool.h>
@@ -59,32 +60,6 @@ void ferry_rest_response_error(ferry_rest_response_t *resp, int status, const ch
 /* A chunked request body (Transfer-Encoding: chunked) decoded from raw into body (server.c).
  * 1: complete, 0: incomplete, -1: malformed. */
 int ferry_rest_dechunk(const ferry_buf_t *raw, ferry_buf_t *body);
-
-/* ---- JSON writer: commas and escaping handled; keys in the order written ---- */
-typedef struct {
-        ferry_buf_t b;
-        unsigned depth;
-        uint64_t has_items; /* bit d: the container at depth d already holds an item */
-        bool after_key;
-} ferry_jw_t;
-
-void ferry_jw_init(ferry_jw_t *j);
-void ferry_jw_free(ferry_jw_t *j);
-void ferry_jw_obj(ferry_jw_t *j); /* { */
-void ferry_jw_end_obj(ferry_jw_t *j);
-void ferry_jw_arr(ferry_jw_t *j); /* [ */
-void ferry_jw_end_arr(ferry_jw_t *j);
-void ferry_jw_key(ferry_jw_t *j, const char *key);
-void ferry_jw_str(ferry_jw_t *j, const char *s); /* NULL writes null */
-void ferry_jw_strn(ferry_jw_t *j, const char *s, size_t n);
-void ferry_jw_int(ferry_jw_t *j, int64_t v);
-void ferry_jw_bool(ferry_jw_t *j, bool v);
-void ferry_jw_null(ferry_jw_t *j);
-void ferry_jw_raw(ferry_jw_t *j, const char *json, size_t n); /* an already encoded value */
-/* "key": "value" pairs. */
-void ferry_jw_kv(ferry_jw_t *j, const char *key, const char *value);
-void ferry_jw_strmap(ferry_jw_t *j, const ferry_strmap_t *m); /* {"k":"v",...} */
-void ferry_jw_strlist(ferry_jw_t *j, char *const *items, size_t n);
 
 /* ---- routes ---- */
 typedef struct ferry_rest_call ferry_rest_call_t;

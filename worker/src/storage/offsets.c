@@ -7,9 +7,8 @@
 
 #include "kafka/kafka_log.h"
 
-#include "runtime/plugins_builtin.h"
-
 #include <ferry/buf.h>
+#include <ferry/json.h>
 #include <ferry/log.h>
 
 #include <errno.h>
@@ -34,61 +33,6 @@ struct ferry_offsets {
         entry_t *e;
         size_t n, cap;
 };
-
-/* A schemaless JsonConverter does the text work for offsets (and anything else schemaless). */
-static void *json_open(void)
-{
-        ferry_strmap_t cfg;
-        ferry_strmap_init(&cfg);
-        ferry_strmap_set(&cfg, "schemas.enable", "false");
-        void *st = NULL;
-        char err[256];
-        if (ferry_json_converter.configure(&st, &cfg, false, err, sizeof(err)) != FERRY_ERR_OK)
-                st = NULL;
-        ferry_strmap_free(&cfg);
-        return st;
-}
-
-int ferry_json_write(const ferry_value_t *v, char **out, size_t *len)
-{
-        void *st = json_open();
-        if (!st)
-                return -1;
-        char err[256];
-        ferry_buf_t b;
-        ferry_buf_init(&b);
-        bool is_null = false;
-        int rc = -1;
-        if (ferry_json_converter.from_connect(st, NULL, NULL, v, &b, &is_null, err, sizeof(err)) ==
-            FERRY_ERR_OK) {
-                if (is_null) {
-                        ferry_buf_reset(&b);
-                        ferry_buf_puts(&b, "null");
-                }
-                *len = b.len;
-                *out = ferry_buf_steal(&b);
-                rc = *out ? 0 : -1;
-        }
-        ferry_json_converter.close(st);
-        ferry_buf_free(&b);
-        return rc;
-}
-
-ferry_value_t *ferry_json_read(const char *text, size_t len, char *errstr, size_t errstr_size)
-{
-        void *st = json_open();
-        if (!st) {
-                snprintf(errstr, errstr_size, "out of memory");
-                return NULL;
-        }
-        ferry_schema_t *schema = NULL;
-        ferry_value_t *v = NULL;
-        ferry_err_t err =
-                ferry_json_converter.to_connect(st, NULL, text, len, &schema, &v, errstr, errstr_size);
-        ferry_json_converter.close(st);
-        ferry_schema_unref(schema);
-        return err == FERRY_ERR_OK ? v : NULL;
-}
 
 static void entry_free(entry_t *e)
 {

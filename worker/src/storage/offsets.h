@@ -30,8 +30,4 @@ int ferry_offsets_commit(ferry_offsets_t *o, const char *connector, ferry_value_
 /* Every partition of a connector as a list of {"partition":..., "offset":...} maps (REST shape). */
 ferry_value_t *ferry_offsets_list(ferry_offsets_t *o, const char *connector);
 
-/* Schemaless JSON text <-> values, shared by the offset stores. */
-int ferry_json_write(const ferry_value_t *v, char **out, size_t *len);
-ferry_value_t *ferry_json_read(const char *text, size_t len, char *errstr, size_t errstr_size);
-
 #endif
