@@ -148,6 +148,33 @@ Test(string_converter, text_forms)
         ferry_string_converter.close(st);
 }
 
+Test(string_converter, lends_string_bytes)
+{
+        /* The runtime hands a STRING's own bytes to the producer: the converter says they are what
+         * from_connect would write; other values go through from_connect. */
+        void *st = configure(&ferry_string_converter, NULL, NULL);
+        cr_assert_not_null(ferry_string_converter.borrow);
+        ferry_value_t *v = ferry_value_cstring("h\xc3\xa9llo");
+        const void *data = NULL;
+        size_t len = 0;
+        cr_assert(ferry_string_converter.borrow(st, NULL, v, &data, &len));
+        cr_assert_eq(data, (const void *)v->u.s.data);
+        cr_assert_eq(len, v->u.s.len);
+        size_t tlen = 0;
+        char *t = text(&ferry_string_converter, st, NULL, v, &tlen);
+        cr_assert_eq(tlen, len);
+        cr_assert_eq(memcmp(t, data, len), 0);
+        free(t);
+        ferry_value_free(v);
+        v = ferry_value_int(FERRY_TYPE_INT32, 5);
+        cr_assert_not(ferry_string_converter.borrow(st, NULL, v, &data, &len));
+        ferry_value_free(v);
+        cr_assert_not(ferry_string_converter.borrow(st, NULL, NULL, &data, &len));
+        ferry_string_converter.close(st);
+        /* a converter that does not offer it */
+        cr_assert_null(ferry_json_converter.borrow);
+}
+
 Test(string_converter, to_connect)
 {
         void *st = configure(&ferry_string_converter, NULL, NULL);

@@ -6,13 +6,13 @@
 #include "runtime/plugins_builtin.h"
 
 #include <ferry/converter.h>
+#include <ferry/text.h>
 
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #ifndef FERRY_VERSION
 #define FERRY_VERSION "dev"
@@ -50,106 +50,6 @@ typedef struct {
         ferry_schema_t *schema; /* optional string, handed out by reference */
 } string_conv_t;
 
-static bool is_logical(const ferry_schema_t *s, const char *name)
-{
-        return s && s->name && strcmp(s->name, name) == 0;
-}
-
-/* java.util.Date.toString() in UTC: "Thu Jan 01 00:00:00 UTC 1970". */
-static int put_java_date(ferry_buf_t *b, int64_t ms)
-{
-        static const char *const days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
-        static const char *const months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                             "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-        int64_t secs = ms / 1000;
-        if (ms % 1000 < 0)
-                secs--;
-        time_t t = (time_t)secs;
-        struct tm tm;
-        if (!gmtime_r(&t, &tm))
-                return ferry_buf_printf(b, "%lld", (long long)ms);
-        return ferry_buf_printf(b, "%s %s %02d %02d:%02d:%02d UTC %d", days[tm.tm_wday % 7],
-                                months[tm.tm_mon % 12], tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                                tm.tm_year + 1900);
-}
-
-/* The value's text form, as Java's toString() of the Connect value would give it. */
-static int put_text(ferry_buf_t *b, const ferry_schema_t *s, const ferry_value_t *v)
-{
-        if (!v)
-                return ferry_buf_puts(b, "null");
-        if (is_logical(s, FERRY_LOGICAL_DECIMAL) && v->type == FERRY_TYPE_BYTES && v->u.s.len) {
-                int scale;
-                if (ferry_decimal_scale(s, &scale) == 0) {
-                        char *text = ferry_decimal_format(v->u.s.data, v->u.s.len, scale);
-                        int rc = text ? ferry_buf_puts(b, text) : -1;
-                        free(text);
-                        return rc;
-                }
-        }
-        if (is_logical(s, FERRY_LOGICAL_DATE) && v->type == FERRY_TYPE_INT32)
-                return put_java_date(b, v->u.i * 86400000);
-        if ((is_logical(s, FERRY_LOGICAL_TIME) && v->type == FERRY_TYPE_INT32) ||
-            (is_logical(s, FERRY_LOGICAL_TIMESTAMP) && v->type == FERRY_TYPE_INT64))
-                return put_java_date(b, v->u.i);
-        switch (v->type) {
-        case FERRY_TYPE_INT8:
-        case FERRY_TYPE_INT16:
-        case FERRY_TYPE_INT32:
-        case FERRY_TYPE_INT64:
-                return ferry_buf_printf(b, "%lld", (long long)v->u.i);
-        case FERRY_TYPE_FLOAT32:
-        case FERRY_TYPE_FLOAT64: {
-                char tmp[32];
-                size_t n = ferry_format_double(v->u.f, v->type == FERRY_TYPE_FLOAT32, tmp);
-                return ferry_buf_append(b, tmp, n);
-        }
-        case FERRY_TYPE_BOOLEAN:
-                return ferry_buf_puts(b, v->u.b ? "true" : "false");
-        case FERRY_TYPE_STRING:
-        case FERRY_TYPE_BYTES: /* Java would print "[B@1b6d3586"; the bytes themselves are more use */
-                return ferry_buf_append(b, v->u.s.data, v->u.s.len);
-        case FERRY_TYPE_ARRAY:
-                if (ferry_buf_putc(b, '[') < 0)
-                        return -1;
-                for (size_t i = 0; i < v->u.a.n; i++) {
-                        if ((i && ferry_buf_puts(b, ", ") < 0) ||
-                            put_text(b, s ? s->items : NULL, v->u.a.items[i]) < 0)
-                                return -1;
-                }
-                return ferry_buf_putc(b, ']');
-        case FERRY_TYPE_MAP:
-                if (ferry_buf_putc(b, '{') < 0)
-                        return -1;
-                for (size_t i = 0; i < v->u.m.n; i++) {
-                        if ((i && ferry_buf_puts(b, ", ") < 0) ||
-                            put_text(b, s ? s->keys : NULL, v->u.m.keys[i]) < 0 ||
-                            ferry_buf_putc(b, '=') < 0 ||
-                            put_text(b, s ? s->items : NULL, v->u.m.vals[i]) < 0)
-                                return -1;
-                }
-                return ferry_buf_putc(b, '}');
-        case FERRY_TYPE_STRUCT: {
-                const ferry_schema_t *ss = v->u.st.schema;
-                bool first = true;
-                if (ferry_buf_puts(b, "Struct{") < 0)
-                        return -1;
-                for (size_t i = 0; i < ss->n_fields; i++) {
-                        const ferry_value_t *f = v->u.st.fields[i];
-                        if (!f)
-                                continue;
-                        if ((!first && ferry_buf_putc(b, ',') < 0) ||
-                            ferry_buf_puts(b, ss->fields[i].name) < 0 || ferry_buf_putc(b, '=') < 0 ||
-                            put_text(b, ss->fields[i].schema, f) < 0)
-                                return -1;
-                        first = false;
-                }
-                return ferry_buf_putc(b, '}');
-        }
-        }
-        return 0;
-}
-
 static ferry_err_t string_from_connect(void *state, const char *topic, const ferry_schema_t *schema,
                                        const ferry_value_t *value, ferry_buf_t *out, bool *is_null,
                                        char *errstr, size_t errstr_size)
@@ -162,11 +62,24 @@ static ferry_err_t string_from_connect(void *state, const char *topic, const fer
         if (value->type == FERRY_TYPE_STRING)
                 return ferry_buf_append(out, value->u.s.data, value->u.s.len) < 0 ? FERRY_ERR_NOMEM
                                                                                   : FERRY_ERR_OK;
-        if (put_text(out, schema, value) < 0) {
+        if (ferry_value_text(out, schema, value) < 0) {
                 snprintf(errstr, errstr_size, "out of memory");
                 return FERRY_ERR_NOMEM;
         }
         return FERRY_ERR_OK;
+}
+
+/* A STRING value's text is its own bytes: the runtime may hand them on without a copy. */
+static bool string_borrow(void *state, const ferry_schema_t *schema, const ferry_value_t *value,
+                          const void **data, size_t *len)
+{
+        (void)state;
+        (void)schema;
+        if (!value || value->type != FERRY_TYPE_STRING)
+                return false;
+        *data = value->u.s.data;
+        *len = value->u.s.len;
+        return true;
 }
 
 /* Length of the valid UTF-8 sequence at p, or 0 with *bad set to the bytes of its maximal subpart
@@ -309,4 +222,5 @@ const ferry_converter_plugin_t ferry_string_converter = {
         .from_connect = string_from_connect,
         .to_connect = string_to_connect,
         .close = string_close,
+        .borrow = string_borrow,
 };

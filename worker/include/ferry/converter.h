@@ -21,6 +21,13 @@ typedef struct ferry_converter_plugin {
                                   ferry_schema_t **schema, ferry_value_t **value, char *errstr,
                                   size_t errstr_size);
         void (*close)(void *state);
+        /* Optional (NULL: not offered). When the bytes from_connect would write for this value are
+         * bytes the value already holds (StringConverter: a STRING value's UTF-8), points *data and
+         * *len at them and returns true: the runtime hands them to the producer without copying
+         * them into a buffer first. They must stay valid while the value lives. false: the runtime
+         * calls from_connect. Called once per record on the task's thread; must not allocate. */
+        bool (*borrow)(void *state, const ferry_schema_t *schema, const ferry_value_t *value,
+                       const void **data, size_t *len);
 } ferry_converter_plugin_t;
 
 #endif

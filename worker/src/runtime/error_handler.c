@@ -7,10 +7,10 @@
 #include "runtime/error_handler.h"
 
 #include "kafka/kafka.h"
-#include "runtime/plugins_builtin.h"
 
 #include <ferry/buf.h>
 #include <ferry/log.h>
+#include <ferry/text.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -259,26 +259,16 @@ static void put_bytes(ferry_buf_t *b, const void *p, size_t n)
 
 static void put_connect_value(ferry_buf_t *b, const ferry_schema_t *s, const ferry_value_t *v)
 {
-        static const char *const err_text = "<unprintable>";
         if (!v) {
                 ferry_buf_puts(b, "null");
                 return;
         }
-        void *state = NULL;
-        ferry_strmap_t empty;
-        ferry_strmap_init(&empty);
-        char e[128];
         ferry_buf_t tmp;
         ferry_buf_init(&tmp);
-        bool is_null = false;
-        if (ferry_string_converter.configure(&state, &empty, false, e, sizeof(e)) == FERRY_ERR_OK &&
-            ferry_string_converter.from_connect(state, "", s, v, &tmp, &is_null, e, sizeof(e)) ==
-                    FERRY_ERR_OK)
+        if (ferry_value_text(&tmp, s, v) == 0)
                 put_bytes(b, tmp.p ? tmp.p : "", tmp.len);
         else
-                ferry_buf_puts(b, err_text);
-        if (state)
-                ferry_string_converter.close(state);
+                ferry_buf_puts(b, "<unprintable>");
         ferry_buf_free(&tmp);
 }
 

@@ -8,7 +8,6 @@
  * Kafka has not acknowledged. Failures of every stage go through the task's error handler. */
 #include "runtime/error_handler.h"
 #include "kafka/kafka.h"
-#include "runtime/plugins_builtin.h"
 #include "kafka/topic_creation.h"
 #include "runtime/transforms.h"
 #include "runtime/worker.h"
@@ -323,14 +322,17 @@ typedef struct {
         bool is_null;
 } bytes_t;
 
-/* One converter call under the error handler. StringConverter's bytes of a STRING value are the
- * value's own bytes: they are borrowed (librdkafka copies them) instead of copied twice. */
+/* One converter call under the error handler. A converter whose bytes for this value are the
+ * value's own (StringConverter and a STRING) lends them (librdkafka copies them) instead of
+ * having them copied twice. */
 static int convert(source_run_t *run, ferry_stage_t stage, const ferry_conv_t *conv, const ferry_record_t *r,
                    const ferry_schema_t *schema, const ferry_value_t *value, ferry_buf_t *out, bytes_t *b,
                    char *errstr, size_t errstr_size)
 {
-        if (conv->plugin == &ferry_string_converter && value && value->type == FERRY_TYPE_STRING) {
-                *b = (bytes_t){value->u.s.data, value->u.s.len, false};
+        const void *lent;
+        size_t lent_len;
+        if (conv->plugin->borrow && conv->plugin->borrow(conv->state, schema, value, &lent, &lent_len)) {
+                *b = (bytes_t){(char *)lent, lent_len, false};
                 return STAGE_OK;
         }
         ferry_errh_attempt_t a = {0};
