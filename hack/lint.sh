@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Lint: clang-format check over the C sources, banned functions (strcpy, sprintf, strtok, atoi,
-# gets), and the opening comment every .c file must have. Exits non-zero on any finding.
+# gets), the opening comment every .c file must have, and the worker's dependency direction
+# (hack/include_cycles.py: no module cycles, no runtime file reaching into plugins). Exits
+# non-zero on any finding.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,4 +25,8 @@ for f in "${files[@]}"; do
                 status=1
         fi
 done
+if ! python3 hack/include_cycles.py; then
+        echo "lint: worker/src dependencies go in a circle or into worker/plugins (hack/include_cycles.py)" >&2
+        status=1
+fi
 exit $status

@@ -127,10 +127,7 @@ void ferry_rest_write_status(ferry_jw_t *j, const ferry_connector_status_t *s);
 void ferry_rest_write_info(ferry_jw_t *j, const ferry_connector_info_t *i);
 const char *ferry_rest_type_name(ferry_plugin_type_t type, bool known);
 
-/* Loggers state (loggers.c), owned by the api. */
-typedef struct ferry_rest_loggers ferry_rest_loggers_t;
-ferry_rest_loggers_t *ferry_rest_loggers_new(void);
-void ferry_rest_loggers_free(ferry_rest_loggers_t *l);
-ferry_rest_loggers_t *ferry_rest_api_loggers(ferry_rest_api_t *api);
+/* The logger levels /admin/loggers shows and sets (core/log_levels.h), owned by the api. */
+struct ferry_log_levels *ferry_rest_api_loggers(ferry_rest_api_t *api);
 
 #endif

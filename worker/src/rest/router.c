@@ -6,6 +6,8 @@
  * handlers share: query parameters, replies and the herder-result-to-status mapping. */
 #include "rest/api.h"
 
+#include "core/log_levels.h"
+
 #include <ferry/log.h>
 
 #include <ctype.h>
@@ -22,7 +24,7 @@ struct ferry_rest_api {
         ferry_herder_t *h;
         ferry_strmap_t users; /* user -> password; empty: no authentication */
         bool auth;
-        ferry_rest_loggers_t *loggers;
+        ferry_log_levels_t *loggers;
 };
 
 static const ferry_rest_route_t *const route_tables[] = {
@@ -86,7 +88,7 @@ ferry_rest_api_t *ferry_rest_api_new(ferry_worker_t *w, ferry_herder_t *h, const
                 }
                 api->auth = true;
         }
-        api->loggers = ferry_rest_loggers_new();
+        api->loggers = ferry_log_levels_new();
         if (!api->loggers) {
                 ferry_rest_api_free(api);
                 snprintf(errstr, errstr_size, "out of memory");
@@ -100,7 +102,7 @@ void ferry_rest_api_free(ferry_rest_api_t *api)
         if (!api)
                 return;
         ferry_strmap_free(&api->users);
-        ferry_rest_loggers_free(api->loggers);
+        ferry_log_levels_free(api->loggers);
         free(api);
 }
 
@@ -109,7 +111,7 @@ bool ferry_rest_api_has_auth(const ferry_rest_api_t *api)
         return api->auth;
 }
 
-ferry_rest_loggers_t *ferry_rest_api_loggers(ferry_rest_api_t *api)
+ferry_log_levels_t *ferry_rest_api_loggers(ferry_rest_api_t *api)
 {
         return api->loggers;
 }
