@@ -9,7 +9,9 @@
 
 #include <ferry/config.h>
 
-#define FERRY_PLUGIN_ABI 1
+/* Raised whenever a plugin struct changes layout; plugins built for another value are refused.
+ * 2: converters gained the optional borrow op. */
+#define FERRY_PLUGIN_ABI 2
 
 typedef enum {
         FERRY_PLUGIN_SOURCE,
