@@ -9,6 +9,7 @@
 
 #include <ferry/connector.h>
 #include <ferry/log.h>
+#include <ferry/text.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -35,7 +36,6 @@ static const ferry_config_def_t sink_config[] = {
 typedef struct {
         char *filename;
         int fd;
-        void *text; /* StringConverter state: values are written as their text form */
         ferry_buf_t line;
         ferry_buf_t out; /* whole lines not yet written */
 } sink_task_t;
@@ -58,8 +58,6 @@ static void sink_free(sink_task_t *s)
                 return;
         if (s->fd > STDOUT_FILENO)
                 close(s->fd);
-        if (s->text)
-                ferry_string_converter.close(s->text);
         ferry_buf_free(&s->line);
         ferry_buf_free(&s->out);
         free(s->filename);
@@ -136,13 +134,6 @@ static ferry_err_t sink_start(ferry_task_t *t, const ferry_strmap_t *config, cha
         ferry_buf_init(&s->out);
         s->fd = -1;
         const char *file = ferry_config_str(sink_config, config, "file");
-        ferry_strmap_t empty;
-        ferry_strmap_init(&empty);
-        ferry_err_t err = ferry_string_converter.configure(&s->text, &empty, false, errstr, errstr_size);
-        if (err) {
-                sink_free(s);
-                return err;
-        }
         if (file && *file) {
                 s->filename = strdup(file);
                 s->fd = open(file, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
@@ -170,15 +161,11 @@ static ferry_err_t sink_put(ferry_task_t *t, ferry_record_t *const *recs, size_t
         sink_task_t *s = ferry_task_data(t);
         for (size_t i = 0; i < n; i++) {
                 const ferry_record_t *r = recs[i];
-                bool is_null = false;
                 ferry_buf_reset(&s->line);
-                ferry_err_t err =
-                        ferry_string_converter.from_connect(s->text, r->topic, r->value_schema, r->value,
-                                                            &s->line, &is_null, errstr, errstr_size);
-                if (err)
-                        return err;
-                if (is_null)
-                        ferry_buf_puts(&s->line, "null");
+                if (ferry_value_text(&s->line, r->value_schema, r->value) < 0) {
+                        snprintf(errstr, errstr_size, "out of memory");
+                        return FERRY_ERR_NOMEM;
+                }
                 ferry_buf_putc(&s->line, '\n');
                 if (ferry_buf_append(&s->out, s->line.p, s->line.len) < 0)
                         return FERRY_ERR_NOMEM;
