@@ -132,6 +132,7 @@ Test(json, values_refused)
         ferry_schema_t *s = ferry_schema_new(FERRY_TYPE_STRUCT);
         v = ferry_value_struct(s);
         cr_assert_eq(ferry_json_put_value(&b, v, err, sizeof(err)), -1);
+        cr_assert_str_eq(err, "Mismatching schema."); /* a struct needs its schema */
         ferry_value_free(v);
         ferry_schema_unref(s);
         ferry_buf_free(&b);

@@ -110,7 +110,7 @@ int ferry_json_put_value(ferry_buf_t *b, const ferry_value_t *v, char *errstr, s
                 break;
         }
         case FERRY_TYPE_STRUCT:
-                snprintf(errstr, errstr_size, "a struct needs a schema to be written as JSON");
+                snprintf(errstr, errstr_size, "Mismatching schema."); /* JsonConverter's words */
                 return -1;
         default:
                 snprintf(errstr, errstr_size, "value of unknown type %d", (int)v->type);
