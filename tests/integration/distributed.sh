@@ -137,4 +137,11 @@ for i in 5 6 7; do wait_until 30 "src topics empty on worker $i" src_topics_are 
 [ "$(topics_of 6 snk)" = "$G-data" ] || fail "resetting src's topics changed snk's: '$(topics_of 6 snk)'"
 echo "dist-after-reset" >>"$WORK/in.txt"
 for i in 5 6 7; do wait_until 60 "src topics back on worker $i" src_topics_are "$i" "$G-data"; done
+# The record in the status topic is Connect's, naming the task that used the topic (src has one).
+topic_record_ok() { # KEY TOPIC CONNECTOR TASK: the newest record under KEY says so
+        kcat -b "$B" -C -t "$G-status" -e -q -f '%k\t%s\n' -o beginning |
+                awk -F'\t' -v k="$1" '$1 == k { v = $2 } END { print v }' |
+                python3 -c 'import json,sys; t=json.load(sys.stdin)["topic"]; a=sys.argv; sys.exit(0 if (t["name"], t["connector"], t["task"]) == (a[1], a[2], int(a[3])) and t["discoverTimestamp"] > 0 else 1)' "$2" "$3" "$4"
+}
+wait_until 30 "src's topic record naming task 0" topic_record_ok "status-topic-$G-data:connector-src" "$G-data" src 0
 info "active topics: the same on every worker, reset everywhere, back with the next record"

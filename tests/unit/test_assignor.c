@@ -74,7 +74,8 @@ static void check_exact_and_balanced(const ferry_assignment_t *a, const ferry_as
                 for (size_t k = 0; k < x->n_tasks; k++) {
                         bool exists = false;
                         for (size_t i = 0; i < nc && !exists; i++)
-                                exists = !strcmp(c[i].name, x->task_conns[k]) && x->task_ids[k] < c[i].n_tasks;
+                                exists =
+                                        !strcmp(c[i].name, x->task_conns[k]) && x->task_ids[k] < c[i].n_tasks;
                         cr_assert(exists, "task %s-%d does not exist", x->task_conns[k], x->task_ids[k]);
                 }
         }
@@ -262,13 +263,13 @@ Test(assignor, many_connectors)
         cr_assert_eq(ferry_assign(&a, six, 6, c, N, &b), 0);
         check_exact_and_balanced(&b, c, N, 6);
         cr_assert_eq(moves(&a, &b, c, N), units_of(&a, names[3]),
-                      "a worker left: %zu moves for its %zu units", moves(&a, &b, c, N),
-                      units_of(&a, names[3]));
+                     "a worker left: %zu moves for its %zu units", moves(&a, &b, c, N),
+                     units_of(&a, names[3]));
         cr_assert_eq(ferry_assign(&b, names, 8, c, N, &d), 0);
         check_exact_and_balanced(&d, c, N, 8);
         size_t arrived = units_of(&d, names[3]) + units_of(&d, names[7]);
         cr_assert_eq(moves(&b, &d, c, N), arrived, "two workers joined: %zu moves for %zu units",
-                      moves(&b, &d, c, N), arrived);
+                     moves(&b, &d, c, N), arrived);
         ferry_assignment_free(&a);
         ferry_assignment_free(&b);
         ferry_assignment_free(&d);

@@ -176,8 +176,8 @@ static int place(unit_t *u, size_t n, size_t m)
         return 0;
 }
 
-static int prev_owner(const ferry_assignment_t *prev, char *const *members, size_t n_members, const char *conn,
-                      int task)
+static int prev_owner(const ferry_assignment_t *prev, char *const *members, size_t n_members,
+                      const char *conn, int task)
 {
         for (size_t i = 0; prev && i < prev->n; i++) {
                 if (!holds(&prev->w[i], conn, task))
@@ -242,7 +242,8 @@ int ferry_assign(const ferry_assignment_t *prev, char *const *members, size_t n_
         size_t n_inst = k;
         for (size_t i = 0; i < n_conns; i++)
                 for (int t = 0; t < conns[i].n_tasks; t++)
-                        u[k++] = (unit_t){conns[i].name, t, prev_owner(prev, members, n_members, conns[i].name, t)};
+                        u[k++] = (unit_t){conns[i].name, t,
+                                          prev_owner(prev, members, n_members, conns[i].name, t)};
         int rc = 0;
         if (n_members > 0)
                 rc = place(u, n_inst, n_members) < 0 || place(u + n_inst, n - n_inst, n_members) < 0 ? -1 : 0;
