@@ -147,8 +147,8 @@ wait_until 30 "src's topic record naming task 0" topic_record_ok "status-topic-$
 info "active topics: the same on every worker, reset everywhere, back with the next record"
 
 # A topic record names the task that used the topic, also when that is not the connector's first
-# task on its worker: worker 5 alone runs both tasks of a sink on a 2-partition topic, and the one
-# record produced goes to whichever task the consumer group gives partition 1.
+# task on its worker: worker 5 alone runs both tasks of a sink on a 2-partition topic, and one
+# record is produced to partition 1; the task that read it is taken from the worker's metrics.
 all_on() { # I NAME N: the N tasks of NAME all RUNNING on worker I
         status "$1" "$2" | python3 -c 'import json,sys; t=json.load(sys.stdin)["tasks"]; sys.exit(0 if len(t) == int(sys.argv[2]) and all(x["state"] == "RUNNING" and x["worker_id"] == sys.argv[1] for x in t) else 1)' "$(wid "$1")" "$3"
 }
@@ -162,6 +162,9 @@ wait_until 60 "sink6 all on worker 5" all_on 5 sink6 6
 post 5 "{\"name\":\"two\",\"config\":{\"connector.class\":\"FileStreamSink\",\"tasks.max\":\"2\",\"topics\":\"$G-two\",\"file\":\"$WORK/two.txt\"}}" ||
         fail "creating two through worker 5"
 wait_until 60 "both tasks of two on worker 5" all_on 5 two 2
+# Task 1 holds one partition only once both consumers are in the group, and it is partition 1
+# (range assignment, members in task order): the record then goes to task 1, not the first task.
+wait_until 60 "task 1 of two assigned its partition" grep -q '\[two|task-1\] Assigned 1 partition' "$WORK/w5.log"
 echo "to-partition-1" | kcat -b "$B" -P -t "$G-two" -p 1
 has_reader() { [ -n "$(reader_of two)" ]; }
 # Normally one task reads it; should a rebalance hand the partition over before a commit, both may
