@@ -242,16 +242,6 @@ bool ferry_membership_fenced(ferry_membership_t *m)
         return atomic_load(&m->fenced);
 }
 
-const char *ferry_membership_group(ferry_membership_t *m)
-{
-        return m->group;
-}
-
-const char *ferry_membership_topic(ferry_membership_t *m)
-{
-        return m->topic;
-}
-
 void ferry_membership_leave(ferry_membership_t *m)
 {
         if (!m || !m->rk)

@@ -39,8 +39,6 @@ char *const *ferry_membership_members(ferry_membership_t *m, size_t *n);
 bool ferry_membership_leader(ferry_membership_t *m);
 bool ferry_membership_joined(ferry_membership_t *m); /* a first rebalance happened */
 bool ferry_membership_fenced(ferry_membership_t *m);
-const char *ferry_membership_group(ferry_membership_t *m);
-const char *ferry_membership_topic(ferry_membership_t *m);
 
 /* Leaves the group (the others take over without waiting for a session timeout). */
 void ferry_membership_leave(ferry_membership_t *m);
