@@ -3,8 +3,8 @@
 # (2 tasks each); writes sent to followers are applied; kill -9 of a worker moves its tasks to the
 # survivors within 15 s; a 4th worker brings every worker back to at most 2 tasks; a source + sink
 # pipeline survives the kill of the worker running the source with lines repeated only from the
-# committed offsets; and after every worker stops, a restart brings back connectors, configs,
-# target states and offsets.
+# committed offsets; after every worker stops, a restart brings back connectors, configs,
+# target states and offsets; and active-topic records name the task that used the topic.
 source "$(dirname "$0")/../lib.sh"
 B=$(kafka_bootstrap)
 G=dist-$$-$RANDOM
@@ -137,4 +137,44 @@ for i in 5 6 7; do wait_until 30 "src topics empty on worker $i" src_topics_are 
 [ "$(topics_of 6 snk)" = "$G-data" ] || fail "resetting src's topics changed snk's: '$(topics_of 6 snk)'"
 echo "dist-after-reset" >>"$WORK/in.txt"
 for i in 5 6 7; do wait_until 60 "src topics back on worker $i" src_topics_are "$i" "$G-data"; done
+# The record in the status topic is Connect's, naming the task that used the topic (src has one).
+topic_record_ok() { # KEY TOPIC CONNECTOR TASK: the newest record under KEY says so
+        kcat -b "$B" -C -t "$G-status" -e -q -f '%k\t%s\n' -o beginning |
+                awk -F'\t' -v k="$1" '$1 == k { v = $2 } END { print v }' |
+                python3 -c 'import json,sys; t=json.load(sys.stdin)["topic"]; a=sys.argv; sys.exit(0 if (t["name"], t["connector"], t["task"]) == (a[1], a[2], int(a[3])) and t["discoverTimestamp"] > 0 else 1)' "$2" "$3" "$4"
+}
+wait_until 30 "src's topic record naming task 0" topic_record_ok "status-topic-$G-data:connector-src" "$G-data" src 0
 info "active topics: the same on every worker, reset everywhere, back with the next record"
+
+# A topic record names the task that used the topic, also when that is not the connector's first
+# task on its worker: worker 5 alone runs both tasks of a sink on a 2-partition topic, and one
+# record is produced to partition 1; the task that read it is taken from the worker's metrics.
+all_on() { # I NAME N: the N tasks of NAME all RUNNING on worker I
+        status "$1" "$2" | python3 -c 'import json,sys; t=json.load(sys.stdin)["tasks"]; sys.exit(0 if len(t) == int(sys.argv[2]) and all(x["state"] == "RUNNING" and x["worker_id"] == sys.argv[1] for x in t) else 1)' "$(wid "$1")" "$3"
+}
+# The task of connector $1 that read a record, from worker 5's metrics.
+reader_of() {
+        curl -sf "$(url 5)/metrics" | sed -n "s/^ferry_sink_record_read_total{connector=\"$1\",task=\"\([0-9]*\)\"} [1-9][0-9]*\$/\1/p"
+}
+for i in 6 7; do stop_worker "w$i" TERM; done
+wait_until 60 "sink6 all on worker 5" all_on 5 sink6 6
+"$TOOLS/kafka-create-topic" "$B" "$G-two" 2
+post 5 "{\"name\":\"two\",\"config\":{\"connector.class\":\"FileStreamSink\",\"tasks.max\":\"2\",\"topics\":\"$G-two\",\"file\":\"$WORK/two.txt\"}}" ||
+        fail "creating two through worker 5"
+wait_until 60 "both tasks of two on worker 5" all_on 5 two 2
+# Task 1 holds one partition only once both consumers are in the group, and it is partition 1
+# (range assignment, members in task order): the record then goes to task 1, not the first task.
+wait_until 60 "task 1 of two assigned its partition" grep -q '\[two|task-1\] Assigned 1 partition' "$WORK/w5.log"
+echo "to-partition-1" | kcat -b "$B" -P -t "$G-two" -p 1
+has_reader() { [ -n "$(reader_of two)" ]; }
+# Normally one task reads it; should a rebalance hand the partition over before a commit, both may
+# have, and the record names the first.
+names_a_reader() {
+        for r in $(reader_of two); do
+                topic_record_ok "status-topic-$G-two:connector-two" "$G-two" two "$r" && return 0
+        done
+        return 1
+}
+wait_until 60 "a task of two read the record" has_reader
+wait_until 30 "two's topic record naming the task that read the topic" names_a_reader
+info "the topic record of a 2-task sink names the task that read the topic ($(reader_of two | xargs echo task))"

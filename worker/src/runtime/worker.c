@@ -177,11 +177,7 @@ void ferry_worker_free(ferry_worker_t *w)
                 return;
         ferry_worker_stop_all(w);
         free(w->conns);
-        for (size_t i = 0; i < w->n_topics; i++) {
-                free(w->topics[i].key);
-                free(w->topics[i].value);
-        }
-        free(w->topics);
+        ferry_topic_uses_free(w->topics, w->n_topics);
         ferry_registry_free(&w->registry);
         ferry_strmap_free(&w->config);
         free(w->worker_id);
@@ -801,12 +797,13 @@ void ferry_task_note_topic(ferry_task_t *t, const char *topic)
         pthread_mutex_lock(&w->lock);
         bool found = false;
         for (size_t i = 0; i < w->n_topics && !found; i++)
-                found = !strcmp(w->topics[i].key, t->connector) && !strcmp(w->topics[i].value, topic);
+                found = !strcmp(w->topics[i].connector, t->connector) && !strcmp(w->topics[i].topic, topic);
         if (!found) {
-                ferry_kv_t *nt = realloc(w->topics, (w->n_topics + 1) * sizeof(*nt));
+                ferry_topic_use_t *nt = realloc(w->topics, (w->n_topics + 1) * sizeof(*nt));
                 if (nt) {
                         w->topics = nt;
-                        w->topics[w->n_topics++] = (ferry_kv_t){strdup(t->connector), strdup(topic)};
+                        w->topics[w->n_topics++] =
+                                (ferry_topic_use_t){strdup(t->connector), strdup(topic), t->id};
                 }
         }
         pthread_mutex_unlock(&w->lock);
@@ -818,21 +815,43 @@ char **ferry_worker_topics(ferry_worker_t *w, const char *name, size_t *n)
         char **out = calloc(w->n_topics + 1, sizeof(*out));
         *n = 0;
         for (size_t i = 0; out && i < w->n_topics; i++)
-                if (!strcmp(w->topics[i].key, name))
-                        out[(*n)++] = strdup(w->topics[i].value);
+                if (!strcmp(w->topics[i].connector, name))
+                        out[(*n)++] = strdup(w->topics[i].topic);
         pthread_mutex_unlock(&w->lock);
         if (out)
                 ferry_strlist_sort(out, *n);
         return out;
 }
 
+ferry_topic_use_t *ferry_worker_topic_uses(ferry_worker_t *w, const char *name, size_t *n)
+{
+        pthread_mutex_lock(&w->lock);
+        ferry_topic_use_t *out = calloc(w->n_topics + 1, sizeof(*out));
+        *n = 0;
+        for (size_t i = 0; out && i < w->n_topics; i++)
+                if (!strcmp(w->topics[i].connector, name))
+                        out[(*n)++] = (ferry_topic_use_t){strdup(name), strdup(w->topics[i].topic),
+                                                          w->topics[i].task};
+        pthread_mutex_unlock(&w->lock);
+        return out;
+}
+
+void ferry_topic_uses_free(ferry_topic_use_t *u, size_t n)
+{
+        for (size_t i = 0; u && i < n; i++) {
+                free(u[i].connector);
+                free(u[i].topic);
+        }
+        free(u);
+}
+
 void ferry_worker_reset_topics(ferry_worker_t *w, const char *name)
 {
         pthread_mutex_lock(&w->lock);
         for (size_t i = 0; i < w->n_topics;) {
-                if (!strcmp(w->topics[i].key, name)) {
-                        free(w->topics[i].key);
-                        free(w->topics[i].value);
+                if (!strcmp(w->topics[i].connector, name)) {
+                        free(w->topics[i].connector);
+                        free(w->topics[i].topic);
                         w->topics[i] = w->topics[--w->n_topics];
                 } else {
                         i++;

@@ -86,6 +86,13 @@ struct ferry_task {
         atomic_bool reset_topic; /* set by a topics reset: report the next topic again */
 };
 
+/* A topic a connector's task used: the first task to report it since the last reset. */
+typedef struct {
+        char *connector;
+        char *topic;
+        int task;
+} ferry_topic_use_t;
+
 typedef struct ferry_conn {
         char *name;
         const ferry_connector_plugin_t *plugin;
@@ -112,7 +119,7 @@ struct ferry_worker {
         size_t n_conns;
         struct ferry_embedded_kafka *embedded; /* set with --embedded-kafka */
         atomic_uint_fast64_t rebalances;       /* assignments applied (distributed mode) */
-        ferry_kv_t *topics; /* (connector, topic) pairs in use since the last reset; under lock */
+        ferry_topic_use_t *topics;             /* topics in use since the last reset; under lock */
         size_t n_topics;
 };
 
@@ -173,6 +180,10 @@ bool ferry_worker_has_task(ferry_worker_t *w, const char *name, int id);
 /* Active topics: runners report each topic a connector uses; the REST topics API reads them. */
 void ferry_task_note_topic(ferry_task_t *t, const char *topic);
 char **ferry_worker_topics(ferry_worker_t *w, const char *name, size_t *n);
+/* The same with the task that reported each topic first (in connector, topic and task; caller
+ * frees with ferry_topic_uses_free). */
+ferry_topic_use_t *ferry_worker_topic_uses(ferry_worker_t *w, const char *name, size_t *n);
+void ferry_topic_uses_free(ferry_topic_use_t *u, size_t n);
 void ferry_worker_reset_topics(ferry_worker_t *w, const char *name);
 
 /* Task runners (task_source.c, task_sink.c). */

@@ -1,0 +1,142 @@
+/* The leader's duties in distributed mode, run by the herder thread of the worker that owns the
+ * coordination partition (herder_distributed.c). Task configs: for every connector whose config
+ * changed, the plugin is instantiated briefly (start, task_configs, stop) and, when the result
+ * differs from the committed task configs, task-<name>-<n> and commit-<name> are written; workers
+ * apply them once the commit is read. Assignment: the live members, the assignment in force and
+ * the connectors go through the assignor; the result is written as a new generation only when it
+ * gives other units to other workers, or when this worker did not write the one in force. */
+#include "herder/leader.h"
+#include "core/config_providers.h"
+
+#include <ferry/log.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int compute_task_configs(ferry_worker_t *w, const ferry_config_conn_t *c, ferry_strmap_t **tasks,
+                                int *n, char *errstr, size_t errstr_size)
+{
+        const ferry_connector_plugin_t *p =
+                ferry_registry_connector(&w->registry, ferry_strmap_get(&c->config, "connector.class"));
+        *tasks = NULL;
+        *n = 0;
+        if (!p) {
+                snprintf(errstr, errstr_size, "unknown connector class %s",
+                         ferry_strmap_get(&c->config, "connector.class"));
+                return -1;
+        }
+        ferry_conn_t tmp = {.name = c->name, .plugin = p};
+        tmp.ctx.conn = &tmp;
+        /* The plugin sees placeholders resolved; the task configs it derives get them back, so
+         * the config topic never holds a secret. */
+        ferry_strmap_t resolved;
+        ferry_strmap_init(&resolved);
+        ferry_err_t err = ferry_config_resolve(&w->config, &c->config, &resolved, errstr, errstr_size) < 0
+                                  ? FERRY_ERR_INVALID_CONFIG
+                          : p->start ? p->start(&tmp.ctx, &resolved, errstr, errstr_size)
+                                     : FERRY_ERR_OK;
+        int max = (int)ferry_config_int(ferry_connector_config, &resolved, "tasks.max");
+        if (!err) {
+                *tasks = calloc((size_t)max + 1, sizeof(**tasks));
+                err = *tasks ? p->task_configs(&tmp.ctx, &resolved, max, *tasks, n, errstr, errstr_size)
+                             : FERRY_ERR_NOMEM;
+                if (p->stop)
+                        p->stop(&tmp.ctx);
+                if (!err)
+                        ferry_config_unresolve(&c->config, &resolved, *tasks, *n);
+        }
+        ferry_strmap_free(&resolved);
+        if (err) {
+                ferry_task_configs_free(*tasks, *n);
+                *tasks = NULL;
+                *n = 0;
+                return -1;
+        }
+        return 0;
+}
+
+static bool same_tasks(const ferry_strmap_t *a, int na, const ferry_strmap_t *b, int nb)
+{
+        if (na != nb)
+                return false;
+        for (int i = 0; i < na; i++)
+                if (!ferry_strmap_equal(&a[i], &b[i]))
+                        return false;
+        return true;
+}
+
+void ferry_leader_task_configs(ferry_config_store_t *cs, ferry_worker_t *w)
+{
+        for (size_t i = 0; i < cs->n; i++) {
+                ferry_config_conn_t *c = &cs->conns[i];
+                if (!c->has_config)
+                        continue;
+                ferry_strmap_t *tasks = NULL;
+                int n = 0;
+                if (c->target != FERRY_TARGET_STOPPED) {
+                        if (c->computed && ferry_strmap_equal(&c->computed_for, &c->config) && c->n_tasks > 0)
+                                continue;
+                        char errstr[1024];
+                        if (compute_task_configs(w, c, &tasks, &n, errstr, sizeof(errstr)) < 0) {
+                                FERRY_ERROR("Connector %s: cannot compute task configs: %s", c->name, errstr);
+                                continue;
+                        }
+                }
+                ferry_strmap_clear(&c->computed_for);
+                ferry_strmap_copy(&c->computed_for, &c->config);
+                c->computed = true;
+                if (same_tasks(tasks, n, c->tasks, c->n_tasks)) {
+                        ferry_task_configs_free(tasks, n);
+                        continue;
+                }
+                char *name = strdup(c->name);
+                pthread_mutex_unlock(&cs->lock);
+                char err[512];
+                if (ferry_config_store_put_task_configs(cs, name, tasks, n, err, sizeof(err)) < 0)
+                        FERRY_ERROR("Connector %s: cannot write task configs: %s", name, err);
+                else
+                        FERRY_INFO("Connector %s: wrote %d task config(s)", name, n);
+                ferry_config_store_sync(cs, 0, err, sizeof(err));
+                ferry_task_configs_free(tasks, n);
+                free(name);
+                pthread_mutex_lock(&cs->lock);
+                return; /* cs->conns may have moved: continue on the next round */
+        }
+}
+
+void ferry_leader_assign(ferry_config_store_t *cs, char *const *members, size_t n_members, const char *me,
+                         const char *url)
+{
+        if (n_members == 0)
+                return;
+        ferry_assignor_conn_t *conns = calloc(cs->n + 1, sizeof(*conns));
+        if (!conns)
+                return;
+        size_t nc = 0;
+        for (size_t i = 0; i < cs->n; i++)
+                if (cs->conns[i].has_config)
+                        conns[nc++] = (ferry_assignor_conn_t){cs->conns[i].name, cs->conns[i].n_tasks};
+        ferry_assignment_t next;
+        int rc = ferry_assign(&cs->asg, members, n_members, conns, nc, &next);
+        free(conns);
+        if (rc < 0)
+                return;
+        if (cs->asg.leader && !strcmp(cs->asg.leader, me) && ferry_assignment_same(&cs->asg, &next)) {
+                ferry_assignment_free(&next);
+                return;
+        }
+        next.generation = cs->asg.generation + 1;
+        next.leader = strdup(me);
+        next.leader_url = strdup(url);
+        pthread_mutex_unlock(&cs->lock);
+        char err[512];
+        if (ferry_config_store_put_assignment(cs, &next, err, sizeof(err)) < 0)
+                FERRY_ERROR("Cannot write the assignment: %s", err);
+        else
+                FERRY_INFO("Assignment generation %lld written for %zu worker(s)", (long long)next.generation,
+                           n_members);
+        ferry_assignment_free(&next);
+        ferry_config_store_sync(cs, 0, err, sizeof(err));
+        pthread_mutex_lock(&cs->lock);
+}

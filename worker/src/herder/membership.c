@@ -1,0 +1,265 @@
+/* Group membership of distributed mode, on a librdkafka consumer group: every worker subscribes to
+ * the one-partition coordination topic <config.storage.topic>-coordination in group group.id, with
+ * its worker id as client.id. The rebalance callback tells who owns partition 0 (the leader) and
+ * when the membership is lost; the leader then reads the live members with DescribeConsumerGroups
+ * (in a child process, see kafka.h) and computes the assignment from them. A worker whose
+ * membership is lost stops everything (fenced) until it is a member again and either a newer
+ * assignment appears or the one it holds stays current for FENCE_GRACE_MS. */
+#include "herder/membership.h"
+#include "kafka/kafka.h"
+#include "kafka/kafka_log.h"
+#include "runtime/worker.h"
+
+#include <ferry/log.h>
+
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A fenced worker runs its assignment again once it is a member again and either a newer assignment
+ * was written (the leader saw it leave and come back) or, the leader having noticed nothing, the
+ * one it holds stayed current for FENCE_GRACE_MS after the rejoin. */
+#define FENCE_GRACE_MS 3000
+
+struct ferry_membership {
+        const ferry_strmap_t *config; /* the worker config */
+        char *group;
+        char *topic;
+        char *worker_id;
+        ferry_membership_hooks_t hooks;
+        rd_kafka_t *rk;
+        atomic_bool leader;
+        atomic_bool joined;
+        /* herder thread only */
+        char **members;
+        size_t n_members;
+        int64_t next_describe;
+        int describe_rounds; /* describes still due after the last rebalance */
+        /* Fencing: a worker that lost its group membership (session timeout, e.g. the broker away)
+         * stops everything until it is a member again and holds an assignment made after that. */
+        atomic_bool fenced;
+        atomic_llong rejoined_at; /* ms; 0 while not a member again */
+        int64_t fenced_gen;       /* the assignment generation when membership was lost */
+        bool fence_synced;        /* the config topic was read to its end since the rejoin */
+};
+
+ferry_membership_t *ferry_membership_new(const ferry_strmap_t *worker_config, const char *group,
+                                         const char *coord_topic, const char *worker_id,
+                                         const ferry_membership_hooks_t *hooks)
+{
+        ferry_membership_t *m = calloc(1, sizeof(*m));
+        if (!m)
+                return NULL;
+        m->config = worker_config;
+        m->group = strdup(group);
+        m->topic = strdup(coord_topic);
+        m->worker_id = strdup(worker_id);
+        m->hooks = *hooks;
+        if (!m->group || !m->topic || !m->worker_id) {
+                ferry_membership_free(m);
+                return NULL;
+        }
+        return m;
+}
+
+static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t *parts,
+                         void *opaque)
+{
+        ferry_membership_t *m = opaque;
+        bool cooperative = !strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE");
+        bool has_zero = false;
+        for (int i = 0; i < parts->cnt; i++)
+                has_zero |= parts->elems[i].partition == 0;
+        if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+                if (atomic_load(&m->fenced) && !atomic_load(&m->rejoined_at))
+                        atomic_store(&m->rejoined_at, ferry_now_ms());
+                if (cooperative)
+                        rd_kafka_incremental_assign(rk, parts);
+                else
+                        rd_kafka_assign(rk, parts);
+                if (has_zero) {
+                        FERRY_INFO("This worker is now the leader of group %s", m->group);
+                        atomic_store(&m->leader, true);
+                }
+        } else {
+                if (has_zero) {
+                        FERRY_INFO("This worker is no longer the leader of group %s", m->group);
+                        atomic_store(&m->leader, false);
+                }
+                if (rd_kafka_assignment_lost(rk) && !atomic_load(&m->fenced)) {
+                        /* Others may be given our connectors and tasks now: stop them all, as a
+                         * Connect worker revokes its assignment when its generation is lost. */
+                        m->fenced_gen = m->hooks.generation(m->hooks.data);
+                        m->fence_synced = false;
+                        atomic_store(&m->rejoined_at, 0);
+                        atomic_store(&m->fenced, true);
+                        FERRY_WARN("This worker lost its membership of group %s: stopping its connectors and "
+                                   "tasks until it rejoins",
+                                   m->group);
+                }
+                if (cooperative)
+                        rd_kafka_incremental_unassign(rk, parts);
+                else
+                        rd_kafka_assign(rk, NULL);
+        }
+        atomic_store(&m->joined, true);
+        /* Membership changed: describe the group now and twice more (1 s apart) to see it settle.
+         * Only then: librdkafka 2.0's coordinator-bound admin requests can abort the process when
+         * the connection drops mid-request (librdkafka issues #3663, #4605), so the leader does not
+         * poll the group description while nothing changes. */
+        m->next_describe = 0;
+        m->describe_rounds = 3;
+}
+
+int ferry_membership_join(ferry_membership_t *m, char *errstr, size_t errstr_size)
+{
+        const ferry_strmap_t *wc = m->config;
+        ferry_klog_opts_t co = {.topic = m->topic,
+                                .partitions = 1,
+                                .replication_factor = (int)ferry_config_int(
+                                        ferry_worker_config, wc, "config.storage.replication.factor"),
+                                .config_key = "group.id",
+                                .client_id = m->worker_id};
+        if (ferry_klog_ensure_topic(wc, &co, errstr, errstr_size) < 0)
+                return -1;
+        ferry_strmap_t defaults, fixed;
+        ferry_strmap_init(&defaults);
+        ferry_strmap_init(&fixed);
+        char buf[64];
+        ferry_strmap_set(&fixed, "group.id", m->group);
+        ferry_strmap_set(&fixed, "client.id", m->worker_id);
+        snprintf(buf, sizeof(buf), "%lld",
+                 (long long)ferry_config_int(ferry_worker_config, wc, "session.timeout.ms"));
+        ferry_strmap_set(&fixed, "session.timeout.ms", buf);
+        snprintf(buf, sizeof(buf), "%lld",
+                 (long long)ferry_config_int(ferry_worker_config, wc, "heartbeat.interval.ms"));
+        ferry_strmap_set(&fixed, "heartbeat.interval.ms", buf);
+        snprintf(buf, sizeof(buf), "%lld",
+                 (long long)ferry_config_int(ferry_worker_config, wc, "rebalance.timeout.ms"));
+        ferry_strmap_set(&fixed, "max.poll.interval.ms", buf);
+        /* Eager range: a departed leader is replaced in one rebalance round. Members never stop work
+         * on a revocation (the assignment record decides what runs), so eagerness costs nothing. */
+        ferry_strmap_set(&fixed, "partition.assignment.strategy", "range");
+        ferry_strmap_set(&fixed, "enable.auto.commit", "false");
+        rd_kafka_conf_t *conf = ferry_kafka_conf(wc, NULL, &defaults, NULL, &fixed, errstr, errstr_size);
+        ferry_strmap_free(&defaults);
+        ferry_strmap_free(&fixed);
+        if (!conf)
+                return -1;
+        rd_kafka_conf_set_rebalance_cb(conf, on_rebalance);
+        rd_kafka_conf_set_opaque(conf, m);
+        char err[512];
+        m->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof(err));
+        if (!m->rk) {
+                snprintf(errstr, errstr_size, "group membership: %s", err);
+                rd_kafka_conf_destroy(conf);
+                return -1;
+        }
+        rd_kafka_poll_set_consumer(m->rk);
+        rd_kafka_topic_partition_list_t *t = rd_kafka_topic_partition_list_new(1);
+        rd_kafka_topic_partition_list_add(t, m->topic, RD_KAFKA_PARTITION_UA);
+        rd_kafka_resp_err_t e = rd_kafka_subscribe(m->rk, t);
+        rd_kafka_topic_partition_list_destroy(t);
+        if (e) {
+                snprintf(errstr, errstr_size, "joining group %s: %s", m->group, rd_kafka_err2str(e));
+                return -1;
+        }
+        return 0;
+}
+
+static void maybe_unfence(ferry_membership_t *m, int64_t now)
+{
+        int64_t rejoined = atomic_load(&m->rejoined_at);
+        if (!rejoined)
+                return;
+        if (!m->fence_synced) {
+                if (m->hooks.sync(m->hooks.data) < 0)
+                        return;
+                m->fence_synced = true;
+        }
+        int64_t gen = m->hooks.generation(m->hooks.data);
+        if (gen > m->fenced_gen || now - rejoined >= FENCE_GRACE_MS) {
+                atomic_store(&m->fenced, false);
+                FERRY_INFO("Member of group %s again: running assignment generation %lld", m->group,
+                           (long long)gen);
+        }
+}
+
+void ferry_membership_poll(ferry_membership_t *m, int timeout_ms)
+{
+        rd_kafka_message_t *msg = rd_kafka_consumer_poll(m->rk, timeout_ms);
+        if (msg)
+                rd_kafka_message_destroy(msg);
+        if (atomic_load(&m->fenced))
+                maybe_unfence(m, ferry_now_ms());
+}
+
+/* Live members of the group (their client ids are worker ids), looked up in a child process
+ * (kafka.h: ferry_kafka_group_members_isolated). */
+static int describe_members(ferry_membership_t *m)
+{
+        char **members = NULL, err[512];
+        size_t n = 0;
+        if (ferry_kafka_group_members_isolated(m->config, m->group, 20000, &members, &n, err, sizeof(err)) <
+            0) {
+                FERRY_WARN("Cannot see the members of group %s: %s", m->group, err);
+                return -1;
+        }
+        ferry_strlist_free(m->members, m->n_members);
+        m->members = members;
+        m->n_members = n;
+        return 0;
+}
+
+void ferry_membership_refresh(ferry_membership_t *m, int64_t now_ms)
+{
+        if (m->describe_rounds <= 0 || now_ms < m->next_describe)
+                return;
+        describe_members(m);
+        m->describe_rounds--;
+        m->next_describe = now_ms + 1000;
+}
+
+char *const *ferry_membership_members(ferry_membership_t *m, size_t *n)
+{
+        *n = m->n_members;
+        return m->members;
+}
+
+bool ferry_membership_leader(ferry_membership_t *m)
+{
+        return atomic_load(&m->leader);
+}
+
+bool ferry_membership_joined(ferry_membership_t *m)
+{
+        return atomic_load(&m->joined);
+}
+
+bool ferry_membership_fenced(ferry_membership_t *m)
+{
+        return atomic_load(&m->fenced);
+}
+
+void ferry_membership_leave(ferry_membership_t *m)
+{
+        if (!m || !m->rk)
+                return;
+        rd_kafka_consumer_close(m->rk);
+        rd_kafka_destroy(m->rk);
+        m->rk = NULL;
+}
+
+void ferry_membership_free(ferry_membership_t *m)
+{
+        if (!m)
+                return;
+        if (m->rk)
+                rd_kafka_destroy(m->rk);
+        ferry_strlist_free(m->members, m->n_members);
+        free(m->group);
+        free(m->topic);
+        free(m->worker_id);
+        free(m);
+}
