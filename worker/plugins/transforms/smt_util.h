@@ -135,10 +135,8 @@ int64_t smt_floormod(int64_t a, int64_t b);
 
 /* ---- declaring plugins ---- */
 #define SMT_INFO(cls, cfg, docstr)                                                                           \
-        {                                                                                                    \
-                .abi = FERRY_PLUGIN_ABI, .type = FERRY_PLUGIN_TRANSFORMATION, .class_name = (cls),           \
-                .version = FERRY_VERSION, .config = (cfg), .doc = (docstr)                                   \
-        }
+        FERRY_PLUGIN_INFO(ferry_transform_plugin_t, .type = FERRY_PLUGIN_TRANSFORMATION,                     \
+                          .class_name = (cls), .version = FERRY_VERSION, .config = (cfg), .doc = (docstr))
 
 /* Declares name##_configure_key/_value calling name##_configure(state, config, side, ...). */
 #define SMT_SIDE_CONFIGURES(name)                                                                            \
