@@ -120,25 +120,28 @@ fmt:
 lint:
 	@hack/lint.sh
 
-# Connector families: every worker/connectors/<family>/ builds to build/plugins/<family>/<family>.so
+# Connector families: every worker/connectors/<family>/ builds to $(PLUGIN_BUILD)/<family>/<family>.so
 # from its *.c files, against the SDK headers only (worker/include; never worker/src) and the
 # client libraries its plugin.mk names (`<family>_PKGS := libpq`, pkg-config names; optional
 # `<family>_CFLAGS`/`<family>_LIBS`). SDK symbols resolve against the worker at load; the worker
 # links none of these libraries. $ORIGIN in the rpath finds client libraries shipped beside a .so.
-FAMILIES := $(notdir $(patsubst %/,%,$(sort $(dir $(wildcard worker/connectors/*/*.c)))))
--include $(wildcard worker/connectors/*/plugin.mk)
+# CONNECTORS_DIR and PLUGIN_BUILD may point elsewhere (tests build a throwaway family that way).
+CONNECTORS_DIR ?= worker/connectors
+PLUGIN_BUILD ?= build/plugins
+FAMILIES := $(notdir $(patsubst %/,%,$(sort $(dir $(wildcard $(CONNECTORS_DIR)/*/*.c)))))
+-include $(wildcard $(CONNECTORS_DIR)/*/plugin.mk)
 PLUGIN_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -Iworker/include -fPIC -fvisibility=hidden -O2 -g -pthread \
 	-DFERRY_VERSION='"$(VERSION)"'
-PLUGIN_SOS := $(foreach f,$(FAMILIES),build/plugins/$(f)/$(f).so)
+PLUGIN_SOS := $(foreach f,$(FAMILIES),$(PLUGIN_BUILD)/$(f)/$(f).so)
 plugins: $(PLUGIN_SOS)
 
 define family_rules
-build/plugins/$(1)/%.o: worker/connectors/$(1)/%.c
+$(PLUGIN_BUILD)/$(1)/%.o: $(CONNECTORS_DIR)/$(1)/%.c
 	@mkdir -p $$(dir $$@)
 	@echo "CC [plugin $(1)] $$<"
 	@$$(CC) $$(PLUGIN_CFLAGS) $$($(1)_CFLAGS) $$(if $$($(1)_PKGS),$$(shell pkg-config --cflags $$($(1)_PKGS))) \
 		-MMD -MP -c -o $$@ $$<
-build/plugins/$(1)/$(1).so: $$(patsubst worker/connectors/$(1)/%.c,build/plugins/$(1)/%.o,$$(wildcard worker/connectors/$(1)/*.c))
+$(PLUGIN_BUILD)/$(1)/$(1).so: $$(patsubst $(CONNECTORS_DIR)/$(1)/%.c,$(PLUGIN_BUILD)/$(1)/%.o,$$(wildcard $(CONNECTORS_DIR)/$(1)/*.c))
 	$$(CC) -shared -Wl,-rpath,'$$$$ORIGIN' -o $$@ $$^ \
 		$$(if $$($(1)_PKGS),$$(shell pkg-config --libs $$($(1)_PKGS))) $$($(1)_LIBS) -pthread
 endef
@@ -162,9 +165,9 @@ install: bin/ferry-worker plugins build/ferry-sdk.pc
 	install -m 0644 worker/include/ferry/*.h "$(DESTDIR)$(PREFIX)/include/ferry/"
 	install -m 0644 build/ferry-sdk.pc "$(DESTDIR)$(PREFIX)/lib/pkgconfig/ferry-sdk.pc"
 	@set -e; for f in $(FAMILIES); do \
-		echo "install build/plugins/$$f/$$f.so -> $(DESTDIR)$(PLUGIN_DIR)/$$f/"; \
+		echo "install $(PLUGIN_BUILD)/$$f/$$f.so -> $(DESTDIR)$(PLUGIN_DIR)/$$f/"; \
 		install -d "$(DESTDIR)$(PLUGIN_DIR)/$$f"; \
-		install -m 0755 "build/plugins/$$f/$$f.so" "$(DESTDIR)$(PLUGIN_DIR)/$$f/$$f.so"; \
+		install -m 0755 "$(PLUGIN_BUILD)/$$f/$$f.so" "$(DESTDIR)$(PLUGIN_DIR)/$$f/$$f.so"; \
 	done
 
 clean:

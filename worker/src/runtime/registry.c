@@ -541,10 +541,17 @@ bool ferry_registry_ambiguous(const ferry_registry_t *r, const char *name, int t
                                                           : "plugin";
         ferry_buf_t b;
         ferry_buf_init(&b);
-        ferry_buf_printf(&b,
-                         "More than one %s matches alias %s. Please use full package and class name instead. "
-                         "Classes found: ",
-                         kind, name);
+        if (!strcmp(name, r->plugins[idx[0]]->class_name))
+                ferry_buf_printf(
+                        &b,
+                        "More than one plugin library provides %s class %s; remove all but one of them. "
+                        "Classes found: ",
+                        kind, name);
+        else
+                ferry_buf_printf(&b,
+                                 "More than one %s matches alias %s. Please use full package and class name "
+                                 "instead. Classes found: ",
+                                 kind, name);
         for (size_t i = 0; i < n && i < 16; i++)
                 ferry_buf_printf(&b, "%s%s (%s)", i ? ", " : "", r->plugins[idx[i]]->class_name,
                                  r->origins[idx[i]] ? r->origins[idx[i]] : "built-in");
