@@ -75,7 +75,9 @@ const char *ferry_plugin_type_name(ferry_plugin_type_t t)
 #define END_OF(type, member) (offsetof(type, member) + sizeof(((type *)0)->member))
 
 /* The size of the plugin struct of a type in this worker, and the smallest a plugin of this ABI
- * may have (the struct as ABI 2 first shipped it). 0 for an unknown type. */
+ * may have: the struct as ABI 2 first shipped it, so the minimums keep naming the last members of
+ * that release when members are added (those are optional by the contract in ferry/plugin.h).
+ * 0 for an unknown type. */
 static size_t plugin_size(ferry_plugin_type_t t, bool minimum)
 {
         switch (t) {
