@@ -9,6 +9,7 @@
 # ferry_plugin_list, an unreadable entry) is logged with the file's name and the worker runs on; a
 # name two plugins answer to, and a class two libraries provide, are refused listing both.
 source "$(dirname "$0")/../lib.sh"
+SUITE_WORKER=$FERRY_WORKER # the suite's build (ASan under tests/run.sh) loads plugins in run 2
 command -v pkg-config >/dev/null || fail "pkg-config is needed"
 command -v kcat >/dev/null || fail "kcat is needed"
 ROOT=$WORK/root
@@ -142,11 +143,12 @@ logged w "[hello-src|task-0] HelloSource writes to hello from number 0"
 stop_worker w TERM
 [ "$WORKER_RC" -eq 0 ] || fail "worker w exited with $WORKER_RC"
 
-# ---- run 2: one class from two libraries
+# ---- run 2: one class from two libraries (with the suite's worker build)
 mkdir -p "$WORK/dup"
 cp "$WORK/hello-src/hello.so" "$WORK/dup/a.so"
 cp "$WORK/hello-src/hello.so" "$WORK/dup/b.so"
 worker_config dup "$WORK/dup" >"$WORK/dup.properties"
+FERRY_WORKER=$SUITE_WORKER
 start_worker dup standalone --embedded-kafka "$WORK/dup.properties"
 wait_until 60 "worker dup started" started dup
 B=http://127.0.0.1:$(worker_port dup)
@@ -162,6 +164,7 @@ stop_worker dup TERM
 [ "$WORKER_RC" -eq 0 ] || fail "worker dup exited with $WORKER_RC"
 
 # ---- run 3: no plugin.path: the compiled-in $PREFIX/lib/ferry/plugins
+FERRY_WORKER=$W
 worker_config def >"$WORK/def.properties"
 start_worker def standalone --embedded-kafka "$WORK/def.properties"
 wait_until 60 "worker def started" started def
