@@ -8,8 +8,8 @@ COMMIT ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 CC ?= cc
 PKGS := rdkafka libcurl yaml-0.1 json-c libwebsockets
 WARN := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -Wstrict-prototypes -Wformat=2
-BASE_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -Iworker/include -Iworker/src -pthread \
-	-DFERRY_VERSION='"$(VERSION)"' -DFERRY_COMMIT='"$(COMMIT)"' -fvisibility=default
+BASE_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -Iworker/include -Iworker/src -Ibuild/gen -pthread \
+	-DFERRY_VERSION='"$(VERSION)"' -DFERRY_COMMIT='"$(COMMIT)"' -fvisibility=hidden
 DEPS_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 DEPS_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -ldl -lm -pthread
 
@@ -35,8 +35,22 @@ objs = $(patsubst %.c,build/$(1)/%.o,$(2))
 OPERATOR_OBJS := $(foreach v,release asan,$(call objs,$(v),$(OPERATOR_SRC) $(OPERATOR_UNIT_SRC)))
 $(OPERATOR_OBJS): BASE_CFLAGS += -Ioperator/src
 
-.PHONY: all deps test unit integration run bench clean fmt lint check-fmt asan
-all: bin/ferry-worker bin/ferry-operator
+.PHONY: all deps test unit integration run bench clean fmt lint check-fmt asan plugins install
+all: bin/ferry-worker bin/ferry-operator plugins
+
+# Installation layout (`make install PREFIX=... DESTDIR=...`). The worker's default plugin.path is
+# $(PREFIX)/lib/ferry/plugins, compiled in through build/gen/ferry_paths.h (rewritten only when
+# PREFIX changes, so a new PREFIX rebuilds the one object that uses it).
+PREFIX ?= /usr/local
+DESTDIR ?=
+PLUGIN_DIR := $(PREFIX)/lib/ferry/plugins
+build/gen/ferry_paths.h: FORCE
+	@mkdir -p $(dir $@)
+	@printf '#define FERRY_PLUGIN_DIR "%s"\n' '$(PLUGIN_DIR)' >$@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+.PHONY: FORCE
+FORCE:
+$(foreach v,release asan fuzz,build/$(v)/worker/src/runtime/worker_config.o): build/gen/ferry_paths.h
 
 bin/ferry-worker: $(call objs,release,$(WORKER_SRC))
 	@mkdir -p bin
@@ -100,10 +114,61 @@ bench: deps
 	@hack/bench/run.sh
 
 fmt:
-	clang-format -i $(WORKER_SRC) $(UNIT_SRC) $(OPERATOR_SRC) $(OPERATOR_UNIT_SRC) $(wildcard operator/src/*.h operator/src/*/*.h) tests/tools/*.c $(wildcard worker/include/ferry/*.h worker/src/*/*.h tests/*/*.h)
+	clang-format -i $(WORKER_SRC) $(UNIT_SRC) $(OPERATOR_SRC) $(OPERATOR_UNIT_SRC) $(wildcard operator/src/*.h operator/src/*/*.h) tests/tools/*.c $(wildcard worker/include/ferry/*.h worker/src/*/*.h tests/*/*.h) \
+		$(wildcard worker/connectors/*/*.c worker/connectors/*/*.h examples/*/*.c)
 
 lint:
 	@hack/lint.sh
+
+# Connector families: every worker/connectors/<family>/ builds to $(PLUGIN_BUILD)/<family>/<family>.so
+# from its *.c files, against the SDK headers only (worker/include; never worker/src) and the
+# client libraries its plugin.mk names (`<family>_PKGS := libpq`, pkg-config names; optional
+# `<family>_CFLAGS`/`<family>_LIBS`). SDK symbols resolve against the worker at load; the worker
+# links none of these libraries. $ORIGIN in the rpath finds client libraries shipped beside a .so.
+# CONNECTORS_DIR and PLUGIN_BUILD may point elsewhere (tests build a throwaway family that way).
+CONNECTORS_DIR ?= worker/connectors
+PLUGIN_BUILD ?= build/plugins
+FAMILIES := $(notdir $(patsubst %/,%,$(sort $(dir $(wildcard $(CONNECTORS_DIR)/*/*.c)))))
+-include $(wildcard $(CONNECTORS_DIR)/*/plugin.mk)
+PLUGIN_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -Iworker/include -fPIC -fvisibility=hidden -O2 -g -pthread \
+	-DFERRY_VERSION='"$(VERSION)"'
+PLUGIN_SOS := $(foreach f,$(FAMILIES),$(PLUGIN_BUILD)/$(f)/$(f).so)
+plugins: $(PLUGIN_SOS)
+
+define family_rules
+$(PLUGIN_BUILD)/$(1)/%.o: $(CONNECTORS_DIR)/$(1)/%.c
+	@mkdir -p $$(dir $$@)
+	@echo "CC [plugin $(1)] $$<"
+	@$$(CC) $$(PLUGIN_CFLAGS) $$($(1)_CFLAGS) $$(if $$($(1)_PKGS),$$(shell pkg-config --cflags $$($(1)_PKGS))) \
+		-MMD -MP -c -o $$@ $$<
+$(PLUGIN_BUILD)/$(1)/$(1).so: $$(patsubst $(CONNECTORS_DIR)/$(1)/%.c,$(PLUGIN_BUILD)/$(1)/%.o,$$(wildcard $(CONNECTORS_DIR)/$(1)/*.c))
+	$$(CC) -shared -Wl,-rpath,'$$$$ORIGIN' -o $$@ $$^ \
+		$$(if $$($(1)_PKGS),$$(shell pkg-config --libs $$($(1)_PKGS))) $$($(1)_LIBS) -pthread
+endef
+$(foreach f,$(FAMILIES),$(eval $(call family_rules,$(f))))
+
+# pkg-config file for out-of-tree plugins: Cflags only (no library: plugins resolve the SDK
+# against the worker). `pkg-config --define-variable=prefix=DIR` relocates it.
+build/ferry-sdk.pc: FORCE
+	@mkdir -p $(dir $@)
+	@printf '%s\n' 'prefix=$(PREFIX)' 'includedir=$${prefix}/include' 'plugindir=$${prefix}/lib/ferry/plugins' '' \
+		'Name: ferry-sdk' 'Description: Ferry plugin SDK (headers; plugins resolve it against ferry-worker)' \
+		'Version: $(VERSION)' 'Cflags: -I$${includedir}' >$@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+
+# make install [PREFIX=/usr/local] [DESTDIR=]: the worker, the SDK headers, ferry-sdk.pc, and every
+# connector plugin under lib/ferry/plugins/<family>/.
+install: bin/ferry-worker plugins build/ferry-sdk.pc
+	install -d "$(DESTDIR)$(PREFIX)/bin" "$(DESTDIR)$(PREFIX)/include/ferry" "$(DESTDIR)$(PREFIX)/lib/pkgconfig" \
+		"$(DESTDIR)$(PLUGIN_DIR)"
+	install -m 0755 bin/ferry-worker "$(DESTDIR)$(PREFIX)/bin/ferry-worker"
+	install -m 0644 worker/include/ferry/*.h "$(DESTDIR)$(PREFIX)/include/ferry/"
+	install -m 0644 build/ferry-sdk.pc "$(DESTDIR)$(PREFIX)/lib/pkgconfig/ferry-sdk.pc"
+	@set -e; for f in $(FAMILIES); do \
+		echo "install $(PLUGIN_BUILD)/$$f/$$f.so -> $(DESTDIR)$(PLUGIN_DIR)/$$f/"; \
+		install -d "$(DESTDIR)$(PLUGIN_DIR)/$$f"; \
+		install -m 0755 "$(PLUGIN_BUILD)/$$f/$$f.so" "$(DESTDIR)$(PLUGIN_DIR)/$$f/$$f.so"; \
+	done
 
 clean:
 	rm -rf build bin

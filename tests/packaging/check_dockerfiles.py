@@ -11,7 +11,11 @@ required and its dependencies); the libraries the binary itself needs (DT_NEEDED
 installed explicitly or from the base; COPY sources exist and are not excluded by .dockerignore; the
 COPY --from path is what the builder's make target writes; a numeric non-root USER that the stage
 creates; EXPOSE; an ENTRYPOINT naming the copied binary; the directories the operator's worker pods
-use (/etc/ferry, /var/lib/ferry) exist in the worker image. BUILDCOPY is a directory holding only
+use (/etc/ferry, /var/lib/ferry) exist in the worker image. The worker image is installed with
+`make install DESTDIR=...`: it takes the binary and the plugin directory /usr/local/lib/ferry/ from
+that tree, its builder installs the -dev packages of every connector family's plugin.mk
+(`<family>_PKGS`), and its runtime stage the packages of every library the built plugins
+(build/plugins/*/*.so) link. BUILDCOPY is a directory holding only
 what the builder stages COPY; dockerfiles.sh builds the binaries there to prove it is enough."""
 import fnmatch
 import os
@@ -162,6 +166,29 @@ def make_var(name):
     return m.group(1).split() if m else []
 
 
+def family_pkgs():
+    """pkg-config names the connector families link (worker/connectors/<family>/plugin.mk)."""
+    pkgs = []
+    croot = os.path.join(repo, "worker", "connectors")
+    for fam in sorted(os.listdir(croot)) if os.path.isdir(croot) else []:
+        mk = os.path.join(croot, fam, "plugin.mk")
+        if os.path.exists(mk):
+            with open(mk) as f:
+                for m in re.finditer(r'^\s*%s_PKGS\s*[:+]?=\s*(.*)$' % re.escape(fam), f.read(), re.M):
+                    pkgs += m.group(1).split()
+    return pkgs
+
+
+def built_plugins():
+    out = []
+    broot = os.path.join(repo, "build", "plugins")
+    for fam in sorted(os.listdir(broot)) if os.path.isdir(broot) else []:
+        so = os.path.join(broot, fam, fam + ".so")
+        if os.path.exists(so):
+            out.append(so)
+    return out
+
+
 for binary, pkgvar, port in (("ferry-worker", "PKGS", "8083"), ("ferry-operator", "OPERATOR_PKGS", "8080")):
     df = "Dockerfile." + binary.split("-")[1]
     path = os.path.join(repo, df)
@@ -178,7 +205,7 @@ for binary, pkgvar, port in (("ferry-worker", "PKGS", "8083"), ("ferry-operator"
               "%s: FROM %s is Debian bookworm" % (df, img))
     # builder: -dev packages for every pkg-config package the Makefile links
     bpk = apt_packages(build)
-    for pc in make_var(pkgvar):
+    for pc in make_var(pkgvar) + (family_pkgs() if binary == "ferry-worker" else []):
         r = run("pkg-config", "--variable=pcfiledir", pc)
         pcfile = os.path.join(r.stdout.strip(), pc + ".pc")
         owner = lib_package(pcfile) if r.returncode == 0 else None
@@ -187,6 +214,16 @@ for binary, pkgvar, port in (("ferry-worker", "PKGS", "8083"), ("ferry-operator"
     runs = " ".join(r for i, r in build["ins"] if i == "RUN")
     check(re.search(r'\bmake\b[^&]*\bVERSION="?\$\{?VERSION\}?"?[^&]*\bbin/%s\b' % binary, runs),
           "%s builder runs make VERSION=$VERSION bin/%s" % (df, binary))
+    # The worker image is installed with `make install DESTDIR=<dir>`.
+    install_dir = None
+    if binary == "ferry-worker":
+        m = re.search(r'\bmake\b[^&]*\bVERSION="?\$\{?VERSION\}?"?[^&]*\binstall\b[^&]*', runs)
+        if check(m, "%s builder runs make VERSION=$VERSION ... install" % df):
+            d = re.search(r'\bDESTDIR=(\S+)', m.group(0))
+            p = re.search(r'\bPREFIX=(\S+)', m.group(0))
+            check(d, "%s: make install has a DESTDIR the runtime stage copies from" % df)
+            check(p is None or p.group(1) == "/usr/local", "%s: make install PREFIX is /usr/local" % df)
+            install_dir = d.group(1).rstrip("/") + "/usr/local" if d else None
     check(re.search(r'^\s*bin/%s\s*:' % re.escape(binary), makefile, re.M),
           "Makefile has the target bin/%s" % binary)
     check(any(i == "ARG" and r.split("=")[0] == "VERSION" for i, r in build["ins"]), "%s: ARG VERSION in builder" % df)
@@ -195,7 +232,7 @@ for binary, pkgvar, port in (("ferry-worker", "PKGS", "8083"), ("ferry-operator"
     workdir = next((r for i, r in build["ins"] if i == "WORKDIR"), "/")
     # COPY sources
     ign = dockerignore()
-    copied_bin = None
+    copied_bin = copied_plugins = None
     for st in stages:
         for instr, rest in st["ins"]:
             if instr not in ("COPY", "ADD"):
@@ -207,15 +244,25 @@ for binary, pkgvar, port in (("ferry-worker", "PKGS", "8083"), ("ferry-operator"
             if frm:
                 check(frm[0][7:] == build["as"], "%s: COPY --from names the builder stage" % df)
                 for s in srcs:
-                    check(s == os.path.join(workdir, "bin", binary),
-                          "%s: COPY --from=%s %s is what `make bin/%s` writes in %s" % (df, build["as"], s, binary, workdir))
-                copied_bin = dest
+                    if install_dir:
+                        check(s.startswith(install_dir + "/"),
+                              "%s: COPY --from=%s %s comes from make install's %s" % (df, build["as"], s, install_dir))
+                        if s.rstrip("/") == install_dir + "/lib/ferry":
+                            copied_plugins = dest
+                    else:
+                        check(s == os.path.join(workdir, "bin", binary),
+                              "%s: COPY --from=%s %s is what `make bin/%s` writes in %s" % (df, build["as"], s, binary, workdir))
+                if any(os.path.basename(s) == binary for s in srcs):
+                    copied_bin = dest
                 continue
             for s in srcs:
                 check(os.path.exists(os.path.join(repo, s)), "%s: COPY source %s exists" % (df, s))
                 check(not ignored(s, ign), "%s: COPY source %s is not excluded by .dockerignore" % (df, s))
     check(copied_bin is not None and copied_bin.startswith("/usr/local/bin/"),
           "%s: the binary is copied into /usr/local/bin (on PATH)" % df)
+    if binary == "ferry-worker":
+        check(copied_plugins is not None and copied_plugins.rstrip("/") == "/usr/local/lib/ferry",
+              "%s: the installed plugins are copied to /usr/local/lib/ferry (the default plugin.path)" % df)
     # user
     runs_final = " ".join(r for i, r in final["ins"] if i == "RUN")
     users = [r for i, r in final["ins"] if i == "USER"]
@@ -247,6 +294,11 @@ for binary, pkgvar, port in (("ferry-worker", "PKGS", "8083"), ("ferry-operator"
     libs = re.findall(r'=>\s*(/\S+)', ldd)
     check(libs and "not found" not in ldd, "ldd resolves every library of bin/%s" % binary)
     needed = re.findall(r'\(NEEDED\)\s+Shared library: \[([^\]]+)\]', run("readelf", "-d", exe).stdout)
+    for so in built_plugins() if binary == "ferry-worker" else []:
+        pldd = run("ldd", so).stdout
+        check("not found" not in pldd, "ldd resolves every library of %s" % os.path.relpath(so, repo))
+        libs += [l for l in re.findall(r'=>\s*(/\S+)', pldd) if l not in libs]
+        needed += re.findall(r'\(NEEDED\)\s+Shared library: \[([^\]]+)\]', run("readelf", "-d", so).stdout)
     for lib in libs:
         pkg = lib_package(lib)
         if not check(pkg is not None, "%s: %s belongs to a Debian package" % (binary, lib)):

@@ -27,7 +27,19 @@ for df in Dockerfile.worker Dockerfile.operator; do
         (cd "$ctx" && make -j"$(nproc)" VERSION=7.7.7-test COMMIT=test "$target") >"$WORK/build.log" 2>&1 ||
                 { tail -30 "$WORK/build.log"; fail "$df: the builder stage's make fails with only the COPY'd sources"; }
         case $target in
-        bin/ferry-worker) "$ctx/$target" --version | grep -q '7.7.7-test' || fail "VERSION did not reach ferry-worker --version" ;;
+        bin/ferry-worker)
+                "$ctx/$target" --version | grep -q '7.7.7-test' || fail "VERSION did not reach ferry-worker --version"
+                # The worker image takes what `make install DESTDIR=...` writes.
+                (cd "$ctx" && make VERSION=7.7.7-test COMMIT=test PREFIX=/usr/local DESTDIR="$ctx/out" install) \
+                        >"$WORK/install.log" 2>&1 || { tail -30 "$WORK/install.log"; fail "$df: make install fails"; }
+                [ -x "$ctx/out/usr/local/bin/ferry-worker" ] || fail "make install wrote no usr/local/bin/ferry-worker"
+                [ -d "$ctx/out/usr/local/lib/ferry/plugins" ] || fail "make install wrote no usr/local/lib/ferry/plugins"
+                for fam in "$REPO"/worker/connectors/*/; do
+                        f=$(basename "$fam")
+                        ls "$fam"*.c >/dev/null 2>&1 || continue
+                        [ -f "$ctx/out/usr/local/lib/ferry/plugins/$f/$f.so" ] || fail "make install did not install the $f plugin"
+                done
+                ;;
         bin/ferry-operator) "$ctx/$target" --help >/dev/null || fail "ferry-operator --help failed" ;;
         esac
 done

@@ -121,16 +121,10 @@ static ferry_err_t bytearray_configure(void **state, const ferry_strmap_t *confi
 }
 
 const ferry_converter_plugin_t ferry_bytearray_converter = {
-        .info =
-                {
-                        .abi = FERRY_PLUGIN_ABI,
-                        .type = FERRY_PLUGIN_CONVERTER,
-                        .class_name = "org.apache.kafka.connect.converters.ByteArrayConverter",
-                        .version = FERRY_VERSION,
-                        .aliases = bytearray_aliases,
-                        .config = bytearray_config,
-                        .doc = "Passes raw bytes through unchanged.",
-                },
+        .info = FERRY_PLUGIN_INFO(ferry_converter_plugin_t, .type = FERRY_PLUGIN_CONVERTER,
+                                  .class_name = "org.apache.kafka.connect.converters.ByteArrayConverter",
+                                  .version = FERRY_VERSION, .aliases = bytearray_aliases,
+                                  .config = bytearray_config, .doc = "Passes raw bytes through unchanged."),
         .configure = bytearray_configure,
         .from_connect = bytearray_from_connect,
         .to_connect = bytearray_to_connect,

@@ -192,6 +192,7 @@ static void sink_stop(ferry_task_t *t)
 }
 
 static const ferry_sink_task_ops_t sink_ops = {
+        .size = sizeof(ferry_sink_task_ops_t),
         .start = sink_start,
         .put = sink_put,
         .flush = sink_flush,
@@ -199,12 +200,10 @@ static const ferry_sink_task_ops_t sink_ops = {
 };
 
 const ferry_connector_plugin_t ferry_file_sink_connector = {
-        .info = {.abi = FERRY_PLUGIN_ABI,
-                 .type = FERRY_PLUGIN_SINK,
-                 .class_name = "org.apache.kafka.connect.file.FileStreamSinkConnector",
-                 .version = FERRY_VERSION,
-                 .config = sink_config,
-                 .doc = "Appends each record's value as a line to a file."},
+        .info = FERRY_PLUGIN_INFO(ferry_connector_plugin_t, .type = FERRY_PLUGIN_SINK,
+                                  .class_name = "org.apache.kafka.connect.file.FileStreamSinkConnector",
+                                  .version = FERRY_VERSION, .config = sink_config,
+                                  .doc = "Appends each record's value as a line to a file."),
         .task_configs = sink_task_configs,
         .sink = &sink_ops,
 };

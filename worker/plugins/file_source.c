@@ -276,18 +276,17 @@ static void source_stop(ferry_task_t *t)
 }
 
 static const ferry_source_task_ops_t source_ops = {
+        .size = sizeof(ferry_source_task_ops_t),
         .start = source_start,
         .poll = source_poll,
         .stop = source_stop,
 };
 
 const ferry_connector_plugin_t ferry_file_source_connector = {
-        .info = {.abi = FERRY_PLUGIN_ABI,
-                 .type = FERRY_PLUGIN_SOURCE,
-                 .class_name = "org.apache.kafka.connect.file.FileStreamSourceConnector",
-                 .version = FERRY_VERSION,
-                 .config = source_config,
-                 .doc = "Reads lines from a file and produces each as a string record."},
+        .info = FERRY_PLUGIN_INFO(ferry_connector_plugin_t, .type = FERRY_PLUGIN_SOURCE,
+                                  .class_name = "org.apache.kafka.connect.file.FileStreamSourceConnector",
+                                  .version = FERRY_VERSION, .config = source_config,
+                                  .doc = "Reads lines from a file and produces each as a string record."),
         .task_configs = source_task_configs,
         .source = &source_ops,
 };

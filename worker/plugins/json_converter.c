@@ -1385,17 +1385,12 @@ static ferry_err_t json_configure(void **state, const ferry_strmap_t *config, bo
 }
 
 const ferry_converter_plugin_t ferry_json_converter = {
-        .info =
-                {
-                        .abi = FERRY_PLUGIN_ABI,
-                        .type = FERRY_PLUGIN_CONVERTER,
-                        .class_name = "org.apache.kafka.connect.json.JsonConverter",
-                        .version = FERRY_VERSION,
-                        .aliases = json_aliases,
-                        .config = json_config,
-                        .doc = "JSON with an optional {\"schema\",\"payload\"} envelope, as Kafka Connect's "
-                               "JsonConverter writes it.",
-                },
+        .info = FERRY_PLUGIN_INFO(
+                ferry_converter_plugin_t, .type = FERRY_PLUGIN_CONVERTER,
+                .class_name = "org.apache.kafka.connect.json.JsonConverter", .version = FERRY_VERSION,
+                .aliases = json_aliases, .config = json_config,
+                .doc = "JSON with an optional {\"schema\",\"payload\"} envelope, as Kafka Connect's "
+                       "JsonConverter writes it."),
         .configure = json_configure,
         .from_connect = json_from_connect,
         .to_connect = json_to_connect,

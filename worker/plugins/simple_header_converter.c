@@ -572,17 +572,12 @@ static void header_close(void *state)
 }
 
 const ferry_converter_plugin_t ferry_simple_header_converter = {
-        .info =
-                {
-                        .abi = FERRY_PLUGIN_ABI,
-                        .type = FERRY_PLUGIN_HEADER_CONVERTER,
-                        .class_name = "org.apache.kafka.connect.storage.SimpleHeaderConverter",
-                        .version = FERRY_VERSION,
-                        .aliases = header_aliases,
-                        .config = header_config,
-                        .doc = "Header values as text; reading infers booleans, numbers, arrays, maps, "
-                               "dates and strings.",
-                },
+        .info = FERRY_PLUGIN_INFO(
+                ferry_converter_plugin_t, .type = FERRY_PLUGIN_HEADER_CONVERTER,
+                .class_name = "org.apache.kafka.connect.storage.SimpleHeaderConverter",
+                .version = FERRY_VERSION, .aliases = header_aliases, .config = header_config,
+                .doc = "Header values as text; reading infers booleans, numbers, arrays, maps, "
+                       "dates and strings."),
         .configure = header_configure,
         .from_connect = header_from_connect,
         .to_connect = header_to_connect,

@@ -208,16 +208,11 @@ static ferry_err_t string_configure(void **state, const ferry_strmap_t *config, 
 }
 
 const ferry_converter_plugin_t ferry_string_converter = {
-        .info =
-                {
-                        .abi = FERRY_PLUGIN_ABI,
-                        .type = FERRY_PLUGIN_CONVERTER,
-                        .class_name = "org.apache.kafka.connect.storage.StringConverter",
-                        .version = FERRY_VERSION,
-                        .aliases = string_aliases,
-                        .config = string_config,
-                        .doc = "Values as UTF-8 text; reads every message as an optional string.",
-                },
+        .info = FERRY_PLUGIN_INFO(ferry_converter_plugin_t, .type = FERRY_PLUGIN_CONVERTER,
+                                  .class_name = "org.apache.kafka.connect.storage.StringConverter",
+                                  .version = FERRY_VERSION, .aliases = string_aliases,
+                                  .config = string_config,
+                                  .doc = "Values as UTF-8 text; reads every message as an optional string."),
         .configure = string_configure,
         .from_connect = string_from_connect,
         .to_connect = string_to_connect,

@@ -44,15 +44,13 @@ static void task_stop(ferry_task_t *t)
 {
 }
 
-static const ferry_source_task_ops_t source_ops = {.start = task_start, .poll = task_poll, .stop = task_stop};
+static const ferry_source_task_ops_t source_ops = {
+        .size = sizeof(ferry_source_task_ops_t), .start = task_start, .poll = task_poll, .stop = task_stop};
 
 static const ferry_connector_plugin_t secret_source = {
-        .info = {.abi = FERRY_PLUGIN_ABI,
-                 .type = FERRY_PLUGIN_SOURCE,
-                 .class_name = "dev.ferry.test.SecretSourceConnector",
-                 .version = "1.0",
-                 .config = secret_config,
-                 .doc = "Test connector with a PASSWORD key."},
+        .info = FERRY_PLUGIN_INFO(ferry_connector_plugin_t, .type = FERRY_PLUGIN_SOURCE,
+                                  .class_name = "dev.ferry.test.SecretSourceConnector", .version = "1.0",
+                                  .config = secret_config, .doc = "Test connector with a PASSWORD key."),
         .task_configs = task_configs,
         .source = &source_ops,
 };

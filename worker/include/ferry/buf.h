@@ -2,6 +2,8 @@
 #ifndef FERRY_BUF_H
 #define FERRY_BUF_H
 
+#include <ferry/api.h>
+
 #include <stdarg.h>
 #include <stddef.h>
 
@@ -11,16 +13,16 @@ typedef struct {
         size_t cap;
 } ferry_buf_t;
 
-void ferry_buf_init(ferry_buf_t *b);
-void ferry_buf_reset(ferry_buf_t *b); /* len = 0, memory kept */
-void ferry_buf_free(ferry_buf_t *b);
-int ferry_buf_reserve(ferry_buf_t *b, size_t extra);
-int ferry_buf_append(ferry_buf_t *b, const void *p, size_t n);
-int ferry_buf_puts(ferry_buf_t *b, const char *s);
-int ferry_buf_putc(ferry_buf_t *b, char c);
-int ferry_buf_printf(ferry_buf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-int ferry_buf_vprintf(ferry_buf_t *b, const char *fmt, va_list ap);
+FERRY_API void ferry_buf_init(ferry_buf_t *b);
+FERRY_API void ferry_buf_reset(ferry_buf_t *b); /* len = 0, memory kept */
+FERRY_API void ferry_buf_free(ferry_buf_t *b);
+FERRY_API int ferry_buf_reserve(ferry_buf_t *b, size_t extra);
+FERRY_API int ferry_buf_append(ferry_buf_t *b, const void *p, size_t n);
+FERRY_API int ferry_buf_puts(ferry_buf_t *b, const char *s);
+FERRY_API int ferry_buf_putc(ferry_buf_t *b, char c);
+FERRY_API int ferry_buf_printf(ferry_buf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+FERRY_API int ferry_buf_vprintf(ferry_buf_t *b, const char *fmt, va_list ap);
 /* Hands the memory to the caller (NUL-terminated, never NULL unless out of memory). */
-char *ferry_buf_steal(ferry_buf_t *b);
+FERRY_API char *ferry_buf_steal(ferry_buf_t *b);
 
 #endif

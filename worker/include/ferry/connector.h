@@ -9,6 +9,8 @@
 #ifndef FERRY_CONNECTOR_H
 #define FERRY_CONNECTOR_H
 
+#include <ferry/api.h>
+
 #include <ferry/config.h>
 #include <ferry/errors.h>
 #include <ferry/plugin.h>
@@ -18,18 +20,21 @@ typedef struct ferry_task ferry_task_t;
 typedef struct ferry_connector_ctx ferry_connector_ctx_t;
 
 /* ---- task handle, implemented by the runtime ---- */
-void *ferry_task_data(ferry_task_t *t);
-void ferry_task_set_data(ferry_task_t *t, void *data);
-const char *ferry_task_connector(const ferry_task_t *t);
-int ferry_task_id(const ferry_task_t *t);
+FERRY_API void *ferry_task_data(ferry_task_t *t);
+FERRY_API void ferry_task_set_data(ferry_task_t *t, void *data);
+FERRY_API const char *ferry_task_connector(const ferry_task_t *t);
+FERRY_API int ferry_task_id(const ferry_task_t *t);
 /* True once the runtime asked the task to stop: long waits inside poll() should end early. */
-bool ferry_task_stopping(ferry_task_t *t);
+FERRY_API bool ferry_task_stopping(ferry_task_t *t);
 /* Waits up to ms milliseconds, returning early (true) when the task is asked to stop. */
-bool ferry_task_wait(ferry_task_t *t, int ms);
+FERRY_API bool ferry_task_wait(ferry_task_t *t, int ms);
 /* Source tasks: the last committed offset of a source partition, NULL when none. Caller frees. */
-ferry_value_t *ferry_task_offset(ferry_task_t *t, const ferry_value_t *partition);
+FERRY_API ferry_value_t *ferry_task_offset(ferry_task_t *t, const ferry_value_t *partition);
 
+/* Task callbacks. `size` is sizeof the struct as the plugin was built (see FERRY_PLUGIN_ABI):
+ *     static const ferry_source_task_ops_t ops = {.size = sizeof(ferry_source_task_ops_t), ...}; */
 typedef struct {
+        size_t size;
         ferry_err_t (*start)(ferry_task_t *t, const ferry_strmap_t *config, char *errstr, size_t errstr_size);
         /* Appends records to out (the runtime takes them). Returning with none is fine; block no
          * longer than about a second. */
@@ -38,6 +43,7 @@ typedef struct {
 } ferry_source_task_ops_t;
 
 typedef struct {
+        size_t size;
         ferry_err_t (*start)(ferry_task_t *t, const ferry_strmap_t *config, char *errstr, size_t errstr_size);
         ferry_err_t (*put)(ferry_task_t *t, ferry_record_t *const *recs, size_t n, char *errstr,
                            size_t errstr_size);
@@ -49,9 +55,9 @@ typedef struct {
 } ferry_sink_task_ops_t;
 
 /* ---- connector ---- */
-void *ferry_connector_data(ferry_connector_ctx_t *c);
-void ferry_connector_set_data(ferry_connector_ctx_t *c, void *data);
-const char *ferry_connector_name(const ferry_connector_ctx_t *c);
+FERRY_API void *ferry_connector_data(ferry_connector_ctx_t *c);
+FERRY_API void ferry_connector_set_data(ferry_connector_ctx_t *c, void *data);
+FERRY_API const char *ferry_connector_name(const ferry_connector_ctx_t *c);
 
 typedef struct ferry_connector_plugin {
         ferry_plugin_info_t info; /* type SOURCE or SINK */

@@ -3,6 +3,8 @@
 #ifndef FERRY_CONVERTER_H
 #define FERRY_CONVERTER_H
 
+#include <ferry/api.h>
+
 #include <ferry/buf.h>
 #include <ferry/data.h>
 #include <ferry/errors.h>

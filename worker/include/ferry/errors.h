@@ -3,6 +3,8 @@
 #ifndef FERRY_ERRORS_H
 #define FERRY_ERRORS_H
 
+#include <ferry/api.h>
+
 #define FERRY_ERRORS(X)                                                                                      \
         X(OK, "success")                                                                                     \
         X(NOMEM, "out of memory")                                                                            \
@@ -26,8 +28,8 @@ typedef enum {
                 FERRY_ERR__END
 } ferry_err_t;
 
-const char *ferry_err2str(ferry_err_t err);
+FERRY_API const char *ferry_err2str(ferry_err_t err);
 /* Connect's name for the error, e.g. "NOT_FOUND". */
-const char *ferry_err2name(ferry_err_t err);
+FERRY_API const char *ferry_err2name(ferry_err_t err);
 
 #endif

@@ -3,6 +3,8 @@
 #ifndef FERRY_RECORD_H
 #define FERRY_RECORD_H
 
+#include <ferry/api.h>
+
 #include <ferry/data.h>
 
 typedef struct {
@@ -33,13 +35,14 @@ typedef struct ferry_record {
 
 /* A new record for topic (copied) with the given schemas/values; takes ownership of the values and
  * of one reference of each schema. */
-ferry_record_t *ferry_record_new(const char *topic, ferry_schema_t *key_schema, ferry_value_t *key,
-                                 ferry_schema_t *value_schema, ferry_value_t *value);
+FERRY_API ferry_record_t *ferry_record_new(const char *topic, ferry_schema_t *key_schema, ferry_value_t *key,
+                                           ferry_schema_t *value_schema, ferry_value_t *value);
 /* Adds a header, taking ownership of schema reference and value. */
-int ferry_record_add_header(ferry_record_t *r, const char *key, ferry_schema_t *schema, ferry_value_t *value);
-int ferry_record_set_topic(ferry_record_t *r, const char *topic);
-ferry_record_t *ferry_record_copy(const ferry_record_t *r);
-void ferry_record_free(ferry_record_t *r);
+FERRY_API int ferry_record_add_header(ferry_record_t *r, const char *key, ferry_schema_t *schema,
+                                      ferry_value_t *value);
+FERRY_API int ferry_record_set_topic(ferry_record_t *r, const char *topic);
+FERRY_API ferry_record_t *ferry_record_copy(const ferry_record_t *r);
+FERRY_API void ferry_record_free(ferry_record_t *r);
 
 /* A batch of records; the batch owns them. */
 typedef struct {
@@ -47,9 +50,9 @@ typedef struct {
         size_t n, cap;
 } ferry_records_t;
 
-int ferry_records_push(ferry_records_t *b, ferry_record_t *r); /* takes ownership */
-void ferry_records_clear(ferry_records_t *b);                  /* frees the records, keeps memory */
-void ferry_records_free(ferry_records_t *b);
+FERRY_API int ferry_records_push(ferry_records_t *b, ferry_record_t *r); /* takes ownership */
+FERRY_API void ferry_records_clear(ferry_records_t *b);                  /* frees the records, keeps memory */
+FERRY_API void ferry_records_free(ferry_records_t *b);
 
 typedef struct {
         char *topic;

@@ -3,6 +3,8 @@
 #ifndef FERRY_TRANSFORM_H
 #define FERRY_TRANSFORM_H
 
+#include <ferry/api.h>
+
 #include <ferry/errors.h>
 #include <ferry/plugin.h>
 #include <ferry/record.h>

@@ -40,13 +40,12 @@ static void hhk_close(void *state)
 }
 
 const ferry_predicate_plugin_t ferry_pred_has_header_key = {
-        .info = {.abi = FERRY_PLUGIN_ABI,
-                 .type = FERRY_PLUGIN_PREDICATE,
-                 .class_name = SMT_PRED_NS "HasHeaderKey",
-                 .version = FERRY_VERSION,
-                 .config = has_header_key_config,
-                 .doc = "A predicate which is true for records with at least one header with the configured "
-                        "name."},
+        .info = FERRY_PLUGIN_INFO(
+                ferry_predicate_plugin_t, .type = FERRY_PLUGIN_PREDICATE,
+                .class_name = SMT_PRED_NS "HasHeaderKey", .version = FERRY_VERSION,
+                .config = has_header_key_config,
+                .doc = "A predicate which is true for records with at least one header with the configured "
+                       "name."),
         .configure = hhk_configure,
         .test = hhk_test,
         .close = hhk_close,

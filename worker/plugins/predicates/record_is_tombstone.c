@@ -27,12 +27,11 @@ static void rit_close(void *state)
 }
 
 const ferry_predicate_plugin_t ferry_pred_record_is_tombstone = {
-        .info = {.abi = FERRY_PLUGIN_ABI,
-                 .type = FERRY_PLUGIN_PREDICATE,
-                 .class_name = SMT_PRED_NS "RecordIsTombstone",
-                 .version = FERRY_VERSION,
-                 .config = record_is_tombstone_config,
-                 .doc = "A predicate which is true for records which are tombstones (i.e. have null value)."},
+        .info = FERRY_PLUGIN_INFO(
+                ferry_predicate_plugin_t, .type = FERRY_PLUGIN_PREDICATE,
+                .class_name = SMT_PRED_NS "RecordIsTombstone", .version = FERRY_VERSION,
+                .config = record_is_tombstone_config,
+                .doc = "A predicate which is true for records which are tombstones (i.e. have null value)."),
         .configure = rit_configure,
         .test = rit_test,
         .close = rit_close,

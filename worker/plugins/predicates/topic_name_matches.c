@@ -60,13 +60,12 @@ static void tnm_close(void *state)
 }
 
 const ferry_predicate_plugin_t ferry_pred_topic_name_matches = {
-        .info = {.abi = FERRY_PLUGIN_ABI,
-                 .type = FERRY_PLUGIN_PREDICATE,
-                 .class_name = SMT_PRED_NS "TopicNameMatches",
-                 .version = FERRY_VERSION,
-                 .config = topic_name_matches_config,
-                 .doc = "A predicate which is true for records with a topic name that matches the configured "
-                        "regular expression."},
+        .info = FERRY_PLUGIN_INFO(
+                ferry_predicate_plugin_t, .type = FERRY_PLUGIN_PREDICATE,
+                .class_name = SMT_PRED_NS "TopicNameMatches", .version = FERRY_VERSION,
+                .config = topic_name_matches_config,
+                .doc = "A predicate which is true for records with a topic name that matches the configured "
+                       "regular expression."),
         .configure = tnm_configure,
         .test = tnm_test,
         .close = tnm_close,

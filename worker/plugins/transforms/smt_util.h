@@ -89,10 +89,8 @@ void smt_cache_free(smt_cache_t *c);
 
 /* ---- declaring plugins ---- */
 #define SMT_INFO(cls, cfg, docstr)                                                                           \
-        {                                                                                                    \
-                .abi = FERRY_PLUGIN_ABI, .type = FERRY_PLUGIN_TRANSFORMATION, .class_name = (cls),           \
-                .version = FERRY_VERSION, .config = (cfg), .doc = (docstr)                                   \
-        }
+        FERRY_PLUGIN_INFO(ferry_transform_plugin_t, .type = FERRY_PLUGIN_TRANSFORMATION,                     \
+                          .class_name = (cls), .version = FERRY_VERSION, .config = (cfg), .doc = (docstr))
 
 /* Declares name##_configure_key/_value calling name##_configure(state, config, side, ...). */
 #define SMT_SIDE_CONFIGURES(name)                                                                            \

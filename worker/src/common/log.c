@@ -49,7 +49,25 @@ void ferry_log_context(const char *ctx)
                 snprintf(log_ctx, sizeof(log_ctx), "%s", ctx);
 }
 
+const char *ferry_log_get_context(void)
+{
+        return log_ctx;
+}
+
+bool ferry_log_enabled(ferry_log_level_t level)
+{
+        return (int)level <= atomic_load(&log_level);
+}
+
 void ferry_log(ferry_log_level_t level, const char *fmt, ...)
+{
+        va_list ap;
+        va_start(ap, fmt);
+        ferry_vlog(level, fmt, ap);
+        va_end(ap);
+}
+
+void ferry_vlog(ferry_log_level_t level, const char *fmt, va_list ap)
 {
         if ((int)level > atomic_load(&log_level))
                 return;
@@ -66,10 +84,7 @@ void ferry_log(ferry_log_level_t level, const char *fmt, ...)
                 m = snprintf(line + n, sizeof(line) - n, "[%s] ", log_ctx);
                 n += (size_t)m;
         }
-        va_list ap;
-        va_start(ap, fmt);
         m = vsnprintf(line + n, sizeof(line) - n, fmt, ap);
-        va_end(ap);
         if (m < 0)
                 m = 0;
         n += (size_t)m;

@@ -386,15 +386,43 @@ char **ferry_split_list(const char *s, size_t *n)
 
 /* ---- config tables ---- */
 
-const ferry_config_def_t *ferry_config_find(const ferry_config_def_t *defs, const char *name)
+/* Tables come with the size of their entries (a plugin built against older headers has smaller
+ * ones): entry i is def_size bytes from entry i-1, and a smaller entry is read into tmp with the
+ * members it lacks zeroed. */
+static const ferry_config_def_t *entry_at(const ferry_config_def_t *defs, size_t def_size, size_t i,
+                                          ferry_config_def_t *tmp)
 {
-        if (!defs || !name)
+        const ferry_config_def_t *d = (const ferry_config_def_t *)((const char *)defs + i * def_size);
+        if (def_size >= sizeof(*d))
+                return d;
+        memset(tmp, 0, sizeof(*tmp));
+        memcpy(tmp, d, def_size);
+        return tmp;
+}
+
+static const char *entry_name(const ferry_config_def_t *defs, size_t def_size, size_t i)
+{
+        return *(const char *const *)((const char *)defs + i * def_size); /* name is the first member */
+}
+
+const ferry_config_def_t *ferry_config_find_sz(const ferry_config_def_t *defs, size_t def_size,
+                                               const char *name)
+{
+        if (!defs || !name || def_size < sizeof(const char *))
                 return NULL;
-        for (; defs->name; defs++) {
-                if (strcmp(defs->name, name) == 0)
-                        return defs;
+        for (size_t i = 0; entry_name(defs, def_size, i); i++) {
+                if (strcmp(entry_name(defs, def_size, i), name) == 0)
+                        return (const ferry_config_def_t *)((const char *)defs + i * def_size);
         }
         return NULL;
+}
+
+/* Like ferry_config_find_sz, but the entry as this file reads it (tmp when it had to be widened). */
+static const ferry_config_def_t *find_entry(const ferry_config_def_t *defs, size_t def_size, const char *name,
+                                            ferry_config_def_t *tmp)
+{
+        const ferry_config_def_t *d = ferry_config_find_sz(defs, def_size, name);
+        return d ? entry_at(d, def_size, 0, tmp) : NULL;
 }
 
 const char *ferry_cfg_type_name(ferry_cfg_type_t t)
@@ -575,10 +603,14 @@ static int check_int(const ferry_config_def_t *def, const char *value, const cha
         return 0;
 }
 
-int ferry_config_check(const ferry_config_def_t *def, const char *value, char *errstr, size_t errstr_size)
+int ferry_config_check_sz(const ferry_config_def_t *def, size_t def_size, const char *value, char *errstr,
+                          size_t errstr_size)
 {
         const char *b, *e, *shown;
         size_t n;
+        ferry_config_def_t tmp;
+
+        def = entry_at(def, def_size, 0, &tmp);
 
         if (errstr_size)
                 errstr[0] = '\0';
@@ -681,16 +713,19 @@ int ferry_config_check(const ferry_config_def_t *def, const char *value, char *e
         return 0;
 }
 
-size_t ferry_config_validate(const ferry_config_def_t *defs, const ferry_strmap_t *values,
-                             ferry_cfg_errors_t *errs)
+size_t ferry_config_validate_sz(const ferry_config_def_t *defs, size_t def_size, const ferry_strmap_t *values,
+                                ferry_cfg_errors_t *errs)
 {
         char errstr[2048];
         size_t added = 0;
+        ferry_config_def_t tmp;
 
         if (!defs)
                 return 0;
-        for (const ferry_config_def_t *d = defs; d->name; d++) {
-                if (ferry_config_check(d, ferry_strmap_get(values, d->name), errstr, sizeof(errstr)) == 0)
+        for (size_t i = 0; entry_name(defs, def_size, i); i++) {
+                const ferry_config_def_t *d = entry_at(defs, def_size, i, &tmp);
+                if (ferry_config_check_sz(d, sizeof(*d), ferry_strmap_get(values, d->name), errstr,
+                                          sizeof(errstr)) == 0)
                         continue;
                 if (ferry_cfg_errors_add(errs, d->name, "%s", errstr) == 0)
                         added++;
@@ -700,9 +735,10 @@ size_t ferry_config_validate(const ferry_config_def_t *defs, const ferry_strmap_
 
 /* ---- typed getters ---- */
 
-static const ferry_config_def_t *getter_def(const ferry_config_def_t *defs, const char *name)
+static const ferry_config_def_t *getter_def(const ferry_config_def_t *defs, size_t def_size, const char *name,
+                                            ferry_config_def_t *tmp)
 {
-        const ferry_config_def_t *d = ferry_config_find(defs, name);
+        const ferry_config_def_t *d = find_entry(defs, def_size, name, tmp);
 
         if (!d) {
                 fprintf(stderr, "ferry: config key \"%s\" is not in the config table\n",
@@ -714,9 +750,11 @@ static const ferry_config_def_t *getter_def(const ferry_config_def_t *defs, cons
         return d;
 }
 
-const char *ferry_config_str(const ferry_config_def_t *defs, const ferry_strmap_t *v, const char *name)
+const char *ferry_config_str_sz(const ferry_config_def_t *defs, size_t def_size, const ferry_strmap_t *v,
+                                const char *name)
 {
-        const ferry_config_def_t *d = getter_def(defs, name);
+        ferry_config_def_t tmp;
+        const ferry_config_def_t *d = getter_def(defs, def_size, name, &tmp);
         const char *s = ferry_strmap_get(v, name);
 
         if (s)
@@ -724,9 +762,11 @@ const char *ferry_config_str(const ferry_config_def_t *defs, const ferry_strmap_
         return d ? d->default_value : NULL;
 }
 
-int64_t ferry_config_int(const ferry_config_def_t *defs, const ferry_strmap_t *v, const char *name)
+int64_t ferry_config_int_sz(const ferry_config_def_t *defs, size_t def_size, const ferry_strmap_t *v,
+                            const char *name)
 {
-        const ferry_config_def_t *d = getter_def(defs, name);
+        ferry_config_def_t tmp;
+        const ferry_config_def_t *d = getter_def(defs, def_size, name, &tmp);
         int64_t lo = INT64_MIN, hi = INT64_MAX, out;
 
         if (d && d->type == FERRY_CFG_INT) {
@@ -743,9 +783,11 @@ int64_t ferry_config_int(const ferry_config_def_t *defs, const ferry_strmap_t *v
         return 0;
 }
 
-double ferry_config_double(const ferry_config_def_t *defs, const ferry_strmap_t *v, const char *name)
+double ferry_config_double_sz(const ferry_config_def_t *defs, size_t def_size, const ferry_strmap_t *v,
+                              const char *name)
 {
-        const ferry_config_def_t *d = getter_def(defs, name);
+        ferry_config_def_t tmp;
+        const ferry_config_def_t *d = getter_def(defs, def_size, name, &tmp);
         double out;
 
         if (ferry_parse_double(ferry_strmap_get(v, name), &out) == 0)
@@ -755,9 +797,11 @@ double ferry_config_double(const ferry_config_def_t *defs, const ferry_strmap_t 
         return 0.0;
 }
 
-bool ferry_config_bool(const ferry_config_def_t *defs, const ferry_strmap_t *v, const char *name)
+bool ferry_config_bool_sz(const ferry_config_def_t *defs, size_t def_size, const ferry_strmap_t *v,
+                          const char *name)
 {
-        const ferry_config_def_t *d = getter_def(defs, name);
+        ferry_config_def_t tmp;
+        const ferry_config_def_t *d = getter_def(defs, def_size, name, &tmp);
         bool out;
 
         if (ferry_parse_bool(ferry_strmap_get(v, name), &out) == 0)
@@ -767,7 +811,8 @@ bool ferry_config_bool(const ferry_config_def_t *defs, const ferry_strmap_t *v, 
         return false;
 }
 
-char **ferry_config_list(const ferry_config_def_t *defs, const ferry_strmap_t *v, const char *name, size_t *n)
+char **ferry_config_list_sz(const ferry_config_def_t *defs, size_t def_size, const ferry_strmap_t *v,
+                            const char *name, size_t *n)
 {
-        return ferry_split_list(ferry_config_str(defs, v, name), n);
+        return ferry_split_list(ferry_config_str_sz(defs, def_size, v, name), n);
 }

@@ -81,7 +81,11 @@ static const ferry_plugin_info_t *lookup(const ferry_registry_t *r, const ferry_
                 ferry_cfg_errors_add(
                         errs, key, "Missing required configuration \"%s\" which has no default value.", key);
         } else if (!(p = ferry_registry_find(r, name, (int)type))) {
-                if (ferry_registry_find(r, name, -1))
+                char ambiguous[1024];
+                if (ferry_registry_ambiguous(r, name, (int)type, ambiguous, sizeof(ambiguous)))
+                        ferry_cfg_errors_add(errs, key, "Invalid value %s for configuration %s: %s", name,
+                                             key, ambiguous);
+                else if (ferry_registry_find(r, name, -1))
                         ferry_cfg_errors_add(errs, key, "Invalid value %s for configuration %s: Not a %s",
                                              name, key, kind);
                 else

@@ -153,8 +153,11 @@ ferry_worker_t *ferry_worker_new(const ferry_strmap_t *config, char *errstr, siz
              k++) {
                 const char *cls = ferry_strmap_get(config, *k);
                 if (!ferry_registry_converter(&w->registry, cls)) {
-                        snprintf(errstr, errstr_size,
-                                 "invalid worker configuration: %s: Class %s could not be found.", *k, cls);
+                        char why[1024];
+                        if (!ferry_registry_ambiguous(&w->registry, cls, FERRY_FIND_CONVERTER, why,
+                                                      sizeof(why)))
+                                snprintf(why, sizeof(why), "Class %s could not be found.", cls);
+                        snprintf(errstr, errstr_size, "invalid worker configuration: %s: %s", *k, why);
                         ferry_worker_free(w);
                         return NULL;
                 }
@@ -261,7 +264,11 @@ static const ferry_connector_plugin_t *validate_resolved(ferry_worker_t *w, cons
         ferry_config_validate(ferry_connector_config, config, errs);
         const char *cls = ferry_strmap_get(config, "connector.class");
         const ferry_connector_plugin_t *p = cls ? ferry_registry_connector(&w->registry, cls) : NULL;
-        if (cls && !p) {
+        char ambiguous[1024];
+        if (cls && !p &&
+            ferry_registry_ambiguous(&w->registry, cls, FERRY_FIND_CONNECTOR, ambiguous, sizeof(ambiguous))) {
+                ferry_cfg_errors_add(errs, "connector.class", "%s", ambiguous);
+        } else if (cls && !p) {
                 ferry_buf_t avail;
                 ferry_buf_init(&avail);
                 for (size_t i = 0; i < w->registry.n; i++) {
@@ -280,8 +287,13 @@ static const ferry_connector_plugin_t *validate_resolved(ferry_worker_t *w, cons
                      (const char *const[]){"key.converter", "value.converter", "header.converter", NULL};
              *k; k++) {
                 const char *c = ferry_strmap_get(config, *k);
-                if (c && !ferry_registry_converter(&w->registry, c))
-                        ferry_cfg_errors_add(errs, *k, "Class %s could not be found.", c);
+                if (c && !ferry_registry_converter(&w->registry, c)) {
+                        if (ferry_registry_ambiguous(&w->registry, c, FERRY_FIND_CONVERTER, ambiguous,
+                                                     sizeof(ambiguous)))
+                                ferry_cfg_errors_add(errs, *k, "%s", ambiguous);
+                        else
+                                ferry_cfg_errors_add(errs, *k, "Class %s could not be found.", c);
+                }
         }
         ferry_transform_chain_validate(&w->registry, config, errs);
         check_client_overrides(w, config, errs);
@@ -433,7 +445,11 @@ static int conv_setup(ferry_worker_t *w, const ferry_strmap_t *conn_config, cons
                                              : ferry_config_str(ferry_worker_config, src, slot);
         out->plugin = ferry_registry_converter(&w->registry, cls);
         if (!out->plugin) {
-                snprintf(errstr, errstr_size, "%s: Class %s could not be found.", slot, cls ? cls : "(none)");
+                char why[1024];
+                if (!cls ||
+                    !ferry_registry_ambiguous(&w->registry, cls, FERRY_FIND_CONVERTER, why, sizeof(why)))
+                        snprintf(why, sizeof(why), "Class %s could not be found.", cls ? cls : "(none)");
+                snprintf(errstr, errstr_size, "%s: %s", slot, why);
                 return -1;
         }
         char prefix[64];

@@ -3,6 +3,8 @@
  * configs are checked against the common table, the sink or source table, then the plugin's own. */
 #include "runtime/worker.h"
 
+#include "ferry_paths.h" /* FERRY_PLUGIN_DIR: $(PREFIX)/lib/ferry/plugins, written by the Makefile */
+
 #include <stdio.h>
 #include <string.h>
 
@@ -108,8 +110,11 @@ const ferry_config_def_t ferry_worker_config[] = {
          .doc = "Amount of time to wait for tasks to shutdown gracefully."},
         {.name = "plugin.path",
          .type = FERRY_CFG_LIST,
+         .default_value = FERRY_PLUGIN_DIR,
          .importance = FERRY_IMPORTANCE_LOW,
-         .doc = "Comma-separated shared libraries or directories of them (*.so) holding plugins."},
+         .doc = "Comma-separated plugin libraries (*.so) or directories: a directory's *.so files and those "
+                "of its subdirectories (one per connector family) are loaded. Defaults to the installed "
+                "plugin directory, " FERRY_PLUGIN_DIR "; empty loads no external plugins."},
         {.name = "config.providers",
          .type = FERRY_CFG_LIST,
          .importance = FERRY_IMPORTANCE_LOW,
