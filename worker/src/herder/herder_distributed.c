@@ -308,6 +308,7 @@ static void on_config_record(void *data, const char *key, size_t klen, const cha
                         ferry_strmap_clear(&c->config);
                         strmap_from_json(&c->config, props);
                         c->has_config = true;
+                        c->computed = false; /* the leader computes the task configs again */
                 }
         } else if (has_prefix(k, klen, "task-")) {
                 /* task-<name>-<n>: the name may itself contain '-', the id follows the last one. */
@@ -1152,6 +1153,23 @@ static void maybe_unfence(dist_t *d, int64_t now)
         }
 }
 
+/* A connector running here asked for new task configs: its config is written again, like a
+ * config update, so that the leader computes them anew and replaces the tasks if they changed. */
+static void request_reconfig(dist_t *d, const char *name)
+{
+        pthread_mutex_lock(&d->lock);
+        dconn_t *c = find_conn(d, name);
+        json_object *o = c && c->has_config ? json_object_new_object() : NULL;
+        if (o)
+                json_object_object_add(o, "properties", strmap_to_json(&c->config));
+        pthread_mutex_unlock(&d->lock);
+        char key[1100], err[512];
+        snprintf(key, sizeof(key), "connector-%s", name);
+        if (o && write_json(d->config_log, key, o, err, sizeof(err)) < 0)
+                FERRY_ERROR("Connector %s: cannot request a task reconfiguration: %s", name, err);
+        json_object_put(o);
+}
+
 static void *herder_main(void *arg)
 {
         dist_t *d = arg;
@@ -1160,6 +1178,11 @@ static void *herder_main(void *arg)
                 rd_kafka_message_t *m = rd_kafka_consumer_poll(d->member, 100);
                 if (m)
                         rd_kafka_message_destroy(m);
+                size_t n_reconfig = 0;
+                char **reconfig = ferry_worker_take_reconfig(d->base.worker, 0, &n_reconfig);
+                for (size_t i = 0; i < n_reconfig; i++)
+                        request_reconfig(d, reconfig[i]);
+                ferry_strlist_free(reconfig, n_reconfig);
                 int64_t now = ferry_now_ms();
                 if (atomic_load(&d->fenced))
                         maybe_unfence(d, now);

@@ -380,14 +380,16 @@ static void send_dlq(ferry_errh_t *h, ferry_stage_t stage, const char *class_nam
         }
 }
 
-ferry_errh_action_t ferry_errh_failed(ferry_errh_t *h, ferry_errh_attempt_t *a, ferry_stage_t stage,
-                                      const char *class_name, ferry_err_t err, const char *message,
-                                      const ferry_errh_ctx_t *ctx, char *trace, size_t trace_size)
+/* reported: a record the task itself reported as failed (errant record reporter), which is not
+ * retried and is tolerated like a conversion failure. */
+static ferry_errh_action_t handle(ferry_errh_t *h, ferry_errh_attempt_t *a, ferry_stage_t stage,
+                                  const char *class_name, ferry_err_t err, const char *message,
+                                  const ferry_errh_ctx_t *ctx, bool reported, char *trace, size_t trace_size)
 {
         if (!message || !*message)
                 message = ferry_err2str(err);
         bool retriable = err == FERRY_ERR_RETRIABLE || err == FERRY_ERR_TIMEOUT;
-        if (retriable) {
+        if (retriable && !reported) {
                 int64_t now = ferry_now_ms();
                 if (a->attempts == 0)
                         a->start = now;
@@ -409,7 +411,7 @@ ferry_errh_action_t ferry_errh_failed(ferry_errh_t *h, ferry_errh_attempt_t *a, 
                 }
         }
         atomic_fetch_add(&h->t->metrics.errors, 1);
-        bool tolerable = retriable || stage == FERRY_STAGE_KEY_CONVERTER ||
+        bool tolerable = retriable || reported || stage == FERRY_STAGE_KEY_CONVERTER ||
                          stage == FERRY_STAGE_VALUE_CONVERTER || stage == FERRY_STAGE_HEADER_CONVERTER ||
                          stage == FERRY_STAGE_TRANSFORMATION;
         char exc_class[256];
@@ -450,4 +452,19 @@ ferry_errh_action_t ferry_errh_failed(ferry_errh_t *h, ferry_errh_attempt_t *a, 
                 send_dlq(h, stage, class_name, exc_class, exc_text, stack, ctx->consumed);
         }
         return FERRY_ERRH_SKIP;
+}
+
+ferry_errh_action_t ferry_errh_failed(ferry_errh_t *h, ferry_errh_attempt_t *a, ferry_stage_t stage,
+                                      const char *class_name, ferry_err_t err, const char *message,
+                                      const ferry_errh_ctx_t *ctx, char *trace, size_t trace_size)
+{
+        return handle(h, a, stage, class_name, err, message, ctx, false, trace, trace_size);
+}
+
+ferry_errh_action_t ferry_errh_report(ferry_errh_t *h, ferry_stage_t stage, const char *class_name,
+                                      const char *message, const ferry_errh_ctx_t *ctx, char *trace,
+                                      size_t trace_size)
+{
+        ferry_errh_attempt_t a = {0};
+        return handle(h, &a, stage, class_name, FERRY_ERR_FATAL, message, ctx, true, trace, trace_size);
 }
