@@ -78,9 +78,10 @@ typedef struct {
         void (*stop)(ferry_task_t *t);
         /* Optional: called on the task's thread for every record of poll() once Kafka acknowledged
          * it (md: where it was stored), or with md NULL when a transform dropped it or the error
-         * handler skipped it. r is the record as poll() returned it. */
+         * handler skipped it. r is the record as poll() returned it. Records acknowledged only
+         * after stop() (the final flush) are not handed back. */
         void (*commit_record)(ferry_task_t *t, const ferry_record_t *r, const ferry_record_metadata_t *md);
-        /* Optional: called after the runtime committed source offsets to the offset store. */
+        /* Optional: called after every offset flush of the runtime (never after stop()). */
         void (*commit)(ferry_task_t *t);
 } ferry_source_task_ops_t;
 

@@ -56,9 +56,26 @@ static void on_dlq_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *o
         }
 }
 
+/* Whether the cluster lists the topic (a listing of all topics never creates one). */
+static bool topic_exists(ferry_errh_t *h)
+{
+        const struct rd_kafka_metadata *md = NULL;
+        if (rd_kafka_metadata(h->dlq, 1, NULL, &md, 10000) != RD_KAFKA_RESP_ERR_NO_ERROR || !md)
+                return false;
+        bool found = false;
+        for (int i = 0; i < md->topic_cnt && !found; i++)
+                found = !strcmp(md->topics[i].topic, h->dlq_topic) && !md->topics[i].err;
+        rd_kafka_metadata_destroy(md);
+        return found;
+}
+
 /* Creates the DLQ topic through the admin API of the DLQ producer; an existing topic is fine. */
 static int create_dlq_topic(ferry_errh_t *h, int rf, char *errstr, size_t errstr_size)
 {
+        if (topic_exists(h)) {
+                FERRY_INFO("Dead letter queue topic '%s' is ready", h->dlq_topic);
+                return 0;
+        }
         char err[512];
         rd_kafka_NewTopic_t *nt = rd_kafka_NewTopic_new(h->dlq_topic, 1, rf, err, sizeof(err));
         if (!nt) {

@@ -38,13 +38,14 @@ typedef struct sink_run {
         ferry_task_t *t;
         rd_kafka_t *rk;
         rd_kafka_topic_partition_list_t *assigned;
-        rd_kafka_topic_partition_list_t *consumed; /* next offset to commit, per partition */
+        rd_kafka_topic_partition_list_t *consumed;  /* next offset to commit, per partition */
         rd_kafka_topic_partition_list_t *committed; /* what the last commit stored (pre_commit) */
         bool dirty;                                 /* records put since the last commit */
         bool paused;
         /* sink task context requests */
-        rd_kafka_topic_partition_list_t *seeks;       /* offsets to seek to before the next put */
-        rd_kafka_topic_partition_list_t *task_paused; /* partitions the task paused */
+        rd_kafka_topic_partition_list_t *seeks;        /* offsets to seek to before the next put */
+        rd_kafka_topic_partition_list_t *task_paused;  /* partitions the task paused */
+        rd_kafka_topic_partition_list_t *fetch_paused; /* partitions paused in the consumer now */
         bool pauses_changed;
         bool commit_requested;
         int64_t timeout_ms; /* redelivery backoff after a retriable put() failure; 0: none set */
@@ -151,7 +152,9 @@ ferry_err_t ferry_sink_task_report(ferry_task_t *t, const ferry_record_t *r, con
 }
 
 /* Pauses what must not be fetched: everything while the connector is paused or a batch waits for
- * redelivery, else the partitions the task paused; resumes the rest. */
+ * redelivery, else the partitions the task paused; resumes the rest. Only partitions whose state
+ * changes are touched (resuming a partition that is not paused restarts its fetch from a stale
+ * position). */
 static void apply_pauses(sink_run_t *run)
 {
         run->pauses_changed = false;
@@ -162,8 +165,15 @@ static void apply_pauses(sink_run_t *run)
         bool all = run->paused || run->held;
         for (int i = 0; i < run->assigned->cnt; i++) {
                 const rd_kafka_topic_partition_t *a = &run->assigned->elems[i];
-                bool p = all || tp_find(run->task_paused, a->topic, a->partition);
-                rd_kafka_topic_partition_list_add(p ? pause : resume, a->topic, a->partition);
+                bool want = all || tp_find(run->task_paused, a->topic, a->partition);
+                bool is = tp_find(run->fetch_paused, a->topic, a->partition) != NULL;
+                if (want && !is) {
+                        rd_kafka_topic_partition_list_add(pause, a->topic, a->partition);
+                        rd_kafka_topic_partition_list_add(run->fetch_paused, a->topic, a->partition);
+                } else if (!want && is) {
+                        rd_kafka_topic_partition_list_add(resume, a->topic, a->partition);
+                        rd_kafka_topic_partition_list_del(run->fetch_paused, a->topic, a->partition);
+                }
         }
         if (pause->cnt)
                 rd_kafka_pause_partitions(run->rk, pause);
@@ -367,7 +377,8 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
                                 FERRY_INFO("Starting %s-%d at offset %lld as the task asked", p->topic,
                                            (int)p->partition, (long long)s->offset);
                                 p->offset = s->offset;
-                                rd_kafka_topic_partition_t *c = tp_find(run->consumed, p->topic, p->partition);
+                                rd_kafka_topic_partition_t *c =
+                                        tp_find(run->consumed, p->topic, p->partition);
                                 if (!c)
                                         c = rd_kafka_topic_partition_list_add(run->consumed, p->topic,
                                                                               p->partition);
@@ -397,6 +408,8 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
                 if (run->committed)
                         rd_kafka_topic_partition_list_del(run->committed, parts->elems[i].topic,
                                                           parts->elems[i].partition);
+                rd_kafka_topic_partition_list_del(run->fetch_paused, parts->elems[i].topic,
+                                                  parts->elems[i].partition);
         }
         if (run->held) {
                 /* The held batch is dropped: revoked partitions are fetched again from their
@@ -664,7 +677,7 @@ static int deliver(sink_run_t *run, rd_kafka_message_t **msgs, size_t n, ferry_r
                                 /* As Connect does with RetriableException: nothing of the batch is
                                  * committed, fetching pauses, and the same records come again. */
                                 int64_t now = ferry_now_ms();
-                                int64_t wait = run->timeout_ms > 0 ? run->timeout_ms
+                                int64_t wait = run->timeout_ms > 0      ? run->timeout_ms
                                                : run->next_commit > now ? run->next_commit - now
                                                                         : 0;
                                 FERRY_INFO("put() asked to retry (%s): the batch of %zu record(s) is "
@@ -816,6 +829,7 @@ void *ferry_sink_task_main(void *arg)
         run.consumed = rd_kafka_topic_partition_list_new(8);
         run.seeks = rd_kafka_topic_partition_list_new(4);
         run.task_paused = rd_kafka_topic_partition_list_new(4);
+        run.fetch_paused = rd_kafka_topic_partition_list_new(4);
         t->sink_run = &run;
         char errstr[4096] = "";
         int64_t interval = ferry_config_int(ferry_worker_config, &t->w->config, "offset.flush.interval.ms");
@@ -888,6 +902,7 @@ out:
         rd_kafka_topic_partition_list_destroy(run.consumed);
         rd_kafka_topic_partition_list_destroy(run.seeks);
         rd_kafka_topic_partition_list_destroy(run.task_paused);
+        rd_kafka_topic_partition_list_destroy(run.fetch_paused);
         if (run.committed)
                 rd_kafka_topic_partition_list_destroy(run.committed);
         free(msgs);

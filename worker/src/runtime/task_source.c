@@ -54,7 +54,8 @@ typedef struct {
         rd_kafka_topic_t *rkt; /* handle of the topic last produced to */
         ferry_errh_t *errh;
         ferry_topic_creation_t *tc;
-        bool stop; /* asked to stop while an operation waited to be retried */
+        bool stop;         /* asked to stop while an operation waited to be retried */
+        bool task_stopped; /* the plugin's stop() ran: no more commit_record()/commit() */
         int64_t last_skip_log;
         int64_t now_ms;     /* CreateTime of records without a timestamp */
         unsigned now_count; /* records stamped since now_ms was read */
@@ -123,7 +124,8 @@ static void record_done(source_run_t *run, pending_t *e, const ferry_record_meta
 {
         if (!e->rec)
                 return;
-        run->t->plugin->source->commit_record(run->t, e->rec, md);
+        if (!run->task_stopped)
+                run->t->plugin->source->commit_record(run->t, e->rec, md);
         ferry_record_free(e->rec);
         e->rec = NULL;
 }
@@ -286,10 +288,10 @@ static void commit_offsets(source_run_t *run)
                                 run->parts[i].committable = NULL;
                         }
                         FERRY_DEBUG("Committed offsets of %zu source partition(s)", n);
-                        if (t->plugin->source->commit)
+                        if (t->plugin->source->commit && !run->task_stopped)
                                 t->plugin->source->commit(t);
                 }
-        } else if (t->plugin->source->commit) {
+        } else if (t->plugin->source->commit && !run->task_stopped) {
                 t->plugin->source->commit(t); /* nothing new to store: the task may still act */
         }
         free(parts);
@@ -804,6 +806,7 @@ out:
         ferry_records_free(&batch);
         if (started)
                 t->plugin->source->stop(t);
+        run.task_stopped = true;
         if (!failed && run.n_stage)
                 flush_stage(&run, errstr, sizeof(errstr));
         drop_staged(&run); /* not handed to the client: never acknowledged */

@@ -81,8 +81,8 @@ struct ferry_task {
         char *trace;         /* under lock */
         bool done;           /* thread finished; under lock */
         ferry_task_metrics_t metrics;
-        char *last_topic;        /* runner thread only: the topic last reported as used */
-        atomic_bool reset_topic; /* set by a topics reset: report the next topic again */
+        char *last_topic;          /* runner thread only: the topic last reported as used */
+        atomic_bool reset_topic;   /* set by a topics reset: report the next topic again */
         struct sink_run *sink_run; /* sink runner state behind the sink task context (task thread) */
 };
 
