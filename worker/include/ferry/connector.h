@@ -67,7 +67,9 @@ FERRY_API void ferry_sink_task_timeout(ferry_task_t *t, int64_t ms);
  * write, and the task carries on with the others. The record goes through the task's error
  * handling (stage TASK_PUT): logged with errors.log.enable, written with its original key, value
  * and headers to errors.deadletterqueue.topic.name. With errors.tolerance=none the task fails once
- * put() returns, as in Connect; then FERRY_ERR_FATAL is returned (else FERRY_ERR_OK). */
+ * put() returns, as in Connect; then FERRY_ERR_FATAL is returned (else FERRY_ERR_OK;
+ * FERRY_ERR_BAD_REQUEST outside a sink task's callbacks). A record that is not one of the current
+ * batch is logged but cannot go to the dead letter queue (its original bytes are gone). */
 FERRY_API ferry_err_t ferry_sink_task_report(ferry_task_t *t, const ferry_record_t *r, const char *error);
 
 typedef struct {

@@ -171,16 +171,19 @@ void ferry_connector_request_reconfiguration(ferry_connector_ctx_t *c)
 void ferry_connector_raise_error(ferry_connector_ctx_t *c, const char *message)
 {
         ferry_worker_t *w = c->conn->w;
+        if (!w) { /* a short-lived instance that only computes task configs */
+                FERRY_WARN("Connector %s raised an error while computing task configs: %s", c->conn->name,
+                           message ? message : "");
+                return;
+        }
         char trace[4096];
         snprintf(trace, sizeof(trace), "org.apache.kafka.connect.errors.ConnectException: %s\n\tat %s",
                  message ? message : "connector failed", c->conn->plugin->info.class_name);
-        if (w)
-                pthread_mutex_lock(&w->lock);
+        pthread_mutex_lock(&w->lock);
         free(c->conn->trace);
         c->conn->trace = strdup(trace);
         c->conn->state = FERRY_STATE_FAILED;
-        if (w)
-                pthread_mutex_unlock(&w->lock);
+        pthread_mutex_unlock(&w->lock);
         FERRY_ERROR("Connector %s failed: %s", c->conn->name, message ? message : "");
 }
 
