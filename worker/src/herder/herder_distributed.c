@@ -1153,21 +1153,27 @@ static void maybe_unfence(dist_t *d, int64_t now)
         }
 }
 
-/* A connector running here asked for new task configs: its config is written again, like a
- * config update, so that the leader computes them anew and replaces the tasks if they changed. */
+/* A connector running here asked for new task configs: its config is put again, like a config
+ * update (forwarded to the leader from a follower), so that the leader computes the task configs
+ * anew and replaces the tasks if they changed. */
 static void request_reconfig(dist_t *d, const char *name)
 {
+        ferry_strmap_t config;
+        ferry_strmap_init(&config);
         pthread_mutex_lock(&d->lock);
         dconn_t *c = find_conn(d, name);
-        json_object *o = c && c->has_config ? json_object_new_object() : NULL;
-        if (o)
-                json_object_object_add(o, "properties", strmap_to_json(&c->config));
+        bool known = c && c->has_config && ferry_strmap_copy(&config, &c->config) == 0;
         pthread_mutex_unlock(&d->lock);
-        char key[1100], err[512];
-        snprintf(key, sizeof(key), "connector-%s", name);
-        if (o && write_json(d->config_log, key, o, err, sizeof(err)) < 0)
-                FERRY_ERROR("Connector %s: cannot request a task reconfiguration: %s", name, err);
-        json_object_put(o);
+        ferry_cfg_errors_t errs;
+        ferry_cfg_errors_init(&errs);
+        char err[1024] = "";
+        bool created;
+        if (known && d->base.ops->put_connector(&d->base, name, &config, FERRY_TARGET_STARTED, true, &created,
+                                                &errs, err, sizeof(err)) != FERRY_HERDER_OK)
+                FERRY_ERROR("Connector %s: cannot request a task reconfiguration: %s", name,
+                            errs.n ? "invalid configuration" : err);
+        ferry_cfg_errors_free(&errs);
+        ferry_strmap_free(&config);
 }
 
 static void *herder_main(void *arg)
