@@ -9,7 +9,8 @@
 #     with a timeout (the same batch again after it, committed afterwards), pause/resume of a
 #     partition, the errant record reporter (record in the DLQ with context headers, task RUNNING;
 #     with errors.tolerance=none the task fails), and preCommit (the group's committed offset is
-#     what preCommit returned, not what was consumed).
+#     what preCommit returned, not what was consumed), and requestCommit (a commit long before
+#     offset.flush.interval.ms).
 source "$(dirname "$0")/../lib.sh"
 
 mkdir -p "$WORK/plugins"
@@ -193,3 +194,21 @@ wait_until 30 "preCommit called after the last put" lines_at_least "$WORK/out-d"
 
 stop_worker w TERM
 [ "$WORKER_RC" -eq 0 ] || fail "worker exited with $WORKER_RC: $(tail -20 "$WORK/w.log")"
+
+# ---- sink: requestCommit commits long before offset.flush.interval.ms ----
+sed -i 's/^offset.flush.interval.ms=.*/offset.flush.interval.ms=600000/' "$WORK/worker.properties"
+start_worker w2 standalone --embedded-kafka "$WORK/worker.properties"
+rest2_ready() {
+        worker_alive w2 || fail "worker 2 exited: $(tail -20 "$WORK/w2.log")"
+        grep -q 'REST worker id ' "$WORK/w2.log" && grep -q '^Embedded Kafka broker: ' "$WORK/w2.out"
+}
+wait_until 60 "worker 2's REST server" rest2_ready
+URL="http://$(sed -n 's/.*REST worker id \(.*\)$/\1/p' "$WORK/w2.log" | head -1)"
+B=$(sed -n 's/^Embedded Kafka broker: //p' "$WORK/w2.out")
+create sink-g '{"connector.class":"dev.ferry.test.ProbeSinkConnector","topics":"pg","probe.out":"'"$WORK"'/out-g",
+        "probe.request.commit":"true"}'
+wait_until 30 "sink-g RUNNING" task_is sink-g 0 RUNNING
+produce pg g0 g1 g2
+wait_until 30 "the requested commit (the flush interval is 10 minutes)" committed_is connect-sink-g pg 3
+stop_worker w2 TERM
+[ "$WORKER_RC" -eq 0 ] || fail "worker 2 exited with $WORKER_RC: $(tail -20 "$WORK/w2.log")"
