@@ -35,7 +35,7 @@ ferry_value_t *ferry_task_offset(ferry_task_t *t, const ferry_value_t *partition
 FERRY_API size_t ferry_task_offsets(ferry_task_t *t, const ferry_value_t *const *partitions, size_t n,
                                     ferry_value_t **out);
 
-/* Where Kafka stored a source record (commit_record) or a sink offset to commit (pre_commit). */
+/* Where Kafka stored a source record (commit_record). */
 typedef struct {
         const char *topic;
         int32_t partition;
@@ -97,9 +97,11 @@ typedef struct {
         void (*close)(ferry_task_t *t, const ferry_topic_partition_t *tps, size_t n); /* optional */
         void (*stop)(ferry_task_t *t);
         /* Optional (Connect's preCommit): offsets[0..*n) hold the next offset to consume of every
-         * partition put() got records of; the task keeps what is durable in its target: it may
-         * lower an offset or drop entries (moving later ones down and lowering *n). The runtime
-         * commits exactly what is left. When set, the runtime does not call flush() before
+         * partition records were consumed from; the task keeps what is durable in its target: it
+         * may lower an offset or drop entries (moving later ones down and lowering *n). The
+         * runtime commits exactly what is left. Called every offset.flush.interval.ms even without
+         * new records (a storage sink may have rotated a file since), on request_commit, before
+         * partitions are revoked and at stop. When set, the runtime does not call flush() before
          * committing (a task that needs it calls it from here), as Connect's default preCommit
          * is what calls flush. */
         ferry_err_t (*pre_commit)(ferry_task_t *t, ferry_topic_partition_offset_t *offsets, size_t *n,
