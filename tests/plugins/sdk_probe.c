@@ -13,7 +13,7 @@
  * return FERRY_ERR_RETRIABLE (once) after ferry_sink_task_timeout(probe.retry.ms), "BAD..." is
  * reported to the errant record reporter, "DURABLE" marks the offset after it as durable (with
  * probe.precommit=true, pre_commit() returns only durable offsets), "PAUSE" pauses its partition
- * until a "RESUME" arrives on another one. */
+ * until a "RESUME" arrives on another one, "ASSIGNMENT" logs the task's partitions. */
 #include <ferry/connector.h>
 
 #include <pthread.h>
@@ -388,6 +388,16 @@ static ferry_err_t sink_put(ferry_task_t *t, ferry_record_t *const *recs, size_t
                                 st->rewound[st->n_rewound++] = r->kafka_offset;
                                 ferry_sink_task_seek(t, r->topic, r->partition, strtoll(v + 7, NULL, 10));
                         }
+                }
+                if (!strcmp(v, "ASSIGNMENT")) {
+                        ferry_topic_partition_t tps[8];
+                        size_t total = ferry_sink_task_assignment(t, tps, 8);
+                        char list[512] = "";
+                        size_t len = 0;
+                        for (size_t k = 0; k < total && k < 8; k++)
+                                len += (size_t)snprintf(list + len, sizeof(list) - len, " %s-%d",
+                                                        tps[k].topic, (int)tps[k].partition);
+                        append_line(st->out, "assignment %zu%s", total, list);
                 }
                 if (!strcmp(v, "PAUSE")) {
                         snprintf(st->paused_topic, sizeof(st->paused_topic), "%s", r->topic);

@@ -7,7 +7,7 @@
 #     with its Kafka position, commit() after offset flushes;
 #   sink task context: seek back (records delivered again from the sought offset), retriable put()
 #     with a timeout (the same batch again after it, committed afterwards), pause/resume of a
-#     partition, the errant record reporter (record in the DLQ with context headers, task RUNNING;
+#     partition, the current assignment, the errant record reporter (record in the DLQ with context headers, task RUNNING;
 #     with errors.tolerance=none the task fails), and preCommit (the group's committed offset is
 #     what preCommit returned, not what was consumed), and requestCommit (a commit long before
 #     offset.flush.interval.ms).
@@ -145,12 +145,14 @@ produce pf1 after-pause
 produce pf2 q1
 wait_until 60 "q1 put" lines_at_least "$WORK/out-f" '^pf2 0 0 q1$' 1
 [ "$(count_lines "$WORK/out-f" 'after-pause')" = 0 ] || fail "a paused partition was delivered: $(cat "$WORK/out-f")"
-produce pf2 RESUME
+produce pf2 ASSIGNMENT RESUME
 wait_until 60 "the paused partition after RESUME" lines_at_least "$WORK/out-f" '^pf1 0 1 after-pause$' 1
+assignment=$(sed -n 's/^assignment //p' "$WORK/out-f" | tr ' ' '\n' | sort | tr '\n' ' ')
+[ "$assignment" = "2 pf1-0 pf2-0 " ] || fail "assignment() gave '$assignment': $(cat "$WORK/out-f")"
 resume_line=$(grep -n 'RESUME' "$WORK/out-f" | head -1 | cut -d: -f1)
 after_line=$(grep -n 'after-pause' "$WORK/out-f" | head -1 | cut -d: -f1)
 [ "$after_line" -gt "$resume_line" ] || fail "after-pause delivered before RESUME: $(cat "$WORK/out-f")"
-[ "$(wc -l <"$WORK/out-f")" = 4 ] || fail "records were delivered twice around the pause: $(cat "$WORK/out-f")"
+[ "$(grep -c '^pf' "$WORK/out-f")" = 5 ] || fail "records were delivered twice around the pause: $(cat "$WORK/out-f")"
 
 # ---- sink: errant record reporter ----
 create sink-c '{"connector.class":"dev.ferry.test.ProbeSinkConnector","topics":"pc","probe.out":"'"$WORK"'/out-c",

@@ -221,6 +221,7 @@ Test(sdk_context, sink_context_calls_outside_a_sink_runner_are_harmless)
         ferry_sink_task_resume(t, &tp, 1);
         ferry_sink_task_request_commit(t);
         ferry_sink_task_timeout(t, 100);
+        cr_assert_eq(ferry_sink_task_assignment(t, &tp, 1), 0);
         ferry_record_t *r = ferry_record_new("t", NULL, NULL, NULL, NULL);
         cr_assert_eq(ferry_sink_task_report(t, r, "bad"), FERRY_ERR_BAD_REQUEST);
         ferry_record_free(r);

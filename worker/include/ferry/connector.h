@@ -56,6 +56,10 @@ FERRY_API void ferry_sink_task_seek(ferry_task_t *t, const char *topic, int32_t 
 /* Stops (resume: restarts) fetching these partitions; put() gets none of their records meanwhile. */
 FERRY_API void ferry_sink_task_pause(ferry_task_t *t, const ferry_topic_partition_t *tps, size_t n);
 FERRY_API void ferry_sink_task_resume(ferry_task_t *t, const ferry_topic_partition_t *tps, size_t n);
+/* The partitions assigned to the task now (Connect's SinkTaskContext.assignment()): fills up to
+ * cap entries of out (topic strings valid until the callback returns) and returns how many there
+ * are in all. */
+FERRY_API size_t ferry_sink_task_assignment(ferry_task_t *t, ferry_topic_partition_t *out, size_t cap);
 /* Commit offsets (pre_commit/flush, then the consumer commit) as soon as the current put() returns
  * instead of at the next offset.flush.interval.ms. */
 FERRY_API void ferry_sink_task_request_commit(ferry_task_t *t);

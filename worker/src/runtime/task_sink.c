@@ -103,6 +103,18 @@ void ferry_sink_task_resume(ferry_task_t *t, const ferry_topic_partition_t *tps,
                 run->pauses_changed = true;
 }
 
+size_t ferry_sink_task_assignment(ferry_task_t *t, ferry_topic_partition_t *out, size_t cap)
+{
+        sink_run_t *run = t->sink_run;
+        if (!run || !run->assigned)
+                return 0;
+        size_t n = (size_t)run->assigned->cnt;
+        for (size_t i = 0; i < n && i < cap; i++)
+                out[i] = (ferry_topic_partition_t){run->assigned->elems[i].topic,
+                                                   run->assigned->elems[i].partition};
+        return n;
+}
+
 void ferry_sink_task_request_commit(ferry_task_t *t)
 {
         if (t->sink_run)
