@@ -61,6 +61,29 @@ static void on_topics_reset(void *data, const char *conn)
         ferry_worker_reset_topics(((dist_t *)data)->base.worker, conn);
 }
 
+/* A connector running here asked for new task configs: its config is put again, like a config
+ * update (forwarded to the leader from a follower), so that the leader computes the task configs
+ * anew and replaces the tasks if they changed. */
+static void request_reconfig(dist_t *d, const char *name)
+{
+        ferry_strmap_t config;
+        ferry_strmap_init(&config);
+        pthread_mutex_lock(&d->cs.lock);
+        ferry_config_conn_t *c = ferry_config_store_find(&d->cs, name);
+        bool known = c && c->has_config && ferry_strmap_copy(&config, &c->config) == 0;
+        pthread_mutex_unlock(&d->cs.lock);
+        ferry_cfg_errors_t errs;
+        ferry_cfg_errors_init(&errs);
+        char err[1024] = "";
+        bool created;
+        if (known && d->base.ops->put_connector(&d->base, name, &config, FERRY_TARGET_STARTED, true, &created,
+                                                &errs, err, sizeof(err)) != FERRY_HERDER_OK)
+                FERRY_ERROR("Connector %s: cannot request a task reconfiguration: %s", name,
+                            errs.n ? "invalid configuration" : err);
+        ferry_cfg_errors_free(&errs);
+        ferry_strmap_free(&config);
+}
+
 static void *herder_main(void *arg)
 {
         dist_t *d = arg;
@@ -69,6 +92,11 @@ static void *herder_main(void *arg)
         ferry_log_context("herder");
         while (!atomic_load(&d->stop)) {
                 ferry_membership_poll(d->m, 100);
+                size_t n_reconfig = 0;
+                char **reconfig = ferry_worker_take_reconfig(d->base.worker, 0, &n_reconfig);
+                for (size_t i = 0; i < n_reconfig; i++)
+                        request_reconfig(d, reconfig[i]);
+                ferry_strlist_free(reconfig, n_reconfig);
                 pthread_mutex_lock(&cs->lock);
                 if (ferry_membership_leader(d->m) && cs->caught_up) {
                         pthread_mutex_unlock(&cs->lock);

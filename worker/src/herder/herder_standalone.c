@@ -26,6 +26,9 @@ typedef struct {
         pthread_mutex_t lock; /* serialises changes and reads of conns */
         sa_conn_t *conns;
         size_t n, cap;
+        pthread_t reconfig_thread; /* serves task reconfiguration requests of connectors */
+        bool reconfig_started;
+        atomic_bool stopping;
 } standalone_t;
 
 const char *ferry_herder_worker_id(ferry_herder_t *h)
@@ -395,14 +398,71 @@ static ferry_health_t health(ferry_herder_t *h, char *message, size_t message_si
         return FERRY_HEALTH_HEALTHY;
 }
 
+/* A connector asked for its task configs to be computed again: when they changed, its tasks are
+ * replaced (the connector instance keeps running). */
+static void reconfigure(standalone_t *s, const char *name)
+{
+        pthread_mutex_lock(&s->lock);
+        sa_conn_t *c = find(s, name);
+        ferry_strmap_t *tasks = NULL;
+        int n = 0;
+        char errstr[1024];
+        if (!c || c->target == FERRY_TARGET_STOPPED) {
+                /* deleted or stopped meanwhile */
+        } else if (ferry_worker_task_configs(s->base.worker, name, &tasks, &n, errstr, sizeof(errstr)) < 0) {
+                FERRY_ERROR("Connector %s: cannot compute task configs: %s", name, errstr);
+        } else if (same_task_configs(tasks, n, c->tasks, c->n_tasks)) {
+                FERRY_INFO("Connector %s: task configs unchanged", name);
+        } else {
+                FERRY_INFO("Connector %s: task configs changed (%d -> %d task(s)); replacing the tasks", name,
+                           c->n_tasks, n);
+                for (int i = 0; i < c->n_tasks; i++)
+                        ferry_worker_stop_task(s->base.worker, name, i);
+                ferry_task_configs_free(c->tasks, c->n_tasks);
+                c->tasks = tasks;
+                c->n_tasks = n;
+                tasks = NULL;
+                n = 0;
+                start_tasks(s, c);
+        }
+        ferry_task_configs_free(tasks, n);
+        pthread_mutex_unlock(&s->lock);
+}
+
+static void *reconfig_main(void *arg)
+{
+        standalone_t *s = arg;
+        ferry_log_context("herder");
+        while (!atomic_load(&s->stopping)) {
+                size_t n = 0;
+                char **names = ferry_worker_take_reconfig(s->base.worker, 500, &n);
+                for (size_t i = 0; i < n && !atomic_load(&s->stopping); i++)
+                        reconfigure(s, names[i]);
+                ferry_strlist_free(names, n);
+        }
+        return NULL;
+}
+
+static void stop_reconfig(standalone_t *s)
+{
+        if (!s->reconfig_started)
+                return;
+        atomic_store(&s->stopping, true);
+        ferry_worker_wake_reconfig(s->base.worker);
+        pthread_join(s->reconfig_thread, NULL);
+        s->reconfig_started = false;
+}
+
 static void stop(ferry_herder_t *h)
 {
+        stop_reconfig((standalone_t *)h);
         ferry_worker_stop_all(h->worker);
 }
 
 static void herder_free(ferry_herder_t *h)
 {
         standalone_t *s = (standalone_t *)h;
+        stop_reconfig(s);
         for (size_t i = 0; i < s->n; i++)
                 conn_clear(&s->conns[i]);
         free(s->conns);
@@ -436,5 +496,6 @@ ferry_herder_t *ferry_standalone_herder_new(ferry_worker_t *w)
         s->base.ops = &standalone_ops;
         s->base.worker = w;
         pthread_mutex_init(&s->lock, NULL);
+        s->reconfig_started = pthread_create(&s->reconfig_thread, NULL, reconfig_main, s) == 0;
         return &s->base;
 }

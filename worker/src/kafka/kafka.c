@@ -177,7 +177,7 @@ const char *ferry_embedded_kafka_bootstrap(const ferry_embedded_kafka_t *k)
 
 void ferry_embedded_kafka_connector_topics(ferry_embedded_kafka_t *k, const ferry_strmap_t *connector_config)
 {
-        static const char *const keys[] = {"topic", "topics", NULL};
+        static const char *const keys[] = {"topic", "topics", "errors.deadletterqueue.topic.name", NULL};
         for (size_t i = 0; k && keys[i]; i++) {
                 size_t n;
                 char **topics = ferry_split_list(ferry_strmap_get(connector_config, keys[i]), &n);

@@ -56,9 +56,26 @@ static void on_dlq_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *o
         }
 }
 
+/* Whether the cluster lists the topic (a listing of all topics never creates one). */
+static bool topic_exists(ferry_errh_t *h)
+{
+        const struct rd_kafka_metadata *md = NULL;
+        if (rd_kafka_metadata(h->dlq, 1, NULL, &md, 10000) != RD_KAFKA_RESP_ERR_NO_ERROR || !md)
+                return false;
+        bool found = false;
+        for (int i = 0; i < md->topic_cnt && !found; i++)
+                found = !strcmp(md->topics[i].topic, h->dlq_topic) && !md->topics[i].err;
+        rd_kafka_metadata_destroy(md);
+        return found;
+}
+
 /* Creates the DLQ topic through the admin API of the DLQ producer; an existing topic is fine. */
 static int create_dlq_topic(ferry_errh_t *h, int rf, char *errstr, size_t errstr_size)
 {
+        if (topic_exists(h)) {
+                FERRY_INFO("Dead letter queue topic '%s' is ready", h->dlq_topic);
+                return 0;
+        }
         char err[512];
         rd_kafka_NewTopic_t *nt = rd_kafka_NewTopic_new(h->dlq_topic, 1, rf, err, sizeof(err));
         if (!nt) {
@@ -370,14 +387,16 @@ static void send_dlq(ferry_errh_t *h, ferry_stage_t stage, const char *class_nam
         }
 }
 
-ferry_errh_action_t ferry_errh_failed(ferry_errh_t *h, ferry_errh_attempt_t *a, ferry_stage_t stage,
-                                      const char *class_name, ferry_err_t err, const char *message,
-                                      const ferry_errh_ctx_t *ctx, char *trace, size_t trace_size)
+/* reported: a record the task itself reported as failed (errant record reporter), which is not
+ * retried and is tolerated like a conversion failure. */
+static ferry_errh_action_t handle(ferry_errh_t *h, ferry_errh_attempt_t *a, ferry_stage_t stage,
+                                  const char *class_name, ferry_err_t err, const char *message,
+                                  const ferry_errh_ctx_t *ctx, bool reported, char *trace, size_t trace_size)
 {
         if (!message || !*message)
                 message = ferry_err2str(err);
         bool retriable = err == FERRY_ERR_RETRIABLE || err == FERRY_ERR_TIMEOUT;
-        if (retriable) {
+        if (retriable && !reported) {
                 int64_t now = ferry_now_ms();
                 if (a->attempts == 0)
                         a->start = now;
@@ -399,7 +418,7 @@ ferry_errh_action_t ferry_errh_failed(ferry_errh_t *h, ferry_errh_attempt_t *a, 
                 }
         }
         atomic_fetch_add(&h->t->metrics.errors, 1);
-        bool tolerable = retriable || stage == FERRY_STAGE_KEY_CONVERTER ||
+        bool tolerable = retriable || reported || stage == FERRY_STAGE_KEY_CONVERTER ||
                          stage == FERRY_STAGE_VALUE_CONVERTER || stage == FERRY_STAGE_HEADER_CONVERTER ||
                          stage == FERRY_STAGE_TRANSFORMATION;
         char exc_class[256];
@@ -440,4 +459,19 @@ ferry_errh_action_t ferry_errh_failed(ferry_errh_t *h, ferry_errh_attempt_t *a, 
                 send_dlq(h, stage, class_name, exc_class, exc_text, stack, ctx->consumed);
         }
         return FERRY_ERRH_SKIP;
+}
+
+ferry_errh_action_t ferry_errh_failed(ferry_errh_t *h, ferry_errh_attempt_t *a, ferry_stage_t stage,
+                                      const char *class_name, ferry_err_t err, const char *message,
+                                      const ferry_errh_ctx_t *ctx, char *trace, size_t trace_size)
+{
+        return handle(h, a, stage, class_name, err, message, ctx, false, trace, trace_size);
+}
+
+ferry_errh_action_t ferry_errh_report(ferry_errh_t *h, ferry_stage_t stage, const char *class_name,
+                                      const char *message, const ferry_errh_ctx_t *ctx, char *trace,
+                                      size_t trace_size)
+{
+        ferry_errh_attempt_t a = {0};
+        return handle(h, &a, stage, class_name, FERRY_ERR_FATAL, message, ctx, true, trace, trace_size);
 }

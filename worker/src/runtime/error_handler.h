@@ -58,6 +58,13 @@ ferry_errh_action_t ferry_errh_failed(ferry_errh_t *h, ferry_errh_attempt_t *a, 
                                       const char *class_name, ferry_err_t err, const char *message,
                                       const ferry_errh_ctx_t *ctx, char *trace, size_t trace_size);
 
+/* A record the task reported as failed (the errant record reporter): never retried, tolerated
+ * with errors.tolerance=all (logged, sent to the dead letter queue: SKIP), else FAIL with the
+ * "Tolerance exceeded" trace. */
+ferry_errh_action_t ferry_errh_report(ferry_errh_t *h, ferry_stage_t stage, const char *class_name,
+                                      const char *message, const ferry_errh_ctx_t *ctx, char *trace,
+                                      size_t trace_size);
+
 /* errors.tolerance=all. */
 bool ferry_errh_tolerates_all(const ferry_errh_t *h);
 /* Serves the dead letter queue producer's delivery reports (cheap; call once per batch). */

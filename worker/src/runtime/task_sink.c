@@ -4,7 +4,13 @@
  * a dead letter queue, produced there with its original bytes and headers). Every
  * offset.flush.interval.ms (and before partitions are revoked, and at stop) the runner calls
  * flush(), waits for the dead letter queue, and then commits the offsets after the last record
- * handled, synchronously. A crash therefore repeats records only after the last commit. */
+ * handled, synchronously. A crash therefore repeats records only after the last commit.
+ * The sink task context (Connect's SinkTaskContext) lets the task steer the runner from its
+ * callbacks: seek a partition (applied before the next put, or at assignment from open()), pause
+ * and resume partitions, ask for a commit, report an errant record (through the error handler),
+ * and, when put() returns FERRY_ERR_RETRIABLE, have the same batch delivered again after
+ * ferry_sink_task_timeout() with every partition paused meanwhile. An optional pre_commit() decides
+ * which offsets are committed (storage sinks: only what is durable). */
 #include "runtime/error_handler.h"
 #include "kafka/kafka.h"
 #include "runtime/transforms.h"
@@ -18,19 +24,217 @@
 
 #define SINK_BATCH_MAX 1000
 
+/* A batch put() refused with FERRY_ERR_RETRIABLE, held for redelivery. */
 typedef struct {
+        rd_kafka_message_t **msgs; /* as consumed */
+        size_t n;
+        ferry_record_t **recs; /* what put() gets */
+        size_t *src;           /* recs[i] came from msgs[src[i]] */
+        size_t made;
+        int64_t retry_at; /* ms, monotonic */
+} held_t;
+
+typedef struct sink_run {
         ferry_task_t *t;
         rd_kafka_t *rk;
         rd_kafka_topic_partition_list_t *assigned;
-        rd_kafka_topic_partition_list_t *consumed; /* next offset to commit, per partition */
-        bool dirty;                                /* records put since the last commit */
+        rd_kafka_topic_partition_list_t *consumed;  /* next offset to commit, per partition */
+        rd_kafka_topic_partition_list_t *committed; /* what the last commit stored (pre_commit) */
+        bool dirty;                                 /* records put since the last commit */
         bool paused;
+        /* sink task context requests */
+        rd_kafka_topic_partition_list_t *seeks;        /* offsets to seek to before the next put */
+        rd_kafka_topic_partition_list_t *task_paused;  /* partitions the task paused */
+        rd_kafka_topic_partition_list_t *fetch_paused; /* partitions paused in the consumer now */
+        bool pauses_changed;
+        bool commit_requested;
+        int64_t timeout_ms; /* redelivery backoff after a retriable put() failure; 0: none set */
+        held_t *held;       /* batch waiting for redelivery */
+        /* the batch put() is working on, for the errant record reporter */
+        rd_kafka_message_t **cur_msgs;
+        size_t cur_n;
+        ferry_record_t **cur_recs;
+        size_t *cur_src;
+        size_t cur_made;
+        bool report_failed; /* a reported record exceeded the tolerance: fail after put() */
+        char report_trace[2048];
+        int64_t next_commit;
         char fail[2048];
         uint64_t records, dropped, skipped;
         int64_t last_err_log;
         ferry_errh_t *errh;
         bool stop; /* asked to stop while an operation waited to be retried */
 } sink_run_t;
+
+static rd_kafka_topic_partition_t *tp_find(rd_kafka_topic_partition_list_t *l, const char *topic,
+                                           int32_t partition)
+{
+        return l ? rd_kafka_topic_partition_list_find(l, topic, partition) : NULL;
+}
+
+/* ---- sink task context, called from the task's callbacks on the runner's thread ---- */
+void ferry_sink_task_seek(ferry_task_t *t, const char *topic, int32_t partition, int64_t offset)
+{
+        sink_run_t *run = t->sink_run;
+        if (!run || !topic || offset < 0)
+                return;
+        rd_kafka_topic_partition_t *tp = tp_find(run->seeks, topic, partition);
+        if (!tp)
+                tp = rd_kafka_topic_partition_list_add(run->seeks, topic, partition);
+        tp->offset = offset;
+}
+
+void ferry_sink_task_pause(ferry_task_t *t, const ferry_topic_partition_t *tps, size_t n)
+{
+        sink_run_t *run = t->sink_run;
+        for (size_t i = 0; run && i < n; i++)
+                if (!tp_find(run->task_paused, tps[i].topic, tps[i].partition))
+                        rd_kafka_topic_partition_list_add(run->task_paused, tps[i].topic, tps[i].partition);
+        if (run)
+                run->pauses_changed = true;
+}
+
+void ferry_sink_task_resume(ferry_task_t *t, const ferry_topic_partition_t *tps, size_t n)
+{
+        sink_run_t *run = t->sink_run;
+        for (size_t i = 0; run && i < n; i++)
+                rd_kafka_topic_partition_list_del(run->task_paused, tps[i].topic, tps[i].partition);
+        if (run)
+                run->pauses_changed = true;
+}
+
+size_t ferry_sink_task_assignment(ferry_task_t *t, ferry_topic_partition_t *out, size_t cap)
+{
+        sink_run_t *run = t->sink_run;
+        if (!run || !run->assigned)
+                return 0;
+        size_t n = (size_t)run->assigned->cnt;
+        for (size_t i = 0; i < n && i < cap; i++)
+                out[i] = (ferry_topic_partition_t){run->assigned->elems[i].topic,
+                                                   run->assigned->elems[i].partition};
+        return n;
+}
+
+void ferry_sink_task_request_commit(ferry_task_t *t)
+{
+        if (t->sink_run)
+                t->sink_run->commit_requested = true;
+}
+
+void ferry_sink_task_timeout(ferry_task_t *t, int64_t ms)
+{
+        if (t->sink_run)
+                t->sink_run->timeout_ms = ms > 0 ? ms : 0;
+}
+
+/* The consumed message a record of the current batch came from. */
+static const rd_kafka_message_t *origin_of(sink_run_t *run, const ferry_record_t *r)
+{
+        for (size_t i = 0; i < run->cur_made; i++)
+                if (run->cur_recs[i] == r)
+                        return run->cur_msgs[run->cur_src[i]];
+        for (size_t i = 0; i < run->cur_n; i++) {
+                const rd_kafka_message_t *m = run->cur_msgs[i];
+                if (m->partition == r->partition && m->offset == r->kafka_offset && r->topic &&
+                    !strcmp(rd_kafka_topic_name(m->rkt), r->topic))
+                        return m;
+        }
+        return NULL;
+}
+
+ferry_err_t ferry_sink_task_report(ferry_task_t *t, const ferry_record_t *r, const char *error)
+{
+        sink_run_t *run = t->sink_run;
+        if (!run || !r)
+                return FERRY_ERR_BAD_REQUEST;
+        ferry_errh_ctx_t ctx = {.consumed = origin_of(run, r)};
+        if (!ctx.consumed)
+                FERRY_WARN("Reported record (%s-%d@%lld) is not one of the current batch: it cannot go to "
+                           "the dead letter queue",
+                           r->topic ? r->topic : "", (int)r->partition, (long long)r->kafka_offset);
+        char trace[2048];
+        if (ferry_errh_report(run->errh, FERRY_STAGE_TASK_PUT, t->plugin->info.class_name, error, &ctx, trace,
+                              sizeof(trace)) == FERRY_ERRH_SKIP)
+                return FERRY_ERR_OK;
+        if (!run->report_failed) {
+                run->report_failed = true;
+                snprintf(run->report_trace, sizeof(run->report_trace), "%s", trace);
+        }
+        return FERRY_ERR_FATAL;
+}
+
+/* Pauses what must not be fetched: everything while the connector is paused or a batch waits for
+ * redelivery, else the partitions the task paused; resumes the rest. Only partitions whose state
+ * changes are touched (resuming a partition that is not paused restarts its fetch from a stale
+ * position). */
+static void apply_pauses(sink_run_t *run)
+{
+        run->pauses_changed = false;
+        if (!run->assigned || run->assigned->cnt == 0)
+                return;
+        rd_kafka_topic_partition_list_t *pause = rd_kafka_topic_partition_list_new(run->assigned->cnt);
+        rd_kafka_topic_partition_list_t *resume = rd_kafka_topic_partition_list_new(run->assigned->cnt);
+        bool all = run->paused || run->held;
+        for (int i = 0; i < run->assigned->cnt; i++) {
+                const rd_kafka_topic_partition_t *a = &run->assigned->elems[i];
+                bool want = all || tp_find(run->task_paused, a->topic, a->partition);
+                bool is = tp_find(run->fetch_paused, a->topic, a->partition) != NULL;
+                if (want && !is) {
+                        rd_kafka_topic_partition_list_add(pause, a->topic, a->partition);
+                        rd_kafka_topic_partition_list_add(run->fetch_paused, a->topic, a->partition);
+                } else if (!want && is) {
+                        rd_kafka_topic_partition_list_add(resume, a->topic, a->partition);
+                        rd_kafka_topic_partition_list_del(run->fetch_paused, a->topic, a->partition);
+                }
+        }
+        if (pause->cnt)
+                rd_kafka_pause_partitions(run->rk, pause);
+        if (resume->cnt)
+                rd_kafka_resume_partitions(run->rk, resume);
+        rd_kafka_topic_partition_list_destroy(pause);
+        rd_kafka_topic_partition_list_destroy(resume);
+}
+
+/* Applies the seeks the task asked for on partitions assigned here (others wait for their
+ * assignment); the next commit stores the sought offset, as Connect's rewind does. */
+static void apply_seeks(sink_run_t *run)
+{
+        if (!run->seeks->cnt)
+                return;
+        rd_kafka_topic_partition_list_t *now = rd_kafka_topic_partition_list_new(run->seeks->cnt);
+        for (int i = 0; i < run->seeks->cnt;) {
+                rd_kafka_topic_partition_t *s = &run->seeks->elems[i];
+                if (!tp_find(run->assigned, s->topic, s->partition)) {
+                        i++;
+                        continue;
+                }
+                rd_kafka_topic_partition_list_add(now, s->topic, s->partition)->offset = s->offset;
+                rd_kafka_topic_partition_t *c = tp_find(run->consumed, s->topic, s->partition);
+                if (!c)
+                        c = rd_kafka_topic_partition_list_add(run->consumed, s->topic, s->partition);
+                c->offset = s->offset;
+                run->dirty = true;
+                rd_kafka_topic_partition_list_del_by_idx(run->seeks, i);
+        }
+        if (now->cnt) {
+                rd_kafka_error_t *e = rd_kafka_seek_partitions(run->rk, now, 10000);
+                if (e) {
+                        FERRY_WARN("Seek requested by the task failed: %s", rd_kafka_error_string(e));
+                        rd_kafka_error_destroy(e);
+                }
+                for (int i = 0; i < now->cnt; i++) {
+                        if (now->elems[i].err)
+                                FERRY_WARN("Seek of %s-%d to offset %lld failed: %s", now->elems[i].topic,
+                                           (int)now->elems[i].partition, (long long)now->elems[i].offset,
+                                           rd_kafka_err2str(now->elems[i].err));
+                        else
+                                FERRY_INFO("Seeked %s-%d to offset %lld as the task asked",
+                                           now->elems[i].topic, (int)now->elems[i].partition,
+                                           (long long)now->elems[i].offset);
+                }
+        }
+        rd_kafka_topic_partition_list_destroy(now);
+}
 
 static void call_partitions(sink_run_t *run, const rd_kafka_topic_partition_list_t *parts, bool open)
 {
@@ -47,43 +251,125 @@ static void call_partitions(sink_run_t *run, const rd_kafka_topic_partition_list
         free(tps);
 }
 
-/* flush() then commit what was put. Returns 0 when committed (or nothing to do). */
+/* Whether every partition of a has the same offset in b. */
+static bool offsets_in(const rd_kafka_topic_partition_list_t *a, rd_kafka_topic_partition_list_t *b)
+{
+        for (int i = 0; i < a->cnt; i++) {
+                rd_kafka_topic_partition_t *x = tp_find(b, a->elems[i].topic, a->elems[i].partition);
+                if (!x || x->offset != a->elems[i].offset)
+                        return false;
+        }
+        return true;
+}
+
+/* pre_commit(): the offsets the task says are durable, of partitions still assigned here. NULL
+ * when it failed or kept none. */
+static rd_kafka_topic_partition_list_t *pre_commit(sink_run_t *run)
+{
+        size_t n = (size_t)run->consumed->cnt;
+        ferry_topic_partition_offset_t *offs = calloc(n + 1, sizeof(*offs));
+        if (!offs)
+                return NULL;
+        for (size_t i = 0; i < n; i++)
+                offs[i] = (ferry_topic_partition_offset_t){run->consumed->elems[i].topic,
+                                                           run->consumed->elems[i].partition,
+                                                           run->consumed->elems[i].offset};
+        char errstr[1024] = "";
+        ferry_err_t err = run->t->plugin->sink->pre_commit(run->t, offs, &n, errstr, sizeof(errstr));
+        rd_kafka_topic_partition_list_t *out = NULL;
+        if (err != FERRY_ERR_OK) {
+                FERRY_ERROR("preCommit failed, offsets not committed: %s", errstr);
+        } else {
+                out = rd_kafka_topic_partition_list_new((int)n + 1);
+                for (size_t i = 0; i < n && i <= (size_t)run->consumed->cnt; i++)
+                        if (offs[i].topic && offs[i].offset >= 0 &&
+                            tp_find(run->assigned, offs[i].topic, offs[i].partition))
+                                rd_kafka_topic_partition_list_add(out, offs[i].topic, offs[i].partition)
+                                        ->offset = offs[i].offset;
+                if (out->cnt == 0) {
+                        rd_kafka_topic_partition_list_destroy(out);
+                        out = NULL;
+                }
+        }
+        free(offs);
+        return out;
+}
+
+/* flush() (or, when the task has one, pre_commit()) then commit what was put. Returns 0 when
+ * committed (or nothing to do). */
 static int commit(sink_run_t *run)
 {
-        if (!run->dirty || run->consumed->cnt == 0)
+        bool pc = run->t->plugin->sink->pre_commit != NULL;
+        if ((!run->dirty && !pc) || run->consumed->cnt == 0)
                 return 0;
         char errstr[1024] = "";
-        if (run->t->plugin->sink->flush(run->t, errstr, sizeof(errstr)) != FERRY_ERR_OK) {
+        rd_kafka_topic_partition_list_t *offsets = run->consumed, *durable = NULL;
+        if (pc) {
+                /* Called every interval even without new records: a storage sink may have made
+                 * more durable since (time-based rotation). */
+                durable = pre_commit(run);
+                if (!durable || (run->committed && offsets_in(durable, run->committed))) {
+                        if (durable)
+                                rd_kafka_topic_partition_list_destroy(durable);
+                        return durable ? 0 : -1;
+                }
+                offsets = durable;
+        } else if (run->t->plugin->sink->flush(run->t, errstr, sizeof(errstr)) != FERRY_ERR_OK) {
                 FERRY_ERROR("Flush failed, offsets not committed: %s", errstr);
                 return -1;
         }
         /* Failed records must sit in the dead letter queue before their offsets are committed. */
         if (ferry_errh_flush(run->errh, 30000) < 0) {
                 FERRY_WARN("Dead letter queue records not yet acknowledged; offsets not committed");
+                if (durable)
+                        rd_kafka_topic_partition_list_destroy(durable);
                 return -1;
         }
         int64_t t0 = ferry_now_us();
-        rd_kafka_resp_err_t err = rd_kafka_commit(run->rk, run->consumed, 0);
+        rd_kafka_resp_err_t err = rd_kafka_commit(run->rk, offsets, 0);
+        if (!err && pc) {
+                if (!run->committed)
+                        run->committed = rd_kafka_topic_partition_list_new(offsets->cnt);
+                for (int i = 0; i < offsets->cnt; i++) {
+                        rd_kafka_topic_partition_t *c =
+                                tp_find(run->committed, offsets->elems[i].topic, offsets->elems[i].partition);
+                        if (!c)
+                                c = rd_kafka_topic_partition_list_add(run->committed, offsets->elems[i].topic,
+                                                                      offsets->elems[i].partition);
+                        c->offset = offsets->elems[i].offset;
+                }
+        }
+        if (durable)
+                rd_kafka_topic_partition_list_destroy(durable);
         atomic_fetch_add(&run->t->metrics.commit_us, (uint64_t)(ferry_now_us() - t0));
         atomic_fetch_add(err ? &run->t->metrics.commit_failure : &run->t->metrics.commit_success, 1);
         if (err) {
                 FERRY_WARN("Offset commit failed (will retry): %s", rd_kafka_err2str(err));
                 return -1;
         }
-        FERRY_DEBUG("Committed offsets of %d partition(s)", run->consumed->cnt);
+        FERRY_DEBUG("Committed consumer offsets");
         run->dirty = false;
         return 0;
 }
 
 static void set_paused(sink_run_t *run, bool paused)
 {
-        if (run->assigned && run->assigned->cnt) {
-                if (paused)
-                        rd_kafka_pause_partitions(run->rk, run->assigned);
-                else
-                        rd_kafka_resume_partitions(run->rk, run->assigned);
-        }
         run->paused = paused;
+        apply_pauses(run);
+}
+
+static void held_free(held_t *h)
+{
+        if (!h)
+                return;
+        for (size_t i = 0; i < h->made; i++)
+                ferry_record_free(h->recs[i]);
+        for (size_t i = 0; i < h->n; i++)
+                rd_kafka_message_destroy(h->msgs[i]);
+        free(h->recs);
+        free(h->src);
+        free(h->msgs);
+        free(h);
 }
 
 static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t *parts,
@@ -93,6 +379,26 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
         bool cooperative = !strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE");
         if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
                 FERRY_INFO("Assigned %d partition(s)", parts->cnt);
+                /* open() first: it may ask for start offsets (seek), which the assignment
+                 * then carries. */
+                call_partitions(run, parts, true);
+                for (int i = 0; i < parts->cnt; i++) {
+                        rd_kafka_topic_partition_t *p = &parts->elems[i];
+                        rd_kafka_topic_partition_t *s = tp_find(run->seeks, p->topic, p->partition);
+                        if (s) {
+                                FERRY_INFO("Starting %s-%d at offset %lld as the task asked", p->topic,
+                                           (int)p->partition, (long long)s->offset);
+                                p->offset = s->offset;
+                                rd_kafka_topic_partition_t *c =
+                                        tp_find(run->consumed, p->topic, p->partition);
+                                if (!c)
+                                        c = rd_kafka_topic_partition_list_add(run->consumed, p->topic,
+                                                                              p->partition);
+                                c->offset = s->offset;
+                                run->dirty = true;
+                                rd_kafka_topic_partition_list_del(run->seeks, p->topic, p->partition);
+                        }
+                }
                 if (cooperative)
                         rd_kafka_incremental_assign(rk, parts);
                 else
@@ -100,9 +406,7 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
                 for (int i = 0; i < parts->cnt; i++)
                         rd_kafka_topic_partition_list_add(run->assigned, parts->elems[i].topic,
                                                           parts->elems[i].partition);
-                call_partitions(run, parts, true);
-                if (run->paused)
-                        rd_kafka_pause_partitions(rk, parts);
+                apply_pauses(run);
                 return;
         }
         FERRY_INFO("Revoking %d partition(s)", parts->cnt);
@@ -113,6 +417,25 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
                                                   parts->elems[i].partition);
                 rd_kafka_topic_partition_list_del(run->consumed, parts->elems[i].topic,
                                                   parts->elems[i].partition);
+                if (run->committed)
+                        rd_kafka_topic_partition_list_del(run->committed, parts->elems[i].topic,
+                                                          parts->elems[i].partition);
+                rd_kafka_topic_partition_list_del(run->fetch_paused, parts->elems[i].topic,
+                                                  parts->elems[i].partition);
+        }
+        if (run->held) {
+                /* The held batch is dropped: revoked partitions are fetched again from their
+                 * committed offsets by whoever gets them; partitions kept here seek back to it. */
+                for (size_t i = 0; i < run->held->n; i++) {
+                        const rd_kafka_message_t *m = run->held->msgs[i];
+                        const char *topic = rd_kafka_topic_name(m->rkt);
+                        rd_kafka_topic_partition_t *s = tp_find(run->seeks, topic, m->partition);
+                        if (tp_find(run->assigned, topic, m->partition) && (!s || s->offset > m->offset))
+                                ferry_sink_task_seek(run->t, topic, m->partition, m->offset);
+                }
+                held_free(run->held);
+                run->held = NULL;
+                run->pauses_changed = true;
         }
         if (cooperative)
                 rd_kafka_incremental_unassign(rk, parts);
@@ -337,6 +660,118 @@ static void note_consumed(sink_run_t *run, const rd_kafka_message_t *m)
         run->dirty = true;
 }
 
+/* put() of a batch; with FERRY_ERR_RETRIABLE the batch is held (taking msgs and recs) for
+ * redelivery. 0 when put (or held); -1 when the task must fail (errstr set). */
+static int deliver(sink_run_t *run, rd_kafka_message_t **msgs, size_t n, ferry_record_t **recs, size_t *src,
+                   size_t made, char *errstr, size_t errstr_size)
+{
+        int rc = 0;
+        run->cur_msgs = msgs;
+        run->cur_n = n;
+        run->cur_recs = recs;
+        run->cur_src = src;
+        run->cur_made = made;
+        if (made) {
+                ferry_errh_attempt_t a = {0};
+                for (;;) {
+                        int64_t t0 = ferry_now_us();
+                        ferry_err_t err = run->t->plugin->sink->put(run->t, recs, made, errstr, errstr_size);
+                        atomic_fetch_add(&run->t->metrics.put_us, (uint64_t)(ferry_now_us() - t0));
+                        atomic_fetch_add(&run->t->metrics.put_batches, 1);
+                        if (run->report_failed) {
+                                snprintf(errstr, errstr_size, "%s", run->report_trace);
+                                rc = -1;
+                                break;
+                        }
+                        if (err == FERRY_ERR_OK)
+                                break;
+                        if (err == FERRY_ERR_RETRIABLE) {
+                                /* As Connect does with RetriableException: nothing of the batch is
+                                 * committed, fetching pauses, and the same records come again. */
+                                int64_t now = ferry_now_ms();
+                                int64_t wait = run->timeout_ms > 0      ? run->timeout_ms
+                                               : run->next_commit > now ? run->next_commit - now
+                                                                        : 0;
+                                FERRY_INFO("put() asked to retry (%s): the batch of %zu record(s) is "
+                                           "delivered again in %lld ms",
+                                           errstr, made, (long long)wait);
+                                held_t *h = calloc(1, sizeof(*h));
+                                rd_kafka_message_t **hm = h ? calloc(n, sizeof(*hm)) : NULL;
+                                if (!hm) {
+                                        free(h);
+                                        snprintf(errstr, errstr_size, "out of memory");
+                                        rc = -1;
+                                        break;
+                                }
+                                memcpy(hm, msgs, n * sizeof(*hm));
+                                *h = (held_t){hm, n, recs, src, made, now + wait};
+                                run->held = h;
+                                run->cur_made = run->cur_n = 0;
+                                apply_pauses(run);
+                                return 0;
+                        }
+                        char msg[1024];
+                        snprintf(msg, sizeof(msg), "%.1000s", errstr);
+                        int st = on_failure(run, &a, FERRY_STAGE_TASK_PUT, run->t->plugin->info.class_name,
+                                            err, msg, NULL, errstr, errstr_size);
+                        if (st == STAGE_RETRY)
+                                continue;
+                        if (st == STAGE_FAIL)
+                                rc = -1;
+                        break;
+                }
+        }
+        run->cur_made = run->cur_n = 0;
+        if (rc == 0) {
+                for (size_t i = 0; i < n; i++)
+                        note_consumed(run, msgs[i]);
+                for (size_t i = 0; i < made; i++)
+                        ferry_task_note_topic(run->t, recs[i]->topic);
+                run->records += made;
+                atomic_fetch_add(&run->t->metrics.send_records, made);
+                /* Seeks asked for during put() move the position (and the next commit) back. */
+                apply_seeks(run);
+        }
+        for (size_t i = 0; i < made; i++)
+                ferry_record_free(recs[i]);
+        free(recs);
+        free(src);
+        for (size_t i = 0; i < n; i++)
+                rd_kafka_message_destroy(msgs[i]);
+        return rc;
+}
+
+/* A held batch: delivered again once its time came; meanwhile the (paused) consumer is served. */
+static int redeliver(sink_run_t *run, char *errstr, size_t errstr_size)
+{
+        held_t *h = run->held;
+        int64_t left = h->retry_at - ferry_now_ms();
+        if (left > 0) {
+                rd_kafka_message_t *m = rd_kafka_consumer_poll(run->rk, left < 200 ? (int)left : 200);
+                if (m && !m->err && run->held) {
+                        /* Fetched before the pause took hold: read it again after the batch. */
+                        const char *topic = rd_kafka_topic_name(m->rkt);
+                        rd_kafka_topic_partition_t *s = tp_find(run->seeks, topic, m->partition);
+                        if (!s || s->offset > m->offset)
+                                ferry_sink_task_seek(run->t, topic, m->partition, m->offset);
+                }
+                if (m)
+                        rd_kafka_message_destroy(m);
+                ferry_errh_poll(run->errh);
+                return 0;
+        }
+        run->held = NULL;
+        FERRY_INFO("Delivering the held batch of %zu record(s) again", h->made);
+        rd_kafka_message_t **msgs = h->msgs;
+        size_t n = h->n;
+        int rc = deliver(run, msgs, n, h->recs, h->src, h->made, errstr, errstr_size);
+        free(msgs); /* the pointer array (held again: the new hold has its own copy) */
+        free(h);
+        if (!run->held)
+                apply_pauses(run);
+        return rc;
+}
+
 /* Polls up to one batch and puts it. -1 when the task must fail (errstr set). */
 static int consume_batch(sink_run_t *run, rd_kafka_message_t **msgs, char *errstr, size_t errstr_size)
 {
@@ -366,54 +801,35 @@ static int consume_batch(sink_run_t *run, rd_kafka_message_t **msgs, char *errst
                 return 0;
         atomic_fetch_add(&run->t->metrics.read_records, n);
         ferry_record_t **recs = calloc(n, sizeof(*recs));
-        int rc = recs ? 0 : -1;
+        size_t *src = calloc(n, sizeof(*src));
+        int rc = recs && src ? 0 : -1;
         size_t made = 0;
         for (size_t i = 0; rc == 0 && i < n; i++) {
                 ferry_record_t *r = NULL;
                 int st = to_record(run, msgs[i], &r, errstr, errstr_size);
-                if (st == STAGE_FAIL)
+                if (st == STAGE_FAIL) {
                         rc = -1;
-                else if (st == STAGE_SKIP)
+                } else if (st == STAGE_SKIP) {
                         run->skipped++;
-                else if (!r)
+                } else if (!r) {
                         run->dropped++;
-                else
+                } else {
+                        src[made] = i;
                         recs[made++] = r;
-        }
-        if (rc == 0 && made) {
-                ferry_errh_attempt_t a = {0};
-                for (;;) {
-                        int64_t t0 = ferry_now_us();
-                        ferry_err_t err = run->t->plugin->sink->put(run->t, recs, made, errstr, errstr_size);
-                        atomic_fetch_add(&run->t->metrics.put_us, (uint64_t)(ferry_now_us() - t0));
-                        atomic_fetch_add(&run->t->metrics.put_batches, 1);
-                        if (err == FERRY_ERR_OK)
-                                break;
-                        char msg[1024];
-                        snprintf(msg, sizeof(msg), "%.1000s", errstr);
-                        int st = on_failure(run, &a, FERRY_STAGE_TASK_PUT, run->t->plugin->info.class_name,
-                                            err, msg, NULL, errstr, errstr_size);
-                        if (st == STAGE_RETRY)
-                                continue;
-                        if (st == STAGE_FAIL)
-                                rc = -1;
-                        break;
                 }
         }
-        if (rc == 0) {
+        if (rc < 0) {
+                for (size_t i = 0; recs && i < made; i++)
+                        ferry_record_free(recs[i]);
+                free(recs);
+                free(src);
                 for (size_t i = 0; i < n; i++)
-                        note_consumed(run, msgs[i]);
-                for (size_t i = 0; i < made; i++)
-                        ferry_task_note_topic(run->t, recs[i]->topic);
-                run->records += made;
-                atomic_fetch_add(&run->t->metrics.send_records, made);
+                        rd_kafka_message_destroy(msgs[i]);
+                return -1;
         }
-        for (size_t i = 0; recs && i < made; i++)
-                ferry_record_free(recs[i]);
-        free(recs);
-        for (size_t i = 0; i < n; i++)
-                rd_kafka_message_destroy(msgs[i]);
-        return rc;
+        /* deliver() owns the messages from here; msgs is the caller's reusable array, so a held
+         * batch copies the pointers. */
+        return deliver(run, msgs, n, recs, src, made, errstr, errstr_size);
 }
 
 void *ferry_sink_task_main(void *arg)
@@ -423,6 +839,10 @@ void *ferry_sink_task_main(void *arg)
         sink_run_t run = {.t = t};
         run.assigned = rd_kafka_topic_partition_list_new(8);
         run.consumed = rd_kafka_topic_partition_list_new(8);
+        run.seeks = rd_kafka_topic_partition_list_new(4);
+        run.task_paused = rd_kafka_topic_partition_list_new(4);
+        run.fetch_paused = rd_kafka_topic_partition_list_new(4);
+        t->sink_run = &run;
         char errstr[4096] = "";
         int64_t interval = ferry_config_int(ferry_worker_config, &t->w->config, "offset.flush.interval.ms");
         bool started = false, failed = false;
@@ -448,25 +868,33 @@ void *ferry_sink_task_main(void *arg)
                 goto out;
         }
         ferry_task_set_state(t, FERRY_STATE_RUNNING, NULL);
-        int64_t next_commit = ferry_now_ms() + interval;
+        run.next_commit = ferry_now_ms() + interval;
         while (!atomic_load(&t->stopping)) {
                 bool want_pause = atomic_load(&t->target) != FERRY_TARGET_STARTED;
                 if (want_pause != run.paused) {
                         set_paused(&run, want_pause);
                         ferry_task_set_state(t, want_pause ? FERRY_STATE_PAUSED : FERRY_STATE_RUNNING, NULL);
                 }
-                if (consume_batch(&run, msgs, errstr, sizeof(errstr)) < 0) {
+                if (run.pauses_changed)
+                        apply_pauses(&run);
+                apply_seeks(&run);
+                int rc = run.held ? redeliver(&run, errstr, sizeof(errstr))
+                                  : consume_batch(&run, msgs, errstr, sizeof(errstr));
+                if (rc < 0) {
                         failed = !run.stop;
                         break;
                 }
-                if (ferry_now_ms() >= next_commit) {
+                if (run.commit_requested || ferry_now_ms() >= run.next_commit) {
+                        run.commit_requested = false;
                         commit(&run);
-                        next_commit = ferry_now_ms() + interval;
+                        run.next_commit = ferry_now_ms() + interval;
                 }
         }
 out:
         if (failed)
                 ferry_task_set_state(t, FERRY_STATE_FAILED, errstr);
+        held_free(run.held); /* never put: not committed, fetched again by the next owner */
+        run.held = NULL;
         if (run.rk) {
                 if (started && !failed)
                         commit(&run);
@@ -474,14 +902,21 @@ out:
                 rd_kafka_destroy(run.rk);
         }
         ferry_errh_free(run.errh);
+        run.errh = NULL;
         if (started)
                 t->plugin->sink->stop(t);
+        t->sink_run = NULL;
         FERRY_INFO(
                 "Sink task stopped: %llu record(s) put, %llu dropped by transforms, %llu skipped on errors",
                 (unsigned long long)run.records, (unsigned long long)run.dropped,
                 (unsigned long long)run.skipped);
         rd_kafka_topic_partition_list_destroy(run.assigned);
         rd_kafka_topic_partition_list_destroy(run.consumed);
+        rd_kafka_topic_partition_list_destroy(run.seeks);
+        rd_kafka_topic_partition_list_destroy(run.task_paused);
+        rd_kafka_topic_partition_list_destroy(run.fetch_paused);
+        if (run.committed)
+                rd_kafka_topic_partition_list_destroy(run.committed);
         free(msgs);
         ferry_log_context(NULL);
         return NULL;

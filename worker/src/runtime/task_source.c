@@ -5,7 +5,10 @@
  * error handler skips (errors.tolerance=all), is acknowledged at once without being produced, so
  * its offset still advances in order. Committable offsets go to the offset store every
  * offset.flush.interval.ms and when the task stops: an offset is never committed for a record
- * Kafka has not acknowledged. Failures of every stage go through the task's error handler. */
+ * Kafka has not acknowledged. Failures of every stage go through the task's error handler.
+ * Tasks with the optional commit_record op get each record back (as poll() returned it) once Kafka
+ * acknowledged it, or once it was dropped or skipped; the optional commit op runs after every
+ * offset flush. */
 #include "runtime/error_handler.h"
 #include "kafka/kafka.h"
 #include "kafka/topic_creation.h"
@@ -27,6 +30,7 @@ typedef struct pending {
         part_t *part;
         ferry_value_t *offset;
         bool acked;
+        ferry_record_t *rec; /* a copy for commit_record(), when the task has that op */
 } pending_t;
 
 struct part {
@@ -49,7 +53,8 @@ typedef struct {
         rd_kafka_topic_t *rkt; /* handle of the topic last produced to */
         ferry_errh_t *errh;
         ferry_topic_creation_t *tc;
-        bool stop; /* asked to stop while an operation waited to be retried */
+        bool stop;         /* asked to stop while an operation waited to be retried */
+        bool task_stopped; /* the plugin's stop() ran: no more commit_record()/commit() */
         int64_t last_skip_log;
         int64_t now_ms;     /* CreateTime of records without a timestamp */
         unsigned now_count; /* records stamped since now_ms was read */
@@ -113,8 +118,21 @@ static pending_t *pending_get(source_run_t *run)
         return e;
 }
 
+/* Hands the record back to the task's commit_record() (md NULL: not produced) and frees it. */
+static void record_done(source_run_t *run, pending_t *e, const ferry_record_metadata_t *md)
+{
+        if (!e->rec)
+                return;
+        if (!run->task_stopped)
+                run->t->plugin->source->commit_record(run->t, e->rec, md);
+        ferry_record_free(e->rec);
+        e->rec = NULL;
+}
+
 static void pending_put(source_run_t *run, pending_t *e)
 {
+        ferry_record_free(e->rec);
+        e->rec = NULL;
         e->next = run->spare;
         run->spare = e;
 }
@@ -147,6 +165,7 @@ static void advance(source_run_t *run, part_t *p)
 /* Acknowledges an entry that will not be produced (dropped by the chain, or skipped). */
 static void ack_unproduced(source_run_t *run, pending_t *e)
 {
+        record_done(run, e, NULL);
         if (!e->part) {
                 ferry_value_free(e->offset);
                 pending_put(run, e);
@@ -193,6 +212,12 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
         }
         run->acked++;
         atomic_fetch_add(&run->t->metrics.write_records, 1);
+        if (e->rec) {
+                rd_kafka_timestamp_type_t tt;
+                ferry_record_metadata_t md = {rd_kafka_topic_name(m->rkt), m->partition, m->offset,
+                                              rd_kafka_message_timestamp(m, &tt)};
+                record_done(run, e, &md);
+        }
         if (!e->part) {
                 ferry_value_free(e->offset);
                 pending_put(run, e);
@@ -262,7 +287,11 @@ static void commit_offsets(source_run_t *run)
                                 run->parts[i].committable = NULL;
                         }
                         FERRY_DEBUG("Committed offsets of %zu source partition(s)", n);
+                        if (t->plugin->source->commit && !run->task_stopped)
+                                t->plugin->source->commit(t);
                 }
+        } else if (t->plugin->source->commit && !run->task_stopped) {
+                t->plugin->source->commit(t); /* nothing new to store: the task may still act */
         }
         free(parts);
         free(offs);
@@ -500,12 +529,16 @@ static int stage_record(source_run_t *run, const ferry_record_t *r, pending_t *e
 static int send_record(source_run_t *run, ferry_record_t *r, char *errstr, size_t errstr_size)
 {
         ferry_task_t *t = run->t;
+        /* The record as poll() returned it, for commit_record() (before enqueue takes its offset). */
+        ferry_record_t *orig = t->plugin->source->commit_record ? ferry_record_copy(r) : NULL;
         pending_t *e = enqueue(run, r);
         if (!e) {
+                ferry_record_free(orig);
                 ferry_record_free(r);
                 snprintf(errstr, errstr_size, "out of memory");
                 return -1;
         }
+        e->rec = orig;
         if (ferry_transform_chain_size(t->chain)) {
                 ferry_record_t *out = NULL;
                 ferry_errh_attempt_t a = {0};
@@ -674,6 +707,7 @@ static void run_free(source_run_t *run)
                         pending_t *e = p->head;
                         p->head = e->next;
                         ferry_value_free(e->offset);
+                        ferry_record_free(e->rec);
                         free(e);
                 }
                 ferry_value_free(p->partition);
@@ -774,6 +808,7 @@ out:
         ferry_records_free(&batch);
         if (started)
                 t->plugin->source->stop(t);
+        run.task_stopped = true;
         if (!failed && run.n_stage)
                 flush_stage(&run, errstr, sizeof(errstr));
         drop_staged(&run); /* not handed to the client: never acknowledged */

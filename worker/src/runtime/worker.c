@@ -93,6 +93,17 @@ ferry_value_t *ferry_task_offset(ferry_task_t *t, const ferry_value_t *partition
         return t->w->offsets ? ferry_offsets_get(t->w->offsets, t->connector, partition) : NULL;
 }
 
+size_t ferry_task_offsets(ferry_task_t *t, const ferry_value_t *const *partitions, size_t n,
+                          ferry_value_t **out)
+{
+        size_t found = 0;
+        for (size_t i = 0; i < n; i++) {
+                out[i] = partitions[i] ? ferry_task_offset(t, partitions[i]) : NULL;
+                found += out[i] != NULL;
+        }
+        return found;
+}
+
 void ferry_task_set_state(ferry_task_t *t, ferry_state_t s, const char *trace)
 {
         pthread_mutex_lock(&t->lock);
@@ -123,6 +134,74 @@ const char *ferry_connector_name(const ferry_connector_ctx_t *c)
         return c->conn->name;
 }
 
+void ferry_connector_request_reconfiguration(ferry_connector_ctx_t *c)
+{
+        ferry_worker_t *w = c->conn->w;
+        if (!w) /* a short-lived instance that only computes task configs */
+                return;
+        pthread_mutex_lock(&w->lock);
+        bool queued = false;
+        for (size_t i = 0; i < w->n_reconfig && !queued; i++)
+                queued = !strcmp(w->reconfig[i], c->conn->name);
+        char **nr = queued ? NULL : realloc(w->reconfig, (w->n_reconfig + 1) * sizeof(*nr));
+        if (nr) {
+                w->reconfig = nr;
+                if ((w->reconfig[w->n_reconfig] = strdup(c->conn->name)))
+                        w->n_reconfig++;
+        }
+        pthread_cond_broadcast(&w->reconfig_cond);
+        pthread_mutex_unlock(&w->lock);
+        FERRY_INFO("Connector %s requested a task reconfiguration", c->conn->name);
+}
+
+void ferry_connector_raise_error(ferry_connector_ctx_t *c, const char *message)
+{
+        ferry_worker_t *w = c->conn->w;
+        if (!w) { /* a short-lived instance that only computes task configs */
+                FERRY_WARN("Connector %s raised an error while computing task configs: %s", c->conn->name,
+                           message ? message : "");
+                return;
+        }
+        char trace[4096];
+        snprintf(trace, sizeof(trace), "org.apache.kafka.connect.errors.ConnectException: %s\n\tat %s",
+                 message ? message : "connector failed", c->conn->plugin->info.class_name);
+        pthread_mutex_lock(&w->lock);
+        free(c->conn->trace);
+        c->conn->trace = strdup(trace);
+        c->conn->state = FERRY_STATE_FAILED;
+        pthread_mutex_unlock(&w->lock);
+        FERRY_ERROR("Connector %s failed: %s", c->conn->name, message ? message : "");
+}
+
+char **ferry_worker_take_reconfig(ferry_worker_t *w, int timeout_ms, size_t *n)
+{
+        pthread_mutex_lock(&w->lock);
+        if (!w->n_reconfig && timeout_ms > 0) {
+                struct timespec ts;
+                clock_gettime(CLOCK_REALTIME, &ts);
+                ts.tv_sec += timeout_ms / 1000;
+                ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+                if (ts.tv_nsec >= 1000000000L) {
+                        ts.tv_sec++;
+                        ts.tv_nsec -= 1000000000L;
+                }
+                pthread_cond_timedwait(&w->reconfig_cond, &w->lock, &ts);
+        }
+        char **out = w->reconfig;
+        *n = w->n_reconfig;
+        w->reconfig = NULL;
+        w->n_reconfig = 0;
+        pthread_mutex_unlock(&w->lock);
+        return out;
+}
+
+void ferry_worker_wake_reconfig(ferry_worker_t *w)
+{
+        pthread_mutex_lock(&w->lock);
+        pthread_cond_broadcast(&w->reconfig_cond);
+        pthread_mutex_unlock(&w->lock);
+}
+
 /* ---- worker ---- */
 ferry_worker_t *ferry_worker_new(const ferry_strmap_t *config, char *errstr, size_t errstr_size)
 {
@@ -142,6 +221,7 @@ ferry_worker_t *ferry_worker_new(const ferry_strmap_t *config, char *errstr, siz
         if (!w)
                 return NULL;
         pthread_mutex_init(&w->lock, NULL);
+        pthread_cond_init(&w->reconfig_cond, NULL);
         ferry_strmap_init(&w->config);
         ferry_strmap_copy(&w->config, config);
         if (ferry_registry_init(&w->registry, ferry_config_str(ferry_worker_config, config, "plugin.path"),
@@ -181,6 +261,8 @@ void ferry_worker_free(ferry_worker_t *w)
         ferry_worker_stop_all(w);
         free(w->conns);
         ferry_topic_uses_free(w->topics, w->n_topics);
+        ferry_strlist_free(w->reconfig, w->n_reconfig);
+        pthread_cond_destroy(&w->reconfig_cond);
         ferry_registry_free(&w->registry);
         ferry_strmap_free(&w->config);
         free(w->worker_id);
@@ -372,6 +454,7 @@ int ferry_worker_start_connector(ferry_worker_t *w, const char *name, const ferr
                 return -1;
         }
         c->plugin = p;
+        c->w = w;
         c->ctx.conn = c;
         ferry_strmap_init(&c->config);
         ferry_strmap_copy(&c->config, config);
@@ -796,6 +879,43 @@ int ferry_worker_restart_connector(ferry_worker_t *w, const char *name, ferry_st
                 return -1;
         }
         FERRY_INFO("Connector %s restarted", name);
+        return 0;
+}
+
+int ferry_worker_task_configs(ferry_worker_t *w, const char *name, ferry_strmap_t **tasks, int *n_tasks,
+                              char *errstr, size_t errstr_size)
+{
+        *tasks = NULL;
+        *n_tasks = 0;
+        pthread_mutex_lock(&w->lock);
+        ferry_conn_t *c = find_conn(w, name, NULL);
+        pthread_mutex_unlock(&w->lock);
+        /* Only the herder (serialised) changes connector instances, so c stays valid here. */
+        if (!c || !c->started) {
+                snprintf(errstr, errstr_size, "Connector %s is not running here", name);
+                return -1;
+        }
+        ferry_strmap_t resolved;
+        ferry_strmap_init(&resolved);
+        ferry_err_t err = ferry_config_resolve(&w->config, &c->config, &resolved, errstr, errstr_size) < 0
+                                  ? FERRY_ERR_INVALID_CONFIG
+                                  : FERRY_ERR_OK;
+        int max = (int)ferry_config_int(ferry_connector_config, &resolved, "tasks.max");
+        if (!err) {
+                *tasks = calloc((size_t)max + 1, sizeof(**tasks));
+                err = *tasks ? c->plugin->task_configs(&c->ctx, &resolved, max, *tasks, n_tasks, errstr,
+                                                       errstr_size)
+                             : FERRY_ERR_NOMEM;
+        }
+        if (!err)
+                ferry_config_unresolve(&c->config, &resolved, *tasks, *n_tasks);
+        ferry_strmap_free(&resolved);
+        if (err) {
+                ferry_task_configs_free(*tasks, *n_tasks);
+                *tasks = NULL;
+                *n_tasks = 0;
+                return -1;
+        }
         return 0;
 }
 

@@ -82,8 +82,9 @@ struct ferry_task {
         char *trace;         /* under lock */
         bool done;           /* thread finished; under lock */
         ferry_task_metrics_t metrics;
-        char *last_topic;        /* runner thread only: the topic last reported as used */
-        atomic_bool reset_topic; /* set by a topics reset: report the next topic again */
+        char *last_topic;          /* runner thread only: the topic last reported as used */
+        atomic_bool reset_topic;   /* set by a topics reset: report the next topic again */
+        struct sink_run *sink_run; /* sink runner state behind the sink task context (task thread) */
 };
 
 /* A topic a connector's task used: the first task to report it since the last reset. */
@@ -94,6 +95,7 @@ typedef struct {
 } ferry_topic_use_t;
 
 typedef struct ferry_conn {
+        ferry_worker_t *w;
         char *name;
         const ferry_connector_plugin_t *plugin;
         ferry_strmap_t config;
@@ -121,6 +123,11 @@ struct ferry_worker {
         atomic_uint_fast64_t rebalances;       /* assignments applied (distributed mode) */
         ferry_topic_use_t *topics;             /* topics in use since the last reset; under lock */
         size_t n_topics;
+        /* Connectors that asked for their task configs to be computed again (under lock); the
+         * herder takes them with ferry_worker_take_reconfig(). */
+        char **reconfig;
+        size_t n_reconfig;
+        pthread_cond_t reconfig_cond;
 };
 
 /* Validates the worker config (table + mode-specific keys), loads plugins. */
@@ -176,6 +183,17 @@ int ferry_worker_run_instance(ferry_worker_t *w, const char *name, bool run, fer
 void ferry_worker_stop_task(ferry_worker_t *w, const char *name, int id);
 bool ferry_worker_has_task(ferry_worker_t *w, const char *name, int id);
 #define ferry_worker_detach ferry_worker_stop_connector
+
+/* Task reconfiguration requests (ferry_connector_request_reconfiguration): waits up to timeout_ms
+ * (0: not at all) for at least one and returns the connector names asked for since the last call
+ * (each once; NULL when none; the caller frees with ferry_strlist_free). */
+char **ferry_worker_take_reconfig(ferry_worker_t *w, int timeout_ms, size_t *n);
+/* Wakes a herder waiting in ferry_worker_take_reconfig (at stop). */
+void ferry_worker_wake_reconfig(ferry_worker_t *w);
+/* Calls task_configs() of the running connector instance again (placeholders resolved for the
+ * plugin, restored in the result). -1 with errstr when it is not running here or fails. */
+int ferry_worker_task_configs(ferry_worker_t *w, const char *name, ferry_strmap_t **tasks, int *n_tasks,
+                              char *errstr, size_t errstr_size);
 
 /* Active topics: runners report each topic a connector uses; the REST topics API reads them. */
 void ferry_task_note_topic(ferry_task_t *t, const char *topic);

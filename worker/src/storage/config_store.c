@@ -242,6 +242,7 @@ static void on_record(void *data, const char *key, size_t klen, const char *valu
                         ferry_strmap_clear(&c->config);
                         strmap_from_json(&c->config, props);
                         c->has_config = true;
+                        c->computed = false; /* the leader computes the task configs again */
                 }
         } else if (has_prefix(k, klen, "task-")) {
                 if (o && json_object_object_get_ex(o, "properties", &props))
