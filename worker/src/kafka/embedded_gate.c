@@ -216,8 +216,8 @@ static bool drop_oldest(gtopic_t *t)
         return true;
 }
 
-bool ferry_gate_admit(ferry_gate_t *g, const char *topic, size_t bytes, size_t max_batch, char *const *readers,
-                      size_t n_readers)
+bool ferry_gate_admit(ferry_gate_t *g, const char *topic, size_t bytes, size_t max_batch,
+                      char *const *readers, size_t n_readers)
 {
         size_t limit = FERRY_EMBEDDED_PARTITION_BYTES;
         limit = max_batch < limit / 2 ? limit - max_batch : limit / 2;
@@ -255,19 +255,21 @@ bool ferry_gate_admit(ferry_gate_t *g, const char *topic, size_t bytes, size_t m
         } else if (!ok) {
                 int64_t now = mono_ms();
                 if (!t->let_go && !t->no_reader_since) {
-                        FERRY_WARN("Holding back records for topic '%s': no sink connector of this worker reads "
-                                   "it and it holds %d MiB, what the embedded broker keeps per partition; "
-                                   "waiting up to %d s for a sink connector before the broker drops its oldest "
-                                   "records",
-                                   topic, FERRY_EMBEDDED_PARTITION_BYTES >> 20,
-                                   FERRY_EMBEDDED_NO_READER_WAIT_MS / 1000);
+                        FERRY_WARN(
+                                "Holding back records for topic '%s': no sink connector of this worker reads "
+                                "it and it holds %d MiB, what the embedded broker keeps per partition; "
+                                "waiting up to %d s for a sink connector before the broker drops its oldest "
+                                "records",
+                                topic, FERRY_EMBEDDED_PARTITION_BYTES >> 20,
+                                FERRY_EMBEDDED_NO_READER_WAIT_MS / 1000);
                         t->no_reader_since = now;
                         t->held = true;
                 }
                 if (!t->let_go && now - t->no_reader_since >= FERRY_EMBEDDED_NO_READER_WAIT_MS) {
-                        FERRY_WARN("No sink connector of this worker reads topic '%s': the embedded broker now "
-                                   "drops its oldest records beyond %d MiB per partition",
-                                   topic, FERRY_EMBEDDED_PARTITION_BYTES >> 20);
+                        FERRY_WARN(
+                                "No sink connector of this worker reads topic '%s': the embedded broker now "
+                                "drops its oldest records beyond %d MiB per partition",
+                                topic, FERRY_EMBEDDED_PARTITION_BYTES >> 20);
                         t->let_go = true;
                 }
                 if (t->let_go) {
@@ -374,7 +376,8 @@ bool ferry_gate_wants_commit(const ferry_gate_group_t *grp)
         return grp && atomic_load_explicit(&grp->want, memory_order_relaxed);
 }
 
-void ferry_gate_committed(ferry_gate_t *g, ferry_gate_group_t *grp, const rd_kafka_topic_partition_list_t *offsets)
+void ferry_gate_committed(ferry_gate_t *g, ferry_gate_group_t *grp,
+                          const rd_kafka_topic_partition_list_t *offsets)
 {
         if (!g || !grp)
                 return;

@@ -183,7 +183,9 @@ const char *ferry_embedded_kafka_bootstrap(const ferry_embedded_kafka_t *k)
 void ferry_embedded_kafka_connector_topics(ferry_embedded_kafka_t *k, const ferry_strmap_t *connector_config)
 {
         static const char *const keys[] = {"topic", "topics", NULL};
-        for (size_t i = 0; k && keys[i]; i++) {
+        /* A source using topic.creation.* creates its topic with its group's partitions. */
+        bool creates = ferry_strmap_get(connector_config, "topic.creation.default.replication.factor");
+        for (size_t i = creates ? 1 : 0; k && keys[i]; i++) {
                 size_t n;
                 char **topics = ferry_split_list(ferry_strmap_get(connector_config, keys[i]), &n);
                 for (size_t j = 0; topics && j < n; j++)

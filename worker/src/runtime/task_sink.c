@@ -36,7 +36,7 @@ typedef struct {
          * the last record read; INVALID when unknown): a record past it while the log start
          * offset is past it too means records were deleted before this task read them. */
         rd_kafka_topic_partition_list_t *expected;
-        struct ferry_gate *gate;       /* the embedded broker's flow control; NULL on a real cluster */
+        struct ferry_gate *gate;        /* the embedded broker's flow control; NULL on a real cluster */
         ferry_gate_group_t *gate_group; /* this connector's commits, as the gate sees them */
         int64_t last_commit_ms;
 } sink_run_t;
@@ -131,8 +131,7 @@ static int records_lost(sink_run_t *run, const char *topic, int32_t partition, i
                  "offsets %lld to %lld (%lld records) were deleted before this task read them: its next "
                  "offset %lld is below the log start offset %lld (retention%s)",
                  topic, (int)partition, (long long)from, (long long)to, (long long)(to - from + 1),
-                 (long long)from, (long long)lo,
-                 run->gate ? ", or the embedded broker's size limit" : "");
+                 (long long)from, (long long)lo, run->gate ? ", or the embedded broker's size limit" : "");
         FERRY_ERROR("%s", errstr + strlen("org.apache.kafka.connect.errors.ConnectException: "));
         if (ferry_errh_tolerates_all(run->errh))
                 return 0;

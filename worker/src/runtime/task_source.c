@@ -439,8 +439,9 @@ static int flush_stage(source_run_t *run, char *errstr, size_t errstr_size)
                 rd_kafka_poll(run->rk, 100); /* serve acknowledgements until there is room */
         }
         /* On the embedded broker: wait until the topic's sinks have room for these records. */
-        if (run->gate && ferry_flow_admit(run->t, run->rk, rd_kafka_topic_name(run->rkt),
-                                          bytes + n * ferry_gate_record_bytes(0, 0, NULL), run->max_batch) < 0) {
+        if (run->gate &&
+            ferry_flow_admit(run->t, run->rk, rd_kafka_topic_name(run->rkt),
+                             bytes + n * ferry_gate_record_bytes(0, 0, NULL), run->max_batch) < 0) {
                 drop_staged(run);
                 return 0;
         }
@@ -751,6 +752,7 @@ void *ferry_source_task_main(void *arg)
                 goto out;
         }
         run.tc = ferry_topic_creation_new(&t->w->config, &t->conn_config);
+        ferry_topic_creation_use_embedded(run.tc, t->w->embedded);
         run.rk = make_producer(&run, errstr, sizeof(errstr));
         if (!run.rk) {
                 ferry_task_set_state(t, FERRY_STATE_FAILED, errstr);
