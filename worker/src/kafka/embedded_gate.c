@@ -257,7 +257,7 @@ bool ferry_gate_admit(ferry_gate_t *g, const char *topic, size_t bytes, size_t m
                 if (!t->let_go && !t->no_reader_since) {
                         FERRY_WARN(
                                 "Holding back records for topic '%s': no sink connector of this worker reads "
-                                "it and it holds %d MiB, what the embedded broker keeps per partition; "
+                                "it and it reached what the embedded broker keeps per partition (%d MiB); "
                                 "waiting up to %d s for a sink connector before the broker drops its oldest "
                                 "records",
                                 topic, FERRY_EMBEDDED_PARTITION_BYTES >> 20,
