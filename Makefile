@@ -86,8 +86,10 @@ build/asan/%.o: %.c
 
 asan: build/asan/ferry-worker build/asan/ferry-operator
 
-TOOLS := build/tools/kafka-committed build/tools/kafka-create-topic build/tools/kafka-wait-hw
+TOOLS := build/tools/kafka-committed build/tools/kafka-create-topic build/tools/kafka-wait-hw \
+	build/tools/kafka-delete-records
 build/tools/kafka-committed: tests/tools/kafka_committed.c
+build/tools/kafka-delete-records: tests/tools/kafka_delete_records.c
 build/tools/kafka-create-topic: tests/tools/kafka_create_topic.c
 build/tools/kafka-wait-hw: tests/tools/kafka_wait_hw.c
 $(TOOLS):

@@ -3,6 +3,7 @@
  * looks up the cluster id at start-up, and runs the embedded mock cluster for quickstarts. Task
  * runners create their clients through here. */
 #include "kafka/kafka.h"
+#include "kafka/embedded_gate.h"
 
 #include <ferry/buf.h>
 #include <ferry/clock.h>
@@ -143,6 +144,7 @@ char *ferry_kafka_cluster_id(const ferry_strmap_t *worker, int timeout_ms, char 
 struct ferry_embedded_kafka {
         rd_kafka_t *rk;
         rd_kafka_mock_cluster_t *mc;
+        ferry_gate_t *gate;
 };
 
 ferry_embedded_kafka_t *ferry_embedded_kafka_start(int brokers, char *errstr, size_t errstr_size)
@@ -161,7 +163,10 @@ ferry_embedded_kafka_t *ferry_embedded_kafka_start(int brokers, char *errstr, si
                 return NULL;
         }
         k->mc = rd_kafka_mock_cluster_new(k->rk, brokers);
-        if (!k->mc) {
+        k->gate = k->mc ? ferry_gate_new() : NULL;
+        if (!k->mc || !k->gate) {
+                if (k->mc)
+                        rd_kafka_mock_cluster_destroy(k->mc);
                 snprintf(errstr, errstr_size, "embedded Kafka: could not start the in-process cluster");
                 rd_kafka_destroy(k->rk);
                 free(k);
@@ -178,7 +183,9 @@ const char *ferry_embedded_kafka_bootstrap(const ferry_embedded_kafka_t *k)
 void ferry_embedded_kafka_connector_topics(ferry_embedded_kafka_t *k, const ferry_strmap_t *connector_config)
 {
         static const char *const keys[] = {"topic", "topics", "errors.deadletterqueue.topic.name", NULL};
-        for (size_t i = 0; k && keys[i]; i++) {
+        /* A source using topic.creation.* creates its topic with its group's partitions. */
+        bool creates = ferry_strmap_get(connector_config, "topic.creation.default.replication.factor");
+        for (size_t i = creates ? 1 : 0; k && keys[i]; i++) {
                 size_t n;
                 char **topics = ferry_split_list(ferry_strmap_get(connector_config, keys[i]), &n);
                 for (size_t j = 0; topics && j < n; j++)
@@ -187,12 +194,32 @@ void ferry_embedded_kafka_connector_topics(ferry_embedded_kafka_t *k, const ferr
         }
 }
 
+struct ferry_gate *ferry_embedded_kafka_gate(const ferry_embedded_kafka_t *k)
+{
+        return k ? k->gate : NULL;
+}
+
+int ferry_embedded_kafka_create_topic(ferry_embedded_kafka_t *k, const char *topic, int partitions, int rf,
+                                      bool *created, char *errstr, size_t errstr_size)
+{
+        /* The broker default of a stock single broker (num.partitions=1), as for connector topics. */
+        rd_kafka_resp_err_t err =
+                rd_kafka_mock_topic_create(k->mc, topic, partitions > 0 ? partitions : 1, rf > 0 ? rf : 1);
+        *created = err == RD_KAFKA_RESP_ERR_NO_ERROR;
+        if (err && err != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
+                snprintf(errstr, errstr_size, "%s", rd_kafka_err2str(err));
+                return -1;
+        }
+        return 0;
+}
+
 void ferry_embedded_kafka_stop(ferry_embedded_kafka_t *k)
 {
         if (!k)
                 return;
         rd_kafka_mock_cluster_destroy(k->mc);
         rd_kafka_destroy(k->rk);
+        ferry_gate_free(k->gate);
         free(k);
 }
 

@@ -29,6 +29,13 @@ void ferry_embedded_kafka_stop(ferry_embedded_kafka_t *k);
  * single broker (num.partitions=1) would auto-create them; the mock cluster's own default is
  * several partitions, which would reorder a file's lines. Existing topics are left alone. */
 void ferry_embedded_kafka_connector_topics(ferry_embedded_kafka_t *k, const ferry_strmap_t *connector_config);
+/* The cluster's flow control (embedded_gate.h): source tasks wait there rather than let the
+ * broker drop records its sink connectors have not read. */
+struct ferry_gate *ferry_embedded_kafka_gate(const ferry_embedded_kafka_t *k);
+/* Creates a topic directly in the cluster (it has no controller for the admin API); partitions or
+ * rf <= 0 mean 1. An existing topic is fine (*created false). Topic configs do not apply. */
+int ferry_embedded_kafka_create_topic(ferry_embedded_kafka_t *k, const char *topic, int partitions, int rf,
+                                      bool *created, char *errstr, size_t errstr_size);
 
 /* ---- consumer group offsets (sink connectors' offsets API), through an admin client built from
  * the worker's "admin."-prefixed settings ---- */

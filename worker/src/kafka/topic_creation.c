@@ -24,7 +24,8 @@ typedef struct {
 struct ferry_topic_creation {
         group_t *groups; /* declared groups in order, then "default" */
         size_t n;
-        char **done; /* topics created or found */
+        ferry_embedded_kafka_t *embedded; /* create there directly: it has no controller */
+        char **done;                      /* topics created or found */
         size_t n_done;
 };
 
@@ -230,6 +231,21 @@ static const group_t *match(const ferry_topic_creation_t *tc, const char *topic)
         return &tc->groups[tc->n - 1];
 }
 
+void ferry_topic_creation_use_embedded(ferry_topic_creation_t *tc, ferry_embedded_kafka_t *k)
+{
+        if (tc)
+                tc->embedded = k;
+}
+
+static void done_add(ferry_topic_creation_t *tc, const char *topic)
+{
+        char **nd = realloc(tc->done, (tc->n_done + 1) * sizeof(*nd));
+        if (nd) {
+                tc->done = nd;
+                tc->done[tc->n_done++] = strdup(topic);
+        }
+}
+
 int ferry_topic_creation_ensure(ferry_topic_creation_t *tc, rd_kafka_t *rk, const char *topic, char *errstr,
                                 size_t errstr_size)
 {
@@ -240,6 +256,21 @@ int ferry_topic_creation_ensure(ferry_topic_creation_t *tc, rd_kafka_t *rk, cons
                         return 0;
         const group_t *g = match(tc, topic);
         char err[512];
+        if (tc->embedded) {
+                bool created;
+                if (ferry_embedded_kafka_create_topic(tc->embedded, topic, g->partitions, g->rf, &created,
+                                                      err, sizeof(err)) < 0) {
+                        snprintf(errstr, errstr_size, "cannot create topic '%s': %s", topic, err);
+                        return -1;
+                }
+                if (created)
+                        FERRY_INFO(
+                                "Created topic '%s' (group %s: %d partition(s), replication factor %d; the "
+                                "embedded broker ignores topic configs)",
+                                topic, g->name, g->partitions > 0 ? g->partitions : 1, g->rf > 0 ? g->rf : 1);
+                done_add(tc, topic);
+                return 0;
+        }
         rd_kafka_NewTopic_t *nt = rd_kafka_NewTopic_new(topic, g->partitions, g->rf, err, sizeof(err));
         if (!nt) {
                 snprintf(errstr, errstr_size, "cannot create topic '%s': %s", topic, err);
@@ -285,12 +316,7 @@ int ferry_topic_creation_ensure(ferry_topic_creation_t *tc, rd_kafka_t *rk, cons
         rd_kafka_AdminOptions_destroy(opts);
         rd_kafka_NewTopic_destroy(nt);
         rd_kafka_queue_destroy(q);
-        if (rc == 0) {
-                char **nd = realloc(tc->done, (tc->n_done + 1) * sizeof(*nd));
-                if (nd) {
-                        tc->done = nd;
-                        tc->done[tc->n_done++] = strdup(topic);
-                }
-        }
+        if (rc == 0)
+                done_add(tc, topic);
         return rc;
 }

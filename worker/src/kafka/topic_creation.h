@@ -5,6 +5,8 @@
 #ifndef FERRY_TOPIC_CREATION_H
 #define FERRY_TOPIC_CREATION_H
 
+#include "kafka/kafka.h"
+
 #include <ferry/config.h>
 #include <librdkafka/rdkafka.h>
 
@@ -21,5 +23,8 @@ void ferry_topic_creation_free(ferry_topic_creation_t *tc);
  * rk is any client handle of the task. 0 when the topic exists or was created; -1 with errstr. */
 int ferry_topic_creation_ensure(ferry_topic_creation_t *tc, rd_kafka_t *rk, const char *topic, char *errstr,
                                 size_t errstr_size);
+/* On the embedded cluster (k not NULL) topics are created in it directly (no admin API there);
+ * topic configs do not apply. tc may be NULL. */
+void ferry_topic_creation_use_embedded(ferry_topic_creation_t *tc, ferry_embedded_kafka_t *k);
 
 #endif

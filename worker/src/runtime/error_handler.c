@@ -77,6 +77,17 @@ static int create_dlq_topic(ferry_errh_t *h, int rf, char *errstr, size_t errstr
                 return 0;
         }
         char err[512];
+        if (h->t->w->embedded) { /* no controller there for the admin API: create it directly */
+                bool created;
+                if (ferry_embedded_kafka_create_topic(h->t->w->embedded, h->dlq_topic, 1, rf, &created, err,
+                                                      sizeof(err)) < 0) {
+                        snprintf(errstr, errstr_size, "cannot create dead letter queue topic '%s': %s",
+                                 h->dlq_topic, err);
+                        return -1;
+                }
+                FERRY_INFO("Dead letter queue topic '%s' is ready", h->dlq_topic);
+                return 0;
+        }
         rd_kafka_NewTopic_t *nt = rd_kafka_NewTopic_new(h->dlq_topic, 1, rf, err, sizeof(err));
         if (!nt) {
                 snprintf(errstr, errstr_size, "cannot create dead letter queue topic '%s': %s", h->dlq_topic,

@@ -12,7 +12,9 @@
  * ferry_sink_task_timeout() with every partition paused meanwhile. An optional pre_commit() decides
  * which offsets are committed (storage sinks: only what is durable). */
 #include "runtime/error_handler.h"
+#include "kafka/embedded_gate.h"
 #include "kafka/kafka.h"
+#include "runtime/embedded_flow.h"
 #include "runtime/transforms.h"
 #include "runtime/worker.h"
 
@@ -64,6 +66,13 @@ typedef struct sink_run {
         int64_t last_err_log;
         ferry_errh_t *errh;
         bool stop; /* asked to stop while an operation waited to be retried */
+        /* Next offset expected per partition (the committed one at assignment, then the one after
+         * the last record read; INVALID when unknown): a record past it while the log start
+         * offset is past it too means records were deleted before this task read them. */
+        rd_kafka_topic_partition_list_t *expected;
+        struct ferry_gate *gate;        /* the embedded broker's flow control; NULL on a real cluster */
+        ferry_gate_group_t *gate_group; /* this connector's commits, as the gate sees them */
+        int64_t last_commit_ms;
 } sink_run_t;
 
 static rd_kafka_topic_partition_t *tp_find(rd_kafka_topic_partition_list_t *l, const char *topic,
@@ -195,6 +204,8 @@ static void apply_pauses(sink_run_t *run)
         rd_kafka_topic_partition_list_destroy(resume);
 }
 
+static void expect_offset(sink_run_t *run, const char *topic, int32_t partition, int64_t offset);
+
 /* Applies the seeks the task asked for on partitions assigned here (others wait for their
  * assignment); the next commit stores the sought offset, as Connect's rewind does. */
 static void apply_seeks(sink_run_t *run)
@@ -214,6 +225,7 @@ static void apply_seeks(sink_run_t *run)
                         c = rd_kafka_topic_partition_list_add(run->consumed, s->topic, s->partition);
                 c->offset = s->offset;
                 run->dirty = true;
+                expect_offset(run, s->topic, s->partition, s->offset);
                 rd_kafka_topic_partition_list_del_by_idx(run->seeks, i);
         }
         if (now->cnt) {
@@ -349,6 +361,8 @@ static int commit(sink_run_t *run)
         }
         FERRY_DEBUG("Committed consumer offsets");
         run->dirty = false;
+        if (run->gate)
+                ferry_gate_committed(run->gate, run->gate_group, run->consumed);
         return 0;
 }
 
@@ -370,6 +384,84 @@ static void held_free(held_t *h)
         free(h->src);
         free(h->msgs);
         free(h);
+}
+
+/* The committed offsets of newly assigned partitions become their expected next offsets. */
+/* Reading of a partition resumes at offset (a seek the task asked for). */
+static void expect_offset(sink_run_t *run, const char *topic, int32_t partition, int64_t offset)
+{
+        rd_kafka_topic_partition_t *tp = rd_kafka_topic_partition_list_find(run->expected, topic, partition);
+        if (!tp)
+                tp = rd_kafka_topic_partition_list_add(run->expected, topic, partition);
+        tp->offset = offset;
+}
+
+static void expect_committed(sink_run_t *run, const rd_kafka_topic_partition_list_t *parts)
+{
+        rd_kafka_topic_partition_list_t *c = rd_kafka_topic_partition_list_copy(parts);
+        rd_kafka_resp_err_t err = rd_kafka_committed(run->rk, c, 10000);
+        for (int i = 0; i < c->cnt; i++) {
+                rd_kafka_topic_partition_t *tp = rd_kafka_topic_partition_list_find(
+                        run->expected, c->elems[i].topic, c->elems[i].partition);
+                if (!tp)
+                        tp = rd_kafka_topic_partition_list_add(run->expected, c->elems[i].topic,
+                                                               c->elems[i].partition);
+                tp->offset = !err && !c->elems[i].err ? c->elems[i].offset : RD_KAFKA_OFFSET_INVALID;
+        }
+        if (err)
+                FERRY_DEBUG("Committed offsets unknown at assignment (%s): a gap at the start is not checked",
+                            rd_kafka_err2str(err));
+        rd_kafka_topic_partition_list_destroy(c);
+}
+
+/* Records of a partition were deleted before this task read them: its next offset is below the
+ * partition's log start offset (an offset reset followed). Logged as an ERROR; fails the task
+ * unless errors.tolerance=all. */
+static int records_lost(sink_run_t *run, const char *topic, int32_t partition, int64_t from, int64_t next,
+                        char *errstr, size_t errstr_size)
+{
+        int64_t lo = -1, hi = -1;
+        if (rd_kafka_get_watermark_offsets(run->rk, topic, partition, &lo, &hi) || lo <= from)
+                return 0; /* a gap above the log start offset: compaction or transaction markers */
+        int64_t to = (lo < next ? lo : next) - 1;
+        snprintf(errstr, errstr_size,
+                 "org.apache.kafka.connect.errors.ConnectException: Records lost: topic '%s' partition %d "
+                 "offsets %lld to %lld (%lld records) were deleted before this task read them: its next "
+                 "offset %lld is below the log start offset %lld (retention%s)",
+                 topic, (int)partition, (long long)from, (long long)to, (long long)(to - from + 1),
+                 (long long)from, (long long)lo, run->gate ? ", or the embedded broker's size limit" : "");
+        FERRY_ERROR("%s", errstr + strlen("org.apache.kafka.connect.errors.ConnectException: "));
+        if (ferry_errh_tolerates_all(run->errh))
+                return 0;
+        return -1;
+}
+
+/* Checks that every partition's records follow on from the expected offset (once per run of
+ * records of one partition). -1 when records were lost and the task must fail. */
+static int check_continuity(sink_run_t *run, rd_kafka_message_t **msgs, size_t n, char *errstr,
+                            size_t errstr_size)
+{
+        rd_kafka_topic_partition_t *tp = NULL;
+        const rd_kafka_topic_t *rkt = NULL;
+        int32_t partition = -1;
+        for (size_t i = 0; i < n; i++) {
+                const rd_kafka_message_t *m = msgs[i];
+                if (!tp || m->rkt != rkt || m->partition != partition) {
+                        rkt = m->rkt;
+                        partition = m->partition;
+                        const char *topic = rd_kafka_topic_name(m->rkt);
+                        tp = rd_kafka_topic_partition_list_find(run->expected, topic, partition);
+                        if (!tp) {
+                                tp = rd_kafka_topic_partition_list_add(run->expected, topic, partition);
+                                tp->offset = RD_KAFKA_OFFSET_INVALID;
+                        }
+                }
+                if (tp->offset >= 0 && m->offset > tp->offset &&
+                    records_lost(run, tp->topic, partition, tp->offset, m->offset, errstr, errstr_size) < 0)
+                        return -1;
+                tp->offset = m->offset + 1;
+        }
+        return 0;
 }
 
 static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t *parts,
@@ -406,6 +498,11 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
                 for (int i = 0; i < parts->cnt; i++)
                         rd_kafka_topic_partition_list_add(run->assigned, parts->elems[i].topic,
                                                           parts->elems[i].partition);
+                expect_committed(run, parts);
+                for (int i = 0; i < parts->cnt; i++) /* a seek from open() is where reading resumes */
+                        if (parts->elems[i].offset >= 0)
+                                expect_offset(run, parts->elems[i].topic, parts->elems[i].partition,
+                                              parts->elems[i].offset);
                 apply_pauses(run);
                 return;
         }
@@ -421,6 +518,8 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
                         rd_kafka_topic_partition_list_del(run->committed, parts->elems[i].topic,
                                                           parts->elems[i].partition);
                 rd_kafka_topic_partition_list_del(run->fetch_paused, parts->elems[i].topic,
+                                                  parts->elems[i].partition);
+                rd_kafka_topic_partition_list_del(run->expected, parts->elems[i].topic,
                                                   parts->elems[i].partition);
         }
         if (run->held) {
@@ -471,6 +570,11 @@ static rd_kafka_t *make_consumer(sink_run_t *run, char *errstr, size_t errstr_si
         snprintf(buf, sizeof(buf), "connector-consumer-%s-%d", t->connector, t->id);
         ferry_strmap_set(&defaults, "client.id", buf);
         ferry_strmap_set(&defaults, "auto.offset.reset", "earliest");
+        /* The embedded broker answers a fetch with nothing new only after fetch.wait.max.ms, even
+         * when records arrive meanwhile; a source held back for this task's commit waits that
+         * long each time (1M records: 28 s with the default 500 ms, 6 s with 10 ms). */
+        if (run->gate)
+                ferry_strmap_set(&defaults, "fetch.wait.max.ms", "10");
         ferry_strmap_sub(&overrides, &t->conn_config, "consumer.override.");
         if (!user_set_prefetch(&t->w->config, &overrides)) {
                 /* Once a partition's queue holds queued.min.messages, librdkafka stops fetching it
@@ -776,7 +880,9 @@ static int redeliver(sink_run_t *run, char *errstr, size_t errstr_size)
 static int consume_batch(sink_run_t *run, rd_kafka_message_t **msgs, char *errstr, size_t errstr_size)
 {
         size_t n = 0;
-        rd_kafka_message_t *m = rd_kafka_consumer_poll(run->rk, 200);
+        /* On the embedded broker a source may be waiting for this task's next commit, which is
+         * checked between polls: wait less for records there. */
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(run->rk, run->gate ? 10 : 200);
         while (m) {
                 if (m->err) {
                         if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
@@ -799,6 +905,11 @@ static int consume_batch(sink_run_t *run, rd_kafka_message_t **msgs, char *errst
         ferry_errh_poll(run->errh);
         if (n == 0)
                 return 0;
+        if (check_continuity(run, msgs, n, errstr, errstr_size) < 0) {
+                for (size_t i = 0; i < n; i++)
+                        rd_kafka_message_destroy(msgs[i]);
+                return -1;
+        }
         atomic_fetch_add(&run->t->metrics.read_records, n);
         ferry_record_t **recs = calloc(n, sizeof(*recs));
         size_t *src = calloc(n, sizeof(*src));
@@ -843,6 +954,9 @@ void *ferry_sink_task_main(void *arg)
         run.task_paused = rd_kafka_topic_partition_list_new(4);
         run.fetch_paused = rd_kafka_topic_partition_list_new(4);
         t->sink_run = &run;
+        run.expected = rd_kafka_topic_partition_list_new(8);
+        run.gate = ferry_flow_gate(t);
+        run.gate_group = run.gate ? ferry_gate_group(run.gate, t->connector) : NULL;
         char errstr[4096] = "";
         int64_t interval = ferry_config_int(ferry_worker_config, &t->w->config, "offset.flush.interval.ms");
         bool started = false, failed = false;
@@ -884,9 +998,14 @@ void *ferry_sink_task_main(void *arg)
                         failed = !run.stop;
                         break;
                 }
-                if (run.commit_requested || ferry_now_ms() >= run.next_commit) {
+                /* A source on the embedded broker waits for this commit: commit early (at most
+                 * every 20 ms). */
+                int64_t now = ferry_now_ms();
+                if (run.commit_requested || now >= run.next_commit ||
+                    (ferry_gate_wants_commit(run.gate_group) && now - run.last_commit_ms >= 20)) {
                         run.commit_requested = false;
                         commit(&run);
+                        run.last_commit_ms = now;
                         run.next_commit = ferry_now_ms() + interval;
                 }
         }
@@ -917,6 +1036,7 @@ out:
         rd_kafka_topic_partition_list_destroy(run.fetch_paused);
         if (run.committed)
                 rd_kafka_topic_partition_list_destroy(run.committed);
+        rd_kafka_topic_partition_list_destroy(run.expected);
         free(msgs);
         ferry_log_context(NULL);
         return NULL;

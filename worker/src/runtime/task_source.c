@@ -10,7 +10,9 @@
  * acknowledged it, or once it was dropped or skipped; the optional commit op runs after every
  * offset flush. */
 #include "runtime/error_handler.h"
+#include "kafka/embedded_gate.h"
 #include "kafka/kafka.h"
+#include "runtime/embedded_flow.h"
 #include "kafka/topic_creation.h"
 #include "runtime/transforms.h"
 #include "runtime/worker.h"
@@ -68,6 +70,8 @@ typedef struct {
          * a batch is refused for room, which could reorder it after a later one). */
         size_t in_flight_bytes;
         size_t max_msgs, max_bytes;
+        struct ferry_gate *gate; /* the embedded broker's flow control; NULL on a real cluster */
+        size_t max_batch;        /* the producer's batch.size */
 } source_run_t;
 
 struct staged {
@@ -191,6 +195,17 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
         run->in_flight--;
         size_t bytes = m->len + m->key_len;
         run->in_flight_bytes -= bytes < run->in_flight_bytes ? bytes : run->in_flight_bytes;
+        if (run->gate) {
+                rd_kafka_headers_t *hdrs = NULL;
+                if (rd_kafka_message_headers(m, &hdrs))
+                        hdrs = NULL;
+                size_t est = ferry_gate_record_bytes(m->key_len, m->len, hdrs);
+                if (m->err)
+                        ferry_gate_release(run->gate, rd_kafka_topic_name(m->rkt), est);
+                else
+                        ferry_gate_delivered(run->gate, rd_kafka_topic_name(m->rkt), m->partition, m->offset,
+                                             est);
+        }
         if (m->err && ferry_errh_tolerates_all(run->errh)) {
                 /* As Connect does with errors.tolerance=all: the record is skipped, its offset moves on. */
                 log_skip(run, "producer send callback", rd_kafka_err2str(m->err));
@@ -454,6 +469,13 @@ static int flush_stage(source_run_t *run, char *errstr, size_t errstr_size)
                 }
                 rd_kafka_poll(run->rk, 100); /* serve acknowledgements until there is room */
         }
+        /* On the embedded broker: wait until the topic's sinks have room for these records. */
+        if (run->gate &&
+            ferry_flow_admit(run->t, run->rk, rd_kafka_topic_name(run->rkt),
+                             bytes + n * ferry_gate_record_bytes(0, 0, NULL), run->max_batch) < 0) {
+                drop_staged(run);
+                return 0;
+        }
         run->n_stage = 0;
         for (size_t i = 0; i < n; i++) {
                 struct staged *x = &run->stage[i];
@@ -478,7 +500,12 @@ static int flush_stage(source_run_t *run, char *errstr, size_t errstr_size)
                         run->in_flight++;
                         run->in_flight_bytes += m->len + m->key_len;
                         run->produced++;
-                } else if (rc == 0) {
+                        continue;
+                }
+                if (run->gate)
+                        ferry_gate_release(run->gate, rd_kafka_topic_name(run->rkt),
+                                           ferry_gate_record_bytes(m->key_len, m->len, NULL));
+                if (rc == 0) {
                         rc = batch_refused(run, m->_private, rd_kafka_topic_name(run->rkt), m->err, errstr,
                                            errstr_size);
                 } else {
@@ -597,6 +624,15 @@ static int send_record(source_run_t *run, ferry_record_t *r, char *errstr, size_
                 ferry_record_free(r);
                 return -1;
         }
+        size_t est = run->gate ? ferry_gate_record_bytes(kb.len, vb.len, hdrs) : 0;
+        if (run->gate && ferry_flow_admit(t, run->rk, r->topic, est, run->max_batch) < 0) {
+                /* Stopping while held back: not sent, so never acknowledged. */
+                if (hdrs)
+                        rd_kafka_headers_destroy(hdrs);
+                ferry_record_free(r);
+                drop_unqueued(run, e);
+                return 0;
+        }
         for (;;) {
                 int64_t ts = r->timestamp > 0 ? r->timestamp : create_time(run);
                 rd_kafka_topic_t *rkt = topic_handle(run, r->topic, errstr, errstr_size);
@@ -630,6 +666,8 @@ static int send_record(source_run_t *run, ferry_record_t *r, char *errstr, size_
                         return 0;
                 }
                 if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+                        if (run->gate)
+                                ferry_gate_release(run->gate, r->topic, est);
                         if (ferry_errh_tolerates_all(run->errh)) {
                                 log_skip(run, r->topic, rd_kafka_err2str(err));
                                 if (hdrs)
@@ -750,6 +788,7 @@ void *ferry_source_task_main(void *arg)
                 goto out;
         }
         run.tc = ferry_topic_creation_new(&t->w->config, &t->conn_config);
+        ferry_topic_creation_use_embedded(run.tc, t->w->embedded);
         run.rk = make_producer(&run, errstr, sizeof(errstr));
         if (!run.rk) {
                 ferry_task_set_state(t, FERRY_STATE_FAILED, errstr);
@@ -757,6 +796,8 @@ void *ferry_source_task_main(void *arg)
         }
         run.max_msgs = (size_t)producer_limit(run.rk, "queue.buffering.max.messages", 100000);
         run.max_bytes = (size_t)producer_limit(run.rk, "queue.buffering.max.kbytes", 1048576) * 1024;
+        run.gate = ferry_flow_gate(t);
+        run.max_batch = (size_t)producer_limit(run.rk, "batch.size", 1000000);
         if (t->plugin->source->start(t, &t->config, errstr, sizeof(errstr)) != FERRY_ERR_OK) {
                 ferry_task_set_state(t, FERRY_STATE_FAILED, errstr);
                 goto out;
