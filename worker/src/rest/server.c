@@ -365,7 +365,8 @@ static job_t *job_new(ferry_rest_t *r, struct lws *wsi, const char *uri)
                                      : "UNKNOWN";
         snprintf(j->method, sizeof(j->method), "%s", method);
         /* lws hands the path percent-decoded; the router decodes segments itself, so a literal
-         * '%' goes back to "%25" ("/" from "%2F" cannot be told apart any more). */
+         * '%' goes back to "%25". A "/" from "%2F" cannot be told apart any more: the router reads
+         * connector names that hold one (resolve_connector_name). */
         ferry_buf_t path;
         ferry_buf_init(&path);
         for (const char *p = uri && *uri ? uri : "/"; *p; p++) {
