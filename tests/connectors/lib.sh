@@ -69,12 +69,18 @@ start_connect_worker() {
                 echo "offset.storage.file.filename=$WORK/connect.offsets"
                 echo "offset.flush.interval.ms=500"
                 echo "listeners=http://127.0.0.1:0"
-                echo "plugin.path=$REPO/build/plugins"
+                # Connector families are built as plugins under build/plugins.
+                [ -d "$REPO/build/plugins" ] && echo "plugin.path=$REPO/build/plugins"
                 local kv
                 for kv in "$@"; do echo "$kv"; done
         } >"$WORK/connect.properties"
         start_worker connect standalone "$WORK/connect.properties"
-        wait_until 60 "the worker's REST listener" _connect_port
+        local deadline=$((SECONDS + 60))
+        until [ -n "$(_connect_port_value)" ]; do
+                worker_alive connect || fail "worker exited: $(tail -5 "$WORK/connect.log")"
+                [ "$SECONDS" -lt "$deadline" ] || fail "no REST listener in the worker log after 60 s"
+                sleep 0.1
+        done
         REST=http://127.0.0.1:$(_connect_port_value)
         wait_until 30 "GET /connectors" curl -sf "$REST/connectors"
 }
@@ -83,19 +89,16 @@ _connect_port_value() {
         sed -n 's/.*REST server listening on http:\/\/[^ ]*:\([0-9][0-9]*\).*/\1/p' "$WORK/connect.log" | head -1
 }
 
-_connect_port() {
-        worker_alive connect || fail "worker exited: $(tail -5 "$WORK/connect.log")"
-        [ -n "$(_connect_port_value)" ]
-}
 
 # create_connector NAME CONFIG_JSON
 create_connector() {
-        local name=$1 config=$2 body code
+        local name=$1 config=$2 body code out
+        out=$WORK/create-$(printf '%s' "$name" | tr -c 'A-Za-z0-9._-' '_').json
         body=$(python3 -c 'import json,sys; print(json.dumps({"name": sys.argv[1], "config": json.loads(sys.argv[2])}))' \
                 "$name" "$config") || fail "connector config for $name is not JSON: $config"
-        code=$(curl -s -o "$WORK/create-$name.json" -w '%{http_code}' -X POST \
-                -H 'Content-Type: application/json' "$REST/connectors" -d "$body")
-        [ "$code" = 201 ] || fail "POST /connectors $name answered $code: $(cat "$WORK/create-$name.json")"
+        code=$(curl -s -o "$out" -w '%{http_code}' -X POST \
+                -H 'Content-Type: application/json' "$REST/connectors" -d "$body") || true
+        [ "$code" = 201 ] || fail "POST /connectors $name answered $code: $(cat "$out" 2>/dev/null)"
 }
 
 _urlencode() { python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$1"; }
