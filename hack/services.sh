@@ -18,7 +18,7 @@
 #   list     Print the names of the systems this script knows.
 #
 # Systems: one file each in hack/services/<name>.sh (postgres, mariadb, mosquitto, ...). A file
-# defines these hooks (see hack/services/README for the contract):
+# defines these hooks (docs/testing.md has the whole contract and an example):
 #   svc_check      the binaries are there (else fail naming hack/deps.sh)
 #   svc_prepare    create the data dir/config under $STATE for the ports in ${PORTS[@]}
 #   svc_exec       exec the daemon in the foreground (runs in its own session, output to $LOGF)
