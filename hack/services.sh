@@ -152,26 +152,24 @@ session_pids() {
 
 terminate() {
 	local pid=$1 deadline left
+	# Only a process proven ours (and so the leader of the session it made) has its session swept.
+	is_ours "$pid" || return 0
+	log "stopping $NAME pid $pid (SIG$SVC_STOP_SIGNAL)"
+	kill -"$SVC_STOP_SIGNAL" "$pid" 2>/dev/null || true
+	deadline=$((SECONDS + STOP_TIMEOUT))
+	while is_ours "$pid" && ((SECONDS < deadline)); do sleep 0.1; done
 	if is_ours "$pid"; then
-		log "stopping $NAME pid $pid (SIG$SVC_STOP_SIGNAL)"
-		kill -"$SVC_STOP_SIGNAL" "$pid" 2>/dev/null || true
-		deadline=$((SECONDS + STOP_TIMEOUT))
-		while is_ours "$pid" && ((SECONDS < deadline)); do sleep 0.1; done
-		if is_ours "$pid"; then
-			log "$NAME pid $pid ignored SIG$SVC_STOP_SIGNAL for ${STOP_TIMEOUT}s; sending SIGKILL"
-			kill -KILL "$pid" 2>/dev/null || true
-		fi
+		log "$NAME pid $pid ignored SIG$SVC_STOP_SIGNAL for ${STOP_TIMEOUT}s; sending SIGKILL"
+		kill -KILL "$pid" 2>/dev/null || true
 	fi
 	# Children of the daemon (backends, helpers) share its session: end any that outlive it.
-	if [[ $pid =~ ^[0-9]+$ ]]; then
-		deadline=$((SECONDS + 10))
-		while left=$(session_pids "$pid") && [[ -n $left ]]; do
-			((SECONDS < deadline)) || die "processes of session $pid survive: $left"
-			# shellcheck disable=SC2086
-			kill -KILL $left 2>/dev/null || true
-			sleep 0.1
-		done
-	fi
+	deadline=$((SECONDS + 10))
+	while left=$(session_pids "$pid") && [[ -n $left ]]; do
+		((SECONDS < deadline)) || die "processes of session $pid survive: $left"
+		# shellcheck disable=SC2086
+		kill -KILL $left 2>/dev/null || true
+		sleep 0.1
+	done
 }
 
 wipe_state() {
@@ -296,7 +294,7 @@ cmd_start() {
 	svc_check
 	lock_state
 	if running; then
-		if svc_ready; then
+		if wait_ready; then
 			log "reusing running $NAME pid $SVC_PID"
 			printf '%s\n' "$SERVICE_URL"
 			return 0
