@@ -104,7 +104,7 @@ unit: build/asan/unit-tests build/asan/operator-unit-tests
 	build/asan/operator-unit-tests --jobs 2
 
 test: deps
-	@$(MAKE) --no-print-directory all asan build/asan/unit-tests build/asan/operator-unit-tests $(TOOLS)
+	@$(MAKE) --no-print-directory all asan build/asan/unit-tests build/asan/operator-unit-tests $(TOOLS) tsan
 	@tests/run.sh
 
 run: deps
@@ -214,3 +214,18 @@ tools:
 
 packaging-check:
 	@hack/packaging.sh check
+
+# ThreadSanitizer build of the worker: `make tsan` builds build/tsan/ferry-worker;
+# tests/runtime/tsan_pipeline.sh runs it (hack/tsan.sh sets the runtime options and suppressions).
+OPT_tsan := -O1 -g -fno-omit-frame-pointer -fsanitize=thread
+build/tsan/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "CC [tsan] $<"
+	@$(CC) $(BASE_CFLAGS) $(OPT_tsan) $(DEPS_CFLAGS) -MMD -MP -c -o $@ $<
+
+# hack/tsan_c11_threads.c routes librdkafka's C11 thread calls through the intercepted pthread ones.
+build/tsan/ferry-worker: $(call objs,tsan,$(WORKER_SRC) hack/tsan_c11_threads.c)
+	$(CC) -rdynamic -fsanitize=thread -o $@ $^ $(DEPS_LIBS)
+
+.PHONY: tsan
+tsan: build/tsan/ferry-worker

@@ -11,6 +11,12 @@ packages=(
         kcat clang-format valgrind python3 clang libclang-rt-14-dev wrk openssl curl
         gnuplot-nox # make bench: the PNG chart
         openjdk-17-jre-headless maven
+        # Connector tests: the real systems hack/services.sh runs on loopback ports, their command-line
+        # clients (independent readers), and the client libraries the connector plugins link. Where
+        # the packages start system daemons (default ports 5432, 3306, 1883), those are left alone:
+        # hack/services.sh runs its own instances on other ports and reads no system config.
+        postgresql mariadb-server mariadb-client mosquitto mosquitto-clients
+        libpq-dev libmariadb-dev libsqlite3-dev sqlite3 libmosquitto-dev
 )
 
 missing=()

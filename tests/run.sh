@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test suite and prints one summary: unit (Criterion, ASan/UBSan), runtime (worker
 # against the embedded broker, and under valgrind), integration (real Kafka broker started here),
+# connectors (real Kafka and the real systems of hack/services.sh, started once for the section),
 # e2e (operator against a real kube-apiserver started here once for all e2e scripts).
 # Exits non-zero when anything failed. Set FERRY_TEST_FILTER to a regex to run matching scripts only.
 set -uo pipefail
@@ -105,6 +106,67 @@ if [ "${#selected[@]}" -gt 0 ]; then
                 tail -30 "$logdir/kafka-start.log"
         fi
         hack/kafka.sh stop >/dev/null 2>&1
+fi
+
+echo "== connectors (real Kafka + real systems)"
+# Each script names what it needs in a header line `# services: kafka postgres ...`; the union is
+# started ONCE here (Kafka by hack/kafka.sh, the rest by hack/services.sh) and stopped after the
+# section. A script whose system did not start is recorded as failed without running.
+selected=()
+for t in tests/connectors/*/*.sh tests/connectors/*.sh; do
+        [ "$(basename "$t")" = lib.sh ] && continue
+        [[ ${t#tests/} =~ $filter ]] && selected+=("$t")
+done
+script_needs() { sed -n 's/^# services:[[:space:]]*//p' "$1" | tr ' ,' '\n\n' | sed '/^$/d'; }
+if [ "${#selected[@]}" -gt 0 ]; then
+        export FERRY_SERVICES_STATE="$FERRY_CACHE/services/run-tests-$$"
+        needs=$(for t in "${selected[@]}"; do script_needs "$t"; done | sort -u)
+        down=()
+        started=()
+        for s in $needs; do
+                if [ "$s" = kafka ]; then
+                        export FERRY_KAFKA_STATE="$FERRY_CACHE/kafka/connectors-tests-$$"
+                        if FERRY_KAFKA_BOOTSTRAP=$(hack/kafka.sh start 2>"$logdir/connectors-kafka-start.log" | tail -1) &&
+                                [ -n "$FERRY_KAFKA_BOOTSTRAP" ]; then
+                                export FERRY_KAFKA_BOOTSTRAP
+                                echo "broker: $FERRY_KAFKA_BOOTSTRAP"
+                                started+=(kafka)
+                        else
+                                down+=(kafka)
+                                record "connectors: start Kafka broker" 1
+                                tail -30 "$logdir/connectors-kafka-start.log"
+                        fi
+                elif addr=$(hack/services.sh start "$s" 2>"$logdir/connectors-$s-start.log" | tail -1) && [ -n "$addr" ]; then
+                        export "FERRY_SERVICE_$(echo "$s" | tr 'a-z-' 'A-Z_')_URL=$addr"
+                        echo "$s: ${addr%%://*}://127.0.0.1:${addr##*:}"
+                        started+=("$s")
+                else
+                        down+=("$s")
+                        record "connectors: start $s" 1
+                        tail -30 "$logdir/connectors-$s-start.log"
+                fi
+        done
+        for t in "${selected[@]}"; do
+                missing=
+                for s in $(script_needs "$t"); do
+                        [[ " ${down[*]} " == *" $s "* ]] && missing+=" $s"
+                done
+                if [ -n "$missing" ]; then
+                        record "${t#tests/} (not run:$missing did not start)" 1
+                else
+                        run_script "$t"
+                fi
+        done
+        for s in "${started[@]}"; do
+                if [ "$s" = kafka ]; then
+                        hack/kafka.sh stop >/dev/null 2>&1
+                else
+                        hack/services.sh stop "$s" >/dev/null 2>&1
+                        unset "FERRY_SERVICE_$(echo "$s" | tr 'a-z-' 'A-Z_')_URL"
+                fi
+        done
+        rm -rf "$FERRY_SERVICES_STATE"
+        unset FERRY_SERVICES_STATE FERRY_KAFKA_STATE FERRY_KAFKA_BOOTSTRAP
 fi
 
 # ---- packaging: Helm chart, deploy/, Dockerfiles (no server; tests/e2e/packaging.sh does the

@@ -370,6 +370,102 @@ static bool pattern_match(const char *pattern, const segments_t *segs, const cha
         return true;
 }
 
+/* Does any route (whatever its method) match the segments? */
+static bool any_route_matches(const segments_t *segs)
+{
+        for (size_t t = 0; t < sizeof(route_tables) / sizeof(route_tables[0]); t++) {
+                for (const ferry_rest_route_t *r = route_tables[t]; r->method; r++) {
+                        const char *pp[FERRY_REST_MAX_PARAMS];
+                        int np = 0;
+                        if (pattern_match(r->pattern, segs, pp, &np))
+                                return true;
+                }
+        }
+        return false;
+}
+
+/* in with segments 1..k joined by '/' into one (the connector name). -1: out of memory. */
+static int join_name(const segments_t *in, int k, segments_t *out)
+{
+        ferry_buf_t b;
+        ferry_buf_init(&b);
+        for (int i = 1; i <= k; i++) {
+                if (i > 1)
+                        ferry_buf_putc(&b, '/');
+                ferry_buf_puts(&b, in->seg[i]);
+        }
+        out->n = 0;
+        out->seg[out->n++] = strdup(in->seg[0]);
+        out->seg[out->n++] = ferry_buf_steal(&b);
+        for (int i = k + 1; i < in->n; i++)
+                out->seg[out->n++] = strdup(in->seg[i]);
+        for (int i = 0; i < out->n; i++) {
+                if (!out->seg[i]) {
+                        segments_free(out);
+                        return -1;
+                }
+        }
+        return 0;
+}
+
+/* Connector names may hold '/' (REST clients send it as "%2F"), but the HTTP server hands the path
+ * over decoded, so "/connectors/a%2Fb/status" arrives as "/connectors/a/b/status". Under
+ * "/connectors/", each reading that takes segments 1..k as one name ("a", "a/b", ...) is a
+ * candidate. One candidate matching a route is taken as is; among several, the first naming a
+ * connector the herder knows wins, else the first (the plain reading): so GET .../a%2Fb/status
+ * finds "a/b", and PUT .../a%2Fb/config can create it. A name ending in a route word ("x/config")
+ * is read as that route on "x" unless "x/config" exists. Rewrites segs to the chosen reading. */
+static void resolve_connector_name(ferry_rest_api_t *api, segments_t *segs)
+{
+        if (segs->n < 3 || strcmp(segs->seg[0], "connectors"))
+                return;
+        bool matches[MAX_SEGMENTS] = {false};
+        int n_matches = 0, first = 0;
+        for (int k = 1; k < segs->n; k++) {
+                segments_t alt;
+                if (k == 1) {
+                        matches[k] = any_route_matches(segs);
+                } else {
+                        if (join_name(segs, k, &alt) < 0)
+                                return;
+                        matches[k] = any_route_matches(&alt);
+                        segments_free(&alt);
+                }
+                if (matches[k]) {
+                        n_matches++;
+                        if (!first)
+                                first = k;
+                }
+        }
+        int chosen = first;
+        if (n_matches > 1 && api->h && api->h->ops && api->h->ops->list) {
+                size_t n = 0;
+                char **names = api->h->ops->list(api->h, &n);
+                bool found = false;
+                for (int k = 1; k < segs->n && names && !found; k++) {
+                        segments_t alt;
+                        if (!matches[k] || join_name(segs, k, &alt) < 0)
+                                continue;
+                        for (size_t i = 0; i < n && !found; i++) {
+                                if (!strcmp(names[i], alt.seg[1])) {
+                                        chosen = k;
+                                        found = true;
+                                }
+                        }
+                        segments_free(&alt);
+                }
+                if (names)
+                        ferry_strlist_free(names, n);
+        }
+        if (chosen > 1) {
+                segments_t alt;
+                if (join_name(segs, chosen, &alt) == 0) {
+                        segments_free(segs);
+                        *segs = alt;
+                }
+        }
+}
+
 static bool is_json_media_type(const char *ct)
 {
         while (*ct == ' ' || *ct == '\t')
@@ -544,6 +640,7 @@ void ferry_rest_handle(ferry_rest_api_t *api, const ferry_rest_request_t *req, f
                                           path[0] != '/' ? "HTTP 400 Bad Request" : "HTTP 404 Not Found");
                 return;
         }
+        resolve_connector_name(api, &segs);
         bool head = !strcmp(req->method, "HEAD");
         const char *method = head ? "GET" : req->method;
         const ferry_rest_route_t *route = NULL;

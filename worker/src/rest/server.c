@@ -199,6 +199,16 @@ out:
         return NULL;
 }
 
+/* Is the job in state st? Read under the lock: a pool thread may be changing the state of a job
+ * it holds while the loop looks at it (e.g. a body callback after the job was dispatched). */
+static bool job_in_state(ferry_rest_t *r, const job_t *j, enum job_state st)
+{
+        pthread_mutex_lock(&r->lock);
+        bool in = j->state == st;
+        pthread_mutex_unlock(&r->lock);
+        return in;
+}
+
 /* Queues a job; called on the loop thread. Grows the pool while every thread is busy. */
 static void dispatch(ferry_rest_t *r, job_t *j)
 {
@@ -365,7 +375,8 @@ static job_t *job_new(ferry_rest_t *r, struct lws *wsi, const char *uri)
                                      : "UNKNOWN";
         snprintf(j->method, sizeof(j->method), "%s", method);
         /* lws hands the path percent-decoded; the router decodes segments itself, so a literal
-         * '%' goes back to "%25" ("/" from "%2F" cannot be told apart any more). */
+         * '%' goes back to "%25". A "/" from "%2F" cannot be told apart any more: the router reads
+         * connector names that hold one (resolve_connector_name). */
         ferry_buf_t path;
         ferry_buf_init(&path);
         for (const char *p = uri && *uri ? uri : "/"; *p; p++) {
@@ -549,7 +560,7 @@ static int callback_http(struct lws *wsi, enum lws_callback_reasons reason, void
                 return 0;
         }
         case LWS_CALLBACK_HTTP_BODY:
-                if (pss && pss->job && pss->job->state == JOB_RECEIVING) {
+                if (r && pss && pss->job && job_in_state(r, pss->job, JOB_RECEIVING)) {
                         job_t *j = pss->job;
                         if (j->chunked) {
                                 /* Room for the encoding around the largest body accepted. */
@@ -579,7 +590,7 @@ static int callback_http(struct lws *wsi, enum lws_callback_reasons reason, void
                 }
                 return 0;
         case LWS_CALLBACK_HTTP_BODY_COMPLETION:
-                if (pss && pss->job && pss->job->state == JOB_RECEIVING) {
+                if (r && pss && pss->job && job_in_state(r, pss->job, JOB_RECEIVING)) {
                         if (pss->job->chunked && ferry_rest_dechunk(&pss->job->raw, &pss->job->body) != 1) {
                                 job_free(pss->job);
                                 pss->job = NULL;
@@ -590,7 +601,7 @@ static int callback_http(struct lws *wsi, enum lws_callback_reasons reason, void
                 }
                 return 0;
         case LWS_CALLBACK_HTTP_WRITEABLE: {
-                if (!pss || !pss->job || pss->job->state != JOB_WRITING)
+                if (!r || !pss || !pss->job || !job_in_state(r, pss->job, JOB_WRITING))
                         return 0;
                 int rc = write_answer(wsi, pss->job);
                 if (rc == 0)

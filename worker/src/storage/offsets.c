@@ -192,7 +192,11 @@ ferry_offsets_t *ferry_offsets_open_kafka(const ferry_strmap_t *worker, const st
                 ferry_offsets_close(o);
                 return NULL;
         }
-        FERRY_INFO("Loaded %zu source offset(s) from topic %s", o->n, opts->topic);
+        /* The reader thread keeps appending records that arrive after the end was reached. */
+        pthread_mutex_lock(&o->lock);
+        size_t n = o->n;
+        pthread_mutex_unlock(&o->lock);
+        FERRY_INFO("Loaded %zu source offset(s) from topic %s", n, opts->topic);
         return o;
 }
 
