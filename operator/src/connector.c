@@ -159,9 +159,9 @@ __attribute__((format(printf, 3, 4))) static void not_ready(struct rc_state *s, 
 
 /* Connect knows connectors by name only: when KafkaConnectors of the same name in two namespaces
  * both use one KafkaConnect, the older one (creationTimestamp, then namespace) keeps the name and
- * the other is refused (err says by which). */
+ * the other is refused (err says by which). With any, every other allowed one counts, older or not. */
 static bool name_taken(op_ctx_t *ctx, json_object *obj, const char *cns, const char *cname,
-                       const op_connect_spec_t *ks, char *err, size_t errlen)
+                       const op_connect_spec_t *ks, bool any, char *err, size_t errlen)
 {
         const char *ns = kube_str(obj, "metadata.namespace"), *name = kube_str(obj, "metadata.name");
         const char *created = kube_str(obj, "metadata.creationTimestamp");
@@ -178,7 +178,7 @@ static bool name_taken(op_ctx_t *ctx, json_object *obj, const char *cns, const c
                     strcmp(ocns, cns) || strcmp(ocname, cname) || !op_connect_allows_namespace(ks, ons))
                         continue;
                 int cmp = oc && created ? strcmp(oc, created) : 0;
-                taken = cmp < 0 || (cmp == 0 && strcmp(ons, ns) < 0);
+                taken = any || cmp < 0 || (cmp == 0 && strcmp(ons, ns) < 0);
                 if (taken)
                         snprintf(err, errlen,
                                  "KafkaConnector %s/%s already runs a connector named %s on KafkaConnect "
@@ -236,10 +236,13 @@ double op_reconcile_connector(op_ctx_t *ctx, const char *key)
         if (kc) {
                 op_connect_spec_parse(kc, &ks, NULL, 0); /* its own errors are the KafkaConnect's status */
                 allowed = op_connect_allows_namespace(&ks, ns);
-                if (allowed)
-                        op_cluster_rest_base(ctx, &ks, base, sizeof(base));
+                op_cluster_rest_base(ctx, &ks, base, sizeof(base));
         }
         json_object_put(kc);
+        /* Deleting one that was created while its namespace was allowed (it has the finalizer) and
+         * is no longer: its connector goes too, unless an allowed KafkaConnector has the name now. */
+        if (deleting && !allowed && name_taken(ctx, obj, cns, cname, &ks, true, err, sizeof(err)))
+                base[0] = '\0';
         if (deleting) {
                 if (base[0]) {
                         snprintf(p, sizeof(p), "/connectors/%s", seg);
@@ -269,7 +272,7 @@ double op_reconcile_connector(op_ctx_t *ctx, const char *key)
                           cns, cname, ns);
                 goto out;
         }
-        if (ks.n_connector_namespaces && name_taken(ctx, obj, cns, cname, &ks, err, sizeof(err))) {
+        if (ks.n_connector_namespaces && name_taken(ctx, obj, cns, cname, &ks, false, err, sizeof(err))) {
                 not_ready(&s, "NameConflict", "%s", err);
                 goto out;
         }
