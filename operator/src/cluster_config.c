@@ -44,7 +44,7 @@ static void prop(char *buf, size_t len, size_t *n, const char *k, const char *v)
         buf[*n] = '\0';
 }
 
-static bool operator_owned_key(const char *k)
+bool op_worker_key_owned(const char *k)
 {
         return !strncmp(k, "rest.", 5) || !strcmp(k, "listeners") || !strncmp(k, "listeners.", 10) ||
                !strcmp(k, "bootstrap.servers") || !strcmp(k, "group.id") || !strcmp(k, "plugin.path") ||
@@ -72,7 +72,7 @@ char *op_worker_properties(const op_connect_spec_t *s)
         snprintf(v, sizeof(v), "%s-status", name);
         prop(buf, len, &n, "status.storage.topic", s->status_topic ? s->status_topic : v);
         for (size_t i = 0; i < s->config.n; i++)
-                if (!operator_owned_key(s->config.v[i].key))
+                if (!op_worker_key_owned(s->config.v[i].key))
                         prop(buf, len, &n, s->config.v[i].key, s->config.v[i].value);
         if (!op_strpairs_get(&s->config, "key.converter"))
                 prop(buf, len, &n, "key.converter", "org.apache.kafka.connect.json.JsonConverter");

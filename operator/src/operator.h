@@ -89,6 +89,9 @@ double op_reconcile_connect(op_ctx_t *ctx, const char *key);
 int op_cluster_rest_base(op_ctx_t *ctx, const op_connect_spec_t *s, char *buf, size_t len);
 /* cluster_config.c: the worker.properties shared by the cluster's pods (malloc'd). */
 char *op_worker_properties(const op_connect_spec_t *s);
+/* cluster_config.c: whether a worker config key is the operator's to set (rest.*, listeners*,
+ * bootstrap.servers, group.id, plugin.path, the storage topics); spec.config must not hold it. */
+bool op_worker_key_owned(const char *key);
 /* cluster_pods.c: the pod spec of the cluster's workers: default_image unless spec.image, worker
  * config from the ConfigMap cm_name, spec.externalConfiguration env and volumes (at
  * /opt/kafka/external-configuration/<name>), spec.template.pod.volumes and

@@ -421,6 +421,9 @@ int op_connect_spec_parse(json_object *kc, op_connect_spec_t *s, char *err, size
         s->offset_topic = opt_str(&pc, spec, "offsetStorageTopic", "spec.offsetStorageTopic");
         s->status_topic = opt_str(&pc, spec, "statusStorageTopic", "spec.statusStorageTopic");
         config_map(&pc, spec, "config", "spec.config", &s->config);
+        for (size_t i = 0; i < s->config.n; i++)
+                if (op_worker_key_owned(s->config.v[i].key))
+                        bad(&pc, "spec.config.%s: set by the operator", s->config.v[i].key);
         s->image = opt_str(&pc, spec, "image", "spec.image");
         s->image_pull_policy = opt_str(&pc, spec, "imagePullPolicy", "spec.imagePullPolicy");
         if (s->image_pull_policy && strcmp(s->image_pull_policy, "Always") &&

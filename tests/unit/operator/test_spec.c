@@ -157,6 +157,11 @@ Test(connect_spec, invalid_fields)
         connect_error("\"groupId\":[]", "spec.groupId: must be a string");
         connect_error("\"configStorageTopic\":1", "spec.configStorageTopic: must be a string");
         connect_error("\"config\":\"x\"", "spec.config: must be an object");
+        connect_error("\"config\":{\"a\":1,\"rest.port\":8084}",
+                      "spec.config.rest.port: set by the operator");
+        connect_error("\"config\":{\"listeners.https.ssl.key\":\"x\"}",
+                      "spec.config.listeners.https.ssl.key: set by the operator");
+        connect_error("\"config\":{\"group.id\":\"g\"}", "spec.config.group.id: set by the operator");
         connect_error("\"image\":{}", "spec.image: must be a string");
         connect_error("\"imagePullPolicy\":\"Sometimes\"",
                       "spec.imagePullPolicy: must be Always, IfNotPresent or Never");
