@@ -276,6 +276,13 @@ double op_reconcile_connector(op_ctx_t *ctx, const char *key)
                 not_ready(&s, "NameConflict", "%s", err);
                 goto out;
         }
+        if (!base[0] && ctx->opt.namespace && strcmp(cns, ctx->opt.namespace)) {
+                not_ready(
+                        &s, "ClusterNotWatched",
+                        "KafkaConnect %s/%s is outside the namespace this operator watches (--namespace %s)",
+                        cns, cname, ctx->opt.namespace);
+                goto out;
+        }
         if (!base[0]) {
                 if (strcmp(cns, ns))
                         not_ready(&s, "ClusterNotReady",
