@@ -5,9 +5,9 @@
 #   a KafkaConnect with a ConfigMap volume and an emptyDir volume mounted in the worker container
 #   -> the pod spec holds both next to the operator's own volumes; a FileStreamSource reads a file
 #   from the ConfigMap mount -> every line arrives in the topic; a FileStreamSink writes into the
-#   emptyDir mount -> the file appears in that pod volume; a template volume named like one of the
-#   operator's ("config") -> Ready=False, reason InvalidSpec, the message names the field, and the
-#   worker pod is left alone; fixed -> Ready again.
+#   emptyDir mount (subPath sink) -> the file appears in that directory of the pod volume; a
+#   template volume named like one of the operator's ("config") -> Ready=False, reason
+#   InvalidSpec, the message names the field, and the worker pod is left alone; fixed -> Ready.
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/lib.sh"
 OP=${FERRY_OPERATOR_ASAN:-$REPO/build/asan/ferry-operator}
@@ -54,7 +54,7 @@ spec:
     connectContainer:
       volumeMounts:
         - {name: input, mountPath: $IN_DIR, readOnly: true}
-        - {name: scratch, mountPath: $OUT_DIR}
+        - {name: scratch, mountPath: $OUT_DIR, subPath: sink}
   config:
     config.storage.replication.factor: 1
     offset.storage.replication.factor: 1
@@ -97,6 +97,8 @@ field_is pod vc-worker-0 '{.spec.containers[0].volumeMounts[?(@.name=="input")].
         fail "mount of input not readOnly"
 field_is pod vc-worker-0 '{.spec.containers[0].volumeMounts[?(@.name=="scratch")].mountPath}' "$OUT_DIR" ||
         fail "mount of scratch missing"
+field_is pod vc-worker-0 '{.spec.containers[0].volumeMounts[?(@.name=="scratch")].subPath}' sink ||
+        fail "subPath of the scratch mount missing"
 info "pod: template volumes input (ConfigMap) and scratch (emptyDir) mounted at $IN_DIR and $OUT_DIR"
 
 ready() { field_is kafkaconnector "$1" '{.status.conditions[?(@.type=="Ready")].status}' True; }
@@ -107,11 +109,11 @@ wait_until 30 "connector sink Ready" ready sink
 count() { [ "$(kcat -b "$B" -C -t "$TOPIC" -e -q -o beginning 2>/dev/null | wc -l)" -ge $N ]; }
 wait_until 60 "$N lines in $TOPIC" count
 info "$N lines read from $IN_DIR/in.txt (ConfigMap volume)"
-out() { find "$WORK/kubelet" -path '*/volumes/scratch/out.txt' 2>/dev/null | head -1; }
+out() { find "$WORK/kubelet" -path '*/volumes/scratch/sink/out.txt' 2>/dev/null | head -1; }
 sink_done() { local f; f=$(out); [ -n "$f" ] && [ "$(wc -l <"$f")" -ge $N ]; }
 wait_until 60 "$N lines written to $OUT_DIR/out.txt (emptyDir volume)" sink_done
 cmp -s "$WORK/in.txt" "$(out)" || fail "the sink's file differs from the ConfigMap's"
-info "$N lines written by the sink into the emptyDir volume"
+info "$N lines written by the sink into the emptyDir volume (subPath sink)"
 
 # A template volume named like the operator's own: refused in status, the worker left alone.
 uid=$(jpath pod vc-worker-0 '{.metadata.uid}')
