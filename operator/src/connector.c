@@ -19,46 +19,19 @@
 
 #define MAX_TRACE 8192
 
-/* Connect wants every config value as a string. */
-static json_object *as_string(json_object *v)
-{
-        switch (json_object_get_type(v)) {
-        case json_type_string:
-                return json_object_get(v);
-        case json_type_boolean:
-                return json_object_new_string(json_object_get_boolean(v) ? "true" : "false");
-        case json_type_int: {
-                char buf[32];
-                snprintf(buf, sizeof(buf), "%lld", (long long)json_object_get_int64(v));
-                return json_object_new_string(buf);
-        }
-        case json_type_null:
-                return NULL;
-        default:
-                return json_object_new_string(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
-        }
-}
-
 /* spec.config + connector.class + tasks.max + name, all strings. */
-static json_object *desired_config(json_object *spec, const char *name)
+static json_object *desired_config(const op_connector_spec_t *cs)
 {
         json_object *out = json_object_new_object();
-        json_object *cfg = kube_get(spec, "config");
-        if (cfg && json_object_is_type(cfg, json_type_object)) {
-                json_object_object_foreach(cfg, k, v)
-                {
-                        json_object *s = as_string(v);
-                        if (s)
-                                json_object_object_add(out, k, s);
-                }
-        }
-        const char *cls = kube_str(spec, "class");
-        json_object_object_add(out, "connector.class", json_object_new_string(cls ? cls : ""));
-        json_object *tm = kube_get(spec, "tasksMax");
+        for (size_t i = 0; i < cs->config.n; i++)
+                json_object_object_add(out, cs->config.v[i].key,
+                                       json_object_new_string(cs->config.v[i].value));
+        json_object_object_add(out, "connector.class",
+                               json_object_new_string(cs->class_name ? cs->class_name : ""));
         char buf[32];
-        snprintf(buf, sizeof(buf), "%d", tm ? json_object_get_int(tm) : 1);
+        snprintf(buf, sizeof(buf), "%d", cs->tasks_max);
         json_object_object_add(out, "tasks.max", json_object_new_string(buf));
-        json_object_object_add(out, "name", json_object_new_string(name));
+        json_object_object_add(out, "name", json_object_new_string(cs->name));
         return out;
 }
 
@@ -133,16 +106,6 @@ static int remove_annotation(op_ctx_t *ctx, const char *path, const char *ann)
         return rc;
 }
 
-static const char *want_state(json_object *spec)
-{
-        const char *s = kube_str(spec, "state");
-        if (s && !strcmp(s, "paused"))
-                return "PAUSED";
-        if (s && !strcmp(s, "stopped"))
-                return "STOPPED";
-        return "RUNNING";
-}
-
 /* The first FAILED instance and its trace, as a condition message. */
 static bool failure(json_object *st, char *reason, size_t rlen, char *msg, size_t mlen)
 {
@@ -194,6 +157,38 @@ __attribute__((format(printf, 3, 4))) static void not_ready(struct rc_state *s, 
         va_end(ap);
 }
 
+/* Connect knows connectors by name only: when KafkaConnectors of the same name in two namespaces
+ * both use one KafkaConnect, the older one (creationTimestamp, then namespace) keeps the name and
+ * the other is refused (err says by which). With any, every other allowed one counts, older or not. */
+static bool name_taken(op_ctx_t *ctx, json_object *obj, const char *cns, const char *cname,
+                       const op_connect_spec_t *ks, bool any, char *err, size_t errlen)
+{
+        const char *ns = kube_str(obj, "metadata.namespace"), *name = kube_str(obj, "metadata.name");
+        const char *created = kube_str(obj, "metadata.creationTimestamp");
+        json_object *all = kube_informer_list(ctx->connectors);
+        bool taken = false;
+        for (size_t i = 0; i < json_object_array_length(all) && !taken; i++) {
+                json_object *o = json_object_array_get_idx(all, i);
+                const char *ons = kube_str(o, "metadata.namespace"), *on = kube_str(o, "metadata.name");
+                const char *oc = kube_str(o, "metadata.creationTimestamp");
+                char ocns[256], ocname[256];
+                if (!ons || !on || strcmp(on, name) || !strcmp(ons, ns) ||
+                    kube_get(o, "metadata.deletionTimestamp") ||
+                    op_connector_cluster(o, ocns, sizeof(ocns), ocname, sizeof(ocname)) ||
+                    strcmp(ocns, cns) || strcmp(ocname, cname) || !op_connect_allows_namespace(ks, ons))
+                        continue;
+                int cmp = oc && created ? strcmp(oc, created) : 0;
+                taken = any || cmp < 0 || (cmp == 0 && strcmp(ons, ns) < 0);
+                if (taken)
+                        snprintf(err, errlen,
+                                 "KafkaConnector %s/%s already runs a connector named %s on KafkaConnect "
+                                 "%s/%s",
+                                 ons, on, name, cns, cname);
+        }
+        json_object_put(all);
+        return taken;
+}
+
 double op_reconcile_connector(op_ctx_t *ctx, const char *key)
 {
         json_object *obj = kube_informer_get(ctx->connectors, key);
@@ -201,7 +196,7 @@ double op_reconcile_connector(op_ctx_t *ctx, const char *key)
                 return 0; /* gone; the finalizer already cleaned up */
         atomic_fetch_add(&ctx->m.reconciles[0], 1);
         const char *ns = kube_str(obj, "metadata.namespace"), *name = kube_str(obj, "metadata.name");
-        json_object *spec = kube_get(obj, "spec"), *old_status = kube_get(obj, "status");
+        json_object *old_status = kube_get(obj, "status");
         char path[1024], seg[768], p[1536];
         kube_path(path, sizeof(path), &op_gvr_connector, ns, name, NULL, NULL);
         op_url_segment(seg, sizeof(seg), name);
@@ -218,21 +213,36 @@ double op_reconcile_connector(op_ctx_t *ctx, const char *key)
         if (ar_last_s)
                 snprintf(ar_last, sizeof(ar_last), "%s", ar_last_s);
         op_rest_t r = {0};
+        op_connector_spec_t cs;
+        op_connect_spec_t ks = {0};
+        char err[1536];
+        bool spec_ok = !op_connector_spec_parse(obj, &cs, err, sizeof(err));
 
         if (deleting && !fin)
                 goto out_nostatus;
-        json_object *labels = kube_get(obj, "metadata.labels");
-        const char *cluster = labels ? kube_member_str(labels, OP_LABEL_CLUSTER) : NULL;
+        /* The KafkaConnect: spec.clusterRef or the label (same namespace), which must allow this
+         * namespace (spec.connectorNamespaces). Deletion follows the same reference even when the rest
+         * of the spec is invalid. */
+        char cns[256] = "", cname[256] = "";
+        bool has_cluster = !op_connector_cluster(obj, cns, sizeof(cns), cname, sizeof(cname));
         json_object *kc = NULL;
-        if (cluster) {
-                char kkey[512];
-                snprintf(kkey, sizeof(kkey), "%s/%s", ns, cluster);
+        if (has_cluster) {
+                char kkey[520];
+                snprintf(kkey, sizeof(kkey), "%s/%s", cns, cname);
                 kc = kube_informer_get(ctx->connects, kkey);
         }
         char base[512] = "";
-        if (kc)
-                op_cluster_rest_base(ctx, kc, base, sizeof(base));
+        bool allowed = true;
+        if (kc) {
+                op_connect_spec_parse(kc, &ks, NULL, 0); /* its own errors are the KafkaConnect's status */
+                allowed = op_connect_allows_namespace(&ks, ns);
+                op_cluster_rest_base(ctx, &ks, base, sizeof(base));
+        }
         json_object_put(kc);
+        /* Deleting one that was created while its namespace was allowed (it has the finalizer) and
+         * is no longer: its connector goes too, unless an allowed KafkaConnector has the name now. */
+        if (deleting && !allowed && name_taken(ctx, obj, cns, cname, &ks, true, err, sizeof(err)))
+                base[0] = '\0';
         if (deleting) {
                 if (base[0]) {
                         snprintf(p, sizeof(p), "/connectors/%s", seg);
@@ -246,12 +256,40 @@ double op_reconcile_connector(op_ctx_t *ctx, const char *key)
                 next = set_finalizer(ctx, path, obj, false) ? -1 : 0;
                 goto out_nostatus;
         }
-        if (!cluster) {
-                not_ready(&s, "NoCluster", "label %s naming the KafkaConnect is missing", OP_LABEL_CLUSTER);
+        if (!spec_ok) {
+                not_ready(&s, "InvalidSpec", "%s", err);
+                goto out;
+        }
+        if (!has_cluster) {
+                not_ready(&s, "NoCluster", "label %s or spec.clusterRef naming the KafkaConnect is missing",
+                          OP_LABEL_CLUSTER);
+                goto out;
+        }
+        if (!allowed) {
+                not_ready(&s, "NamespaceNotAllowed",
+                          "KafkaConnect %s/%s does not allow connectors from namespace %s (add it to its "
+                          "spec.connectorNamespaces)",
+                          cns, cname, ns);
+                goto out;
+        }
+        if (ks.n_connector_namespaces && name_taken(ctx, obj, cns, cname, &ks, false, err, sizeof(err))) {
+                not_ready(&s, "NameConflict", "%s", err);
+                goto out;
+        }
+        if (!base[0] && ctx->opt.namespace && strcmp(cns, ctx->opt.namespace)) {
+                not_ready(
+                        &s, "ClusterNotWatched",
+                        "KafkaConnect %s/%s is outside the namespace this operator watches (--namespace %s)",
+                        cns, cname, ctx->opt.namespace);
                 goto out;
         }
         if (!base[0]) {
-                not_ready(&s, "ClusterNotReady", "KafkaConnect %s not found or has no REST URL yet", cluster);
+                if (strcmp(cns, ns))
+                        not_ready(&s, "ClusterNotReady",
+                                  "KafkaConnect %s/%s not found or has no REST URL yet", cns, cname);
+                else
+                        not_ready(&s, "ClusterNotReady", "KafkaConnect %s not found or has no REST URL yet",
+                                  cname);
                 next = 10;
                 goto out;
         }
@@ -261,7 +299,7 @@ double op_reconcile_connector(op_ctx_t *ctx, const char *key)
         }
 
         /* Config: create, update or leave alone. */
-        desired = desired_config(spec, name);
+        desired = desired_config(&cs);
         bool created = false;
         snprintf(p, sizeof(p), "/connectors/%s/config", seg);
         if (op_connect_call(ctx, base, "GET", p, NULL, &r)) {
@@ -274,7 +312,7 @@ double op_reconcile_connector(op_ctx_t *ctx, const char *key)
                 json_object *req = json_object_new_object();
                 json_object_object_add(req, "name", json_object_new_string(name));
                 json_object_object_add(req, "config", json_object_get(desired));
-                json_object_object_add(req, "initial_state", json_object_new_string(want_state(spec)));
+                json_object_object_add(req, "initial_state", json_object_new_string(cs.state));
                 op_connect_call(ctx, base, "POST", "/connectors", req, &r);
                 json_object_put(req);
                 if (r.status != 201 && r.status != 200) {
@@ -312,7 +350,7 @@ double op_reconcile_connector(op_ctx_t *ctx, const char *key)
         connector_status = json_object_get(r.body);
         op_rest_clear(&r);
         const char *state = kube_str(connector_status, "connector.state");
-        const char *want = want_state(spec);
+        const char *want = cs.state;
         if (!created && state && strcmp(state, want) &&
             (!strcmp(state, "RUNNING") || !strcmp(state, "PAUSED") || !strcmp(state, "STOPPED"))) {
                 const char *verb = !strcmp(want, "RUNNING")  ? "resume"
@@ -367,10 +405,6 @@ double op_reconcile_connector(op_ctx_t *ctx, const char *key)
         /* Health, auto-restart. */
         char reason[32];
         bool failed = failure(connector_status, reason, sizeof(reason), s.msg, sizeof(s.msg));
-        json_object *ar = kube_get(spec, "autoRestart");
-        json_object *en = ar ? kube_get(ar, "enabled") : NULL,
-                    *maxr = ar ? kube_get(ar, "maxRestarts") : NULL;
-        bool ar_enabled = ar && (!en || json_object_get_boolean(en));
         struct timespec now_ts;
         clock_gettime(CLOCK_REALTIME, &now_ts);
         double now = (double)now_ts.tv_sec;
@@ -378,7 +412,7 @@ double op_reconcile_connector(op_ctx_t *ctx, const char *key)
         if (failed) {
                 s.ready = "False";
                 s.reason = reason;
-                if (ar_enabled && (!maxr || ar_count < json_object_get_int(maxr))) {
+                if (cs.auto_restart && (cs.max_restarts < 0 || ar_count < cs.max_restarts)) {
                         double due = last + restart_delay(ctx, ar_count);
                         if (now >= due) {
                                 snprintf(p, sizeof(p),
@@ -431,8 +465,7 @@ out:;
         else if (old_status && kube_get(old_status, "connectorStatus") && strcmp(s.ready, "True"))
                 json_object_object_add(status, "connectorStatus",
                                        json_object_get(kube_get(old_status, "connectorStatus")));
-        json_object *tm = kube_get(spec, "tasksMax");
-        json_object_object_add(status, "tasksMax", json_object_new_int(tm ? json_object_get_int(tm) : 1));
+        json_object_object_add(status, "tasksMax", json_object_new_int(cs.tasks_max));
         if (topics)
                 json_object_object_add(status, "topics", json_object_get(topics));
         if (ar_count || ar_last[0]) {
@@ -447,6 +480,8 @@ out:;
                 next = -1;
         json_object_put(status);
 out_nostatus:
+        op_connector_spec_free(&cs);
+        op_connect_spec_free(&ks);
         op_rest_clear(&r);
         json_object_put(connector_status);
         json_object_put(topics);

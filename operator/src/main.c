@@ -87,7 +87,8 @@ static void connector_update(void *data, json_object *old, json_object *obj)
                 enqueue(ctx->connector_q, obj);
 }
 
-/* A KafkaConnect changed: its connectors may have a new REST URL. */
+/* A KafkaConnect changed: its connectors (in any namespace) may have a new REST URL, or be allowed
+ * or refused by its spec.connectorNamespaces. */
 static void requeue_connectors_of(op_ctx_t *ctx, json_object *kc)
 {
         const char *ns = kube_str(kc, "metadata.namespace"), *name = kube_str(kc, "metadata.name");
@@ -96,10 +97,9 @@ static void requeue_connectors_of(op_ctx_t *ctx, json_object *kc)
         json_object *all = kube_informer_list(ctx->connectors);
         for (size_t i = 0; i < json_object_array_length(all); i++) {
                 json_object *o = json_object_array_get_idx(all, i);
-                json_object *labels = kube_get(o, "metadata.labels");
-                const char *cl = labels ? kube_member_str(labels, OP_LABEL_CLUSTER) : NULL;
-                const char *ons = kube_str(o, "metadata.namespace");
-                if (cl && ons && !strcmp(cl, name) && !strcmp(ons, ns))
+                char cns[256], cname[256]; /* label, or spec.clusterRef in any namespace */
+                if (!op_connector_cluster(o, cns, sizeof(cns), cname, sizeof(cname)) &&
+                    !strcmp(cname, name) && !strcmp(cns, ns))
                         enqueue(ctx->connector_q, o);
         }
         json_object_put(all);

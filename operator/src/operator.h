@@ -1,10 +1,12 @@
 /* The operator's context and the interfaces between its parts: main.c wires informers (kube/) to
- * work queues, worker threads run the reconcilers (connector.c for KafkaConnector, cluster.c for
- * KafkaConnect), which talk to Connect through connect.c and report through metrics.c / http.c. */
+ * work queues, worker threads run the reconcilers (connector.c for KafkaConnector, cluster*.c for
+ * KafkaConnect) on specs parsed by spec.c, which talk to Connect through connect.c and report
+ * through metrics.c / http.c. */
 #ifndef FERRY_OPERATOR_H
 #define FERRY_OPERATOR_H
 
 #include "kube/kube.h"
+#include "spec.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -20,6 +22,15 @@
 #define OP_ANN_USE_RESOURCES OP_GROUP "/use-connector-resources"
 #define OP_ANN_CONFIG_HASH   OP_GROUP "/config-hash"
 #define OP_MAX_WORKERS       16
+/* The worker pod's own volumes and mount paths (spec.template volumes must not reuse them). */
+#define OP_VOLUME_CONFIG     "config"
+#define OP_VOLUME_DATA       "data"
+#define OP_VOLUME_EXT_PREFIX "ext-conf-"
+#define OP_CONFIG_DIR        "/etc/ferry"
+#define OP_DATA_DIR          "/var/lib/ferry"
+/* The mount path of spec.externalConfiguration.volumes[name], as Strimzi mounts them, so that
+ * migrated connector configs (${directory:...}, ${file:...}) keep their paths. */
+#define OP_EXTERNAL_CONFIG_DIR "/opt/kafka/external-configuration/"
 /* Worker image of KafkaConnects without spec.image, unless --worker-image or $FERRY_WORKER_IMAGE. */
 #define OP_DEFAULT_WORKER_IMAGE "ghcr.io/ferry/ferry-worker:latest"
 
@@ -72,17 +83,21 @@ typedef struct op_ctx {
 double op_reconcile_connector(op_ctx_t *ctx, const char *key);
 /* cluster.c: one reconcile of the KafkaConnect with this key; same return convention. */
 double op_reconcile_connect(op_ctx_t *ctx, const char *key);
-/* cluster.c: the REST base URL the operator uses for the KafkaConnect kc (no trailing slash): its
- * connect.ferry.dev/rest-url annotation, else a Ready worker pod (http://podIP:restPort), else
+/* cluster_pods.c: the REST base URL the operator uses for the KafkaConnect kc (no trailing slash):
+ * its connect.ferry.dev/rest-url annotation, else a Ready worker pod (http://podIP:restPort), else
  * status.url. 0 when one was found. */
-int op_cluster_rest_base(op_ctx_t *ctx, json_object *kc, char *buf, size_t len);
-/* cluster.c: the worker.properties shared by kc's pods (malloc'd). */
-char *op_worker_properties(json_object *kc);
-/* cluster.c: the pod spec of kc's workers: default_image unless spec.image, worker config from the
- * ConfigMap cm_name, spec.externalConfiguration env and volumes (at
- * /opt/kafka/external-configuration/<name>). A new object. */
-json_object *op_worker_pod_spec(const char *default_image, json_object *kc, const char *cm_name, int port);
-/* cluster.c: forgets the health record of a deleted pod. */
+int op_cluster_rest_base(op_ctx_t *ctx, const op_connect_spec_t *s, char *buf, size_t len);
+/* cluster_config.c: the worker.properties shared by the cluster's pods (malloc'd). */
+char *op_worker_properties(const op_connect_spec_t *s);
+/* cluster_config.c: whether a worker config key is the operator's to set (rest.*, listeners*,
+ * bootstrap.servers, group.id, plugin.path, the storage topics); spec.config must not hold it. */
+bool op_worker_key_owned(const char *key);
+/* cluster_pods.c: the pod spec of the cluster's workers: default_image unless spec.image, worker
+ * config from the ConfigMap cm_name, spec.externalConfiguration env and volumes (at
+ * /opt/kafka/external-configuration/<name>), spec.template.pod.volumes and
+ * spec.template.connectContainer.volumeMounts. A new object. */
+json_object *op_worker_pod_spec(const char *default_image, const op_connect_spec_t *s, const char *cm_name);
+/* cluster_health.c: forgets the health record of a deleted pod. */
 void op_cluster_forget_pod(op_ctx_t *ctx, json_object *pod);
 
 /* connect.c: one call to a Connect REST API (base URL without trailing slash). path is already

@@ -4,7 +4,8 @@
 # connect.ferry.dev/rest-url annotation. Apply -> connector RUNNING and resource Ready; config
 # change -> exactly one PUT; state paused -> PAUSED; a failing task -> NotReady with the trace, then
 # auto-restarted and Ready once the cause is gone; restart-task annotation removed once accepted;
-# delete -> connector gone from Connect.
+# a spec.clusterRef outside the watched namespace -> ClusterNotWatched; delete -> connector gone
+# from Connect.
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/lib.sh"
 OP=${FERRY_OPERATOR_ASAN:-$REPO/build/asan/ferry-operator}
@@ -114,6 +115,20 @@ wait_until 20 "restart-task annotation removed" bash -c "! $KUBECTL_BIN --kubeco
 k -n "$NS" annotate kafkaconnector src connect.ferry.dev/restart=includeTasks >/dev/null
 wait_until 20 "restart annotation removed" bash -c "! $KUBECTL_BIN --kubeconfig=$FERRY_KUBECONFIG -n $NS get kafkaconnector src -o yaml | grep -q 'connect.ferry.dev/restart:'"
 [ "$(metric 'ferry_operator_connect_requests_total{call="restart"}')" -ge 2 ] || fail "restart calls"
+
+# A clusterRef outside the one namespace this operator watches: said so, nothing created.
+k -n "$NS" apply -f - >/dev/null <<YAML
+apiVersion: connect.ferry.dev/v1alpha1
+kind: KafkaConnector
+metadata: {name: far}
+spec:
+  class: FileStreamSource
+  clusterRef: {name: local, namespace: elsewhere}
+YAML
+wait_until 20 "far: ClusterNotWatched" field_is kafkaconnector far '{.status.conditions[?(@.type=="Ready")].reason}' ClusterNotWatched
+jpath kafkaconnector far '{.status.conditions[0].message}' | grep -q -- "--namespace $NS" || fail "far: message"
+[ "$(curl -s -o /dev/null -w '%{http_code}' "$URL/connectors/far")" = 404 ] || fail "far was created"
+k -n "$NS" delete kafkaconnector far --wait=false >/dev/null
 
 # Delete -> the connector is gone from Connect and the resource goes (finalizer removed).
 k -n "$NS" delete kafkaconnector src --wait=false >/dev/null

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The API server accepts the CRDs in crds/; valid KafkaConnect/KafkaConnector resources are stored
-# with their defaults; invalid ones (tasksMax 0, unknown state, reserved config keys, missing class,
-# bad externalConfiguration volumes and env)
-# are refused with a message naming the problem. Scale subresources and printer columns work.
+# with their defaults (also spec.clusterRef, spec.connectorNamespaces, template volumes and mounts);
+# invalid ones (tasksMax 0, unknown state, reserved config keys, missing class, bad
+# externalConfiguration volumes and env, clusterRef without a name, a bad connectorNamespaces entry,
+# template volumes with no or two sources, a mount without mountPath) are refused with a message
+# naming the problem. Scale subresources and printer columns work.
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/lib.sh"
 
@@ -84,6 +86,63 @@ kind: KafkaConnect
 metadata: {name: bad12}
 spec: {bootstrapServers: x:9092, externalConfiguration: {volumes: [{name: a, secret: {secretName: s}}, {name: a, configMap: {name: c}}]}}' \
         'volume names must be unique'
+
+# Cross-namespace references and template volumes are stored as given.
+k -n "$NS" apply -f - >/dev/null <<YAML
+apiVersion: connect.ferry.dev/v1alpha1
+kind: KafkaConnect
+metadata: {name: shared}
+spec:
+  bootstrapServers: localhost:9092
+  connectorNamespaces: [team-a, "*"]
+  template:
+    pod:
+      volumes:
+        - {name: certs, secret: {secretName: tls}}
+        - {name: scratch, emptyDir: {}}
+        - {name: store, persistentVolumeClaim: {claimName: pvc}}
+    connectContainer:
+      volumeMounts:
+        - {name: certs, mountPath: /mnt/certs, readOnly: true}
+        - {name: store, mountPath: /data, subPath: in}
+---
+apiVersion: connect.ferry.dev/v1alpha1
+kind: KafkaConnector
+metadata: {name: remote}
+spec:
+  class: FileStreamSource
+  clusterRef: {name: shared, namespace: other-ns}
+YAML
+field_is kafkaconnector remote '{.spec.clusterRef.namespace}' other-ns || fail "clusterRef not stored"
+field_is kafkaconnect shared '{.spec.connectorNamespaces[1]}' '*' || fail "connectorNamespaces not stored"
+field_is kafkaconnect shared '{.spec.template.pod.volumes[2].persistentVolumeClaim.claimName}' pvc ||
+        fail "template.pod.volumes not stored"
+field_is kafkaconnect shared '{.spec.template.connectContainer.volumeMounts[1].subPath}' in ||
+        fail "template.connectContainer.volumeMounts not stored"
+wide=$(k -n "$NS" get kctr remote -o wide)
+grep -q 'CLUSTER NAMESPACE' <<<"$wide" || fail "no Cluster Namespace column (-o wide): $wide"
+refused "$(printf 'apiVersion: connect.ferry.dev/v1alpha1\nkind: KafkaConnector\nmetadata: {name: bad13}\nspec:\n  class: X\n  clusterRef: {namespace: a}\n')" \
+        'spec.clusterRef.name: Required value'
+refused 'apiVersion: connect.ferry.dev/v1alpha1
+kind: KafkaConnect
+metadata: {name: bad14}
+spec: {bootstrapServers: x:9092, connectorNamespaces: [Not_A_Namespace]}' \
+        'spec.connectorNamespaces\[0\]: Invalid value'
+refused 'apiVersion: connect.ferry.dev/v1alpha1
+kind: KafkaConnect
+metadata: {name: bad15}
+spec: {bootstrapServers: x:9092, template: {pod: {volumes: [{name: v}]}}}' \
+        'a volume needs exactly one of secret, configMap, emptyDir, persistentVolumeClaim, csi'
+refused 'apiVersion: connect.ferry.dev/v1alpha1
+kind: KafkaConnect
+metadata: {name: bad16}
+spec: {bootstrapServers: x:9092, template: {pod: {volumes: [{name: v, emptyDir: {}, secret: {secretName: s}}]}}}' \
+        'a volume needs exactly one of'
+refused 'apiVersion: connect.ferry.dev/v1alpha1
+kind: KafkaConnect
+metadata: {name: bad17}
+spec: {bootstrapServers: x:9092, template: {connectContainer: {volumeMounts: [{name: v}]}}}' \
+        'spec.template.connectContainer.volumeMounts\[0\].mountPath: Required value'
 
 # Scale subresources.
 k -n "$NS" scale kafkaconnector my-source --replicas=3 >/dev/null

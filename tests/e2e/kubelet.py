@@ -6,7 +6,8 @@ controller manager), binds unscheduled pods to it, and runs each pod's first con
 process:
   - the image is ignored; `ferry-worker` resolves to --worker-bin (a PATH entry, and argv[0] when
     the command names it directly);
-  - configMap, secret and emptyDir volumes become directories under --state; every mountPath found
+  - configMap, secret and emptyDir volumes (any other source: an empty directory) become
+    directories under --state, a mount's subPath a directory inside one; every mountPath found
     in command, args and env values is rewritten to that directory, and (where `unshare --mount`
     works, as root) the process runs in a private mount namespace with each directory bound at its
     mountPath, so paths that reach it otherwise (connector configs) resolve too; mount points it had
@@ -369,7 +370,15 @@ class Kubelet:
         c = p.container()
         for m in (c.get("volumeMounts") or []) if c else []:
             if m["name"] in vols:
-                mounts[m["mountPath"].rstrip("/")] = vols[m["name"]]
+                d = vols[m["name"]]
+                sub = m.get("subPath")
+                if sub:  # a directory inside the volume, created when missing (as the kubelet does)
+                    if os.path.isabs(sub) or ".." in sub.split("/"):
+                        p.waiting_reason = "CreateContainerConfigError"
+                        return None
+                    d = os.path.join(d, sub)
+                    os.makedirs(d, exist_ok=True)
+                mounts[m["mountPath"].rstrip("/")] = d
         return mounts
 
     def env_from(self, p, ref):

@@ -1,6 +1,7 @@
 /* Unit tests for what operator/src/cluster.c builds from a KafkaConnect before it talks to the API
  * server: the shared worker.properties (operator-owned keys, defaults, Java-properties escaping)
- * and the worker pod spec (image, externalConfiguration env and volumes, resources). */
+ * and the worker pod spec (image, externalConfiguration env and volumes, resources, template volumes
+ * and mounts). */
 #include "operator.h"
 
 #include <criterion/criterion.h>
@@ -11,6 +12,21 @@ static json_object *kc_from(const char *json)
         json_object *o = json_tokener_parse(json);
         cr_assert_not_null(o, "bad test JSON: %s", json);
         return o;
+}
+
+/* The parsed spec of a KafkaConnect (parse errors ignored: these tests look at what is built). */
+static op_connect_spec_t *spec_of(json_object *kc)
+{
+        op_connect_spec_t *s = malloc(sizeof(*s));
+        cr_assert_not_null(s);
+        op_connect_spec_parse(kc, s, NULL, 0);
+        return s;
+}
+
+static void spec_done(op_connect_spec_t *s)
+{
+        op_connect_spec_free(s);
+        free(s);
 }
 
 static bool has_line(const char *props, const char *line)
@@ -29,7 +45,8 @@ Test(worker_properties, defaults_and_owned_keys)
                                   "\"bootstrap.servers\":\"evil:1\",\"plugin.path\":\"/evil\","
                                   "\"offset.flush.interval.ms\":1000,\"value.converter\":\"S\","
                                   "\"a key\":\"x=y\",\"multi\":\"one\\ntwo\",\"lead\":\"  sp\"}}}");
-        char *p = op_worker_properties(kc);
+        op_connect_spec_t *s = spec_of(kc);
+        char *p = op_worker_properties(s);
         cr_assert_not_null(p);
         cr_assert(has_line(p, "bootstrap.servers=k:9092"), "%s", p);
         cr_assert(has_line(p, "group.id=connect-cc"), "%s", p);
@@ -45,6 +62,7 @@ Test(worker_properties, defaults_and_owned_keys)
         cr_assert(has_line(p, "multi=one\\ntwo"), "newline escaping: %s", p);
         cr_assert(has_line(p, "lead=\\  sp"), "leading blank of a value kept: %s", p);
         free(p);
+        spec_done(s);
         json_object_put(kc);
 }
 
@@ -54,11 +72,13 @@ Test(worker_properties, spec_names_win)
                 kc_from("{\"metadata\":{\"name\":\"cc\"},\"spec\":{\"bootstrapServers\":\"b\","
                         "\"groupId\":\"g\",\"configStorageTopic\":\"c\",\"offsetStorageTopic\":\"o\","
                         "\"statusStorageTopic\":\"s\"}}");
-        char *p = op_worker_properties(kc);
+        op_connect_spec_t *s = spec_of(kc);
+        char *p = op_worker_properties(s);
         cr_assert(has_line(p, "group.id=g") && has_line(p, "config.storage.topic=c") &&
                           has_line(p, "offset.storage.topic=o") && has_line(p, "status.storage.topic=s"),
                   "%s", p);
         free(p);
+        spec_done(s);
         json_object_put(kc);
 }
 
@@ -81,8 +101,9 @@ static json_object *by_name(json_object *arr, const char *name)
 Test(worker_pod_spec, default_image_and_basics)
 {
         json_object *kc = kc_from("{\"metadata\":{\"name\":\"cc\"},\"spec\":{\"bootstrapServers\":\"b\","
-                                  "\"resources\":{\"limits\":{\"memory\":\"64Mi\"}}}}");
-        json_object *ps = op_worker_pod_spec("reg/worker:1", kc, "cc-connect-config", 9000);
+                                  "\"restPort\":9000,\"resources\":{\"limits\":{\"memory\":\"64Mi\"}}}}");
+        op_connect_spec_t *s = spec_of(kc);
+        json_object *ps = op_worker_pod_spec("reg/worker:1", s, "cc-connect-config");
         json_object *c = container(ps);
         cr_assert_str_eq(kube_str(c, "image"), "reg/worker:1");
         cr_assert_null(kube_get(c, "imagePullPolicy"));
@@ -98,6 +119,7 @@ Test(worker_pod_spec, default_image_and_basics)
         cr_assert_eq(json_object_array_length(kube_get(ps, "volumes")), 2);
         cr_assert_eq(json_object_array_length(kube_get(c, "env")), 2); /* POD_IP, POD_NAME */
         json_object_put(ps);
+        spec_done(s);
         json_object_put(kc);
 }
 
@@ -105,10 +127,12 @@ Test(worker_pod_spec, spec_image_wins)
 {
         json_object *kc = kc_from("{\"metadata\":{\"name\":\"cc\"},\"spec\":{\"image\":\"mine:2\","
                                   "\"imagePullPolicy\":\"Always\"}}");
-        json_object *ps = op_worker_pod_spec("reg/worker:1", kc, "cm", 8083);
+        op_connect_spec_t *s = spec_of(kc);
+        json_object *ps = op_worker_pod_spec("reg/worker:1", s, "cm");
         cr_assert_str_eq(kube_str(container(ps), "image"), "mine:2");
         cr_assert_str_eq(kube_str(container(ps), "imagePullPolicy"), "Always");
         json_object_put(ps);
+        spec_done(s);
         json_object_put(kc);
 }
 
@@ -121,7 +145,8 @@ Test(worker_pod_spec, external_configuration)
                                   "{\"name\":\"settings\",\"configMap\":{\"name\":\"cm1\",\"items\":[{"
                                   "\"key\":\"a\",\"path\":\"b\"}]}},"
                                   "{\"name\":\"nothing\"}]}}}");
-        json_object *ps = op_worker_pod_spec("img", kc, "cm", 8083);
+        op_connect_spec_t *s = spec_of(kc);
+        json_object *ps = op_worker_pod_spec("img", s, "cm");
         json_object *c = container(ps), *vols = kube_get(ps, "volumes"),
                     *mounts = kube_get(c, "volumeMounts");
         json_object *e = by_name(kube_get(c, "env"), "DB_PASS");
@@ -140,5 +165,34 @@ Test(worker_pod_spec, external_configuration)
         cr_assert_eq(json_object_array_length(vols), 4);
         cr_assert_eq(json_object_array_length(mounts), 4);
         json_object_put(ps);
+        spec_done(s);
+        json_object_put(kc);
+}
+
+Test(worker_pod_spec, template_volumes_and_mounts)
+{
+        json_object *kc = kc_from(
+                "{\"metadata\":{\"name\":\"cc\"},\"spec\":{\"bootstrapServers\":\"b\",\"template\":{"
+                "\"pod\":{\"volumes\":[{\"name\":\"certs\",\"secret\":{\"secretName\":\"tls\"}},"
+                "{\"name\":\"scratch\",\"emptyDir\":{}},"
+                "{\"name\":\"store\",\"persistentVolumeClaim\":{\"claimName\":\"pvc1\"}}]},"
+                "\"connectContainer\":{\"volumeMounts\":[{\"name\":\"certs\",\"mountPath\":\"/mnt/certs\","
+                "\"readOnly\":true},{\"name\":\"store\",\"mountPath\":\"/data/in\",\"subPath\":\"in\"}]}}}}");
+        op_connect_spec_t *s = spec_of(kc);
+        json_object *ps = op_worker_pod_spec("img", s, "cm");
+        json_object *vols = kube_get(ps, "volumes"), *mounts = kube_get(container(ps), "volumeMounts");
+        cr_assert_str_eq(kube_str(by_name(vols, "certs"), "secret.secretName"), "tls");
+        cr_assert_not_null(kube_get(by_name(vols, "scratch"), "emptyDir"));
+        cr_assert_str_eq(kube_str(by_name(vols, "store"), "persistentVolumeClaim.claimName"), "pvc1");
+        cr_assert_str_eq(kube_str(by_name(vols, "config"), "configMap.name"), "cm", "operator volume kept");
+        cr_assert_eq(json_object_array_length(vols), 5);
+        json_object *m = by_name(mounts, "certs");
+        cr_assert_str_eq(kube_str(m, "mountPath"), "/mnt/certs");
+        cr_assert(json_object_get_boolean(kube_get(m, "readOnly")));
+        cr_assert_str_eq(kube_str(by_name(mounts, "store"), "subPath"), "in");
+        cr_assert_null(by_name(mounts, "scratch"), "a volume without a mount is not mounted");
+        cr_assert_eq(json_object_array_length(mounts), 4);
+        json_object_put(ps);
+        spec_done(s);
         json_object_put(kc);
 }
