@@ -48,6 +48,14 @@ build/asan/ferry-worker: $(call objs,asan,$(WORKER_SRC))
 build/asan/unit-tests: $(call objs,asan,$(WORKER_LIB_SRC) $(UNIT_SRC))
 	$(CC) $(LDOPT_asan) -o $@ $^ $(DEPS_LIBS) -lcriterion
 
+# Code shared by several connector families (worker/connectors/shared: the KCQL parser, ...). It is
+# built against the public SDK only; the unit tests and fuzz targets link it and include it as
+# "shared/<name>.h".
+CONNECTOR_SHARED_SRC := $(sort $(wildcard worker/connectors/shared/*.c))
+CONNECTOR_SHARED_USERS := $(CONNECTOR_SHARED_SRC) $(wildcard tests/unit/connectors/*.c tests/fuzz/*.c)
+$(foreach v,asan fuzz,$(call objs,$(v),$(CONNECTOR_SHARED_USERS))): BASE_CFLAGS += -Iworker/connectors
+build/asan/unit-tests: $(call objs,asan,$(CONNECTOR_SHARED_SRC))
+
 bin/ferry-operator: $(call objs,release,$(OPERATOR_SRC))
 	@mkdir -p bin
 	$(CC) -o $@ $^ $(OPERATOR_LIBS)
@@ -100,7 +108,7 @@ bench: deps
 	@hack/bench/run.sh
 
 fmt:
-	clang-format -i $(WORKER_SRC) $(UNIT_SRC) $(OPERATOR_SRC) $(OPERATOR_UNIT_SRC) $(wildcard operator/src/*.h operator/src/*/*.h) tests/tools/*.c $(wildcard worker/include/ferry/*.h worker/src/*/*.h tests/*/*.h)
+	clang-format -i $(WORKER_SRC) $(UNIT_SRC) $(CONNECTOR_SHARED_SRC) $(wildcard worker/connectors/*/*.h tests/fuzz/*.c) $(OPERATOR_SRC) $(OPERATOR_UNIT_SRC) $(wildcard operator/src/*.h operator/src/*/*.h) tests/tools/*.c $(wildcard worker/include/ferry/*.h worker/src/*/*.h tests/*/*.h)
 
 lint:
 	@hack/lint.sh
