@@ -116,12 +116,15 @@ lint:
 clean:
 	rm -rf build bin
 
-# libFuzzer targets (clang): `make fuzz` builds tests/fuzz/fuzz_rest.c against the worker sources
-# and runs it for FUZZ_TIME seconds; tests/runtime/fuzz_short.sh runs it for 30 s in make test.
+# libFuzzer targets (clang): every tests/fuzz/fuzz_<name>.c is linked against the worker sources and
+# the shared connector code into build/fuzz/fuzz_<name>. `make fuzz` runs each for FUZZ_TIME seconds
+# from its seed corpus tests/fuzz/corpus/<name> (and tests/fuzz/<name>.dict when there is one);
+# tests/runtime/fuzz_short.sh runs each briefly in make test.
 FUZZ_CC ?= clang
 FUZZ_TIME ?= 600
 OPT_fuzz := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
-FUZZ_BIN := build/fuzz/fuzz_rest
+FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
+FUZZ_BINS := $(addprefix build/fuzz/,$(FUZZ_TARGETS))
 
 # -Wno-format-nonliteral: clang flags vprintf-style wrappers that gcc accepts (gcc builds keep it).
 build/fuzz/%.o: %.c
@@ -129,14 +132,18 @@ build/fuzz/%.o: %.c
 	@echo "CC [fuzz] $<"
 	@$(FUZZ_CC) $(BASE_CFLAGS) -Wno-format-nonliteral $(OPT_fuzz) -fsanitize=fuzzer-no-link $(DEPS_CFLAGS) -MMD -MP -c -o $@ $<
 
-build/fuzz/fuzz_rest: $(call objs,fuzz,$(WORKER_LIB_SRC) tests/fuzz/fuzz_rest.c)
+$(FUZZ_BINS): build/fuzz/%: $(call objs,fuzz,$(WORKER_LIB_SRC) $(CONNECTOR_SHARED_SRC)) build/fuzz/tests/fuzz/%.o
 	$(FUZZ_CC) $(OPT_fuzz) -fsanitize=fuzzer -rdynamic -o $@ $^ $(DEPS_LIBS)
 
 .PHONY: fuzz
-fuzz: $(FUZZ_BIN)
-	@mkdir -p build/fuzz/corpus-rest
-	$(FUZZ_BIN) -max_total_time=$(FUZZ_TIME) -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
-		-dict=tests/fuzz/rest.dict build/fuzz/corpus-rest tests/fuzz/corpus/rest
+fuzz: $(FUZZ_BINS)
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		n=$${t#fuzz_}; mkdir -p build/fuzz/corpus-$$n; \
+		dict=; [ -f tests/fuzz/$$n.dict ] && dict=-dict=tests/fuzz/$$n.dict; \
+		echo "== $$t for $(FUZZ_TIME) s"; \
+		build/fuzz/$$t -max_total_time=$(FUZZ_TIME) -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+			$$dict build/fuzz/corpus-$$n tests/fuzz/corpus/$$n; \
+	done
 
 # Packaging (helm/ferry, deploy/, Dockerfiles). helm and yaml2json are built from Go modules pinned
 # in hack/tools/go.mod into $(FERRY_CACHE or .cache)/tools/bin on first use (hack/tools.sh).

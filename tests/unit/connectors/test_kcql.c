@@ -266,6 +266,15 @@ Test(kcql, nopartition_and_empty_properties_and_calls)
         cr_assert_str_eq(s->fields.items[0].alias, "ts");
         cr_assert_eq(s->fields.items[1].args.n, 2);
         ferry_kcql_free(k);
+        char deep[400] = "INSERT INTO b SELECT ";
+        for (int i = 0; i < 40; i++)
+                strcat(deep, "f(");
+        strcat(deep, "a");
+        for (int i = 0; i < 40; i++)
+                strcat(deep, ")");
+        strcat(deep, " FROM t");
+        ferry_kcql_free(ok("INSERT INTO b SELECT f(g(), *) FROM t"));
+        bad_has(deep, "function calls nested deeper than 32 at position 87");
 }
 
 Test(kcql, case_variants)

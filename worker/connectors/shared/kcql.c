@@ -121,6 +121,7 @@ typedef struct {
         tok_t tok;
         size_t stmt_start;
         size_t stmt_no;
+        int depth; /* function calls being parsed, bounded so the stack is */
         char *err;
         size_t errsz;
         bool failed;
@@ -467,8 +468,6 @@ static int parse_word(parser_t *p, char **out, const char *what, bool upper)
 
 static int parse_int(parser_t *p, int64_t *out, int64_t min, int64_t max, const char *what)
 {
-        char w[96];
-        where(p, w, sizeof(w));
         if (p->tok.k != T_WORD)
                 return expected(p, what);
         bool digits = true;
@@ -590,10 +589,14 @@ static int parse_field(parser_t *p, ferry_kcql_field_t *f, bool alias, bool call
         }
         if (call && first_bare && f->depth == 1 && p->tok.k == T_LP) {
                 f->call = true;
+                if (p->depth == 32)
+                        return fail(p, "function calls nested deeper than 32 at position %zu",
+                                    relpos(p, p->tok.pos));
                 next(p);
-                if (p->tok.k != T_RP && parse_fields(p, &f->args, true, true, "a function argument"))
-                        return -1;
-                if (expect(p, T_RP, "')'"))
+                p->depth++;
+                int rc = p->tok.k != T_RP ? parse_fields(p, &f->args, true, true, "a function argument") : 0;
+                p->depth--;
+                if (rc || expect(p, T_RP, "')'"))
                         return -1;
         }
         if (alias && word_is(&p->tok, "AS")) {
