@@ -411,6 +411,10 @@ Test(kcql, enums_and_values)
         cr_assert_str_eq(k->stmts[0].schema_evolution, "IGNORE");
         ferry_kcql_free(k);
         bad_has("INSERT INTO t SELECT * AS x FROM s", "expected FROM");
+        bad("INSERT INTO t SELECT a, b, a AS c FROM s",
+            "KCQL statement 1: field 'a' at position 28 is selected twice");
+        bad_has("INSERT INTO t SELECT *, * FROM s", "field '*' at position 25 is selected twice");
+        ferry_kcql_free(ok("INSERT INTO t SELECT a.b, a.c, a, _key.a, f(), f() FROM s"));
 }
 
 Test(kcql, check_clauses_for_a_connector)

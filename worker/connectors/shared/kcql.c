@@ -1052,6 +1052,19 @@ static int parse_statement(parser_t *p, ferry_kcql_stmt_t *s)
             parse_fields(p, &s->fields, true, true, "a field or '*' after SELECT") || expect_kw(p, "FROM") ||
             parse_name(p, &s->source, "a source after FROM"))
                 return -1;
+        /* As in Java: a top-level value field (or '*') may be selected once, whatever its alias. */
+        for (size_t i = 1; i < s->fields.n; i++) {
+                const ferry_kcql_field_t *f = &s->fields.items[i];
+                if (f->call || f->depth > 1 || f->scope != FERRY_KCQL_SCOPE_VALUE)
+                        continue;
+                for (size_t j = 0; j < i; j++) {
+                        const ferry_kcql_field_t *g = &s->fields.items[j];
+                        if (!g->call && g->depth == f->depth && g->scope == FERRY_KCQL_SCOPE_VALUE &&
+                            (!f->depth || !strcmp(f->path[0], g->path[0])))
+                                return fail(p, "field '%s' at position %zu is selected twice",
+                                            f->depth ? f->path[0] : "*", f->pos);
+                }
+        }
         if (word_is(&p->tok, "IGNORE")) {
                 next(p);
                 if (parse_fields(p, &s->ignored, false, false, "a field after IGNORE"))
