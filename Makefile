@@ -62,6 +62,14 @@ build/asan/ferry-worker: $(call objs,asan,$(WORKER_SRC))
 build/asan/unit-tests: $(call objs,asan,$(WORKER_LIB_SRC) $(UNIT_SRC))
 	$(CC) $(LDOPT_asan) -o $@ $^ $(DEPS_LIBS) -lcriterion
 
+# Code shared by several connector families (worker/connectors/shared: the KCQL parser, ...). It is
+# built against the public SDK only; the unit tests and fuzz targets link it and include it as
+# "shared/<name>.h".
+CONNECTOR_SHARED_SRC := $(sort $(wildcard worker/connectors/shared/*.c worker/connectors/shared/*/*.c))
+CONNECTOR_SHARED_USERS := $(CONNECTOR_SHARED_SRC) $(wildcard tests/unit/connectors/*.c tests/fuzz/*.c)
+$(foreach v,asan fuzz,$(call objs,$(v),$(CONNECTOR_SHARED_USERS))): BASE_CFLAGS += -Iworker/connectors
+build/asan/unit-tests: $(call objs,asan,$(CONNECTOR_SHARED_SRC))
+
 bin/ferry-operator: $(call objs,release,$(OPERATOR_SRC))
 	@mkdir -p bin
 	$(CC) -o $@ $^ $(OPERATOR_LIBS)
@@ -116,8 +124,10 @@ bench: deps
 	@hack/bench/run.sh
 
 fmt:
-	clang-format -i $(WORKER_SRC) $(UNIT_SRC) $(OPERATOR_SRC) $(OPERATOR_UNIT_SRC) $(wildcard operator/src/*.h operator/src/*/*.h) tests/tools/*.c $(wildcard worker/include/ferry/*.h worker/src/*/*.h tests/*/*.h) \
-		$(wildcard worker/connectors/*/*.c worker/connectors/*/*.h examples/*/*.c)
+	clang-format -i $(WORKER_SRC) $(UNIT_SRC) $(CONNECTOR_SHARED_SRC) $(OPERATOR_SRC) $(OPERATOR_UNIT_SRC) \
+		$(wildcard operator/src/*.h operator/src/*/*.h) tests/tools/*.c tests/fuzz/*.c \
+		$(wildcard worker/include/ferry/*.h worker/src/*/*.h tests/*/*.h) \
+		$(wildcard worker/connectors/*/*.c worker/connectors/*/*.h worker/connectors/shared/*/*.[ch] examples/*/*.c)
 
 lint:
 	@hack/lint.sh
@@ -125,14 +135,16 @@ lint:
 # Connector families: every worker/connectors/<family>/ builds to $(PLUGIN_BUILD)/<family>/<family>.so
 # from its *.c files, against the SDK headers only (worker/include; never worker/src) and the
 # client libraries its plugin.mk names (`<family>_PKGS := libpq`, pkg-config names; optional
-# `<family>_CFLAGS`/`<family>_LIBS`). SDK symbols resolve against the worker at load; the worker
+# `<family>_CFLAGS`/`<family>_LIBS`) and the shared connector code it uses (`<family>_SHARED := kcql
+# avro/codec`: worker/connectors/shared/<name>.c compiled into the family; headers included as
+# "shared/<name>.h"). SDK symbols resolve against the worker at load; the worker
 # links none of these libraries. $ORIGIN in the rpath finds client libraries shipped beside a .so.
 # CONNECTORS_DIR and PLUGIN_BUILD may point elsewhere (tests build a throwaway family that way).
 CONNECTORS_DIR ?= worker/connectors
 PLUGIN_BUILD ?= build/plugins
-FAMILIES := $(notdir $(patsubst %/,%,$(sort $(dir $(wildcard $(CONNECTORS_DIR)/*/*.c)))))
+FAMILIES := $(filter-out shared,$(notdir $(patsubst %/,%,$(sort $(dir $(wildcard $(CONNECTORS_DIR)/*/*.c))))))
 -include $(wildcard $(CONNECTORS_DIR)/*/plugin.mk)
-PLUGIN_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -Iworker/include -fPIC -fvisibility=hidden -O2 -g -pthread \
+PLUGIN_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -Iworker/include -Iworker/connectors -fPIC -fvisibility=hidden -O2 -g -pthread \
 	-DFERRY_VERSION='"$(VERSION)"'
 PLUGIN_SOS := $(foreach f,$(FAMILIES),$(PLUGIN_BUILD)/$(f)/$(f).so)
 plugins: $(PLUGIN_SOS)
@@ -143,7 +155,12 @@ $(PLUGIN_BUILD)/$(1)/%.o: $(CONNECTORS_DIR)/$(1)/%.c
 	@echo "CC [plugin $(1)] $$<"
 	@$$(CC) $$(PLUGIN_CFLAGS) $$($(1)_CFLAGS) $$(if $$($(1)_PKGS),$$(shell pkg-config --cflags $$($(1)_PKGS))) \
 		-MMD -MP -c -o $$@ $$<
-$(PLUGIN_BUILD)/$(1)/$(1).so: $$(patsubst $(CONNECTORS_DIR)/$(1)/%.c,$(PLUGIN_BUILD)/$(1)/%.o,$$(wildcard $(CONNECTORS_DIR)/$(1)/*.c))
+$(PLUGIN_BUILD)/$(1)/shared/%.o: worker/connectors/shared/%.c
+	@mkdir -p $$(dir $$@)
+	@echo "CC [plugin $(1)] $$<"
+	@$$(CC) $$(PLUGIN_CFLAGS) $$($(1)_CFLAGS) -MMD -MP -c -o $$@ $$<
+$(PLUGIN_BUILD)/$(1)/$(1).so: $$(patsubst $(CONNECTORS_DIR)/$(1)/%.c,$(PLUGIN_BUILD)/$(1)/%.o,$$(wildcard $(CONNECTORS_DIR)/$(1)/*.c)) \
+		$$(foreach s,$$($(1)_SHARED),$(PLUGIN_BUILD)/$(1)/shared/$$(s).o)
 	$$(CC) -shared -Wl,-rpath,'$$$$ORIGIN' -o $$@ $$^ \
 		$$(if $$($(1)_PKGS),$$(shell pkg-config --libs $$($(1)_PKGS))) $$($(1)_LIBS) -pthread
 endef
@@ -175,12 +192,15 @@ install: bin/ferry-worker plugins build/ferry-sdk.pc
 clean:
 	rm -rf build bin
 
-# libFuzzer targets (clang): `make fuzz` builds tests/fuzz/fuzz_rest.c against the worker sources
-# and runs it for FUZZ_TIME seconds; tests/runtime/fuzz_short.sh runs it for 30 s in make test.
+# libFuzzer targets (clang): every tests/fuzz/fuzz_<name>.c is linked against the worker sources and
+# the shared connector code into build/fuzz/fuzz_<name>. `make fuzz` runs each for FUZZ_TIME seconds
+# from its seed corpus tests/fuzz/corpus/<name> (and tests/fuzz/<name>.dict when there is one);
+# tests/runtime/fuzz_short.sh runs each briefly in make test.
 FUZZ_CC ?= clang
 FUZZ_TIME ?= 600
 OPT_fuzz := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
-FUZZ_BIN := build/fuzz/fuzz_rest
+FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
+FUZZ_BINS := $(addprefix build/fuzz/,$(FUZZ_TARGETS))
 
 # -Wno-format-nonliteral: clang flags vprintf-style wrappers that gcc accepts (gcc builds keep it).
 build/fuzz/%.o: %.c
@@ -188,14 +208,18 @@ build/fuzz/%.o: %.c
 	@echo "CC [fuzz] $<"
 	@$(FUZZ_CC) $(BASE_CFLAGS) -Wno-format-nonliteral $(OPT_fuzz) -fsanitize=fuzzer-no-link $(DEPS_CFLAGS) -MMD -MP -c -o $@ $<
 
-build/fuzz/fuzz_rest: $(call objs,fuzz,$(WORKER_LIB_SRC) tests/fuzz/fuzz_rest.c)
+$(FUZZ_BINS): build/fuzz/%: $(call objs,fuzz,$(WORKER_LIB_SRC) $(CONNECTOR_SHARED_SRC)) build/fuzz/tests/fuzz/%.o
 	$(FUZZ_CC) $(OPT_fuzz) -fsanitize=fuzzer -rdynamic -o $@ $^ $(DEPS_LIBS)
 
 .PHONY: fuzz
-fuzz: $(FUZZ_BIN)
-	@mkdir -p build/fuzz/corpus-rest
-	$(FUZZ_BIN) -max_total_time=$(FUZZ_TIME) -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
-		-dict=tests/fuzz/rest.dict build/fuzz/corpus-rest tests/fuzz/corpus/rest
+fuzz: $(FUZZ_BINS)
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		n=$${t#fuzz_}; mkdir -p build/fuzz/corpus-$$n; \
+		dict=; [ -f tests/fuzz/$$n.dict ] && dict=-dict=tests/fuzz/$$n.dict; \
+		echo "== $$t for $(FUZZ_TIME) s"; \
+		build/fuzz/$$t -max_total_time=$(FUZZ_TIME) -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+			$$dict build/fuzz/corpus-$$n tests/fuzz/corpus/$$n; \
+	done
 
 # Packaging (helm/ferry, deploy/, Dockerfiles). helm and yaml2json are built from Go modules pinned
 # in hack/tools/go.mod into $(FERRY_CACHE or .cache)/tools/bin on first use (hack/tools.sh).

@@ -13,6 +13,9 @@
 #include <stdlib.h>
 #include <threads.h>
 
+/* The worker is built with -fvisibility=hidden: these must stay exported to interpose. */
+#pragma GCC visibility push(default)
+
 _Static_assert(sizeof(mtx_t) >= sizeof(pthread_mutex_t), "mtx_t holds a pthread_mutex_t");
 _Static_assert(sizeof(cnd_t) >= sizeof(pthread_cond_t), "cnd_t holds a pthread_cond_t");
 _Static_assert(sizeof(thrd_t) == sizeof(pthread_t), "thrd_t is a pthread_t");
@@ -147,3 +150,5 @@ void call_once(once_flag *flag, void (*fn)(void))
 {
         pthread_once((pthread_once_t *)flag, fn);
 }
+
+#pragma GCC visibility pop
