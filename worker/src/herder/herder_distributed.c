@@ -35,6 +35,8 @@ typedef struct {
         char *coord_topic;
         char *url; /* this worker's REST URL */
         pthread_t thread;
+        pthread_t reconfig_thread; /* serves task reconfiguration requests of connectors here */
+        bool reconfig_started;
         atomic_bool stop;
         atomic_bool started;        /* topics open, group joined: operations may run */
         int64_t applied_generation; /* herder thread only */
@@ -84,6 +86,22 @@ static void request_reconfig(dist_t *d, const char *name)
         ferry_strmap_free(&config);
 }
 
+/* Its own thread, not the herder's: forwarding to the leader may wait on a REST call that needs
+ * this worker's herder thread (a leader change under way), which must keep running meanwhile. */
+static void *reconfig_main(void *arg)
+{
+        dist_t *d = arg;
+        ferry_log_context("herder");
+        while (!atomic_load(&d->stop)) {
+                size_t n = 0;
+                char **names = ferry_worker_take_reconfig(d->base.worker, 500, &n);
+                for (size_t i = 0; i < n && !atomic_load(&d->stop); i++)
+                        request_reconfig(d, names[i]);
+                ferry_strlist_free(names, n);
+        }
+        return NULL;
+}
+
 static void *herder_main(void *arg)
 {
         dist_t *d = arg;
@@ -92,11 +110,6 @@ static void *herder_main(void *arg)
         ferry_log_context("herder");
         while (!atomic_load(&d->stop)) {
                 ferry_membership_poll(d->m, 100);
-                size_t n_reconfig = 0;
-                char **reconfig = ferry_worker_take_reconfig(d->base.worker, 0, &n_reconfig);
-                for (size_t i = 0; i < n_reconfig; i++)
-                        request_reconfig(d, reconfig[i]);
-                ferry_strlist_free(reconfig, n_reconfig);
                 pthread_mutex_lock(&cs->lock);
                 if (ferry_membership_leader(d->m) && cs->caught_up) {
                         pthread_mutex_unlock(&cs->lock);
@@ -536,6 +549,11 @@ static void stop(ferry_herder_t *h)
         dist_t *d = (dist_t *)h;
         if (!atomic_exchange(&d->stop, true) && atomic_load(&d->started))
                 pthread_join(d->thread, NULL);
+        if (d->reconfig_started) {
+                ferry_worker_wake_reconfig(h->worker);
+                pthread_join(d->reconfig_thread, NULL);
+                d->reconfig_started = false;
+        }
         /* Leave the group first so the others take over without waiting for a session timeout.
          * What this worker writes from now on carries the generation it left in: the new owners
          * write a newer one, so a late UNASSIGNED from here never hides their RUNNING. */
@@ -668,6 +686,10 @@ int ferry_distributed_herder_start(ferry_herder_t *h, char *errstr, size_t errst
                 snprintf(errstr, errstr_size, "cannot start the herder thread");
                 goto fail;
         }
+        d->reconfig_started = pthread_create(&d->reconfig_thread, NULL, reconfig_main, d) == 0;
+        if (!d->reconfig_started)
+                FERRY_WARN("Cannot start the thread for task reconfiguration requests: connectors' requests "
+                           "wait");
         FERRY_INFO("Joined group %s as %s (coordination topic %s)", d->group, wid, d->coord_topic);
         atomic_store(&d->started, true);
         return 0;
