@@ -93,9 +93,18 @@ rd_kafka_conf_t *ferry_kafka_conf(const ferry_strmap_t *worker, const char *pref
         }
         ferry_strmap_free(&base);
         ferry_strmap_free(&prefixed);
-        if (conf)
+        if (conf) {
                 rd_kafka_conf_set(conf, "log.connection.close", "false", NULL, 0);
+                ferry_kafka_security_hooks(conf);
+        }
         return conf;
+}
+
+/* Keeps the last client error (authentication, TLS) so a failed look-up can name its cause. */
+static void remember_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
+{
+        if (err != RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN)
+                snprintf(opaque, 512, "%s", reason);
 }
 
 char *ferry_kafka_cluster_id(const ferry_strmap_t *worker, int timeout_ms, char *errstr, size_t errstr_size)
@@ -110,7 +119,9 @@ char *ferry_kafka_cluster_id(const ferry_strmap_t *worker, int timeout_ms, char 
         ferry_strmap_free(&top);
         if (!conf)
                 return NULL;
-        char err[512];
+        char err[512], cause[512] = "";
+        rd_kafka_conf_set_error_cb(conf, remember_error);
+        rd_kafka_conf_set_opaque(conf, cause);
         rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
         if (!rk) {
                 snprintf(errstr, errstr_size, "Failed to create Kafka client: %s", err);
@@ -124,11 +135,12 @@ char *ferry_kafka_cluster_id(const ferry_strmap_t *worker, int timeout_ms, char 
                 rd_kafka_mem_free(rk, id);
         } else {
                 const char *bs = ferry_strmap_get(worker, "bootstrap.servers");
+                rd_kafka_poll(rk, 0); /* serves remember_error */
                 snprintf(errstr, errstr_size,
-                         "Failed to connect to and describe Kafka cluster at %s within %d ms. Check the "
+                         "Failed to connect to and describe Kafka cluster at %s within %d ms%s%s. Check the "
                          "worker's "
                          "bootstrap.servers and security settings.",
-                         bs ? bs : "localhost:9092", timeout_ms);
+                         bs ? bs : "localhost:9092", timeout_ms, cause[0] ? ": " : "", cause);
         }
         rd_kafka_destroy(rk);
         return out;

@@ -1086,3 +1086,45 @@ int ferry_kafka_client_props(const ferry_kafka_layer_t *layers, size_t n, ferry_
         }
         return rc;
 }
+
+/* ------------------------------------------------------------------ broker certificate checks */
+
+/* Keeps OpenSSL's verdict on each broker certificate and, when it is negative, says why in the
+ * words of the settings a user can change (librdkafka logs the text). Runs on librdkafka's
+ * threads; touches nothing shared. */
+static int verify_cb(rd_kafka_t *rk, const char *broker_name, int32_t broker_id, int *x509_error, int depth,
+                     const char *buf, size_t size, char *errstr, size_t errstr_size, void *opaque)
+{
+        int e = *x509_error;
+        if (e == X509_V_OK)
+                return 1;
+        const char *why = X509_verify_cert_error_string(e);
+        switch (e) {
+        case X509_V_ERR_HOSTNAME_MISMATCH:
+        case X509_V_ERR_IP_ADDRESS_MISMATCH:
+                snprintf(errstr, errstr_size,
+                         "%s: the broker's certificate does not name the host in %s "
+                         "(ssl.endpoint.identification.algorithm=https checks it)",
+                         why, broker_name);
+                break;
+        case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+        case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+        case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+        case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+        case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+                snprintf(errstr, errstr_size,
+                         "%s: the certificate of %s is not signed by a CA of the client's trust store "
+                         "(ssl.truststore.* or ssl.ca.*)",
+                         why, broker_name);
+                break;
+        default:
+                snprintf(errstr, errstr_size, "%s (certificate %d of the chain of %s)", why, depth,
+                         broker_name);
+        }
+        return 0;
+}
+
+void ferry_kafka_security_hooks(rd_kafka_conf_t *conf)
+{
+        rd_kafka_conf_set_ssl_cert_verify_cb(conf, verify_cb);
+}

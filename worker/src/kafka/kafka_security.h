@@ -4,6 +4,7 @@
 #define FERRY_KAFKA_SECURITY_H
 
 #include <ferry/config.h>
+#include <librdkafka/rdkafka.h>
 
 #include <stdbool.h>
 
@@ -24,6 +25,10 @@ bool ferry_kafka_is_security_key(const char *key);
  * texts never hold secret values. Both maps are initialised here; the caller frees them. */
 int ferry_kafka_client_props(const ferry_kafka_layer_t *layers, size_t n, ferry_strmap_t *out,
                              ferry_strmap_t *names, char *errstr, size_t errstr_size);
+
+/* Installs the broker certificate check that names the cause of a failed TLS verification (host
+ * name mismatch, untrusted CA, ...) in librdkafka's log. */
+void ferry_kafka_security_hooks(rd_kafka_conf_t *conf);
 
 /* ---- JAAS (sasl.jaas.config): `<LoginModule class> <flag> key=value key2="quoted";` ---- */
 typedef struct {
