@@ -44,9 +44,9 @@
 #   FERRY_KAFKA_JVM_OPTS extra JVM options for the broker
 #   FERRY_KAFKA_SECURITY secured listeners to add on `start`, comma separated
 #                        (default none: plaintext only):
-#                          sasl_ssl  SASL over TLS, SCRAM-SHA-512 (users made at
-#                                    format time) and PLAIN (users in the JAAS
-#                                    config), one user for both
+#                          sasl_ssl  SASL over TLS, SCRAM-SHA-512 (user made at
+#                                    format time) and PLAIN (user in the JAAS
+#                                    config), each its own user and password
 #                          ssl       TLS, no client authentication
 #                          mtls      TLS with client certificates required
 #                        The PLAINTEXT listener stays for tools and readiness;
@@ -386,6 +386,8 @@ tls_secrets() { # user and store passwords, made once per broker start
 			printf 'KAFKA_SCRAM_USER=connect\n'
 			printf 'KAFKA_SCRAM_PASSWORD=scram-%s\n' "$r"
 			printf 'KAFKA_STORE_PASSWORD=store-%s\n' "$s"
+			printf 'KAFKA_PLAIN_USER=connect-plain\n'
+			printf 'KAFKA_PLAIN_PASSWORD=plain-%s\n' "$(head -c24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | cut -c1-16)"
 		} >"$TLS/secrets.env"
 	fi
 	# shellcheck disable=SC1091
@@ -442,7 +444,7 @@ ssl.truststore.type=PEM
 ssl.truststore.location=$TLS/ca.pem
 sasl.enabled.mechanisms=SCRAM-SHA-512,PLAIN
 listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
-listener.name.sasl_ssl.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_$KAFKA_SCRAM_USER="$KAFKA_SCRAM_PASSWORD";
+listener.name.sasl_ssl.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_$KAFKA_PLAIN_USER="$KAFKA_PLAIN_PASSWORD";
 listener.name.mtls.ssl.client.auth=required
 EOF
 }
@@ -465,8 +467,8 @@ security_env() { # the state.env lines of the secured listeners
 	printf 'KAFKA_TRUSTSTORE_PASSWORD=%q\n' "$KAFKA_STORE_PASSWORD"
 	printf 'KAFKA_SCRAM_USER=%q\n' "$KAFKA_SCRAM_USER"
 	printf 'KAFKA_SCRAM_PASSWORD=%q\n' "$KAFKA_SCRAM_PASSWORD"
-	printf 'KAFKA_PLAIN_USER=%q\n' "$KAFKA_SCRAM_USER"
-	printf 'KAFKA_PLAIN_PASSWORD=%q\n' "$KAFKA_SCRAM_PASSWORD"
+	printf 'KAFKA_PLAIN_USER=%q\n' "$KAFKA_PLAIN_USER"
+	printf 'KAFKA_PLAIN_PASSWORD=%q\n' "$KAFKA_PLAIN_PASSWORD"
 	printf 'KAFKA_CLIENT_KEYSTORE_P12=%q\n' "$TLS/client.p12"
 	printf 'KAFKA_CLIENT_KEYSTORE_PASSWORD=%q\n' "$KAFKA_STORE_PASSWORD"
 	printf 'KAFKA_CLIENT_CERT_PEM=%q\n' "$TLS/client.pem"

@@ -1,4 +1,4 @@
-/* Java client security settings into librdkafka's. ferry_kafka_conf (kafka.c) merges a client's
+/* Java client security settings into librdkafka's. The client config builder in kafka.c merges a client's
  * config layers (worker top level, producer./consumer./admin. prefixes, connector *.override.*)
  * through ferry_kafka_client_props, which rewrites the keys a Java Kafka client takes for SASL and
  * TLS into librdkafka settings before the config reaches rd_kafka_conf_set:

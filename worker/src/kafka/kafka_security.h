@@ -1,5 +1,5 @@
 /* Java Kafka client security settings (sasl.jaas.config, trust and key stores, ...) translated into
- * librdkafka's, for every client the worker builds (see ferry_kafka_conf in kafka.h). */
+ * librdkafka's, for every client the worker builds (kafka.h builds the clients' configs). */
 #ifndef FERRY_KAFKA_SECURITY_H
 #define FERRY_KAFKA_SECURITY_H
 
