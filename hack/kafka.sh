@@ -58,7 +58,8 @@
 #                        made with openssl in <state>/tls; `env` names them:
 #                        KAFKA_SECURITY_PROTOCOL, KAFKA_SECURE_BOOTSTRAP,
 #                        KAFKA_SASL_SSL_BOOTSTRAP, KAFKA_SSL_BOOTSTRAP,
-#                        KAFKA_MTLS_BOOTSTRAP, KAFKA_CA_PEM, KAFKA_TRUSTSTORE_JKS,
+#                        KAFKA_MTLS_BOOTSTRAP, KAFKA_CA_PEM, KAFKA_CA_KEY (to sign
+#                        more test certificates), KAFKA_TRUSTSTORE_JKS,
 #                        KAFKA_TRUSTSTORE_P12, KAFKA_TRUSTSTORE_PASSWORD,
 #                        KAFKA_SCRAM_USER, KAFKA_SCRAM_PASSWORD, KAFKA_PLAIN_USER,
 #                        KAFKA_PLAIN_PASSWORD, KAFKA_CLIENT_KEYSTORE_P12,
@@ -462,6 +463,7 @@ security_env() { # the state.env lines of the secured listeners
 		fi
 	done
 	printf 'KAFKA_CA_PEM=%q\n' "$TLS/ca.pem"
+	printf 'KAFKA_CA_KEY=%q\n' "$TLS/ca.key"
 	printf 'KAFKA_TRUSTSTORE_JKS=%q\n' "$TLS/truststore.jks"
 	printf 'KAFKA_TRUSTSTORE_P12=%q\n' "$TLS/truststore.p12"
 	printf 'KAFKA_TRUSTSTORE_PASSWORD=%q\n' "$KAFKA_STORE_PASSWORD"

@@ -152,6 +152,34 @@ pipeline plain "$KAFKA_SASL_SSL_BOOTSTRAP" plain_all
 # 3. Mutual TLS: PKCS12 keystore and trust store.
 pipeline mtls "$KAFKA_MTLS_BOOTSTRAP" mtls_p12
 
+# 3b. Mutual TLS with a PEM keystore whose certificate comes from an intermediate CA: the chain
+#     reaches the broker, which trusts only the root.
+(
+        cd "$WORK"
+        ec=(-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes)
+        openssl req "${ec[@]}" -keyout int.key -out int.csr -subj "/CN=Ferry test intermediate CA"
+        printf 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n' >int.ext
+        openssl x509 -req -in int.csr -CA "$KAFKA_CA_PEM" -CAkey "$KAFKA_CA_KEY" -CAcreateserial -days 1 \
+                -extfile int.ext -out int.pem
+        openssl req "${ec[@]}" -keyout leaf.key -out leaf.csr -subj "/CN=connect-chain"
+        printf 'extendedKeyUsage=clientAuth\n' >leaf.ext
+        openssl x509 -req -in leaf.csr -CA int.pem -CAkey int.key -CAcreateserial -days 1 -extfile leaf.ext \
+                -out leaf.pem
+        openssl pkcs8 -topk8 -in leaf.key -passout "pass:$KAFKA_CLIENT_KEYSTORE_PASSWORD" -out leaf-enc.key
+        cat leaf-enc.key leaf.pem int.pem >chain-keystore.pem
+) 2>"$WORK/openssl.log" || fail "making the chained client certificate: $(tail -3 "$WORK/openssl.log")"
+mtls_chain() {
+        cat <<P
+security.protocol=SSL
+ssl.keystore.type=PEM
+ssl.keystore.location=$WORK/chain-keystore.pem
+ssl.key.password=$KAFKA_CLIENT_KEYSTORE_PASSWORD
+ssl.truststore.type=PEM
+ssl.truststore.location=$KAFKA_CA_PEM
+P
+}
+pipeline mtls-chain "$KAFKA_MTLS_BOOTSTRAP" mtls_chain
+
 # 4. Distributed worker: config/offset/status topics and group membership over SASL_SSL.
 G=sec-$$-$RANDOM
 T=$(unique_topic dist)
@@ -183,6 +211,13 @@ cmp -s "$WORK/in.txt" "$WORK/dist.out.txt" || fail "distributed: the sink's file
 kcat -b "$PLAIN_B" -C -t "$G-configs" -e -q -f '%k\n' -o beginning | grep -q '^connector-dsrc$' ||
         fail "distributed: no connector record in $G-configs"
 check_rest dist dsrc dsink
+# A connector override that cannot be honoured fails its task, the trace naming the key.
+post "{\"name\":\"dbad\",\"config\":{\"connector.class\":\"FileStreamSink\",\"file\":\"$WORK/dbad.txt\",\"topics\":\"$T\",\"consumer.override.ssl.enabled.protocols\":\"TLSv1.3\"}}" ||
+        fail "distributed: creating dbad"
+task_failed() { curl -sf "http://127.0.0.1:$DP/connectors/dbad/status" | grep -q '"state":"FAILED"'; }
+wait_until 60 "distributed: dbad's task FAILED" task_failed
+curl -sf "http://127.0.0.1:$DP/connectors/dbad/status" | grep -q 'consumer.override.ssl.enabled.protocols: cannot be honoured' ||
+        fail "distributed: dbad's trace does not name the key: $(curl -sf "http://127.0.0.1:$DP/connectors/dbad/status")"
 stop_worker dist
 info "distributed: $N lines moved, internal topics on the secured broker"
 

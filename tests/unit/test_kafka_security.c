@@ -533,6 +533,52 @@ Test(translate, pem_stores_inline_and_in_files)
         EVP_PKEY_free(key);
 }
 
+/* A certificate for key signed by issuer (issuer_key). */
+static X509 *signed_cert(EVP_PKEY *key, const char *cn, X509 *issuer, EVP_PKEY *issuer_key)
+{
+        X509 *x = new_cert(key, cn);
+        X509_set_issuer_name(x, X509_get_subject_name(issuer));
+        X509_sign(x, issuer_key, EVP_sha256());
+        return x;
+}
+
+Test(translate, chain_intermediates_go_to_the_trust_store)
+{
+        EVP_PKEY *root_key = new_key(), *int_key = new_key(), *key = new_key();
+        X509 *root = new_cert(root_key, "root"),
+             *inter = signed_cert(int_key, "intermediate", root, root_key),
+             *leaf = signed_cert(key, "leaf", inter, int_key);
+        char *root_text = cert_pem(root), *int_text = cert_pem(inter), *leaf_text = cert_pem(leaf),
+             *key_text = key_pem(key, NULL);
+        size_t ll = strlen(leaf_text), il = strlen(int_text);
+        char *chain = malloc(ll + il + 1);
+        memcpy(chain, leaf_text, ll);
+        memcpy(chain + ll, int_text, il + 1);
+        ferry_strmap_set(&in, "ssl.truststore.type", "PEM");
+        ferry_strmap_set(&in, "ssl.truststore.certificates", root_text);
+        ferry_strmap_set(&in, "ssl.keystore.type", "PEM");
+        ferry_strmap_set(&in, "ssl.keystore.certificate.chain", chain);
+        ferry_strmap_set(&in, "ssl.keystore.key", key_text);
+        cr_assert_eq(translate(), 0, "%s", err);
+        char buf[128];
+        cns(ferry_strmap_get(&out, "ssl.certificate.pem"), buf, sizeof(buf));
+        cr_assert_str_eq(buf, "leaf");
+        cns(ferry_strmap_get(&out, "ssl.ca.pem"), buf, sizeof(buf));
+        cr_assert_str_eq(buf, "root,intermediate");
+        cr_assert_str_eq(ferry_strmap_get(&names, "ssl.ca.pem"), "ssl.truststore.certificates");
+        free(chain);
+        free(root_text);
+        free(int_text);
+        free(leaf_text);
+        free(key_text);
+        X509_free(root);
+        X509_free(inter);
+        X509_free(leaf);
+        EVP_PKEY_free(root_key);
+        EVP_PKEY_free(int_key);
+        EVP_PKEY_free(key);
+}
+
 Test(translate, errors_never_hold_passwords)
 {
         char *path = temp_file(jks_vector, jks_vector_len);

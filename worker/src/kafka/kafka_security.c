@@ -738,6 +738,55 @@ static int pem_private_key(tr_t *t, const char *key, const char *pw_key, const c
         return rc;
 }
 
+/* The intermediate certificates of a client's chain: librdkafka sends only the leaf it is given,
+ * but OpenSSL completes the chain it sends from the client's trust store, so they are added there
+ * (an intermediate there is not a trust anchor: verification still ends at a root). The trust
+ * store is the one configured (ssl.ca.pem, or an ssl.ca.location file read in), else OpenSSL's
+ * default CA file, which librdkafka would have used. */
+static int chain_to_trust(tr_t *t, const char *intermediates, const char *from)
+{
+        ferry_buf_t ca;
+        ferry_buf_init(&ca);
+        const char *pem = ferry_strmap_get(t->out, "ssl.ca.pem");
+        const char *loc = ferry_strmap_get(t->out, "ssl.ca.location");
+        int rc = 0;
+        if (pem) {
+                ferry_buf_puts(&ca, pem);
+        } else if (loc && strcmp(loc, "probe") != 0) {
+                rc = read_file(t, "ssl.ca.location", loc, &ca);
+                if (rc < 0)
+                        snprintf(t->errstr, t->errstr_size,
+                                 "%s: a certificate chain needs the trust store as a PEM file, and %s is not "
+                                 "one",
+                                 name_of(t, from), name_of(t, "ssl.ca.location"));
+        } else {
+                const char *env = getenv(X509_get_default_cert_file_env());
+                const char *def = env && *env ? env : X509_get_default_cert_file();
+                FILE *f = fopen(def, "rb");
+                if (f) {
+                        char chunk[8192];
+                        size_t r;
+                        while ((r = fread(chunk, 1, sizeof(chunk), f)) > 0)
+                                ferry_buf_append(&ca, chunk, r);
+                        fclose(f);
+                }
+        }
+        if (rc == 0) {
+                if (ca.len && ca.p[ca.len - 1] != '\n')
+                        ferry_buf_putc(&ca, '\n');
+                ferry_buf_puts(&ca, intermediates);
+                ferry_buf_putc(&ca, '\0');
+                const char *name = ferry_strmap_get(t->out_names, "ssl.ca.pem");
+                char *keep = name ? strdup(name) : NULL;
+                ferry_strmap_unset(t->out, "ssl.ca.location");
+                ferry_strmap_set(t->out, "ssl.ca.pem", ca.p);
+                ferry_strmap_set(t->out_names, "ssl.ca.pem", keep ? keep : name_of(t, from));
+                free(keep);
+        }
+        ferry_buf_free(&ca);
+        return rc;
+}
+
 static int keystore(tr_t *t)
 {
         const char *type = take(t, "ssl.keystore.type"), *loc = take(t, "ssl.keystore.location"),
@@ -856,6 +905,15 @@ static int keystore(tr_t *t)
                 const char *from = loc ? "ssl.keystore.location" : "ssl.keystore.key";
                 ferry_buf_putc(&cert_pem, '\0');
                 ferry_buf_putc(&key_pem, '\0');
+                /* librdkafka presents only the first certificate of ssl.certificate.pem; the rest
+                 * of the chain goes where OpenSSL builds the sent chain from (chain_to_trust). */
+                static const char end_marker[] = "-----END CERTIFICATE-----\n";
+                char *end = strstr(cert_pem.p, end_marker);
+                char *rest = end ? end + sizeof(end_marker) - 1 : NULL;
+                if (rest && strstr(rest, "-----BEGIN CERTIFICATE-----"))
+                        rc = chain_to_trust(t, rest, loc ? from : "ssl.keystore.certificate.chain");
+                if (rest)
+                        *rest = '\0';
                 put(t, "ssl.certificate.pem", cert_pem.p, loc ? from : "ssl.keystore.certificate.chain");
                 put(t, "ssl.key.pem", key_pem.p, from);
         }
