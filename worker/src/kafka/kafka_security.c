@@ -332,6 +332,10 @@ static int sasl_oauthbearer(tr_t *t, const ferry_jaas_t *j, const char *handler)
         const char *url = ferry_strmap_get(t->out, "sasl.oauthbearer.token.endpoint.url");
         ferry_buf_t ext;
         ferry_buf_init(&ext);
+        if (url && !strncasecmp(url, "file:", 5))
+                return fail(t, "sasl.oauthbearer.token.endpoint.url",
+                            "a file: URL (a token read from a file) cannot be honoured; librdkafka fetches "
+                            "tokens from an https endpoint");
         if (handler || url) {
                 static const char *const allowed[] = {"clientId", "clientSecret", "scope", "extension_",
                                                       NULL};
