@@ -210,6 +210,10 @@ Test(translate, oauthbearer_needs_its_handler_and_endpoint)
         expect_error("sasl.oauthbearer.token.endpoint.url", "sasl.login.callback.handler.class");
         ferry_strmap_set(&in, "sasl.login.callback.handler.class", "com.example.Handler");
         expect_error("sasl.login.callback.handler.class", "com.example.Handler");
+        ferry_strmap_set(&in, "sasl.login.callback.handler.class",
+                         "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginCallbackHandler");
+        ferry_strmap_set(&in, "sasl.oauthbearer.token.endpoint.url", "file:///run/secrets/token.jwt");
+        expect_error("sasl.oauthbearer.token.endpoint.url", "file: URL");
 }
 
 Test(translate, oauthbearer_unsecured_token)
