@@ -6,7 +6,7 @@ SHELL := /bin/bash
 VERSION ?= $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 COMMIT ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 CC ?= cc
-PKGS := rdkafka libcurl yaml-0.1 json-c libwebsockets
+PKGS := rdkafka libcurl yaml-0.1 json-c libwebsockets openssl
 WARN := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -Wstrict-prototypes -Wformat=2
 BASE_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -Iworker/include -Iworker/src -Ibuild/gen -pthread \
 	-DFERRY_VERSION='"$(VERSION)"' -DFERRY_COMMIT='"$(COMMIT)"' -fvisibility=hidden

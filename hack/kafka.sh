@@ -42,12 +42,36 @@
 #   FERRY_KAFKA_PROPS    extra server.properties lines (newline separated),
 #                        applied on `start`, e.g. 'num.partitions=3'
 #   FERRY_KAFKA_JVM_OPTS extra JVM options for the broker
+#   FERRY_KAFKA_SECURITY secured listeners to add on `start`, comma separated
+#                        (default none: plaintext only):
+#                          sasl_ssl  SASL over TLS, SCRAM-SHA-512 (user made at
+#                                    format time) and PLAIN (user in the JAAS
+#                                    config), each its own user and password
+#                          ssl       TLS, no client authentication
+#                          mtls      TLS with client certificates required
+#                        The PLAINTEXT listener stays for tools and readiness;
+#                        `start` then prints the first secured listener's
+#                        address. A test CA, the broker's certificate (for
+#                        IP 127.0.0.1 only: connecting as "localhost" is a host
+#                        name mismatch), a JKS and a PKCS12 trust store (keytool
+#                        from the broker's JRE) and a client PKCS12 keystore are
+#                        made with openssl in <state>/tls; `env` names them:
+#                        KAFKA_SECURITY_PROTOCOL, KAFKA_SECURE_BOOTSTRAP,
+#                        KAFKA_SASL_SSL_BOOTSTRAP, KAFKA_SSL_BOOTSTRAP,
+#                        KAFKA_MTLS_BOOTSTRAP, KAFKA_CA_PEM, KAFKA_CA_KEY (to sign
+#                        more test certificates), KAFKA_TRUSTSTORE_JKS,
+#                        KAFKA_TRUSTSTORE_P12, KAFKA_TRUSTSTORE_PASSWORD,
+#                        KAFKA_SCRAM_USER, KAFKA_SCRAM_PASSWORD, KAFKA_PLAIN_USER,
+#                        KAFKA_PLAIN_PASSWORD, KAFKA_CLIENT_KEYSTORE_P12,
+#                        KAFKA_CLIENT_KEYSTORE_PASSWORD, KAFKA_CLIENT_CERT_PEM,
+#                        KAFKA_CLIENT_KEY_PEM.
 #
 # Example:
 #   addr=$(hack/kafka.sh start)          # 127.0.0.1:PORT
 #   kcat -b "$addr" -P -t t1 <<<hello
 #   hack/kafka.sh kill; sleep 30; hack/kafka.sh restart
 #   hack/kafka.sh stop
+#   FERRY_KAFKA_STATE=/tmp/sec FERRY_KAFKA_SECURITY=sasl_ssl,mtls hack/kafka.sh start
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -194,6 +218,7 @@ lock_state() {
 # Loads state.env (KAFKA_PID, KAFKA_PORT, ...) if present; returns 1 if not.
 load_state() {
 	KAFKA_PID= KAFKA_PORT= KAFKA_CONTROLLER_PORT= KAFKA_JARS= KAFKA_BOOTSTRAP=
+	KAFKA_SECURITY= KAFKA_SECURE_PORTS=
 	[[ -f $STATE/state.env ]] || return 1
 	# shellcheck disable=SC1091
 	source "$STATE/state.env"
@@ -213,6 +238,9 @@ save_state() {
 		printf 'KAFKA_VERSION=%q\n' "$(kafka_version)"
 		printf 'KAFKA_CLUSTER_ID=%q\n' "${KAFKA_CLUSTER_ID:-}"
 		printf 'KAFKA_JARS=%q\n' "$KAFKA_JARS"
+		printf 'KAFKA_SECURITY=%q\n' "${KAFKA_SECURITY:-}"
+		printf 'KAFKA_SECURE_PORTS=%q\n' "${KAFKA_SECURE_PORTS:-}"
+		security_env
 	} >"$tmp"
 	mv "$tmp" "$STATE/state.env"
 	printf '127.0.0.1:%s\n' "$KAFKA_PORT" >"$STATE/bootstrap"
@@ -246,25 +274,25 @@ terminate() { # graceful, then forceful
 	signal_wait "$pid" KILL 10 || die "broker pid $pid survived SIGKILL"
 }
 
-wipe_state() { rm -rf "$STATE/data" "$CONF" "$STATE/state.env" "$STATE/pid" "$STATE/bootstrap"; }
+wipe_state() { rm -rf "$STATE/data" "$CONF" "$STATE/state.env" "$STATE/pid" "$STATE/bootstrap" "$STATE/tls"; }
 
 # ---------------------------------------------------------------- ports
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-# Prints two distinct free TCP ports on 127.0.0.1. They are picked below the
+# Prints $1 (default two) distinct free TCP ports on 127.0.0.1. They are picked below the
 # kernel's ephemeral range so that, while the broker is down (kill/restart),
 # no outgoing connection can grab the port (or self-connect to it).
 free_ports() {
-	local lo=32768 hi p ports=()
+	local want=${1:-2} lo=32768 hi p ports=()
 	read -r lo hi </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || true
-	if command -v python3 >/dev/null && python3 - "$lo" <<'PY' 2>/dev/null; then
+	if command -v python3 >/dev/null && python3 - "$lo" "$want" <<'PY' 2>/dev/null; then
 import random, socket, sys
-lo = int(sys.argv[1])
+lo, want = int(sys.argv[1]), int(sys.argv[2])
 cands = list(range(10000, lo)) if lo > 11000 else []
 random.shuffle(cands)
 socks, ports = [], []
-for p in cands[:2000] + [0, 0]:
+for p in cands[:2000] + [0] * want:
     s = socket.socket()
     try:
         s.bind(("127.0.0.1", p))
@@ -273,19 +301,180 @@ for p in cands[:2000] + [0, 0]:
         continue
     socks.append(s)
     ports.append(s.getsockname()[1])
-    if len(ports) == 2:
+    if len(ports) == want:
         break
 print(*ports)
 PY
 		return 0
 	fi
 	((lo > 11000)) || lo=60000
-	while ((${#ports[@]} < 2)); do
+	while ((${#ports[@]} < want)); do
 		p=$((10000 + RANDOM % (lo - 10000)))
-		[[ ${ports[0]:-} == "$p" ]] && continue
+		[[ " ${ports[*]} " == *" $p "* ]] && continue
 		port_open "$p" || ports+=("$p")
 	done
 	echo "${ports[@]}"
+}
+
+# ---------------------------------------------------------------- security
+
+# The requested secured listeners, normalised (lower case, known names only).
+security_modes() {
+	local m ms out=()
+	IFS=, read -ra ms <<<"${FERRY_KAFKA_SECURITY:-}"
+	for m in "${ms[@]}"; do
+		m=$(tr 'A-Z' 'a-z' <<<"${m// /}")
+		case $m in
+		'' | plaintext) ;;
+		sasl_ssl | ssl | mtls) out+=("$m") ;;
+		*) die "FERRY_KAFKA_SECURITY: unknown mode '$m' (sasl_ssl, ssl, mtls)" ;;
+		esac
+	done
+	local IFS=,
+	printf '%s\n' "${out[*]}"
+}
+
+security_count() { # number of secured listeners in $KAFKA_SECURITY
+	local n=0 m ms
+	IFS=, read -ra ms <<<"${KAFKA_SECURITY:-}"
+	for m in "${ms[@]}"; do [[ -n $m ]] && n=$((n + 1)); done
+	echo "$n"
+}
+
+# Port of secured listener $1 (sasl_ssl, ssl, mtls), or nothing.
+secure_port() {
+	local i=0 m ms ports
+	read -ra ports <<<"${KAFKA_SECURE_PORTS:-}"
+	IFS=, read -ra ms <<<"${KAFKA_SECURITY:-}"
+	for m in "${ms[@]}"; do
+		if [[ $m == "$1" ]]; then
+			printf '%s\n' "${ports[$i]:-}"
+			return 0
+		fi
+		i=$((i + 1))
+	done
+}
+
+secure_listeners() { # ",NAME://127.0.0.1:PORT" for each secured listener
+	local m ms
+	IFS=, read -ra ms <<<"${KAFKA_SECURITY:-}"
+	for m in "${ms[@]}"; do
+		[[ -n $m ]] && printf ',%s://127.0.0.1:%s' "$(tr 'a-z' 'A-Z' <<<"$m")" "$(secure_port "$m")"
+	done
+	return 0
+}
+
+print_bootstrap() { # the first secured listener's address, or the plaintext one
+	local first=${KAFKA_SECURITY:-}
+	first=${first%%,*}
+	if [[ -n $first ]]; then
+		printf '127.0.0.1:%s\n' "$(secure_port "$first")"
+	else
+		printf '127.0.0.1:%s\n' "$KAFKA_PORT"
+	fi
+}
+
+TLS=$STATE/tls
+
+tls_secrets() { # user and store passwords, made once per broker start
+	mkdir -p "$TLS"
+	chmod 700 "$TLS"
+	if [[ ! -f $TLS/secrets.env ]]; then
+		local r s
+		r=$(head -c24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | cut -c1-16)
+		s=$(head -c24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | cut -c1-12)
+		{
+			printf 'KAFKA_SCRAM_USER=connect\n'
+			printf 'KAFKA_SCRAM_PASSWORD=scram-%s\n' "$r"
+			printf 'KAFKA_STORE_PASSWORD=store-%s\n' "$s"
+			printf 'KAFKA_PLAIN_USER=connect-plain\n'
+			printf 'KAFKA_PLAIN_PASSWORD=plain-%s\n' "$(head -c24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | cut -c1-16)"
+		} >"$TLS/secrets.env"
+	fi
+	# shellcheck disable=SC1091
+	source "$TLS/secrets.env"
+}
+
+keytool_bin() { # keytool of the JRE that runs the broker
+	local d
+	d=$(dirname "$(readlink -f "$(command -v "$JAVA")")")
+	if [[ -x $d/keytool ]]; then echo "$d/keytool"; else echo keytool; fi
+}
+
+# Test CA, broker certificate (IP 127.0.0.1 only), client certificate (CN=connect), the stores.
+make_tls() {
+	command -v openssl >/dev/null || die "openssl is needed for FERRY_KAFKA_SECURITY"
+	rm -rf "$TLS"
+	tls_secrets
+	local pw=$KAFKA_STORE_PASSWORD keytool ec=(-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes)
+	keytool=$(keytool_bin)
+	(
+		set -e
+		cd "$TLS"
+		openssl req -x509 "${ec[@]}" -keyout ca.key -out ca.pem -days 30 -subj "/CN=Ferry test CA" \
+			-addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign
+		openssl req "${ec[@]}" -keyout broker.key -out broker.csr -subj "/CN=ferry-test-broker"
+		printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\n' >broker.ext
+		openssl x509 -req -in broker.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 30 \
+			-extfile broker.ext -out broker.pem
+		openssl pkcs12 -export -in broker.pem -inkey broker.key -certfile ca.pem -name broker \
+			-passout "pass:$pw" -out broker.p12
+		openssl req "${ec[@]}" -keyout client.key -out client.csr -subj "/CN=connect"
+		printf 'extendedKeyUsage=clientAuth\n' >client.ext
+		openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 30 \
+			-extfile client.ext -out client.pem
+		openssl pkcs12 -export -in client.pem -inkey client.key -name connect \
+			-passout "pass:$pw" -out client.p12
+		"$keytool" -importcert -noprompt -alias ca -file ca.pem -storetype JKS \
+			-keystore truststore.jks -storepass "$pw"
+		"$keytool" -importcert -noprompt -alias ca -file ca.pem -storetype PKCS12 \
+			-keystore truststore.p12 -storepass "$pw"
+		rm -f ./*.csr ./*.ext ./*.srl
+		chmod 600 ./*
+	) >>"$LOGF" 2>&1 || die "making the test certificates failed (log: $LOGF)"
+}
+
+security_config() { # server.properties lines of the secured listeners
+	cat <<EOF
+
+# FERRY_KAFKA_SECURITY=$KAFKA_SECURITY
+ssl.keystore.type=PKCS12
+ssl.keystore.location=$TLS/broker.p12
+ssl.keystore.password=$KAFKA_STORE_PASSWORD
+ssl.truststore.type=PEM
+ssl.truststore.location=$TLS/ca.pem
+sasl.enabled.mechanisms=SCRAM-SHA-512,PLAIN
+listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_ssl.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_$KAFKA_PLAIN_USER="$KAFKA_PLAIN_PASSWORD";
+listener.name.mtls.ssl.client.auth=required
+EOF
+}
+
+security_env() { # the state.env lines of the secured listeners
+	[[ -n ${KAFKA_SECURITY:-} ]] || return 0
+	tls_secrets
+	local m first=${KAFKA_SECURITY%%,*}
+	[[ $first == mtls ]] && first=ssl
+	printf 'KAFKA_SECURITY_PROTOCOL=%q\n' "$(tr 'a-z' 'A-Z' <<<"$first")"
+	printf 'KAFKA_SECURE_BOOTSTRAP=%q\n' "$(print_bootstrap)"
+	for m in sasl_ssl ssl mtls; do
+		if [[ -n $(secure_port $m) ]]; then
+			printf 'KAFKA_%s_BOOTSTRAP=%q\n' "$(tr 'a-z' 'A-Z' <<<$m)" "127.0.0.1:$(secure_port $m)"
+		fi
+	done
+	printf 'KAFKA_CA_PEM=%q\n' "$TLS/ca.pem"
+	printf 'KAFKA_CA_KEY=%q\n' "$TLS/ca.key"
+	printf 'KAFKA_TRUSTSTORE_JKS=%q\n' "$TLS/truststore.jks"
+	printf 'KAFKA_TRUSTSTORE_P12=%q\n' "$TLS/truststore.p12"
+	printf 'KAFKA_TRUSTSTORE_PASSWORD=%q\n' "$KAFKA_STORE_PASSWORD"
+	printf 'KAFKA_SCRAM_USER=%q\n' "$KAFKA_SCRAM_USER"
+	printf 'KAFKA_SCRAM_PASSWORD=%q\n' "$KAFKA_SCRAM_PASSWORD"
+	printf 'KAFKA_PLAIN_USER=%q\n' "$KAFKA_PLAIN_USER"
+	printf 'KAFKA_PLAIN_PASSWORD=%q\n' "$KAFKA_PLAIN_PASSWORD"
+	printf 'KAFKA_CLIENT_KEYSTORE_P12=%q\n' "$TLS/client.p12"
+	printf 'KAFKA_CLIENT_KEYSTORE_PASSWORD=%q\n' "$KAFKA_STORE_PASSWORD"
+	printf 'KAFKA_CLIENT_CERT_PEM=%q\n' "$TLS/client.pem"
+	printf 'KAFKA_CLIENT_KEY_PEM=%q\n' "$TLS/client.key"
 }
 
 # ---------------------------------------------------------------- broker
@@ -297,9 +486,9 @@ write_config() {
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$KAFKA_CONTROLLER_PORT
-listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT$(secure_listeners)
+advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT$(secure_listeners)
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL,SSL:SSL,MTLS:SSL
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
 log.dirs=$STATE/data
@@ -329,6 +518,7 @@ num.recovery.threads.per.data.dir=1
 log.cleaner.threads=1
 log.cleaner.dedupe.buffer.size=16777216
 EOF
+	[[ -z ${KAFKA_SECURITY:-} ]] || security_config >>"$CONF"
 	if [[ -n ${FERRY_KAFKA_PROPS:-} ]]; then
 		printf '\n# FERRY_KAFKA_PROPS\n%s\n' "$FERRY_KAFKA_PROPS" >>"$CONF"
 	fi
@@ -352,8 +542,12 @@ format_storage() {
 	while [[ $KAFKA_CLUSTER_ID == -* ]]; do
 		KAFKA_CLUSTER_ID=$(head -c16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')
 	done
+	local scram=()
+	if [[ ,${KAFKA_SECURITY:-}, == *,sasl_ssl,* ]]; then
+		scram=(--add-scram "SCRAM-SHA-512=[name=$KAFKA_SCRAM_USER,password=$KAFKA_SCRAM_PASSWORD]")
+	fi
 	if ! "$JAVA" "${opts[@]}" -Xmx256m -cp "$KAFKA_JARS/*" kafka.tools.StorageTool \
-		format -t "$KAFKA_CLUSTER_ID" -c "$CONF" >>"$LOGF" 2>&1 </dev/null; then
+		format -t "$KAFKA_CLUSTER_ID" -c "$CONF" "${scram[@]}" >>"$LOGF" 2>&1 </dev/null; then
 		tail -n 30 "$LOGF" >&2
 		die "kafka.tools.StorageTool format failed (log: $LOGF)"
 	fi
@@ -411,8 +605,9 @@ start_fresh() {
 	for attempt in 1 2 3; do
 		wipe_state
 		: >"$LOGF"
-		read -r KAFKA_PORT KAFKA_CONTROLLER_PORT < <(free_ports)
+		read -r KAFKA_PORT KAFKA_CONTROLLER_PORT KAFKA_SECURE_PORTS < <(free_ports $((2 + $(security_count))))
 		[[ -n $KAFKA_PORT && -n $KAFKA_CONTROLLER_PORT ]] || die "could not find free ports"
+		[[ -z ${KAFKA_SECURITY:-} ]] || make_tls
 		write_config
 		log "starting Kafka $(kafka_version) on 127.0.0.1:$KAFKA_PORT (controller :$KAFKA_CONTROLLER_PORT), state $STATE"
 		format_storage
@@ -442,24 +637,30 @@ start_fresh() {
 }
 
 cmd_start() {
+	security_modes >/dev/null # dies on an unknown mode
 	need_java
 	need_kcat
 	ensure_jars
 	lock_state
 	if running; then
-		if wait_ready "$KAFKA_PID" "$KAFKA_PORT"; then
+		if [[ ${KAFKA_SECURITY:-} != "$(security_modes)" ]]; then
+			log "running broker pid $KAFKA_PID has security '${KAFKA_SECURITY:-}', not '$(security_modes)'; replacing it"
+			terminate "$KAFKA_PID"
+		elif wait_ready "$KAFKA_PID" "$KAFKA_PORT"; then
 			log "reusing running broker pid $KAFKA_PID"
-			printf '127.0.0.1:%s\n' "$KAFKA_PORT"
+			print_bootstrap
 			return 0
+		else
+			log "broker pid $KAFKA_PID is not answering; replacing it"
+			terminate "$KAFKA_PID"
 		fi
-		log "broker pid $KAFKA_PID is not answering; replacing it"
-		terminate "$KAFKA_PID"
 	elif [[ -f $STATE/state.env ]]; then
 		log "discarding stale broker state in $STATE"
 	fi
 	KAFKA_JARS=$JARS
+	KAFKA_SECURITY=$(security_modes)
 	start_fresh
-	printf '127.0.0.1:%s\n' "$KAFKA_PORT"
+	print_bootstrap
 }
 
 cmd_restart() {
@@ -487,7 +688,7 @@ cmd_restart() {
 		die "restarted broker did not come up (log: $LOGF)"
 	fi
 	log "broker pid $KAFKA_PID ready after $((SECONDS - t0))s"
-	printf '127.0.0.1:%s\n' "$KAFKA_PORT"
+	print_bootstrap
 }
 
 cmd_kill() {

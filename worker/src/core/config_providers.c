@@ -323,5 +323,5 @@ bool ferry_config_is_secret(const ferry_config_def_t *defs, const char *key)
                 return true;
         return strstr(key, "password") || strstr(key, "secret") || strstr(key, "sasl.jaas.config") ||
                strstr(key, "sasl.oauthbearer.config") || strstr(key, ".key.pem") ||
-               strstr(key, "credentials");
+               strstr(key, "ssl.keystore.key") || strstr(key, "credentials");
 }

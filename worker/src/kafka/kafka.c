@@ -5,6 +5,8 @@
 #include "kafka/kafka.h"
 #include "kafka/embedded_gate.h"
 
+#include "kafka/kafka_security.h"
+
 #include <ferry/buf.h>
 #include <ferry/clock.h>
 
@@ -38,19 +40,20 @@ static bool is_java_only(const char *key)
         return false;
 }
 
-static int apply(rd_kafka_conf_t *conf, const ferry_strmap_t *m, const char *origin, char *errstr,
+/* Sets m on conf; names maps each key to the key the user wrote, for messages. */
+static int apply(rd_kafka_conf_t *conf, const ferry_strmap_t *m, const ferry_strmap_t *names, char *errstr,
                  size_t errstr_size)
 {
         for (size_t i = 0; m && i < m->n; i++) {
-                const char *k = m->kv[i].key, *v = m->kv[i].value;
+                const char *k = m->kv[i].key, *v = m->kv[i].value, *name = ferry_strmap_get(names, k);
                 if (is_java_only(k))
                         continue;
                 char err[256];
                 rd_kafka_conf_res_t res = rd_kafka_conf_set(conf, k, v, err, sizeof(err));
                 if (res == RD_KAFKA_CONF_UNKNOWN) {
-                        FERRY_WARN("Ignoring %s%s: not a setting of the Kafka client", origin, k);
+                        FERRY_WARN("Ignoring %s: not a setting of the Kafka client", name ? name : k);
                 } else if (res != RD_KAFKA_CONF_OK) {
-                        snprintf(errstr, errstr_size, "%s%s: %s", origin, k, err);
+                        snprintf(errstr, errstr_size, "%s: %s", name ? name : k, err);
                         return -1;
                 }
         }
@@ -61,36 +64,48 @@ rd_kafka_conf_t *ferry_kafka_conf(const ferry_strmap_t *worker, const char *pref
                                   const ferry_strmap_t *defaults, const ferry_strmap_t *overrides,
                                   const ferry_strmap_t *fixed, char *errstr, size_t errstr_size)
 {
-        rd_kafka_conf_t *conf = rd_kafka_conf_new();
-        ferry_strmap_t base, prefixed;
+        ferry_strmap_t base, prefixed, props, names;
         ferry_strmap_init(&base);
         ferry_strmap_init(&prefixed);
         const char *bootstrap = ferry_strmap_get(worker, "bootstrap.servers");
         ferry_strmap_set(&base, "bootstrap.servers", bootstrap ? bootstrap : "localhost:9092");
         if (prefix)
                 ferry_strmap_sub(&prefixed, worker, prefix);
-        char origin[64];
+        /* Every client inherits the worker's top-level security keys unless its prefix points it at
+         * another cluster (kafka_security.c translates Java's names). */
+        for (size_t i = 0; worker && !ferry_strmap_get(&prefixed, "bootstrap.servers") && i < worker->n; i++)
+                if (ferry_kafka_is_security_key(worker->kv[i].key))
+                        ferry_strmap_set(&base, worker->kv[i].key, worker->kv[i].value);
+        char origin[64], oorigin[80];
         snprintf(origin, sizeof(origin), "%s", prefix ? prefix : "");
-        int rc = apply(conf, &base, "", errstr, errstr_size);
-        if (rc == 0)
-                rc = apply(conf, defaults, "", errstr, errstr_size);
-        if (rc == 0)
-                rc = apply(conf, &prefixed, origin, errstr, errstr_size);
-        if (rc == 0) {
-                char oorigin[80];
-                snprintf(oorigin, sizeof(oorigin), "%soverride.", prefix ? prefix : "");
-                rc = apply(conf, overrides, oorigin, errstr, errstr_size);
+        snprintf(oorigin, sizeof(oorigin), "%soverride.", prefix ? prefix : "");
+        ferry_kafka_layer_t layers[] = {
+                {&base, ""}, {defaults, ""}, {&prefixed, origin}, {overrides, oorigin}, {fixed, ""}};
+        rd_kafka_conf_t *conf = NULL;
+        if (ferry_kafka_client_props(layers, sizeof(layers) / sizeof(layers[0]), &props, &names, errstr,
+                                     errstr_size) == 0) {
+                conf = rd_kafka_conf_new();
+                if (apply(conf, &props, &names, errstr, errstr_size) < 0) {
+                        rd_kafka_conf_destroy(conf);
+                        conf = NULL;
+                }
+                ferry_strmap_free(&props);
+                ferry_strmap_free(&names);
         }
-        if (rc == 0)
-                rc = apply(conf, fixed, "", errstr, errstr_size);
         ferry_strmap_free(&base);
         ferry_strmap_free(&prefixed);
-        if (rc < 0) {
-                rd_kafka_conf_destroy(conf);
-                return NULL;
+        if (conf) {
+                rd_kafka_conf_set(conf, "log.connection.close", "false", NULL, 0);
+                ferry_kafka_security_hooks(conf);
         }
-        rd_kafka_conf_set(conf, "log.connection.close", "false", NULL, 0);
         return conf;
+}
+
+/* Keeps the last client error (authentication, TLS) so a failed look-up can name its cause. */
+static void remember_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
+{
+        if (err != RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN)
+                snprintf(opaque, 512, "%s", reason);
 }
 
 char *ferry_kafka_cluster_id(const ferry_strmap_t *worker, int timeout_ms, char *errstr, size_t errstr_size)
@@ -98,26 +113,16 @@ char *ferry_kafka_cluster_id(const ferry_strmap_t *worker, int timeout_ms, char 
         /* Like Java Connect, the look-up uses the worker's top-level client settings. */
         ferry_strmap_t top;
         ferry_strmap_init(&top);
-        static const char *const keys[] = {"security.protocol",
-                                           "sasl.mechanism",
-                                           "sasl.mechanisms",
-                                           "sasl.username",
-                                           "sasl.password",
-                                           "ssl.ca.location",
-                                           "ssl.certificate.location",
-                                           "ssl.key.location",
-                                           "client.id",
-                                           NULL};
-        for (size_t i = 0; keys[i]; i++) {
-                const char *v = ferry_strmap_get(worker, keys[i]);
-                if (v)
-                        ferry_strmap_set(&top, keys[i], v);
-        }
+        const char *client_id = ferry_strmap_get(worker, "client.id");
+        if (client_id)
+                ferry_strmap_set(&top, "client.id", client_id);
         rd_kafka_conf_t *conf = ferry_kafka_conf(worker, NULL, NULL, NULL, &top, errstr, errstr_size);
         ferry_strmap_free(&top);
         if (!conf)
                 return NULL;
-        char err[512];
+        char err[512], cause[512] = "";
+        rd_kafka_conf_set_error_cb(conf, remember_error);
+        rd_kafka_conf_set_opaque(conf, cause);
         rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
         if (!rk) {
                 snprintf(errstr, errstr_size, "Failed to create Kafka client: %s", err);
@@ -131,11 +136,12 @@ char *ferry_kafka_cluster_id(const ferry_strmap_t *worker, int timeout_ms, char 
                 rd_kafka_mem_free(rk, id);
         } else {
                 const char *bs = ferry_strmap_get(worker, "bootstrap.servers");
+                rd_kafka_poll(rk, 0); /* serves remember_error */
                 snprintf(errstr, errstr_size,
-                         "Failed to connect to and describe Kafka cluster at %s within %d ms. Check the "
+                         "Failed to connect to and describe Kafka cluster at %s within %d ms%s%s. Check the "
                          "worker's "
                          "bootstrap.servers and security settings.",
-                         bs ? bs : "localhost:9092", timeout_ms);
+                         bs ? bs : "localhost:9092", timeout_ms, cause[0] ? ": " : "", cause);
         }
         rd_kafka_destroy(rk);
         return out;

@@ -4,6 +4,8 @@
  * ferry_worker_validate_connector(). Reads the worker's registry; never calls the herder. */
 #include "rest/api.h"
 
+#include "core/config_providers.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -302,7 +304,9 @@ static void validate(ferry_rest_call_t *c)
                 ferry_jw_key(&j, "definition");
                 ferry_jw_null(&j);
                 ferry_jw_key(&j, "value");
-                write_value(&j, k, ferry_strmap_get(&config, k), &errs, NULL, 0);
+                const char *v = ferry_strmap_get(&config, k);
+                /* A key outside the tables (e.g. producer.override.sasl.jaas.config) may hold a secret. */
+                write_value(&j, k, v && ferry_config_is_secret(NULL, k) ? "[hidden]" : v, &errs, NULL, 0);
                 ferry_jw_end_obj(&j);
         }
         for (size_t i = 0; i < ks.n; i++) {
