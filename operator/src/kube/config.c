@@ -284,7 +284,8 @@ static char *exec_cluster_info(json_object *cluster, const kube_config_t *cfg)
                 if (n && !strcmp(n, "client.authentication.k8s.io/exec") && conf)
                         json_object_object_add(o, "config", json_object_get(conf));
         }
-        char *s = dupstr(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+        char *s = dupstr(
+                json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
         json_object_put(o);
         return s;
 }

@@ -117,7 +117,8 @@ char *kube_exec_info(const kube_exec_config_t *x)
                         json_object_object_add(spec, "cluster", cl);
         }
         json_object_object_add(o, "spec", spec);
-        char *s = dupstr(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+        char *s = dupstr(
+                json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
         json_object_put(o);
         return s;
 }
