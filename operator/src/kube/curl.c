@@ -400,11 +400,13 @@ static int setup(kube_http_t *h, struct xfer *x, struct curl_slist **hl, char *e
                 SET(CURLOPT_SSLKEY_BLOB, &blob);
                 SET(CURLOPT_SSLKEYTYPE, "PEM");
         }
-        /* Proxy: set explicitly either way, so curl's own environment lookup never differs. */
+        /* Proxy: set explicitly either way, so curl's own environment lookup never applies (it reads
+         * only the lower-case http_proxy, and no_proxy even with proxy-url). */
         const char *no_proxy = NULL;
         const char *proxy = h->proxy ? h->proxy : kube_http_env_proxy(rq->url, &no_proxy);
         SET(CURLOPT_PROXY, proxy && *proxy ? proxy : "");
-        SET(CURLOPT_NOPROXY, !h->proxy && no_proxy ? no_proxy : NULL);
+        /* "" rather than NULL: NULL would make curl read no_proxy itself, also for proxy-url. */
+        SET(CURLOPT_NOPROXY, !h->proxy && no_proxy ? no_proxy : "");
 #undef SET
         if (rc != CURLE_OK) {
                 snprintf(errbuf, CURL_ERROR_SIZE, "%s", curl_easy_strerror(rc));

@@ -786,6 +786,12 @@ Test(curl, forward_proxy)
         cr_assert_eq(kube_http_do(h, &rq, &resp, err, sizeof(err)), 0, "%s", err);
         cr_assert_str_eq(resp.body, "GET http://api.example.invalid:8080/x HTTP/1.1|");
         kube_http_resp_clear(&resp);
+        /* A kubeconfig proxy-url is used for every request, whatever NO_PROXY says. */
+        setenv("no_proxy", "api.example.invalid", 1);
+        cr_assert_eq(kube_http_do(h, &rq, &resp, err, sizeof(err)), 0, "%s", err);
+        cr_assert_str_eq(resp.body, "GET http://api.example.invalid:8080/x HTTP/1.1|");
+        kube_http_resp_clear(&resp);
+        unsetenv("no_proxy");
         kube_http_free(h);
 
         /* The same through HTTP_PROXY, and not for a host in NO_PROXY. */
