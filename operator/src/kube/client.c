@@ -38,11 +38,6 @@ struct kube_client {
         size_t max_body;
 };
 
-static char *sdup(const char *s)
-{
-        return s ? strdup(s) : NULL;
-}
-
 /* http(s)://host[:port][/prefix] with nothing else. */
 static int check_server(const char *server)
 {
@@ -78,7 +73,7 @@ kube_client_t *kube_client_new(const kube_config_t *cfg, char *errstr, size_t er
                 kube_client_free(c);
                 return NULL;
         }
-        c->token = sdup(cfg->token);
+        c->token = kube_strdup(cfg->token);
         c->token_checked = kube_monotonic();
         if (!c->cfg.server) {
                 snprintf(errstr, errlen, "no API server address");
@@ -269,16 +264,6 @@ static void auth_clear(struct auth *a)
         memset(a, 0, sizeof(*a));
 }
 
-static char *memdup0(const char *p, size_t n)
-{
-        char *d = p ? malloc(n + 1) : NULL;
-        if (d) {
-                memcpy(d, p, n);
-                d[n] = '\0';
-        }
-        return d;
-}
-
 static int set_bearer(struct auth *a, const char *token)
 {
         size_t len = strlen(token) + 32;
@@ -316,8 +301,8 @@ static int get_auth(kube_client_t *c, struct auth *a, const char *content_type, 
         if (token && *token)
                 rc |= set_bearer(a, token);
         if (c->exec_valid && c->exec.cert) {
-                a->cert = memdup0(c->exec.cert, c->exec.cert_len);
-                a->key = memdup0(c->exec.key, c->exec.key_len);
+                a->cert = kube_memdup(c->exec.cert, c->exec.cert_len);
+                a->key = kube_memdup(c->exec.key, c->exec.key_len);
                 a->cert_len = c->exec.cert_len;
                 a->key_len = c->exec.key_len;
                 rc |= !a->cert || !a->key ? -1 : 0;

@@ -222,9 +222,21 @@ static json_object *named(json_object *root, const char *list, const char *inner
         return NULL;
 }
 
-static char *dupstr(const char *s)
+char *kube_strdup(const char *s)
 {
         return s ? strdup(s) : NULL;
+}
+
+char *kube_memdup(const char *p, size_t n)
+{
+        if (!p)
+                return NULL;
+        char *d = malloc(n + 1);
+        if (d) {
+                memcpy(d, p, n);
+                d[n] = '\0';
+        }
+        return d;
 }
 
 char *kube_base64_encode(const char *in, size_t n)
@@ -284,7 +296,7 @@ static char *exec_cluster_info(json_object *cluster, const kube_config_t *cfg)
                 if (n && !strcmp(n, "client.authentication.k8s.io/exec") && conf)
                         json_object_object_add(o, "config", json_object_get(conf));
         }
-        char *s = dupstr(
+        char *s = kube_strdup(
                 json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
         json_object_put(o);
         return s;
@@ -322,7 +334,7 @@ static int load_exec(json_object *exec, json_object *cluster, const char *dir, k
         cfg->exec = x;
         x->api_version = strdup(av);
         x->interactive_always = mode && !strcmp(mode, "Always");
-        x->install_hint = dupstr(kube_str(exec, "installHint"));
+        x->install_hint = kube_strdup(kube_str(exec, "installHint"));
         char path[4096];
         if (strchr(cmd, '/'))
                 resolve_path(path, sizeof(path), dir, cmd);
@@ -430,7 +442,7 @@ int kube_config_load_yaml(kube_config_t *cfg, const char *yaml, size_t len, cons
         while (sl && cfg->server[sl - 1] == '/')
                 cfg->server[--sl] = '\0';
         cfg->context = strdup(ctxname);
-        cfg->namespace = dupstr(kube_str(ctx, "namespace"));
+        cfg->namespace = kube_strdup(kube_str(ctx, "namespace"));
         const char *insecure = kube_str(cluster, "insecure-skip-tls-verify");
         cfg->insecure = insecure && !strcmp(insecure, "true");
         if (load_blob(cluster, "certificate-authority-data", "certificate-authority", dir, &cfg->ca,
@@ -465,7 +477,7 @@ int kube_config_load_yaml(kube_config_t *cfg, const char *yaml, size_t len, cons
                                uname);
                         goto out;
                 }
-                cfg->token = dupstr(kube_str(user, "token"));
+                cfg->token = kube_strdup(kube_str(user, "token"));
                 const char *tf = kube_str(user, "tokenFile");
                 if (tf && !cfg->token) {
                         char path[4096];
@@ -478,8 +490,8 @@ int kube_config_load_yaml(kube_config_t *cfg, const char *yaml, size_t len, cons
                         }
                         trim(cfg->token);
                 }
-                cfg->username = dupstr(kube_str(user, "username"));
-                cfg->password = dupstr(kube_str(user, "password"));
+                cfg->username = kube_strdup(kube_str(user, "username"));
+                cfg->password = kube_strdup(kube_str(user, "password"));
                 json_object *exec = kube_get(user, "exec");
                 if (exec && load_exec(exec, cluster, dir, cfg, errstr, errlen))
                         goto out;
@@ -590,36 +602,24 @@ void kube_config_free(kube_config_t *cfg)
         memset(cfg, 0, sizeof(*cfg));
 }
 
-static char *memdup0(const char *p, size_t n)
-{
-        if (!p)
-                return NULL;
-        char *d = malloc(n + 1);
-        if (d) {
-                memcpy(d, p, n);
-                d[n] = '\0';
-        }
-        return d;
-}
-
 int kube_config_copy(kube_config_t *dst, const kube_config_t *src)
 {
         memset(dst, 0, sizeof(*dst));
-        dst->server = dupstr(src->server);
-        dst->ca = memdup0(src->ca, src->ca_len);
+        dst->server = kube_strdup(src->server);
+        dst->ca = kube_memdup(src->ca, src->ca_len);
         dst->ca_len = src->ca_len;
-        dst->cert = memdup0(src->cert, src->cert_len);
+        dst->cert = kube_memdup(src->cert, src->cert_len);
         dst->cert_len = src->cert_len;
-        dst->key = memdup0(src->key, src->key_len);
+        dst->key = kube_memdup(src->key, src->key_len);
         dst->key_len = src->key_len;
-        dst->token = dupstr(src->token);
-        dst->token_file = dupstr(src->token_file);
-        dst->username = dupstr(src->username);
-        dst->password = dupstr(src->password);
-        dst->namespace = dupstr(src->namespace);
-        dst->context = dupstr(src->context);
+        dst->token = kube_strdup(src->token);
+        dst->token_file = kube_strdup(src->token_file);
+        dst->username = kube_strdup(src->username);
+        dst->password = kube_strdup(src->password);
+        dst->namespace = kube_strdup(src->namespace);
+        dst->context = kube_strdup(src->context);
         dst->insecure = src->insecure;
-        dst->proxy_url = dupstr(src->proxy_url);
+        dst->proxy_url = kube_strdup(src->proxy_url);
         dst->exec = kube_exec_config_copy(src->exec);
         if ((src->server && !dst->server) || (src->ca && !dst->ca) || (src->cert && !dst->cert) ||
             (src->key && !dst->key) || (src->token && !dst->token) || (src->token_file && !dst->token_file) ||

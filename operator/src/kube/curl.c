@@ -7,6 +7,7 @@
  * are capped (KUBE_HTTP_MAX_BODY unless set); truncated bodies (curl's partial-file error) and
  * bodies over the cap are errors. Proxies: the kubeconfig's proxy-url, else the environment. */
 #include "kube/curl.h"
+#include "kube/kube.h"
 
 #include <curl/curl.h>
 #include <openssl/bio.h>
@@ -58,16 +59,6 @@ static void share_unlock(CURL *e, curl_lock_data data, void *u)
                 pthread_mutex_unlock(&h->locks[data]);
 }
 
-static char *memdup0(const char *p, size_t n)
-{
-        char *d = malloc(n + 1);
-        if (d) {
-                memcpy(d, p, n);
-                d[n] = '\0';
-        }
-        return d;
-}
-
 kube_http_t *kube_http_new(const kube_http_opts_t *o, int max_idle)
 {
         pthread_once(&global_once, global_init);
@@ -84,7 +75,7 @@ kube_http_t *kube_http_new(const kube_http_opts_t *o, int max_idle)
         bool oom = false;
         if (o && o->ca) {
                 h->ca_len = o->ca_len;
-                oom |= !(h->ca = memdup0(o->ca, o->ca_len));
+                oom |= !(h->ca = kube_memdup(o->ca, o->ca_len));
         }
         if (o && o->proxy)
                 oom |= !(h->proxy = strdup(o->proxy));

@@ -33,11 +33,6 @@ void kube_exec_cred_free(kube_exec_cred_t *c)
         memset(c, 0, sizeof(*c));
 }
 
-static char *dupstr(const char *s)
-{
-        return s ? strdup(s) : NULL;
-}
-
 int kube_exec_cred_parse(const char *json, size_t len, const char *api_version, kube_exec_cred_t *out,
                          char *errstr, size_t errlen)
 {
@@ -117,7 +112,7 @@ char *kube_exec_info(const kube_exec_config_t *x)
                         json_object_object_add(spec, "cluster", cl);
         }
         json_object_object_add(o, "spec", spec);
-        char *s = dupstr(
+        char *s = kube_strdup(
                 json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
         json_object_put(o);
         return s;
@@ -303,10 +298,10 @@ kube_exec_config_t *kube_exec_config_copy(const kube_exec_config_t *x)
         if (!d)
                 return NULL;
         bool oom = false;
-        d->api_version = dupstr(x->api_version);
-        d->command = dupstr(x->command);
-        d->cluster = dupstr(x->cluster);
-        d->install_hint = dupstr(x->install_hint);
+        d->api_version = kube_strdup(x->api_version);
+        d->command = kube_strdup(x->command);
+        d->cluster = kube_strdup(x->cluster);
+        d->install_hint = kube_strdup(x->install_hint);
         d->interactive_always = x->interactive_always;
         d->args = dup_vec(x->args, &oom);
         d->env = dup_vec(x->env, &oom);

@@ -100,6 +100,10 @@ json_object *kube_yaml_to_json(const char *yaml, size_t len, char *errstr, size_
 char *kube_base64_encode(const char *in, size_t n);
 /* Standard Base64 decode; returns a malloc'd NUL-terminated buffer or NULL. */
 char *kube_base64_decode(const char *in, size_t *outlen);
+/* strdup that passes NULL through; NULL also when out of memory. */
+char *kube_strdup(const char *s);
+/* n bytes of p and a NUL (p NULL: NULL). */
+char *kube_memdup(const char *p, size_t n);
 /* Reads a whole file (NUL-terminated); NULL on error. */
 char *kube_read_file(const char *path, size_t *len);
 
