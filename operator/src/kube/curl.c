@@ -5,7 +5,8 @@
  * answers and TLS sessions are shared between the handles of a client (a curl share object with
  * one lock per kind of data). HTTP/1.1 only: every watch is its own connection. Collected bodies
  * are capped (KUBE_HTTP_MAX_BODY unless set); truncated bodies (curl's partial-file error) and
- * bodies over the cap are errors. Proxies: the kubeconfig's proxy-url, else the environment. */
+ * bodies over the cap are errors. Proxies: the kubeconfig's proxy-url, else the environment.
+ * Without connection reuse (max_idle 0: connect.c) handles are still pooled, connections not. */
 #include "kube/curl.h"
 #include "kube/kube.h"
 
@@ -298,7 +299,9 @@ static CURL *take_handle(kube_http_t *h)
 static void give_handle(kube_http_t *h, CURL *e, bool keep)
 {
         pthread_mutex_lock(&h->mu);
-        if (keep && h->nidle < h->max_idle) {
+        /* Without connection reuse, a few handles are still kept: making one per request costs
+         * allocations (buffers, its private multi handle) that fragment the threads' heaps. */
+        if (keep && h->nidle < (h->max_idle ? h->max_idle : 4)) {
                 h->idle[h->nidle++] = e;
                 e = NULL;
         }

@@ -27,8 +27,8 @@ typedef struct kube_http_opts {
 } kube_http_opts_t;
 
 /* o NULL: system CAs, proxies from the environment. max_idle: easy handles (each with its
- * kept-alive connection) to keep between requests; 0: one connection per request. Thread-safe: any
- * number of threads may run requests on one client. */
+ * kept-alive connection) to keep between requests; 0: one connection per request (a few handles
+ * are kept all the same). Thread-safe: any number of threads may run requests on one client. */
 kube_http_t *kube_http_new(const kube_http_opts_t *o, int max_idle);
 void kube_http_free(kube_http_t *h);
 /* Changes the cap on collected bodies (0: KUBE_HTTP_MAX_BODY); before the first request. */

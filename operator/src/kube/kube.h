@@ -116,7 +116,8 @@ typedef struct kube_result {
         char err[256];     /* transport error, or the Status message of a failure */
 } kube_result_t;
 
-/* Copies what it needs from cfg. Bad TLS material or an exec plugin that fails shows here. */
+/* Copies what it needs from cfg. Bad TLS material shows here; an exec plugin runs at the first
+ * request. */
 kube_client_t *kube_client_new(const kube_config_t *cfg, char *errstr, size_t errlen);
 void kube_client_free(kube_client_t *c);
 const char *kube_client_namespace(const kube_client_t *c);
