@@ -44,7 +44,7 @@ URL=$(sed -n 's/.*REST server listening on \(http[^ ]*\).*/\1/p' "$WORK/w.log" |
 K apply -f "$REPO/crds/" >/dev/null
 K wait --for=condition=Established crd --all --timeout=30s >/dev/null
 K create namespace bench >/dev/null 2>&1 || true
-"$REPO/bin/ferry-operator" --kubeconfig "$KC" --namespace bench --metrics-addr 127.0.0.1:0 >"$WORK/op.out" 2>"$WORK/op.log" &
+${OPERATOR_WRAPPER:-} "$REPO/bin/ferry-operator" --kubeconfig "$KC" --namespace bench --metrics-addr 127.0.0.1:0 >"$WORK/op.out" 2>"$WORK/op.log" &
 op=$!
 pids+=($op)
 K -n bench apply -f - >/dev/null <<YAML
@@ -109,3 +109,6 @@ poll 60 bash -c "[ \"\$($KUBECTL --kubeconfig=$KC -n bench get kctr on-dist -o '
 echo "apply -> Ready (one connector on the operator-run cluster, workers up): $(echo "$(date +%s.%N) - $t0" | bc) s"
 sleep 3
 echo "operator RSS with $N KafkaConnectors and a 2-worker KafkaConnect: $(rss_kb $op) kB"
+# PMAP=1: the largest resident mappings of the operator (where the memory goes).
+[ "${PMAP:-0}" = 1 ] && { pmap -x "$op" | sort -k3 -n | tail -15; grep Threads "/proc/$op/status"; }
+true

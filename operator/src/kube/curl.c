@@ -258,6 +258,12 @@ static size_t on_write(char *p, size_t size, size_t nmemb, void *u)
                 x->too_large = true;
                 return 0;
         }
+        if (!x->body.cap) { /* one allocation when the length is announced (a list page can be MBs) */
+                curl_off_t cl = -1;
+                if (!curl_easy_getinfo(x->e, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl) && cl > 0 &&
+                    (size_t)cl <= x->h->max_body)
+                        ferry_buf_reserve(&x->body, (size_t)cl);
+        }
         return ferry_buf_append(&x->body, p, n) ? 0 : n;
 }
 
