@@ -24,11 +24,11 @@ WORKER_LIB_SRC := $(filter-out worker/src/main.c,$(WORKER_SRC))
 UNIT_SRC := $(filter-out tests/unit/operator/%,$(sort $(wildcard tests/unit/*.c tests/unit/*/*.c)))
 
 # The operator (bin/ferry-operator) is built from its own object list; it shares no code with the
-# worker but its logger (worker/src/common/log.c). Its unit tests are a separate Criterion binary.
-OPERATOR_SRC := $(sort $(wildcard operator/src/*.c operator/src/*/*.c)) worker/src/common/log.c
+# worker but worker/src/common (logger, byte buffer). Its unit tests are a separate Criterion binary.
+OPERATOR_SRC := $(sort $(wildcard operator/src/*.c operator/src/*/*.c worker/src/common/*.c))
 OPERATOR_LIB_SRC := $(filter-out operator/src/main.c,$(OPERATOR_SRC))
 OPERATOR_UNIT_SRC := $(sort $(wildcard tests/unit/operator/*.c))
-OPERATOR_PKGS := openssl yaml-0.1 json-c
+OPERATOR_PKGS := libcurl libwebsockets openssl yaml-0.1 json-c
 OPERATOR_LIBS = $(shell pkg-config --libs $(OPERATOR_PKGS) 2>/dev/null) -lm -pthread
 
 objs = $(patsubst %.c,build/$(1)/%.o,$(2))

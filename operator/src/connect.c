@@ -2,12 +2,12 @@
  * (GET config/status/topics, POST create/restart, PUT config/pause/resume/stop, DELETE) goes through
  * op_connect_call, with a hard timeout so a hung worker delays only the connector being reconciled.
  * Counts each call in the operator's metrics. Plain HTTP to the workers' pod IPs through the
- * operator's HTTP client (kube/httpc.c), one connection per call. */
+ * operator's libcurl client (kube/curl.c), one connection per call. */
 #include "operator.h"
 
 #include <ferry/log.h>
 
-#include "kube/httpc.h"
+#include "kube/curl.h"
 
 #include <pthread.h>
 #include <stdio.h>

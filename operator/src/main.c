@@ -28,7 +28,8 @@ static void usage(FILE *f)
                 "                      [--retry-period S] [--unhealthy-after S] [--health-period S]\n"
                 "                      [--startup-grace S] [--worker-image IMAGE] [--log-level LEVEL]\n"
                 "       ferry-operator watch [--kubeconfig PATH] [--namespace NS] [--start-rv RV]\n"
-                "                      [--watch-timeout S] [--for SECONDS] GROUP/VERSION/RESOURCE\n"
+                "                      [--watch-timeout S] [--for SECONDS] [--max-body BYTES]\n"
+                "                      GROUP/VERSION/RESOURCE\n"
                 "Runs the Ferry Kubernetes operator: reconciles KafkaConnect and KafkaConnector resources\n"
                 "(connect.ferry.dev/v1alpha1). Probes and metrics on --metrics-addr (default :8080):\n"
                 "/healthz, /readyz, /metrics. Without --kubeconfig: $KUBECONFIG, in-cluster, "
@@ -284,7 +285,7 @@ static int wait_signal(double seconds, volatile atomic_bool *stop)
 static int cmd_watch(int argc, char **argv)
 {
         const char *kubeconfig = NULL, *ns = NULL, *start_rv = NULL, *res = NULL;
-        double wt = 300, dur = 0;
+        double wt = 300, dur = 0, max_body = 0;
         for (int i = 0; i < argc; i++) {
                 if (!strcmp(argv[i], "--kubeconfig") && i + 1 < argc)
                         kubeconfig = argv[++i];
@@ -295,6 +296,8 @@ static int cmd_watch(int argc, char **argv)
                 else if (!strcmp(argv[i], "--watch-timeout") && i + 1 < argc && !num(argv[i + 1], &wt))
                         i++;
                 else if (!strcmp(argv[i], "--for") && i + 1 < argc && !num(argv[i + 1], &dur))
+                        i++;
+                else if (!strcmp(argv[i], "--max-body") && i + 1 < argc && !num(argv[i + 1], &max_body))
                         i++;
                 else if (argv[i][0] != '-' && !res)
                         res = argv[i];
@@ -324,6 +327,8 @@ static int cmd_watch(int argc, char **argv)
                 fprintf(stderr, "ferry-operator: %s\n", err);
                 return 1;
         }
+        if (max_body >= 1)
+                kube_client_set_max_body(c, (size_t)max_body);
         kube_gvr_t gvr = {g, v, r};
         kube_handlers_t h = {w_add, w_update, w_delete, NULL};
         kube_informer_t *inf = kube_informer_new(c, &gvr, ns, NULL, 0, &h);
@@ -336,9 +341,9 @@ static int cmd_watch(int argc, char **argv)
         kube_informer_stats_t st;
         kube_informer_get_stats(inf, &st);
         printf("STATS lists=%ld relists_gone=%ld watches=%ld watch_errors=%ld events=%ld bookmarks=%ld "
-               "cached=%zu\n",
+               "cached=%zu exec_runs=%ld\n",
                st.lists, st.relists_gone, st.watches, st.watch_errors, st.events, st.bookmarks,
-               kube_informer_len(inf));
+               kube_informer_len(inf), kube_client_exec_runs(c));
         kube_informer_free(inf);
         kube_client_free(c);
         return 0;
@@ -475,7 +480,9 @@ int main(int argc, char **argv)
                  : o->namespace     ? o->namespace
                  : cfg.namespace    ? cfg.namespace
                                     : "default");
-        FERRY_INFO("API server %s (context %s), watching %s", cfg.server, cfg.context,
+        FERRY_INFO("API server %s (context %s%s%s%s), watching %s", cfg.server, cfg.context,
+                   cfg.proxy_url ? ", proxy " : "", cfg.proxy_url ? cfg.proxy_url : "",
+                   cfg.exec ? ", exec credential plugin" : "",
                    o->namespace ? o->namespace : "all namespaces");
         kube_config_free(&cfg);
         pthread_mutex_init(&ctx.mu, NULL);

@@ -1,7 +1,7 @@
 /* The operator's context and the interfaces between its parts: main.c wires informers (kube/) to
  * work queues, worker threads run the reconcilers (connector.c for KafkaConnector, cluster*.c for
  * KafkaConnect) on specs parsed by spec.c, which talk to Connect through connect.c and report
- * through metrics.c / http.c. */
+ * through metrics.c / server.c. */
 #ifndef FERRY_OPERATOR_H
 #define FERRY_OPERATOR_H
 
@@ -116,7 +116,7 @@ void op_rest_clear(op_rest_t *res);
 /* Percent-encodes a path segment (connector names may hold any character). */
 void op_url_segment(char *out, size_t len, const char *in);
 
-/* http.c: /healthz, /readyz, /metrics on addr ("[host]:port"). */
+/* server.c: /healthz, /readyz, /metrics on addr ("[host]:port"). */
 struct op_http *op_http_start(op_ctx_t *ctx, const char *addr, char *errstr, size_t errlen);
 int op_http_port(struct op_http *h);
 void op_http_stop(struct op_http *h);

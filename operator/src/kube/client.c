@@ -1,47 +1,62 @@
 /* Generic Kubernetes REST: every call the operator makes to the API server (informer lists and
  * watches, object reads and writes, status patches, leases) goes through kube_request or kube_watch
- * here, over the operator's own HTTP/1.1 client (httpc.c). TLS material comes from kube_config_t as
- * in-memory PEM bytes, loaded once into the client's TLS context; kept-alive connections are pooled
- * and shared by all threads. Adds the credentials (bearer token, re-read from a token file, or basic
- * auth) to each request and turns responses into json-c objects or, for watches, a stream of events. */
-#include "kube/httpc.h"
+ * here, over libcurl (kube/curl.c: pooled easy handles keeping their connections, shared by all
+ * threads). Adds the credentials to each request: a bearer token (re-read from a token file), basic
+ * auth, a client certificate, or what the kubeconfig's exec plugin returned (run again when it
+ * expires or the API server answers 401). Turns responses into json-c objects and, for watches, the
+ * line-delimited stream into events. */
+#include "kube/curl.h"
 #include "kube/kube.h"
 
+#include <ferry/log.h>
+
+#include <curl/curl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
+#include <strings.h>
 #include <time.h>
 
 #define CONNECT_TIMEOUT_MS 10000
 #define WATCH_IDLE_MS      600000 /* the server ends a watch after timeoutSeconds; silent this long: dead */
-#define POOL_IDLE          8      /* kept-alive connections to the API server */
+#define POOL_IDLE          8      /* easy handles (with their kept-alive connections) to the API server */
 
 struct kube_client {
         kube_config_t cfg; /* a deep copy */
         kube_http_t *http;
-        pthread_mutex_t token_lock;
+        pthread_mutex_t lock; /* token, exec */
         char *token;
         double token_checked;
+        kube_exec_cred_t exec; /* the plugin's last answer, when exec_valid */
+        bool exec_valid;
+        long exec_gen; /* bumped at each run */
+        atomic_long exec_runs;
+        char *basic; /* "Authorization: Basic ..." */
         long timeout_ms;
+        size_t max_body;
 };
 
-static char *memdup(const char *p, size_t n)
+/* http(s)://host[:port][/prefix] with nothing else. */
+static int check_server(const char *server)
 {
-        if (!p)
-                return NULL;
-        char *d = malloc(n + 1);
-        if (d) {
-                memcpy(d, p, n);
-                d[n] = '\0';
-        }
-        return d;
-}
-
-static char *sdup(const char *s)
-{
-        return s ? strdup(s) : NULL;
+        CURLU *u = curl_url();
+        char *scheme = NULL, *host = NULL, *user = NULL, *query = NULL;
+        int rc = -1;
+        if (u && curl_url_set(u, CURLUPART_URL, server, 0) == CURLUE_OK &&
+            curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+            curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK && *host &&
+            (!strcasecmp(scheme, "http") || !strcasecmp(scheme, "https")) &&
+            curl_url_get(u, CURLUPART_USER, &user, 0) != CURLUE_OK &&
+            curl_url_get(u, CURLUPART_QUERY, &query, 0) != CURLUE_OK)
+                rc = 0;
+        curl_free(scheme);
+        curl_free(host);
+        curl_free(user);
+        curl_free(query);
+        curl_url_cleanup(u);
+        return rc;
 }
 
 kube_client_t *kube_client_new(const kube_config_t *cfg, char *errstr, size_t errlen)
@@ -51,23 +66,15 @@ kube_client_t *kube_client_new(const kube_config_t *cfg, char *errstr, size_t er
                 snprintf(errstr, errlen, "out of memory");
                 return NULL;
         }
-        c->cfg.server = sdup(cfg->server);
-        c->cfg.ca = memdup(cfg->ca, cfg->ca_len);
-        c->cfg.ca_len = cfg->ca_len;
-        c->cfg.cert = memdup(cfg->cert, cfg->cert_len);
-        c->cfg.cert_len = cfg->cert_len;
-        c->cfg.key = memdup(cfg->key, cfg->key_len);
-        c->cfg.key_len = cfg->key_len;
-        c->cfg.token_file = sdup(cfg->token_file);
-        c->cfg.username = sdup(cfg->username);
-        c->cfg.password = sdup(cfg->password);
-        c->cfg.namespace = sdup(cfg->namespace);
-        c->cfg.context = sdup(cfg->context);
-        c->cfg.insecure = cfg->insecure;
-        c->token = sdup(cfg->token);
-        c->token_checked = kube_monotonic();
+        pthread_mutex_init(&c->lock, NULL);
         c->timeout_ms = 30000;
-        pthread_mutex_init(&c->token_lock, NULL);
+        if (kube_config_copy(&c->cfg, cfg)) {
+                snprintf(errstr, errlen, "out of memory");
+                kube_client_free(c);
+                return NULL;
+        }
+        c->token = kube_strdup(cfg->token);
+        c->token_checked = kube_monotonic();
         if (!c->cfg.server) {
                 snprintf(errstr, errlen, "no API server address");
                 kube_client_free(c);
@@ -82,28 +89,39 @@ kube_client_t *kube_client_new(const kube_config_t *cfg, char *errstr, size_t er
                 free(c->cfg.server);
                 c->cfg.server = s;
         }
-        kube_http_url_t u;
-        if (!c->cfg.server || kube_http_parse_url(c->cfg.server, &u)) {
+        if (!c->cfg.server || check_server(c->cfg.server)) {
                 snprintf(errstr, errlen, "API server address %s: not an http:// or https:// URL",
                          cfg->server);
                 kube_client_free(c);
                 return NULL;
         }
-        kube_http_tls_t tls = {.ca = c->cfg.ca,
-                               .ca_len = c->cfg.ca_len,
-                               .cert = c->cfg.cert,
-                               .cert_len = c->cfg.cert_len,
-                               .key = c->cfg.key,
-                               .key_len = c->cfg.key_len,
-                               .insecure = c->cfg.insecure};
-        c->http = kube_http_new(&tls, POOL_IDLE);
-        if (!c->http) {
-                snprintf(errstr, errlen, "out of memory");
+        if (c->cfg.username) {
+                const char *pw = c->cfg.password ? c->cfg.password : "";
+                size_t len = strlen(c->cfg.username) + strlen(pw) + 2;
+                char *cred = malloc(len), *b64 = NULL;
+                if (cred) {
+                        snprintf(cred, len, "%s:%s", c->cfg.username, pw);
+                        b64 = kube_base64_encode(cred, len - 1);
+                        free(cred);
+                }
+                len = b64 ? strlen(b64) + 32 : 0;
+                if (b64 && (c->basic = malloc(len)))
+                        snprintf(c->basic, len, "Authorization: Basic %s", b64);
+                free(b64);
+        }
+        /* Bad certificates or keys show now, not as a failure of every request. */
+        if (kube_http_check_pem(c->cfg.ca, c->cfg.ca_len, c->cfg.cert, c->cfg.cert_len, c->cfg.key,
+                                c->cfg.key_len, errstr, errlen)) {
                 kube_client_free(c);
                 return NULL;
         }
-        /* Bad certificates or keys show now, not as a failure of every request. */
-        if (u.tls && kube_http_tls_init(c->http, errstr, errlen)) {
+        kube_http_opts_t o = {.ca = c->cfg.ca,
+                              .ca_len = c->cfg.ca_len,
+                              .insecure = c->cfg.insecure,
+                              .proxy = c->cfg.proxy_url};
+        c->http = kube_http_new(&o, POOL_IDLE);
+        if (!c->http || (c->cfg.username && !c->basic)) {
+                snprintf(errstr, errlen, "out of memory");
                 kube_client_free(c);
                 return NULL;
         }
@@ -115,10 +133,23 @@ void kube_client_free(kube_client_t *c)
         if (!c)
                 return;
         kube_http_free(c->http);
-        pthread_mutex_destroy(&c->token_lock);
+        pthread_mutex_destroy(&c->lock);
         free(c->token);
+        free(c->basic);
+        kube_exec_cred_free(&c->exec);
         kube_config_free(&c->cfg);
         free(c);
+}
+
+void kube_client_set_max_body(kube_client_t *c, size_t bytes)
+{
+        c->max_body = bytes;
+        kube_http_set_max_body(c->http, bytes);
+}
+
+long kube_client_exec_runs(kube_client_t *c)
+{
+        return atomic_load(&c->exec_runs);
 }
 
 const char *kube_client_namespace(const kube_client_t *c)
@@ -198,10 +229,9 @@ int kube_object_key(json_object *obj, char *buf, size_t len)
         return n > 0 && (size_t)n < len ? 0 : -1;
 }
 
-/* The bearer token, re-read from token_file once a minute (projected tokens rotate). */
-static char *current_token(kube_client_t *c)
+/* The bearer token, re-read from token_file once a minute (projected tokens rotate). Under lock. */
+static const char *static_token(kube_client_t *c)
 {
-        pthread_mutex_lock(&c->token_lock);
         if (c->cfg.token_file && kube_monotonic() - c->token_checked > 60) {
                 c->token_checked = kube_monotonic();
                 char *t = kube_read_file(c->cfg.token_file, NULL);
@@ -213,88 +243,119 @@ static char *current_token(kube_client_t *c)
                         c->token = t;
                 }
         }
-        char *t = sdup(c->token);
-        pthread_mutex_unlock(&c->token_lock);
-        return t;
+        return c->token;
 }
 
-static char *base64(const char *in, size_t n)
-{
-        static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-        char *out = malloc((n + 2) / 3 * 4 + 1), *o = out;
-        if (!out)
-                return NULL;
-        for (size_t i = 0; i < n; i += 3) {
-                unsigned v = (unsigned char)in[i] << 16;
-                if (i + 1 < n)
-                        v |= (unsigned char)in[i + 1] << 8;
-                if (i + 2 < n)
-                        v |= (unsigned char)in[i + 2];
-                *o++ = tab[(v >> 18) & 63];
-                *o++ = tab[(v >> 12) & 63];
-                *o++ = i + 1 < n ? tab[(v >> 6) & 63] : '=';
-                *o++ = i + 2 < n ? tab[v & 63] : '=';
-        }
-        *o = '\0';
-        return out;
-}
-
-/* The headers of one request: credentials, Accept, User-Agent, Content-Type. */
-struct req_headers {
+/* The credentials of one request: headers and, for a client certificate, the PEM material. */
+struct auth {
         const char *list[6];
-        char *auth;
+        char *bearer; /* "Authorization: Bearer ..." */
         char ct[128];
+        char *cert, *key; /* copies (an exec plugin may replace them meanwhile) */
+        size_t cert_len, key_len;
+        long gen; /* exec_gen of the credential used; -1: no exec plugin */
 };
 
-/* "Authorization: ..." for the token, else basic credentials; NULL (and *none) without either. */
-static char *auth_header(kube_client_t *c, bool *none)
+static void auth_clear(struct auth *a)
 {
-        char *token = current_token(c), *hdr = NULL;
-        *none = false;
-        if (token && *token) {
-                size_t len = strlen(token) + 32;
-                if ((hdr = malloc(len)))
-                        snprintf(hdr, len, "Authorization: Bearer %s", token);
-        } else if (c->cfg.username) {
-                const char *pw = c->cfg.password ? c->cfg.password : "";
-                size_t len = strlen(c->cfg.username) + strlen(pw) + 2;
-                char *cred = malloc(len), *b64 = NULL;
-                if (cred) {
-                        snprintf(cred, len, "%s:%s", c->cfg.username, pw);
-                        b64 = base64(cred, len - 1);
-                        free(cred);
-                }
-                if (b64) {
-                        len = strlen(b64) + 32;
-                        if ((hdr = malloc(len)))
-                                snprintf(hdr, len, "Authorization: Basic %s", b64);
-                        free(b64);
-                }
-        } else {
-                *none = true;
-        }
-        free(token);
-        return hdr;
+        free(a->bearer);
+        free(a->cert);
+        free(a->key);
+        memset(a, 0, sizeof(*a));
 }
 
-static int setup_headers(kube_client_t *c, struct req_headers *rh, const char *content_type)
+static int set_bearer(struct auth *a, const char *token)
 {
-        int n = 0;
-        bool none;
-        memset(rh, 0, sizeof(*rh));
-        rh->auth = auth_header(c, &none);
-        if (rh->auth)
-                rh->list[n++] = rh->auth;
-        else if (!none)
+        size_t len = strlen(token) + 32;
+        if (!(a->bearer = malloc(len)))
                 return -1;
-        rh->list[n++] = "Accept: application/json";
-        rh->list[n++] = "User-Agent: ferry-operator";
-        if (content_type) {
-                snprintf(rh->ct, sizeof(rh->ct), "Content-Type: %s", content_type);
-                rh->list[n++] = rh->ct;
-        }
-        rh->list[n] = NULL;
+        snprintf(a->bearer, len, "Authorization: Bearer %s", token);
         return 0;
+}
+
+/* Fills a for one request (running the exec plugin when its credential is missing or expired). */
+static int get_auth(kube_client_t *c, struct auth *a, const char *content_type, char *errstr, size_t errlen)
+{
+        memset(a, 0, sizeof(*a));
+        a->gen = -1;
+        int rc = 0;
+        pthread_mutex_lock(&c->lock);
+        if (c->cfg.exec) {
+                if (c->exec_valid && c->exec.expires > 0 && (double)time(NULL) >= c->exec.expires) {
+                        FERRY_DEBUG("exec credential expired, running %s again", c->cfg.exec->command);
+                        c->exec_valid = false;
+                }
+                if (!c->exec_valid) {
+                        kube_exec_cred_free(&c->exec);
+                        atomic_fetch_add(&c->exec_runs, 1);
+                        if (kube_exec_cred_run(c->cfg.exec, &c->exec, errstr, errlen)) {
+                                pthread_mutex_unlock(&c->lock);
+                                return -1;
+                        }
+                        c->exec_valid = true;
+                        c->exec_gen++;
+                }
+                a->gen = c->exec_gen;
+        }
+        const char *token = c->exec_valid && c->exec.token ? c->exec.token : static_token(c);
+        if (token && *token)
+                rc |= set_bearer(a, token);
+        if (c->exec_valid && c->exec.cert) {
+                a->cert = kube_memdup(c->exec.cert, c->exec.cert_len);
+                a->key = kube_memdup(c->exec.key, c->exec.key_len);
+                a->cert_len = c->exec.cert_len;
+                a->key_len = c->exec.key_len;
+                rc |= !a->cert || !a->key ? -1 : 0;
+        }
+        pthread_mutex_unlock(&c->lock);
+        int n = 0;
+        if (a->bearer)
+                a->list[n++] = a->bearer;
+        else if (c->basic)
+                a->list[n++] = c->basic;
+        a->list[n++] = "Accept: application/json";
+        a->list[n++] = "User-Agent: ferry-operator";
+        if (content_type) {
+                snprintf(a->ct, sizeof(a->ct), "Content-Type: %s", content_type);
+                a->list[n++] = a->ct;
+        }
+        a->list[n] = NULL;
+        if (rc) {
+                auth_clear(a);
+                snprintf(errstr, errlen, "out of memory");
+        }
+        return rc;
+}
+
+/* The request's client certificate: the exec plugin's, else the kubeconfig's. */
+static void set_cert(kube_client_t *c, const struct auth *a, kube_http_req_t *rq)
+{
+        if (a->cert) {
+                rq->cert = a->cert;
+                rq->cert_len = a->cert_len;
+                rq->key = a->key;
+                rq->key_len = a->key_len;
+        } else if (c->cfg.cert) {
+                rq->cert = c->cfg.cert;
+                rq->cert_len = c->cfg.cert_len;
+                rq->key = c->cfg.key;
+                rq->key_len = c->cfg.key_len;
+        }
+}
+
+/* A 401 with an exec credential: the next request runs the plugin again (unless another thread
+ * already did since). True when there is a fresh credential to retry with. */
+static bool unauthorized(kube_client_t *c, long gen)
+{
+        if (gen < 0)
+                return false;
+        pthread_mutex_lock(&c->lock);
+        if (c->exec_gen == gen && c->exec_valid) {
+                FERRY_INFO("API server answered 401: running the exec credential plugin again");
+                c->exec_valid = false;
+        }
+        pthread_mutex_unlock(&c->lock);
+        return true;
 }
 
 static char *make_url(kube_client_t *c, const char *path)
@@ -315,28 +376,28 @@ void kube_result_clear(kube_result_t *res)
         res->err[0] = '\0';
 }
 
-int kube_request(kube_client_t *c, const char *method, const char *path, const char *content_type,
-                 json_object *body, kube_result_t *res)
+static int request_once(kube_client_t *c, const char *method, const char *path, const char *content_type,
+                        const char *payload, kube_result_t *res, long *gen)
 {
-        memset(res, 0, sizeof(*res));
-        const char *payload = body ? json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN) : NULL;
-        struct req_headers rh;
+        struct auth a;
+        char err[200];
         char *url = make_url(c, path);
-        if (!url ||
-            setup_headers(c, &rh, payload ? (content_type ? content_type : "application/json") : NULL)) {
+        if (!url || get_auth(c, &a, payload ? (content_type ? content_type : "application/json") : NULL, err,
+                             sizeof(err))) {
+                snprintf(res->err, sizeof(res->err), "%s %s: %s", method, path, url ? err : "out of memory");
                 free(url);
-                snprintf(res->err, sizeof(res->err), "%s %s: out of memory", method, path);
                 return -1;
         }
+        *gen = a.gen;
         kube_http_req_t rq = {.method = method,
                               .url = url,
-                              .headers = rh.list,
+                              .headers = a.list,
                               .body = payload,
                               .body_len = payload ? strlen(payload) : 0,
                               .connect_timeout_ms = CONNECT_TIMEOUT_MS,
                               .timeout_ms = c->timeout_ms};
+        set_cert(c, &a, &rq);
         kube_http_resp_t rp;
-        char err[200];
         int ret = 0;
         if (kube_http_do(c->http, &rq, &rp, err, sizeof(err))) {
                 snprintf(res->err, sizeof(res->err), "%s %s: %s", method, path, err);
@@ -352,27 +413,48 @@ int kube_request(kube_client_t *c, const char *method, const char *path, const c
                 }
         }
         kube_http_resp_clear(&rp);
-        free(rh.auth);
+        auth_clear(&a);
         free(url);
+        return ret;
+}
+
+int kube_request(kube_client_t *c, const char *method, const char *path, const char *content_type,
+                 json_object *body, kube_result_t *res)
+{
+        memset(res, 0, sizeof(*res));
+        const char *payload = body ? json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN) : NULL;
+        long gen = -1;
+        int ret = request_once(c, method, path, content_type, payload, res, &gen);
+        if (!ret && res->status == 401 && unauthorized(c, gen)) {
+                /* A 401 means the request was not processed: once more with the plugin's new answer. */
+                kube_result_clear(res);
+                ret = request_once(c, method, path, content_type, payload, res, &gen);
+        }
         return ret;
 }
 
 /* ---- watch ---- */
 
 struct watch_ctx {
-        kube_sbuf_t line;
+        kube_lines_t lines;
+        ferry_buf_t error; /* the body of a non-200 answer */
         kube_event_fn on_event;
         int (*progress)(void *data);
         void *data;
         atomic_bool *stop;
+        size_t max_body;
         long status;
-        int gone;    /* an ERROR event with code 410 */
-        int aborted; /* on_event asked to stop */
+        bool gone;      /* an ERROR event with code 410 */
+        bool aborted;   /* on_event asked to stop */
+        bool too_large; /* an event longer than the cap */
 };
 
-static int handle_line(struct watch_ctx *w, const char *line)
+static int handle_line(void *u, char *line, size_t len)
 {
-        json_object *ev = json_tokener_parse(line);
+        struct watch_ctx *w = u;
+        json_tokener *tok = json_tokener_new();
+        json_object *ev = tok ? json_tokener_parse_ex(tok, line, (int)len) : NULL;
+        json_tokener_free(tok);
         if (!ev)
                 return 0;
         const char *type = kube_str(ev, "type");
@@ -381,14 +463,14 @@ static int handle_line(struct watch_ctx *w, const char *line)
         if (type && !strcmp(type, "ERROR")) {
                 json_object *code = kube_get(obj, "code");
                 if (code && json_object_get_int(code) == 410)
-                        w->gone = 1;
+                        w->gone = true;
                 else
                         w->status = code ? json_object_get_int(code) : 500;
                 rc = 1;
         } else if (type && obj) {
                 rc = w->on_event(w->data, type, obj);
                 if (rc)
-                        w->aborted = 1;
+                        w->aborted = true;
         }
         json_object_put(ev);
         return rc;
@@ -400,27 +482,15 @@ static int watch_body(void *u, long status, const char *p, size_t n)
         struct watch_ctx *w = u;
         if (!w->status)
                 w->status = status;
-        if (w->status != 200) /* an error Status body: keep it for the message */
-                return kube_sbuf_add(&w->line, p, n) ? 1 : 0;
-        while (n) {
-                const char *nl = memchr(p, '\n', n);
-                size_t take = nl ? (size_t)(nl - p) : n;
-                if (take && kube_sbuf_add(&w->line, p, take))
+        if (w->status != 200) { /* an error Status body: keep (the start of) it for the message */
+                if (w->error.len < 65536 && ferry_buf_append(&w->error, p, n))
                         return 1;
-                p += take;
-                n -= take;
-                if (!nl)
-                        break;
-                p++;
-                n--;
-                if (w->line.len) {
-                        int stop = handle_line(w, w->line.p);
-                        w->line.len = 0;
-                        if (stop)
-                                return 1; /* ends the request */
-                }
+                return 0;
         }
-        return 0;
+        int rc = kube_lines_feed(&w->lines, p, n, handle_line, w);
+        if (rc < 0)
+                w->too_large = true;
+        return rc ? 1 : 0; /* non-zero ends the request */
 }
 
 static int watch_should_stop(void *u)
@@ -436,24 +506,27 @@ static int watch_should_stop(void *u)
 int kube_watch(kube_client_t *c, const char *path, kube_event_fn on_event, int (*progress)(void *data),
                void *data, atomic_bool *stop, char *errstr, size_t errlen)
 {
-        struct req_headers rh;
+        struct auth a;
+        char err[200];
         char *url = make_url(c, path);
-        if (!url || setup_headers(c, &rh, NULL)) {
+        if (!url || get_auth(c, &a, NULL, err, sizeof(err))) {
+                snprintf(errstr, errlen, "watch %s: %s", path, url ? err : "out of memory");
                 free(url);
-                snprintf(errstr, errlen, "watch %s: out of memory", path);
                 return -1;
         }
         struct watch_ctx w = {.on_event = on_event, .progress = progress, .data = data, .stop = stop};
+        w.lines.max = c->max_body;
+        ferry_buf_init(&w.error);
         kube_http_req_t rq = {.method = "GET",
                               .url = url,
-                              .headers = rh.list,
+                              .headers = a.list,
                               .connect_timeout_ms = CONNECT_TIMEOUT_MS,
                               .idle_timeout_ms = WATCH_IDLE_MS,
                               .on_body = watch_body,
                               .should_stop = watch_should_stop,
                               .data = &w};
+        set_cert(c, &a, &rq);
         kube_http_resp_t rp;
-        char err[200];
         int rc = kube_http_do(c->http, &rq, &rp, err, sizeof(err));
         int ret;
         if (!w.status)
@@ -461,14 +534,20 @@ int kube_watch(kube_client_t *c, const char *path, kube_event_fn on_event, int (
         if (w.gone) {
                 ret = 410;
                 snprintf(errstr, errlen, "watch %s: resourceVersion too old (410 Gone)", path);
+        } else if (w.too_large) {
+                ret = -1;
+                snprintf(errstr, errlen, "watch %s: an event larger than %zu bytes (the limit)", path,
+                         c->max_body ? c->max_body : KUBE_HTTP_MAX_BODY);
         } else if (w.status && w.status != 200) {
                 ret = (int)w.status;
-                json_object *st = w.line.p ? json_tokener_parse(w.line.p) : NULL;
+                json_object *st = w.error.p ? json_tokener_parse(w.error.p) : NULL;
                 const char *msg = kube_str(st, "message");
                 if (!msg)
                         msg = kube_str(st, "object.message"); /* an ERROR event */
                 snprintf(errstr, errlen, "watch %s: HTTP %ld: %s", path, w.status, msg ? msg : "");
                 json_object_put(st);
+                if (w.status == 401)
+                        unauthorized(c, a.gen); /* the next attempt runs the exec plugin again */
         } else if (w.aborted || rp.aborted || (stop && atomic_load(stop))) {
                 ret = 0;
         } else if (rc) {
@@ -478,8 +557,9 @@ int kube_watch(kube_client_t *c, const char *path, kube_event_fn on_event, int (
                 ret = 0;
         }
         kube_http_resp_clear(&rp);
-        free(w.line.p);
-        free(rh.auth);
+        kube_lines_free(&w.lines);
+        ferry_buf_free(&w.error);
+        auth_clear(&a);
         free(url);
         return ret;
 }

@@ -1,7 +1,8 @@
 /* Where the operator learns how to reach the API server: a kubeconfig file (current or named
- * context, cluster CA/server, user client certificate, key, token or basic credentials, inline
- * `-data` or files relative to the kubeconfig) or the in-cluster service account. The result,
- * kube_config_t, is what client.c turns into its HTTP client's TLS context and request headers. */
+ * context, cluster CA/server/proxy-url, user client certificate, key, token, basic credentials or
+ * exec credential plugin, inline `-data` or files relative to the kubeconfig) or the in-cluster
+ * service account. The result, kube_config_t, is what client.c turns into libcurl options and
+ * request headers; exec_cred.c runs the plugin. */
 #include "kube/kube.h"
 
 #include <errno.h>
@@ -221,9 +222,156 @@ static json_object *named(json_object *root, const char *list, const char *inner
         return NULL;
 }
 
-static char *dupstr(const char *s)
+char *kube_strdup(const char *s)
 {
         return s ? strdup(s) : NULL;
+}
+
+char *kube_memdup(const char *p, size_t n)
+{
+        if (!p)
+                return NULL;
+        char *d = malloc(n + 1);
+        if (d) {
+                memcpy(d, p, n);
+                d[n] = '\0';
+        }
+        return d;
+}
+
+char *kube_base64_encode(const char *in, size_t n)
+{
+        static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        char *out = malloc((n + 2) / 3 * 4 + 1), *o = out;
+        if (!out)
+                return NULL;
+        for (size_t i = 0; i < n; i += 3) {
+                unsigned v = (unsigned char)in[i] << 16;
+                if (i + 1 < n)
+                        v |= (unsigned char)in[i + 1] << 8;
+                if (i + 2 < n)
+                        v |= (unsigned char)in[i + 2];
+                *o++ = tab[(v >> 18) & 63];
+                *o++ = tab[(v >> 12) & 63];
+                *o++ = i + 1 < n ? tab[(v >> 6) & 63] : '=';
+                *o++ = i + 2 < n ? tab[v & 63] : '=';
+        }
+        *o = '\0';
+        return out;
+}
+
+/* A path from the kubeconfig: absolute, or relative to its directory. */
+static void resolve_path(char *out, size_t len, const char *dir, const char *file)
+{
+        if (file[0] == '/' || !dir)
+                snprintf(out, len, "%s", file);
+        else
+                snprintf(out, len, "%s/%s", dir, file);
+}
+
+/* spec.cluster of KUBERNETES_EXEC_INFO (provideClusterInfo): the cluster as the plugin sees it. */
+static char *exec_cluster_info(json_object *cluster, const kube_config_t *cfg)
+{
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "server", json_object_new_string(cfg->server));
+        const char *v = kube_str(cluster, "tls-server-name");
+        if (v)
+                json_object_object_add(o, "tls-server-name", json_object_new_string(v));
+        if (cfg->insecure)
+                json_object_object_add(o, "insecure-skip-tls-verify", json_object_new_boolean(1));
+        if (cfg->ca) {
+                char *b = kube_base64_encode(cfg->ca, cfg->ca_len);
+                if (b)
+                        json_object_object_add(o, "certificate-authority-data", json_object_new_string(b));
+                free(b);
+        }
+        if (cfg->proxy_url)
+                json_object_object_add(o, "proxy-url", json_object_new_string(cfg->proxy_url));
+        json_object *ext = kube_get(cluster, "extensions");
+        for (size_t i = 0;
+             ext && json_object_is_type(ext, json_type_array) && i < json_object_array_length(ext); i++) {
+                json_object *e = json_object_array_get_idx(ext, i);
+                const char *n = kube_str(e, "name");
+                json_object *conf = kube_get(e, "extension");
+                if (n && !strcmp(n, "client.authentication.k8s.io/exec") && conf)
+                        json_object_object_add(o, "config", json_object_get(conf));
+        }
+        char *s = kube_strdup(
+                json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+        json_object_put(o);
+        return s;
+}
+
+/* user.exec of a kubeconfig. */
+static int load_exec(json_object *exec, json_object *cluster, const char *dir, kube_config_t *cfg,
+                     char *errstr, size_t errlen)
+{
+        const char *cmd = kube_str(exec, "command"), *av = kube_str(exec, "apiVersion");
+        if (!cmd || !*cmd) {
+                seterr(errstr, errlen, "kubeconfig: exec has no command");
+                return -1;
+        }
+        if (!av || (strcmp(av, "client.authentication.k8s.io/v1") &&
+                    strcmp(av, "client.authentication.k8s.io/v1beta1"))) {
+                seterr(errstr, errlen,
+                       "kubeconfig: exec apiVersion %s: only client.authentication.k8s.io/v1 and v1beta1",
+                       av ? av : "(none)");
+                return -1;
+        }
+        const char *mode = kube_str(exec, "interactiveMode");
+        if (mode && strcmp(mode, "Never") && strcmp(mode, "IfAvailable") && strcmp(mode, "Always")) {
+                seterr(errstr, errlen,
+                       "kubeconfig: exec interactiveMode %s: not Never, IfAvailable or Always", mode);
+                return -1;
+        }
+        if (!mode && !strcmp(av, "client.authentication.k8s.io/v1")) {
+                seterr(errstr, errlen, "kubeconfig: exec interactiveMode must be set for apiVersion %s", av);
+                return -1;
+        }
+        kube_exec_config_t *x = calloc(1, sizeof(*x));
+        if (!x)
+                goto oom;
+        cfg->exec = x;
+        x->api_version = strdup(av);
+        x->interactive_always = mode && !strcmp(mode, "Always");
+        x->install_hint = kube_strdup(kube_str(exec, "installHint"));
+        char path[4096];
+        if (strchr(cmd, '/'))
+                resolve_path(path, sizeof(path), dir, cmd);
+        else
+                snprintf(path, sizeof(path), "%s", cmd);
+        x->command = strdup(path);
+        json_object *args = kube_get(exec, "args"), *env = kube_get(exec, "env");
+        size_t na = args && json_object_is_type(args, json_type_array) ? json_object_array_length(args) : 0;
+        size_t ne = env && json_object_is_type(env, json_type_array) ? json_object_array_length(env) : 0;
+        x->args = calloc(na + 1, sizeof(char *));
+        x->env = calloc(ne + 1, sizeof(char *));
+        if (!x->api_version || !x->command || !x->args || !x->env)
+                goto oom;
+        for (size_t i = 0; i < na; i++) {
+                json_object *a = json_object_array_get_idx(args, i);
+                if (!(x->args[i] = strdup(a ? json_object_get_string(a) : "")))
+                        goto oom;
+        }
+        for (size_t i = 0; i < ne; i++) {
+                json_object *e = json_object_array_get_idx(env, i);
+                const char *n = kube_str(e, "name"), *v = kube_str(e, "value");
+                if (!n || !*n || strchr(n, '=')) {
+                        seterr(errstr, errlen, "kubeconfig: exec env entry %zu has no valid name", i);
+                        return -1;
+                }
+                size_t len = strlen(n) + strlen(v ? v : "") + 2;
+                if (!(x->env[i] = malloc(len)))
+                        goto oom;
+                snprintf(x->env[i], len, "%s=%s", n, v ? v : "");
+        }
+        const char *pci = kube_str(exec, "provideClusterInfo");
+        if (pci && !strcmp(pci, "true") && !(x->cluster = exec_cluster_info(cluster, cfg)))
+                goto oom;
+        return 0;
+oom:
+        seterr(errstr, errlen, "out of memory");
+        return -1;
 }
 
 /* Loads PEM (or token) material from key-data (Base64) or key (a file relative to dir). */
@@ -243,10 +391,7 @@ static int load_blob(json_object *o, const char *data_key, const char *file_key,
         if (!file)
                 return 0;
         char path[4096];
-        if (file[0] == '/' || !dir)
-                snprintf(path, sizeof(path), "%s", file);
-        else
-                snprintf(path, sizeof(path), "%s/%s", dir, file);
+        resolve_path(path, sizeof(path), dir, file);
         *out = kube_read_file(path, outlen);
         if (!*out) {
                 seterr(errstr, errlen, "kubeconfig: cannot read %s %s: %s", file_key, path, strerror(errno));
@@ -297,12 +442,23 @@ int kube_config_load_yaml(kube_config_t *cfg, const char *yaml, size_t len, cons
         while (sl && cfg->server[sl - 1] == '/')
                 cfg->server[--sl] = '\0';
         cfg->context = strdup(ctxname);
-        cfg->namespace = dupstr(kube_str(ctx, "namespace"));
+        cfg->namespace = kube_strdup(kube_str(ctx, "namespace"));
         const char *insecure = kube_str(cluster, "insecure-skip-tls-verify");
         cfg->insecure = insecure && !strcmp(insecure, "true");
         if (load_blob(cluster, "certificate-authority-data", "certificate-authority", dir, &cfg->ca,
                       &cfg->ca_len, errstr, errlen))
                 goto out;
+        const char *proxy = kube_str(cluster, "proxy-url");
+        if (proxy && *proxy) {
+                if (strncmp(proxy, "http://", 7) && strncmp(proxy, "https://", 8) &&
+                    strncmp(proxy, "socks5://", 9)) {
+                        seterr(errstr, errlen,
+                               "kubeconfig: cluster \"%s\" proxy-url %s: not http, https or socks5", cname,
+                               proxy);
+                        goto out;
+                }
+                cfg->proxy_url = strdup(proxy);
+        }
         json_object *user = uname ? named(root, "users", "user", uname) : NULL;
         if (uname && !user) {
                 seterr(errstr, errlen, "kubeconfig: user \"%s\" of context \"%s\" not found", uname, ctxname);
@@ -321,12 +477,11 @@ int kube_config_load_yaml(kube_config_t *cfg, const char *yaml, size_t len, cons
                                uname);
                         goto out;
                 }
-                cfg->token = dupstr(kube_str(user, "token"));
+                cfg->token = kube_strdup(kube_str(user, "token"));
                 const char *tf = kube_str(user, "tokenFile");
                 if (tf && !cfg->token) {
                         char path[4096];
-                        snprintf(path, sizeof(path), "%s%s%s", tf[0] == '/' || !dir ? "" : dir,
-                                 tf[0] == '/' || !dir ? "" : "/", tf);
+                        resolve_path(path, sizeof(path), dir, tf);
                         cfg->token_file = strdup(path);
                         cfg->token = kube_read_file(path, NULL);
                         if (!cfg->token) {
@@ -335,8 +490,11 @@ int kube_config_load_yaml(kube_config_t *cfg, const char *yaml, size_t len, cons
                         }
                         trim(cfg->token);
                 }
-                cfg->username = dupstr(kube_str(user, "username"));
-                cfg->password = dupstr(kube_str(user, "password"));
+                cfg->username = kube_strdup(kube_str(user, "username"));
+                cfg->password = kube_strdup(kube_str(user, "password"));
+                json_object *exec = kube_get(user, "exec");
+                if (exec && load_exec(exec, cluster, dir, cfg, errstr, errlen))
+                        goto out;
         }
         rc = 0;
 out:
@@ -439,5 +597,37 @@ void kube_config_free(kube_config_t *cfg)
         free(cfg->password);
         free(cfg->namespace);
         free(cfg->context);
+        free(cfg->proxy_url);
+        kube_exec_config_free(cfg->exec);
         memset(cfg, 0, sizeof(*cfg));
+}
+
+int kube_config_copy(kube_config_t *dst, const kube_config_t *src)
+{
+        memset(dst, 0, sizeof(*dst));
+        dst->server = kube_strdup(src->server);
+        dst->ca = kube_memdup(src->ca, src->ca_len);
+        dst->ca_len = src->ca_len;
+        dst->cert = kube_memdup(src->cert, src->cert_len);
+        dst->cert_len = src->cert_len;
+        dst->key = kube_memdup(src->key, src->key_len);
+        dst->key_len = src->key_len;
+        dst->token = kube_strdup(src->token);
+        dst->token_file = kube_strdup(src->token_file);
+        dst->username = kube_strdup(src->username);
+        dst->password = kube_strdup(src->password);
+        dst->namespace = kube_strdup(src->namespace);
+        dst->context = kube_strdup(src->context);
+        dst->insecure = src->insecure;
+        dst->proxy_url = kube_strdup(src->proxy_url);
+        dst->exec = kube_exec_config_copy(src->exec);
+        if ((src->server && !dst->server) || (src->ca && !dst->ca) || (src->cert && !dst->cert) ||
+            (src->key && !dst->key) || (src->token && !dst->token) || (src->token_file && !dst->token_file) ||
+            (src->username && !dst->username) || (src->password && !dst->password) ||
+            (src->namespace && !dst->namespace) || (src->context && !dst->context) ||
+            (src->proxy_url && !dst->proxy_url) || (src->exec && !dst->exec)) {
+                kube_config_free(dst);
+                return -1;
+        }
+        return 0;
 }

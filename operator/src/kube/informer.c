@@ -8,6 +8,7 @@
 
 #include <ferry/log.h>
 
+#include <malloc.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -242,6 +243,9 @@ static void maybe_resync(kube_informer_t *inf)
                 inf->h.on_update(inf->h.data, o, o);
         }
         json_object_put(all);
+        /* The copies were MBs of small json-c allocations interleaved with longer-lived ones: give
+         * the freed pages back, or they stay resident until the next resync reuses them. */
+        malloc_trim(0);
 }
 
 static int on_event(void *data, const char *type, json_object *obj)

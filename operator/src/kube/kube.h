@@ -1,6 +1,6 @@
-/* The operator's thin Kubernetes client: configuration (kubeconfig or in-cluster service account),
- * generic REST returning json-c objects and streaming watches over the operator's own HTTP/1.1
- * client (httpc.h: sockets + OpenSSL), an informer (list + watch + cache + resync), a de-duplicating
+/* The operator's thin Kubernetes client: configuration (kubeconfig with exec credential plugins and
+ * proxies, or in-cluster service account), generic REST returning json-c objects and streaming
+ * watches over libcurl (curl.h), an informer (list + watch + cache + resync), a de-duplicating
  * rate-limited work queue and Lease leader election. No generated models: resources are addressed by
  * group/version/resource and handled as JSON. */
 #ifndef FERRY_KUBE_H
@@ -29,6 +29,17 @@ void kube_strmap_foreach(const kube_strmap_t *m, void (*fn)(void *data, const ch
                          void *data);
 
 /* ---- configuration (config.c) ---- */
+/* A kubeconfig user's exec credential plugin (client.authentication.k8s.io v1 or v1beta1). */
+typedef struct kube_exec_config {
+        char *api_version; /* client.authentication.k8s.io/v1 or /v1beta1 */
+        char *command;     /* relative paths with a '/' resolved against the kubeconfig's directory */
+        char **args;       /* NULL-terminated */
+        char **env;        /* "NAME=value", NULL-terminated, added to the operator's environment */
+        char *cluster;     /* JSON of spec.cluster for KUBERNETES_EXEC_INFO when provideClusterInfo */
+        char *install_hint;
+        bool interactive_always; /* interactiveMode: Always (the operator has no terminal: fails) */
+} kube_exec_config_t;
+
 typedef struct kube_config {
         char *server; /* https://host:port (no trailing slash) */
         char *ca;     /* CA bundle, PEM bytes */
@@ -43,6 +54,8 @@ typedef struct kube_config {
         char *namespace; /* the context's namespace or the service account's; NULL: none */
         char *context;   /* name of the kubeconfig context used ("in-cluster" otherwise) */
         bool insecure;   /* insecure-skip-tls-verify */
+        char *proxy_url; /* the cluster's proxy-url (http, https or socks5); NULL: the environment's */
+        kube_exec_config_t *exec; /* the user's exec credential plugin, or NULL */
 } kube_config_t;
 
 /* Loads a kubeconfig file; context NULL means current-context. 0 on success, else -1 and errstr. */
@@ -58,11 +71,39 @@ int kube_config_load_incluster(kube_config_t *cfg, const char *sa_dir, char *err
  * ~/.kube/config. */
 int kube_config_load_default(kube_config_t *cfg, const char *path, char *errstr, size_t errlen);
 void kube_config_free(kube_config_t *cfg);
+/* A deep copy of src into dst; 0, or -1 when out of memory. */
+int kube_config_copy(kube_config_t *dst, const kube_config_t *src);
+
+/* ---- exec credential plugins (exec_cred.c) ---- */
+/* What a plugin returned: a bearer token, or a client certificate and key (PEM), valid until
+ * expires (Unix seconds; 0: no expiry given). */
+typedef struct kube_exec_cred {
+        char *token;
+        char *cert, *key;
+        size_t cert_len, key_len;
+        double expires;
+} kube_exec_cred_t;
+/* Parses a plugin's output, an ExecCredential of api_version. 0, or -1 with the reason. */
+int kube_exec_cred_parse(const char *json, size_t len, const char *api_version, kube_exec_cred_t *out,
+                         char *errstr, size_t errlen);
+/* The KUBERNETES_EXEC_INFO value for x (malloc'd JSON). */
+char *kube_exec_info(const kube_exec_config_t *x);
+/* Runs the plugin (stdin /dev/null, stderr inherited, at most 60 s) and parses its output. */
+int kube_exec_cred_run(const kube_exec_config_t *x, kube_exec_cred_t *out, char *errstr, size_t errlen);
+void kube_exec_cred_free(kube_exec_cred_t *c);
+kube_exec_config_t *kube_exec_config_copy(const kube_exec_config_t *x);
+void kube_exec_config_free(kube_exec_config_t *x);
 
 /* YAML text to JSON (scalars become strings; used for kubeconfig). NULL on error. */
 json_object *kube_yaml_to_json(const char *yaml, size_t len, char *errstr, size_t errlen);
+/* Standard Base64 encode (malloc'd, NUL-terminated) or NULL. */
+char *kube_base64_encode(const char *in, size_t n);
 /* Standard Base64 decode; returns a malloc'd NUL-terminated buffer or NULL. */
 char *kube_base64_decode(const char *in, size_t *outlen);
+/* strdup that passes NULL through; NULL also when out of memory. */
+char *kube_strdup(const char *s);
+/* n bytes of p and a NUL (p NULL: NULL). */
+char *kube_memdup(const char *p, size_t n);
 /* Reads a whole file (NUL-terminated); NULL on error. */
 char *kube_read_file(const char *path, size_t *len);
 
@@ -75,10 +116,17 @@ typedef struct kube_result {
         char err[256];     /* transport error, or the Status message of a failure */
 } kube_result_t;
 
+/* Copies what it needs from cfg. Bad TLS material shows here; an exec plugin runs at the first
+ * request. */
 kube_client_t *kube_client_new(const kube_config_t *cfg, char *errstr, size_t errlen);
 void kube_client_free(kube_client_t *c);
 const char *kube_client_namespace(const kube_client_t *c);
 void kube_client_set_timeout(kube_client_t *c, long timeout_ms);
+/* The largest response body (and watch event) accepted; 0: KUBE_HTTP_MAX_BODY (64 MiB). Set before
+ * the first request. */
+void kube_client_set_max_body(kube_client_t *c, size_t bytes);
+/* How many times the exec credential plugin ran (tests and metrics). */
+long kube_client_exec_runs(kube_client_t *c);
 /* One request. body may be NULL; content_type NULL means application/json. Returns 0 when an HTTP
  * answer came back (any status), -1 otherwise. Release with kube_result_clear. */
 int kube_request(kube_client_t *c, const char *method, const char *path, const char *content_type,
@@ -151,8 +199,8 @@ void kube_informer_set_watch_timeout(kube_informer_t *inf, int seconds);
 void kube_informer_set_initial_rv(kube_informer_t *inf, const char *rv);
 
 /* ---- threads (queue.c) ---- */
-/* The operator's threads run with small stacks (KUBE_THREAD_STACK): their deepest frames are the HTTP
- * client's OpenSSL handshakes and json-c parsing, far below glibc's default of 8 MB per thread. */
+/* The operator's threads run with small stacks (KUBE_THREAD_STACK): their deepest frames are
+ * libcurl's TLS handshakes and json-c parsing, far below glibc's default of 8 MB per thread. */
 #define KUBE_THREAD_STACK (256 * 1024)
 int kube_thread_create(pthread_t *t, void *(*fn)(void *), void *arg);
 
