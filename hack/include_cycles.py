@@ -7,9 +7,10 @@ module B when a file of A includes B's header with #include "...". Fails (exit 1
   - two .c files call each other's functions (a cycle hidden behind a shared header such as
     rest/api.h), except for thread entry points handed to pthread_create (ENTRY_POINTS);
   - a file of worker/src includes anything under worker/plugins (the runtime never reaches into
-    plugins; plugins build on the public SDK, worker/include/ferry);
-  - a file of worker/src other than runtime/registry.c includes runtime/plugins_builtin.h, the
-    list of built-in plugin structs only the registry may name."""
+    plugins), except runtime/registry.c including worker/plugins/builtin.h, the list of built-in
+    plugin structs only the registry may name;
+  - a file under worker/plugins includes anything from worker/src (plugins build on the public
+    SDK, worker/include/ferry, and headers of worker/plugins itself)."""
 import os
 import re
 import sys
@@ -17,9 +18,10 @@ import sys
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 SRC = os.path.join(ROOT, "worker", "src")
 PLUGINS = os.path.join(ROOT, "worker", "plugins")
-BUILTIN_LIST = os.path.join(SRC, "runtime", "plugins_builtin.h")
+BUILTIN_LIST = os.path.join(PLUGINS, "builtin.h")
 REGISTRY = os.path.join(SRC, "runtime", "registry.c")
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
+ANY_INCLUDE = re.compile(r'^\s*#\s*include\s+(?:"([^"]+)"|<([^>]+)>)', re.M)
 # A function definition: not static, at the start of a line, parameters then a body.
 DEFINITION = re.compile(r"^(?!static\b)[A-Za-z_][\w \*]*?\b(ferry_\w+)\s*\([^;{]*\)\s*\{", re.M)
 IDENT = re.compile(r"\bferry_\w+\b")
@@ -55,13 +57,35 @@ def main():
                 if target is None:
                     continue
                 rel = os.path.relpath(path, ROOT)
+                if target == BUILTIN_LIST:
+                    if path != REGISTRY:
+                        problems.append(f"{rel}: includes {name} (only runtime/registry.c lists the built-ins)")
+                    continue
                 if target.startswith(PLUGINS + os.sep):
                     problems.append(f"{rel}: includes plugin header {name}")
                     continue
-                if target == BUILTIN_LIST and path not in (REGISTRY, BUILTIN_LIST):
-                    problems.append(f"{rel}: includes {name} (only runtime/registry.c lists the built-ins)")
                 if target.startswith(SRC + os.sep) and module(target) != module(path):
                     deps.add(module(target))
+
+    # Plugins: the SDK and their own headers only. A quoted name resolves against the file's folder
+    # first, and any name against worker/src, which is on the include path of every build.
+    for folder, _, files in os.walk(PLUGINS):
+        for f in sorted(files):
+            if not f.endswith((".c", ".h")):
+                continue
+            path = os.path.join(folder, f)
+            with open(path, encoding="utf-8", errors="replace") as fh:
+                text = fh.read()
+            for quoted, angled in ANY_INCLUDE.findall(text):
+                name = quoted or angled
+                bases = (os.path.dirname(path), SRC) if quoted else (SRC,)
+                for base in bases:
+                    cand = os.path.normpath(os.path.join(base, name))
+                    if os.path.exists(cand):
+                        if cand.startswith(SRC + os.sep):
+                            problems.append(f"{os.path.relpath(path, ROOT)}: includes {name} from worker/src "
+                                            "(plugins use only the SDK, <ferry/*.h>)")
+                        break
 
     # Files that call each other's functions.
     texts = {}

@@ -72,11 +72,11 @@ char *op_worker_properties(const op_connect_spec_t *s)
         snprintf(v, sizeof(v), "%s-status", name);
         prop(buf, len, &n, "status.storage.topic", s->status_topic ? s->status_topic : v);
         for (size_t i = 0; i < s->config.n; i++)
-                if (!op_worker_key_owned(s->config.v[i].key))
-                        prop(buf, len, &n, s->config.v[i].key, s->config.v[i].value);
-        if (!op_strpairs_get(&s->config, "key.converter"))
+                if (!op_worker_key_owned(s->config.kv[i].key))
+                        prop(buf, len, &n, s->config.kv[i].key, s->config.kv[i].value);
+        if (!ferry_strmap_get(&s->config, "key.converter"))
                 prop(buf, len, &n, "key.converter", "org.apache.kafka.connect.json.JsonConverter");
-        if (!op_strpairs_get(&s->config, "value.converter"))
+        if (!ferry_strmap_get(&s->config, "value.converter"))
                 prop(buf, len, &n, "value.converter", "org.apache.kafka.connect.json.JsonConverter");
         return buf;
 }

@@ -124,13 +124,13 @@ static json_object *worker_pod(const op_connect_spec_t *s, const char *pod_name,
         json_object *md = cl_meta(s, pod_name);
         json_object *labels = kube_get(md, "labels");
         for (size_t i = 0; i < s->pod_labels.n; i++)
-                if (!json_object_object_get_ex(labels, s->pod_labels.v[i].key, NULL))
-                        json_object_object_add(labels, s->pod_labels.v[i].key,
-                                               json_object_new_string(s->pod_labels.v[i].value));
+                if (!json_object_object_get_ex(labels, s->pod_labels.kv[i].key, NULL))
+                        json_object_object_add(labels, s->pod_labels.kv[i].key,
+                                               json_object_new_string(s->pod_labels.kv[i].value));
         json_object *ann = json_object_new_object();
         for (size_t i = 0; i < s->pod_annotations.n; i++)
-                json_object_object_add(ann, s->pod_annotations.v[i].key,
-                                       json_object_new_string(s->pod_annotations.v[i].value));
+                json_object_object_add(ann, s->pod_annotations.kv[i].key,
+                                       json_object_new_string(s->pod_annotations.kv[i].value));
         json_object_object_add(ann, OP_ANN_CONFIG_HASH, json_object_new_string(hash));
         json_object_object_add(md, "annotations", ann);
         json_object_object_add(pod, "metadata", md);

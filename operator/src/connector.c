@@ -24,8 +24,8 @@ static json_object *desired_config(const op_connector_spec_t *cs)
 {
         json_object *out = json_object_new_object();
         for (size_t i = 0; i < cs->config.n; i++)
-                json_object_object_add(out, cs->config.v[i].key,
-                                       json_object_new_string(cs->config.v[i].value));
+                json_object_object_add(out, cs->config.kv[i].key,
+                                       json_object_new_string(cs->config.kv[i].value));
         json_object_object_add(out, "connector.class",
                                json_object_new_string(cs->class_name ? cs->class_name : ""));
         char buf[32];

@@ -122,39 +122,9 @@ static json_object *opt_arr(struct pc *pc, json_object *obj, const char *key, co
         return v;
 }
 
-static void pairs_add(op_strpairs_t *m, const char *k, const char *v)
-{
-        op_strpair_t *nv = realloc(m->v, (m->n + 1) * sizeof(*nv));
-        if (!nv)
-                return;
-        m->v = nv;
-        m->v[m->n].key = strdup(k);
-        m->v[m->n].value = strdup(v);
-        m->n++;
-}
-
-static void pairs_free(op_strpairs_t *m)
-{
-        for (size_t i = 0; i < m->n; i++) {
-                free(m->v[i].key);
-                free(m->v[i].value);
-        }
-        free(m->v);
-        m->v = NULL;
-        m->n = 0;
-}
-
-const char *op_strpairs_get(const op_strpairs_t *m, const char *key)
-{
-        for (size_t i = 0; i < m->n; i++)
-                if (!strcmp(m->v[i].key, key))
-                        return m->v[i].value;
-        return NULL;
-}
-
 /* A configuration map: every value as a string (Connect wants strings); nulls dropped. */
 static void config_map(struct pc *pc, json_object *spec, const char *key, const char *path,
-                       op_strpairs_t *out)
+                       ferry_strmap_t *out)
 {
         json_object *cfg = opt_obj(pc, spec, key, path);
         if (!cfg)
@@ -166,24 +136,25 @@ static void config_map(struct pc *pc, json_object *spec, const char *key, const 
                 case json_type_null:
                         continue;
                 case json_type_string:
-                        pairs_add(out, k, json_object_get_string(v));
+                        ferry_strmap_set(out, k, json_object_get_string(v));
                         break;
                 case json_type_boolean:
-                        pairs_add(out, k, json_object_get_boolean(v) ? "true" : "false");
+                        ferry_strmap_set(out, k, json_object_get_boolean(v) ? "true" : "false");
                         break;
                 case json_type_int:
                         snprintf(buf, sizeof(buf), "%lld", (long long)json_object_get_int64(v));
-                        pairs_add(out, k, buf);
+                        ferry_strmap_set(out, k, buf);
                         break;
                 default:
-                        pairs_add(out, k, json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
+                        ferry_strmap_set(out, k, json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
                         break;
                 }
         }
 }
 
 /* A map of strings (labels, annotations). */
-static void string_map(struct pc *pc, json_object *obj, const char *key, const char *path, op_strpairs_t *out)
+static void string_map(struct pc *pc, json_object *obj, const char *key, const char *path,
+                       ferry_strmap_t *out)
 {
         json_object *m = opt_obj(pc, obj, key, path);
         if (!m)
@@ -194,7 +165,7 @@ static void string_map(struct pc *pc, json_object *obj, const char *key, const c
                         bad(pc, "%s.%s: must be a string", path, k);
                         continue;
                 }
-                pairs_add(out, k, json_object_get_string(v));
+                ferry_strmap_set(out, k, json_object_get_string(v));
         }
 }
 
@@ -422,8 +393,8 @@ int op_connect_spec_parse(json_object *kc, op_connect_spec_t *s, char *err, size
         s->status_topic = opt_str(&pc, spec, "statusStorageTopic", "spec.statusStorageTopic");
         config_map(&pc, spec, "config", "spec.config", &s->config);
         for (size_t i = 0; i < s->config.n; i++)
-                if (op_worker_key_owned(s->config.v[i].key))
-                        bad(&pc, "spec.config.%s: set by the operator", s->config.v[i].key);
+                if (op_worker_key_owned(s->config.kv[i].key))
+                        bad(&pc, "spec.config.%s: set by the operator", s->config.kv[i].key);
         s->image = opt_str(&pc, spec, "image", "spec.image");
         s->image_pull_policy = opt_str(&pc, spec, "imagePullPolicy", "spec.imagePullPolicy");
         if (s->image_pull_policy && strcmp(s->image_pull_policy, "Always") &&
@@ -483,7 +454,7 @@ void op_connect_spec_free(op_connect_spec_t *s)
         free(s->config_topic);
         free(s->offset_topic);
         free(s->status_topic);
-        pairs_free(&s->config);
+        ferry_strmap_free(&s->config);
         free(s->image);
         free(s->image_pull_policy);
         json_object_put(s->resources);
@@ -493,8 +464,8 @@ void op_connect_spec_free(op_connect_spec_t *s)
                 json_object_put(s->ext_volumes[i].source);
         }
         free(s->ext_volumes);
-        pairs_free(&s->pod_labels);
-        pairs_free(&s->pod_annotations);
+        ferry_strmap_free(&s->pod_labels);
+        ferry_strmap_free(&s->pod_annotations);
         json_object_put(s->pod_volumes);
         json_object_put(s->volume_mounts);
         for (size_t i = 0; i < s->n_connector_namespaces; i++)
@@ -590,7 +561,7 @@ int op_connector_spec_parse(json_object *kctr, op_connector_spec_t *s, char *err
         static const char *const owned[][2] = {
                 {"name", "metadata.name"}, {"connector.class", "spec.class"}, {"tasks.max", "spec.tasksMax"}};
         for (size_t i = 0; i < 3; i++)
-                if (op_strpairs_get(&s->config, owned[i][0]))
+                if (ferry_strmap_get(&s->config, owned[i][0]))
                         bad(&pc, "spec.config.%s: not allowed (set from %s)", owned[i][0], owned[i][1]);
         char *state = opt_str(&pc, spec, "state", "spec.state");
         if (state && !strcmp(state, "paused"))
@@ -614,7 +585,7 @@ void op_connector_spec_free(op_connector_spec_t *s)
         free(s->name);
         free(s->ns);
         free(s->class_name);
-        pairs_free(&s->config);
+        ferry_strmap_free(&s->config);
         free(s->cluster_name);
         free(s->cluster_ns);
         memset(s, 0, sizeof(*s));

@@ -6,20 +6,14 @@
 #ifndef FERRY_OPERATOR_SPEC_H
 #define FERRY_OPERATOR_SPEC_H
 
+#include <ferry/strmap.h>
+
 #include <json-c/json.h>
 #include <stdbool.h>
 #include <stddef.h>
 
-/* Ordered string map (spec.config with every value as a string; podLabels; podAnnotations). */
-typedef struct op_strpair {
-        char *key, *value;
-} op_strpair_t;
-typedef struct op_strpairs {
-        op_strpair_t *v;
-        size_t n;
-} op_strpairs_t;
-/* The value of key, or NULL. */
-const char *op_strpairs_get(const op_strpairs_t *m, const char *key);
+/* spec.config (every value as a string), podLabels and podAnnotations are the worker's string maps
+ * (ferry/strmap.h), in the resource's order. */
 
 /* One spec.externalConfiguration.volumes entry: a Secret or ConfigMap volume source. */
 typedef struct op_ext_volume {
@@ -38,7 +32,7 @@ typedef struct op_connect_spec {
         int replicas; /* spec.replicas, >= 0, default 1 */
         char *bootstrap_servers;
         char *group_id, *config_topic, *offset_topic, *status_topic; /* NULL: defaults from the name */
-        op_strpairs_t config; /* spec.config, values as strings (nulls dropped), in order */
+        ferry_strmap_t config; /* spec.config, values as strings (nulls dropped), in order */
         char *image, *image_pull_policy;
         json_object *resources; /* as given, or NULL */
         int rest_port;          /* 1..65535, default 8083 */
@@ -50,7 +44,7 @@ typedef struct op_connect_spec {
         op_ext_volume_t *ext_volumes;                     /* externalConfiguration.volumes with a source */
         size_t n_ext_volumes;
         bool delete_unmanaged; /* spec.deleteUnmanagedConnectors */
-        op_strpairs_t pod_labels, pod_annotations;
+        ferry_strmap_t pod_labels, pod_annotations;
         json_object *pod_volumes;    /* spec.template.pod.volumes: Volumes (array), never NULL */
         json_object *volume_mounts;  /* spec.template.connectContainer.volumeMounts (array), never NULL */
         char **connector_namespaces; /* spec.connectorNamespaces */
@@ -69,12 +63,12 @@ bool op_connect_allows_namespace(const op_connect_spec_t *s, const char *ns);
 typedef struct op_connector_spec {
         char *name, *ns;
         long long generation;
-        char *class_name;     /* spec.class */
-        int tasks_max;        /* >= 1, default 1 */
-        op_strpairs_t config; /* spec.config, values as strings (nulls dropped) */
-        const char *state;    /* "RUNNING", "PAUSED" or "STOPPED" (spec.state, default running) */
-        bool auto_restart;    /* spec.autoRestart present and not disabled */
-        int max_restarts;     /* spec.autoRestart.maxRestarts; -1: no limit */
+        char *class_name;      /* spec.class */
+        int tasks_max;         /* >= 1, default 1 */
+        ferry_strmap_t config; /* spec.config, values as strings (nulls dropped) */
+        const char *state;     /* "RUNNING", "PAUSED" or "STOPPED" (spec.state, default running) */
+        bool auto_restart;     /* spec.autoRestart present and not disabled */
+        int max_restarts;      /* spec.autoRestart.maxRestarts; -1: no limit */
         /* The KafkaConnect: spec.clusterRef {name, namespace} or the label connect.ferry.dev/cluster
          * (same namespace). cluster_name NULL when neither names one. */
         char *cluster_name, *cluster_ns;

@@ -1,7 +1,7 @@
 /* Unit tests for JsonConverter: exact bytes as Kafka Connect's JsonConverter writes them (envelope,
  * schema key order, logical types, schemaless mode), round trips for every type, null/tombstone
  * handling and clear errors for malformed input. */
-#include "runtime/plugins_builtin.h"
+#include "../../worker/plugins/builtin.h"
 
 #include <ferry/converter.h>
 

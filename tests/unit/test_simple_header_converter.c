@@ -1,7 +1,7 @@
 /* Unit tests for SimpleHeaderConverter (header values as text, Connect's Values inference on read)
  * and for the config providers (file, env, directory placeholders, reverse transform, secrets). */
 #include "core/config_providers.h"
-#include "runtime/plugins_builtin.h"
+#include "../../worker/plugins/builtin.h"
 
 #include <ferry/converter.h>
 

@@ -2,7 +2,7 @@
  * Flatten, HoistField, InsertField, MaskField, ReplaceField, SetSchemaMetadata, TimestampConverter,
  * HeaderFrom and ExtractTopic, each as $Key and $Value, with a schema (structs) and without (maps).
  * Expected outputs follow Kafka Connect's documented semantics. */
-#include "runtime/plugins_builtin.h"
+#include "../../worker/plugins/builtin.h"
 
 #include <ferry/transform.h>
 

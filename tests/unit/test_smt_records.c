@@ -1,7 +1,7 @@
 /* Unit tests for the record-level built-in transforms and the predicates: DropHeaders, Filter,
  * InsertHeader, RegexRouter, TimestampRouter, ValueToKey, TopicNameMatches, HasHeaderKey and
  * RecordIsTombstone. */
-#include "runtime/plugins_builtin.h"
+#include "../../worker/plugins/builtin.h"
 
 #include "../../worker/plugins/transforms/smt_util.h"
 

@@ -1,6 +1,6 @@
 /* Unit tests for StringConverter and ByteArrayConverter: text forms as Java's toString() gives them,
  * UTF-8 decoding with replacement, pass-through bytes, nulls and configuration errors. */
-#include "runtime/plugins_builtin.h"
+#include "../../worker/plugins/builtin.h"
 
 #include <ferry/converter.h>
 

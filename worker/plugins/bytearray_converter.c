@@ -1,7 +1,7 @@
 /* ByteArrayConverter (org.apache.kafka.connect.converters.ByteArrayConverter): passes bytes through
  * untouched between Kafka and the transform chain. Writing accepts only BYTES values (or null);
  * reading always yields an optional bytes schema. */
-#include "runtime/plugins_builtin.h"
+#include "builtin.h"
 
 #include <ferry/converter.h>
 

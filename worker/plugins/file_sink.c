@@ -5,7 +5,7 @@
  * tasks sharing a file never interleave inside a line. A crash can still cut the last write short;
  * such a torn tail always lies past the last committed offset, so a starting task removes it and
  * the replay writes those lines again in full. */
-#include "runtime/plugins_builtin.h"
+#include "builtin.h"
 
 #include <ferry/connector.h>
 #include <ferry/log.h>

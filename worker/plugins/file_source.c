@@ -2,7 +2,7 @@
  * as a string record with a null key, the first stage of a source pipeline. Its source partition
  * is {"filename": <file>} and its offset {"position": <byte offset after the line>}, as Kafka
  * Connect's connector writes them, so a restarted task resumes after the last committed line. */
-#include "runtime/plugins_builtin.h"
+#include "builtin.h"
 
 #include <ferry/connector.h>
 #include <ferry/log.h>

@@ -7,7 +7,7 @@
  * the caller's buffer (no intermediate JSON objects: this is the hot path); input is parsed with
  * json-c. The schema JSON of recently written schemas and the Connect schemas of recently read
  * schema JSON are cached, as Java does (schemas.cache.size). */
-#include "runtime/plugins_builtin.h"
+#include "builtin.h"
 
 #include <ferry/converter.h>
 #include <ferry/json.h>

@@ -5,7 +5,7 @@
  * goes to Kafka as a header. Sink tasks: each Kafka header's text is parsed back with Connect's
  * inference (Values.parseString): boolean, the smallest integer type that holds it, float32/float64,
  * an array, a map, an ISO date/time/timestamp, else a string. */
-#include "runtime/plugins_builtin.h"
+#include "builtin.h"
 
 #include <ferry/converter.h>
 

@@ -3,7 +3,7 @@
  * uses it to turn values into lines. Writing gives a value's text form as Java's toString() would
  * (numbers, booleans, "[a, b]" lists, "{k=v}" maps, "Struct{f=v}" structs); reading always yields an
  * optional string, with malformed UTF-8 replaced by U+FFFD as Java's decoder does. */
-#include "runtime/plugins_builtin.h"
+#include "builtin.h"
 
 #include <ferry/converter.h>
 #include <ferry/text.h>

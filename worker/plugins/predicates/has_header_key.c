@@ -1,5 +1,6 @@
 /* HasHeaderKey (org.apache.kafka.connect.transforms.predicates.HasHeaderKey): true when the record has
  * at least one header with the key `name`. Used by the transform chain to gate transformations. */
+#include "../builtin.h"
 #include "../transforms/smt_util.h"
 
 #include <stdlib.h>

@@ -1,5 +1,6 @@
 /* RecordIsTombstone (org.apache.kafka.connect.transforms.predicates.RecordIsTombstone): true for
  * records whose value is null (tombstones). Used by the transform chain to gate transformations. */
+#include "../builtin.h"
 #include "../transforms/smt_util.h"
 
 static const ferry_config_def_t record_is_tombstone_config[] = {

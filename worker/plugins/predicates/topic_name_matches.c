@@ -1,6 +1,7 @@
 /* TopicNameMatches (org.apache.kafka.connect.transforms.predicates.TopicNameMatches): true when the
  * whole topic name matches the Java regex `pattern`. The transform chain asks it whether to apply a
  * transformation (transforms.x.predicate). */
+#include "../builtin.h"
 #include "../transforms/smt_util.h"
 
 #include <ferry/regex.h>

@@ -6,6 +6,7 @@
  * Numbers narrow as Java's Number.xxxValue() do (wrapping for integers, saturating from floating
  * point), strings parse as Byte.parseByte & co., booleans become 1/0, bytes become base64 strings,
  * Date/Time/Timestamp become ISO-8601 strings (UTC) and Decimals their BigDecimal.toString. */
+#include "../builtin.h"
 #include "smt_util.h"
 
 #include <ferry/buf.h>

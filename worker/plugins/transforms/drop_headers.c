@@ -1,6 +1,7 @@
 /* DropHeaders (org.apache.kafka.connect.transforms.DropHeaders): removes every header whose key is
  * in `headers`. A step of the transform chain; headers then go to the header converter (source) or
  * the sink task (sink). */
+#include "../builtin.h"
 #include "smt_util.h"
 
 #include <stdlib.h>

@@ -1,6 +1,7 @@
 /* ExtractField$Key / ExtractField$Value (org.apache.kafka.connect.transforms.ExtractField):
  * replaces the key or value with one of its fields: the field of a struct (and the field's schema)
  * or the entry of a schemaless map. A step of the transform chain between tasks and converters. */
+#include "../builtin.h"
 #include "smt_util.h"
 
 #include <stdlib.h>

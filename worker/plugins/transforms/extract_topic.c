@@ -2,6 +2,7 @@
  * Confluent's connect-transforms): sets the record's topic from a string field of the key or value
  * (struct or schemaless map), or from the whole key/value when `field` is empty. With
  * skip.missing.or.null a missing or null field leaves the record unchanged; otherwise it fails. */
+#include "../builtin.h"
 #include "smt_util.h"
 
 #include <stdlib.h>

@@ -1,6 +1,7 @@
 /* Filter (org.apache.kafka.connect.transforms.Filter): drops every record it sees. Used with a
  * predicate in the transform chain (transforms.x.predicate), so only matching records are dropped;
  * a dropped record never reaches the converters (source) or the sink task (sink). */
+#include "../builtin.h"
 #include "smt_util.h"
 
 static const ferry_config_def_t filter_config[] = {

@@ -2,6 +2,7 @@
  * schema) or nested maps (schemaless) become top-level fields named parent<delimiter>child. With a
  * schema, arrays and maps are kept as they are, a field is optional when it or any parent is, and
  * the flat schema is built once per input schema and cached. A step of the transform chain. */
+#include "../builtin.h"
 #include "smt_util.h"
 
 #include <ferry/buf.h>

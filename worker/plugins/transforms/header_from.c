@@ -2,6 +2,7 @@
  * the listed key/value fields into headers (fields[i] -> headers[i]), with the field schema when
  * there is one. `move` removes the fields (the smaller struct schema is cached per input schema).
  * Headers are appended, as Java's Headers.add does. Tombstones pass through. */
+#include "../builtin.h"
 #include "smt_util.h"
 
 #include <stdio.h>

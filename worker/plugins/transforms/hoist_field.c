@@ -1,6 +1,7 @@
 /* HoistField$Key / HoistField$Value (org.apache.kafka.connect.transforms.HoistField): wraps the key
  * or value in a struct with one field `field` (schema present; the struct schema is cached per
  * input schema) or a map with one entry (schemaless). A step of the transform chain. */
+#include "../builtin.h"
 #include "smt_util.h"
 
 #include <stdlib.h>

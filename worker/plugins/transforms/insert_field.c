@@ -2,6 +2,7 @@
  * record's topic, partition, Kafka offset (sink records only), timestamp and/or a static string to
  * the key or value struct/map. A field name ending in '!' makes the field required, '?' (the
  * default) optional. Tombstones pass through. The wider schema is cached per input schema. */
+#include "../builtin.h"
 #include "smt_util.h"
 
 #include <stdlib.h>

@@ -3,6 +3,7 @@
  * integers the smallest of int8..int64, decimals float32 (float64 beyond float range), anything
  * else a string. A step of the transform chain before the header converter. The parsed value is
  * immutable and shared by every record (ferry_value_ref), not copied per record. */
+#include "../builtin.h"
 #include "smt_util.h"
 
 #include <errno.h>

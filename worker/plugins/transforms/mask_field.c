@@ -3,6 +3,7 @@
  * with `replacement`, that text converted to the field's type (numbers and strings only). Works on
  * structs (the schema is unchanged) and schemaless maps, in place. Null fields stay null;
  * tombstones pass through. */
+#include "../builtin.h"
 #include "smt_util.h"
 
 #include <stdlib.h>

@@ -4,6 +4,7 @@
  * a source record is then produced to the new topic, a sink task sees the new topic. The outcome
  * depends on the topic alone, so the last few topics seen are remembered with their result: the
  * regex (glibc's regexec costs tens of thousands of instructions) runs once per distinct topic. */
+#include "../builtin.h"
 #include "smt_util.h"
 
 #include <ferry/regex.h>

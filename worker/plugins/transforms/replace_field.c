@@ -2,6 +2,7 @@
  * only `include`d fields (all when empty), drops `exclude`d ones (exclude wins) and renames with
  * `renames` old:new. Structs get a new schema (cached per input schema); schemaless maps a new map.
  * Tombstones pass through. The deprecated blacklist/whitelist keys still work. */
+#include "../builtin.h"
 #include "smt_util.h"
 
 #include <stdio.h>

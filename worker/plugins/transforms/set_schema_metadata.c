@@ -1,6 +1,7 @@
 /* SetSchemaMetadata$Key / $Value (org.apache.kafka.connect.transforms.SetSchemaMetadata): gives the
  * key or value schema a new name and/or version. Schemas are immutable, so a changed copy is built
  * (cached per input schema) and a struct value is re-pointed at it. Needs a schema. */
+#include "../builtin.h"
 #include "smt_util.h"
 
 #include <stdio.h>

@@ -3,6 +3,7 @@
  * SimpleDateFormat `format`, UTC), a unix number (`unix.precision`), and Connect's Date, Time and
  * Timestamp logical types. The input kind comes from the schema (logical name, int64, string) or,
  * schemaless, from the value (int64 = unix, string). A step of the transform chain. */
+#include "../builtin.h"
 #include "smt_util.h"
 
 #include <ferry/datefmt.h>

@@ -2,6 +2,7 @@
  * `topic.format` with ${topic} and ${timestamp} replaced, the record timestamp formatted with the
  * SimpleDateFormat pattern `timestamp.format` in UTC. Mostly used by sinks to write per-day
  * tables/indices; a step of the transform chain. */
+#include "../builtin.h"
 #include "smt_util.h"
 
 #include <ferry/buf.h>

@@ -1,6 +1,7 @@
 /* ValueToKey (org.apache.kafka.connect.transforms.ValueToKey): replaces the record key with a struct
  * (schema present; key schema cached per value schema) or map (schemaless) made of copies of the
  * listed value fields. A step of the transform chain, typically before a keyed sink or topic. */
+#include "../builtin.h"
 #include "smt_util.h"
 
 #include <stdlib.h>

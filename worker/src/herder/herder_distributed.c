@@ -17,9 +17,9 @@
 #include "storage/config_store.h"
 #include "storage/status_store.h"
 
+#include <ferry/json.h>
 #include <ferry/log.h>
 
-#include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -166,40 +166,33 @@ static ferry_herder_rc_t to_leader(dist_t *d, const char *method, const char *be
                              errstr_size);
 }
 
-static json_object *strmap_to_json(const ferry_strmap_t *m)
-{
-        json_object *o = json_object_new_object();
-        for (size_t i = 0; i < m->n; i++)
-                json_object_object_add(o, m->kv[i].key, json_object_new_string(m->kv[i].value));
-        return o;
-}
-
-/* A create (POST /connectors) or an update (PUT /connectors/{c}/config) sent to the leader. */
+/* A create (POST /connectors, {"name","config","initial_state"}) or an update (PUT
+ * /connectors/{c}/config, the flat config) sent to the leader. */
 static ferry_herder_rc_t forward_put(dist_t *d, const char *name, const ferry_strmap_t *config,
                                      ferry_target_t initial, bool allow_update, bool *created, char *errstr,
                                      size_t errstr_size)
 {
-        json_object *cfg = strmap_to_json(config);
+        ferry_jw_t j;
+        ferry_jw_init(&j);
         long status = 0;
         ferry_herder_rc_t rc;
         if (allow_update) {
-                rc = to_leader(d, "PUT", "/connectors/", name, "/config",
-                               json_object_to_json_string_ext(cfg, JSON_C_TO_STRING_PLAIN), &status, errstr,
+                ferry_jw_strmap(&j, config);
+                rc = to_leader(d, "PUT", "/connectors/", name, "/config", j.b.p, &status, errstr,
                                errstr_size);
-                json_object_put(cfg);
         } else {
-                json_object *body = json_object_new_object();
-                json_object_object_add(body, "name", json_object_new_string(name));
-                json_object_object_add(body, "config", cfg);
                 const char *st = initial == FERRY_TARGET_PAUSED    ? "PAUSED"
                                  : initial == FERRY_TARGET_STOPPED ? "STOPPED"
                                                                    : "RUNNING";
-                json_object_object_add(body, "initial_state", json_object_new_string(st));
-                rc = to_leader(d, "POST", "/connectors", "", "",
-                               json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN), &status, errstr,
-                               errstr_size);
-                json_object_put(body);
+                ferry_jw_obj(&j);
+                ferry_jw_kv(&j, "name", name);
+                ferry_jw_key(&j, "config");
+                ferry_jw_strmap(&j, config);
+                ferry_jw_kv(&j, "initial_state", st);
+                ferry_jw_end_obj(&j);
+                rc = to_leader(d, "POST", "/connectors", "", "", j.b.p, &status, errstr, errstr_size);
         }
+        ferry_jw_free(&j);
         if (rc == FERRY_HERDER_OK) {
                 *created = status == 201;
                 sync_config(d, errstr, errstr_size);

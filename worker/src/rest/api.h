@@ -119,8 +119,6 @@ int ferry_rest_herder_status(ferry_herder_rc_t rc);
  * naming the key. */
 int ferry_rest_body_strmap(json_object *obj, ferry_strmap_t *out, ferry_strmap_t *nulls, char *errstr,
                            size_t errstr_size);
-/* A json-c value as a schemaless ferry_value_t (integers INT64, fractions FLOAT64, objects maps). */
-ferry_value_t *ferry_rest_json_value(json_object *obj);
 
 /* Shared JSON shapes (connectors.c), also used by the expand=... listing. */
 void ferry_rest_write_status(ferry_jw_t *j, const ferry_connector_status_t *s);

@@ -651,9 +651,11 @@ static void patch_offsets(ferry_rest_call_t *c)
                                  "Partitions / offsets need to be provided for an alter offsets request");
                 return;
         }
-        ferry_value_t *doc = ferry_rest_json_value(c->body);
+        /* The body again as a schemaless value, read as the offsets topic's records are. */
+        char err[256];
+        ferry_value_t *doc = ferry_json_read(c->req->body, c->req->body_len, err, sizeof(err));
         if (!doc) {
-                ferry_rest_error(c, 500, "out of memory");
+                ferry_rest_error(c, 400, "%s", err);
                 return;
         }
         modify_offsets(c, doc);

@@ -8,7 +8,7 @@
  * reads every plugin the same way. Bad libraries are logged with their file name and skipped. */
 #include "runtime/registry.h"
 
-#include "runtime/plugins_builtin.h"
+#include "../../plugins/builtin.h"
 
 #include <ferry/buf.h>
 #include <ferry/log.h>

@@ -7,6 +7,7 @@
  * every worker alike. */
 #include "storage/config_store.h"
 
+#include <ferry/json.h>
 #include <ferry/log.h>
 
 #include <json-c/json.h>
@@ -306,44 +307,121 @@ int ferry_config_store_sync(ferry_config_store_t *cs, int timeout_ms, char *errs
                                       errstr_size);
 }
 
-/* ---- writing records ---- */
+/* ---- writing records ----
+ * Values are written with the one JSON writer (ferry/json.h), byte for byte as Connect's
+ * JsonConverter (Jackson) writes them: keys in Connect's schema order, '/' and non-ASCII
+ * characters as they are. */
 
-static int put(ferry_config_store_t *cs, const char *key, json_object *o, char *errstr, size_t errstr_size)
+static char *finish(ferry_jw_t *j)
 {
-        const char *text = o ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN) : NULL;
+        char *text = ferry_buf_steal(&j->b);
+        ferry_jw_free(j);
+        return text;
+}
+
+char *ferry_config_record_properties(const ferry_strmap_t *config)
+{
+        ferry_jw_t j;
+        ferry_jw_init(&j);
+        ferry_jw_obj(&j);
+        ferry_jw_key(&j, "properties");
+        ferry_jw_strmap(&j, config);
+        ferry_jw_end_obj(&j);
+        return finish(&j);
+}
+
+char *ferry_config_record_target(ferry_target_t target)
+{
+        /* "state" is what workers before STOPPED existed understand: STOPPED reads as PAUSED there. */
+        const char *v2 = target == FERRY_TARGET_PAUSED    ? "PAUSED"
+                         : target == FERRY_TARGET_STOPPED ? "STOPPED"
+                                                          : "STARTED";
+        ferry_jw_t j;
+        ferry_jw_init(&j);
+        ferry_jw_obj(&j);
+        ferry_jw_kv(&j, "state", target == FERRY_TARGET_STARTED ? "STARTED" : "PAUSED");
+        ferry_jw_kv(&j, "state.v2", v2);
+        ferry_jw_end_obj(&j);
+        return finish(&j);
+}
+
+char *ferry_config_record_restart(bool include_tasks, bool only_failed)
+{
+        ferry_jw_t j;
+        ferry_jw_init(&j);
+        ferry_jw_obj(&j);
+        ferry_jw_key(&j, "include-tasks");
+        ferry_jw_bool(&j, include_tasks);
+        ferry_jw_key(&j, "only-failed");
+        ferry_jw_bool(&j, only_failed);
+        ferry_jw_end_obj(&j);
+        return finish(&j);
+}
+
+char *ferry_config_record_commit(int tasks)
+{
+        ferry_jw_t j;
+        ferry_jw_init(&j);
+        ferry_jw_obj(&j);
+        ferry_jw_key(&j, "tasks");
+        ferry_jw_int(&j, tasks);
+        ferry_jw_end_obj(&j);
+        return finish(&j);
+}
+
+char *ferry_config_record_assignment(const ferry_assignment_t *a)
+{
+        ferry_jw_t j;
+        ferry_jw_init(&j);
+        ferry_jw_obj(&j);
+        ferry_jw_key(&j, "generation");
+        ferry_jw_int(&j, a->generation);
+        ferry_jw_kv(&j, "leader", a->leader ? a->leader : "");
+        ferry_jw_kv(&j, "leader_url", a->leader_url ? a->leader_url : "");
+        ferry_jw_key(&j, "assignments");
+        ferry_jw_obj(&j);
+        for (size_t m = 0; m < a->n; m++) {
+                const ferry_worker_assignment_t *w = &a->w[m];
+                ferry_jw_key(&j, w->worker);
+                ferry_jw_obj(&j);
+                ferry_jw_key(&j, "connectors");
+                ferry_jw_strlist(&j, w->conns, w->n_conns);
+                ferry_jw_key(&j, "tasks");
+                ferry_jw_arr(&j);
+                for (size_t i = 0; i < w->n_tasks; i++) {
+                        ferry_jw_obj(&j);
+                        ferry_jw_kv(&j, "connector", w->task_conns[i]);
+                        ferry_jw_key(&j, "task");
+                        ferry_jw_int(&j, w->task_ids[i]);
+                        ferry_jw_end_obj(&j);
+                }
+                ferry_jw_end_arr(&j);
+                ferry_jw_end_obj(&j);
+        }
+        ferry_jw_end_obj(&j);
+        ferry_jw_end_obj(&j);
+        return finish(&j);
+}
+
+/* Writes key -> text (a tombstone when tombstone is set) and frees text. */
+static int put(ferry_config_store_t *cs, const char *key, char *text, bool tombstone, char *errstr,
+               size_t errstr_size)
+{
+        if (!tombstone && !text) {
+                snprintf(errstr, errstr_size, "out of memory");
+                return -1;
+        }
         int rc = ferry_klog_send(cs->log, key, text, text ? strlen(text) : 0, errstr, errstr_size);
-        json_object_put(o);
+        free(text);
         return rc;
-}
-
-static json_object *strmap_to_json(const ferry_strmap_t *m)
-{
-        json_object *o = json_object_new_object();
-        for (size_t i = 0; i < m->n; i++)
-                json_object_object_add(o, m->kv[i].key, json_object_new_string(m->kv[i].value));
-        return o;
-}
-
-static json_object *properties(const ferry_strmap_t *m)
-{
-        json_object *o = json_object_new_object();
-        json_object_object_add(o, "properties", strmap_to_json(m));
-        return o;
 }
 
 int ferry_config_store_put_target(ferry_config_store_t *cs, const char *name, ferry_target_t target,
                                   char *errstr, size_t errstr_size)
 {
-        json_object *o = json_object_new_object();
-        const char *v2 = target == FERRY_TARGET_PAUSED    ? "PAUSED"
-                         : target == FERRY_TARGET_STOPPED ? "STOPPED"
-                                                          : "STARTED";
-        json_object_object_add(o, "state",
-                               json_object_new_string(target == FERRY_TARGET_STARTED ? "STARTED" : "PAUSED"));
-        json_object_object_add(o, "state.v2", json_object_new_string(v2));
         char key[1100];
         snprintf(key, sizeof(key), "target-state-%s", name);
-        return put(cs, key, o, errstr, errstr_size);
+        return put(cs, key, ferry_config_record_target(target), false, errstr, errstr_size);
 }
 
 int ferry_config_store_put_connector(ferry_config_store_t *cs, const char *name, const ferry_strmap_t *config,
@@ -353,7 +431,7 @@ int ferry_config_store_put_connector(ferry_config_store_t *cs, const char *name,
                 return -1;
         char key[1100];
         snprintf(key, sizeof(key), "connector-%s", name);
-        return put(cs, key, properties(config), errstr, errstr_size);
+        return put(cs, key, ferry_config_record_properties(config), false, errstr, errstr_size);
 }
 
 int ferry_config_store_delete_connector(ferry_config_store_t *cs, const char *name, char *errstr,
@@ -361,21 +439,19 @@ int ferry_config_store_delete_connector(ferry_config_store_t *cs, const char *na
 {
         char key[1100];
         snprintf(key, sizeof(key), "connector-%s", name);
-        if (put(cs, key, NULL, errstr, errstr_size) < 0)
+        if (put(cs, key, NULL, true, errstr, errstr_size) < 0)
                 return -1;
         snprintf(key, sizeof(key), "target-state-%s", name);
-        return put(cs, key, NULL, errstr, errstr_size);
+        return put(cs, key, NULL, true, errstr, errstr_size);
 }
 
 int ferry_config_store_put_restart(ferry_config_store_t *cs, const char *name, bool include_tasks,
                                    bool only_failed, char *errstr, size_t errstr_size)
 {
-        json_object *o = json_object_new_object();
-        json_object_object_add(o, "include-tasks", json_object_new_boolean(include_tasks));
-        json_object_object_add(o, "only-failed", json_object_new_boolean(only_failed));
         char key[1100];
         snprintf(key, sizeof(key), "restart-connector-%s", name);
-        return put(cs, key, o, errstr, errstr_size);
+        return put(cs, key, ferry_config_record_restart(include_tasks, only_failed), false, errstr,
+                   errstr_size);
 }
 
 int ferry_config_store_put_task_configs(ferry_config_store_t *cs, const char *name,
@@ -384,39 +460,15 @@ int ferry_config_store_put_task_configs(ferry_config_store_t *cs, const char *na
         char key[1100];
         for (int t = 0; t < n; t++) {
                 snprintf(key, sizeof(key), "task-%s-%d", name, t);
-                if (put(cs, key, properties(&tasks[t]), errstr, errstr_size) < 0)
+                if (put(cs, key, ferry_config_record_properties(&tasks[t]), false, errstr, errstr_size) < 0)
                         return -1;
         }
-        json_object *o = json_object_new_object();
-        json_object_object_add(o, "tasks", json_object_new_int(n));
         snprintf(key, sizeof(key), "commit-%s", name);
-        return put(cs, key, o, errstr, errstr_size);
+        return put(cs, key, ferry_config_record_commit(n), false, errstr, errstr_size);
 }
 
 int ferry_config_store_put_assignment(ferry_config_store_t *cs, const ferry_assignment_t *a, char *errstr,
                                       size_t errstr_size)
 {
-        json_object *ws = json_object_new_object();
-        for (size_t m = 0; m < a->n; m++) {
-                const ferry_worker_assignment_t *w = &a->w[m];
-                json_object *wo = json_object_new_object(), *cs_ = json_object_new_array(),
-                            *ts = json_object_new_array();
-                for (size_t i = 0; i < w->n_conns; i++)
-                        json_object_array_add(cs_, json_object_new_string(w->conns[i]));
-                for (size_t i = 0; i < w->n_tasks; i++) {
-                        json_object *t = json_object_new_object();
-                        json_object_object_add(t, "connector", json_object_new_string(w->task_conns[i]));
-                        json_object_object_add(t, "task", json_object_new_int(w->task_ids[i]));
-                        json_object_array_add(ts, t);
-                }
-                json_object_object_add(wo, "connectors", cs_);
-                json_object_object_add(wo, "tasks", ts);
-                json_object_object_add(ws, w->worker, wo);
-        }
-        json_object *o = json_object_new_object();
-        json_object_object_add(o, "generation", json_object_new_int64(a->generation));
-        json_object_object_add(o, "leader", json_object_new_string(a->leader ? a->leader : ""));
-        json_object_object_add(o, "leader_url", json_object_new_string(a->leader_url ? a->leader_url : ""));
-        json_object_object_add(o, "assignments", ws);
-        return put(cs, FERRY_ASSIGNMENT_KEY, o, errstr, errstr_size);
+        return put(cs, FERRY_ASSIGNMENT_KEY, ferry_config_record_assignment(a), false, errstr, errstr_size);
 }

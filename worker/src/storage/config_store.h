@@ -73,4 +73,13 @@ int ferry_config_store_put_task_configs(ferry_config_store_t *cs, const char *na
 int ferry_config_store_put_assignment(ferry_config_store_t *cs, const ferry_assignment_t *a, char *errstr,
                                       size_t errstr_size);
 
+/* The record values the writers send, as Connect writes them (malloc'd JSON text; NULL when out of
+ * memory): {"properties":{...}} (connector-<name>, task-<name>-<n>), {"state","state.v2"},
+ * {"include-tasks","only-failed"}, {"tasks":N} and Ferry's assignment record. */
+char *ferry_config_record_properties(const ferry_strmap_t *config);
+char *ferry_config_record_target(ferry_target_t target);
+char *ferry_config_record_restart(bool include_tasks, bool only_failed);
+char *ferry_config_record_commit(int tasks);
+char *ferry_config_record_assignment(const ferry_assignment_t *a);
+
 #endif

@@ -6,6 +6,7 @@
  * the first time one of its tasks uses a topic, naming that task. */
 #include "storage/status_store.h"
 
+#include <ferry/json.h>
 #include <ferry/log.h>
 
 #include <json-c/json.h>
@@ -224,10 +225,22 @@ void ferry_status_store_free(ferry_status_store_t *ss)
 
 /* ---- publishing ---- */
 
-static int put(ferry_status_store_t *ss, const char *key, json_object *o, char *errstr, size_t errstr_size)
+/* Written with the one JSON writer (ferry/json.h), byte for byte as Connect's JsonConverter
+ * (Jackson) writes the record: keys in Connect's schema order, a trace that is not set as null. */
+char *ferry_status_record(ferry_state_t state, const char *trace, const char *worker_id, int64_t generation)
 {
-        const char *text = o ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN) : NULL;
-        return ferry_klog_send(ss->log, key, text, text ? strlen(text) : 0, errstr, errstr_size);
+        ferry_jw_t j;
+        ferry_jw_init(&j);
+        ferry_jw_obj(&j);
+        ferry_jw_kv(&j, "state", ferry_state_name(state));
+        ferry_jw_kv(&j, "trace", trace);
+        ferry_jw_kv(&j, "worker_id", worker_id);
+        ferry_jw_key(&j, "generation");
+        ferry_jw_int(&j, generation);
+        ferry_jw_end_obj(&j);
+        char *text = ferry_buf_steal(&j.b);
+        ferry_jw_free(&j);
+        return text;
 }
 
 void ferry_status_store_publish(ferry_status_store_t *ss, const char *conn, int task, ferry_state_t state,
@@ -244,14 +257,10 @@ void ferry_status_store_publish(ferry_status_store_t *ss, const char *conn, int 
         if (p && ours && p->state == state &&
             ((!p->trace && !trace) || (p->trace && trace && !strcmp(p->trace, trace))))
                 return;
-        json_object *o = json_object_new_object();
-        json_object_object_add(o, "state", json_object_new_string(ferry_state_name(state)));
-        json_object_object_add(o, "trace", trace ? json_object_new_string(trace) : NULL);
-        json_object_object_add(o, "worker_id", json_object_new_string(ss->worker_id));
-        json_object_object_add(o, "generation", json_object_new_int64(generation));
-        char err[512];
-        int rc = put(ss, key, o, err, sizeof(err));
-        json_object_put(o);
+        char *text = ferry_status_record(state, trace, ss->worker_id, generation);
+        char err[512] = "out of memory";
+        int rc = text ? ferry_klog_send(ss->log, key, text, strlen(text), err, sizeof(err)) : -1;
+        free(text);
         if (rc < 0) {
                 FERRY_WARN("Could not write status %s: %s", key, err);
                 return;
@@ -272,14 +281,21 @@ void ferry_status_store_publish(ferry_status_store_t *ss, const char *conn, int 
 
 char *ferry_status_topic_record(const char *topic, const char *conn, int task, int64_t discover_ms)
 {
-        json_object *t = json_object_new_object(), *o = json_object_new_object();
-        json_object_object_add(t, "name", json_object_new_string(topic));
-        json_object_object_add(t, "connector", json_object_new_string(conn));
-        json_object_object_add(t, "task", json_object_new_int(task));
-        json_object_object_add(t, "discoverTimestamp", json_object_new_int64(discover_ms));
-        json_object_object_add(o, "topic", t);
-        char *text = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
-        json_object_put(o);
+        ferry_jw_t j;
+        ferry_jw_init(&j);
+        ferry_jw_obj(&j);
+        ferry_jw_key(&j, "topic");
+        ferry_jw_obj(&j);
+        ferry_jw_kv(&j, "name", topic);
+        ferry_jw_kv(&j, "connector", conn);
+        ferry_jw_key(&j, "task");
+        ferry_jw_int(&j, task);
+        ferry_jw_key(&j, "discoverTimestamp");
+        ferry_jw_int(&j, discover_ms);
+        ferry_jw_end_obj(&j);
+        ferry_jw_end_obj(&j);
+        char *text = ferry_buf_steal(&j.b);
+        ferry_jw_free(&j);
         return text;
 }
 

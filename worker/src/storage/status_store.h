@@ -42,6 +42,9 @@ int ferry_status_store_publish_topic(ferry_status_store_t *ss, const char *topic
 char **ferry_status_store_topics(ferry_status_store_t *ss, const char *conn, size_t *n);
 int ferry_status_store_reset_topics(ferry_status_store_t *ss, const char *conn);
 
+/* The value of a status record, as Connect writes it (malloc'd JSON text, NULL when out of memory):
+ * {"state","trace","worker_id","generation"}, trace null when not set. */
+char *ferry_status_record(ferry_state_t state, const char *trace, const char *worker_id, int64_t generation);
 /* The value of a topic record, as Connect writes it (malloc'd JSON text). */
 char *ferry_status_topic_record(const char *topic, const char *conn, int task, int64_t discover_ms);
 

@@ -1,4 +1,6 @@
-/* The plugins compiled into the worker; registry.c lists them. */
+/* The plugins compiled into the worker: the structs of worker/plugins/, declared for the files
+ * that define them and for runtime/registry.c, which lists them (the one file of worker/src that
+ * may include a header of worker/plugins). Built on the SDK headers only. */
 #ifndef FERRY_PLUGINS_BUILTIN_H
 #define FERRY_PLUGINS_BUILTIN_H
 
