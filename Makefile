@@ -62,6 +62,15 @@ build/asan/ferry-worker: $(call objs,asan,$(WORKER_SRC))
 build/asan/unit-tests: $(call objs,asan,$(WORKER_LIB_SRC) $(UNIT_SRC))
 	$(CC) $(LDOPT_asan) -o $@ $^ $(DEPS_LIBS) -lcriterion
 
+# Avro encoding and the Connect<->Avro mapping (worker/connectors/shared/avro), shared by the
+# AvroConverter plugin and the storage formats: built against the SDK only, linked into the unit
+# tests and the Avro fuzz target, which include it as "shared/avro/<name>.h".
+AVRO_SHARED_SRC := $(sort $(wildcard worker/connectors/shared/avro/*.c))
+$(foreach v,asan fuzz,$(call objs,$(v),$(AVRO_SHARED_SRC) $(wildcard tests/unit/connectors/test_avro*.c) \
+	tests/fuzz/fuzz_avro.c)): BASE_CFLAGS += -Iworker/connectors
+build/asan/unit-tests: $(call objs,asan,$(AVRO_SHARED_SRC))
+build/fuzz/fuzz_avro: $(call objs,fuzz,$(AVRO_SHARED_SRC))
+
 bin/ferry-operator: $(call objs,release,$(OPERATOR_SRC))
 	@mkdir -p bin
 	$(CC) -o $@ $^ $(OPERATOR_LIBS)
@@ -117,7 +126,8 @@ bench: deps
 
 fmt:
 	clang-format -i $(WORKER_SRC) $(UNIT_SRC) $(OPERATOR_SRC) $(OPERATOR_UNIT_SRC) $(wildcard operator/src/*.h operator/src/*/*.h) tests/tools/*.c $(wildcard worker/include/ferry/*.h worker/src/*/*.h tests/*/*.h) \
-		$(wildcard worker/connectors/*/*.c worker/connectors/*/*.h examples/*/*.c)
+		$(wildcard worker/connectors/*/*.c worker/connectors/*/*.h examples/*/*.c) \
+		$(wildcard worker/connectors/shared/avro/*.[ch] tests/fuzz/fuzz_avro.c)
 
 lint:
 	@hack/lint.sh

@@ -39,11 +39,14 @@ svc_check() {
 		tmp=$home.tmp.$$
 		rm -rf "$tmp"
 		log "resolving $SR_ARTIFACT with Maven into $home"
-		if ! mvn -B -q org.apache.maven.plugins:maven-dependency-plugin:3.6.1:unpack \
-			-Dartifact="$SR_ARTIFACT" -DoutputDirectory="$tmp" >&2; then
+		# From inside the target dir: without a pom Maven leaves a ${project.basedir} dir in its cwd.
+		mkdir -p "$tmp/.mvn-cwd"
+		if ! (cd "$tmp/.mvn-cwd" && mvn -B -q org.apache.maven.plugins:maven-dependency-plugin:3.6.1:unpack \
+			-Dartifact="$SR_ARTIFACT" -DoutputDirectory="$tmp" >&2); then
 			rm -rf "$tmp"
 			die "mvn dependency:unpack of $SR_ARTIFACT failed"
 		fi
+		rm -rf "$tmp/.mvn-cwd"
 		[[ -f $tmp/apicurio-registry-app-$SR_VERSION-runner.jar ]] || die "no runner jar in $tmp"
 		touch "$tmp/.complete"
 		rm -rf "$home"
