@@ -10,6 +10,7 @@
 #include "shared/avro/avro_data.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -103,8 +104,10 @@ static void data_mode(unsigned which, const uint8_t *data, size_t size)
         if (ferry_avro_decode(ferry_avro_root(parsed[i]), connect[i], &r, &v, err, sizeof(err)) == 0) {
                 ferry_buf_t b;
                 ferry_buf_init(&b);
-                if (ferry_avro_encode(ferry_avro_root(parsed[i]), connect[i], v, &b, err, sizeof(err)) != 0)
+                if (ferry_avro_encode(ferry_avro_root(parsed[i]), connect[i], v, &b, err, sizeof(err)) != 0) {
+                        fprintf(stderr, "decoded value does not encode again: %s\n", err);
                         abort(); /* a decoded value always encodes again */
+                }
                 ferry_buf_free(&b);
         }
         ferry_value_free(v);

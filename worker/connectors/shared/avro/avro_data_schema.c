@@ -887,12 +887,11 @@ static ferry_schema_t *to(to_t *x, const ferry_avro_node_t *a, bool force_option
         if (name && strncmp(name, FERRY_AVRO_NAMESPACE "." FERRY_AVRO_DEFAULT_NAME,
                             strlen(FERRY_AVRO_NAMESPACE "." FERRY_AVRO_DEFAULT_NAME)) != 0) {
                 if (s->name && strcmp(s->name, name) != 0) {
-                        ferry_schema_unref(s);
                         terr(x,
                              "Mismatched names: name already added to SchemaBuilder (%s) differs from name "
-                             "in "
-                             "source schema (%s)",
+                             "in source schema (%s)",
                              s->name, name);
+                        ferry_schema_unref(s);
                         free(full);
                         return NULL;
                 }

@@ -835,6 +835,8 @@ static int decode(ectx_t *x, const ferry_avro_node_t *a, const ferry_schema_t *s
         case FERRY_AVRO_BYTES:
                 if (ferry_avro_read_bytes(r, &p, &len) < 0)
                         return rerr(x, r);
+                if (!len && is_decimal(s))
+                        return verr(x, "Invalid Decimal value: no bytes"); /* Java: Zero length BigInteger */
                 v = ferry_value_bytes(p, len);
                 break;
         case FERRY_AVRO_FIXED:
