@@ -167,9 +167,10 @@ int ferry_avro_read_block(ferry_avro_reader_t *r, int64_t *count)
                 if (ferry_avro_read_long(r, &size) < 0)
                         return -1;
         }
-        /* Every item takes at least... zero bytes (null items), so bound the count by something sane. */
-        if (*count > (int64_t)1 << 31)
-                return rfail(r, "Avro block count too large");
+        /* An item takes at least one byte unless its type is empty (null, a record without fields):
+         * a count beyond the bytes left is allowed only up to a million such items. */
+        if (*count > (int64_t)(r->end - r->p) && *count > (int64_t)1 << 20)
+                return rfail(r, "Avro block count beyond the data");
         return 0;
 }
 

@@ -811,12 +811,12 @@ static ferry_schema_t *to(to_t *x, const ferry_avro_node_t *a, bool force_option
         }
         if (v >= 0) {
                 if (s->has_version && s->version != v) {
+                        terr(x,
+                             "Mismatched versions: version already added to SchemaBuilder (%d) differs from "
+                             "version in source schema (%d)",
+                             (int)s->version, v);
                         ferry_schema_unref(s);
-                        return terr(x,
-                                    "Mismatched versions: version already added to SchemaBuilder (%d) "
-                                    "differs from "
-                                    "version in source schema (%d)",
-                                    (int)s->version, v);
+                        return NULL;
                 }
                 ferry_schema_set_version(s, v);
         }
