@@ -347,3 +347,29 @@ Test(avro_codec, encode_refuses_what_does_not_fit)
         cr_assert_str_eq(err, "Standalone null schemas are not supported by this converter");
         ferry_avro_schema_free(a);
 }
+
+Test(avro_codec, encode_with_another_writer_schema_matches_fields_by_name)
+{
+        /* use.latest.version: the value is written with the subject's latest schema. */
+        const char *latest =
+                "{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"name\":\"b\",\"type\":\"string\"},"
+                "{\"name\":\"c\",\"type\":\"int\",\"default\":9},{\"name\":\"a\",\"type\":\"long\"},"
+                "{\"name\":\"d\",\"type\":[\"null\",\"string\"],\"default\":null}]}";
+        char err[256] = "";
+        ferry_avro_schema_t *a = ferry_avro_parse(latest, strlen(latest), err, sizeof(err));
+        cr_assert_not_null(a, "%s", err);
+        ferry_schema_t *s = ferry_schema_struct(NULL);
+        ferry_schema_add_field(s, "a", ferry_schema_new(FERRY_TYPE_INT32));
+        ferry_schema_add_field(s, "b", ferry_schema_new(FERRY_TYPE_STRING));
+        ferry_value_t *v = ferry_value_struct(s);
+        ferry_struct_put_int(v, "a", 5);
+        ferry_struct_put_string(v, "b", "x");
+        ferry_buf_t b;
+        ferry_buf_init(&b);
+        cr_assert_eq(ferry_avro_encode(ferry_avro_root(a), s, v, &b, err, sizeof(err)), 0, "%s", err);
+        expect_bytes(&b, "\x02x\x12\x0a\x00", 5);
+        ferry_buf_free(&b);
+        ferry_value_free(v);
+        ferry_schema_unref(s);
+        ferry_avro_schema_free(a);
+}
