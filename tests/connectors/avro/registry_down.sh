@@ -32,7 +32,11 @@ wait_connector_running down 1
 "$PY" "$CLIENT" consume "$KAFKA" "$T" 3 "$SR1" >/dev/null || fail "the first records were not decoded"
 
 info "registry stopped: the cached schema keeps records flowing"
+eval "$(registry sr1 env | grep -E '^SERVICE_(PID|PORT)=')"
 registry sr1 stop
+st=$(awk '{print $3}' "/proc/$SERVICE_PID/stat" 2>/dev/null || true)
+[ -z "$st" ] || [ "$st" = Z ] || fail "the registry process $SERVICE_PID outlived stop"
+! (exec 3<>"/dev/tcp/127.0.0.1/$SERVICE_PORT") 2>/dev/null || fail "port $SERVICE_PORT still open after stop"
 printf '%s\n' l4 l5 l6 >>"$WORK/in.txt"
 wait_for 60 "6 records in $T" sh -c "[ \$(kcat -b '$KAFKA' -C -t '$T' -o beginning -e -q -f 'x\n' 2>/dev/null | wc -l) -ge 6 ]"
 
