@@ -2,6 +2,7 @@
  * Java's AvroData + Schema.toString() produce for each rule (record naming, optional unions and
  * their order, connect.* properties, logical types, MapEntry arrays, named type references), and
  * the Avro schema parser/writer on its own. */
+#include "shared/avro/avro_compat.h"
 #include "shared/avro/avro_data.h"
 #include "shared/avro/avro_schema.h"
 
@@ -374,4 +375,41 @@ Test(avro_schema, parse_errors)
                 cr_assert_null(a, "accepted: %s", bad[i]);
                 cr_assert(err[0], "no message for %s", bad[i]);
         }
+}
+
+static bool can_read(const char *reader, const char *writer, char *err, size_t n)
+{
+        ferry_avro_schema_t *r = ferry_avro_parse(reader, strlen(reader), err, n);
+        ferry_avro_schema_t *w = ferry_avro_parse(writer, strlen(writer), err, n);
+        cr_assert(r && w, "%s", err);
+        bool ok = ferry_avro_can_read(ferry_avro_root(r), ferry_avro_root(w), err, n);
+        ferry_avro_schema_free(r);
+        ferry_avro_schema_free(w);
+        return ok;
+}
+
+Test(avro_schema, reader_writer_compatibility)
+{
+        char err[256] = "";
+        const char *v1 =
+                "{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"name\":\"a\",\"type\":\"int\"}]}";
+        const char *v2 = "{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"name\":\"a\",\"type\":\"long\"},"
+                         "{\"name\":\"b\",\"type\":\"string\",\"default\":\"x\"}]}";
+        const char *v3 = "{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"name\":\"a\",\"type\":\"int\"},"
+                         "{\"name\":\"c\",\"type\":\"string\"}]}";
+        cr_assert(can_read(v2, v1, err, sizeof(err)), "%s", err);
+        cr_assert(can_read(v1, v2, err, sizeof(err)) == false); /* long does not narrow to int */
+        cr_assert(!can_read(v3, v1, err, sizeof(err)));
+        cr_assert(strstr(err, "reader field c"), "%s", err);
+        cr_assert(can_read("[\"null\",\"long\"]", "\"int\"", err, sizeof(err)));
+        cr_assert(!can_read("\"int\"", "[\"null\",\"int\"]", err, sizeof(err)));
+        cr_assert(can_read("{\"type\":\"enum\",\"name\":\"E\",\"symbols\":[\"A\",\"B\"]}",
+                           "{\"type\":\"enum\",\"name\":\"E\",\"symbols\":[\"A\"]}", err, sizeof(err)));
+        cr_assert(!can_read("{\"type\":\"enum\",\"name\":\"E\",\"symbols\":[\"A\"]}",
+                            "{\"type\":\"enum\",\"name\":\"E\",\"symbols\":[\"A\",\"B\"]}", err,
+                            sizeof(err)));
+        cr_assert(!can_read("{\"type\":\"fixed\",\"name\":\"F\",\"size\":2}",
+                            "{\"type\":\"fixed\",\"name\":\"F\",\"size\":3}", err, sizeof(err)));
+        cr_assert(can_read("\"bytes\"", "\"string\"", err, sizeof(err)));
+        cr_assert(!can_read("{\"type\":\"record\",\"name\":\"Other\",\"fields\":[]}", v1, err, sizeof(err)));
 }

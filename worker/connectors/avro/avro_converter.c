@@ -9,6 +9,7 @@
  * id per Connect schema and subject; reading fetches the writer schema by id once, maps it back to
  * Connect and caches both. The registry is called once per schema, never per record. */
 #include "registry_client.h"
+#include "shared/avro/avro_compat.h"
 #include "shared/avro/avro_data.h"
 
 #include <ferry/converter.h>
@@ -159,7 +160,7 @@ typedef struct {
 
 typedef struct {
         ferry_avro_data_config_t dc;
-        bool is_key, auto_register, use_latest, normalize;
+        bool is_key, auto_register, use_latest, latest_strict, normalize;
         strategy_t strategy;
         size_t cache_max;
         sr_client_t *sr;
@@ -254,6 +255,17 @@ static ferry_err_t write_entry(avro_conv_t *c, const char *topic, const ferry_sc
                 rc = sr_latest(c->sr, subject, &id, &version, &latest, err, sizeof(err));
                 if (rc == FERRY_ERR_OK) {
                         ferry_avro_schema_t *la = ferry_avro_parse(latest, strlen(latest), err, sizeof(err));
+                        char why[256] = "";
+                        if (la && c->latest_strict &&
+                            !ferry_avro_can_read(ferry_avro_root(la), ferry_avro_root(avro), why,
+                                                 sizeof(why))) {
+                                snprintf(err, sizeof(err),
+                                         "Incompatible schema %s for schema %s (%s). Set "
+                                         "latest.compatibility.strict=false to disable this check",
+                                         latest, c->text.p, why);
+                                ferry_avro_schema_free(la);
+                                la = NULL;
+                        }
                         if (la) {
                                 ferry_avro_schema_free(avro);
                                 avro = la;
@@ -500,9 +512,7 @@ static ferry_err_t avro_configure(void **state, const ferry_strmap_t *config, bo
         size_t n_urls;
         const char *const *urls = ferry_config_get_list(cfg, "schema.registry.url", &n_urls);
         c->sr = sr_client_new((char *const *)urls, n_urls, user_info, TIMEOUT_MS);
-        if (c->use_latest && ferry_config_get_bool(cfg, "latest.compatibility.strict"))
-                FERRY_WARN("AvroConverter: use.latest.version encodes with the subject's latest schema; "
-                           "latest.compatibility.strict is not checked by this converter");
+        c->latest_strict = ferry_config_get_bool(cfg, "latest.compatibility.strict");
         ferry_config_free(cfg);
         if (!c->sr) {
                 avro_close(c);
