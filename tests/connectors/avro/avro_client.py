@@ -5,6 +5,8 @@ AvroDeserializer (with fastavro underneath) against the same schema registry and
   avro_client.py produce BOOTSTRAP TOPIC REGISTRY     produce the ORDERS records below
   avro_client.py latest REGISTRY SUBJECT              print the subject's latest schema text
   avro_client.py raw BOOTSTRAP TOPIC VALUE            produce VALUE (text) as the raw value bytes
+  avro_client.py anything BOOTSTRAP TOPIC REGISTRY    produce schemaless values as Java's AvroData
+                                                      writes them (the io.confluent.connect.avro.Anything record)
 """
 import datetime
 import decimal
@@ -36,6 +38,25 @@ ORDER_SCHEMA = json.dumps({
         {"name": "either", "type": ["int", "string"]},
         {"name": "addr", "type": {"type": "record", "name": "Addr", "fields": [{"name": "city", "type": "string"}]}},
     ]})
+
+ANYTHING_SCHEMA = json.dumps({
+    "type": "record", "name": "Anything", "namespace": "io.confluent.connect.avro", "fields": [
+        {"name": "boolean", "type": ["null", "boolean"], "default": None},
+        {"name": "bytes", "type": ["null", "bytes"], "default": None},
+        {"name": "double", "type": ["null", "double"], "default": None},
+        {"name": "float", "type": ["null", "float"], "default": None},
+        {"name": "int", "type": ["null", "int"], "default": None},
+        {"name": "long", "type": ["null", "long"], "default": None},
+        {"name": "string", "type": ["null", "string"], "default": None},
+        {"name": "array", "type": ["null", {"type": "array", "items": "Anything"}], "default": None},
+        {"name": "map", "type": ["null", {"type": "array", "items": {"type": "record", "name": "MapEntry", "fields": [
+            {"name": "key", "type": "Anything"}, {"name": "value", "type": "Anything"}]}}], "default": None},
+    ]})
+ANYTHINGS = [
+    {"string": "hello"},
+    {"map": [{"key": {"string": "k"}, "value": {"long": 7}}]},
+    {"array": [{"int": 1}, {"boolean": True}, {}]},
+]
 
 UTC = datetime.timezone.utc
 ORDERS = [
@@ -86,6 +107,14 @@ def main():
         for o in ORDERS:
             p.produce(topic, value=ser(o, SerializationContext(topic, MessageField.VALUE)))
         p.produce(topic, value=None)  # a tombstone
+        if p.flush(30) != 0:
+            sys.exit("not all records were delivered")
+    elif cmd == "anything":
+        bootstrap, topic, url = sys.argv[2], sys.argv[3], sys.argv[4]
+        ser = AvroSerializer(SchemaRegistryClient({"url": url}), ANYTHING_SCHEMA)
+        p = Producer({"bootstrap.servers": bootstrap})
+        for v in ANYTHINGS:
+            p.produce(topic, value=ser(v, SerializationContext(topic, MessageField.VALUE)))
         if p.flush(30) != 0:
             sys.exit("not all records were delivered")
     elif cmd == "latest":

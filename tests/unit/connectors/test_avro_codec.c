@@ -373,3 +373,56 @@ Test(avro_codec, encode_with_another_writer_schema_matches_fields_by_name)
         ferry_schema_unref(s);
         ferry_avro_schema_free(a);
 }
+
+Test(avro_codec, schemaless_values_as_anything)
+{
+        ferry_avro_schema_t *a = ferry_avro_anything();
+        cr_assert_not_null(a);
+        cr_assert(ferry_avro_is_anything(ferry_avro_root(a)));
+        ferry_buf_t text;
+        ferry_buf_init(&text);
+        char err[256] = "";
+        cr_assert_eq(ferry_avro_write_json(a, &text, err, sizeof(err)), 0);
+        /* Java's AvroData.ANYTHING_SCHEMA.toString(). */
+        cr_assert_str_eq(
+                text.p,
+                "{\"type\":\"record\",\"name\":\"Anything\",\"namespace\":\"io.confluent.connect.avro\","
+                "\"fields\":["
+                "{\"name\":\"boolean\",\"type\":[\"null\",\"boolean\"],\"default\":null},"
+                "{\"name\":\"bytes\",\"type\":[\"null\",\"bytes\"],\"default\":null},"
+                "{\"name\":\"double\",\"type\":[\"null\",\"double\"],\"default\":null},"
+                "{\"name\":\"float\",\"type\":[\"null\",\"float\"],\"default\":null},"
+                "{\"name\":\"int\",\"type\":[\"null\",\"int\"],\"default\":null},"
+                "{\"name\":\"long\",\"type\":[\"null\",\"long\"],\"default\":null},"
+                "{\"name\":\"string\",\"type\":[\"null\",\"string\"],\"default\":null},"
+                "{\"name\":\"array\",\"type\":[\"null\",{\"type\":\"array\",\"items\":\"Anything\"}],"
+                "\"default\":null},"
+                "{\"name\":\"map\",\"type\":[\"null\",{\"type\":\"array\",\"items\":{\"type\":\"record\","
+                "\"name\":\"MapEntry\",\"fields\":[{\"name\":\"key\",\"type\":\"Anything\"},{\"name\":"
+                "\"value\","
+                "\"type\":\"Anything\"}]}}],\"default\":null}]}");
+        ferry_buf_free(&text);
+        ferry_value_t *m = ferry_value_map();
+        ferry_map_put_str(m, "n", ferry_value_int(FERRY_TYPE_INT64, 7));
+        ferry_value_t *arr = ferry_value_array();
+        ferry_array_append(arr, ferry_value_cstring("x"));
+        ferry_array_append(arr, NULL);
+        ferry_array_append(arr, ferry_value_bool(true));
+        ferry_map_put_str(m, "list", arr);
+        ferry_buf_t b;
+        ferry_buf_init(&b);
+        cr_assert_eq(ferry_avro_encode_anything(m, &b, err, sizeof(err)), 0, "%s", err);
+        /* The skipper agrees that this is one Anything datum. */
+        ferry_avro_reader_t r;
+        ferry_avro_reader_init(&r, b.p, b.len);
+        cr_assert_eq(ferry_avro_skip(&r, ferry_avro_root(a)), 0);
+        cr_assert_eq(r.p, r.end);
+        ferry_avro_reader_init(&r, b.p, b.len);
+        ferry_value_t *back = NULL;
+        cr_assert_eq(ferry_avro_decode_anything(&r, &back, err, sizeof(err)), 0, "%s", err);
+        cr_assert(ferry_value_equal(back, m));
+        ferry_value_free(back);
+        ferry_buf_free(&b);
+        ferry_value_free(m);
+        ferry_avro_schema_free(a);
+}

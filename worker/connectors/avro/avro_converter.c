@@ -143,7 +143,8 @@ typedef enum { STRATEGY_TOPIC, STRATEGY_RECORD, STRATEGY_TOPIC_RECORD } strategy
 /* Write cache: a Connect schema (reference held) and subject -> schema id and the Avro schema the
  * value is encoded with. */
 typedef struct {
-        ferry_schema_t *schema;
+        ferry_schema_t *schema; /* NULL with schemaless: values without a schema (Anything) */
+        bool schemaless;
         char *subject;
         char *topic;
         int id;
@@ -229,14 +230,18 @@ static ferry_err_t write_entry(avro_conv_t *c, const char *topic, const ferry_sc
 {
         for (size_t i = 0; i < c->nw; i++) {
                 wentry_t *e = &c->w[i];
-                if (e->schema && (e->schema == schema || ferry_schema_equal(e->schema, schema)) &&
-                    strcmp(e->topic, topic ? topic : "") == 0) {
+                bool same =
+                        schema ? e->schema && (e->schema == schema || ferry_schema_equal(e->schema, schema))
+                               : e->schemaless;
+                if (e->avro && same && strcmp(e->topic, topic ? topic : "") == 0) {
                         *out = e;
                         return FERRY_ERR_OK;
                 }
         }
         char err[512] = "";
-        ferry_avro_schema_t *avro = ferry_avro_from_connect(&c->dc, schema, err, sizeof(err));
+        /* Values without a schema are written as Java writes them: the Anything record. */
+        ferry_avro_schema_t *avro =
+                schema ? ferry_avro_from_connect(&c->dc, schema, err, sizeof(err)) : ferry_avro_anything();
         if (!avro) {
                 snprintf(errstr, errstr_size, "Failed to convert the Connect schema to Avro: %s", err);
                 return FERRY_ERR_CONVERSION;
@@ -305,7 +310,8 @@ static ferry_err_t write_entry(avro_conv_t *c, const char *topic, const ferry_sc
         wentry_t *e = &c->w[c->next_w];
         wentry_clear(e);
         c->next_w = (c->next_w + 1) % c->cache_max;
-        e->schema = ferry_schema_ref((ferry_schema_t *)schema);
+        e->schema = schema ? ferry_schema_ref((ferry_schema_t *)schema) : NULL;
+        e->schemaless = !schema;
         e->subject = subject;
         e->topic = strdup(topic ? topic : "");
         e->id = id;
@@ -328,14 +334,6 @@ static ferry_err_t avro_from_connect(void *state, const char *topic, const ferry
                 *is_null = true; /* a tombstone stays null */
                 return FERRY_ERR_OK;
         }
-        if (!schema) {
-                snprintf(errstr, errstr_size,
-                         "Failed to serialize Avro data from topic %s: the AvroConverter needs a schema "
-                         "(schemaless "
-                         "values are not supported)",
-                         topic ? topic : "");
-                return FERRY_ERR_CONVERSION;
-        }
         wentry_t *e;
         ferry_err_t rc = write_entry(c, topic, schema, &e, errstr, errstr_size);
         if (rc != FERRY_ERR_OK)
@@ -345,7 +343,9 @@ static ferry_err_t avro_from_connect(void *state, const char *topic, const ferry
         if (ferry_buf_append(out, hdr, sizeof(hdr)) < 0)
                 return FERRY_ERR_NOMEM;
         char err[512];
-        if (ferry_avro_encode(ferry_avro_root(e->avro), schema, value, out, err, sizeof(err)) < 0) {
+        int rc2 = schema ? ferry_avro_encode(ferry_avro_root(e->avro), schema, value, out, err, sizeof(err))
+                         : ferry_avro_encode_anything(value, out, err, sizeof(err));
+        if (rc2 < 0) {
                 snprintf(errstr, errstr_size, "Failed to serialize Avro data from topic %s: %s",
                          topic ? topic : "", err);
                 return FERRY_ERR_CONVERSION;
@@ -389,8 +389,10 @@ static ferry_err_t read_entry(avro_conv_t *c, const char *topic, int id, rentry_
         }
         free(subject);
         free(text);
-        ferry_schema_t *schema = ferry_avro_to_connect(&c->dc, avro, version, err, sizeof(err));
-        if (!schema) {
+        bool schemaless = ferry_avro_is_anything(ferry_avro_root(avro));
+        ferry_schema_t *schema =
+                schemaless ? NULL : ferry_avro_to_connect(&c->dc, avro, version, err, sizeof(err));
+        if (!schema && !schemaless) {
                 snprintf(errstr, errstr_size,
                          "Failed to deserialize data for topic %s to Avro: schema id %d: %s",
                          topic ? topic : "", id, err);
@@ -448,13 +450,16 @@ static ferry_err_t avro_to_connect(void *state, const char *topic, const void *d
         ferry_avro_reader_t r;
         ferry_avro_reader_init(&r, p + 5, len - 5);
         char err[512];
-        if (ferry_avro_decode(ferry_avro_root(e->avro), e->schema, &r, value, err, sizeof(err)) < 0) {
+        int rc2 = e->schema ? ferry_avro_decode(ferry_avro_root(e->avro), e->schema, &r, value, err,
+                                                sizeof(err))
+                            : ferry_avro_decode_anything(&r, value, err, sizeof(err));
+        if (rc2 < 0) {
                 snprintf(errstr, errstr_size,
                          "Failed to deserialize data for topic %s to Avro: schema id %d: %s",
                          topic ? topic : "", id, err);
                 return FERRY_ERR_CONVERSION;
         }
-        *schema = ferry_schema_ref(e->schema);
+        *schema = e->schema ? ferry_schema_ref(e->schema) : NULL;
         return FERRY_ERR_OK;
 }
 

@@ -56,6 +56,15 @@ int ferry_avro_encode(const ferry_avro_node_t *a, const ferry_schema_t *s, const
 int ferry_avro_decode(const ferry_avro_node_t *a, const ferry_schema_t *s, ferry_avro_reader_t *r,
                       ferry_value_t **out, char *errstr, size_t errstr_size);
 
+/* Schemaless values (no Connect schema): the io.confluent.connect.avro.Anything record Java's
+ * AvroData uses for them. ferry_avro_anything() is a new copy of its schema (NULL when out of
+ * memory); a null value inside an array or map is an Anything with no field set. Decoding gives
+ * INT32/INT64/FLOAT32/FLOAT64/BOOLEAN/STRING/BYTES values, arrays and maps. */
+ferry_avro_schema_t *ferry_avro_anything(void);
+bool ferry_avro_is_anything(const ferry_avro_node_t *n);
+int ferry_avro_encode_anything(const ferry_value_t *v, ferry_buf_t *out, char *errstr, size_t errstr_size);
+int ferry_avro_decode_anything(ferry_avro_reader_t *r, ferry_value_t **out, char *errstr, size_t errstr_size);
+
 /* Internal to the mapping (avro_data_*.c): a Connect default value as Avro JSON
  * (AvroData.defaultValueFromConnect); widen_float32 writes FLOAT32 as the double Java's field
  * defaults carry. *out NULL = JSON null. -1 on a value that does not fit its schema. */
