@@ -3,8 +3,9 @@
  * payloads from Kafka). The first input byte picks the mode:
  *   even: the rest is schema JSON; a parsed schema is written back, and that text must parse
  *         and write back to itself;
- *   odd:  the rest is Avro binary for one of a few fixed writer schemas (picked by the byte),
- *         checked by the skipper and decoded into Connect values, which must encode again.
+ *   odd:  the rest is Avro binary for one of a few fixed writer schemas, or the schemaless
+ *         Anything record (picked by the byte), checked by the skipper and decoded into Connect
+ *         values, which must encode again.
  * Build by hand: clang -fsanitize=fuzzer,address,undefined with the worker sources (see
  * docs/connectors/avro.md), or `make fuzz` where the Makefile builds every tests/fuzz/fuzz_*.c. */
 #include "shared/avro/avro_data.h"
@@ -90,9 +91,32 @@ static void schema_mode(const uint8_t *data, size_t size)
         ferry_avro_schema_free(a);
 }
 
+/* Schemaless values (the Anything record): decoded values must encode again. */
+static void anything_mode(const uint8_t *data, size_t size)
+{
+        ferry_avro_reader_t r;
+        ferry_avro_reader_init(&r, data, size);
+        ferry_value_t *v = NULL;
+        char err[256];
+        if (ferry_avro_decode_anything(&r, &v, err, sizeof(err)) == 0) {
+                ferry_buf_t b;
+                ferry_buf_init(&b);
+                if (ferry_avro_encode_anything(v, &b, err, sizeof(err)) != 0) {
+                        fprintf(stderr, "decoded schemaless value does not encode again: %s\n", err);
+                        abort();
+                }
+                ferry_buf_free(&b);
+        }
+        ferry_value_free(v);
+}
+
 static void data_mode(unsigned which, const uint8_t *data, size_t size)
 {
-        size_t i = which % N_SCHEMAS;
+        if (which % (N_SCHEMAS + 1) == N_SCHEMAS) {
+                anything_mode(data, size);
+                return;
+        }
+        size_t i = which % (N_SCHEMAS + 1);
         ferry_avro_reader_t r;
         ferry_avro_reader_init(&r, data, size);
         (void)ferry_avro_skip(&r, ferry_avro_root(parsed[i]));
