@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # AvroConverter interop with a real schema registry (Apicurio's Confluent API) and real Kafka,
 # checked with an independent client (confluent-kafka's AvroSerializer/AvroDeserializer):
-#  - a FileStreamSource with HoistField + InsertField and value.converter=AvroConverter writes
+#  - a FileStreamSource with HoistField + InsertField + ValueToKey and Avro key and value converters writes
 #    records that the Python AvroDeserializer decodes to the lines written; the schema text Ferry
 #    registered is the text Java's AvroData writes for that Connect schema;
 #  - records the Python AvroSerializer produced (every Avro type, logical types, enum, fixed,
@@ -23,7 +23,9 @@ info "source: FileStreamSource -> HoistField -> InsertField -> AvroConverter"
 printf '%s\n' "one" "two" "three" >"$WORK/in.txt"
 create_connector avro-source "{\"connector.class\":\"FileStreamSource\",\"file\":\"$WORK/in.txt\",\"topic\":\"$T\",
   \"value.converter\":\"io.confluent.connect.avro.AvroConverter\",\"value.converter.schema.registry.url\":\"$SR\",
-  \"transforms\":\"hoist,insert\",
+  \"key.converter\":\"AvroConverter\",\"key.converter.schema.registry.url\":\"$SR\",
+  \"transforms\":\"hoist,insert,key\",
+  \"transforms.key.type\":\"org.apache.kafka.connect.transforms.ValueToKey\",\"transforms.key.fields\":\"line\",
   \"transforms.hoist.type\":\"org.apache.kafka.connect.transforms.HoistField\$Value\",\"transforms.hoist.field\":\"line\",
   \"transforms.insert.type\":\"org.apache.kafka.connect.transforms.InsertField\$Value\",
   \"transforms.insert.topic.field\":\"topic\",\"transforms.insert.static.field\":\"src\",
@@ -37,6 +39,10 @@ expected="{\"line\": \"one\", \"topic\": \"$T\", \"src\": \"ferry\"}
 schema=$("$PY" "$CLIENT" latest "$SR" "$T-value") || fail "no schema under $T-value"
 want='{"type":"record","name":"ConnectDefault","namespace":"io.confluent.connect.avro","fields":[{"name":"line","type":"string"},{"name":"topic","type":["null","string"],"default":null},{"name":"src","type":["null","string"],"default":null}]}'
 [ "$schema" = "$want" ] || fail "registered schema text differs from Java's: $schema"
+# The key (ValueToKey) under <topic>-key, as a key converter registers it.
+key_schema=$("$PY" "$CLIENT" latest "$SR" "$T-key") || fail "no schema under $T-key"
+[ "$key_schema" = '{"type":"record","name":"ConnectDefault","namespace":"io.confluent.connect.avro","fields":[{"name":"line","type":"string"}]}' ] ||
+        fail "registered key schema differs: $key_schema"
 # One registry round trip per schema, not per record: three more lines, no new version.
 printf '%s\n' "four" "five" >>"$WORK/in.txt"
 "$PY" "$CLIENT" consume "$KAFKA" "$T" 5 "$SR" >"$WORK/decoded.txt" || fail "later records not decoded"
