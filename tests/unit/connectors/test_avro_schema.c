@@ -413,3 +413,54 @@ Test(avro_schema, reader_writer_compatibility)
         cr_assert(can_read("\"bytes\"", "\"string\"", err, sizeof(err)));
         cr_assert(!can_read("{\"type\":\"record\",\"name\":\"Other\",\"fields\":[]}", v1, err, sizeof(err)));
 }
+
+Test(avro_schema, docs_and_avro_parameters_and_named_maps)
+{
+        /* Record and field docs come from the parameters AvroData reads them into; "avro"-prefixed
+         * parameters become properties of the type too; a named map with non-string keys names
+         * its MapEntry record after the map and marks it with connect.internal.type. */
+        ferry_schema_t *s = ferry_schema_struct("com.example.Doc");
+        ferry_schema_set_param(s, "io.confluent.connect.avro.record.doc", "the record");
+        ferry_schema_set_param(s, "io.confluent.connect.avro.field.doc.a", "field a");
+        ferry_schema_add_field(s, "a", ferry_schema_new(FERRY_TYPE_INT64));
+        ferry_schema_t *m =
+                ferry_schema_map(ferry_schema_new(FERRY_TYPE_INT64), ferry_schema_new(FERRY_TYPE_BOOLEAN));
+        ferry_schema_set_name(m, "com.example.Flags");
+        ferry_schema_add_field(s, "m", m);
+        ferry_schema_t *p = ferry_schema_new(FERRY_TYPE_STRING);
+        ferry_schema_set_param(p, "avro.java.string", "String");
+        ferry_schema_add_field(s, "p", p);
+        EXPECT_TEXT(
+                s,
+                "{\"type\":\"record\",\"name\":\"Doc\",\"namespace\":\"com.example\",\"doc\":\"the record\","
+                "\"fields\":[{\"name\":\"a\",\"type\":\"long\",\"doc\":\"field a\"},"
+                "{\"name\":\"m\",\"type\":{\"type\":\"array\",\"items\":{\"type\":\"record\",\"name\":"
+                "\"Flags\","
+                "\"fields\":[{\"name\":\"key\",\"type\":\"long\"},{\"name\":\"value\",\"type\":\"boolean\"}],"
+                "\"connect.internal.type\":\"MapEntry\"},\"connect.name\":\"com.example.Flags\"}},"
+                "{\"name\":\"p\",\"type\":{\"type\":\"string\",\"connect.parameters\":"
+                "{\"avro.java.string\":\"String\"},\"avro.java.string\":\"String\"}}],"
+                "\"connect.parameters\":{\"io.confluent.connect.avro.record.doc\":\"the record\","
+                "\"io.confluent.connect.avro.field.doc.a\":\"field "
+                "a\"},\"connect.name\":\"com.example.Doc\"}");
+        ferry_schema_unref(s);
+}
+
+Test(avro_schema, optional_struct_with_default_keeps_null_first)
+{
+        /* AvroData makes an optional struct ["null",record] whatever its default. */
+        ferry_schema_t *s = ferry_schema_struct(NULL);
+        ferry_schema_t *in = ferry_schema_struct(NULL);
+        ferry_schema_add_field(in, "x", ferry_schema_new(FERRY_TYPE_INT32));
+        ferry_schema_set_optional(in, true);
+        ferry_value_t *def = ferry_value_struct(in);
+        ferry_struct_put_int(def, "x", 1);
+        cr_assert_eq(ferry_schema_set_default(in, def), 0);
+        ferry_schema_add_field(s, "in", in);
+        EXPECT_TEXT(s, "{\"type\":\"record\",\"name\":\"ConnectDefault\",\"namespace\":\"io.confluent."
+                       "connect.avro\","
+                       "\"fields\":[{\"name\":\"in\",\"type\":[\"null\",{\"type\":\"record\",\"name\":"
+                       "\"ConnectDefault2\","
+                       "\"fields\":[{\"name\":\"x\",\"type\":\"int\"}],\"connect.default\":{\"x\":1}}]}]}");
+        ferry_schema_unref(s);
+}
