@@ -1,14 +1,15 @@
 /* libFuzzer target for the Avro code that reads outside input (worker/connectors/shared/avro):
  * the schema JSON parser (a registry's or a file's schema text) and the binary decoder (record
  * payloads from Kafka). The first input byte picks the mode:
- *   even: the rest is schema JSON; a parsed schema is written back, and that text must parse
- *         and write back to itself;
+ *   even: the rest is schema JSON (and, read another way, an object container file header); a
+ *         parsed schema is written back, and that text must parse and write back to itself;
  *   odd:  the rest is Avro binary for one of a few fixed writer schemas, or the schemaless
  *         Anything record (picked by the byte), checked by the skipper and decoded into Connect
  *         values, which must encode again.
  * Build by hand: clang -fsanitize=fuzzer,address,undefined with the worker sources (see
  * docs/connectors/avro.md), or `make fuzz` where the Makefile builds every tests/fuzz/fuzz_*.c. */
 #include "shared/avro/avro_data.h"
+#include "shared/avro/avro_ocf.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -64,6 +65,15 @@ static void setup(void)
 static void schema_mode(const uint8_t *data, size_t size)
 {
         char err[256];
+        /* The same bytes as an object container file header. */
+        char *schema = NULL, *codec = NULL;
+        unsigned char sync[FERRY_AVRO_SYNC_SIZE];
+        size_t used;
+        if (ferry_avro_ocf_read_header(data, size, &schema, &codec, sync, &used, err, sizeof(err)) == 0 &&
+            (used > size || !schema || !codec))
+                abort();
+        free(schema);
+        free(codec);
         ferry_avro_schema_t *a = ferry_avro_parse((const char *)data, size, err, sizeof(err));
         if (!a)
                 return;
