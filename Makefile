@@ -62,15 +62,6 @@ build/asan/ferry-worker: $(call objs,asan,$(WORKER_SRC))
 build/asan/unit-tests: $(call objs,asan,$(WORKER_LIB_SRC) $(UNIT_SRC))
 	$(CC) $(LDOPT_asan) -o $@ $^ $(DEPS_LIBS) -lcriterion
 
-# Avro encoding and the Connect<->Avro mapping (worker/connectors/shared/avro), shared by the
-# AvroConverter plugin and the storage formats: built against the SDK only, linked into the unit
-# tests and the Avro fuzz target, which include it as "shared/avro/<name>.h".
-AVRO_SHARED_SRC := $(sort $(wildcard worker/connectors/shared/avro/*.c))
-$(foreach v,asan fuzz,$(call objs,$(v),$(AVRO_SHARED_SRC) $(wildcard tests/unit/connectors/test_avro*.c) \
-	tests/fuzz/fuzz_avro.c)): BASE_CFLAGS += -Iworker/connectors
-build/asan/unit-tests: $(call objs,asan,$(AVRO_SHARED_SRC))
-build/fuzz/fuzz_avro: $(call objs,fuzz,$(AVRO_SHARED_SRC))
-
 bin/ferry-operator: $(call objs,release,$(OPERATOR_SRC))
 	@mkdir -p bin
 	$(CC) -o $@ $^ $(OPERATOR_LIBS)
@@ -158,6 +149,15 @@ $(PLUGIN_BUILD)/$(1)/$(1).so: $$(patsubst $(CONNECTORS_DIR)/$(1)/%.c,$(PLUGIN_BU
 		$$(if $$($(1)_PKGS),$$(shell pkg-config --libs $$($(1)_PKGS))) $$($(1)_LIBS) -pthread
 endef
 $(foreach f,$(FAMILIES),$(eval $(call family_rules,$(f))))
+
+# Avro encoding and the Connect<->Avro mapping (worker/connectors/shared/avro), shared by the
+# AvroConverter plugin and the storage formats: built against the SDK only, linked into the unit
+# tests and the Avro fuzz target, which include it as "shared/avro/<name>.h".
+AVRO_SHARED_SRC := $(sort $(wildcard worker/connectors/shared/avro/*.c))
+$(foreach v,asan fuzz,$(call objs,$(v),$(AVRO_SHARED_SRC) $(wildcard tests/unit/connectors/test_avro*.c) \
+	tests/fuzz/fuzz_avro.c)): BASE_CFLAGS += -Iworker/connectors
+build/asan/unit-tests: $(call objs,asan,$(AVRO_SHARED_SRC))
+build/fuzz/fuzz_avro: $(call objs,fuzz,$(AVRO_SHARED_SRC))
 
 # pkg-config file for out-of-tree plugins: Cflags only (no library: plugins resolve the SDK
 # against the worker). `pkg-config --define-variable=prefix=DIR` relocates it.

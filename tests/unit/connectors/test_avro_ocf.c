@@ -74,10 +74,10 @@ Test(avro_ocf, write_and_read_back)
                 cr_assert_eq(fwrite(file.p, 1, file.len, f), file.len);
                 fclose(f);
         }
-        cr_assert_eq(ferry_avro_ocf_read_header("Obj", 3, &schema, &codec, back, &used, err, sizeof(err)),
-                     -1);
         free(schema);
         free(codec);
+        cr_assert_eq(ferry_avro_ocf_read_header("Obj", 3, &schema, &codec, back, &used, err, sizeof(err)),
+                     -1);
         ferry_buf_free(&text);
         ferry_buf_free(&file);
         ferry_buf_free(&block);

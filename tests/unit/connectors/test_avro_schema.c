@@ -445,22 +445,3 @@ Test(avro_schema, docs_and_avro_parameters_and_named_maps)
                 "a\"},\"connect.name\":\"com.example.Doc\"}");
         ferry_schema_unref(s);
 }
-
-Test(avro_schema, optional_struct_with_default_keeps_null_first)
-{
-        /* AvroData makes an optional struct ["null",record] whatever its default. */
-        ferry_schema_t *s = ferry_schema_struct(NULL);
-        ferry_schema_t *in = ferry_schema_struct(NULL);
-        ferry_schema_add_field(in, "x", ferry_schema_new(FERRY_TYPE_INT32));
-        ferry_schema_set_optional(in, true);
-        ferry_value_t *def = ferry_value_struct(in);
-        ferry_struct_put_int(def, "x", 1);
-        cr_assert_eq(ferry_schema_set_default(in, def), 0);
-        ferry_schema_add_field(s, "in", in);
-        EXPECT_TEXT(s, "{\"type\":\"record\",\"name\":\"ConnectDefault\",\"namespace\":\"io.confluent."
-                       "connect.avro\","
-                       "\"fields\":[{\"name\":\"in\",\"type\":[\"null\",{\"type\":\"record\",\"name\":"
-                       "\"ConnectDefault2\","
-                       "\"fields\":[{\"name\":\"x\",\"type\":\"int\"}],\"connect.default\":{\"x\":1}}]}]}");
-        ferry_schema_unref(s);
-}
