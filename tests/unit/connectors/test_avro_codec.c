@@ -426,3 +426,19 @@ Test(avro_codec, schemaless_values_as_anything)
         ferry_value_free(m);
         ferry_avro_schema_free(a);
 }
+
+Test(avro_codec, invalid_avro_names_are_refused_as_java_does)
+{
+        ferry_avro_data_config_t cfg = FERRY_AVRO_DATA_CONFIG_DEFAULT;
+        char err[256] = "";
+        ferry_schema_t *s = ferry_schema_struct(NULL);
+        ferry_schema_add_field(s, "my-field", ferry_schema_new(FERRY_TYPE_INT32));
+        cr_assert_null(ferry_avro_from_connect(&cfg, s, err, sizeof(err)));
+        cr_assert_str_eq(err, "Illegal character in: my-field");
+        ferry_schema_unref(s);
+        s = ferry_schema_struct("com.example.1Row");
+        ferry_schema_add_field(s, "a", ferry_schema_new(FERRY_TYPE_INT32));
+        cr_assert_null(ferry_avro_from_connect(&cfg, s, err, sizeof(err)));
+        cr_assert_str_eq(err, "Illegal initial character: 1Row");
+        ferry_schema_unref(s);
+}

@@ -81,9 +81,28 @@ static bool parse_int(const char *t, long *out)
 
 /* Sets the name and namespace of a named Avro node from a Connect name, or the next
  * ConnectDefault name (AvroData.getNameOrDefault). */
+/* Avro's name rule ([A-Za-z_][A-Za-z0-9_]*), with Avro's messages: Java refuses other names
+ * when it builds the schema (scrub.invalid.names is off by default). */
+static int check_name(from_t *x, const char *name)
+{
+        if (!name[0])
+                return ferr(x, "Empty name"), -1;
+        char c = name[0];
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_'))
+                return ferr(x, "Illegal initial character: %s", name), -1;
+        for (const char *p = name + 1; *p; p++)
+                if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+                      *p == '_'))
+                        return ferr(x, "Illegal character in: %s", name), -1;
+        return 0;
+}
+
 static int name_node(from_t *x, ferry_avro_node_t *n, const char *name)
 {
         if (name) {
+                const char *last = strrchr(name, '.');
+                if (check_name(x, last ? last + 1 : name) < 0)
+                        return -1;
                 const char *dot = strrchr(name, '.');
                 n->space = dot ? strndup(name, (size_t)(dot - name)) : NULL;
                 n->name = ferry_avro_strdup(dot ? dot + 1 : name);
@@ -200,6 +219,8 @@ static bool valid_default(const ferry_avro_node_t *a, const ferry_value_t *j, in
 static int add_field(from_t *x, ferry_avro_node_t *rec, const char *name, const ferry_schema_t *fs,
                      const char *doc, int depth)
 {
+        if (check_name(x, name) < 0)
+                return -1;
         ferry_value_t *def = NULL;
         bool has_def = false;
         if (fs->default_value) {
