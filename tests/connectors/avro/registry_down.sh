@@ -16,7 +16,8 @@ SERVICES=$REPO/hack/services.sh
 registry() { FERRY_SERVICES_STATE=$WORK/$1 "$SERVICES" "$2" schema-registry; }
 CLEANUP+=("FERRY_SERVICES_STATE=$WORK/sr1 '$SERVICES' stop schema-registry")
 CLEANUP+=("FERRY_SERVICES_STATE=$WORK/sr2 '$SERVICES' stop schema-registry")
-SR1=$(registry sr1 start | tail -1) || fail "could not start a schema registry"
+SR1=$(registry sr1 start | tail -1) ||
+        fail "could not start a schema registry: $(tail -5 "$WORK/sr1/schema-registry/schema-registry.log" 2>/dev/null)"
 
 start_connect_worker
 T=avro-down-$RANDOM
