@@ -235,9 +235,19 @@ launch() {
 
 # Waits for the daemon. 0: answering, 1: timeout, 2: died.
 wait_ready() {
-	local deadline=$((SECONDS + SVC_TIMEOUT))
+	local deadline=$((SECONDS + SVC_TIMEOUT)) exec_deadline=$((SECONDS + 10)) st
 	while :; do
-		is_ours "$SVC_PID" || return 2
+		if ! is_ours "$SVC_PID"; then
+			# Right after launch the pid may still be the launcher subshell (our own command line,
+			# not yet the daemon's): on a loaded machine it can take a moment to exec.
+			st=$(awk '{print $3}' "/proc/$SVC_PID/stat" 2>/dev/null) || st=
+			if [[ -n $st && $st != Z ]] && ((SECONDS < exec_deadline)) &&
+				[[ $(tr '\0' ' ' <"/proc/$SVC_PID/cmdline" 2>/dev/null) == *services.sh* ]]; then
+				sleep 0.1
+				continue
+			fi
+			return 2
+		fi
 		svc_ready && return 0
 		((SECONDS < deadline)) || return 1
 		sleep 0.1

@@ -1,0 +1,947 @@
+/* Connect schemas to Avro schemas and back, as Confluent's AvroData.fromConnectSchema and
+ * toConnectSchema do it, so that the Avro schema text Ferry registers for a Connect schema is the
+ * text Java's AvroConverter registers (and so gets the same registry id). Used by the
+ * AvroConverter on both paths and by the Avro/Parquet storage formats; values are in
+ * avro_data_value.c. */
+#include "avro_data.h"
+
+#include <ferry/json.h>
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define MAX_DEPTH 256
+
+#define CONNECT_NAME        "connect.name"
+#define CONNECT_DOC         "connect.doc"
+#define CONNECT_VERSION     "connect.version"
+#define CONNECT_DEFAULT     "connect.default"
+#define CONNECT_PARAMETERS  "connect.parameters"
+#define CONNECT_TYPE        "connect.type"
+#define CONNECT_INTERNAL    "connect.internal.type"
+#define RECORD_DOC          "io.confluent.connect.avro.record.doc"
+#define FIELD_DOC_PREFIX    "io.confluent.connect.avro.field.doc."
+#define ENUM_DOC_PREFIX     "io.confluent.connect.avro.enum.doc."
+#define ENUM_DEFAULT_PREFIX "io.confluent.connect.avro.enum.default."
+
+typedef struct {
+        const ferry_schema_t *connect;
+        ferry_avro_node_t *avro;
+} map_entry_t;
+
+typedef struct {
+        const ferry_avro_data_config_t *cfg;
+        ferry_avro_schema_t *out;
+        map_entry_t *map; /* non-optional Connect schemas converted so far (AvroData's schemaMap) */
+        size_t n_map;
+        int name_index;
+        char *errstr;
+        size_t errstr_size;
+        bool failed;
+} from_t;
+
+static void *ferr(from_t *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void *ferr(from_t *x, const char *fmt, ...)
+{
+        if (!x->failed && x->errstr && x->errstr_size) {
+                va_list ap;
+                va_start(ap, fmt);
+                vsnprintf(x->errstr, x->errstr_size, fmt, ap);
+                va_end(ap);
+        }
+        x->failed = true;
+        return NULL;
+}
+
+static bool named(const ferry_schema_t *s, const char *name)
+{
+        return s && s->name && strcasecmp(s->name, name) == 0;
+}
+
+static bool is_union(const ferry_schema_t *s)
+{
+        return s->type == FERRY_TYPE_STRUCT && s->name && strcmp(s->name, FERRY_AVRO_UNION_NAME) == 0;
+}
+
+static bool parse_int(const char *t, long *out)
+{
+        if (!t || !*t)
+                return false;
+        char *end;
+        long v = strtol(t, &end, 10);
+        if (*end)
+                return false;
+        *out = v;
+        return true;
+}
+
+/* Sets the name and namespace of a named Avro node from a Connect name, or the next
+ * ConnectDefault name (AvroData.getNameOrDefault). */
+/* Avro's name rule ([A-Za-z_][A-Za-z0-9_]*), with Avro's messages: Java refuses other names
+ * when it builds the schema (scrub.invalid.names is off by default). */
+static int check_name(from_t *x, const char *name)
+{
+        if (!name[0])
+                return ferr(x, "Empty name"), -1;
+        char c = name[0];
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_'))
+                return ferr(x, "Illegal initial character: %s", name), -1;
+        for (const char *p = name + 1; *p; p++)
+                if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+                      *p == '_'))
+                        return ferr(x, "Illegal character in: %s", name), -1;
+        return 0;
+}
+
+static int name_node(from_t *x, ferry_avro_node_t *n, const char *name)
+{
+        if (name) {
+                const char *last = strrchr(name, '.');
+                if (check_name(x, last ? last + 1 : name) < 0)
+                        return -1;
+                const char *dot = strrchr(name, '.');
+                n->space = dot ? strndup(name, (size_t)(dot - name)) : NULL;
+                n->name = ferry_avro_strdup(dot ? dot + 1 : name);
+                if (!n->name || (dot && !n->space))
+                        return ferr(x, "out of memory"), -1;
+                return 0;
+        }
+        char buf[64];
+        int idx = ++x->name_index;
+        if (idx > 1)
+                snprintf(buf, sizeof(buf), "%s%d", FERRY_AVRO_DEFAULT_NAME, idx);
+        else
+                snprintf(buf, sizeof(buf), "%s", FERRY_AVRO_DEFAULT_NAME);
+        n->space = ferry_avro_strdup(FERRY_AVRO_NAMESPACE);
+        n->name = ferry_avro_strdup(buf);
+        return n->space && n->name ? 0 : (ferr(x, "out of memory"), -1);
+}
+
+static int add_prop(from_t *x, ferry_avro_prop_t **p, size_t *n, const char *key, ferry_value_t *v, bool need)
+{
+        if ((need && !v) || ferry_avro_add_prop(p, n, key, v) < 0) {
+                ferr(x, "out of memory");
+                return -1;
+        }
+        return 0;
+}
+
+static ferry_avro_node_t *from(from_t *x, const ferry_schema_t *s, bool ignore_optional, int depth);
+
+static ferry_avro_node_t *make_optional(from_t *x, const ferry_schema_t *s, ferry_avro_node_t *base)
+{
+        if (!s->optional)
+                return base;
+        ferry_avro_node_t *u = ferry_avro_node_new(x->out, FERRY_AVRO_UNION);
+        ferry_avro_node_t *null = ferry_avro_node_new(x->out, FERRY_AVRO_NULL);
+        if (!u || !null)
+                return ferr(x, "out of memory");
+        int rc = s->default_value ? ferry_avro_add_branch(u, base) | ferry_avro_add_branch(u, null)
+                                  : ferry_avro_add_branch(u, null) | ferry_avro_add_branch(u, base);
+        return rc < 0 ? ferr(x, "out of memory") : u;
+}
+
+/* A copy of s that is not optional (AvroData.nonOptional). */
+static ferry_schema_t *non_optional(from_t *x, const ferry_schema_t *s)
+{
+        ferry_schema_t *c = ferry_schema_copy(s);
+        if (!c)
+                return ferr(x, "out of memory");
+        c->optional = false;
+        return c;
+}
+
+/* Whether JSON default j fits Avro schema a (Avro's Schema.isValidDefault). */
+static bool valid_default(const ferry_avro_node_t *a, const ferry_value_t *j, int depth)
+{
+        if (depth > MAX_DEPTH)
+                return false;
+        switch (a->type) {
+        case FERRY_AVRO_NULL:
+                return !j;
+        case FERRY_AVRO_BOOLEAN:
+                return j && j->type == FERRY_TYPE_BOOLEAN;
+        case FERRY_AVRO_INT:
+                return j && j->type == FERRY_TYPE_INT64 && j->u.i >= INT32_MIN && j->u.i <= INT32_MAX;
+        case FERRY_AVRO_LONG:
+                return j && j->type == FERRY_TYPE_INT64;
+        case FERRY_AVRO_FLOAT:
+        case FERRY_AVRO_DOUBLE:
+                return j && (j->type == FERRY_TYPE_INT64 || j->type == FERRY_TYPE_FLOAT64 ||
+                             j->type == FERRY_TYPE_FLOAT32);
+        case FERRY_AVRO_STRING:
+        case FERRY_AVRO_BYTES:
+        case FERRY_AVRO_ENUM:
+        case FERRY_AVRO_FIXED:
+                return j && j->type == FERRY_TYPE_STRING;
+        case FERRY_AVRO_ARRAY:
+                if (!j || j->type != FERRY_TYPE_ARRAY)
+                        return false;
+                for (size_t i = 0; i < j->u.a.n; i++)
+                        if (!valid_default(a->items, j->u.a.items[i], depth + 1))
+                                return false;
+                return true;
+        case FERRY_AVRO_MAP:
+                if (!j || j->type != FERRY_TYPE_MAP)
+                        return false;
+                for (size_t i = 0; i < j->u.m.n; i++)
+                        if (!valid_default(a->items, j->u.m.vals[i], depth + 1))
+                                return false;
+                return true;
+        case FERRY_AVRO_UNION:
+                return a->n_branches && valid_default(a->branches[0], j, depth + 1);
+        case FERRY_AVRO_RECORD:
+                if (!j || j->type != FERRY_TYPE_MAP)
+                        return false;
+                for (size_t i = 0; i < a->n_fields; i++) {
+                        const ferry_avro_field_t *f = &a->fields[i];
+                        const ferry_value_t *fv = ferry_map_get_str(j, f->name);
+                        bool has = fv != NULL;
+                        if (!has)
+                                for (size_t k = 0; k < j->u.m.n; k++)
+                                        if (strcmp(j->u.m.keys[k]->u.s.data, f->name) == 0)
+                                                has = true; /* present as JSON null */
+                        if (!has && !f->has_default)
+                                return false;
+                        if (!valid_default(f->type, has ? fv : f->def, depth + 1))
+                                return false;
+                }
+                return true;
+        }
+        return false;
+}
+
+/* AvroData.addAvroRecordField. */
+static int add_field(from_t *x, ferry_avro_node_t *rec, const char *name, const ferry_schema_t *fs,
+                     const char *doc, int depth)
+{
+        if (check_name(x, name) < 0)
+                return -1;
+        ferry_value_t *def = NULL;
+        bool has_def = false;
+        if (fs->default_value) {
+                if (ferry_avro_default_to_json(fs, fs->default_value, true, &def) < 0)
+                        return ferr(x, "Invalid default value of field %s", name), -1;
+                has_def = true;
+        } else if (fs->optional) {
+                has_def = true; /* null */
+        }
+        ferry_avro_node_t *t = from(x, fs, false, depth + 1);
+        if (!t) {
+                ferry_value_free(def);
+                return -1;
+        }
+        ferry_avro_field_t *f = ferry_avro_add_field(rec, name, t, doc);
+        if (!f) {
+                ferry_value_free(def);
+                return ferr(x, "out of memory"), -1;
+        }
+        if (has_def && valid_default(t, def, 0)) {
+                f->has_default = true;
+                f->def = def;
+        } else {
+                ferry_value_free(def); /* Java drops an invalid default with a warning */
+        }
+        return 0;
+}
+
+static ferry_avro_node_t *from_base(from_t *x, const ferry_schema_t *s, const char **connect_type, int depth)
+{
+        ferry_avro_node_t *n = NULL;
+        switch (s->type) {
+        case FERRY_TYPE_INT8:
+        case FERRY_TYPE_INT16:
+                *connect_type = s->type == FERRY_TYPE_INT8 ? "int8" : "int16";
+                n = ferry_avro_node_new(x->out, FERRY_AVRO_INT);
+                break;
+        case FERRY_TYPE_INT32:
+                n = ferry_avro_node_new(x->out, FERRY_AVRO_INT);
+                break;
+        case FERRY_TYPE_INT64:
+                n = ferry_avro_node_new(x->out, FERRY_AVRO_LONG);
+                break;
+        case FERRY_TYPE_FLOAT32:
+                n = ferry_avro_node_new(x->out, FERRY_AVRO_FLOAT);
+                break;
+        case FERRY_TYPE_FLOAT64:
+                n = ferry_avro_node_new(x->out, FERRY_AVRO_DOUBLE);
+                break;
+        case FERRY_TYPE_BOOLEAN:
+                n = ferry_avro_node_new(x->out, FERRY_AVRO_BOOLEAN);
+                break;
+        case FERRY_TYPE_STRING: {
+                const char *enum_name = ferry_schema_param(s, FERRY_AVRO_ENUM_PARAM);
+                if (!x->cfg->enhanced_schema_support || !enum_name) {
+                        n = ferry_avro_node_new(x->out, FERRY_AVRO_STRING);
+                        break;
+                }
+                if (!(n = ferry_avro_node_new(x->out, FERRY_AVRO_ENUM)))
+                        break;
+                /* The name index moves as Java's getNameOrDefault does, though the enum is named
+                 * after the parameter. */
+                ferry_avro_node_t tmp = {0};
+                if (name_node(x, &tmp, s->name) < 0)
+                        return NULL;
+                char key[512];
+                snprintf(key, sizeof(key), "%s%s", ENUM_DOC_PREFIX, tmp.name);
+                const char *doc = ferry_schema_param(s, key);
+                snprintf(key, sizeof(key), "%s%s", ENUM_DEFAULT_PREFIX, tmp.name);
+                const char *edef = ferry_schema_param(s, key);
+                free(tmp.name);
+                free(tmp.space);
+                if (name_node(x, n, enum_name) < 0)
+                        return NULL;
+                if ((doc && !(n->doc = ferry_avro_strdup(doc))) ||
+                    (edef && !(n->enum_default = ferry_avro_strdup(edef))) ||
+                    !(n->symbols = calloc(s->n_params + 1, sizeof(char *))))
+                        return ferr(x, "out of memory");
+                size_t plen = strlen(FERRY_AVRO_ENUM_PARAM);
+                for (size_t i = 0; i < s->n_params; i++) {
+                        const char *k = s->params[i].key;
+                        if (strncmp(k, FERRY_AVRO_ENUM_PARAM ".", plen + 1) == 0) {
+                                if (!(n->symbols[n->n_symbols] = ferry_avro_strdup(k + plen + 1)))
+                                        return ferr(x, "out of memory");
+                                n->n_symbols++;
+                        }
+                }
+                break;
+        }
+        case FERRY_TYPE_BYTES: {
+                const char *fixed = ferry_schema_param(s, FERRY_AVRO_FIXED_SIZE);
+                long size;
+                if (s->name && fixed && parse_int(fixed, &size) && size >= 0 && size <= INT32_MAX) {
+                        if (!(n = ferry_avro_node_new(x->out, FERRY_AVRO_FIXED)) ||
+                            name_node(x, n, s->name) < 0)
+                                return n ? NULL : ferr(x, "out of memory");
+                        n->size = (int)size;
+                } else if (!(n = ferry_avro_node_new(x->out, FERRY_AVRO_BYTES))) {
+                        break;
+                }
+                if (named(s, FERRY_LOGICAL_DECIMAL)) {
+                        long scale = 0, precision = FERRY_AVRO_PRECISION_DEFAULT;
+                        if (!parse_int(ferry_schema_param(s, FERRY_DECIMAL_SCALE), &scale))
+                                return ferr(x,
+                                            "Invalid Decimal schema: missing or invalid \"scale\" parameter");
+                        const char *p = ferry_schema_param(s, FERRY_AVRO_PRECISION);
+                        if (p && !parse_int(p, &precision))
+                                return ferr(x, "Invalid Decimal schema: %s is not an integer",
+                                            FERRY_AVRO_PRECISION);
+                        if (add_prop(x, &n->props, &n->n_props, "scale",
+                                     ferry_value_int(FERRY_TYPE_INT64, scale), true) < 0 ||
+                            add_prop(x, &n->props, &n->n_props, "precision",
+                                     ferry_value_int(FERRY_TYPE_INT64, precision), true) < 0)
+                                return NULL;
+                }
+                break;
+        }
+        case FERRY_TYPE_ARRAY: {
+                ferry_avro_node_t *items = from(x, s->items, false, depth + 1);
+                if (!items)
+                        return NULL;
+                if ((n = ferry_avro_node_new(x->out, FERRY_AVRO_ARRAY)))
+                        n->items = items;
+                break;
+        }
+        case FERRY_TYPE_MAP: {
+                if (s->keys->type == FERRY_TYPE_STRING && !s->keys->optional) {
+                        ferry_avro_node_t *vals = from(x, s->items, false, depth + 1);
+                        if (!vals)
+                                return NULL;
+                        if ((n = ferry_avro_node_new(x->out, FERRY_AVRO_MAP)))
+                                n->items = vals;
+                        break;
+                }
+                ferry_avro_node_t *rec = ferry_avro_node_new(x->out, FERRY_AVRO_RECORD);
+                if (!rec)
+                        break;
+                if (!s->name) {
+                        if (!(rec->name = ferry_avro_strdup(FERRY_AVRO_MAP_ENTRY)) ||
+                            !(rec->space = ferry_avro_strdup(FERRY_AVRO_NAMESPACE)))
+                                return ferr(x, "out of memory");
+                } else if (name_node(x, rec, s->name) < 0 ||
+                           add_prop(x, &rec->props, &rec->n_props, CONNECT_INTERNAL,
+                                    ferry_value_cstring(FERRY_AVRO_MAP_ENTRY), true) < 0) {
+                        return NULL;
+                }
+                if (add_field(x, rec, "key", s->keys, NULL, depth) < 0 ||
+                    add_field(x, rec, "value", s->items, NULL, depth) < 0)
+                        return NULL;
+                if ((n = ferry_avro_node_new(x->out, FERRY_AVRO_ARRAY)))
+                        n->items = rec;
+                break;
+        }
+        case FERRY_TYPE_STRUCT: {
+                if (is_union(s)) {
+                        if (!(n = ferry_avro_node_new(x->out, FERRY_AVRO_UNION)))
+                                break;
+                        ferry_avro_node_t *null =
+                                s->optional ? ferry_avro_node_new(x->out, FERRY_AVRO_NULL) : NULL;
+                        if (s->optional && (!null || ferry_avro_add_branch(n, null) < 0))
+                                return ferr(x, "out of memory");
+                        for (size_t i = 0; i < s->n_fields; i++) {
+                                ferry_schema_t *m = non_optional(x, s->fields[i].schema);
+                                ferry_avro_node_t *b = m ? from(x, m, true, depth + 1) : NULL;
+                                ferry_schema_unref(m);
+                                if (!b)
+                                        return NULL;
+                                if (ferry_avro_add_branch(n, b) < 0)
+                                        return ferr(x, "out of memory");
+                        }
+                        break;
+                }
+                if (s->optional) {
+                        ferry_schema_t *m = non_optional(x, s);
+                        ferry_avro_node_t *b = m ? from(x, m, false, depth + 1) : NULL;
+                        ferry_schema_unref(m);
+                        ferry_avro_node_t *null = b ? ferry_avro_node_new(x->out, FERRY_AVRO_NULL) : NULL;
+                        if (!b)
+                                return NULL;
+                        if (!null || !(n = ferry_avro_node_new(x->out, FERRY_AVRO_UNION)) ||
+                            ferry_avro_add_branch(n, null) < 0 || ferry_avro_add_branch(n, b) < 0)
+                                return ferr(x, "out of memory");
+                        break;
+                }
+                if (!(n = ferry_avro_node_new(x->out, FERRY_AVRO_RECORD)) || name_node(x, n, s->name) < 0)
+                        return n ? NULL : ferr(x, "out of memory");
+                const char *doc = ferry_schema_param(s, RECORD_DOC);
+                if (doc && !(n->doc = ferry_avro_strdup(doc)))
+                        return ferr(x, "out of memory");
+                for (size_t i = 0; i < s->n_fields; i++) {
+                        char key[512];
+                        snprintf(key, sizeof(key), "%s%s", FIELD_DOC_PREFIX, s->fields[i].name);
+                        if (add_field(x, n, s->fields[i].name, s->fields[i].schema,
+                                      ferry_schema_param(s, key), depth) < 0)
+                                return NULL;
+                }
+                break;
+        }
+        }
+        return n ? n : (x->failed ? NULL : ferr(x, "out of memory"));
+}
+
+static int add_metadata(from_t *x, const ferry_schema_t *s, ferry_avro_node_t *n, const char *connect_type)
+{
+        ferry_avro_prop_t **p = &n->props;
+        size_t *np = &n->n_props;
+        if (x->cfg->connect_meta_data) {
+                if (s->doc && add_prop(x, p, np, CONNECT_DOC, ferry_value_cstring(s->doc), true) < 0)
+                        return -1;
+                if (s->has_version && add_prop(x, p, np, CONNECT_VERSION,
+                                               ferry_value_int(FERRY_TYPE_INT64, s->version), true) < 0)
+                        return -1;
+                bool flagged = false;
+                ferry_value_t *params = NULL;
+                for (size_t i = 0; i < s->n_params; i++) {
+                        if (strcmp(s->params[i].key, FERRY_AVRO_FIELD_DEFAULT) == 0) {
+                                flagged = true;
+                                continue;
+                        }
+                        if ((!params && !(params = ferry_value_map())) ||
+                            ferry_map_append(params, ferry_value_cstring(s->params[i].key),
+                                             ferry_value_cstring(s->params[i].value)) < 0) {
+                                ferry_value_free(params);
+                                return ferr(x, "out of memory"), -1;
+                        }
+                }
+                if (params && add_prop(x, p, np, CONNECT_PARAMETERS, params, true) < 0)
+                        return -1;
+                if (s->default_value && !flagged) {
+                        ferry_value_t *def;
+                        if (ferry_avro_default_to_json(s, s->default_value, false, &def) < 0)
+                                return ferr(x, "Invalid default value for a %s schema",
+                                            ferry_type_name(s->type)),
+                                       -1;
+                        if (add_prop(x, p, np, CONNECT_DEFAULT, def, false) < 0)
+                                return -1;
+                }
+                if (s->name && add_prop(x, p, np, CONNECT_NAME, ferry_value_cstring(s->name), true) < 0)
+                        return -1;
+                if (connect_type &&
+                    add_prop(x, p, np, CONNECT_TYPE, ferry_value_cstring(connect_type), true) < 0)
+                        return -1;
+        }
+        const char *logical = NULL;
+        if (named(s, FERRY_LOGICAL_DECIMAL)) {
+                long scale = 0, precision = FERRY_AVRO_PRECISION_DEFAULT;
+                const char *ps = ferry_schema_param(s, FERRY_AVRO_PRECISION);
+                if (ps)
+                        parse_int(ps, &precision);
+                parse_int(ferry_schema_param(s, FERRY_DECIMAL_SCALE), &scale);
+                if (scale < 0 || scale > precision) {
+                        /* Not a valid Avro decimal: only the legacy logicalType property. */
+                        logical = "decimal";
+                } else if (add_prop(x, p, np, "logicalType", ferry_value_cstring("decimal"), true) < 0 ||
+                           add_prop(x, p, np, "precision", ferry_value_int(FERRY_TYPE_INT64, precision),
+                                    true) < 0 ||
+                           add_prop(x, p, np, "scale", ferry_value_int(FERRY_TYPE_INT64, scale), true) < 0) {
+                        return -1;
+                }
+        } else if (named(s, FERRY_LOGICAL_TIME)) {
+                logical = "time-millis";
+        } else if (named(s, FERRY_LOGICAL_TIMESTAMP)) {
+                logical = "timestamp-millis";
+        } else if (named(s, FERRY_LOGICAL_DATE)) {
+                logical = "date";
+        }
+        if (logical && add_prop(x, p, np, "logicalType", ferry_value_cstring(logical), true) < 0)
+                return -1;
+        for (size_t i = 0; i < s->n_params; i++)
+                if (strncmp(s->params[i].key, "avro", 4) == 0 &&
+                    add_prop(x, p, np, s->params[i].key, ferry_value_cstring(s->params[i].value), true) < 0)
+                        return -1;
+        return 0;
+}
+
+static ferry_avro_node_t *from(from_t *x, const ferry_schema_t *s, bool ignore_optional, int depth)
+{
+        if (x->failed)
+                return NULL;
+        if (!s)
+                return ferr(x, "schemaless values inside a schema are not supported by the Avro mapping");
+        if (depth > MAX_DEPTH)
+                return ferr(x, "schema nested deeper than %d levels", MAX_DEPTH);
+        if (!is_union(s) && !s->optional)
+                for (size_t i = 0; i < x->n_map; i++)
+                        if (x->map[i].connect == s || ferry_schema_equal(x->map[i].connect, s))
+                                return x->map[i].avro;
+        const char *connect_type = NULL;
+        ferry_avro_node_t *base = from_base(x, s, &connect_type, depth);
+        if (!base)
+                return NULL;
+        ferry_avro_node_t *final = base;
+        if (base->type != FERRY_AVRO_UNION) {
+                if (add_metadata(x, s, base, connect_type) < 0)
+                        return NULL;
+                if (!ignore_optional && !(final = make_optional(x, s, base)))
+                        return NULL;
+        }
+        if (!s->optional) {
+                map_entry_t *m = realloc(x->map, (x->n_map + 1) * sizeof(*m));
+                if (!m)
+                        return ferr(x, "out of memory");
+                x->map = m;
+                /* A reference keeps temporary copies (nonOptional) alive while the map may match them. */
+                m[x->n_map++] = (map_entry_t){ferry_schema_ref((ferry_schema_t *)s), final};
+        }
+        return final;
+}
+
+ferry_avro_schema_t *ferry_avro_from_connect(const ferry_avro_data_config_t *cfg, const ferry_schema_t *s,
+                                             char *errstr, size_t errstr_size)
+{
+        from_t x = {.cfg = cfg, .errstr = errstr, .errstr_size = errstr_size};
+        if (!s) {
+                snprintf(errstr, errstr_size, "schemaless values are not supported by the Avro mapping");
+                return NULL;
+        }
+        if (!(x.out = ferry_avro_schema_new())) {
+                snprintf(errstr, errstr_size, "out of memory");
+                return NULL;
+        }
+        ferry_avro_node_t *root = from(&x, s, false, 0);
+        for (size_t i = 0; i < x.n_map; i++)
+                ferry_schema_unref((ferry_schema_t *)x.map[i].connect);
+        free(x.map);
+        if (!root) {
+                ferry_avro_schema_free(x.out);
+                return NULL;
+        }
+        ferry_avro_set_root(x.out, root);
+        return x.out;
+}
+
+/* ---- Avro -> Connect ---- */
+
+typedef struct {
+        const ferry_avro_data_config_t *cfg;
+        const ferry_avro_node_t *stack[MAX_DEPTH + 2]; /* records being converted: cycle detection */
+        size_t n_stack;
+        char *errstr;
+        size_t errstr_size;
+        bool failed;
+} to_t;
+
+static void *terr(to_t *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void *terr(to_t *x, const char *fmt, ...)
+{
+        if (!x->failed && x->errstr && x->errstr_size) {
+                va_list ap;
+                va_start(ap, fmt);
+                vsnprintf(x->errstr, x->errstr_size, fmt, ap);
+                va_end(ap);
+        }
+        x->failed = true;
+        return NULL;
+}
+
+const char *ferry_avro_union_member_name(const ferry_avro_node_t *b, bool enhanced, char *buf, size_t size)
+{
+        if (b->type == FERRY_AVRO_RECORD || b->type == FERRY_AVRO_ENUM || b->type == FERRY_AVRO_FIXED) {
+                if (enhanced && b->space && *b->space) {
+                        snprintf(buf, size, "%s.%s", b->space, b->name);
+                        return buf;
+                }
+                return b->name;
+        }
+        return ferry_avro_type_name(b->type);
+}
+
+static bool is_map_entry(const ferry_avro_node_t *n)
+{
+        if (n->type != FERRY_AVRO_RECORD)
+                return false;
+        if (n->space && strcmp(n->space, FERRY_AVRO_NAMESPACE) == 0 &&
+            strcmp(n->name, FERRY_AVRO_MAP_ENTRY) == 0)
+                return true;
+        const char *t = ferry_avro_prop_str(n, CONNECT_INTERNAL);
+        return t && strcmp(t, FERRY_AVRO_MAP_ENTRY) == 0;
+}
+
+static ferry_schema_t *to(to_t *x, const ferry_avro_node_t *a, bool force_optional, bool has_fdef,
+                          const ferry_value_t *fdef, int version, int depth);
+
+static ferry_schema_t *to_base(to_t *x, const ferry_avro_node_t *a, int depth)
+{
+        const char *ctype = ferry_avro_prop_str(a, CONNECT_TYPE);
+        const char *logical = ferry_avro_prop_str(a, "logicalType");
+        ferry_schema_t *s = NULL;
+        switch (a->type) {
+        case FERRY_AVRO_BOOLEAN:
+                return ferry_schema_new(FERRY_TYPE_BOOLEAN);
+        case FERRY_AVRO_BYTES:
+        case FERRY_AVRO_FIXED:
+                if (logical && strcasecmp(logical, "decimal") == 0) {
+                        const ferry_value_t *sc = ferry_avro_prop(a->props, a->n_props, "scale", NULL);
+                        int scale = sc && sc->type == FERRY_TYPE_INT64 ? (int)sc->u.i : 0;
+                        if (!(s = ferry_schema_decimal(scale)))
+                                return NULL;
+                        bool has;
+                        const ferry_value_t *pr = ferry_avro_prop(a->props, a->n_props, "precision", &has);
+                        if (has) {
+                                if (!pr || pr->type != FERRY_TYPE_INT64) {
+                                        ferry_schema_unref(s);
+                                        return terr(x,
+                                                    "precision property must be a JSON Integer. "
+                                                    "https://avro.apache.org/docs/1.9.1/spec.html#Decimal");
+                                }
+                                char num[24];
+                                snprintf(num, sizeof(num), "%lld", (long long)pr->u.i);
+                                if (pr->u.i != FERRY_AVRO_PRECISION_DEFAULT &&
+                                    ferry_schema_set_param(s, FERRY_AVRO_PRECISION, num) < 0) {
+                                        ferry_schema_unref(s);
+                                        return NULL;
+                                }
+                        }
+                } else if (!(s = ferry_schema_new(FERRY_TYPE_BYTES))) {
+                        return NULL;
+                }
+                if (a->type == FERRY_AVRO_FIXED) {
+                        char num[24];
+                        snprintf(num, sizeof(num), "%d", a->size);
+                        if (ferry_schema_set_param(s, FERRY_AVRO_FIXED_SIZE, num) < 0) {
+                                ferry_schema_unref(s);
+                                return NULL;
+                        }
+                }
+                return s;
+        case FERRY_AVRO_DOUBLE:
+                return ferry_schema_new(FERRY_TYPE_FLOAT64);
+        case FERRY_AVRO_FLOAT:
+                return ferry_schema_new(FERRY_TYPE_FLOAT32);
+        case FERRY_AVRO_INT:
+                if (logical) {
+                        if (strcasecmp(logical, "date") == 0)
+                                return ferry_schema_logical(FERRY_LOGICAL_DATE);
+                        if (strcasecmp(logical, "time-millis") == 0)
+                                return ferry_schema_logical(FERRY_LOGICAL_TIME);
+                        return ferry_schema_new(FERRY_TYPE_INT32);
+                }
+                if (!ctype)
+                        return ferry_schema_new(FERRY_TYPE_INT32);
+                if (strcmp(ctype, "int8") == 0)
+                        return ferry_schema_new(FERRY_TYPE_INT8);
+                if (strcmp(ctype, "int16") == 0)
+                        return ferry_schema_new(FERRY_TYPE_INT16);
+                return terr(x, "Connect type annotation for Avro int field is null");
+        case FERRY_AVRO_LONG:
+                if (logical && strcasecmp(logical, "timestamp-millis") == 0)
+                        return ferry_schema_logical(FERRY_LOGICAL_TIMESTAMP);
+                return ferry_schema_new(FERRY_TYPE_INT64);
+        case FERRY_AVRO_STRING:
+                return ferry_schema_new(FERRY_TYPE_STRING);
+        case FERRY_AVRO_ARRAY: {
+                if (is_map_entry(a->items)) {
+                        const ferry_avro_node_t *e = a->items;
+                        if (e->n_fields != 2 || strcmp(e->fields[0].name, "key") != 0 ||
+                            strcmp(e->fields[1].name, "value") != 0)
+                                return terr(
+                                        x,
+                                        "Found map encoded as array of key-value pairs, but array elements "
+                                        "do not match the expected format.");
+                        ferry_schema_t *k = to(x, e->fields[0].type, false, false, NULL, -1, depth + 1);
+                        ferry_schema_t *v =
+                                k ? to(x, e->fields[1].type, false, false, NULL, -1, depth + 1) : NULL;
+                        if (!v) {
+                                ferry_schema_unref(k);
+                                return NULL;
+                        }
+                        return ferry_schema_map(k, v);
+                }
+                ferry_schema_t *it = to(x, a->items, false, false, NULL, -1, depth + 1);
+                return it ? ferry_schema_array(it) : NULL;
+        }
+        case FERRY_AVRO_MAP: {
+                ferry_schema_t *v = to(x, a->items, false, false, NULL, -1, depth + 1);
+                ferry_schema_t *k = v ? ferry_schema_new(FERRY_TYPE_STRING) : NULL;
+                if (!k) {
+                        ferry_schema_unref(v);
+                        return NULL;
+                }
+                return ferry_schema_map(k, v);
+        }
+        case FERRY_AVRO_RECORD: {
+                for (size_t i = 0; i < x->n_stack; i++)
+                        if (x->stack[i] == a)
+                                return terr(x, "recursive Avro schemas (%s) are not supported", a->name);
+                if (x->n_stack >= MAX_DEPTH)
+                        return terr(x, "schema nested too deeply");
+                if (!(s = ferry_schema_new(FERRY_TYPE_STRUCT)))
+                        return NULL;
+                x->stack[x->n_stack++] = a;
+                if (x->cfg->connect_meta_data && a->doc && ferry_schema_set_param(s, RECORD_DOC, a->doc) < 0)
+                        goto fail;
+                for (size_t i = 0; i < a->n_fields; i++) {
+                        const ferry_avro_field_t *f = &a->fields[i];
+                        if (x->cfg->connect_meta_data && f->doc) {
+                                char key[512];
+                                snprintf(key, sizeof(key), "%s%s", FIELD_DOC_PREFIX, f->name);
+                                if (ferry_schema_set_param(s, key, f->doc) < 0)
+                                        goto fail;
+                        }
+                        ferry_schema_t *fs = to(x, f->type, false, f->has_default, f->def, -1, depth + 1);
+                        if (!fs || ferry_schema_add_field(s, f->name, fs) < 0)
+                                goto fail;
+                }
+                x->n_stack--;
+                return s;
+        fail:
+                x->n_stack--;
+                ferry_schema_unref(s);
+                return NULL;
+        }
+        case FERRY_AVRO_ENUM: {
+                if (!(s = ferry_schema_new(FERRY_TYPE_STRING)))
+                        return NULL;
+                char key[512];
+                if (x->cfg->connect_meta_data) {
+                        snprintf(key, sizeof(key), "%s%s", ENUM_DOC_PREFIX, a->name);
+                        if (a->doc && ferry_schema_set_param(s, key, a->doc) < 0)
+                                goto efail;
+                        snprintf(key, sizeof(key), "%s%s", ENUM_DEFAULT_PREFIX, a->name);
+                        if (a->enum_default && ferry_schema_set_param(s, key, a->enum_default) < 0)
+                                goto efail;
+                }
+                char *fn = ferry_avro_full_name(a);
+                int rc = fn ? ferry_schema_set_param(s, FERRY_AVRO_ENUM_PARAM, fn) : -1;
+                free(fn);
+                if (rc < 0)
+                        goto efail;
+                for (size_t i = 0; i < a->n_symbols; i++) {
+                        snprintf(key, sizeof(key), "%s.%s", FERRY_AVRO_ENUM_PARAM, a->symbols[i]);
+                        if (ferry_schema_set_param(s, key, a->symbols[i]) < 0)
+                                goto efail;
+                }
+                return s;
+        efail:
+                ferry_schema_unref(s);
+                return NULL;
+        }
+        case FERRY_AVRO_UNION: {
+                if (!(s = ferry_schema_struct(FERRY_AVRO_UNION_NAME)))
+                        return NULL;
+                for (size_t i = 0; i < a->n_branches; i++) {
+                        const ferry_avro_node_t *b = a->branches[i];
+                        if (b->type == FERRY_AVRO_NULL) {
+                                s->optional = true;
+                                continue;
+                        }
+                        char buf[512];
+                        const char *fname = ferry_avro_union_member_name(b, x->cfg->enhanced_schema_support,
+                                                                         buf, sizeof(buf));
+                        if (ferry_schema_field(s, fname)) {
+                                ferry_schema_unref(s);
+                                return terr(x, "Multiple union schemas map to the Connect union field name");
+                        }
+                        ferry_schema_t *fs = to(x, b, true, false, NULL, -1, depth + 1);
+                        if (!fs || ferry_schema_add_field(s, fname, fs) < 0) {
+                                ferry_schema_unref(s);
+                                return NULL;
+                        }
+                }
+                return s;
+        }
+        case FERRY_AVRO_NULL:
+                return terr(x, "Standalone null schemas are not supported by this converter");
+        }
+        return NULL;
+}
+
+static ferry_schema_t *to(to_t *x, const ferry_avro_node_t *a, bool force_optional, bool has_fdef,
+                          const ferry_value_t *fdef, int version, int depth)
+{
+        if (x->failed)
+                return NULL;
+        if (depth > MAX_DEPTH)
+                return terr(x, "schema nested deeper than %d levels", MAX_DEPTH);
+        if (a->type == FERRY_AVRO_UNION) {
+                if (a->n_branches == 1)
+                        return to(x, a->branches[0], false, false, NULL, -1, depth + 1);
+                if (a->n_branches == 2 &&
+                    (a->branches[0]->type == FERRY_AVRO_NULL || a->branches[1]->type == FERRY_AVRO_NULL)) {
+                        const ferry_avro_node_t *m =
+                                a->branches[0]->type == FERRY_AVRO_NULL ? a->branches[1] : a->branches[0];
+                        if (m->type != FERRY_AVRO_NULL)
+                                return to(x, m, true, false, NULL, -1, depth + 1);
+                }
+        }
+        ferry_schema_t *s = to_base(x, a, depth);
+        if (!s)
+                return x->failed ? NULL : terr(x, "out of memory");
+        bool meta = x->cfg->connect_meta_data;
+        if (a->type != FERRY_AVRO_UNION) {
+                const char *doc = ferry_avro_prop_str(a, CONNECT_DOC);
+                if (meta && doc && ferry_schema_set_doc(s, doc) < 0)
+                        goto oom;
+        }
+        bool has;
+        const ferry_value_t *pv = ferry_avro_prop(a->props, a->n_props, CONNECT_VERSION, &has);
+        int v = -1;
+        if (has) {
+                if (!pv || pv->type != FERRY_TYPE_INT64) {
+                        ferry_schema_unref(s);
+                        return terr(x, "Invalid Connect version found");
+                }
+                v = (int)pv->u.i;
+        } else if (version >= 0) {
+                v = version;
+        }
+        if (v >= 0) {
+                if (s->has_version && s->version != v) {
+                        terr(x,
+                             "Mismatched versions: version already added to SchemaBuilder (%d) differs from "
+                             "version in source schema (%d)",
+                             (int)s->version, v);
+                        ferry_schema_unref(s);
+                        return NULL;
+                }
+                ferry_schema_set_version(s, v);
+        }
+        const ferry_value_t *params = ferry_avro_prop(a->props, a->n_props, CONNECT_PARAMETERS, &has);
+        if (meta && has) {
+                if (!params || params->type != FERRY_TYPE_MAP) {
+                        ferry_schema_unref(s);
+                        return terr(x, "Expected JSON object for schema parameters");
+                }
+                for (size_t i = 0; i < params->u.m.n; i++) {
+                        const ferry_value_t *pk = params->u.m.keys[i], *pval = params->u.m.vals[i];
+                        if (!pval || pval->type != FERRY_TYPE_STRING) {
+                                ferry_schema_unref(s);
+                                return terr(x, "Expected schema parameter values to be strings");
+                        }
+                        if (ferry_schema_set_param(s, pk->u.s.data, pval->u.s.data) < 0)
+                                goto oom;
+                }
+        }
+        for (size_t i = 0; i < a->n_props; i++) {
+                if (strncmp(a->props[i].key, "avro", 4) != 0)
+                        continue;
+                const ferry_value_t *pvv = a->props[i].value;
+                char *text = NULL;
+                size_t len;
+                if (pvv && pvv->type == FERRY_TYPE_STRING)
+                        text = ferry_avro_strdup(pvv->u.s.data);
+                else if (ferry_json_write(pvv, &text, &len) < 0)
+                        text = NULL;
+                int rc = text ? ferry_schema_set_param(s, a->props[i].key, text) : -1;
+                free(text);
+                if (rc < 0)
+                        goto oom;
+        }
+        const ferry_value_t *cdef = ferry_avro_prop(a->props, a->n_props, CONNECT_DEFAULT, &has);
+        const ferry_value_t *def = NULL;
+        bool has_def = false;
+        if (!has_fdef) {
+                def = cdef;
+                has_def = has;
+        } else {
+                def = fdef;
+                has_def = true;
+                if (meta && !has && ferry_schema_set_param(s, FERRY_AVRO_FIELD_DEFAULT, "true") < 0)
+                        goto oom;
+        }
+        if (has_def && def) {
+                ferry_value_t *dv = NULL;
+                if (ferry_avro_default_from_json(s, a, def, &dv) == 0 && dv)
+                        ferry_schema_set_default(s, dv); /* an invalid default is ignored, as Java does */
+        }
+        const char *name = NULL;
+        char *full = NULL;
+        const ferry_value_t *cn = ferry_avro_prop(a->props, a->n_props, CONNECT_NAME, &has);
+        if (has) {
+                if (!cn || cn->type != FERRY_TYPE_STRING) {
+                        ferry_schema_unref(s);
+                        return terr(x, "Invalid schema name");
+                }
+                name = cn->u.s.data;
+        } else if (a->type == FERRY_AVRO_RECORD || a->type == FERRY_AVRO_ENUM ||
+                   (a->type == FERRY_AVRO_FIXED &&
+                    !(s->name && strcmp(s->name, FERRY_LOGICAL_DECIMAL) == 0))) {
+                if (!(full = ferry_avro_full_name(a)))
+                        goto oom;
+                name = full;
+        }
+        if (name && strncmp(name, FERRY_AVRO_NAMESPACE "." FERRY_AVRO_DEFAULT_NAME,
+                            strlen(FERRY_AVRO_NAMESPACE "." FERRY_AVRO_DEFAULT_NAME)) != 0) {
+                if (s->name && strcmp(s->name, name) != 0) {
+                        terr(x,
+                             "Mismatched names: name already added to SchemaBuilder (%s) differs from name "
+                             "in source schema (%s)",
+                             s->name, name);
+                        ferry_schema_unref(s);
+                        free(full);
+                        return NULL;
+                }
+                if (!s->name && ferry_schema_set_name(s, name) < 0) {
+                        free(full);
+                        goto oom;
+                }
+        }
+        free(full);
+        if (force_optional)
+                s->optional = true;
+        return s;
+oom:
+        ferry_schema_unref(s);
+        return terr(x, "out of memory");
+}
+
+ferry_schema_t *ferry_avro_to_connect(const ferry_avro_data_config_t *cfg, const ferry_avro_schema_t *a,
+                                      int version, char *errstr, size_t errstr_size)
+{
+        to_t *x = calloc(1, sizeof(*x));
+        if (!x) {
+                snprintf(errstr, errstr_size, "out of memory");
+                return NULL;
+        }
+        x->cfg = cfg;
+        x->errstr = errstr;
+        x->errstr_size = errstr_size;
+        ferry_schema_t *s = to(x, ferry_avro_root(a), false, false, NULL, version, 0);
+        free(x);
+        return s;
+}
