@@ -348,18 +348,32 @@ static int pg_describe(jdbc_conn_t *c, const jdbc_table_id_t *t, jdbc_column_t *
 {
         ferry_buf_t b;
         ferry_buf_init(&b);
+        jdbc_sql_table(&b, &jdbc_dialect_postgres.style, t);
+        /* to_regclass answers NULL for a missing table without failing the transaction. */
+        const char *name[1] = {b.p};
+        jdbc_result_t r;
+        *cols = NULL;
+        *n = 0;
+        if (pg_query(c, "SELECT to_regclass($1) IS NOT NULL", name, 1, &r, errstr, errstr_size) < 0) {
+                ferry_buf_free(&b);
+                return -1;
+        }
+        size_t len;
+        const char *yes = r.nrows ? r.cell(&r, 0, 0, &len) : NULL;
+        *exists = yes && yes[0] == 't';
+        jdbc_result_free(&r);
+        if (!*exists) {
+                ferry_buf_free(&b);
+                return 0;
+        }
+        ferry_buf_reset(&b);
         ferry_buf_puts(&b, "SELECT * FROM ");
         jdbc_sql_table(&b, &jdbc_dialect_postgres.style, t);
         ferry_buf_puts(&b, " LIMIT 0");
-        jdbc_result_t r;
         int rc = pg_query(c, b.p, NULL, 0, &r, errstr, errstr_size);
         ferry_buf_free(&b);
-        *cols = NULL;
-        *n = 0;
-        if (rc < 0) {
-                *exists = false;
-                return strstr(errstr, "SQLSTATE 42P01") || strstr(errstr, "SQLSTATE 3F000") ? 0 : -1;
-        }
+        if (rc < 0)
+                return -1;
         *exists = true;
         *cols = r.cols;
         *n = r.ncols;
