@@ -62,6 +62,11 @@ build/asan/ferry-worker: $(call objs,asan,$(WORKER_SRC))
 build/asan/unit-tests: $(call objs,asan,$(WORKER_LIB_SRC) $(UNIT_SRC))
 	$(CC) $(LDOPT_asan) -o $@ $^ $(DEPS_LIBS) -lcriterion
 
+# The JDBC connector's pure modules (URL parser, SQL builders, type mapping: no client library)
+# link into the unit tests (tests/unit/connectors/test_jdbc.c).
+JDBC_PURE_SRC := $(addprefix worker/connectors/jdbc/,jdbc_url.c jdbc_sql.c jdbc_types.c)
+build/asan/unit-tests: $(call objs,asan,$(JDBC_PURE_SRC))
+
 bin/ferry-operator: $(call objs,release,$(OPERATOR_SRC))
 	@mkdir -p bin
 	$(CC) -o $@ $^ $(OPERATOR_LIBS)
