@@ -161,5 +161,20 @@ import json, sys
 ks = [json.loads(l)["payload"]["k"] for l in open(sys.argv[1])]
 assert ks == [1, 2, 1, 2], ks' "$WORK/bulk.txt" || fail "bulk: $(cat "$WORK/bulk.txt")"
 
+# The table monitor: a table created while the connector runs is picked up without a restart,
+# and two tables spread over two tasks.
+"${PSQL[@]}" -c "CREATE SCHEMA s_$SUF; CREATE TABLE s_$SUF.first (id serial PRIMARY KEY, v text); INSERT INTO s_$SUF.first (v) VALUES ('f')"
+create_connector "src-mon-$SUF" "$(conf x incrementing "" ',"schema.pattern":"s_'"$SUF"'","table.poll.interval.ms":"1000","tasks.max":"2"')"
+wait_connector_running "src-mon-$SUF" 1 60
+read_records "${PFX}first" 1 60 '%s\n' >/dev/null
+"${PSQL[@]}" -c "CREATE TABLE s_$SUF.second (id serial PRIMARY KEY, v text); INSERT INTO s_$SUF.second (v) VALUES ('s')"
+topic_has() { [ "$(topic_count "$1")" -ge "$2" ]; }
+wait_for 60 "the new table's topic" topic_has "${PFX}second" 1
+read_records "${PFX}second" 1 60 '%s\n' | grep -q '"v":"s"' || fail "the new table's row did not arrive"
+wait_connector_running "src-mon-$SUF" 2 60
+tasks=$(curl -s "$REST/connectors/src-mon-$SUF/tasks" | python3 -c 'import json, sys; print(" ".join(t["config"]["tables"] for t in json.load(sys.stdin)))')
+[ "$tasks" = "\"s_$SUF\".\"first\" \"s_$SUF\".\"second\"" ] || fail "task tables: $tasks"
+info "table monitor: a new table arrived without a restart; tables spread over 2 tasks"
+
 stop_worker connect TERM
 info "ok: incrementing, timestamp+incrementing, timestamp and bulk on PostgreSQL"

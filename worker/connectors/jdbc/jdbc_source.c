@@ -36,6 +36,7 @@ typedef struct {
         int inc_idx;
         int *ts_idx;
         int64_t next_poll;
+        bool warned; /* dropped columns were logged */
 } querier_t;
 
 typedef struct {
@@ -53,93 +54,7 @@ typedef struct {
         int64_t delay_ms;
 } source_t;
 
-/* ---- connector: which tables, split over the tasks ---- */
-
-static bool listed(const char *const *list, size_t n, const jdbc_table_id_t *t)
-{
-        char *full = jdbc_table_id_unquoted(t);
-        bool hit = false;
-        for (size_t i = 0; i < n && !hit; i++)
-                hit = !strcmp(list[i], t->table) || (full && !strcmp(list[i], full));
-        free(full);
-        return hit;
-}
-
-static const char *const *either_list(ferry_config_t *c, const char *a, const char *b, size_t *n)
-{
-        const char *const *l = ferry_config_get_list(c, a, n);
-        if (l && *n)
-                return l;
-        l = ferry_config_get_list(c, b, n);
-        return l && *n ? l : NULL;
-}
-
-/* The selected tables as quoted ids ("public"."t"); *n gets their count. */
-static int select_tables(ferry_config_t *cfg, char ***out, size_t *n_out, char *errstr, size_t errstr_size)
-{
-        const char *url = ferry_config_get_string(cfg, "connection.url");
-        jdbc_url_t u;
-        if (jdbc_url_parse(url, &u, errstr, errstr_size) < 0)
-                return -1;
-        const jdbc_dialect_t *d =
-                jdbc_dialect_for(&u, ferry_config_get_string(cfg, "dialect.name"), errstr, errstr_size);
-        jdbc_url_free(&u);
-        if (!d)
-                return -1;
-        jdbc_conn_t *conn;
-        if (jdbc_connect(d, url, ferry_config_get_string(cfg, "connection.user"),
-                         ferry_config_get_password(cfg, "connection.password"), "UTC", 1, 0, NULL, &conn,
-                         errstr, errstr_size) < 0)
-                return -1;
-        size_t ntypes = 0;
-        const char *const *types = ferry_config_get_list(cfg, "table.types", &ntypes);
-        jdbc_table_id_t *ids = NULL;
-        size_t nids = 0;
-        int rc = d->list_tables(conn, ferry_config_get_string(cfg, "schema.pattern"), (char *const *)types,
-                                ntypes, &ids, &nids, errstr, errstr_size);
-        d->close(conn);
-        if (rc < 0)
-                return -1;
-        size_t ni = 0, ne = 0;
-        const char *const *inc = either_list(cfg, "table.include.list", "table.whitelist", &ni);
-        const char *const *exc = either_list(cfg, "table.exclude.list", "table.blacklist", &ne);
-        jdbc_sql_style_t st = d->style;
-        st.quote_identifiers = strcmp(ferry_config_get_string(cfg, "quote.sql.identifiers"), "never") != 0;
-        char **sel = calloc(nids + 1, sizeof(char *));
-        size_t n = 0;
-        for (size_t i = 0; sel && i < nids; i++) {
-                if ((inc && !listed(inc, ni, &ids[i])) || (exc && listed(exc, ne, &ids[i])))
-                        continue;
-                ferry_buf_t b;
-                ferry_buf_init(&b);
-                jdbc_sql_table(&b, &(jdbc_sql_style_t){.quote = st.quote, .quote_identifiers = true},
-                               &ids[i]);
-                sel[n++] = ferry_buf_steal(&b);
-        }
-        /* A table named in the include list that does not exist is an error, not silence. */
-        for (size_t k = 0; inc && k < ni && rc == 0; k++) {
-                bool found = false;
-                for (size_t i = 0; i < nids && !found; i++)
-                        found = listed(&inc[k], 1, &ids[i]);
-                if (!found) {
-                        snprintf(errstr, errstr_size,
-                                 "table.include.list/table.whitelist: table %s not found in the database "
-                                 "(types %s)",
-                                 inc[k], ntypes ? types[0] : "TABLE");
-                        rc = -1;
-                }
-        }
-        for (size_t i = 0; i < nids; i++)
-                jdbc_table_id_free(&ids[i]);
-        free(ids);
-        if (rc < 0) {
-                ferry_strlist_free(sel, n);
-                return -1;
-        }
-        *out = sel;
-        *n_out = n;
-        return 0;
-}
+/* ---- connector: the tables (jdbc_monitor.c), split over the tasks ---- */
 
 static ferry_err_t source_task_configs(ferry_connector_ctx_t *c, const ferry_strmap_t *config, int max_tasks,
                                        ferry_strmap_t *out, int *n_out, char *errstr, size_t errstr_size)
@@ -168,7 +83,7 @@ static ferry_err_t source_task_configs(ferry_connector_ctx_t *c, const ferry_str
         }
         char **tables = NULL;
         size_t nt = 0;
-        if (select_tables(cfg, &tables, &nt, errstr, errstr_size) < 0) {
+        if (jdbc_select_tables(cfg, &tables, &nt, errstr, errstr_size) < 0) {
                 ferry_config_free(cfg);
                 return FERRY_ERR_RETRIABLE;
         }
@@ -433,9 +348,10 @@ static int build_schema(ferry_task_t *t, source_t *s, querier_t *q, char *errstr
                 ferry_schema_t *fs = jdbc_column_schema(c, s->numeric);
                 q->field[i] = -1;
                 if (!fs) {
-                        ferry_task_log(t, FERRY_LOG_WARN,
-                                       "JDBC type %s of column %s not currently supported: dropped",
-                                       c->type_name ? c->type_name : "?", c->name);
+                        if (!q->warned)
+                                ferry_task_log(t, FERRY_LOG_WARN,
+                                               "JDBC type %s of column %s not currently supported: dropped",
+                                               c->type_name ? c->type_name : "?", c->name);
                 } else if (ferry_schema_add_field(q->schema, c->name, fs) == 0) {
                         q->field[i] = nf++;
                 }
@@ -462,6 +378,7 @@ static int build_schema(ferry_task_t *t, source_t *s, querier_t *q, char *errstr
                                  q->name ? q->name : "the query");
                 return -1;
         }
+        q->warned = true;
         for (size_t k = 0; k < s->n_ts; k++)
                 if (s->mode != JDBC_MODE_BULK && s->mode != JDBC_MODE_INCREMENTING && q->ts_idx[k] < 0) {
                         snprintf(errstr, errstr_size, "timestamp.column.name: column %s not found in %s",
@@ -729,6 +646,8 @@ const ferry_connector_plugin_t jdbc_source_plugin = {
                 .config = jdbc_source_config,
                 .doc = "Copies tables (or a query) of a relational database into Kafka topics."),
         .validate = jdbc_source_validate,
+        .start = jdbc_monitor_start,
         .task_configs = source_task_configs,
+        .stop = jdbc_monitor_stop,
         .source = &source_ops,
 };
