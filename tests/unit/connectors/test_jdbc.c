@@ -157,6 +157,12 @@ Test(jdbc_sql, sink_shapes)
         jdbc_sink_sql(&b, &lite, JDBC_DB_SQLITE, &t, JDBC_UPSERT, f, 2);
         cr_assert_str_eq(b.p, "INSERT OR REPLACE INTO \"orders\"(\"id\",\"name\") VALUES(?,?)");
         ferry_buf_reset(&b);
+        jdbc_sql_style_t my = {.quote = '`', .quote_identifiers = true, .placeholder = '?'};
+        jdbc_sink_sql(&b, &my, JDBC_DB_MYSQL, &t, JDBC_UPSERT, f, 3);
+        cr_assert_str_eq(b.p, "insert into `orders`(`id`,`name`,`qty`) values(?,?,?) on duplicate key update "
+                              "`name`=values(`name`),`qty`=values(`qty`)");
+        ferry_buf_reset(&b);
+        cr_assert_str_eq(jdbc_sql_type(JDBC_DB_MYSQL, dec, FERRY_TYPE_BYTES), "DECIMAL(65,2)");
         jdbc_sink_sql(&b, &lite, JDBC_DB_POSTGRES, &t, JDBC_UPSERT, f, 1);
         cr_assert_str_eq(b.p, "INSERT INTO \"orders\" (\"id\") VALUES (?) ON CONFLICT (\"id\") DO NOTHING");
         ferry_buf_reset(&b);

@@ -207,6 +207,7 @@ typedef struct jdbc_dialect {
 
 extern const jdbc_dialect_t jdbc_dialect_postgres;
 extern const jdbc_dialect_t jdbc_dialect_sqlite;
+extern const jdbc_dialect_t jdbc_dialect_mysql;
 /* The dialect for a URL (dialect.name, when set, must name it). NULL with a message otherwise. */
 const jdbc_dialect_t *jdbc_dialect_for(const jdbc_url_t *u, const char *dialect_name, char *errstr,
                                        size_t errstr_size);

@@ -20,9 +20,8 @@ const jdbc_dialect_t *jdbc_dialect_for(const jdbc_url_t *u, const char *name, ch
                 d = &jdbc_dialect_sqlite;
                 break;
         case JDBC_DB_MYSQL:
-                snprintf(errstr, errstr_size,
-                         "MySQL/MariaDB URLs are recognised but this build has no MySQL dialect yet");
-                return NULL;
+                d = &jdbc_dialect_mysql;
+                break;
         }
         if (name && *name && strcasecmp(name, d->name) != 0) {
                 snprintf(errstr, errstr_size, "dialect.name %s does not match the JDBC URL (%s)", name,

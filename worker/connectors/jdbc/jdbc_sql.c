@@ -191,6 +191,8 @@ int jdbc_sink_sql(ferry_buf_t *b, const jdbc_sql_style_t *st, jdbc_db_kind_t kin
         }
         if (mode == JDBC_UPSERT && kind == JDBC_DB_SQLITE)
                 ferry_buf_puts(b, "INSERT OR REPLACE INTO ");
+        else if (mode == JDBC_UPSERT && kind == JDBC_DB_MYSQL)
+                ferry_buf_puts(b, "insert into ");
         else
                 ferry_buf_puts(b, "INSERT INTO ");
         jdbc_sql_table(b, st, t);
@@ -219,12 +221,13 @@ int jdbc_sink_sql(ferry_buf_t *b, const jdbc_sql_style_t *st, jdbc_db_kind_t kin
                 }
                 return b->p ? 0 : -1;
         }
+        bool my_upsert = mode == JDBC_UPSERT && kind == JDBC_DB_MYSQL;
         ferry_buf_putc(b, '(');
         names(b, st, f, n, 2);
-        ferry_buf_puts(b, ") VALUES(");
+        ferry_buf_puts(b, my_upsert ? ") values(" : ") VALUES(");
         values(b, st, n);
         ferry_buf_putc(b, ')');
-        if (mode == JDBC_UPSERT && kind == JDBC_DB_MYSQL) {
+        if (my_upsert) {
                 ferry_buf_puts(b, " on duplicate key update ");
                 bool first = true;
                 for (size_t i = 0; i < n; i++) {
@@ -257,10 +260,16 @@ const char *jdbc_sql_type(jdbc_db_kind_t kind, const ferry_schema_t *s, ferry_ty
 {
         const char *ln = s ? s->name : NULL;
         ferry_type_t t = s ? s->type : hint;
-        if (ln && !strcmp(ln, FERRY_LOGICAL_DECIMAL))
-                return kind == JDBC_DB_SQLITE  ? "NUMERIC"
-                       : kind == JDBC_DB_MYSQL ? "DECIMAL(65,30)"
-                                               : "DECIMAL";
+        if (ln && !strcmp(ln, FERRY_LOGICAL_DECIMAL)) {
+                if (kind != JDBC_DB_MYSQL)
+                        return kind == JDBC_DB_SQLITE ? "NUMERIC" : "DECIMAL";
+                /* MySQL: DECIMAL(65,<scale>), as Confluent's MySQL dialect writes it. */
+                static _Thread_local char dec[32];
+                int scale = 0;
+                ferry_decimal_scale(s, &scale);
+                snprintf(dec, sizeof(dec), "DECIMAL(65,%d)", scale < 0 ? 0 : scale > 30 ? 30 : scale);
+                return dec;
+        }
         if (ln && !strcmp(ln, FERRY_LOGICAL_DATE))
                 return kind == JDBC_DB_SQLITE ? "NUMERIC" : "DATE";
         if (ln && !strcmp(ln, FERRY_LOGICAL_TIME))

@@ -1,2 +1,2 @@
-# The JDBC family links libpq (PostgreSQL) and sqlite3 (SQLite).
-jdbc_PKGS := libpq sqlite3
+# The JDBC family links libpq (PostgreSQL), sqlite3 (SQLite) and libmariadb (MySQL, MariaDB).
+jdbc_PKGS := libpq sqlite3 libmariadb
