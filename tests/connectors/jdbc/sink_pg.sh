@@ -76,6 +76,21 @@ types=$("${PSQL[@]}" -c "SELECT string_agg(column_name || ':' || data_type, ' ' 
 [ "$types" = "a:bigint b:text c:double precision d:boolean e:text" ] || fail "types of $MAPS: $types"
 info "schemaless maps written with inferred types"
 
+# A record the database refuses (a CHECK constraint) goes to the dead letter queue with the
+# database's message in its headers; the batch's good records are written.
+CHK=checked_$SUF
+"${PSQL[@]}" -c "CREATE TABLE $CHK (id bigint PRIMARY KEY, qty int CHECK (qty >= 0))"
+create_connector "chk-$SUF" "$(sink_conf "$CHK" upsert ',"value.converter.schemas.enable":"false","errors.tolerance":"all","errors.deadletterqueue.topic.name":"dlq-'"$SUF"'","errors.deadletterqueue.topic.replication.factor":"1","errors.deadletterqueue.context.headers.enable":"true"')"
+wait_connector_running "chk-$SUF" 1 60
+printf '%s\n' '1|{"qty":1}' '2|{"qty":-5}' '3|{"qty":3}' | produce_records "$CHK" '|'
+good() { [ "$("${PSQL[@]}" -c "SELECT string_agg(id || ':' || qty, ',' ORDER BY id) FROM $CHK")" = "1:1,3:3" ]; }
+wait_for 60 "the good rows of $CHK" good
+read_records "dlq-$SUF" 1 60 '%k|%s|%h\n' >"$WORK/dlq.txt"
+grep -q '^2|{"qty":-5}|' "$WORK/dlq.txt" && grep -q 'violates check constraint' "$WORK/dlq.txt" ||
+        fail "dead letter queue: $(cat "$WORK/dlq.txt")"
+[ "$(connector_state "chk-$SUF" 0)" = RUNNING ] || fail "task chk-$SUF: $(connector_state "chk-$SUF" 0)"
+info "a refused record went to the DLQ with the database's message; the others were written"
+
 # kill -9 mid-stream: every key's last value is in the table after a restart.
 N=2000
 create_connector "kill-$SUF" "$(sink_conf "$KILL" upsert ',"value.converter.schemas.enable":"false","batch.size":"100"')"

@@ -393,6 +393,15 @@ static int ensure_table(sink_t *s, const char *name, const jdbc_table_id_t *id, 
         return 0;
 }
 
+/* A statement refused for its data (SQLSTATE class 22 data exception or 23 integrity constraint
+ * violation; SQLite's constraint messages): the record is at fault, not the connection or table. */
+static bool is_data_error(const char *errstr)
+{
+        return strstr(errstr, "SQLSTATE 22") || strstr(errstr, "SQLSTATE 23") ||
+               strstr(errstr, "constraint failed") || strstr(errstr, "datatype mismatch");
+}
+
+/* Writes one record: 0, -1 on failure, -2 when the record itself is at fault (bad data). */
 static int write_record(sink_t *s, const ferry_record_t *r, char *errstr, size_t errstr_size)
 {
         row_t row;
@@ -423,6 +432,7 @@ static int write_record(sink_t *s, const ferry_record_t *r, char *errstr, size_t
                 snprintf(errstr + l, errstr_size - l, " (topic='%s',partition=%d,offset=%" PRId64 ")",
                          r->topic, (int)r->partition, r->kafka_offset);
                 row_free(&row);
+                rc = -2;
                 goto out_noro;
         }
         ferry_buf_t b;
@@ -462,6 +472,8 @@ static int write_record(sink_t *s, const ferry_record_t *r, char *errstr, size_t
                         }
         }
         rc = s->d->query(s->conn, b.p, params, np, NULL, errstr, errstr_size);
+        if (rc < 0 && is_data_error(errstr))
+                rc = -2;
         if (rc < 0) {
                 size_t l = strlen(errstr);
                 snprintf(errstr + l, errstr_size - l, " (topic='%s',partition=%d,offset=%" PRId64 "; %s)",
@@ -558,6 +570,32 @@ static ferry_err_t sink_start(ferry_task_t *t, const ferry_strmap_t *config, cha
         return FERRY_ERR_OK;
 }
 
+/* One transaction for the batch. careful: a savepoint before each record; a record refused for
+ * its data is rolled back to it and reported. 0 committed, -1 failed, -2 a record's data was
+ * refused (not careful), -3 the reporter failed the task. */
+static int write_batch(ferry_task_t *t, sink_t *s, ferry_record_t *const *recs, size_t n, bool careful,
+                       char *errstr, size_t errstr_size)
+{
+        char ignore[256];
+        int rc = exec(s, "BEGIN", errstr, errstr_size);
+        for (size_t i = 0; rc == 0 && i < n; i++) {
+                if (careful && (rc = exec(s, "SAVEPOINT ferry_record", errstr, errstr_size)) < 0)
+                        break;
+                rc = write_record(s, recs[i], errstr, errstr_size);
+                if (rc == -2 && careful) {
+                        exec(s, "ROLLBACK TO SAVEPOINT ferry_record", ignore, sizeof(ignore));
+                        cache_clear(s);
+                        ferry_task_log(t, FERRY_LOG_WARN, "Record refused by the database: %s", errstr);
+                        if (ferry_sink_task_report(t, recs[i], errstr) != FERRY_ERR_OK)
+                                return -3;
+                        rc = 0;
+                }
+        }
+        if (rc == 0)
+                rc = exec(s, "COMMIT", errstr, errstr_size);
+        return rc;
+}
+
 static ferry_err_t sink_put(ferry_task_t *t, ferry_record_t *const *recs, size_t n, char *errstr,
                             size_t errstr_size)
 {
@@ -569,22 +607,27 @@ static ferry_err_t sink_put(ferry_task_t *t, ferry_record_t *const *recs, size_t
                 s->conn = NULL;
         }
         int rc = 0;
+        char ignore[256];
         if (!s->conn)
                 rc = connect_sink(t, s, 1, errstr, errstr_size);
         if (rc == 0)
-                rc = exec(s, "BEGIN", errstr, errstr_size);
-        for (size_t i = 0; rc == 0 && i < n; i++)
-                rc = write_record(s, recs[i], errstr, errstr_size);
-        if (rc == 0)
-                rc = exec(s, "COMMIT", errstr, errstr_size);
+                rc = write_batch(t, s, recs, n, false, errstr, errstr_size);
+        if (rc == -2) {
+                /* A record's data was refused: write the batch again record by record, each behind a
+                 * savepoint, and hand the refused ones to the errant-record reporter (DLQ). */
+                exec(s, "ROLLBACK", ignore, sizeof(ignore));
+                cache_clear(s);
+                rc = write_batch(t, s, recs, n, true, errstr, errstr_size);
+        }
         if (rc == 0) {
                 s->retries_left = ferry_config_get_int(s->cfg, "max.retries");
                 return FERRY_ERR_OK;
         }
-        char ignore[256];
         if (s->conn)
                 exec(s, "ROLLBACK", ignore, sizeof(ignore));
         cache_clear(s); /* DDL of the batch was rolled back too */
+        if (rc == -3)
+                return FERRY_ERR_FATAL; /* the reporter failed the task (errors.tolerance=none) */
         if (s->retries_left > 0) {
                 s->retries_left--;
                 ferry_task_log(t, FERRY_LOG_WARN, "Write of %zu records failed, remaining retries=%d: %s", n,
