@@ -152,6 +152,17 @@ create_connector "src-ts-$SUF" "$(conf x timestamp "upd_$SUF" ',"timestamp.colum
 wait_connector_running "src-ts-$SUF" 1 60
 read_records "${PFX}ts-upd_$SUF" 2 60 '%s\n' >/dev/null
 
+# ferry.key.from.primary.key: records keyed by a struct of the primary key columns.
+create_connector "src-key-$SUF" "$(conf x incrementing "upd_$SUF" ',"topic.prefix":"'"${PFX}key-"'","ferry.key.from.primary.key":"true","key.converter":"org.apache.kafka.connect.json.JsonConverter"')"
+wait_connector_running "src-key-$SUF" 1 60
+read_records "${PFX}key-upd_$SUF" 1 60 '%k\n' >"$WORK/key.txt"
+python3 -c '
+import json, sys
+k = json.load(open(sys.argv[1]))
+assert k == {"schema": {"type": "struct", "fields": [{"type": "int32", "optional": False, "field": "id"}],
+             "optional": False, "name": sys.argv[2] + ".Key"}, "payload": {"id": 1}}, k' "$WORK/key.txt" "upd_$SUF" ||
+        fail "record key: $(cat "$WORK/key.txt")"
+
 # bulk mode copies the whole table on every poll.
 create_connector "src-bulk-$SUF" "$(conf x bulk "bulk_$SUF")"
 wait_connector_running "src-bulk-$SUF" 1 60

@@ -269,6 +269,7 @@ static int my_query(jdbc_conn_t *c, const char *sql, const char *const *params, 
                         strdup(fields[i].org_table && *fields[i].org_table ? "mysql column" : "mysql value");
                 cols[i].nullable = !(fields[i].flags & NOT_NULL_FLAG);
                 cols[i].autoincrement = (fields[i].flags & AUTO_INCREMENT_FLAG) != 0;
+                cols[i].primary_key = (fields[i].flags & PRI_KEY_FLAG) != 0;
                 map_type(&fields[i], &cols[i]);
         }
         for (size_t i = 0; i < nr; i++) {

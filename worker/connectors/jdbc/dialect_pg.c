@@ -228,8 +228,10 @@ static void table_flags(PGconn *pg, PGresult *res, jdbc_column_t *cols, int n)
                 pg,
                 "SELECT a.attnum, a.attnotnull, (a.attidentity <> '' OR COALESCE(pg_get_expr(d.adbin, "
                 "d.adrelid) "
-                "LIKE 'nextval(%', false)), format_type(a.atttypid, a.atttypmod) FROM "
-                "pg_catalog.pg_attribute a "
+                "LIKE 'nextval(%', false)), format_type(a.atttypid, a.atttypmod), EXISTS (SELECT 1 FROM "
+                "pg_catalog.pg_index i WHERE i.indrelid = a.attrelid AND i.indisprimary AND a.attnum = "
+                "ANY(i.indkey)) "
+                "FROM pg_catalog.pg_attribute a "
                 "LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
                 "WHERE a.attrelid = $1::oid AND a.attnum > 0 AND NOT a.attisdropped",
                 1, NULL, params, NULL, NULL, 0);
@@ -241,6 +243,7 @@ static void table_flags(PGconn *pg, PGresult *res, jdbc_column_t *cols, int n)
                                         continue;
                                 cols[i].nullable = PQgetvalue(r, row, 1)[0] != 't';
                                 cols[i].autoincrement = PQgetvalue(r, row, 2)[0] == 't';
+                                cols[i].primary_key = PQgetvalue(r, row, 4)[0] == 't';
                                 free(cols[i].type_name);
                                 cols[i].type_name = strdup(PQgetvalue(r, row, 3));
                         }

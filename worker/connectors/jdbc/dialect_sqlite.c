@@ -153,6 +153,7 @@ static int lite_query(jdbc_conn_t *c, const char *sql, const char *const *params
                     sqlite3_table_column_metadata(c->db, NULL, tbl, org, NULL, NULL, &notnull, &pk,
                                                   &autoinc) == SQLITE_OK) {
                         cols[i].nullable = !notnull && !pk;
+                        cols[i].primary_key = pk != 0;
                         cols[i].autoincrement = autoinc || (pk && cols[i].type == JDBC_T_INT64);
                 }
         }

@@ -65,6 +65,7 @@ typedef struct {
         int precision, scale; /* NUMERIC; precision 0 when unconstrained */
         bool nullable;
         bool autoincrement;
+        bool primary_key; /* part of the table's primary key */
 } jdbc_column_t;
 
 void jdbc_columns_free(jdbc_column_t *cols, size_t n);

@@ -229,6 +229,14 @@ const ferry_config_def_t jdbc_source_config[] = {
          .importance = FERRY_IMPORTANCE_MEDIUM,
          .group = "Connector",
          .doc = "Name of the time zone the connector uses when querying with time-based criteria."},
+        {.name = "ferry.key.from.primary.key",
+         .type = FERRY_CFG_BOOLEAN,
+         .default_value = "false",
+         .importance = FERRY_IMPORTANCE_MEDIUM,
+         .group = "Connector",
+         .doc = "Ferry only: give each record a key, a struct named \"<table>.Key\" of the table's primary "
+                "key "
+                "columns (Confluent's records have a null key)."},
         {.name = NULL},
 };
 

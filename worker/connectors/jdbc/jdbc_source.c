@@ -32,7 +32,10 @@ typedef struct {
         bool open;
         size_t row;
         ferry_schema_t *schema;
-        int *field; /* per result column: field index or -1 (dropped) */
+        int *field;                 /* per result column: field index or -1 (dropped) */
+        ferry_schema_t *key_schema; /* ferry.key.from.primary.key: the primary key columns */
+        int *key_col;               /* result column of each key field */
+        size_t n_key;
         int inc_idx;
         int *ts_idx;
         int64_t next_poll;
@@ -51,6 +54,7 @@ typedef struct {
         char **ts_cols;
         size_t n_ts;
         int batch_max, poll_ms;
+        bool pk_key;
         int64_t delay_ms;
 } source_t;
 
@@ -134,6 +138,8 @@ static void querier_free(querier_t *q)
         free(q->ts_idx);
         ferry_value_free(q->partition);
         ferry_schema_unref(q->schema);
+        ferry_schema_unref(q->key_schema);
+        free(q->key_col);
 }
 
 static void source_stop(ferry_task_t *t)
@@ -272,6 +278,7 @@ static ferry_err_t source_start(ferry_task_t *t, const ferry_strmap_t *config, c
         if (s->batch_max < 1)
                 s->batch_max = 1;
         s->poll_ms = ferry_config_get_int(s->cfg, "poll.interval.ms");
+        s->pk_key = ferry_config_get_bool(s->cfg, "ferry.key.from.primary.key");
         s->delay_ms = ferry_config_get_long(s->cfg, "timestamp.delay.interval.ms");
         size_t nts = 0;
         const char *const *ts = ferry_config_get_list(s->cfg, "timestamp.column.name", &nts);
@@ -379,6 +386,26 @@ static int build_schema(ferry_task_t *t, source_t *s, querier_t *q, char *errstr
                 return -1;
         }
         q->warned = true;
+        ferry_schema_unref(q->key_schema);
+        free(q->key_col);
+        q->key_schema = NULL;
+        q->key_col = NULL;
+        q->n_key = 0;
+        if (s->pk_key) {
+                char kname[512];
+                snprintf(kname, sizeof(kname), "%s.Key", q->name ? q->name : "query");
+                q->key_schema = ferry_schema_struct(kname);
+                q->key_col = calloc(r->ncols ? r->ncols : 1, sizeof(int));
+                if (!q->key_schema || !q->key_col)
+                        return -1;
+                for (size_t i = 0; i < r->ncols; i++) {
+                        if (!r->cols[i].primary_key || q->field[i] < 0)
+                                continue;
+                        ferry_schema_t *ks = ferry_schema_ref(q->schema->fields[q->field[i]].schema);
+                        if (ferry_schema_add_field(q->key_schema, r->cols[i].name, ks) == 0)
+                                q->key_col[q->n_key++] = (int)i;
+                }
+        }
         for (size_t k = 0; k < s->n_ts; k++)
                 if (s->mode != JDBC_MODE_BULK && s->mode != JDBC_MODE_INCREMENTING && q->ts_idx[k] < 0) {
                         snprintf(errstr, errstr_size, "timestamp.column.name: column %s not found in %s",
@@ -569,7 +596,16 @@ static ferry_err_t emit_rows(ferry_task_t *t, source_t *s, querier_t *q, ferry_r
                                 ferry_map_put_str(off, "timestamp",
                                                   ferry_value_int(FERRY_TYPE_INT64, q->ts_ms));
                 }
-                ferry_record_t *rec = ferry_record_new(q->topic, NULL, NULL, ferry_schema_ref(q->schema), v);
+                ferry_value_t *key = NULL;
+                if (q->key_schema && q->n_key) {
+                        key = ferry_value_struct(q->key_schema);
+                        for (size_t k = 0; key && k < q->n_key; k++) {
+                                const ferry_value_t *fv = v->u.st.fields[q->field[q->key_col[k]]];
+                                key->u.st.fields[k] = fv ? ferry_value_copy(fv) : NULL;
+                        }
+                }
+                ferry_record_t *rec = ferry_record_new(q->topic, key ? ferry_schema_ref(q->key_schema) : NULL,
+                                                       key, ferry_schema_ref(q->schema), v);
                 if (!rec) {
                         ferry_value_free(off);
                         return FERRY_ERR_NOMEM;
