@@ -351,7 +351,8 @@ static void check_connection(const ferry_strmap_t *config, ferry_cfg_errors_t *e
         jdbc_conn_t *c = NULL;
         if (d->connect(&u, ferry_strmap_get(config, "connection.user"),
                        ferry_strmap_get(config, "connection.password"), "UTC", &c, why, sizeof(why)) < 0) {
-                bool auth = strstr(why, "password") || strstr(why, "authentication");
+                bool auth = strstr(why, "password") || strstr(why, "authentication") ||
+                            strstr(why, "Access denied");
                 ferry_cfg_errors_add(errs, auth ? "connection.password" : "connection.url",
                                      "Could not connect to the database: %s", why);
         } else {
