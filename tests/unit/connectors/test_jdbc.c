@@ -162,6 +162,15 @@ Test(jdbc_sql, sink_shapes)
         cr_assert_str_eq(b.p, "insert into `orders`(`id`,`name`,`qty`) values(?,?,?) on duplicate key update "
                               "`name`=values(`name`),`qty`=values(`qty`)");
         ferry_buf_reset(&b);
+        cr_assert_eq(jdbc_sink_sql_rows(&b, &PG, JDBC_DB_POSTGRES, &t, JDBC_UPSERT, f, 2, 3), 0);
+        cr_assert_str_eq(
+                b.p, "INSERT INTO \"orders\" (\"id\",\"name\") VALUES ($1,$2),($3,$4),($5,$6) ON CONFLICT "
+                     "(\"id\") DO UPDATE SET \"name\"=EXCLUDED.\"name\"");
+        ferry_buf_reset(&b);
+        cr_assert_eq(jdbc_sink_sql_rows(&b, &my, JDBC_DB_MYSQL, &t, JDBC_INSERT, f, 2, 2), 0);
+        cr_assert_str_eq(b.p, "INSERT INTO `orders`(`id`,`name`) VALUES(?,?),(?,?)");
+        cr_assert_eq(jdbc_sink_sql_rows(&b, &PG, JDBC_DB_POSTGRES, &t, JDBC_UPDATE, f, 2, 2), -1);
+        ferry_buf_reset(&b);
         cr_assert_str_eq(jdbc_sql_type(JDBC_DB_MYSQL, dec, FERRY_TYPE_BYTES), "DECIMAL(65,2)");
         jdbc_sink_sql(&b, &lite, JDBC_DB_POSTGRES, &t, JDBC_UPSERT, f, 1);
         cr_assert_str_eq(b.p, "INSERT INTO \"orders\" (\"id\") VALUES (?) ON CONFLICT (\"id\") DO NOTHING");

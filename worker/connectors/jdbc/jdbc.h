@@ -156,6 +156,11 @@ typedef struct {
 /* INSERT / upsert (dialect form) / UPDATE / DELETE of fields[0..n) into table. */
 int jdbc_sink_sql(ferry_buf_t *b, const jdbc_sql_style_t *st, jdbc_db_kind_t kind, const jdbc_table_id_t *t,
                   jdbc_insert_mode_t mode, const jdbc_field_t *f, size_t n);
+/* The same INSERT or upsert for nrows rows in one statement (VALUES (...),(...)); placeholders
+ * numbered row by row. UPDATE takes one row only (-1). */
+int jdbc_sink_sql_rows(ferry_buf_t *b, const jdbc_sql_style_t *st, jdbc_db_kind_t kind,
+                       const jdbc_table_id_t *t, jdbc_insert_mode_t mode, const jdbc_field_t *f, size_t n,
+                       size_t nrows);
 int jdbc_delete_sql(ferry_buf_t *b, const jdbc_sql_style_t *st, const jdbc_table_id_t *t,
                     const jdbc_field_t *f, size_t n);
 /* The dialect's SQL type of a Connect schema (auto.create / auto.evolve); NULL when none. */

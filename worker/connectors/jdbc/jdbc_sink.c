@@ -27,6 +27,20 @@ typedef struct {
         size_t ncols;
 } table_cache_t;
 
+/* Consecutive rows for one multi-row INSERT/upsert: same table, columns and mode. */
+typedef struct {
+        char *table; /* NULL: empty */
+        jdbc_table_id_t id;
+        jdbc_insert_mode_t mode;
+        jdbc_field_t f[256]; /* names point into the first record (alive during put) */
+        size_t nf;
+        char **params; /* nrows * nf, statement order */
+        uint64_t *keyhash;
+        size_t nrows, cap; /* rows, and room in keyhash */
+        size_t pcap;       /* room in params */
+        const ferry_record_t *first;
+} group_t;
+
 typedef struct {
         ferry_config_t *cfg;
         const jdbc_dialect_t *d;
@@ -42,6 +56,8 @@ typedef struct {
         int retries_left;
         table_cache_t *tables;
         size_t ntables;
+        group_t group;
+        size_t group_max; /* rows per statement: batch.size, and the database's parameter limit */
 } sink_t;
 
 /* One row being written: fields and their parameter texts. */
@@ -401,8 +417,128 @@ static bool is_data_error(const char *errstr)
                strstr(errstr, "constraint failed") || strstr(errstr, "datatype mismatch");
 }
 
-/* Writes one record: 0, -1 on failure, -2 when the record itself is at fault (bad data). */
-static int write_record(sink_t *s, const ferry_record_t *r, char *errstr, size_t errstr_size)
+static void group_reset(group_t *g)
+{
+        for (size_t i = 0; i < g->nrows * g->nf; i++)
+                free(g->params[i]);
+        free(g->table);
+        jdbc_table_id_free(&g->id);
+        g->table = NULL;
+        g->nrows = 0;
+        g->nf = 0;
+        g->first = NULL;
+}
+
+static void group_free(group_t *g)
+{
+        group_reset(g);
+        free(g->params);
+        free(g->keyhash);
+        memset(g, 0, sizeof(*g));
+}
+
+/* Writes the pending rows in one statement. */
+static int group_flush(sink_t *s, char *errstr, size_t errstr_size)
+{
+        group_t *g = &s->group;
+        if (!g->table || !g->nrows)
+                return 0;
+        ferry_buf_t b;
+        ferry_buf_init(&b);
+        int rc = jdbc_sink_sql_rows(&b, &s->style, s->d->kind, &g->id, g->mode, g->f, g->nf, g->nrows);
+        if (rc == 0)
+                rc = s->d->query(s->conn, b.p, (const char *const *)g->params, g->nrows * g->nf, NULL, errstr,
+                                 errstr_size);
+        if (rc < 0 && is_data_error(errstr))
+                rc = -2;
+        if (rc < 0) {
+                size_t l = strlen(errstr);
+                snprintf(errstr + l, errstr_size - l,
+                         " (%zu records from topic='%s',partition=%d,offset=%" PRId64 ")", g->nrows,
+                         g->first->topic, (int)g->first->partition, g->first->kafka_offset);
+        }
+        ferry_buf_free(&b);
+        group_reset(g);
+        return rc;
+}
+
+static uint64_t key_hash(const row_t *row)
+{
+        uint64_t h = 1469598103934665603ULL;
+        for (size_t i = 0; i < row->n; i++) {
+                if (!row->f[i].key)
+                        continue;
+                for (const char *p = row->param[i] ? row->param[i] : "\x01null"; *p; p++)
+                        h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+                h = (h ^ 0x1f) * 1099511628211ULL;
+        }
+        return h;
+}
+
+/* Adds a row to the pending statement (flushing it first when the row does not fit it); takes
+ * the row's parameter strings. */
+static int group_add(sink_t *s, const ferry_record_t *r, const char *table, const jdbc_table_id_t *id,
+                     jdbc_insert_mode_t mode, row_t *row, char *errstr, size_t errstr_size)
+{
+        group_t *g = &s->group;
+        uint64_t h = key_hash(row);
+        bool fits = g->table && !strcmp(g->table, table) && g->mode == mode && g->nf == row->n &&
+                    g->nrows < s->group_max && (g->nrows + 1) * g->nf <= 32767;
+        for (size_t i = 0; fits && i < row->n; i++)
+                fits = !strcmp(g->f[i].name, row->f[i].name) && g->f[i].key == row->f[i].key;
+        for (size_t i = 0; fits && mode == JDBC_UPSERT && i < g->nrows; i++)
+                fits = g->keyhash[i] != h; /* the same key twice in one upsert is refused */
+        if (!fits) {
+                int rc = group_flush(s, errstr, errstr_size);
+                if (rc < 0)
+                        return rc;
+                g->table = strdup(table);
+                g->id = (jdbc_table_id_t){.catalog = id->catalog ? strdup(id->catalog) : NULL,
+                                          .schema = id->schema ? strdup(id->schema) : NULL,
+                                          .table = strdup(id->table)};
+                g->mode = mode;
+                g->nf = row->n;
+                memcpy(g->f, row->f, row->n * sizeof(jdbc_field_t));
+                g->first = r;
+        }
+        size_t need = (g->nrows + 1) * (g->nf ? g->nf : 1);
+        if (need > g->pcap) {
+                size_t cap = g->pcap ? g->pcap * 2 : 256;
+                while (cap < need)
+                        cap *= 2;
+                char **p = realloc(g->params, cap * sizeof(char *));
+                if (!p) {
+                        snprintf(errstr, errstr_size, "out of memory");
+                        return -1;
+                }
+                g->params = p;
+                g->pcap = cap;
+        }
+        if (g->nrows == g->cap) {
+                size_t cap = g->cap ? g->cap * 2 : 64;
+                uint64_t *k = realloc(g->keyhash, cap * sizeof(uint64_t));
+                if (!k) {
+                        snprintf(errstr, errstr_size, "out of memory");
+                        return -1;
+                }
+                g->keyhash = k;
+                g->cap = cap;
+        }
+        /* Parameters in statement order: keys, then the others. */
+        size_t at = g->nrows * g->nf;
+        for (int pass = 0; pass < 2; pass++)
+                for (size_t i = 0; i < row->n; i++)
+                        if (row->f[i].key == (pass == 0)) {
+                                g->params[at++] = row->param[i];
+                                row->param[i] = NULL;
+                        }
+        g->keyhash[g->nrows++] = h;
+        return 0;
+}
+
+/* Writes one record: 0, -1 on failure, -2 when the record itself is at fault (bad data). With
+ * grouping, INSERTs and upserts of consecutive records wait in s->group for one statement. */
+static int write_record(sink_t *s, const ferry_record_t *r, bool grouping, char *errstr, size_t errstr_size)
 {
         row_t row;
         char *kafka[3] = {NULL, NULL, NULL};
@@ -440,6 +576,9 @@ static int write_record(sink_t *s, const ferry_record_t *r, char *errstr, size_t
         const char *params[256];
         size_t np = 0;
         if (tomb) {
+                if ((rc = group_flush(s, errstr, errstr_size)) < 0)
+                        goto out;
+                rc = -1;
                 jdbc_delete_sql(&b, &s->style, &id, row.f, row.n);
                 for (size_t i = 0; i < row.n; i++)
                         if (row.f[i].key)
@@ -462,6 +601,13 @@ static int write_record(sink_t *s, const ferry_record_t *r, char *errstr, size_t
                 jdbc_insert_mode_t mode = s->insert_mode;
                 if (mode == JDBC_UPSERT && nk == 0)
                         mode = JDBC_INSERT;
+                if (grouping && mode != JDBC_UPDATE && s->d->kind != JDBC_DB_SQLITE) {
+                        rc = group_add(s, r, name, &id, mode, &row, errstr, errstr_size);
+                        goto out;
+                }
+                if ((rc = group_flush(s, errstr, errstr_size)) < 0)
+                        goto out;
+                rc = -1;
                 jdbc_sink_sql(&b, &s->style, s->d->kind, &id, mode, row.f, row.n);
                 /* Parameters in the order the statement names them. */
                 for (int pass = 0; pass < 2; pass++)
@@ -500,6 +646,7 @@ static void sink_stop(ferry_task_t *t)
         if (s->conn)
                 s->d->close(s->conn);
         cache_clear(s);
+        group_free(&s->group);
         ferry_config_free(s->cfg);
         free(s);
         ferry_task_set_data(t, NULL);
@@ -545,6 +692,8 @@ static ferry_err_t sink_start(ferry_task_t *t, const ferry_strmap_t *config, cha
         s->auto_evolve = ferry_config_get_bool(s->cfg, "auto.evolve");
         s->delete_enabled = ferry_config_get_bool(s->cfg, "delete.enabled");
         s->retries_left = ferry_config_get_int(s->cfg, "max.retries");
+        int bs = ferry_config_get_int(s->cfg, "batch.size");
+        s->group_max = bs > 0 ? (size_t)bs : 1;
         if (s->delete_enabled && s->pk_mode != PK_RECORD_KEY) {
                 snprintf(errstr, errstr_size, "pk.mode: deletes are only supported for pk.mode record_key");
                 return FERRY_ERR_INVALID_CONFIG;
@@ -581,7 +730,7 @@ static int write_batch(ferry_task_t *t, sink_t *s, ferry_record_t *const *recs, 
         for (size_t i = 0; rc == 0 && i < n; i++) {
                 if (careful && (rc = exec(s, "SAVEPOINT ferry_record", errstr, errstr_size)) < 0)
                         break;
-                rc = write_record(s, recs[i], errstr, errstr_size);
+                rc = write_record(s, recs[i], !careful, errstr, errstr_size);
                 if (rc == -2 && careful) {
                         exec(s, "ROLLBACK TO SAVEPOINT ferry_record", ignore, sizeof(ignore));
                         cache_clear(s);
@@ -591,6 +740,9 @@ static int write_batch(ferry_task_t *t, sink_t *s, ferry_record_t *const *recs, 
                         rc = 0;
                 }
         }
+        if (rc == 0)
+                rc = group_flush(s, errstr, errstr_size);
+        group_reset(&s->group);
         if (rc == 0)
                 rc = exec(s, "COMMIT", errstr, errstr_size);
         return rc;

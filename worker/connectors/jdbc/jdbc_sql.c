@@ -147,12 +147,18 @@ static size_t count_keys(const jdbc_field_t *f, size_t n)
         return k;
 }
 
-static void values(ferry_buf_t *b, const jdbc_sql_style_t *st, size_t n)
+/* The placeholders of nrows rows of n columns: "$1,$2),($3,$4" (the caller writes the outer
+ * parentheses). */
+static void values(ferry_buf_t *b, const jdbc_sql_style_t *st, size_t n, size_t nrows)
 {
-        for (size_t i = 0; i < n; i++) {
-                if (i)
-                        ferry_buf_putc(b, ',');
-                jdbc_sql_param(b, st, (int)i + 1);
+        for (size_t r = 0; r < nrows; r++) {
+                if (r)
+                        ferry_buf_puts(b, "),(");
+                for (size_t i = 0; i < n; i++) {
+                        if (i)
+                                ferry_buf_putc(b, ',');
+                        jdbc_sql_param(b, st, (int)(r * n + i) + 1);
+                }
         }
 }
 
@@ -176,6 +182,15 @@ static void assigns(ferry_buf_t *b, const jdbc_sql_style_t *st, const jdbc_field
 int jdbc_sink_sql(ferry_buf_t *b, const jdbc_sql_style_t *st, jdbc_db_kind_t kind, const jdbc_table_id_t *t,
                   jdbc_insert_mode_t mode, const jdbc_field_t *f, size_t n)
 {
+        return jdbc_sink_sql_rows(b, st, kind, t, mode, f, n, 1);
+}
+
+int jdbc_sink_sql_rows(ferry_buf_t *b, const jdbc_sql_style_t *st, jdbc_db_kind_t kind,
+                       const jdbc_table_id_t *t, jdbc_insert_mode_t mode, const jdbc_field_t *f, size_t n,
+                       size_t nrows)
+{
+        if (nrows != 1 && (mode == JDBC_UPDATE || nrows == 0))
+                return -1;
         size_t nk = count_keys(f, n);
         if (mode == JDBC_UPDATE) {
                 int p = 1;
@@ -200,7 +215,7 @@ int jdbc_sink_sql(ferry_buf_t *b, const jdbc_sql_style_t *st, jdbc_db_kind_t kin
                 ferry_buf_puts(b, " (");
                 names(b, st, f, n, 2);
                 ferry_buf_puts(b, ") VALUES (");
-                values(b, st, n);
+                values(b, st, n, nrows);
                 ferry_buf_puts(b, ") ON CONFLICT (");
                 names(b, st, f, n, 1);
                 if (nk == n) {
@@ -225,7 +240,7 @@ int jdbc_sink_sql(ferry_buf_t *b, const jdbc_sql_style_t *st, jdbc_db_kind_t kin
         ferry_buf_putc(b, '(');
         names(b, st, f, n, 2);
         ferry_buf_puts(b, my_upsert ? ") values(" : ") VALUES(");
-        values(b, st, n);
+        values(b, st, n, nrows);
         ferry_buf_putc(b, ')');
         if (my_upsert) {
                 ferry_buf_puts(b, " on duplicate key update ");
