@@ -53,6 +53,11 @@ create_connector "unknown-$SUF" "{$SRC,$GOOD,\"mode\":\"bulk\",\"table.whitelist
 failed() { curl -s "$REST/connectors/unknown-$SUF/status" | grep -q "nope_$SUF"; }
 wait_for 60 "connector unknown-$SUF failing with the table's name" failed
 curl -s "$REST/connectors/unknown-$SUF/status" | grep -q FAILED || fail "status: $(curl -s "$REST/connectors/unknown-$SUF/status")"
+# validate.non.null: a nullable incrementing column fails the task with Confluent's message.
+psql -X -q "$POSTGRES_URL" -c "CREATE TABLE nullable_$SUF (id int, v text); INSERT INTO nullable_$SUF VALUES (1, 'a')"
+create_connector "nullable-$SUF" "{$SRC,$GOOD,\"mode\":\"incrementing\",\"incrementing.column.name\":\"id\",\"table.whitelist\":\"nullable_$SUF\"}"
+nullable_failed() { curl -s "$REST/connectors/nullable-$SUF/status" | grep -q "incrementing column id on nullable_$SUF because this column is nullable"; }
+wait_for 60 "task nullable-$SUF failing on the nullable column" nullable_failed
 ! grep -q "$POSTGRES_PASSWORD" "$WORK/connect.log" || fail "the password shows in the worker log"
 stop_worker connect TERM
 info "ok: bad input refused with errors naming the key"

@@ -385,6 +385,27 @@ static int build_schema(ferry_task_t *t, source_t *s, querier_t *q, char *errstr
                                  q->name ? q->name : "the query");
                 return -1;
         }
+        /* validate.non.null: Confluent refuses nullable incrementing/timestamp columns of a table. */
+        if (q->name && ferry_config_get_bool(s->cfg, "validate.non.null")) {
+                if (q->inc_idx >= 0 && r->cols[q->inc_idx].nullable) {
+                        snprintf(errstr, errstr_size,
+                                 "Cannot make incremental queries using incrementing column %s on %s because "
+                                 "this "
+                                 "column is nullable.",
+                                 q->inc_col, q->name);
+                        return -1;
+                }
+                for (size_t k = 0;
+                     k < s->n_ts && s->mode != JDBC_MODE_BULK && s->mode != JDBC_MODE_INCREMENTING; k++)
+                        if (q->ts_idx[k] >= 0 && r->cols[q->ts_idx[k]].nullable) {
+                                snprintf(errstr, errstr_size,
+                                         "Cannot make incremental queries using timestamp column %s on %s "
+                                         "because "
+                                         "this column is nullable.",
+                                         s->ts_cols[k], q->name);
+                                return -1;
+                        }
+        }
         q->warned = true;
         ferry_schema_unref(q->key_schema);
         free(q->key_col);
