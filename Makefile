@@ -69,6 +69,10 @@ CONNECTOR_SHARED_SRC := $(sort $(wildcard worker/connectors/shared/*.c worker/co
 CONNECTOR_SHARED_USERS := $(CONNECTOR_SHARED_SRC) $(wildcard tests/unit/connectors/*.c tests/fuzz/*.c)
 $(foreach v,asan fuzz,$(call objs,$(v),$(CONNECTOR_SHARED_USERS))): BASE_CFLAGS += -Iworker/connectors
 build/asan/unit-tests: $(call objs,asan,$(CONNECTOR_SHARED_SRC))
+# The JDBC connector's pure modules (URL parser, SQL builders, type mapping: no client library)
+# link into the unit tests (tests/unit/connectors/test_jdbc.c).
+JDBC_PURE_SRC := $(addprefix worker/connectors/jdbc/,jdbc_url.c jdbc_sql.c jdbc_types.c)
+build/asan/unit-tests: $(call objs,asan,$(JDBC_PURE_SRC))
 
 bin/ferry-operator: $(call objs,release,$(OPERATOR_SRC))
 	@mkdir -p bin

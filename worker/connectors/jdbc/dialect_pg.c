@@ -1,0 +1,402 @@
+/* The PostgreSQL dialect over libpq: connects with the conninfo translated from the JDBC URL (the
+ * session runs in db.timezone with ISO dates), runs statements with text parameters, describes
+ * result columns the way pgjdbc reports them (bool and bit(1) boolean, numeric with precision and
+ * scale from the type modifier, json/jsonb/uuid as strings, nullability and serial/identity from
+ * pg_attribute) and lists tables from pg_catalog. Both the source and the sink reach the database
+ * only through this interface. */
+#include "jdbc.h"
+
+#include <ferry/log.h>
+
+#include <libpq-fe.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+struct jdbc_conn {
+        PGconn *pg;
+};
+
+/* libpq messages end with a newline; keep the first line. */
+static void pg_msg(char *errstr, size_t errstr_size, const char *prefix, const char *msg)
+{
+        size_t n = strcspn(msg ? msg : "", "\n");
+        snprintf(errstr, errstr_size, "%s%.*s", prefix, (int)n, msg ? msg : "");
+}
+
+static int pg_exec_simple(PGconn *pg, const char *sql, char *errstr, size_t errstr_size)
+{
+        PGresult *r = PQexec(pg, sql);
+        int ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
+        if (!ok)
+                pg_msg(errstr, errstr_size, "", PQresultErrorMessage(r));
+        PQclear(r);
+        return ok ? 0 : -1;
+}
+
+static int pg_connect(const jdbc_url_t *u, const char *user, const char *password, const char *tz,
+                      jdbc_conn_t **out, char *errstr, size_t errstr_size)
+{
+        char *dropped = NULL;
+        char *ci = jdbc_pg_conninfo(u, user, password, &dropped);
+        if (!ci) {
+                snprintf(errstr, errstr_size, "out of memory");
+                return -1;
+        }
+        if (dropped) {
+                FERRY_WARN("connection.url: PostgreSQL JDBC parameters without a libpq equivalent are "
+                           "ignored: %s",
+                           dropped);
+                free(dropped);
+        }
+        PGconn *pg = PQconnectdb(ci);
+        free(ci);
+        if (!pg || PQstatus(pg) != CONNECTION_OK) {
+                pg_msg(errstr, errstr_size, "", pg ? PQerrorMessage(pg) : "out of memory");
+                PQfinish(pg);
+                return -1;
+        }
+        char sql[160];
+        char *lit = PQescapeLiteral(pg, tz && *tz ? tz : "UTC", strlen(tz && *tz ? tz : "UTC"));
+        snprintf(sql, sizeof(sql), "SET TIME ZONE %s; SET DateStyle = ISO; SET extra_float_digits = 3",
+                 lit ? lit : "'UTC'");
+        PQfreemem(lit);
+        if (pg_exec_simple(pg, sql, errstr, errstr_size) < 0) {
+                PQfinish(pg);
+                return -1;
+        }
+        jdbc_conn_t *c = calloc(1, sizeof(*c));
+        if (!c) {
+                PQfinish(pg);
+                snprintf(errstr, errstr_size, "out of memory");
+                return -1;
+        }
+        c->pg = pg;
+        *out = c;
+        return 0;
+}
+
+static void pg_close(jdbc_conn_t *c)
+{
+        if (!c)
+                return;
+        PQfinish(c->pg);
+        free(c);
+}
+
+static bool pg_alive(jdbc_conn_t *c)
+{
+        return c && PQstatus(c->pg) == CONNECTION_OK;
+}
+
+static bool pg_conn_error(jdbc_conn_t *c)
+{
+        return !c || PQstatus(c->pg) != CONNECTION_OK;
+}
+
+typedef struct {
+        PGresult *res;
+        ferry_buf_t scratch;
+} pg_result_t;
+
+static int unhex(int ch)
+{
+        if (ch >= '0' && ch <= '9')
+                return ch - '0';
+        if (ch >= 'a' && ch <= 'f')
+                return ch - 'a' + 10;
+        if (ch >= 'A' && ch <= 'F')
+                return ch - 'A' + 10;
+        return 0;
+}
+
+static const char *pg_cell(jdbc_result_t *r, size_t row, size_t col, size_t *len)
+{
+        pg_result_t *p = r->impl;
+        if (PQgetisnull(p->res, (int)row, (int)col))
+                return NULL;
+        const char *v = PQgetvalue(p->res, (int)row, (int)col);
+        size_t n = (size_t)PQgetlength(p->res, (int)row, (int)col);
+        if (r->cols[col].type == JDBC_T_BYTES && n >= 2 && v[0] == '\\' && v[1] == 'x') {
+                ferry_buf_reset(&p->scratch);
+                ferry_buf_reserve(&p->scratch, n / 2 + 1);
+                for (size_t i = 2; i + 1 < n; i += 2)
+                        ferry_buf_putc(&p->scratch, (char)(unhex(v[i]) * 16 + unhex(v[i + 1])));
+                *len = p->scratch.len;
+                return p->scratch.p ? p->scratch.p : "";
+        }
+        *len = n;
+        return v;
+}
+
+static void pg_result_free(jdbc_result_t *r)
+{
+        pg_result_t *p = r->impl;
+        if (p) {
+                PQclear(p->res);
+                ferry_buf_free(&p->scratch);
+                free(p);
+        }
+        jdbc_columns_free(r->cols, r->ncols);
+}
+
+static void map_type(Oid oid, int mod, jdbc_column_t *c)
+{
+        c->type = JDBC_T_UNKNOWN;
+        switch (oid) {
+        case 16:
+                c->type = JDBC_T_BOOL;
+                break;
+        case 1560: /* bit(n) */
+                c->type = mod > 1 ? JDBC_T_BITS : JDBC_T_BOOL;
+                break;
+        case 1562:
+                c->type = JDBC_T_BITS;
+                break;
+        case 21:
+                c->type = JDBC_T_INT16;
+                break;
+        case 23:
+                c->type = JDBC_T_INT32;
+                break;
+        case 20:
+        case 26:
+                c->type = JDBC_T_INT64;
+                break;
+        case 700:
+                c->type = JDBC_T_FLOAT32;
+                break;
+        case 701:
+                c->type = JDBC_T_FLOAT64;
+                break;
+        case 1700:
+                c->type = JDBC_T_NUMERIC;
+                if (mod >= 4) {
+                        c->precision = ((mod - 4) >> 16) & 0xffff;
+                        c->scale = (mod - 4) & 0xffff;
+                }
+                break;
+        case 18:
+        case 19:
+        case 25:
+        case 1042:
+        case 1043:
+        case 114:  /* json */
+        case 3802: /* jsonb */
+        case 2950: /* uuid */
+        case 142:  /* xml */
+                c->type = JDBC_T_STRING;
+                break;
+        case 17:
+                c->type = JDBC_T_BYTES;
+                break;
+        case 1082:
+                c->type = JDBC_T_DATE;
+                break;
+        case 1083:
+        case 1266:
+                c->type = JDBC_T_TIME;
+                break;
+        case 1114:
+        case 1184:
+                c->type = JDBC_T_TIMESTAMP;
+                break;
+        default:
+                break;
+        }
+}
+
+/* Nullability and serial/identity of the result's columns that come from a table. */
+static void table_flags(PGconn *pg, PGresult *res, jdbc_column_t *cols, int n)
+{
+        Oid table = InvalidOid;
+        for (int i = 0; i < n; i++) {
+                Oid t = PQftable(res, i);
+                if (t != InvalidOid) {
+                        table = t;
+                        break;
+                }
+        }
+        if (table == InvalidOid)
+                return;
+        char oidtxt[16];
+        snprintf(oidtxt, sizeof(oidtxt), "%u", table);
+        const char *params[1] = {oidtxt};
+        PGresult *r = PQexecParams(
+                pg,
+                "SELECT a.attnum, a.attnotnull, (a.attidentity <> '' OR COALESCE(pg_get_expr(d.adbin, "
+                "d.adrelid) "
+                "LIKE 'nextval(%', false)), format_type(a.atttypid, a.atttypmod), EXISTS (SELECT 1 FROM "
+                "pg_catalog.pg_index i WHERE i.indrelid = a.attrelid AND i.indisprimary AND a.attnum = "
+                "ANY(i.indkey)) "
+                "FROM pg_catalog.pg_attribute a "
+                "LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
+                "WHERE a.attrelid = $1::oid AND a.attnum > 0 AND NOT a.attisdropped",
+                1, NULL, params, NULL, NULL, 0);
+        if (PQresultStatus(r) == PGRES_TUPLES_OK) {
+                for (int row = 0; row < PQntuples(r); row++) {
+                        int attnum = (int)strtol(PQgetvalue(r, row, 0), NULL, 10);
+                        for (int i = 0; i < n; i++) {
+                                if (PQftable(res, i) != table || PQftablecol(res, i) != attnum)
+                                        continue;
+                                cols[i].nullable = PQgetvalue(r, row, 1)[0] != 't';
+                                cols[i].autoincrement = PQgetvalue(r, row, 2)[0] == 't';
+                                cols[i].primary_key = PQgetvalue(r, row, 4)[0] == 't';
+                                free(cols[i].type_name);
+                                cols[i].type_name = strdup(PQgetvalue(r, row, 3));
+                        }
+                }
+        }
+        PQclear(r);
+}
+
+static int pg_query(jdbc_conn_t *c, const char *sql, const char *const *params, size_t n, jdbc_result_t *res,
+                    char *errstr, size_t errstr_size)
+{
+        if (res)
+                memset(res, 0, sizeof(*res));
+        PGresult *r = PQexecParams(c->pg, sql, (int)n, NULL, params, NULL, NULL, 0);
+        ExecStatusType s = PQresultStatus(r);
+        if (s != PGRES_TUPLES_OK && s != PGRES_COMMAND_OK) {
+                const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+                pg_msg(errstr, errstr_size, "", PQresultErrorMessage(r));
+                if (state && errstr_size > 8) {
+                        size_t l = strlen(errstr);
+                        snprintf(errstr + l, errstr_size - l, " (SQLSTATE %s)", state);
+                }
+                PQclear(r);
+                return -1;
+        }
+        if (!res) {
+                PQclear(r);
+                return 0;
+        }
+        int nf = PQnfields(r);
+        pg_result_t *p = calloc(1, sizeof(*p));
+        jdbc_column_t *cols = calloc(nf ? (size_t)nf : 1, sizeof(*cols));
+        if (!p || !cols) {
+                free(p);
+                free(cols);
+                PQclear(r);
+                snprintf(errstr, errstr_size, "out of memory");
+                return -1;
+        }
+        for (int i = 0; i < nf; i++) {
+                cols[i].name = strdup(PQfname(r, i));
+                char tn[24];
+                snprintf(tn, sizeof(tn), "oid %u", PQftype(r, i));
+                cols[i].type_name = strdup(tn);
+                cols[i].nullable = true;
+                map_type(PQftype(r, i), PQfmod(r, i), &cols[i]);
+        }
+        table_flags(c->pg, r, cols, nf);
+        p->res = r;
+        ferry_buf_init(&p->scratch);
+        res->nrows = (size_t)PQntuples(r);
+        res->ncols = (size_t)nf;
+        res->cols = cols;
+        res->impl = p;
+        res->cell = pg_cell;
+        res->free = pg_result_free;
+        return 0;
+}
+
+static int pg_list_tables(jdbc_conn_t *c, const char *schema_pattern, char *const *types, size_t n_types,
+                          jdbc_table_id_t **out, size_t *n_out, char *errstr, size_t errstr_size)
+{
+        char kinds[16] = "{";
+        for (size_t i = 0; i < n_types; i++) {
+                const char *k = !strcasecmp(types[i], "TABLE")               ? "r,p"
+                                : !strcasecmp(types[i], "VIEW")              ? "v"
+                                : !strcasecmp(types[i], "MATERIALIZED VIEW") ? "m"
+                                : !strcasecmp(types[i], "FOREIGN TABLE")     ? "f"
+                                                                             : NULL;
+                if (!k)
+                        continue;
+                size_t l = strlen(kinds);
+                snprintf(kinds + l, sizeof(kinds) - l, "%s%s", l > 1 ? "," : "", k);
+        }
+        size_t l = strlen(kinds);
+        snprintf(kinds + l, sizeof(kinds) - l, "}");
+        const char *params[2] = {kinds, schema_pattern && *schema_pattern ? schema_pattern : NULL};
+        jdbc_result_t r;
+        if (pg_query(c,
+                     "SELECT n.nspname, c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n "
+                     "ON n.oid = c.relnamespace WHERE c.relkind::text = ANY($1::text[]) "
+                     "AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE "
+                     "'pg\\_toast%' "
+                     "AND ($2::text IS NULL OR n.nspname LIKE $2::text) ORDER BY 1, 2",
+                     params, 2, &r, errstr, errstr_size) < 0)
+                return -1;
+        jdbc_table_id_t *ids = calloc(r.nrows ? r.nrows : 1, sizeof(*ids));
+        if (!ids) {
+                jdbc_result_free(&r);
+                return -1;
+        }
+        for (size_t i = 0; i < r.nrows; i++) {
+                size_t len;
+                ids[i].schema = strdup(r.cell(&r, i, 0, &len));
+                ids[i].table = strdup(r.cell(&r, i, 1, &len));
+        }
+        *out = ids;
+        *n_out = r.nrows;
+        jdbc_result_free(&r);
+        return 0;
+}
+
+static int pg_describe(jdbc_conn_t *c, const jdbc_table_id_t *t, jdbc_column_t **cols, size_t *n,
+                       bool *exists, char *errstr, size_t errstr_size)
+{
+        ferry_buf_t b;
+        ferry_buf_init(&b);
+        jdbc_sql_table(&b, &jdbc_dialect_postgres.style, t);
+        /* to_regclass answers NULL for a missing table without failing the transaction. */
+        const char *name[1] = {b.p};
+        jdbc_result_t r;
+        *cols = NULL;
+        *n = 0;
+        if (pg_query(c, "SELECT to_regclass($1) IS NOT NULL", name, 1, &r, errstr, errstr_size) < 0) {
+                ferry_buf_free(&b);
+                return -1;
+        }
+        size_t len;
+        const char *yes = r.nrows ? r.cell(&r, 0, 0, &len) : NULL;
+        *exists = yes && yes[0] == 't';
+        jdbc_result_free(&r);
+        if (!*exists) {
+                ferry_buf_free(&b);
+                return 0;
+        }
+        ferry_buf_reset(&b);
+        ferry_buf_puts(&b, "SELECT * FROM ");
+        jdbc_sql_table(&b, &jdbc_dialect_postgres.style, t);
+        ferry_buf_puts(&b, " LIMIT 0");
+        int rc = pg_query(c, b.p, NULL, 0, &r, errstr, errstr_size);
+        ferry_buf_free(&b);
+        if (rc < 0)
+                return -1;
+        *exists = true;
+        *cols = r.cols;
+        *n = r.ncols;
+        r.cols = NULL;
+        r.ncols = 0;
+        jdbc_result_free(&r);
+        return 0;
+}
+
+const jdbc_dialect_t jdbc_dialect_postgres = {
+        .name = "PostgreSqlDatabaseDialect",
+        .kind = JDBC_DB_POSTGRES,
+        .style = {.quote = '"', .quote_identifiers = true, .placeholder = '$'},
+        .connect = pg_connect,
+        .close = pg_close,
+        .alive = pg_alive,
+        .query = pg_query,
+        .list_tables = pg_list_tables,
+        .describe = pg_describe,
+        .now_sql = "SELECT CURRENT_TIMESTAMP",
+        .ts_suffix = "+00",
+        .conn_error = pg_conn_error,
+};
