@@ -6,8 +6,7 @@
 # externalConfiguration volumes and env, clusterRef without a name, a bad connectorNamespaces entry,
 # template volumes with no or two sources, a mount without mountPath, trustedCertificates without
 # certificate or pattern, an unknown authentication type, scram without passwordSecret) are refused
-# with a message
-# naming the problem. Scale subresources and printer columns work.
+# with a message naming the problem. Scale subresources and printer columns work.
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/lib.sh"
 
