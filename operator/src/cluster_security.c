@@ -18,6 +18,8 @@
 #define TRUSTSTORE OP_DATA_DIR "/truststore.pem"
 #define KEYSTORE   OP_DATA_DIR "/keystore.pem"
 
+static const kube_gvr_t gvr_secret = {"", "v1", "secrets"};
+
 static const char *const client_prefixes[] = {"", "producer.", "consumer.", "admin."};
 
 bool cl_secured(const op_connect_spec_t *s)
@@ -330,8 +332,7 @@ int cl_secrets_digest(op_ctx_t *ctx, const op_connect_spec_t *s, struct cluster_
         int rc = 0;
         for (size_t i = 0; i < n && rc == 0; i++) {
                 char path[1024], field[128], msg[512];
-                kube_gvr_t gvr = {.group = "", .version = "v1", .resource = "secrets"};
-                kube_path(path, sizeof(path), &gvr, s->ns, r[i]->secret, NULL, NULL);
+                kube_path(path, sizeof(path), &gvr_secret, s->ns, r[i]->secret, NULL, NULL);
                 kube_result_t res;
                 kube_request(ctx->kube, "GET", path, NULL, NULL, &res);
                 ref_path(s, r[i], field, sizeof(field));
