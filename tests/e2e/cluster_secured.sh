@@ -10,7 +10,9 @@
 #   password is in no ConfigMap, no pod spec (env values, command), no operator and no worker log
 #   line; a KafkaConnect naming a Secret that does not exist -> Ready=False, reason
 #   SecretNotFound, the message names the field; the CA Secret's content changed -> the worker pod is replaced (new
-#   config hash) and the lines written after it arrive too.
+#   config hash) and the lines written after it arrive too; a second KafkaConnect with
+#   authentication type tls (certificateAndKey) on the mTLS listener, its CA given by pattern ->
+#   Ready, its connector's lines arrive.
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/lib.sh"
 OP=${FERRY_OPERATOR_ASAN:-$REPO/build/asan/ferry-operator}
@@ -18,16 +20,17 @@ OP=${FERRY_OPERATOR_ASAN:-$REPO/build/asan/ferry-operator}
 command -v unshare >/dev/null && unshare --mount true 2>/dev/null ||
         fail "this test needs private mount namespaces (unshare --mount, as root)"
 
-# A broker of its own with a SASL_SSL listener (SCRAM-SHA-512) next to its plaintext one.
+# A broker of its own with SASL_SSL (SCRAM-SHA-512) and mTLS listeners next to its plaintext one.
 export FERRY_KAFKA_STATE=$WORK/kafka
-FERRY_KAFKA_SECURITY=sasl_ssl "$REPO/hack/kafka.sh" start >/dev/null 2>"$WORK/kafka-start.log" ||
+FERRY_KAFKA_SECURITY=sasl_ssl,mtls "$REPO/hack/kafka.sh" start >/dev/null 2>"$WORK/kafka-start.log" ||
         fail "secured broker did not start: $(tail -5 "$WORK/kafka-start.log")"
 CLEANUP+=("FERRY_KAFKA_STATE=$FERRY_KAFKA_STATE $REPO/hack/kafka.sh stop")
 # shellcheck disable=SC1090
 source <("$REPO/hack/kafka.sh" env)
 PLAIN_B=$KAFKA_BOOTSTRAP
 [ -n "${KAFKA_SASL_SSL_BOOTSTRAP:-}" ] && [ -n "${KAFKA_SCRAM_PASSWORD:-}" ] || fail "no SASL_SSL listener"
-info "secured broker: SASL_SSL $KAFKA_SASL_SSL_BOOTSTRAP (plaintext $PLAIN_B for kcat)"
+[ -n "${KAFKA_MTLS_BOOTSTRAP:-}" ] || fail "no mTLS listener"
+info "secured broker: SASL_SSL $KAFKA_SASL_SSL_BOOTSTRAP, mTLS $KAFKA_MTLS_BOOTSTRAP (plaintext $PLAIN_B for kcat)"
 
 install_crds
 new_namespace
@@ -157,9 +160,60 @@ awk -v n="$N" 'BEGIN { for (i = n; i < 2 * n; i++) printf "secured-%05d\n", i }'
 wait_until 90 "$((2 * N)) lines in $TOPIC" count $((2 * N))
 info "CA Secret rotated: worker replaced (config hash $hash -> new), lines keep arriving"
 
-k -n "$NS" delete kafkaconnector src --wait=false >/dev/null
-k -n "$NS" delete kafkaconnect sc --wait=false >/dev/null
-wait_until 60 "worker pod deleted" bash -c "! $KUBECTL_BIN --kubeconfig=$FERRY_KUBECONFIG -n $NS get pod sc-worker-0"
+# Mutual TLS: authentication type tls (certificateAndKey), trusted certificates by pattern.
+k -n "$NS" create secret generic cas --from-file=ca.crt="$KAFKA_CA_PEM" --from-literal=README=not-a-cert >/dev/null
+k -n "$NS" create secret generic connect-cert --from-file=user.crt="$KAFKA_CLIENT_CERT_PEM" \
+        --from-file=user.key="$KAFKA_CLIENT_KEY_PEM" >/dev/null
+MPORT=$(free_port)
+awk -v n="$N" 'BEGIN { for (i = 0; i < n; i++) printf "mtls-%05d\n", i }' >"$WORK/in-mtls.txt"
+k -n "$NS" apply -f - >/dev/null <<YAML
+apiVersion: connect.ferry.dev/v1alpha1
+kind: KafkaConnect
+metadata: {name: mc}
+spec:
+  replicas: 1
+  bootstrapServers: "$KAFKA_MTLS_BOOTSTRAP"
+  groupId: $G-mc
+  configStorageTopic: $G-mc-configs
+  offsetStorageTopic: $G-mc-offsets
+  statusStorageTopic: $G-mc-status
+  restPort: $MPORT
+  tls:
+    trustedCertificates:
+      - {secretName: cas, pattern: "*.crt"}
+  authentication:
+    type: tls
+    certificateAndKey: {secretName: connect-cert, certificate: user.crt, key: user.key}
+  config:
+    config.storage.replication.factor: 1
+    offset.storage.replication.factor: 1
+    status.storage.replication.factor: 1
+    key.converter: org.apache.kafka.connect.storage.StringConverter
+    value.converter: org.apache.kafka.connect.storage.StringConverter
+    offset.flush.interval.ms: 1000
+---
+apiVersion: connect.ferry.dev/v1alpha1
+kind: KafkaConnector
+metadata:
+  name: msrc
+  labels: {connect.ferry.dev/cluster: mc}
+spec:
+  class: FileStreamSource
+  config: {file: "$WORK/in-mtls.txt", topic: $G-mtls}
+YAML
+wait_until 120 "KafkaConnect mc Ready" kc_ready mc
+wait_until 90 "connector msrc Ready" field_is kafkaconnector msrc '{.status.conditions[?(@.type=="Ready")].status}' True
+mcount() { [ "$(topic_dump "$PLAIN_B" "$G-mtls" 2>/dev/null | grep -c '^mtls-')" -ge "$1" ]; }
+wait_until 60 "$N lines in $G-mtls" mcount $N
+props=$(jpath configmap mc-connect-config '{.data.worker\.properties}')
+for l in security.protocol=SSL ssl.keystore.type=PEM producer.ssl.keystore.location=/var/lib/ferry/keystore.pem; do
+        grep -qxF "$l" <<<"$props" || fail "worker.properties lacks $l: $props"
+done
+info "KafkaConnect with tls authentication (mTLS, trusted certificates by pattern) Ready; $N lines in $G-mtls"
+
+k -n "$NS" delete kafkaconnector src msrc --wait=false >/dev/null
+k -n "$NS" delete kafkaconnect sc mc --wait=false >/dev/null
+wait_until 60 "worker pods deleted" bash -c "! $KUBECTL_BIN --kubeconfig=$FERRY_KUBECONFIG -n $NS get pod sc-worker-0 mc-worker-0"
 kill -TERM "$(cat "$WORK/op.pid")"
 wait_until 20 "operator exits" bash -c "! kill -0 $(cat "$WORK/op.pid")"
 if grep -E 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error' "$WORK/op.log"; then
