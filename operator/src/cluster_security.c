@@ -118,7 +118,7 @@ void cl_security_volumes(const op_connect_spec_t *s, json_object *vols, json_obj
                 snprintf(path, sizeof(path), "%s%s", ref_dir(s, r[i]), r[i]->secret);
                 json_object *src = json_object_new_object();
                 json_object_object_add(src, "secretName", json_object_new_string(r[i]->secret));
-                json_object_object_add(src, "defaultMode", json_object_new_int(0440));
+                json_object_object_add(src, "defaultMode", json_object_new_int(0444));
                 json_object *v = json_object_new_object();
                 json_object_object_add(v, "name", json_object_new_string(name));
                 json_object_object_add(v, "secret", src);

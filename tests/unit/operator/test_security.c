@@ -289,6 +289,8 @@ Test(security_pod, volumes_and_env)
         cr_assert_str_eq(kube_str(by_name(vols, "ferry-sec-0"), "secret.secretName"), "cluster-ca-cert");
         cr_assert_str_eq(kube_str(by_name(vols, "ferry-sec-1"), "secret.secretName"), "more-cas");
         cr_assert_str_eq(kube_str(by_name(vols, "ferry-sec-2"), "secret.secretName"), "my-user");
+        /* Readable by the worker image's non-root user. */
+        cr_assert_eq(json_object_get_int(kube_get(by_name(vols, "ferry-sec-0"), "secret.defaultMode")), 0444);
         cr_assert_str_eq(kube_str(by_name(mounts, "ferry-sec-0"), "mountPath"),
                          "/opt/kafka/connect-certs/cluster-ca-cert");
         cr_assert_str_eq(kube_str(by_name(mounts, "ferry-sec-2"), "mountPath"),
