@@ -136,9 +136,16 @@ double op_reconcile_connect(op_ctx_t *ctx, const char *key)
         /* Worker configuration, Service, PodDisruptionBudget. */
         char *props = op_worker_properties(&s);
         json_object *pod_spec = op_worker_pod_spec(ctx->opt.worker_image, &s, cm_name);
-        char hash[17];
+        /* The Secrets of spec.tls and spec.authentication count in the hash, so a rotation rolls
+         * the workers (seen at the next reconcile: the periodic resync, as Strimzi's). While one
+         * cannot be read no pod is created or rolled. */
+        char hash[17], *secrets = NULL;
+        bool secrets_ok = !cl_secrets_digest(ctx, &s, &st, &secrets);
         cl_config_hash(props ? props : "", json_object_to_json_string_ext(pod_spec, JSON_C_TO_STRING_PLAIN),
-                       hash);
+                       secrets, hash);
+        free(secrets);
+        if (!secrets_ok)
+                cl_soon(&st, 5);
         cl_apply_config(ctx, &s, cm_name, props ? props : "", &st);
         free(props);
         cl_apply_service(ctx, &s, svc_name, &st);
@@ -155,10 +162,11 @@ double op_reconcile_connect(op_ctx_t *ctx, const char *key)
         json_object *names = NULL;
         long tasks = pc.base[0] ? cl_count_tasks(ctx, pc.base, &names) : -1;
         int desired = cl_desired(ctx, key, &s, pc.live, tasks, &st);
-        cl_scale(ctx, key, &s, by_index, desired, pod_spec, hash, &st);
+        if (secrets_ok)
+                cl_scale(ctx, key, &s, by_index, desired, pod_spec, hash, &st);
         if (pc.terminating)
                 cl_soon(&st, 1);
-        if (pc.ready >= desired && pc.ready == pc.live && !pc.terminating)
+        if (secrets_ok && pc.ready >= desired && pc.ready == pc.live && !pc.terminating)
                 cl_roll(ctx, key, &s, by_index, desired, hash, &st);
 
         /* Connectors in Connect without a KafkaConnector (opt-in, as Strimzi). */

@@ -4,7 +4,8 @@
  * (Service, PodDisruptionBudget), cluster_pods.c (pod spec, pods by index, scaling, rolling
  * restarts, REST base), cluster_health.c (/health probes, restarts of unhealthy workers),
  * cluster_autoscale.c (task count, desired size, delayed scale-down) and cluster_unmanaged.c
- * (connectors without a KafkaConnector). */
+ * (connectors without a KafkaConnector), cluster_security.c (spec.tls and spec.authentication:
+ * worker keys, Secret volumes, start script, Secret digest). */
 #ifndef FERRY_OPERATOR_CLUSTER_H
 #define FERRY_OPERATOR_CLUSTER_H
 
@@ -35,11 +36,11 @@ int cl_apply(op_ctx_t *ctx, const kube_gvr_t *gvr, const char *ns, const char *n
 int cl_delete(op_ctx_t *ctx, const kube_gvr_t *gvr, const char *ns, const char *name, const char *uid,
               int grace_s);
 
-/* cluster_config.c: applies ConfigMap <name>-connect-config with props; the config hash of props
- * and the pod spec into hash. */
+/* cluster_config.c: applies ConfigMap <name>-connect-config with props; the config hash of props,
+ * the pod spec and the digest of the referenced Secrets into hash. */
 void cl_apply_config(op_ctx_t *ctx, const op_connect_spec_t *s, const char *cm_name, const char *props,
                      struct cluster_state *st);
-void cl_config_hash(const char *props, const char *pod_spec, char out[17]);
+void cl_config_hash(const char *props, const char *pod_spec, const char *secrets, char out[17]);
 
 /* cluster_service.c: Service <name>-connect-api and PodDisruptionBudget <name>-connect. */
 void cl_apply_service(op_ctx_t *ctx, const op_connect_spec_t *s, const char *svc_name,
@@ -84,4 +85,28 @@ void cl_forget_scale_down(op_ctx_t *ctx, const char *key);
 /* cluster_unmanaged.c: deletes connectors in Connect that no KafkaConnector of this cluster names. */
 void cl_delete_unmanaged(op_ctx_t *ctx, const op_connect_spec_t *s, const char *base, json_object *names);
 
+/* cluster_security.c */
+/* The env entries holding the JAAS text around the password (no secret in them). */
+#define CL_ENV_JAAS_HEAD "FERRY_SASL_JAAS_HEAD"
+#define CL_ENV_JAAS_TAIL "FERRY_SASL_JAAS_TAIL"
+/* Whether spec.tls or spec.authentication is set. */
+bool cl_secured(const op_connect_spec_t *s);
+/* Calls put for every worker key of spec.tls and spec.authentication (top level, then under
+ * producer., consumer., admin.); sasl.jaas.config is written by the start script. */
+void cl_security_props(const op_connect_spec_t *s, void (*put)(void *arg, const char *k, const char *v),
+                       void *arg);
+/* Adds the Secret volumes and their read-only mounts. */
+void cl_security_volumes(const op_connect_spec_t *s, json_object *vols, json_object *mounts);
+/* Adds the env entries CL_ENV_JAAS_HEAD/TAIL (SASL only). */
+void cl_security_env(const op_connect_spec_t *s, json_object *env);
+/* The JAAS text before and after the secret, JAAS-quoted and properties-escaped (malloc'd). */
+char *cl_jaas_head(const op_connect_spec_t *s);
+char *cl_jaas_tail(const op_connect_spec_t *s);
+/* Start script parts (malloc'd, "" when none): building the PEM trust and key stores, run before
+ * worker.properties is written; the sasl.jaas.config lines, run inside its writing. */
+char *cl_security_prepare(const op_connect_spec_t *s);
+char *cl_security_jaas(const op_connect_spec_t *s);
+/* The referenced Secret values, for the config hash, into *out (malloc'd). 0, or -1 with the
+ * problem (missing Secret or key, naming the field) reported in st. Values are never logged. */
+int cl_secrets_digest(op_ctx_t *ctx, const op_connect_spec_t *s, struct cluster_state *st, char **out);
 #endif

@@ -1,8 +1,9 @@
 /* The worker configuration of a KafkaConnect: worker.properties (bootstrap servers, group id and
  * storage topics from the spec or their defaults, then spec.config without the keys the operator
  * owns, JsonConverter unless given; Java-properties escaped), the ConfigMap <name>-connect-config
- * that carries it to the pods, and the config hash (FNV-1a of worker.properties and the pod spec)
- * whose change rolls the workers. Part of the KafkaConnect reconciler (cluster.h). */
+ * that carries it to the pods, and the config hash (FNV-1a of worker.properties, the pod spec and
+ * the values of the Secrets spec.tls and spec.authentication name) whose change rolls the workers. Part of
+ * the KafkaConnect reconciler (cluster.h). */
 #include "cluster.h"
 
 #include <stdio.h>
@@ -44,6 +45,17 @@ static void prop(char *buf, size_t len, size_t *n, const char *k, const char *v)
         buf[*n] = '\0';
 }
 
+struct prop_buf {
+        char *buf;
+        size_t len, *n;
+};
+
+static void put_prop(void *arg, const char *k, const char *v)
+{
+        struct prop_buf *pb = arg;
+        prop(pb->buf, pb->len, pb->n, k, v);
+}
+
 bool op_worker_key_owned(const char *k)
 {
         return !strncmp(k, "rest.", 5) || !strcmp(k, "listeners") || !strncmp(k, "listeners.", 10) ||
@@ -71,6 +83,8 @@ char *op_worker_properties(const op_connect_spec_t *s)
         prop(buf, len, &n, "offset.storage.topic", s->offset_topic ? s->offset_topic : v);
         snprintf(v, sizeof(v), "%s-status", name);
         prop(buf, len, &n, "status.storage.topic", s->status_topic ? s->status_topic : v);
+        struct prop_buf pb = {buf, len, &n};
+        cl_security_props(s, put_prop, &pb);
         for (size_t i = 0; i < s->config.n; i++)
                 if (!op_worker_key_owned(s->config.kv[i].key))
                         prop(buf, len, &n, s->config.kv[i].key, s->config.kv[i].value);
@@ -81,11 +95,13 @@ char *op_worker_properties(const op_connect_spec_t *s)
         return buf;
 }
 
-void cl_config_hash(const char *props, const char *pod_spec, char out[17])
+void cl_config_hash(const char *props, const char *pod_spec, const char *secrets, char out[17])
 {
         unsigned long long h = 1469598103934665603ULL;
-        const char *parts[] = {props, "\n", pod_spec};
-        for (size_t i = 0; i < 3; i++)
+        /* Without Secrets the hash is what it was before they counted (no roll on upgrade). */
+        const char *parts[] = {props, "\n", pod_spec, secrets && *secrets ? "\n" : "",
+                               secrets ? secrets : ""};
+        for (size_t i = 0; i < 5; i++)
                 for (const char *c = parts[i]; *c; c++) {
                         h ^= (unsigned char)*c;
                         h *= 1099511628211ULL;

@@ -29,14 +29,35 @@ static json_object *named(const char *name, const char *key, json_object *val)
 json_object *op_worker_pod_spec(const char *default_image, const op_connect_spec_t *s, const char *cm_name)
 {
         int port = s->rest_port;
-        char script[1024];
-        snprintf(script, sizeof(script),
-                 "{ cat " OP_CONFIG_DIR "/worker.properties; "
-                 "echo \"listeners=http://${FERRY_LISTEN_HOST:-0.0.0.0}:%d\"; "
-                 "echo \"rest.advertised.host.name=${POD_IP}\"; "
-                 "echo \"rest.advertised.port=%d\"; } >" OP_DATA_DIR "/worker.properties && "
-                 "exec ferry-worker distributed " OP_DATA_DIR "/worker.properties",
-                 port, port);
+        char *script = NULL;
+        if (!cl_secured(s)) {
+                char buf[1024];
+                snprintf(buf, sizeof(buf),
+                         "{ cat " OP_CONFIG_DIR "/worker.properties; "
+                         "echo \"listeners=http://${FERRY_LISTEN_HOST:-0.0.0.0}:%d\"; "
+                         "echo \"rest.advertised.host.name=${POD_IP}\"; "
+                         "echo \"rest.advertised.port=%d\"; } >" OP_DATA_DIR "/worker.properties && "
+                         "exec ferry-worker distributed " OP_DATA_DIR "/worker.properties",
+                         port, port);
+                script = strdup(buf);
+        } else {
+                /* spec.tls/spec.authentication: the stores and the JAAS line are made from the
+                 * mounted Secrets at start, private to the container (umask 077); any failure
+                 * (a missing file, a password with a line break) stops the container with it. */
+                char *prep = cl_security_prepare(s), *jaas = cl_security_jaas(s);
+                size_t sl = strlen(prep ? prep : "") + strlen(jaas ? jaas : "") + 1024;
+                script = malloc(sl);
+                if (script)
+                        snprintf(script, sl,
+                                 "set -e; umask 077; %s{ cat " OP_CONFIG_DIR "/worker.properties; "
+                                 "echo \"listeners=http://${FERRY_LISTEN_HOST:-0.0.0.0}:%d\"; "
+                                 "echo \"rest.advertised.host.name=${POD_IP}\"; "
+                                 "echo \"rest.advertised.port=%d\"; %s} >" OP_DATA_DIR "/worker.properties; "
+                                 "exec ferry-worker distributed " OP_DATA_DIR "/worker.properties",
+                                 prep ? prep : "", port, port, jaas ? jaas : "");
+                free(prep);
+                free(jaas);
+        }
         json_object *c = json_object_new_object();
         json_object_object_add(c, "name", json_object_new_string("worker"));
         json_object_object_add(c, "image", json_object_new_string(s->image ? s->image : default_image));
@@ -45,7 +66,8 @@ json_object *op_worker_pod_spec(const char *default_image, const op_connect_spec
         json_object *cmd = json_object_new_array();
         json_object_array_add(cmd, json_object_new_string("/bin/sh"));
         json_object_array_add(cmd, json_object_new_string("-c"));
-        json_object_array_add(cmd, json_object_new_string(script));
+        json_object_array_add(cmd, json_object_new_string(script ? script : "exit 1"));
+        free(script);
         json_object_object_add(c, "command", cmd);
         json_object *env = json_object_new_array();
         static const char *const fields[][2] = {{"POD_IP", "status.podIP"}, {"POD_NAME", "metadata.name"}};
@@ -59,6 +81,7 @@ json_object *op_worker_pod_spec(const char *default_image, const op_connect_spec
         /* externalConfiguration.env: {name, valueFrom: {secretKeyRef | configMapKeyRef}} as given. */
         for (size_t i = 0; i < json_object_array_length(s->ext_env); i++)
                 json_object_array_add(env, json_object_get(json_object_array_get_idx(s->ext_env, i)));
+        cl_security_env(s, env);
         json_object_object_add(c, "env", env);
         json_object *ports = json_object_new_array(), *p = json_object_new_object();
         json_object_object_add(p, "name", json_object_new_string("rest"));
@@ -96,6 +119,8 @@ json_object *op_worker_pod_spec(const char *default_image, const op_connect_spec
                 json_object_object_add(m, "readOnly", json_object_new_boolean(1));
                 json_object_array_add(mounts, m);
         }
+        /* spec.tls and spec.authentication: their Secrets, read-only. */
+        cl_security_volumes(s, vols, mounts);
         /* spec.template: pod volumes and the container's mounts of them. */
         for (size_t i = 0; i < json_object_array_length(s->pod_volumes); i++)
                 json_object_array_add(vols, json_object_get(json_object_array_get_idx(s->pod_volumes, i)));

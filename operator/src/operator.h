@@ -31,6 +31,12 @@
 /* The mount path of spec.externalConfiguration.volumes[name], as Strimzi mounts them, so that
  * migrated connector configs (${directory:...}, ${file:...}) keep their paths. */
 #define OP_EXTERNAL_CONFIG_DIR "/opt/kafka/external-configuration/"
+/* The Secrets of spec.tls and spec.authentication, mounted read-only where Strimzi mounts them:
+ * certificates and keys at /opt/kafka/connect-certs/<secretName>/, passwords and OAuth client
+ * secrets at /opt/kafka/connect-password/<secretName>/ (pod volumes ferry-sec-<n>). */
+#define OP_CERTS_DIR         "/opt/kafka/connect-certs/"
+#define OP_PASSWORD_DIR      "/opt/kafka/connect-password/"
+#define OP_VOLUME_SEC_PREFIX "ferry-sec-"
 /* Worker image of KafkaConnects without spec.image, unless --worker-image or $FERRY_WORKER_IMAGE. */
 #define OP_DEFAULT_WORKER_IMAGE "ghcr.io/ferry/ferry-worker:latest"
 

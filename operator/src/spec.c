@@ -201,7 +201,7 @@ static void ext_config(struct pc *pc, json_object *spec, op_connect_spec_t *s)
                         bad(pc, "%s.name: required", path);
                         continue;
                 }
-                if (!strcmp(n, "POD_IP") || !strcmp(n, "POD_NAME")) {
+                if (!strcmp(n, "POD_IP") || !strcmp(n, "POD_NAME") || !strncmp(n, "FERRY_SASL_JAAS_", 16)) {
                         bad(pc, "%s.name: %s is set by the operator", path, n);
                         continue;
                 }
@@ -238,6 +238,228 @@ static void ext_config(struct pc *pc, json_object *spec, op_connect_spec_t *s)
         }
 }
 
+/* A Secret name: RFC 1123 subdomain (lower-case alphanumerics, '-', '.'), at most 253 characters. */
+static bool dns_subdomain(const char *s)
+{
+        size_t n = strlen(s);
+        if (!n || n > 253 || s[0] == '-' || s[0] == '.' || s[n - 1] == '-' || s[n - 1] == '.')
+                return false;
+        for (const char *c = s; *c; c++)
+                if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '-' || *c == '.'))
+                        return false;
+        return true;
+}
+
+/* A key of a Secret's data ([-._a-zA-Z0-9]+, not "." or ".."); with glob, also '*' and '?'. */
+static bool secret_key(const char *s, bool glob)
+{
+        size_t n = strlen(s);
+        if (!n || n > 253 || !strcmp(s, ".") || !strcmp(s, ".."))
+                return false;
+        for (const char *c = s; *c; c++)
+                if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+                      *c == '-' || *c == '.' || *c == '_' || (glob && (*c == '*' || *c == '?'))))
+                        return false;
+        return true;
+}
+
+/* {secretName, <file_field>[, key]} at path into r; a field is required unless it is NULL here. */
+static void secret_ref(struct pc *pc, json_object *o, const char *path, const char *file_field,
+                       const char *key_field, op_secret_ref_t *r)
+{
+        char sub[256];
+        snprintf(sub, sizeof(sub), "%s.secretName", path);
+        r->secret = opt_str(pc, o, "secretName", sub);
+        if (!r->secret)
+                bad(pc, "%s: required", sub);
+        else if (!dns_subdomain(r->secret))
+                bad(pc, "%s: must be a Secret name (lower-case DNS subdomain)", sub);
+        const char *fields[] = {file_field, key_field};
+        char **out[] = {&r->file, &r->key};
+        for (size_t i = 0; i < 2; i++) {
+                if (!fields[i])
+                        continue;
+                snprintf(sub, sizeof(sub), "%s.%s", path, fields[i]);
+                *out[i] = opt_str(pc, o, fields[i], sub);
+                if (!*out[i])
+                        bad(pc, "%s: required", sub);
+                else if (!secret_key(*out[i], false))
+                        bad(pc, "%s: must be a key of the Secret ([-._a-zA-Z0-9]+)", sub);
+        }
+}
+
+static void secret_ref_free(op_secret_ref_t *r)
+{
+        free(r->secret);
+        free(r->file);
+        free(r->pattern);
+        free(r->key);
+        memset(r, 0, sizeof(*r));
+}
+
+/* Strimzi's oauth fields Ferry cannot honour: refused by name rather than ignored. */
+static const char *const oauth_unsupported[] = {"accessToken",     "refreshToken",
+                                                "passwordSecret",  "username",
+                                                "audience",        "tlsTrustedCertificates",
+                                                "clientAssertion", "clientAssertionLocation",
+                                                "saslExtensions",  NULL};
+
+/* spec.tls {trustedCertificates} and spec.authentication, as Strimzi spells them. */
+static void security(struct pc *pc, json_object *spec, op_connect_spec_t *s)
+{
+        json_object *tls = opt_obj(pc, spec, "tls", "spec.tls");
+        s->tls = tls != NULL;
+        json_object *tc = opt_arr(pc, tls, "trustedCertificates", "spec.tls.trustedCertificates");
+        size_t nt = tc ? json_object_array_length(tc) : 0;
+        s->trusted = nt ? calloc(nt, sizeof(*s->trusted)) : NULL;
+        char path[128], sub[192];
+        for (size_t i = 0; s->trusted && i < nt; i++) {
+                json_object *c = json_object_array_get_idx(tc, i);
+                snprintf(path, sizeof(path), "spec.tls.trustedCertificates[%zu]", i);
+                if (!json_object_is_type(c, json_type_object)) {
+                        bad(pc, "%s: must be an object", path);
+                        continue;
+                }
+                op_secret_ref_t *r = &s->trusted[s->n_trusted++];
+                secret_ref(pc, c, path, NULL, NULL, r);
+                snprintf(sub, sizeof(sub), "%s.certificate", path);
+                r->file = opt_str(pc, c, "certificate", sub);
+                snprintf(sub, sizeof(sub), "%s.pattern", path);
+                r->pattern = opt_str(pc, c, "pattern", sub);
+                if (!r->file == !r->pattern)
+                        bad(pc, "%s: needs exactly one of certificate, pattern", path);
+                else if (r->file && !secret_key(r->file, false))
+                        bad(pc, "%s.certificate: must be a key of the Secret ([-._a-zA-Z0-9]+)", path);
+                else if (r->pattern && !secret_key(r->pattern, true))
+                        bad(pc, "%s.pattern: must be a glob over the Secret's keys ([-._a-zA-Z0-9*?]+)",
+                            path);
+        }
+
+        json_object *a = opt_obj(pc, spec, "authentication", "spec.authentication");
+        if (!a)
+                return;
+        op_connect_auth_t *au = &s->auth;
+        char *type = opt_str(pc, a, "type", "spec.authentication.type");
+        static const struct {
+                const char *name;
+                op_auth_type_t type;
+        } types[] = {{"tls", OP_AUTH_TLS},
+                     {"scram-sha-256", OP_AUTH_SCRAM_SHA_256},
+                     {"scram-sha-512", OP_AUTH_SCRAM_SHA_512},
+                     {"plain", OP_AUTH_PLAIN},
+                     {"oauth", OP_AUTH_OAUTH}};
+        for (size_t i = 0; type && i < sizeof(types) / sizeof(types[0]); i++)
+                if (!strcmp(type, types[i].name))
+                        au->type = types[i].type;
+        if (!type)
+                bad(pc,
+                    "spec.authentication.type: required (tls, scram-sha-256, scram-sha-512, plain or oauth)");
+        else if (au->type == OP_AUTH_NONE)
+                bad(pc,
+                    "spec.authentication.type: unsupported type \"%s\" (tls, scram-sha-256, scram-sha-512, "
+                    "plain or oauth)",
+                    type);
+        free(type);
+        bool sasl_pw = au->type == OP_AUTH_SCRAM_SHA_256 || au->type == OP_AUTH_SCRAM_SHA_512 ||
+                       au->type == OP_AUTH_PLAIN;
+        json_object *ck = opt_obj(pc, a, "certificateAndKey", "spec.authentication.certificateAndKey");
+        if (au->type == OP_AUTH_TLS) {
+                if (!ck)
+                        bad(pc, "spec.authentication.certificateAndKey: required with type tls");
+                else
+                        secret_ref(pc, ck, "spec.authentication.certificateAndKey", "certificate", "key",
+                                   &au->cert);
+                if (!s->tls)
+                        bad(pc, "spec.authentication.type: tls needs spec.tls (TLS to the brokers)");
+        } else if (ck && au->type != OP_AUTH_NONE) {
+                bad(pc, "spec.authentication.certificateAndKey: only with type tls");
+        }
+        if (au->type == OP_AUTH_OAUTH) {
+                for (size_t i = 0; oauth_unsupported[i]; i++)
+                        if (member(a, oauth_unsupported[i]))
+                                bad(pc,
+                                    "spec.authentication.%s: not supported with type oauth (clientId, "
+                                    "clientSecret, tokenEndpointUri and scope are)",
+                                    oauth_unsupported[i]);
+                json_object *v = member(a, "disableTlsHostnameVerification");
+                if (v && (!json_object_is_type(v, json_type_boolean) || json_object_get_boolean(v)))
+                        bad(pc, "spec.authentication.disableTlsHostnameVerification: not supported with type "
+                                "oauth (the token endpoint's host name is always checked)");
+                au->client_id = opt_str(pc, a, "clientId", "spec.authentication.clientId");
+                if (!au->client_id || !*au->client_id)
+                        bad(pc, "spec.authentication.clientId: required with type oauth");
+                json_object *cs = opt_obj(pc, a, "clientSecret", "spec.authentication.clientSecret");
+                if (!cs)
+                        bad(pc, "spec.authentication.clientSecret: required with type oauth");
+                else
+                        secret_ref(pc, cs, "spec.authentication.clientSecret", "key", NULL, &au->password);
+                au->token_endpoint_uri =
+                        opt_str(pc, a, "tokenEndpointUri", "spec.authentication.tokenEndpointUri");
+                if (!au->token_endpoint_uri)
+                        bad(pc, "spec.authentication.tokenEndpointUri: required with type oauth");
+                else if (strncmp(au->token_endpoint_uri, "https://", 8) &&
+                         strncmp(au->token_endpoint_uri, "http://", 7))
+                        bad(pc, "spec.authentication.tokenEndpointUri: must be an http:// or https:// URL");
+                au->scope = opt_str(pc, a, "scope", "spec.authentication.scope");
+        } else if (au->type != OP_AUTH_NONE) {
+                static const char *const oauth_only[] = {"clientId", "clientSecret", "tokenEndpointUri",
+                                                         "scope", NULL};
+                for (size_t i = 0; oauth_only[i]; i++)
+                        if (member(a, oauth_only[i]))
+                                bad(pc, "spec.authentication.%s: only with type oauth", oauth_only[i]);
+        }
+        if (sasl_pw) {
+                au->username = opt_str(pc, a, "username", "spec.authentication.username");
+                if (!au->username || !*au->username)
+                        bad(pc, "spec.authentication.username: required with type %s",
+                            au->type == OP_AUTH_PLAIN ? "plain" : "scram-sha-*");
+                json_object *ps = opt_obj(pc, a, "passwordSecret", "spec.authentication.passwordSecret");
+                if (!ps)
+                        bad(pc, "spec.authentication.passwordSecret: required with type %s",
+                            au->type == OP_AUTH_PLAIN ? "plain" : "scram-sha-*");
+                else
+                        secret_ref(pc, ps, "spec.authentication.passwordSecret", "password", NULL,
+                                   &au->password);
+        } else if (au->type == OP_AUTH_TLS) {
+                if (member(a, "username") || member(a, "passwordSecret"))
+                        bad(pc, "spec.authentication.%s: not with type tls",
+                            member(a, "username") ? "username" : "passwordSecret");
+        }
+}
+
+bool op_security_key_owned(const op_connect_spec_t *s, const char *k)
+{
+        if (!s->tls && s->auth.type == OP_AUTH_NONE)
+                return false;
+        static const char *const prefixes[] = {"producer.", "consumer.", "admin."};
+        for (size_t i = 0; i < 3; i++)
+                if (!strncmp(k, prefixes[i], strlen(prefixes[i]))) {
+                        k += strlen(prefixes[i]);
+                        break;
+                }
+        /* What spec.tls and spec.authentication set, and librdkafka's names for the same things. */
+        static const char *const owned[] = {"security.protocol",
+                                            "ssl.truststore.",
+                                            "ssl.keystore.",
+                                            "ssl.key.",
+                                            "ssl.ca.",
+                                            "ssl.certificate.",
+                                            "sasl.mechanism",
+                                            "sasl.jaas.config",
+                                            "sasl.username",
+                                            "sasl.password",
+                                            "sasl.login.callback.handler.class",
+                                            "sasl.oauthbearer.",
+                                            NULL};
+        for (size_t i = 0; owned[i]; i++) {
+                size_t n = strlen(owned[i]);
+                if (owned[i][n - 1] == '.' ? !strncmp(k, owned[i], n)
+                                           : !strncmp(k, owned[i], n) && (k[n] == '\0' || k[n] == 's'))
+                        return true;
+        }
+        return false;
+}
+
 /* Volume sources spec.template.pod.volumes may use (Strimzi's). */
 static const char *const volume_sources[] = {"secret", "configMap", "emptyDir", "persistentVolumeClaim",
                                              "csi"};
@@ -269,10 +491,11 @@ static void template(struct pc *pc, json_object *spec, op_connect_spec_t *s)
                         continue;
                 }
                 if (!strcmp(n, OP_VOLUME_CONFIG) || !strcmp(n, OP_VOLUME_DATA) ||
-                    !strncmp(n, OP_VOLUME_EXT_PREFIX, strlen(OP_VOLUME_EXT_PREFIX))) {
+                    !strncmp(n, OP_VOLUME_EXT_PREFIX, strlen(OP_VOLUME_EXT_PREFIX)) ||
+                    !strncmp(n, OP_VOLUME_SEC_PREFIX, strlen(OP_VOLUME_SEC_PREFIX))) {
                         bad(pc,
                             "%s.name: \"%s\" conflicts with the operator's own volumes (%s, "
-                            "%s, " OP_VOLUME_EXT_PREFIX "<name>)",
+                            "%s, " OP_VOLUME_EXT_PREFIX "<name>, " OP_VOLUME_SEC_PREFIX "<n>)",
                             path, n, OP_VOLUME_CONFIG, OP_VOLUME_DATA);
                         continue;
                 }
@@ -339,6 +562,11 @@ static void template(struct pc *pc, json_object *spec, op_connect_spec_t *s)
                         bad(pc,
                             "%s.mountPath: %s is where the operator mounts the worker configuration (%s, %s)",
                             path, mp, OP_CONFIG_DIR, OP_DATA_DIR);
+                else if (under(mp, OP_CERTS_DIR) || under(mp, OP_PASSWORD_DIR))
+                        bad(pc,
+                            "%s.mountPath: %s is where the operator mounts the Secrets of spec.tls and "
+                            "spec.authentication (%s, %s)",
+                            path, mp, OP_CERTS_DIR, OP_PASSWORD_DIR);
                 else if (clash)
                         bad(pc,
                             "%s.mountPath: %s is already mounted (externalConfiguration or another mount)",
@@ -423,6 +651,11 @@ int op_connect_spec_parse(json_object *kc, op_connect_spec_t *s, char *err, size
         s->unhealthy_s = opt_num(&pc, hc, "unhealthySeconds", "spec.healthCheck.unhealthySeconds", 0, true, 0,
                                  "a positive number of seconds");
         ext_config(&pc, spec, s);
+        security(&pc, spec, s);
+        for (size_t i = 0; i < s->config.n; i++)
+                if (op_security_key_owned(s, s->config.kv[i].key))
+                        bad(&pc, "spec.config.%s: set by the operator from spec.tls and spec.authentication",
+                            s->config.kv[i].key);
         s->delete_unmanaged =
                 opt_bool(&pc, spec, "deleteUnmanagedConnectors", "spec.deleteUnmanagedConnectors", false);
         template(&pc, spec, s);
@@ -471,6 +704,15 @@ void op_connect_spec_free(op_connect_spec_t *s)
         for (size_t i = 0; i < s->n_connector_namespaces; i++)
                 free(s->connector_namespaces[i]);
         free(s->connector_namespaces);
+        for (size_t i = 0; i < s->n_trusted; i++)
+                secret_ref_free(&s->trusted[i]);
+        free(s->trusted);
+        secret_ref_free(&s->auth.cert);
+        secret_ref_free(&s->auth.password);
+        free(s->auth.username);
+        free(s->auth.client_id);
+        free(s->auth.token_endpoint_uri);
+        free(s->auth.scope);
         memset(s, 0, sizeof(*s));
 }
 

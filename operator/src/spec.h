@@ -22,6 +22,34 @@ typedef struct op_ext_volume {
         json_object *source; /* the volume source as given */
 } op_ext_volume_t;
 
+/* A file of a Secret: spec.tls.trustedCertificates[] {secretName, certificate | pattern},
+ * certificateAndKey {secretName, certificate, key}, passwordSecret {secretName, password},
+ * clientSecret {secretName, key}. */
+typedef struct op_secret_ref {
+        char *secret;  /* secretName */
+        char *file;    /* the key in the Secret (certificate, password, key), or NULL with pattern */
+        char *pattern; /* trustedCertificates[].pattern: a glob over the Secret's keys, or NULL */
+        char *key;     /* certificateAndKey.key: the private key's file; NULL otherwise */
+} op_secret_ref_t;
+
+/* spec.authentication (Strimzi's KafkaClientAuthentication). */
+typedef enum {
+        OP_AUTH_NONE,
+        OP_AUTH_TLS,
+        OP_AUTH_SCRAM_SHA_256,
+        OP_AUTH_SCRAM_SHA_512,
+        OP_AUTH_PLAIN,
+        OP_AUTH_OAUTH
+} op_auth_type_t;
+
+typedef struct op_connect_auth {
+        op_auth_type_t type;
+        op_secret_ref_t cert;     /* tls: certificateAndKey */
+        char *username;           /* scram-sha-*, plain */
+        op_secret_ref_t password; /* scram-sha-*, plain: passwordSecret; oauth: clientSecret */
+        char *client_id, *token_endpoint_uri, *scope; /* oauth */
+} op_connect_auth_t;
+
 typedef struct op_connect_spec {
         char *name, *ns, *uid; /* metadata */
         long long generation;  /* metadata.generation; 0 when absent */
@@ -50,12 +78,19 @@ typedef struct op_connect_spec {
         char **connector_namespaces; /* spec.connectorNamespaces */
         size_t n_connector_namespaces;
         bool any_connector_namespace; /* "*" among them */
+        bool tls;                     /* spec.tls present: the Kafka clients use TLS */
+        op_secret_ref_t *trusted;     /* spec.tls.trustedCertificates */
+        size_t n_trusted;
+        op_connect_auth_t auth; /* spec.authentication */
 } op_connect_spec_t;
 
 /* Parses the KafkaConnect kc. Returns 0, or -1 with err = "spec.<field>: <problem>" for the first
  * invalid field (every valid field is still filled in). Free with op_connect_spec_free either way. */
 int op_connect_spec_parse(json_object *kc, op_connect_spec_t *s, char *err, size_t errlen);
 void op_connect_spec_free(op_connect_spec_t *s);
+/* Whether spec.config key k (also under producer./consumer./admin.) is one the operator sets from
+ * spec.tls and spec.authentication (only when either is present). */
+bool op_security_key_owned(const op_connect_spec_t *s, const char *k);
 /* Whether KafkaConnectors in namespace ns may use this KafkaConnect: its own namespace, or one that
  * spec.connectorNamespaces lists ("*": any). */
 bool op_connect_allows_namespace(const op_connect_spec_t *s, const char *ns);

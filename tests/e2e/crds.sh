@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # The API server accepts the CRDs in crds/; valid KafkaConnect/KafkaConnector resources are stored
-# with their defaults (also spec.clusterRef, spec.connectorNamespaces, template volumes and mounts);
+# with their defaults (also spec.clusterRef, spec.connectorNamespaces, template volumes and mounts,
+# spec.tls and spec.authentication as Strimzi writes them);
 # invalid ones (tasksMax 0, unknown state, reserved config keys, missing class, bad
 # externalConfiguration volumes and env, clusterRef without a name, a bad connectorNamespaces entry,
-# template volumes with no or two sources, a mount without mountPath) are refused with a message
-# naming the problem. Scale subresources and printer columns work.
+# template volumes with no or two sources, a mount without mountPath, trustedCertificates without
+# certificate or pattern, an unknown authentication type, scram without passwordSecret) are refused
+# with a message naming the problem. Scale subresources and printer columns work.
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/lib.sh"
 
@@ -143,6 +145,42 @@ kind: KafkaConnect
 metadata: {name: bad17}
 spec: {bootstrapServers: x:9092, template: {connectContainer: {volumeMounts: [{name: v}]}}}' \
         'spec.template.connectContainer.volumeMounts\[0\].mountPath: Required value'
+
+# spec.tls and spec.authentication in Strimzi's shape are stored as given; bad ones are refused.
+k -n "$NS" apply -f - >/dev/null <<YAML
+apiVersion: connect.ferry.dev/v1alpha1
+kind: KafkaConnect
+metadata: {name: secured}
+spec:
+  bootstrapServers: my-cluster-kafka-bootstrap:9093
+  tls:
+    trustedCertificates:
+      - {secretName: my-cluster-cluster-ca-cert, certificate: ca.crt}
+      - {secretName: more-cas, pattern: "*.crt"}
+  authentication:
+    type: scram-sha-512
+    username: my-connect
+    passwordSecret: {secretName: my-connect, password: password}
+YAML
+field_is kafkaconnect secured '{.spec.authentication.passwordSecret.password}' password ||
+        fail "spec.authentication not stored"
+field_is kafkaconnect secured '{.spec.tls.trustedCertificates[1].pattern}' '*.crt' ||
+        fail "spec.tls.trustedCertificates not stored"
+refused 'apiVersion: connect.ferry.dev/v1alpha1
+kind: KafkaConnect
+metadata: {name: bad18}
+spec: {bootstrapServers: x:9092, tls: {trustedCertificates: [{secretName: ca}]}}' \
+        'trustedCertificates needs exactly one of certificate, pattern'
+refused 'apiVersion: connect.ferry.dev/v1alpha1
+kind: KafkaConnect
+metadata: {name: bad19}
+spec: {bootstrapServers: x:9092, authentication: {type: gssapi}}' \
+        'spec.authentication.type: Unsupported value: "gssapi"'
+refused 'apiVersion: connect.ferry.dev/v1alpha1
+kind: KafkaConnect
+metadata: {name: bad20}
+spec: {bootstrapServers: x:9092, authentication: {type: scram-sha-512, username: u}}' \
+        'scram-sha-256, scram-sha-512 and plain need username and passwordSecret'
 
 # Scale subresources.
 k -n "$NS" scale kafkaconnector my-source --replicas=3 >/dev/null

@@ -18,11 +18,12 @@ k() {
         "$KUBECTL_BIN" --kubeconfig="$FERRY_KUBECONFIG" "$@"
 }
 
-# install_crds: applies crds/ and waits until both are Established.
+# install_crds: applies crds/ and waits until both are Established (kubectl wait fails at once,
+# rather than waiting, while a just-created CRD has no status conditions yet: retried).
 install_crds() {
         k apply -f "$REPO/crds/" >/dev/null
-        k wait --for=condition=Established crd/kafkaconnects.connect.ferry.dev \
-                crd/kafkaconnectors.connect.ferry.dev --timeout=30s >/dev/null
+        wait_until 30 "CRDs Established" k wait --for=condition=Established crd/kafkaconnects.connect.ferry.dev \
+                crd/kafkaconnectors.connect.ferry.dev --timeout=5s
 }
 
 # new_namespace: creates a unique namespace for this test, sets $NS, deletes it on exit.

@@ -139,7 +139,10 @@ info "operator with the chart's RBAC: reconciled and cleaned up, nothing forbidd
 can() { # can NAMESPACE-ARGS VERB RESOURCE -> yes/no for the operator's ServiceAccount
         k auth can-i --as="system:serviceaccount:$NS:$SA" "$@" 2>/dev/null || true
 }
-[ "$(can -n "$NS" get secrets)" = no ] || fail "the operator may read secrets"
+# Secrets: read one by name (spec.tls, spec.authentication), never listed or watched.
+[ "$(can -n "$NS" get secrets)" = yes ] || fail "the operator cannot read the Secrets a KafkaConnect names"
+[ "$(can -n "$NS" list secrets)" = no ] || fail "the operator may list secrets"
+[ "$(can -n "$NS" watch secrets)" = no ] || fail "the operator may watch secrets"
 [ "$(can -n "$NS" delete kafkaconnectors)" = no ] || fail "the operator may delete kafkaconnectors"
 [ "$(can -n "$NS" update deployments.apps)" = no ] || fail "the operator may update deployments"
 [ "$(can -n kube-system update leases/other-lease)" = no ] || fail "the operator may update other leases"

@@ -211,10 +211,10 @@ Test(connect_spec, template_volume_errors)
         connect_error(
                 "\"template\":{\"pod\":{\"volumes\":[{\"name\":\"config\",\"emptyDir\":{}}]}}",
                 "spec.template.pod.volumes[0].name: \"config\" conflicts with the operator's own volumes "
-                "(config, data, ext-conf-<name>)");
+                "(config, data, ext-conf-<name>, ferry-sec-<n>)");
         connect_error("\"template\":{\"pod\":{\"volumes\":[{\"name\":\"ext-conf-x\",\"emptyDir\":{}}]}}",
                       "spec.template.pod.volumes[0].name: \"ext-conf-x\" conflicts with the operator's own "
-                      "volumes (config, data, ext-conf-<name>)");
+                      "volumes (config, data, ext-conf-<name>, ferry-sec-<n>)");
         connect_error("\"template\":{\"pod\":{\"volumes\":[{\"name\":\"a\",\"emptyDir\":{}},{\"name\":\"a\","
                       "\"emptyDir\":{}}]}}",
                       "spec.template.pod.volumes[1].name: duplicate volume name \"a\"");
