@@ -30,3 +30,10 @@ mqtt_sub() {
 json_get() {
         python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
 }
+
+# wait_records TOPIC N [SECS]: waits until TOPIC holds at least N records (kcat exits at once on a
+# topic that does not exist yet, so read_records alone cannot wait for a topic to appear).
+wait_records() {
+        local secs=${3:-60}
+        wait_for "$secs" "$2 record(s) in $1" sh -c "[ \$(kcat -b '$KAFKA' -C -t '$1' -o beginning -e -q -f 'x\n' 2>/dev/null | wc -l) -ge $2 ]"
+}

@@ -89,7 +89,7 @@ typedef struct {
         int connack; /* -1 until the CONNACK arrives */
         bool suback;
         int64_t deadline, next_attempt, down_since, backoff_ms;
-        char last_error[512];
+        char last_error[1024];
         char fatal[768]; /* set by a callback: poll() fails the task with it */
         ferry_records_t *out;
         size_t held;          /* QoS > 0 messages read whose acknowledgement waits in the client */
@@ -285,9 +285,10 @@ static ferry_err_t source_start(ferry_task_t *t, const ferry_strmap_t *config, c
  * max.retry.time.ms. */
 static ferry_err_t connection_failed(source_t *s, const char *why, char *errstr, size_t errstr_size)
 {
-        char uri[300];
+        char uri[300], reason[512];
         mqtt_uri_format(&s->uris[s->uri_idx], uri, sizeof(uri));
-        snprintf(s->last_error, sizeof(s->last_error), "%s: %s", uri, why);
+        snprintf(reason, sizeof(reason), "%s", why); /* why may be s->last_error itself */
+        snprintf(s->last_error, sizeof(s->last_error), "%s: %s", uri, reason);
         int64_t now = mqtt_now_ms();
         if (s->state != ST_DOWN && s->mosq)
                 mosquitto_disconnect(s->mosq); /* drops the socket; nothing queued is written */
@@ -427,7 +428,9 @@ static ferry_err_t source_poll(ferry_task_t *t, ferry_records_t *out, char *errs
                 break;
         }
         case ST_CONNECTING:
-                if (read_available(s, 100) < 0) {
+                /* A refusing broker closes the connection right after its CONNACK: look at
+                 * the CONNACK first. */
+                if (read_available(s, 100) < 0 && s->connack < 0) {
                         err = connection_failed(s, s->last_error, errstr, errstr_size);
                         break;
                 }
