@@ -3,6 +3,7 @@
 # (mqtt.clean.session.enabled=false); the worker is killed with SIGKILL while a stream of 1000
 # messages flows, a new worker takes the same connector (same client id, so the same session),
 # and every message published is in Kafka afterwards (duplicates allowed), read back with kcat.
+# Round 2 kills the worker while Kafka is frozen and the task holds messages it polled.
 # services: kafka mosquitto
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/lib.sh"
@@ -54,4 +55,32 @@ wait_for 120 "all $N messages in $ktopic" all_in
 total=$(topic_count "$ktopic")
 info "all $N messages in Kafka after the kill ($total records with the probe and duplicates)"
 [ "$got" -le "$N" ] || fail "the whole stream was in Kafka before the kill: nothing was tested"
+
+# Round 2, the case acknowledging on receipt would lose: Kafka is frozen (SIGSTOP) while messages
+# arrive, the task polls some of them (its producer cannot deliver them), the worker is killed,
+# Kafka resumes, and a new worker must still bring every one of them in.
+kpid=$(cat "$FERRY_KAFKA_STATE/pid") || fail "no Kafka pid in $FERRY_KAFKA_STATE"
+polled() {
+        curl -s "$REST/metrics" | sed -n 's/^ferry_source_record_poll_total{.*connector="mqtt-kill".*} \([0-9]*\)$/\1/p' | head -1
+}
+before=$(polled)
+[ -n "$before" ] || fail "no ferry_source_record_poll_total for mqtt-kill in /metrics"
+CLEANUP+=("kill -CONT $kpid")
+kill -STOP "$kpid"
+seq 1 50 | sed 's/^/stall-/' | mqtt_pub -t "$mtopic/data" -q 1 -l || { kill -CONT "$kpid"; fail "mosquitto_pub failed"; }
+polled_more() { [ "$(polled)" -gt "$before" ]; }
+wait_for 30 "the task polls messages while Kafka is frozen" polled_more
+info "task polled $(($(polled) - before)) message(s) while Kafka was frozen; killing the worker"
+stop_worker connect KILL
+kill -CONT "$kpid"
+mv "$WORK/connect.log" "$WORK/connect-2.log"
+start_connect_worker
+create_connector mqtt-kill "$config"
+wait_connector_running mqtt-kill 1
+stall_in() {
+        kcat -b "$KAFKA" -C -t "$ktopic" -o beginning -e -q -f '%s\n' 2>/dev/null | grep '^stall-' | sort -u | wc -l |
+                grep -qx 50
+}
+wait_for 120 "all 50 messages of round 2 in $ktopic" stall_in
+info "round 2: all 50 messages in Kafka"
 echo PASS
