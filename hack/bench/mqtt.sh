@@ -92,6 +92,7 @@ for qos in 0 1; do
         (mosquitto_sub -h 127.0.0.1 -p "$MP" -i "sub-$kt" -t "bench/$kt/#" -q "$qos" -C "$N" |
                 kcat -b "$K" -P -t "$kt") &
         pipe=$!
+        CLEANUP+=("pkill -P $pipe; kill $pipe")
         deadline=$((SECONDS + 30))
         until grep -q "sub-$kt $qos bench/$kt/#" "$WORK/mosquitto.log"; do
                 [ "$SECONDS" -lt "$deadline" ] || { log "mosquitto_sub did not subscribe"; exit 1; }
@@ -122,6 +123,7 @@ mqtt.qos=$qos
 PROPS
         "$WORKER" standalone "$WORK/worker.properties" "$WORK/mqtt.properties" >"$WORK/worker.out" 2>"$WORK/worker.log" &
         wpid=$!
+        CLEANUP+=("kill $wpid")
         wait_subscribed "bench/$kt" "$kt"
         RESULT[ferry$qos]=$(run_case "ferry qos $qos" "$qos" "$kt")
         RESULT[rss$qos]=$(awk '/VmHWM/ {print int($2/1024)}' "/proc/$wpid/status")

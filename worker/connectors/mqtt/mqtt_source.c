@@ -339,21 +339,29 @@ static int read_available(source_t *s, int wait_ms)
                 return -1;
         }
         struct pollfd p = {.fd = fd, .events = POLLIN};
-        int n = poll(&p, 1, wait_ms);
-        while (n > 0) {
+        if (poll(&p, 1, wait_ms) <= 0)
+                return 0;
+        /* One packet per call on the non-blocking socket; a packet read in part stays inside the
+         * client until the next call. EAGAIN in errno usually means the socket has nothing more,
+         * but the client also sets it when its internal wake-up pipe (unused here) is full, as
+         * it is after many acknowledgements: then the socket itself is asked. */
+        for (;;) {
+                errno = 0;
                 int rc = mosquitto_loop_read(s->mosq, 1);
+                int e = errno;
                 if (rc != MOSQ_ERR_SUCCESS) {
                         snprintf(s->last_error, sizeof(s->last_error), "%s",
-                                 rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc));
+                                 rc == MOSQ_ERR_ERRNO ? strerror(e) : mosquitto_strerror(rc));
                         return -1;
                 }
-                if (s->fatal[0] || (s->out && s->out->n >= (size_t)s->max_batch))
-                        break;
                 if (mosquitto_socket(s->mosq) < 0) {
                         snprintf(s->last_error, sizeof(s->last_error), "connection closed by the broker");
                         return -1;
                 }
-                n = poll(&p, 1, 0);
+                if (s->fatal[0] || (s->out && s->out->n >= (size_t)s->max_batch))
+                        break;
+                if ((e == EAGAIN || e == EWOULDBLOCK) && poll(&p, 1, 0) <= 0)
+                        break;
         }
         return 0;
 }
