@@ -315,7 +315,7 @@ static ferry_err_t connection_failed(source_t *s, const char *why, char *errstr,
  * connection broke. */
 static int write_queued(source_t *s)
 {
-        for (int i = 0; i < 100 && mosquitto_want_write(s->mosq); i++) {
+        for (int i = 0; i < 10 && mosquitto_want_write(s->mosq); i++) {
                 int rc = mosquitto_loop_write(s->mosq, 1);
                 if (rc != MOSQ_ERR_SUCCESS) {
                         snprintf(s->last_error, sizeof(s->last_error), "%s", mosquitto_strerror(rc));
@@ -323,7 +323,7 @@ static int write_queued(source_t *s)
                 }
                 if (mosquitto_want_write(s->mosq)) {
                         struct pollfd p = {.fd = mosquitto_socket(s->mosq), .events = POLLOUT};
-                        poll(&p, 1, 100);
+                        poll(&p, 1, 10); /* what is left goes out at the next poll() */
                 }
         }
         return 0;
@@ -435,10 +435,13 @@ static ferry_err_t source_poll(ferry_task_t *t, ferry_records_t *out, char *errs
                 err = try_connect(s, errstr, errstr_size);
                 break;
         }
-        case ST_CONNECTING:
-                /* A refusing broker closes the connection right after its CONNACK: look at
-                 * the CONNACK first. */
-                if (read_available(s, 100) < 0 && s->connack < 0) {
+        case ST_CONNECTING: {
+                /* Over TLS the handshake goes on inside reads and writes, so the CONNECT may
+                 * still wait to be written. A refusing broker closes the connection right after
+                 * its CONNACK: look at the CONNACK first. */
+                int wrc = write_queued(s);
+                int rrc = read_available(s, 100);
+                if ((wrc < 0 || rrc < 0) && s->connack < 0) {
                         err = connection_failed(s, s->last_error, errstr, errstr_size);
                         break;
                 }
@@ -448,6 +451,7 @@ static ferry_err_t source_poll(ferry_task_t *t, ferry_records_t *out, char *errs
                         err = connection_failed(s, "no CONNACK within mqtt.connect.timeout.seconds", errstr,
                                                 errstr_size);
                 break;
+        }
         case ST_UP:
                 if (read_available(s, s->empty_timeout_ms) < 0) {
                         err = connection_failed(s, s->last_error, errstr, errstr_size);
