@@ -21,7 +21,7 @@ info "GET /connector-plugins lists both MQTT classes"
 
 # tasks.max=2: one filter per task.
 pre=split$RANDOM
-create_connector mqtt-split "{\"connector.class\":\"MqttSourceConnector\",\"tasks.max\":\"2\",\"mqtt.server.uri\":\"tcp://$HP\",\"mqtt.topics\":\"$pre/a/#,$pre/b/#\",\"kafka.topic\":\"mqtt_split\",\"mqtt.qos\":\"1\",\"mqtt.clean.session.enabled\":\"false\",\"mqtt.username\":\"$MOSQUITTO_USER\",\"mqtt.password\":\"$MOSQUITTO_PASSWORD\"}"
+create_connector mqtt-split "{\"connector.class\":\"io.confluent.connect.mqtt.MqttSourceConnector\",\"tasks.max\":\"2\",\"mqtt.server.uri\":\"tcp://$HP\",\"mqtt.topics\":\"$pre/a/#,$pre/b/#\",\"kafka.topic\":\"mqtt_split\",\"mqtt.qos\":\"1\",\"mqtt.clean.session.enabled\":\"false\",\"mqtt.username\":\"$MOSQUITTO_USER\",\"mqtt.password\":\"$MOSQUITTO_PASSWORD\"}"
 wait_connector_running mqtt-split 2
 curl -sf "$REST/connectors/mqtt-split/tasks" >"$WORK/tasks.json"
 [ "$(json_get "$WORK/tasks.json" '",".join(t["config"]["mqtt.topics"] for t in j)')" = "$pre/a/#,$pre/b/#" ] ||
@@ -49,8 +49,8 @@ OWN_USER=$(echo "$env" | sed -n 's/^SERVICE_USER=//p' | tr -d "'\"")
 own_pub() { mosquitto_pub -h 127.0.0.1 -p "$OWN_PORT" -u "$OWN_USER" -P "$OWN_PASS" "$@"; }
 own_sub() { mosquitto_sub -h 127.0.0.1 -p "$OWN_PORT" -u "$OWN_USER" -P "$OWN_PASS" "$@"; }
 creds="\"mqtt.username\":\"$OWN_USER\",\"mqtt.password\":\"$OWN_PASS\",\"max.retry.time.ms\":\"120000\""
-create_connector outage-src "{\"connector.class\":\"MqttSourceConnector\",\"mqtt.server.uri\":\"tcp://127.0.0.1:$OWN_PORT\",\"mqtt.topics\":\"out/#\",\"kafka.topic\":\"mqtt_outage\",\"mqtt.qos\":\"1\",$creds}"
-create_connector outage-sink "{\"connector.class\":\"MqttSinkConnector\",\"topics\":\"mqtt_outage_cmd\",\"mqtt.server.uri\":\"tcp://127.0.0.1:$OWN_PORT\",\"mqtt.qos\":\"1\",$creds}"
+create_connector outage-src "{\"connector.class\":\"io.confluent.connect.mqtt.MqttSourceConnector\",\"mqtt.server.uri\":\"tcp://127.0.0.1:$OWN_PORT\",\"mqtt.topics\":\"out/#\",\"kafka.topic\":\"mqtt_outage\",\"mqtt.qos\":\"1\",$creds}"
+create_connector outage-sink "{\"connector.class\":\"io.confluent.connect.mqtt.MqttSinkConnector\",\"topics\":\"mqtt_outage_cmd\",\"mqtt.server.uri\":\"tcp://127.0.0.1:$OWN_PORT\",\"mqtt.qos\":\"1\",$creds}"
 wait_connector_running outage-src 1
 wait_connector_running outage-sink 1
 own_pub -t out/probe -m before -r -q 1

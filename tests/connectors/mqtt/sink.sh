@@ -42,7 +42,7 @@ topic2=mqtt_sink_noretain_$RANDOM
 mqtt_sub -q 2 -t "$topic2" -t "probe/$topic2" -W 120 -F '%t %q %r %p' >"$WORK/live2.txt" 2>&1 &
 CLEANUP+=("kill $! 2>/dev/null")
 wait_for 20 "the second subscriber is subscribed" subscribed "$WORK/live2.txt" "$topic2"
-create_connector mqtt-sink-2 "{\"connector.class\":\"MqttSinkConnector\",\"topics\":\"$topic2\",\"mqtt.server.uri\":\"tcp://$HP\",\"mqtt.username\":\"$MOSQUITTO_USER\",\"mqtt.password\":\"$MOSQUITTO_PASSWORD\",\"mqtt.retained.enabled\":\"false\"}"
+create_connector mqtt-sink-2 "{\"connector.class\":\"io.confluent.connect.mqtt.MqttSinkConnector\",\"topics\":\"$topic2\",\"mqtt.server.uri\":\"tcp://$HP\",\"mqtt.username\":\"$MOSQUITTO_USER\",\"mqtt.password\":\"$MOSQUITTO_PASSWORD\",\"mqtt.retained.enabled\":\"false\"}"
 wait_connector_running mqtt-sink-2 1
 echo 'not kept' | produce_records "$topic2"
 wait_for 60 "the message at the second live subscriber" grep -q "^$topic2 " "$WORK/live2.txt"

@@ -96,7 +96,7 @@ code=$(curl -s -o /dev/null -w '%{http_code}' "$REST/connectors/smap-mqtt-source
 before=$(topic_count smap_telemetry_v2)
 mqtt_pub -t telemetry/dev-6/after -m gone -q 1
 # A fresh connector on the same topic proves messages flow again, and the deleted one wrote none.
-create_connector probe-after-delete "{\"connector.class\":\"MqttSourceConnector\",\"mqtt.server.uri\":\"tcp://$HP\",\"mqtt.topics\":\"telemetry/probe/#\",\"kafka.topic\":\"smap_probe\",\"mqtt.username\":\"$MOSQUITTO_USER\",\"mqtt.password\":\"$MOSQUITTO_PASSWORD\"}"
+create_connector probe-after-delete "{\"connector.class\":\"io.confluent.connect.mqtt.MqttSourceConnector\",\"mqtt.server.uri\":\"tcp://$HP\",\"mqtt.topics\":\"telemetry/probe/#\",\"kafka.topic\":\"smap_probe\",\"mqtt.username\":\"$MOSQUITTO_USER\",\"mqtt.password\":\"$MOSQUITTO_PASSWORD\"}"
 wait_connector_running probe-after-delete 1
 mqtt_pub -t telemetry/probe/x -m x -r -q 1
 wait_records smap_probe 1

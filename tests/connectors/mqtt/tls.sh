@@ -43,7 +43,7 @@ tls_pub() {
 wait_for 20 "the TLS broker answers" tls_pub -t ping -m x
 
 start_connect_worker value.converter=org.apache.kafka.connect.converters.ByteArrayConverter
-create_connector tls-src "{\"connector.class\":\"MqttSourceConnector\",\"mqtt.server.uri\":\"ssl://127.0.0.1:$port\",\"mqtt.topics\":\"secure/#\",\"kafka.topic\":\"mqtt_tls\",\"mqtt.qos\":\"1\",\"mqtt.ssl.trust.store.path\":\"$pki/ca.pem\",\"mqtt.ssl.key.store.path\":\"$pki/client-with-key.pem\"}"
+create_connector tls-src "{\"connector.class\":\"io.confluent.connect.mqtt.MqttSourceConnector\",\"mqtt.server.uri\":\"ssl://127.0.0.1:$port\",\"mqtt.topics\":\"secure/#\",\"kafka.topic\":\"mqtt_tls\",\"mqtt.qos\":\"1\",\"mqtt.ssl.trust.store.path\":\"$pki/ca.pem\",\"mqtt.ssl.key.store.path\":\"$pki/client-with-key.pem\"}"
 wait_connector_running tls-src 1
 tls_pub -t secure/probe -m over-tls -r -q 1
 wait_records mqtt_tls 1
@@ -54,13 +54,13 @@ info "source over ssl:// with a client certificate"
 (mosquitto_sub -h 127.0.0.1 -p "$port" --cafile "$pki/ca.pem" --cert "$pki/client.pem" --key "$pki/client.key" \
         -t mqtt_tls_out -C 1 -W 60 >"$WORK/sub.txt" 2>&1) &
 CLEANUP+=("kill $! 2>/dev/null")
-create_connector tls-sink "{\"connector.class\":\"MqttSinkConnector\",\"topics\":\"mqtt_tls_out\",\"mqtt.server.uri\":\"ssl://127.0.0.1:$port\",\"mqtt.qos\":\"1\",\"mqtt.retained.enabled\":\"false\",\"mqtt.ssl.trust.store.path\":\"$pki/ca.pem\",\"mqtt.ssl.key.store.path\":\"$pki/client.pem\",\"mqtt.ssl.key.path\":\"$pki/client.key\"}"
+create_connector tls-sink "{\"connector.class\":\"io.confluent.connect.mqtt.MqttSinkConnector\",\"topics\":\"mqtt_tls_out\",\"mqtt.server.uri\":\"ssl://127.0.0.1:$port\",\"mqtt.qos\":\"1\",\"mqtt.retained.enabled\":\"false\",\"mqtt.ssl.trust.store.path\":\"$pki/ca.pem\",\"mqtt.ssl.key.store.path\":\"$pki/client.pem\",\"mqtt.ssl.key.path\":\"$pki/client.key\"}"
 wait_connector_running tls-sink 1
 got_it() { echo secret | produce_records mqtt_tls_out; grep -qx secret "$WORK/sub.txt"; }
 wait_for 60 "the sink's message over TLS" got_it
 info "sink over ssl:// with the key in its own file"
 
-create_connector tls-wrong-ca "{\"connector.class\":\"MqttSourceConnector\",\"mqtt.server.uri\":\"ssl://127.0.0.1:$port\",\"mqtt.topics\":\"secure/#\",\"mqtt.ssl.trust.store.path\":\"$pki/other-ca.pem\",\"mqtt.ssl.key.store.path\":\"$pki/client-with-key.pem\",\"max.retry.time.ms\":\"1000\"}"
+create_connector tls-wrong-ca "{\"connector.class\":\"io.confluent.connect.mqtt.MqttSourceConnector\",\"mqtt.server.uri\":\"ssl://127.0.0.1:$port\",\"mqtt.topics\":\"secure/#\",\"mqtt.ssl.trust.store.path\":\"$pki/other-ca.pem\",\"mqtt.ssl.key.store.path\":\"$pki/client-with-key.pem\",\"max.retry.time.ms\":\"1000\"}"
 wait_for 60 "tls-wrong-ca FAILED" sh -c "curl -s '$REST/connectors/tls-wrong-ca/status' | grep -q '\"state\":\"FAILED\"'"
 trace=$(curl -s "$REST/connectors/tls-wrong-ca/status" | python3 -c 'import json,sys; print(json.load(sys.stdin)["tasks"][0].get("trace",""))')
 echo "$trace" | grep -q "Could not connect to the MQTT broker (mqtt.server.uri)" || fail "wrong CA trace: $trace"
