@@ -234,7 +234,13 @@ static void validate(ferry_rest_call_t *c)
         ferry_strmap_init(&config);
         ferry_strmap_init(&nulls);
         char errstr[512];
-        if (ferry_rest_body_strmap(c->body, &config, &nulls, errstr, sizeof(errstr)) < 0) {
+        /* Also accepted: the body POST /connectors takes, {"name": ..., "config": {...}}, which
+         * users send here too; its config object is what gets validated. */
+        json_object *body = c->body, *inner = NULL;
+        if (json_object_is_type(body, json_type_object) &&
+            json_object_object_get_ex(body, "config", &inner) && json_object_is_type(inner, json_type_object))
+                body = inner;
+        if (ferry_rest_body_strmap(body, &config, &nulls, errstr, sizeof(errstr)) < 0) {
                 ferry_rest_error(c, 400, "%s", errstr);
                 goto out;
         }

@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# MQTT source benchmark: messages/s from Mosquitto into Kafka, Ferry's MqttSourceConnector beside
+# the pipeline `mosquitto_sub | kcat -P` on the same broker and the same data, at QoS 0 and QoS 1,
+# plus the worker's peak RSS (VmHWM). BENCH_MQTT_N messages of 100 bytes are published with
+# `mosquitto_pub -l` once the subscriber (connector or mosquitto_sub) is subscribed; the time runs
+# from the first publish until partition 0 of the target topic holds them all
+# (build/tools/kafka-wait-hw). Both subscribers use a clean session. Starts its own Kafka
+# (hack/kafka.sh) unless FERRY_KAFKA_BOOTSTRAP is set, and its own Mosquitto (anonymous,
+# max_queued_messages 0 so nothing is dropped, max_inflight_messages BENCH_MQTT_INFLIGHT).
+# Prints a markdown table on stdout, progress on stderr.
+#
+# Environment: BENCH_MQTT_N (200000)  BENCH_MQTT_INFLIGHT (20)  FERRY_WORKER (bin/ferry-worker)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+REPO=$PWD
+N=${BENCH_MQTT_N:-200000}
+INFLIGHT=${BENCH_MQTT_INFLIGHT:-20}
+WORKER=${FERRY_WORKER:-$REPO/bin/ferry-worker}
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/ferry-bench-mqtt.XXXXXX")
+declare -a CLEANUP=()
+cleanup() {
+        for ((i = ${#CLEANUP[@]} - 1; i >= 0; i--)); do eval "${CLEANUP[$i]}" >/dev/null 2>&1 || true; done
+        rm -rf "$WORK"
+}
+trap cleanup EXIT
+log() { echo "[bench-mqtt] $*" >&2; }
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+now() { date +%s.%N; }
+[ -x build/tools/kafka-wait-hw ] || make -s build/tools/kafka-wait-hw
+[ -f build/plugins/mqtt/mqtt.so ] || make -s plugins
+
+if [ -z "${FERRY_KAFKA_BOOTSTRAP:-}" ]; then
+        export FERRY_KAFKA_STATE=$WORK/kafka
+        CLEANUP+=("FERRY_KAFKA_STATE=$WORK/kafka hack/kafka.sh stop")
+        FERRY_KAFKA_BOOTSTRAP=$(hack/kafka.sh start | tail -1)
+fi
+K=$FERRY_KAFKA_BOOTSTRAP
+
+MP=$(free_port)
+{
+        echo "listener $MP 127.0.0.1"
+        echo "allow_anonymous true"
+        echo "persistence false"
+        echo "max_queued_messages 0"
+        echo "max_inflight_messages $INFLIGHT"
+        echo "log_dest stderr"
+        echo "log_type error"
+        echo "log_type warning"
+        echo "log_type subscribe"
+        [ "$(id -u)" = 0 ] && echo "user root"
+} >"$WORK/mosquitto.conf"
+mosquitto -c "$WORK/mosquitto.conf" >"$WORK/mosquitto.log" 2>&1 &
+CLEANUP+=("kill $!")
+until mosquitto_pub -h 127.0.0.1 -p "$MP" -t ping -m x 2>/dev/null; do sleep 0.1; done
+
+python3 -c '
+import sys
+n = int(sys.argv[1])
+with open(sys.argv[2], "w") as f:
+    for i in range(n):
+        f.write(("m%08d" % i).ljust(100, "x") + "\n")
+' "$N" "$WORK/payload.txt"
+
+# wait_subscribed TOPIC_PREFIX KAFKA_TOPIC: publishes a probe until it shows up in KAFKA_TOPIC.
+wait_subscribed() {
+        local deadline=$((SECONDS + 60))
+        until build/tools/kafka-wait-hw "$K" "$2" 1 1 >/dev/null 2>&1; do
+                mosquitto_pub -h 127.0.0.1 -p "$MP" -t "$1/probe" -m probe -q 1
+                [ "$SECONDS" -lt "$deadline" ] || { log "subscriber never saw the probe"; exit 1; }
+        done
+}
+
+# hw TOPIC: records now in partition 0.
+hw() { kcat -b "$K" -C -t "$1" -p 0 -o beginning -e -q -f 'x\n' 2>/dev/null | wc -l; }
+
+# run_case NAME QOS KAFKA_TOPIC: publishes N at QOS to bench/<topic>/data and times their arrival.
+run_case() {
+        local name=$1 qos=$2 kt=$3 base t0 t1
+        base=$(hw "$kt")
+        t0=$(now)
+        mosquitto_pub -h 127.0.0.1 -p "$MP" -t "bench/$kt/data" -q "$qos" -l <"$WORK/payload.txt"
+        build/tools/kafka-wait-hw "$K" "$kt" "$((base + N))" 600 >/dev/null || { log "$name: not all arrived"; return 1; }
+        t1=$(now)
+        python3 -c "print(int($N / ($t1 - $t0)))"
+}
+
+declare -A RESULT
+for qos in 0 1; do
+        # Baseline: mosquitto_sub | kcat -P. kcat -P sends what it read when its input ends, so
+        # mosquitto_sub stops after N messages (-C); it is subscribed once the broker logs it.
+        kt=base_q${qos}_$RANDOM
+        (mosquitto_sub -h 127.0.0.1 -p "$MP" -i "sub-$kt" -t "bench/$kt/#" -q "$qos" -C "$N" |
+                kcat -b "$K" -P -t "$kt") &
+        pipe=$!
+        CLEANUP+=("pkill -P $pipe; kill $pipe")
+        deadline=$((SECONDS + 30))
+        until grep -q "sub-$kt $qos bench/$kt/#" "$WORK/mosquitto.log"; do
+                [ "$SECONDS" -lt "$deadline" ] || { log "mosquitto_sub did not subscribe"; exit 1; }
+                sleep 0.05
+        done
+        RESULT[base$qos]=$(run_case "pipeline qos $qos" "$qos" "$kt")
+        wait "$pipe" || true
+        log "mosquitto_sub | kcat -P, QoS $qos: ${RESULT[base$qos]} msg/s"
+
+        # Ferry.
+        kt=ferry_q${qos}_$RANDOM
+        RP=$(free_port)
+        cat >"$WORK/worker.properties" <<PROPS
+bootstrap.servers=$K
+key.converter=org.apache.kafka.connect.storage.StringConverter
+value.converter=org.apache.kafka.connect.converters.ByteArrayConverter
+offset.storage.file.filename=$WORK/offsets
+listeners=http://127.0.0.1:$RP
+plugin.path=$REPO/build/plugins
+PROPS
+        cat >"$WORK/mqtt.properties" <<PROPS
+name=bench-mqtt
+connector.class=io.confluent.connect.mqtt.MqttSourceConnector
+mqtt.server.uri=tcp://127.0.0.1:$MP
+mqtt.topics=bench/$kt/#
+kafka.topic=$kt
+mqtt.qos=$qos
+PROPS
+        "$WORKER" standalone "$WORK/worker.properties" "$WORK/mqtt.properties" >"$WORK/worker.out" 2>"$WORK/worker.log" &
+        wpid=$!
+        CLEANUP+=("kill $wpid")
+        wait_subscribed "bench/$kt" "$kt"
+        RESULT[ferry$qos]=$(run_case "ferry qos $qos" "$qos" "$kt")
+        RESULT[rss$qos]=$(awk '/VmHWM/ {print int($2/1024)}' "/proc/$wpid/status")
+        kill "$wpid"
+        wait "$wpid" 2>/dev/null || true
+        log "Ferry MqttSourceConnector, QoS $qos: ${RESULT[ferry$qos]} msg/s, peak RSS ${RESULT[rss$qos]} MB"
+done
+
+echo "| $N messages of 100 B, max_inflight_messages $INFLIGHT | QoS 0 msg/s | QoS 1 msg/s |"
+echo "|---|---|---|"
+echo "| mosquitto_sub \\| kcat -P | ${RESULT[base0]} | ${RESULT[base1]} |"
+echo "| Ferry MqttSourceConnector | ${RESULT[ferry0]} | ${RESULT[ferry1]} |"
+echo "| Ferry worker peak RSS | ${RESULT[rss0]} MB | ${RESULT[rss1]} MB |"
