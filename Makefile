@@ -69,6 +69,9 @@ CONNECTOR_SHARED_SRC := $(sort $(wildcard worker/connectors/shared/*.c worker/co
 CONNECTOR_SHARED_USERS := $(CONNECTOR_SHARED_SRC) $(wildcard tests/unit/connectors/*.c tests/fuzz/*.c)
 $(foreach v,asan fuzz,$(call objs,$(v),$(CONNECTOR_SHARED_USERS))): BASE_CFLAGS += -Iworker/connectors
 build/asan/unit-tests: $(call objs,asan,$(CONNECTOR_SHARED_SRC))
+# The compression libraries the shared Avro object container writer links (deflate, snappy).
+CONNECTOR_SHARED_LIBS := -lz -lsnappy
+build/asan/unit-tests: DEPS_LIBS += $(CONNECTOR_SHARED_LIBS)
 # The JDBC connector's pure modules (URL parser, SQL builders, type mapping: no client library)
 # link into the unit tests (tests/unit/connectors/test_jdbc.c).
 JDBC_PURE_SRC := $(addprefix worker/connectors/jdbc/,jdbc_url.c jdbc_sql.c jdbc_types.c)
@@ -213,7 +216,7 @@ build/fuzz/%.o: %.c
 	@$(FUZZ_CC) $(BASE_CFLAGS) -Wno-format-nonliteral $(OPT_fuzz) -fsanitize=fuzzer-no-link $(DEPS_CFLAGS) -MMD -MP -c -o $@ $<
 
 $(FUZZ_BINS): build/fuzz/%: $(call objs,fuzz,$(WORKER_LIB_SRC) $(CONNECTOR_SHARED_SRC)) build/fuzz/tests/fuzz/%.o
-	$(FUZZ_CC) $(OPT_fuzz) -fsanitize=fuzzer -rdynamic -o $@ $^ $(DEPS_LIBS)
+	$(FUZZ_CC) $(OPT_fuzz) -fsanitize=fuzzer -rdynamic -o $@ $^ $(DEPS_LIBS) $(CONNECTOR_SHARED_LIBS)
 
 .PHONY: fuzz
 fuzz: $(FUZZ_BINS)

@@ -17,6 +17,8 @@ packages=(
         # hack/services.sh runs its own instances on other ports and reads no system config.
         postgresql mariadb-server mariadb-client mosquitto mosquitto-clients
         libpq-dev libmariadb-dev libsqlite3-dev sqlite3 libmosquitto-dev
+        # The Avro object container codecs (worker/connectors/shared/avro: deflate, snappy).
+        zlib1g-dev libsnappy-dev
 )
 
 missing=()

@@ -1,4 +1,6 @@
 # The Avro family: io.confluent.connect.avro.AvroConverter. Links libcurl (the schema registry's
-# REST API) and compiles the shared Avro code (worker/connectors/shared/avro) into the plugin.
-avro_PKGS := libcurl
+# REST API), zlib and libsnappy (the object container codecs of the shared Avro code,
+# worker/connectors/shared/avro, which is compiled into the plugin).
+avro_PKGS := libcurl zlib
+avro_LIBS := -lsnappy
 avro_SHARED := $(patsubst worker/connectors/shared/%.c,%,$(sort $(wildcard worker/connectors/shared/avro/*.c)))
