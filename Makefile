@@ -76,6 +76,10 @@ build/asan/unit-tests: DEPS_LIBS += $(CONNECTOR_SHARED_LIBS)
 # link into the unit tests (tests/unit/connectors/test_jdbc.c).
 JDBC_PURE_SRC := $(addprefix worker/connectors/jdbc/,jdbc_url.c jdbc_sql.c jdbc_types.c)
 build/asan/unit-tests: $(call objs,asan,$(JDBC_PURE_SRC))
+# The AvroConverter's mapping of schema.registry.ssl.* onto libcurl settings (OpenSSL only, no
+# libcurl): tests/unit/connectors/test_avro_registry_tls.c.
+AVRO_PURE_SRC := worker/connectors/avro/registry_tls.c
+build/asan/unit-tests: $(call objs,asan,$(AVRO_PURE_SRC))
 
 bin/ferry-operator: $(call objs,release,$(OPERATOR_SRC))
 	@mkdir -p bin

@@ -121,6 +121,49 @@ static const ferry_config_def_t avro_config[] = {
          .default_value = "true",
          .importance = FERRY_IMPORTANCE_LOW,
          .doc = "Allow the Connect converter to add its metadata to the output schema"},
+        {.name = "schema.registry.ssl.truststore.location",
+         .type = FERRY_CFG_STRING,
+         .default_value = "",
+         .importance = FERRY_IMPORTANCE_HIGH,
+         .doc = "The location of the trust store file (PEM or PKCS12) used to verify the schema registry's "
+                "certificate. Empty: the system's CA store."},
+        {.name = "schema.registry.ssl.truststore.password",
+         .type = FERRY_CFG_PASSWORD,
+         .default_value = "",
+         .importance = FERRY_IMPORTANCE_HIGH,
+         .doc = "The password for the trust store file (PKCS12)."},
+        {.name = "schema.registry.ssl.truststore.type",
+         .type = FERRY_CFG_STRING,
+         .default_value = "JKS",
+         .importance = FERRY_IMPORTANCE_MEDIUM,
+         .doc = "The file format of the trust store file: PEM or PKCS12 (JKS is not supported)."},
+        {.name = "schema.registry.ssl.keystore.location",
+         .type = FERRY_CFG_STRING,
+         .default_value = "",
+         .importance = FERRY_IMPORTANCE_HIGH,
+         .doc = "The location of the key store file (PEM: key and certificate chain in one file, or PKCS12) "
+                "holding the client certificate for the schema registry."},
+        {.name = "schema.registry.ssl.keystore.password",
+         .type = FERRY_CFG_PASSWORD,
+         .default_value = "",
+         .importance = FERRY_IMPORTANCE_HIGH,
+         .doc = "The store password for the key store file (PKCS12)."},
+        {.name = "schema.registry.ssl.keystore.type",
+         .type = FERRY_CFG_STRING,
+         .default_value = "JKS",
+         .importance = FERRY_IMPORTANCE_MEDIUM,
+         .doc = "The file format of the key store file: PEM or PKCS12 (JKS is not supported)."},
+        {.name = "schema.registry.ssl.key.password",
+         .type = FERRY_CFG_PASSWORD,
+         .default_value = "",
+         .importance = FERRY_IMPORTANCE_HIGH,
+         .doc = "The password of the private key in the key store file (an encrypted PEM key)."},
+        {.name = "schema.registry.ssl.endpoint.identification.algorithm",
+         .type = FERRY_CFG_STRING,
+         .default_value = "https",
+         .importance = FERRY_IMPORTANCE_LOW,
+         .doc = "The endpoint identification algorithm to validate the schema registry's hostname using its "
+                "certificate: https, or empty to skip the hostname check."},
         {.name = "schemas.cache.config",
          .type = FERRY_CFG_INT,
          .default_value = "1000",
@@ -516,7 +559,26 @@ static ferry_err_t avro_configure(void **state, const ferry_strmap_t *config, bo
                 user_info = ferry_config_get_password(cfg, "basic.auth.user.info");
         size_t n_urls;
         const char *const *urls = ferry_config_get_list(cfg, "schema.registry.url", &n_urls);
-        c->sr = sr_client_new((char *const *)urls, n_urls, user_info, TIMEOUT_MS);
+        sr_tls_config_t tc = {
+                .truststore_location =
+                        ferry_config_get_string(cfg, "schema.registry.ssl.truststore.location"),
+                .truststore_password =
+                        ferry_config_get_password(cfg, "schema.registry.ssl.truststore.password"),
+                .truststore_type = ferry_config_get_string(cfg, "schema.registry.ssl.truststore.type"),
+                .keystore_location = ferry_config_get_string(cfg, "schema.registry.ssl.keystore.location"),
+                .keystore_password = ferry_config_get_password(cfg, "schema.registry.ssl.keystore.password"),
+                .keystore_type = ferry_config_get_string(cfg, "schema.registry.ssl.keystore.type"),
+                .key_password = ferry_config_get_password(cfg, "schema.registry.ssl.key.password"),
+                .endpoint_identification_algorithm =
+                        ferry_config_get_string(cfg, "schema.registry.ssl.endpoint.identification.algorithm"),
+        };
+        sr_tls_t tls;
+        if (sr_tls_from_config(&tls, &tc, errstr, errstr_size) < 0) {
+                ferry_config_free(cfg);
+                avro_close(c);
+                return FERRY_ERR_INVALID_CONFIG;
+        }
+        c->sr = sr_client_new((char *const *)urls, n_urls, user_info, TIMEOUT_MS, &tls);
         c->latest_strict = ferry_config_get_bool(cfg, "latest.compatibility.strict");
         ferry_config_free(cfg);
         if (!c->sr) {

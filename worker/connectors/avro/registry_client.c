@@ -26,6 +26,7 @@ struct sr_client {
         struct curl_slist *headers;
         ferry_buf_t body;
         unsigned long requests;
+        sr_tls_t tls;
 };
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
@@ -48,12 +49,21 @@ static char *dup_trim_slash(const char *s)
         return p;
 }
 
-sr_client_t *sr_client_new(char *const *urls, size_t n_urls, const char *user_info, long timeout_ms)
+sr_client_t *sr_client_new(char *const *urls, size_t n_urls, const char *user_info, long timeout_ms,
+                           sr_tls_t *tls)
 {
         pthread_once(&curl_once, curl_init_once);
         sr_client_t *c = calloc(1, sizeof(*c));
-        if (!c)
+        if (!c) {
+                if (tls)
+                        sr_tls_free(tls);
                 return NULL;
+        }
+        if (tls) {
+                c->tls = *tls;
+                memset(tls, 0, sizeof(*tls));
+        } else
+                c->tls.verify_host = true;
         c->timeout_ms = timeout_ms;
         c->urls = calloc(n_urls ? n_urls : 1, sizeof(char *));
         c->curl = curl_easy_init();
@@ -93,12 +103,50 @@ void sr_client_free(sr_client_t *c)
                 curl_easy_cleanup(c->curl);
         curl_slist_free_all(c->headers);
         ferry_buf_free(&c->body);
+        sr_tls_free(&c->tls);
         free(c);
 }
 
 unsigned long sr_requests(const sr_client_t *c)
 {
         return c->requests;
+}
+
+/* The TLS settings onto a (reset) handle; blobs are copied by libcurl. */
+static void apply_tls(CURL *h, const sr_tls_t *t)
+{
+        struct curl_blob blob = {.flags = CURL_BLOB_COPY};
+        if (t->ca_file)
+                curl_easy_setopt(h, CURLOPT_CAINFO, t->ca_file);
+        if (t->ca_pem) {
+                blob.data = t->ca_pem;
+                blob.len = t->ca_pem_len;
+                curl_easy_setopt(h, CURLOPT_CAINFO_BLOB, &blob);
+        }
+        if (t->cert_file) {
+                curl_easy_setopt(h, CURLOPT_SSLCERT, t->cert_file);
+                curl_easy_setopt(h, CURLOPT_SSLCERTTYPE, "PEM");
+        }
+        if (t->key_file) {
+                curl_easy_setopt(h, CURLOPT_SSLKEY, t->key_file);
+                curl_easy_setopt(h, CURLOPT_SSLKEYTYPE, "PEM");
+        }
+        if (t->cert_pem) {
+                blob.data = t->cert_pem;
+                blob.len = t->cert_pem_len;
+                curl_easy_setopt(h, CURLOPT_SSLCERT_BLOB, &blob);
+                curl_easy_setopt(h, CURLOPT_SSLCERTTYPE, "PEM");
+        }
+        if (t->key_pem) {
+                blob.data = t->key_pem;
+                blob.len = t->key_pem_len;
+                curl_easy_setopt(h, CURLOPT_SSLKEY_BLOB, &blob);
+                curl_easy_setopt(h, CURLOPT_SSLKEYTYPE, "PEM");
+        }
+        if (t->key_password)
+                curl_easy_setopt(h, CURLOPT_KEYPASSWD, t->key_password);
+        curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+        curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, t->verify_host ? 2L : 0L);
 }
 
 static size_t on_data(char *p, size_t size, size_t n, void *ud)
@@ -131,6 +179,7 @@ static ferry_err_t request(sr_client_t *c, const char *path, const char *body, l
                 curl_easy_setopt(h, CURLOPT_WRITEDATA, &c->body);
                 curl_easy_setopt(h, CURLOPT_ERRORBUFFER, curl_err);
                 curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+                apply_tls(h, &c->tls);
                 curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, c->timeout_ms);
                 curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
                                  c->timeout_ms < 10000 ? c->timeout_ms : 10000L);

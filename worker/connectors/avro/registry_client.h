@@ -6,6 +6,8 @@
 #ifndef FERRY_AVRO_REGISTRY_CLIENT_H
 #define FERRY_AVRO_REGISTRY_CLIENT_H
 
+#include "registry_tls.h"
+
 #include <ferry/errors.h>
 
 #include <stdbool.h>
@@ -14,8 +16,10 @@
 typedef struct sr_client sr_client_t;
 
 /* urls: base URLs (copied); user_info "user:password" for basic auth or NULL (credentials in the
- * URLs, if any, are used by libcurl). NULL when out of memory. */
-sr_client_t *sr_client_new(char *const *urls, size_t n_urls, const char *user_info, long timeout_ms);
+ * URLs, if any, are used by libcurl); tls: the TLS settings, taken over (*tls is zeroed) or NULL.
+ * NULL when out of memory (tls then freed). */
+sr_client_t *sr_client_new(char *const *urls, size_t n_urls, const char *user_info, long timeout_ms,
+                           sr_tls_t *tls);
 void sr_client_free(sr_client_t *c);
 
 /* Every call returns OK; RETRIABLE when no registry answered (connection refused, timeout) or it
