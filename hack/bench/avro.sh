@@ -6,6 +6,8 @@
 # afterwards (one per schema: the converter calls the registry once per schema, not per record).
 #
 # Environment: BENCH_LINES (200000)  BENCH_RUNS (3)  FERRY_WORKER (bin/ferry-worker)  FERRY_CACHE
+#   BENCH_BOOTSTRAP  use this broker instead of starting one (hack/bench/run.sh passes its own)
+#   BENCH_AVRO_JSON  also write the figures there as JSON (hack/bench/report.py reads it)
 # Needs: make all build/tools/kafka-wait-hw
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -19,16 +21,20 @@ PIDS=()
 cleanup() {
 	for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done
 	hack/services.sh stop schema-registry >/dev/null 2>&1 || true
-	hack/kafka.sh stop >/dev/null 2>&1 || true
+	[ -n "${BENCH_BOOTSTRAP:-}" ] || hack/kafka.sh stop >/dev/null 2>&1 || true
 	rm -rf "$W"
 }
 trap cleanup EXIT
-B=$(hack/kafka.sh start | tail -1)
+if [ -n "${BENCH_BOOTSTRAP:-}" ]; then
+	B=$BENCH_BOOTSTRAP
+else
+	B=$(hack/kafka.sh start | tail -1)
+fi
 SR=$(hack/services.sh start schema-registry | tail -1)
 for ((i = 0; i < N; i++)); do printf 'line %d of the benchmark input, some text to carry\n' "$i"; done >"$W/in.txt"
 
 run() { # $1 name, $2 run index, $3.. converter properties; prints seconds
-	local name=$1 idx=$2 topic=bench-$1-$2 d=$W/$1-$2
+	local name=$1 idx=$2 topic=bench-$1-$2-$$ d=$W/$1-$2
 	shift 2
 	mkdir -p "$d"
 	{
@@ -83,7 +89,7 @@ for conv in json avro; do
 done
 versions=0
 for ((r = 1; r <= RUNS; r++)); do
-	v=$(curl -sf "$SR/subjects/bench-avro-$r-value/versions" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
+	v=$(curl -sf "$SR/subjects/bench-avro-$r-$$-value/versions" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
 	versions=$((versions + v))
 done
 echo "| converter | records | median seconds | records/s | bytes per value |"
@@ -94,3 +100,18 @@ for conv in json avro; do
 done
 echo
 echo "schema versions registered over $RUNS Avro runs of $N records: $versions"
+if [ -n "${BENCH_AVRO_JSON:-}" ]; then
+	python3 - "$BENCH_AVRO_JSON" "$N" "$RUNS" "$versions" "${SECS[json]}" "${SECS[avro]}" \
+		"$(cat "$W/json-1/size.txt")" "$(cat "$W/avro-1/size.txt")" "$W/json.secs" "$W/avro.secs" <<'PY'
+import json, sys
+out, n, runs, versions, js, av, jb, ab, jf, af = sys.argv[1:]
+n = int(n)
+samples = {k: [n / float(x) for x in open(f).read().split()] for k, f in (("json", jf), ("avro", af))}
+doc = {"lines": n, "runs": int(runs), "schema_versions": int(versions),
+       "json_records_per_s": n / float(js), "avro_records_per_s": n / float(av),
+       "json_value_bytes": int(jb) if jb.strip() else None, "avro_value_bytes": int(ab) if ab.strip() else None,
+       "samples": samples}
+with open(out, "w") as f:
+    json.dump(doc, f, indent=1)
+PY
+fi

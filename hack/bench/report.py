@@ -20,6 +20,7 @@ ap = argparse.ArgumentParser()
 for a in ("raw", "failover", "lines", "bytes", "runs", "short", "load-before", "load-after", "json", "png",
           "gnuplot-script"):
     ap.add_argument("--" + a, required=a not in ("failover",))
+ap.add_argument("--avro", required=False)  # hack/bench/avro.sh's BENCH_AVRO_JSON
 args = ap.parse_args()
 lines, nbytes, runs = int(args.lines), int(args.bytes), int(args.runs)
 
@@ -128,6 +129,22 @@ if failover:
                 f"{j.get('kills', 0) if j else 0} kills)", "s", "lower", vals, None, 1)
     fo = failover
 
+avro = {}
+if args.avro and os.path.exists(args.avro) and os.path.getsize(args.avro) > 0:
+    with open(args.avro) as f:
+        avro = json.load(f)
+if avro.get("avro_records_per_s"):
+    a_, j_ = avro["avro_records_per_s"], avro.get("json_records_per_s")
+    fig["avro_converter_records_per_s"] = {
+        "label": f"Ferry source + HoistField$Value + AvroConverter, records/s ({avro.get('lines')} lines, "
+                 f"{avro.get('avro_value_bytes')}-byte values; {avro.get('schema_versions')} schema versions "
+                 f"registered over {avro.get('runs')} runs)",
+        "unit": "records/s", "better": "higher", "digits": 0, "values": {"ferry": a_},
+        "json_converter": j_, "json_value_bytes": avro.get("json_value_bytes"),
+        "of_json_converter": a_ / j_ if j_ else None,
+        "samples": {"ferry": avro.get("samples", {}).get("avro", []),
+                    "ferry_json_converter": avro.get("samples", {}).get("json", [])}}
+
 
 def ratio(name, other):
     v = fig[name]["values"]
@@ -158,6 +175,7 @@ order = ["source_records_per_s", "source_mb_per_s", "source_cpu_s_per_million",
          "sink_cpu_s_per_million_with_startup", "sink_s_from_process_start",
          "idle_rss_mb", "pipeline_idle_rss_mb", "peak_rss_mb", "startup_s"]
 order += [k for k in fig if k.startswith("failover_")]
+order += [k for k in fig if k == "avro_converter_records_per_s"]
 out = []
 out.append(f"| figure (median of {runs} run{'s' if runs != 1 else ''}, {lines} lines, {nbytes / 1048576:.1f} MB) "
            f"| Ferry | Kafka Connect (Java) | kcat | Ferry/Java | Ferry/kcat |")
@@ -168,6 +186,12 @@ for name in order:
     if name in ("source_3_smts_records_per_s", "source_3_smts_header_records_per_s"):
         of = f.get("of_no_chain")
         note = f"{fmt_ratio(of)} of no chain (overhead {100 * (1 - of):.0f}%)" if of else ""
+        out.append(f"| {f['label']} | {fmt(v.get('ferry'), 0)} | | | {note} | |")
+        continue
+    if name == "avro_converter_records_per_s":
+        of = f.get("of_json_converter")
+        note = (f"{fmt_ratio(of)} of JsonConverter with schemas ({fmt(f.get('json_converter'), 0)} records/s, "
+                f"{f.get('json_value_bytes')}-byte values)") if of else ""
         out.append(f"| {f['label']} | {fmt(v.get('ferry'), 0)} | | | {note} | |")
         continue
     r_java, r_kcat = ratio(name, "java"), ratio(name, "kcat")

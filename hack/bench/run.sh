@@ -12,7 +12,9 @@
 #   - worker RSS idle (no connectors; after a small source+sink pipeline went quiet) and at peak
 #     under load (VmHWM over the source and sink runs);
 #   - start-up: process start to the first 200 from `GET /`;
-#   - failover after kill -9 in distributed mode (hack/bench/failover.sh, on the same broker).
+#   - failover after kill -9 in distributed mode (hack/bench/failover.sh, on the same broker);
+#   - AvroConverter against JsonConverter (schemas enabled) behind FileStreamSource -> HoistField$Value
+#     (hack/bench/avro.sh, on the same broker, with the schema registry of hack/services.sh).
 # Both workers get the same worker.properties (Kafka's config/connect-standalone.properties with
 # StringConverter for keys and values) and the same connector configs. Each figure is the median of
 # BENCH_RUNS runs with the ratio Ferry/other. Prints a markdown table on stdout (progress on
@@ -21,9 +23,11 @@
 #
 # Environment:
 #   BENCH_LINES (1000000)  BENCH_RUNS (3)  BENCH_OUT (bench/results)
-#   BENCH_SHORT=1          2000 lines, 1 run, no Java, no failover (tests/runtime/bench_short.sh)
+#   BENCH_SHORT=1          2000 lines, 1 run, no Java, no failover, no Avro (tests/runtime/bench_short.sh)
 #   BENCH_SKIP_JAVA=1      no Apache Kafka Connect at all (no Maven needed)
 #   BENCH_SKIP_FAILOVER=1  no failover figure
+#   BENCH_SKIP_AVRO=1      no AvroConverter figure (it needs the schema registry of hack/services.sh)
+#   BENCH_AVRO_LINES (200000)  lines per AvroConverter/JsonConverter run
 #   BENCH_FAILOVER_KILLS (5)  BENCH_FAILOVER_KILLS_JAVA (3)  kills per case in failover.sh
 #   BENCH_SKIP_JAVA_DEFAULT=1  skip the failover case with Java at defaults (about 5 min per kill)
 #   BENCH_JAVA_OPTS        extra JVM options for Java Connect (default: none, the JVM's defaults)
@@ -37,6 +41,7 @@ if [ -n "$SHORT" ]; then
         RUNS=${BENCH_RUNS:-1}
         BENCH_SKIP_JAVA=1
         BENCH_SKIP_FAILOVER=1
+        BENCH_SKIP_AVRO=1
 else
         N=${BENCH_LINES:-1000000}
         RUNS=${BENCH_RUNS:-3}
@@ -367,9 +372,18 @@ if [ -z "${BENCH_SKIP_FAILOVER:-}" ]; then
         env "${fo_env[@]}" hack/bench/failover.sh >"$W/failover.md" || say "failover.sh failed; the figure is left out"
 fi
 
+# ---- AvroConverter against JsonConverter, on the same broker
+if [ -z "${BENCH_SKIP_AVRO:-}" ]; then
+        say "AvroConverter vs JsonConverter (hack/bench/avro.sh)"
+        BENCH_BOOTSTRAP="$B" BENCH_AVRO_JSON="$W/avro.json" BENCH_RUNS="$RUNS" \
+                BENCH_LINES="${BENCH_AVRO_LINES:-200000}" FERRY_WORKER="$WORKER" \
+                hack/bench/avro.sh >"$W/avro.md" 2>"$W/avro.log" ||
+                say "avro.sh failed; the figure is left out: $(tail -3 "$W/avro.log")"
+fi
+
 # ---- report
 mkdir -p "$OUT"
-python3 hack/bench/report.py --raw "$RAW" --failover "$W/failover.json" --lines "$N" --bytes "$BYTES" \
+python3 hack/bench/report.py --raw "$RAW" --failover "$W/failover.json" --avro "$W/avro.json" --lines "$N" --bytes "$BYTES" \
         --runs "$RUNS" --short "${SHORT:-0}" --load-before "$LOAD_BEFORE" --load-after "$(cut -d' ' -f1-3 /proc/loadavg)" \
         --json "$OUT/latest.json" --png "$OUT/latest.png" --gnuplot-script "$W/chart.gp"
 say "wrote $OUT/latest.json and $OUT/latest.png"
