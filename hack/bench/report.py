@@ -137,8 +137,9 @@ if avro.get("avro_records_per_s"):
     a_, j_ = avro["avro_records_per_s"], avro.get("json_records_per_s")
     fig["avro_converter_records_per_s"] = {
         "label": f"Ferry source + HoistField$Value + AvroConverter, records/s ({avro.get('lines')} lines, "
-                 f"{avro.get('avro_value_bytes')}-byte values; {avro.get('schema_versions')} schema versions "
-                 f"registered over {avro.get('runs')} runs)",
+                 f"{avro.get('avro_value_bytes')}-byte values; {avro.get('schema_versions')} schema "
+                 f"version{'s' if avro.get('schema_versions') != 1 else ''} registered over {avro.get('runs')} "
+                 f"run{'s' if avro.get('runs') != 1 else ''})",
         "unit": "records/s", "better": "higher", "digits": 0, "values": {"ferry": a_},
         "json_converter": j_, "json_value_bytes": avro.get("json_value_bytes"),
         "of_json_converter": a_ / j_ if j_ else None,
