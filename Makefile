@@ -76,9 +76,9 @@ build/asan/unit-tests: DEPS_LIBS += $(CONNECTOR_SHARED_LIBS)
 # link into the unit tests (tests/unit/connectors/test_jdbc.c).
 JDBC_PURE_SRC := $(addprefix worker/connectors/jdbc/,jdbc_url.c jdbc_sql.c jdbc_types.c)
 build/asan/unit-tests: $(call objs,asan,$(JDBC_PURE_SRC))
-# The AvroConverter's mapping of schema.registry.ssl.* onto libcurl settings (OpenSSL only, no
-# libcurl): tests/unit/connectors/test_avro_registry_tls.c.
-AVRO_PURE_SRC := worker/connectors/avro/registry_tls.c
+# The AvroConverter's mapping of schema.registry.ssl.* onto libcurl settings and its registry client
+# (OpenSSL and libcurl, both in DEPS_LIBS): tests/unit/connectors/test_avro_registry_tls.c.
+AVRO_PURE_SRC := worker/connectors/avro/registry_tls.c worker/connectors/avro/registry_client.c
 build/asan/unit-tests: $(call objs,asan,$(AVRO_PURE_SRC))
 
 bin/ferry-operator: $(call objs,release,$(OPERATOR_SRC))

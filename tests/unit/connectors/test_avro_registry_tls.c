@@ -1,14 +1,20 @@
 /* Unit tests of the AvroConverter's schema.registry.ssl.* mapping (worker/connectors/avro/
  * registry_tls.c): which libcurl settings each trust/key store type and the endpoint
  * identification key produce, and the errors naming the key at fault. The stores are made with the
- * openssl command line in a temporary directory; no TLS connection is made. */
+ * openssl command line in a temporary directory. The handshake tests then fetch a schema through the
+ * registry client (registry_client.c, libcurl) from a small HTTPS server (tls_registry.py) with that
+ * certificate, with and without a client certificate required. */
+#include "avro/registry_client.h"
 #include "avro/registry_tls.h"
 
 #include <criterion/criterion.h>
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 static char dir[64];
 
@@ -193,4 +199,124 @@ Test(avro_registry_tls, pem_keystore_is_sslcert_sslkey_with_key_password)
         cr_assert_null(t.cert_pem);
         cr_assert_not(t.verify_host);
         sr_tls_free(&t);
+}
+
+/* ---- handshakes against a real HTTPS server ---- */
+
+static pid_t server_pid;
+static int server_out = -1; /* kept open while the server runs: it may still write to it */
+
+/* Starts tls_registry.py with cert.pem/key.pem (and cert.pem as the client CA when client_ca);
+ * returns its port. */
+static int start_server(bool client_ca)
+{
+        char cert[256], key[256], script[512];
+        path_of(cert, sizeof(cert), "cert.pem");
+        path_of(key, sizeof(key), "key.pem");
+        snprintf(script, sizeof(script), "%.*s/tls_registry.py", (int)(strrchr(__FILE__, '/') - __FILE__),
+                 __FILE__);
+        int fd[2];
+        cr_assert_eq(pipe(fd), 0);
+        server_pid = fork();
+        cr_assert_geq(server_pid, 0);
+        if (server_pid == 0) {
+                dup2(fd[1], 1);
+                close(fd[0]);
+                close(fd[1]);
+                if (client_ca)
+                        execlp("python3", "python3", script, cert, key, cert, (char *)NULL);
+                else
+                        execlp("python3", "python3", script, cert, key, (char *)NULL);
+                _exit(127);
+        }
+        close(fd[1]);
+        char buf[32] = "";
+        ssize_t n = 0, r;
+        while (n < (ssize_t)sizeof(buf) - 1 && !memchr(buf, '\n', (size_t)n) &&
+               (r = read(fd[0], buf + n, sizeof(buf) - 1 - (size_t)n)) > 0)
+                n += r;
+        server_out = fd[0];
+        cr_assert_gt(n, 0, "tls_registry.py did not start (%s)", script);
+        buf[n] = '\0';
+        return (int)strtol(buf, NULL, 10);
+}
+
+static void stop_server(void)
+{
+        if (server_pid > 0) {
+                kill(server_pid, SIGTERM);
+                waitpid(server_pid, NULL, 0);
+                server_pid = 0;
+        }
+        if (server_out >= 0) {
+                close(server_out);
+                server_out = -1;
+        }
+        teardown();
+}
+
+/* Fetches schema id 1 with the given TLS config; the result code, *schema on success. */
+static ferry_err_t fetch(int port, const sr_tls_config_t *cfg, char *err, size_t err_size)
+{
+        sr_tls_t t;
+        cr_assert_eq(sr_tls_from_config(&t, cfg, err, err_size), 0, "%s", err);
+        char url[64];
+        snprintf(url, sizeof(url), "https://127.0.0.1:%d", port);
+        char *urls[] = {url};
+        sr_client_t *c = sr_client_new(urls, 1, NULL, 5000, &t);
+        cr_assert_not_null(c);
+        char *schema = NULL;
+        ferry_err_t rc = sr_schema_by_id(c, 1, &schema, err, err_size);
+        if (rc == FERRY_ERR_OK)
+                cr_assert_str_eq(schema, "\"string\"");
+        free(schema);
+        sr_client_free(c);
+        return rc;
+}
+
+Test(avro_registry_tls, handshake_server_verified_by_the_trust_store, .fini = stop_server)
+{
+        int port = start_server(false);
+        char p12[256], pem[256], err[1024] = "";
+        path_of(p12, sizeof(p12), "ts.p12");
+        path_of(pem, sizeof(pem), "cert.pem");
+        /* The certificate names registry.test, not 127.0.0.1: only without the host check. */
+        sr_tls_config_t c = {.truststore_location = p12,
+                             .truststore_type = "PKCS12",
+                             .truststore_password = "trustpw",
+                             .endpoint_identification_algorithm = ""};
+        cr_assert_eq(fetch(port, &c, err, sizeof(err)), FERRY_ERR_OK, "%s", err);
+        c.endpoint_identification_algorithm = "https";
+        cr_assert_eq(fetch(port, &c, err, sizeof(err)), FERRY_ERR_RETRIABLE);
+        cr_assert(strstr(err, "schema registry"), "%s", err);
+        sr_tls_config_t p = {.truststore_location = pem,
+                             .truststore_type = "PEM",
+                             .endpoint_identification_algorithm = ""};
+        cr_assert_eq(fetch(port, &p, err, sizeof(err)), FERRY_ERR_OK, "%s", err);
+        /* Without a trust store the self-signed certificate is refused. */
+        sr_tls_config_t none = {.endpoint_identification_algorithm = ""};
+        cr_assert_eq(fetch(port, &none, err, sizeof(err)), FERRY_ERR_RETRIABLE);
+}
+
+Test(avro_registry_tls, handshake_with_client_certificate, .fini = stop_server)
+{
+        int port = start_server(true);
+        char p12[256], ks[256], enc[256], err[1024] = "";
+        path_of(p12, sizeof(p12), "ts.p12");
+        path_of(ks, sizeof(ks), "ks.p12");
+        path_of(enc, sizeof(enc), "enc.pem");
+        sr_tls_config_t c = {.truststore_location = p12,
+                             .truststore_type = "PKCS12",
+                             .truststore_password = "trustpw",
+                             .endpoint_identification_algorithm = ""};
+        cr_assert_neq(fetch(port, &c, err, sizeof(err)), FERRY_ERR_OK, "served without a client certificate");
+        c.keystore_location = ks;
+        c.keystore_type = "PKCS12";
+        c.keystore_password = "storepw";
+        cr_assert_eq(fetch(port, &c, err, sizeof(err)), FERRY_ERR_OK, "%s", err);
+        c.keystore_location = enc;
+        c.keystore_type = "PEM";
+        c.keystore_password = NULL;
+        c.key_password = "keypw";
+        cr_assert_eq(fetch(port, &c, err, sizeof(err)), FERRY_ERR_OK, "%s", err);
 }
