@@ -69,9 +69,30 @@ static void schema_mode(const uint8_t *data, size_t size)
         char *schema = NULL, *codec = NULL;
         unsigned char sync[FERRY_AVRO_SYNC_SIZE];
         size_t used;
-        if (ferry_avro_ocf_read_header(data, size, &schema, &codec, sync, &used, err, sizeof(err)) == 0 &&
-            (used > size || !schema || !codec))
-                abort();
+        if (ferry_avro_ocf_read_header(data, size, &schema, &codec, sync, &used, err, sizeof(err)) == 0) {
+                if (used > size || !schema || !codec)
+                        abort();
+                /* Then its blocks, decompressed with the header's codec (or each codec in turn when
+                 * the header names none this build writes). */
+                ferry_avro_codec_t c;
+                int first = 0, last = 2;
+                if (ferry_avro_codec_parse(codec, &c, err, sizeof(err)) == 0)
+                        first = last = (int)c;
+                for (int k = first; k <= last; k++) {
+                        ferry_buf_t out;
+                        ferry_buf_init(&out);
+                        size_t pos = used, u;
+                        int64_t count;
+                        while (pos < size &&
+                               ferry_avro_ocf_read_block(data + pos, size - pos, (ferry_avro_codec_t)k, sync,
+                                                         &count, &out, &u, err, sizeof(err)) == 0) {
+                                if (u == 0 || u > size - pos)
+                                        abort();
+                                pos += u;
+                        }
+                        ferry_buf_free(&out);
+                }
+        }
         free(schema);
         free(codec);
         ferry_avro_schema_t *a = ferry_avro_parse((const char *)data, size, err, sizeof(err));

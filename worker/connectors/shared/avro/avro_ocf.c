@@ -247,8 +247,10 @@ int ferry_avro_codec_decompress(ferry_avro_codec_t codec, const void *data, size
                 return inflate_raw(data, len, out, errstr, errstr_size);
         case FERRY_AVRO_CODEC_SNAPPY: {
                 size_t n;
+                /* A snappy copy element expands at most 64 bytes from 3, so a claimed length
+                 * beyond 22 times the input is corrupt (and is not allocated). */
                 if (len < 4 || snappy_uncompressed_length(data, len - 4, &n) != SNAPPY_OK ||
-                    n > 0x7fffffffu) {
+                    n > 0x7fffffffu || n > (len - 4) * 22 + 64) {
                         snprintf(errstr, errstr_size, "snappy: corrupt block");
                         return -1;
                 }
