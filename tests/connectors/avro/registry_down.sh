@@ -42,8 +42,9 @@ printf '%s\n' l4 l5 l6 >>"$WORK/in.txt"
 wait_for 60 "6 records in $T" sh -c "[ \$(kcat -b '$KAFKA' -C -t '$T' -o beginning -e -q -f 'x\n' 2>/dev/null | wc -l) -ge 6 ]"
 
 info "a restarted task cannot register its schema: it fails naming the registry"
-printf '%s\n' l7 l8 l9 >>"$WORK/in.txt"
+# Restart first: lines appended before it could still go out through the old task's cached schema.
 curl -sf -X POST "$REST/connectors/down/tasks/0/restart" >/dev/null || fail "task restart refused"
+printf '%s\n' l7 l8 l9 >>"$WORK/in.txt"
 wait_for 60 "the task to fail" sh -c "curl -sf '$REST/connectors/down/status' | grep -q FAILED"
 status=$(curl -sf "$REST/connectors/down/status")
 echo "$status" | grep -q "schema registry" || fail "the failure does not name the schema registry: $status"
