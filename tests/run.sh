@@ -45,7 +45,7 @@ record lint $?
 
 echo "== unit (Criterion, ASan+UBSan)"
 if [[ unit =~ $filter ]] || [ "$filter" = . ]; then
-        build/asan/unit-tests --jobs 2 --full-stats >"$logdir/unit.log" 2>&1
+        timeout --kill-after=10 900 build/asan/unit-tests --jobs 2 --full-stats >"$logdir/unit.log" 2>&1
         rc=$?
         grep -E 'Synthesis|FAIL|Assertion|CRASH|error' "$logdir/unit.log" | head -40
         unit_pass=$(sed -n 's/.*Passing: \([0-9]*\).*/\1/p' "$logdir/unit.log" | tail -1)
@@ -63,7 +63,7 @@ if [[ unit =~ $filter ]] || [ "$filter" = . ]; then
 fi
 
 if [[ unit =~ $filter ]] || [ "$filter" = . ]; then
-        build/asan/operator-unit-tests --jobs 2 --full-stats >"$logdir/operator-unit.log" 2>&1
+        timeout --kill-after=10 600 build/asan/operator-unit-tests --jobs 2 --full-stats >"$logdir/operator-unit.log" 2>&1
         rc=$?
         grep -E 'Synthesis|FAIL|Assertion|CRASH|error' "$logdir/operator-unit.log" | sed 's/^/operator: /' | head -40
         op_pass=$(sed -n 's/.*Passing: \([0-9]*\).*/\1/p' "$logdir/operator-unit.log" | tail -1)
