@@ -70,7 +70,8 @@ wait_until 60 "three RUNNING tasks" running_tasks_are 2 3
 wait_until 60 "task 2 produced its records" sh -c "grep -c '^ack t2-' '$WORK/acks' | grep -qx 3"
 grep -q 'requested a task reconfiguration' "$WORK/w1.log" "$WORK/w2.log" || fail "no request logged"
 
-set_tasks "fail: probe failure requested"
+# The count stays 3: a leader that takes over now computes the task configs again from the file.
+set_tasks "3 fail: probe failure requested"
 for i in 1 2; do
         wait_until 60 "connector FAILED with the raised message through worker $i" failed_with "$i" \
                 "probe failure requested"

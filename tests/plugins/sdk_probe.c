@@ -2,8 +2,8 @@
  * into a shared library and loads it through plugin.path). It writes what the runtime does to it
  * into plain files the test reads.
  *
- * ProbeSourceConnector: task count from the file probe.tasks.file (a number; "fail: <message>"
- * raises a connector error); a watcher thread asks for a task reconfiguration when the file
+ * ProbeSourceConnector: task count from the file probe.tasks.file (a leading number; "fail: <message>"
+ * in it raises a connector error); a watcher thread asks for a task reconfiguration when the file
  * changes. Each task reads its offsets of two source partitions at once (ferry_task_offsets), then
  * produces probe.records records "t<index>-<n>" and logs every commit_record() and commit() into
  * probe.acks.
@@ -98,8 +98,9 @@ static void *watch_main(void *arg)
                 read_small(sc->file, now, sizeof(now));
                 if (strcmp(now, sc->last)) {
                         snprintf(sc->last, sizeof(sc->last), "%s", now);
-                        if (!strncmp(now, "fail: ", 6))
-                                ferry_connector_raise_error(sc->ctx, now + 6);
+                        const char *fail = strstr(now, "fail: ");
+                        if (fail)
+                                ferry_connector_raise_error(sc->ctx, fail + 6);
                         else
                                 ferry_connector_request_reconfiguration(sc->ctx);
                 }
