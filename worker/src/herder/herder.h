@@ -84,6 +84,11 @@ typedef struct ferry_herder_ops {
         ferry_herder_rc_t (*alter_offsets)(ferry_herder_t *h, const char *name, const ferry_value_t *offsets,
                                            char *errstr, size_t errstr_size);
         ferry_health_t (*health)(ferry_herder_t *h, char *message, size_t message_size);
+        /* A worker of the group is known to be gone (its process ended): the leader reassigns its
+         * work without waiting for its session to expire (forwarded to the leader; forwarded set
+         * when this request came from another worker, so it is not forwarded twice). */
+        ferry_herder_rc_t (*member_departed)(ferry_herder_t *h, const char *worker_id, const char *reason,
+                                             bool forwarded, char *errstr, size_t errstr_size);
         void (*stop)(ferry_herder_t *h);
         void (*free)(ferry_herder_t *h);
 } ferry_herder_ops_t;

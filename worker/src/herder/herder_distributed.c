@@ -537,6 +537,45 @@ static ferry_health_t health(ferry_herder_t *h, char *message, size_t message_si
         return FERRY_HEALTH_HEALTHY;
 }
 
+static ferry_herder_rc_t member_departed(ferry_herder_t *h, const char *worker_id, const char *reason,
+                                         bool forwarded, char *errstr, size_t errstr_size)
+{
+        dist_t *d = (dist_t *)h;
+        if (!atomic_load(&d->started)) {
+                snprintf(errstr, errstr_size, "Worker is still starting up.");
+                return FERRY_HERDER_CONFLICT;
+        }
+        if (!is_leader(d)) {
+                if (forwarded) {
+                        snprintf(errstr, errstr_size,
+                                 "Cannot complete request because this worker is not the leader, likely "
+                                 "because a rebalance is underway.");
+                        return FERRY_HERDER_CONFLICT;
+                }
+                ferry_jw_t j;
+                ferry_jw_init(&j);
+                ferry_jw_obj(&j);
+                ferry_jw_kv(&j, "worker_id", worker_id);
+                if (reason)
+                        ferry_jw_kv(&j, "reason", reason);
+                ferry_jw_end_obj(&j);
+                ferry_herder_rc_t rc = to_leader(d, "POST", "/ferry/departures", "", "?forwarded=true", j.b.p,
+                                                 NULL, errstr, errstr_size);
+                ferry_jw_free(&j);
+                return rc;
+        }
+        int64_t ttl = ferry_config_int(ferry_worker_config, &h->worker->config, "session.timeout.ms");
+        if (ferry_membership_departed(d->m, worker_id, ttl) < 0) {
+                snprintf(errstr, errstr_size,
+                         "Worker %s is this worker, the group's leader, and it is running.", worker_id);
+                return FERRY_HERDER_INVALID;
+        }
+        FERRY_WARN("Worker %s is gone (%s): its connectors and tasks are reassigned now, without waiting for "
+                   "its session to expire; it gets work again after %lld ms",
+                   worker_id, reason && *reason ? reason : "no reason given", (long long)ttl);
+        return FERRY_HERDER_OK;
+}
+
 static void stop(ferry_herder_t *h)
 {
         dist_t *d = (dist_t *)h;
@@ -585,6 +624,7 @@ static const ferry_herder_ops_t distributed_ops = {
         .offsets = offsets,
         .alter_offsets = alter_offsets,
         .health = health,
+        .member_departed = member_departed,
         .stop = stop,
         .free = herder_free,
 };

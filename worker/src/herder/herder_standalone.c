@@ -470,6 +470,15 @@ static void herder_free(ferry_herder_t *h)
         free(s);
 }
 
+static ferry_herder_rc_t member_departed(ferry_herder_t *h, const char *worker_id, const char *reason,
+                                         bool forwarded, char *errstr, size_t errstr_size)
+{
+        (void)h, (void)worker_id, (void)reason, (void)forwarded;
+        snprintf(errstr, errstr_size,
+                 "A standalone worker has no group: there is no member to reassign work from.");
+        return FERRY_HERDER_INVALID;
+}
+
 static const ferry_herder_ops_t standalone_ops = {
         .put_connector = put_connector,
         .delete_connector = delete_connector,
@@ -484,6 +493,7 @@ static const ferry_herder_ops_t standalone_ops = {
         .offsets = offsets,
         .alter_offsets = alter_offsets,
         .health = health,
+        .member_departed = member_departed,
         .stop = stop,
         .free = herder_free,
 };
