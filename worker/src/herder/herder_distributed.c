@@ -13,6 +13,7 @@
 #include "herder/forward.h"
 #include "herder/leader.h"
 #include "herder/local_work.h"
+#include "runtime/exactly_once.h"
 #include "herder/membership.h"
 #include "storage/config_store.h"
 #include "storage/status_store.h"
@@ -118,6 +119,7 @@ static void *herder_main(void *arg)
                         size_t n_members = 0;
                         char *const *members = ferry_membership_members(d->m, &n_members);
                         ferry_leader_task_configs(cs, d->base.worker);
+                        ferry_leader_fence(cs, d->base.worker);
                         ferry_leader_assign(cs, members, n_members, me, d->url);
                 }
                 char *restart = NULL;
@@ -612,6 +614,10 @@ ferry_herder_t *ferry_distributed_herder_new(ferry_worker_t *w, char *errstr, si
         d->base.worker = w;
         ferry_config_store_init(&d->cs,
                                 (int)ferry_config_int(ferry_worker_config, wc, "worker.sync.timeout.ms"));
+        w->distributed = true;
+        w->eos = ferry_eos_level(wc);
+        if (w->eos == FERRY_EOS_ENABLED)
+                d->cs.eos_worker = w;
         d->group = strdup(ferry_strmap_get(wc, "group.id"));
         char coord[512];
         snprintf(coord, sizeof(coord), "%s-coordination", ferry_strmap_get(wc, "config.storage.topic"));

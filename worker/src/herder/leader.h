@@ -9,6 +9,9 @@
 /* Both are called with cs->lock held; they release it around their writes (the view may change
  * meanwhile: the next round sees the rest). */
 void ferry_leader_task_configs(ferry_config_store_t *cs, ferry_worker_t *w);
+/* exactly.once.source.support=enabled: zombie fencing of source connectors pending it (one per
+ * call), then their task count record. */
+void ferry_leader_fence(ferry_config_store_t *cs, ferry_worker_t *w);
 /* me: this worker's id; url: its REST URL, recorded as the leader's. */
 void ferry_leader_assign(ferry_config_store_t *cs, char *const *members, size_t n_members, const char *me,
                          const char *url);
