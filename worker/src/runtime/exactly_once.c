@@ -7,6 +7,7 @@
 #include "runtime/exactly_once.h"
 
 #include "kafka/kafka.h"
+#include "kafka/kafka_log.h"
 
 #include <ferry/log.h>
 
@@ -152,6 +153,28 @@ int ferry_eos_fence(const ferry_strmap_t *worker, const ferry_strmap_t *conn_con
                 FERRY_DEBUG("Fenced out transactional id %s", tid);
         }
         return 0;
+}
+
+/* Opens the connector's own offsets topic (offsets.storage.topic) when it names one other than the
+ * worker's, in distributed mode. */
+int ferry_eos_open_own_offsets(ferry_task_t *t, char *errstr, size_t errstr_size)
+{
+        const ferry_strmap_t *wc = &t->w->config;
+        const char *own = ferry_strmap_get(&t->conn_config, "offsets.storage.topic");
+        const char *global = ferry_strmap_get(wc, "offset.storage.topic");
+        if (!t->w->distributed || !own || !*own || (global && !strcmp(own, global)))
+                return 0;
+        char cid[512];
+        snprintf(cid, sizeof(cid), "connector-offsets-%s-%d", t->connector, t->id);
+        ferry_klog_opts_t o = {
+                .topic = own,
+                .partitions = (int)ferry_config_int(ferry_worker_config, wc, "offset.storage.partitions"),
+                .replication_factor =
+                        (int)ferry_config_int(ferry_worker_config, wc, "offset.storage.replication.factor"),
+                .config_key = "offsets.storage.topic",
+                .client_id = cid};
+        t->own_offsets = ferry_offsets_open_kafka(wc, &o, errstr, errstr_size);
+        return t->own_offsets ? 0 : -1;
 }
 
 /* ---- TransactionContext (SDK) ---- */

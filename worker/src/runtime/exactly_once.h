@@ -35,5 +35,8 @@ bool ferry_eos_task_enabled(const ferry_task_t *t);
  * with that id can no longer write or commit. 0, or -1 with errstr. */
 int ferry_eos_fence(const ferry_strmap_t *worker, const ferry_strmap_t *conn_config, const char *connector,
                     int n_tasks, char *errstr, size_t errstr_size);
+/* Source tasks in distributed mode: opens the connector's offsets.storage.topic as t->own_offsets
+ * when it names a topic other than the worker's (read first, the worker's as fallback). */
+int ferry_eos_open_own_offsets(ferry_task_t *t, char *errstr, size_t errstr_size);
 
 #endif

@@ -8,8 +8,15 @@
  * Kafka has not acknowledged. Failures of every stage go through the task's error handler.
  * Tasks with the optional commit_record op get each record back (as poll() returned it) once Kafka
  * acknowledged it, or once it was dropped or skipped; the optional commit op runs after every
- * offset flush. */
+ * offset flush.
+ * Exactly-once (exactly.once.source.support=enabled): the producer is transactional; records go
+ * out in transactions ended at each transaction.boundary (poll, interval, or where the task's
+ * TransactionContext asks), and each commit carries the offsets its records reached, written to
+ * the offsets topic inside the same transaction (runtime/source_txn.c) instead of the periodic
+ * flush. A failure aborts the open transaction. */
 #include "runtime/error_handler.h"
+#include "runtime/exactly_once.h"
+#include "runtime/source_txn.h"
 #include "kafka/embedded_gate.h"
 #include "kafka/kafka.h"
 #include "runtime/embedded_flow.h"
@@ -72,6 +79,14 @@ typedef struct {
         size_t max_msgs, max_bytes;
         struct ferry_gate *gate; /* the embedded broker's flow control; NULL on a real cluster */
         size_t max_batch;        /* the producer's batch.size */
+        /* exactly-once */
+        bool txn;    /* the producer is transactional */
+        bool in_txn; /* a transaction is open */
+        bool fenced; /* another producer took over the transactional id */
+        ferry_boundary_t boundary;
+        int64_t txn_interval, next_txn; /* transaction.boundary=interval */
+        int txn_timeout;                /* offset.flush.timeout.ms as the commit's wait */
+        const char *offsets_topic;      /* where the transaction writes offsets */
 } source_run_t;
 
 struct staged {
@@ -277,7 +292,8 @@ static part_t *part_for(source_run_t *run, ferry_value_t *partition)
 static void commit_offsets(source_run_t *run)
 {
         ferry_task_t *t = run->t;
-        if (!t->w->offsets)
+        ferry_offsets_t *store = t->own_offsets ? t->own_offsets : t->w->offsets;
+        if (!store)
                 return;
         ferry_value_t **parts = calloc(run->n_parts + 1, sizeof(*parts));
         ferry_value_t **offs = calloc(run->n_parts + 1, sizeof(*offs));
@@ -291,7 +307,7 @@ static void commit_offsets(source_run_t *run)
         if (n) {
                 char err[512];
                 int64_t t0 = ferry_now_us();
-                int crc = ferry_offsets_commit(t->w->offsets, t->connector, parts, offs, n, err, sizeof(err));
+                int crc = ferry_offsets_commit(store, t->connector, parts, offs, n, err, sizeof(err));
                 atomic_fetch_add(&t->metrics.commit_us, (uint64_t)(ferry_now_us() - t0));
                 atomic_fetch_add(crc < 0 ? &t->metrics.commit_failure : &t->metrics.commit_success, 1);
                 if (crc < 0) {
@@ -556,6 +572,13 @@ static int stage_record(source_run_t *run, const ferry_record_t *r, pending_t *e
 static int send_record(source_run_t *run, ferry_record_t *r, char *errstr, size_t errstr_size)
 {
         ferry_task_t *t = run->t;
+        if (run->txn && !run->in_txn) {
+                if (ferry_txn_begin(run->rk, &run->fenced, errstr, errstr_size) < 0) {
+                        ferry_record_free(r);
+                        return -1;
+                }
+                run->in_txn = true;
+        }
         /* The record as poll() returned it, for commit_record() (before enqueue takes its offset). */
         ferry_record_t *orig = t->plugin->source->commit_record ? ferry_record_copy(r) : NULL;
         pending_t *e = enqueue(run, r);
@@ -714,16 +737,28 @@ static rd_kafka_t *make_producer(source_run_t *run, char *errstr, size_t errstr_
         snprintf(client_id, sizeof(client_id), "connector-producer-%s-%d", t->connector, t->id);
         ferry_strmap_set(&defaults, "client.id", client_id);
         ferry_strmap_set(&defaults, "acks", "all");
-        /* Java Connect retries deliveries forever (delivery.timeout.ms = MAX_INT). */
-        ferry_strmap_set(&defaults, "message.timeout.ms", "0");
-        const char *acks = ferry_strmap_get(&t->w->config, "producer.acks");
-        if (!acks || !strcmp(acks, "all") || !strcmp(acks, "-1"))
-                ferry_strmap_set(&defaults, "enable.idempotence", "true");
+        ferry_strmap_t fixed;
+        ferry_strmap_init(&fixed);
+        if (run->txn) {
+                /* As Connect: the id is the task's own, idempotence is required; deliveries wait
+                 * at most transaction.timeout.ms (librdkafka's bound under transactions). */
+                char tid[512];
+                ferry_eos_transactional_id(&t->w->config, t->connector, t->id, tid, sizeof(tid));
+                ferry_strmap_set(&fixed, "transactional.id", tid);
+                ferry_strmap_set(&fixed, "enable.idempotence", "true");
+        } else {
+                /* Java Connect retries deliveries forever (delivery.timeout.ms = MAX_INT). */
+                ferry_strmap_set(&defaults, "message.timeout.ms", "0");
+                const char *acks = ferry_strmap_get(&t->w->config, "producer.acks");
+                if (!acks || !strcmp(acks, "all") || !strcmp(acks, "-1"))
+                        ferry_strmap_set(&defaults, "enable.idempotence", "true");
+        }
         ferry_strmap_sub(&overrides, &t->conn_config, "producer.override.");
-        rd_kafka_conf_t *conf = ferry_kafka_conf(&t->w->config, "producer.", &defaults, &overrides, NULL,
+        rd_kafka_conf_t *conf = ferry_kafka_conf(&t->w->config, "producer.", &defaults, &overrides, &fixed,
                                                  errstr, errstr_size);
         ferry_strmap_free(&defaults);
         ferry_strmap_free(&overrides);
+        ferry_strmap_free(&fixed);
         if (!conf)
                 return NULL;
         rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
@@ -767,6 +802,180 @@ static void run_free(source_run_t *run)
         ferry_topic_creation_free(run->tc);
 }
 
+/* ---- exactly-once transactions ---- */
+
+/* Forgets every queued record and committable offset (their transaction was aborted). */
+static void reset_parts(source_run_t *run)
+{
+        for (size_t i = 0; i < run->n_parts; i++) {
+                part_t *p = &run->parts[i];
+                while (p->head) {
+                        pending_t *e = p->head;
+                        p->head = e->next;
+                        ferry_value_free(e->offset);
+                        pending_put(run, e);
+                }
+                p->tail = NULL;
+                ferry_value_free(p->committable);
+                p->committable = NULL;
+        }
+}
+
+/* Ends the open transaction: waits for its records' acknowledgements, writes the offsets they
+ * reached into it and commits records and offsets together. 0, or -1 with errstr. */
+static int txn_commit(source_run_t *run, char *errstr, size_t errstr_size)
+{
+        ferry_task_t *t = run->t;
+        if (!run->in_txn)
+                return 0;
+        if (flush_stage(run, errstr, errstr_size) < 0)
+                return -1;
+        if (rd_kafka_flush(run->rk, run->txn_timeout) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+                snprintf(errstr, errstr_size,
+                         "org.apache.kafka.connect.errors.ConnectException: %zu record(s) not acknowledged "
+                         "within offset.flush.timeout.ms",
+                         run->in_flight);
+                return -1;
+        }
+        if (run->fail[0]) {
+                snprintf(errstr, errstr_size, "%s", run->fail);
+                return -1;
+        }
+        ferry_value_t **parts = calloc(run->n_parts + 1, sizeof(*parts));
+        ferry_value_t **offs = calloc(run->n_parts + 1, sizeof(*offs));
+        size_t n = 0;
+        for (size_t i = 0; parts && offs && i < run->n_parts; i++) {
+                if (!run->parts[i].committable)
+                        continue;
+                parts[n] = run->parts[i].partition;
+                offs[n++] = run->parts[i].committable;
+        }
+        int64_t t0 = ferry_now_us();
+        int rc = parts && offs ? 0 : -1;
+        if (rc < 0)
+                snprintf(errstr, errstr_size, "out of memory");
+        if (rc == 0 && n)
+                rc = ferry_txn_send_offsets(run->rk, run->offsets_topic, t->connector, parts, offs, n, errstr,
+                                            errstr_size);
+        if (rc == 0)
+                rc = ferry_txn_commit(run->rk, run->txn_timeout, &run->fenced, errstr, errstr_size);
+        else
+                ferry_txn_abort(run->rk, run->txn_timeout, &run->fenced, errstr + strlen(errstr), 0);
+        run->in_txn = false;
+        atomic_fetch_add(&t->metrics.commit_us, (uint64_t)(ferry_now_us() - t0));
+        atomic_fetch_add(rc < 0 ? &t->metrics.commit_failure : &t->metrics.commit_success, 1);
+        if (rc == 0 && n) {
+                /* Durable now: the stores' tables learn them at once (their readers see them too). */
+                ferry_offsets_t *own = t->own_offsets, *global = t->w->offsets;
+                if (own)
+                        ferry_offsets_apply(own, t->connector, parts, offs, n);
+                if (global && !own) {
+                        ferry_offsets_apply(global, t->connector, parts, offs, n);
+                } else if (global) {
+                        /* As Connect: the worker's topic gets a copy after the connector's own. */
+                        char err[512];
+                        if (ferry_offsets_commit(global, t->connector, parts, offs, n, err, sizeof(err)) < 0)
+                                FERRY_WARN("Failed to copy offsets to the worker's offsets topic: %s", err);
+                }
+                for (size_t i = 0; i < run->n_parts; i++) {
+                        ferry_value_free(run->parts[i].committable);
+                        run->parts[i].committable = NULL;
+                }
+        }
+        if (rc < 0)
+                reset_parts(run);
+        else if (t->plugin->source->commit && !run->task_stopped)
+                t->plugin->source->commit(t);
+        free(parts);
+        free(offs);
+        return rc;
+}
+
+/* Aborts the open transaction: its records and offsets are discarded. */
+static int txn_abort(source_run_t *run, char *errstr, size_t errstr_size)
+{
+        if (!run->in_txn)
+                return 0;
+        drop_staged(run);
+        rd_kafka_flush(run->rk, run->txn_timeout);
+        int rc = ferry_txn_abort(run->rk, run->txn_timeout, &run->fenced, errstr, errstr_size);
+        rd_kafka_poll(run->rk, 0); /* reports of purged records */
+        run->fail[0] = '\0';
+        run->in_txn = false;
+        reset_parts(run);
+        return rc;
+}
+
+/* After one record of poll() (r as poll() returned it; compared, never read): the boundary the
+ * task's TransactionContext set at it. */
+static int txn_after_record(source_run_t *run, const ferry_record_t *r, char *errstr, size_t errstr_size)
+{
+        ferry_task_t *t = run->t;
+        if (!t->txn.enabled)
+                return 0;
+        if (t->txn.abort_rec == r) {
+                t->txn.abort_rec = NULL;
+                if (t->txn.commit_rec == r)
+                        t->txn.commit_rec = NULL;
+                return txn_abort(run, errstr, errstr_size);
+        }
+        if (t->txn.commit_rec == r) {
+                t->txn.commit_rec = NULL;
+                return txn_commit(run, errstr, errstr_size);
+        }
+        return 0;
+}
+
+/* After a whole poll() batch: the boundary of transaction.boundary. */
+static int txn_after_batch(source_run_t *run, char *errstr, size_t errstr_size)
+{
+        ferry_task_t *t = run->t;
+        switch (run->boundary) {
+        case FERRY_BOUNDARY_POLL:
+                return txn_commit(run, errstr, errstr_size);
+        case FERRY_BOUNDARY_INTERVAL:
+                if (ferry_now_ms() < run->next_txn)
+                        return 0;
+                run->next_txn = ferry_now_ms() + run->txn_interval;
+                return txn_commit(run, errstr, errstr_size);
+        case FERRY_BOUNDARY_CONNECTOR:
+                t->txn.commit_rec = t->txn.abort_rec = NULL; /* records not among those sent */
+                if (t->txn.abort_batch) {
+                        t->txn.abort_batch = t->txn.commit_batch = false;
+                        return txn_abort(run, errstr, errstr_size);
+                }
+                if (t->txn.commit_batch) {
+                        t->txn.commit_batch = false;
+                        return txn_commit(run, errstr, errstr_size);
+                }
+                return 0;
+        }
+        return 0;
+}
+
+/* Exactly-once set-up before the task starts: the transactional producer is initialised (which
+ * fences an older producer with the task's id and ends its open transaction), then the offsets
+ * are read to their end, so start() sees what the last committed transaction wrote. */
+static int txn_setup(source_run_t *run, char *errstr, size_t errstr_size)
+{
+        ferry_task_t *t = run->t;
+        const ferry_strmap_t *wc = &t->w->config;
+        int api_timeout = (int)ferry_config_int(ferry_worker_config, wc, "default.api.timeout.ms");
+        if (ferry_txn_init(run->rk, api_timeout, errstr, errstr_size) < 0)
+                return -1;
+        run->boundary = ferry_eos_boundary(&t->conn_config);
+        run->txn_interval = ferry_eos_boundary_interval(wc, &t->conn_config);
+        run->next_txn = ferry_now_ms() + run->txn_interval;
+        t->txn.enabled = run->boundary == FERRY_BOUNDARY_CONNECTOR;
+        const char *own = ferry_strmap_get(&t->conn_config, "offsets.storage.topic");
+        run->offsets_topic = own && *own ? own : ferry_strmap_get(wc, "offset.storage.topic");
+        if (t->own_offsets && ferry_offsets_sync(t->own_offsets, api_timeout, errstr, errstr_size) < 0)
+                return -1;
+        if (t->w->offsets && ferry_offsets_sync(t->w->offsets, api_timeout, errstr, errstr_size) < 0)
+                return -1;
+        return 0;
+}
+
 void *ferry_source_task_main(void *arg)
 {
         ferry_task_t *t = arg;
@@ -789,8 +998,14 @@ void *ferry_source_task_main(void *arg)
         }
         run.tc = ferry_topic_creation_new(&t->w->config, &t->conn_config);
         ferry_topic_creation_use_embedded(run.tc, t->w->embedded);
+        run.txn = ferry_eos_task_enabled(t);
+        run.txn_timeout = (int)flush_timeout;
+        if (ferry_eos_open_own_offsets(t, errstr, sizeof(errstr)) < 0) {
+                ferry_task_set_state(t, FERRY_STATE_FAILED, errstr);
+                goto out;
+        }
         run.rk = make_producer(&run, errstr, sizeof(errstr));
-        if (!run.rk) {
+        if (!run.rk || (run.txn && txn_setup(&run, errstr, sizeof(errstr)) < 0)) {
                 ferry_task_set_state(t, FERRY_STATE_FAILED, errstr);
                 goto out;
         }
@@ -827,6 +1042,8 @@ void *ferry_source_task_main(void *arg)
                         ferry_record_t *r = batch.recs[i];
                         batch.recs[i] = NULL;
                         failed = send_record(&run, r, errstr, sizeof(errstr)) < 0;
+                        if (!failed && run.txn)
+                                failed = txn_after_record(&run, r, errstr, sizeof(errstr)) < 0;
                 }
                 ferry_records_clear(&batch);
                 if (!failed && flush_stage(&run, errstr, sizeof(errstr)) < 0)
@@ -838,11 +1055,17 @@ void *ferry_source_task_main(void *arg)
                         snprintf(errstr, sizeof(errstr), "%s", run.fail);
                         failed = true;
                 }
+                if (!failed && run.txn && txn_after_batch(&run, errstr, sizeof(errstr)) < 0)
+                        failed = true;
+                if (run.txn)
+                        continue; /* offsets go with the transactions */
                 if (ferry_now_ms() >= next_commit) {
                         commit_offsets(&run);
                         next_commit = ferry_now_ms() + interval;
                 }
         }
+        if (failed && run.fenced && atomic_load(&t->stopping))
+                failed = false; /* a newer generation took over while this one was stopping */
         if (failed)
                 ferry_task_set_state(t, FERRY_STATE_FAILED, errstr);
 out:
@@ -852,7 +1075,23 @@ out:
         run.task_stopped = true;
         if (!failed && run.n_stage)
                 flush_stage(&run, errstr, sizeof(errstr));
+        if (run.txn && run.in_txn) {
+                /* Stopping: the open transaction commits (aborts after a failure). */
+                char terr[1024] = "";
+                if ((failed || run.fenced || txn_commit(&run, terr, sizeof(terr)) < 0) && run.in_txn)
+                        txn_abort(&run, terr, sizeof(terr));
+                if (terr[0])
+                        FERRY_WARN("Final transaction not committed: %s", terr);
+        }
         drop_staged(&run); /* not handed to the client: never acknowledged */
+        if (run.rk && run.txn) {
+                if (run.rkt)
+                        rd_kafka_topic_destroy(run.rkt);
+                rd_kafka_purge(run.rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+                rd_kafka_poll(run.rk, 0);
+                rd_kafka_destroy(run.rk);
+                run.rk = NULL;
+        }
         if (run.rk) {
                 /* Wait for outstanding acknowledgements, then commit what was acknowledged. */
                 rd_kafka_resp_err_t ferr = rd_kafka_flush(run.rk, (int)flush_timeout);
@@ -873,6 +1112,9 @@ out:
                    (unsigned long long)run.produced, (unsigned long long)run.acked,
                    (unsigned long long)run.dropped, (unsigned long long)run.skipped);
         run_free(&run);
+        ferry_offsets_close(t->own_offsets);
+        t->own_offsets = NULL;
+        t->txn.enabled = false;
         if (!failed && t->state != FERRY_STATE_FAILED)
                 ferry_task_set_state(t, FERRY_STATE_UNASSIGNED, NULL);
         ferry_log_context(NULL);
