@@ -207,6 +207,13 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
 {
         source_run_t *run = opaque;
         pending_t *e = m->_private;
+        if (!e) { /* an offset record of an exactly-once transaction */
+                if (m->err && !run->fail[0])
+                        snprintf(run->fail, sizeof(run->fail),
+                                 "org.apache.kafka.connect.errors.ConnectException: failed to write offsets: %s",
+                                 rd_kafka_err2str(m->err));
+                return;
+        }
         run->in_flight--;
         size_t bytes = m->len + m->key_len;
         run->in_flight_bytes -= bytes < run->in_flight_bytes ? bytes : run->in_flight_bytes;
