@@ -213,7 +213,8 @@ ferry_klog_t *ferry_klog_open(const ferry_strmap_t *worker, const ferry_klog_opt
         if (eos && (!strcasecmp(eos, "enabled") || !strcasecmp(eos, "preparing")))
                 ferry_strmap_set(&fixed, "isolation.level", "read_committed");
         rd_kafka_conf_t *cc =
-                pc ? ferry_kafka_conf(worker, "consumer.", &defaults, NULL, &fixed, errstr, errstr_size) : NULL;
+                pc ? ferry_kafka_conf(worker, "consumer.", &defaults, NULL, &fixed, errstr, errstr_size)
+                   : NULL;
         ferry_strmap_free(&defaults);
         ferry_strmap_free(&fixed);
         char err[512];
@@ -359,7 +360,8 @@ int ferry_klog_read_to_end(ferry_klog_t *l, int timeout_ms, char *errstr, size_t
                                 slice.tv_sec++;
                                 slice.tv_nsec -= 1000000000L;
                         }
-                        if (slice.tv_sec > ts.tv_sec || (slice.tv_sec == ts.tv_sec && slice.tv_nsec > ts.tv_nsec))
+                        if (slice.tv_sec > ts.tv_sec ||
+                            (slice.tv_sec == ts.tv_sec && slice.tv_nsec > ts.tv_nsec))
                                 slice = ts;
                         if (pthread_cond_timedwait(&l->cond, &l->lock, &slice) != 0) {
                                 struct timespec now;

@@ -210,7 +210,8 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
         if (!e) { /* an offset record of an exactly-once transaction */
                 if (m->err && !run->fail[0])
                         snprintf(run->fail, sizeof(run->fail),
-                                 "org.apache.kafka.connect.errors.ConnectException: failed to write offsets: %s",
+                                 "org.apache.kafka.connect.errors.ConnectException: failed to write offsets: "
+                                 "%s",
                                  rd_kafka_err2str(m->err));
                 return;
         }
