@@ -120,6 +120,29 @@ grep -qx 'tasks-fencing-src={"task-count":1}' "$WORK/configs.txt" ||
         fail "no tasks-fencing-src record: $(grep -c . "$WORK/configs.txt") config records"
 info "task count record written as Connect's"
 
+# --- the offsets and fencing endpoints ---
+size=$(stat -c %s "$WORK/in.txt")
+pos=$(curl -sf "$(url "$S")/connectors/src/offsets" | python3 -c 'import json,sys; print(json.load(sys.stdin)["offsets"][0]["offset"]["position"])')
+[ "$pos" = "$size" ] || fail "committed position $pos, not the file size $size"
+code=$(curl -s -o /dev/null -w '%{http_code}' -XPUT "$(url "$S")/connectors/src/fence")
+[ "$code" = 204 ] || fail "PUT /connectors/src/fence answered $code"
+curl -sf -XPOST -H 'Content-Type: application/json' "$(url "$S")/connectors" -d "{\"name\":\"snk\",\"config\":{\"connector.class\":\"FileStreamSink\",\"topics\":\"$G-data\",\"file\":\"$WORK/out.txt\"}}" >/dev/null ||
+        fail "creating a sink"
+msg=$(curl -s -XPUT "$(url "$S")/connectors/snk/fence")
+echo "$msg" | grep -q '"error_code":400.*Connector snk is not a source connector' || fail "fencing a sink: $msg"
+code=$(curl -s -o /dev/null -w '%{http_code}' -XPUT "$(url "$S")/connectors/nope/fence")
+[ "$code" = 404 ] || fail "fencing an unknown connector answered $code"
+curl -sf -XPUT "$(url "$S")/connectors/src/stop" >/dev/null || fail "stopping src"
+stopped() { status "$S" src | grep -q '"connector":{"state":"STOPPED"'; }
+wait_until 30 "src STOPPED" stopped
+curl -sf -XPATCH -H 'Content-Type: application/json' "$(url "$S")/connectors/src/offsets" \
+        -d "{\"offsets\":[{\"partition\":{\"filename\":\"$WORK/in.txt\"},\"offset\":{\"position\":12}}]}" |
+        grep -q 'The offsets for this connector have been altered successfully' || fail "altering src's offsets"
+pos=$(curl -sf "$(url "$S")/connectors/src/offsets" | python3 -c 'import json,sys; print(json.load(sys.stdin)["offsets"][0]["offset"]["position"])')
+[ "$pos" = 12 ] || fail "offset after PATCH: $pos"
+curl -sf -XDELETE "$(url "$S")/connectors/src" >/dev/null || fail "deleting src"
+info "offsets and fence endpoints"
+
 # --- a zombie (SIGSTOP past its session) is fenced and commits nothing ---
 printf 'zombie-%07d\n' $(seq 0 99999) >"$WORK/z.txt"
 "$TOOLS/kafka-create-topic" "$B" "$G-z" 1

@@ -109,6 +109,22 @@ void ferry_leader_task_configs(ferry_config_store_t *cs, ferry_worker_t *w)
         }
 }
 
+int ferry_leader_fence_one(ferry_config_store_t *cs, ferry_worker_t *w, const char *name,
+                           const ferry_strmap_t *config, int task_count_record, int n_tasks, char *errstr,
+                           size_t errstr_size)
+{
+        /* As Connect: nothing to fence when no task count record exists (no transactional task
+         * ran yet), nor from one task to one task (the new task fences the old itself). */
+        int n = task_count_record < 0 || (task_count_record == 1 && n_tasks == 1) ? 0 : task_count_record;
+        if (n && ferry_eos_fence(&w->config, config, name, n, errstr, errstr_size) < 0)
+                return -1;
+        if (ferry_config_store_put_task_count(cs, name, n_tasks, errstr, errstr_size) < 0)
+                return -1;
+        FERRY_INFO("Connector %s: fenced %d task producer(s); task count record %d written", name, n,
+                   n_tasks);
+        return ferry_config_store_sync(cs, 0, errstr, errstr_size);
+}
+
 void ferry_leader_fence(ferry_config_store_t *cs, ferry_worker_t *w)
 {
         if (w->eos != FERRY_EOS_ENABLED)
@@ -121,23 +137,15 @@ void ferry_leader_fence(ferry_config_store_t *cs, ferry_worker_t *w)
                         &w->registry, ferry_strmap_get(&c->config, "connector.class"));
                 if (!p || !p->source)
                         continue;
-                /* The previous generation's ids (and the new ones, none of which started yet). */
-                int n = c->task_count_record > c->n_tasks ? c->task_count_record : c->n_tasks;
-                int count = c->n_tasks;
+                int record = c->task_count_record, count = c->n_tasks;
                 char *name = strdup(c->name);
                 ferry_strmap_t config;
                 ferry_strmap_init(&config);
                 ferry_strmap_copy(&config, &c->config);
                 pthread_mutex_unlock(&cs->lock);
                 char err[512];
-                if (ferry_eos_fence(&w->config, &config, name, n, err, sizeof(err)) < 0)
+                if (ferry_leader_fence_one(cs, w, name, &config, record, count, err, sizeof(err)) < 0)
                         FERRY_ERROR("Connector %s: zombie fencing failed: %s", name, err);
-                else if (ferry_config_store_put_task_count(cs, name, count, err, sizeof(err)) < 0)
-                        FERRY_ERROR("Connector %s: cannot write the task count record: %s", name, err);
-                else
-                        FERRY_INFO("Connector %s: fenced %d task producer(s); task count record %d written",
-                                   name, n, count);
-                ferry_config_store_sync(cs, 0, err, sizeof(err));
                 ferry_strmap_free(&config);
                 free(name);
                 pthread_mutex_lock(&cs->lock);
