@@ -3,10 +3,16 @@
  * boundary it waits for the records' acknowledgements, writes the offsets they reached to the
  * offsets topic with ferry_txn_send_offsets() and commits records and offsets as one transaction,
  * so a read_committed reader sees both or neither. A fenced producer (a newer task generation,
- * or the leader's zombie fencing, initialised the same id) is reported as such. */
+ * or the leader's zombie fencing, initialised the same id) is reported as such. The runner's
+ * steps (set-up, commit, abort, the boundaries of transaction.boundary and of the task's
+ * TransactionContext) work on its state (runtime/source_run.h). */
 #include "runtime/source_txn.h"
 
+#include "runtime/source_run.h"
+
 #include "storage/offsets.h"
+
+#include <ferry/log.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,4 +100,131 @@ int ferry_txn_abort(rd_kafka_t *rk, int timeout_ms, bool *fenced, char *errstr, 
 {
         rd_kafka_error_t *e = rd_kafka_abort_transaction(rk, timeout_ms);
         return e ? fail_with(e, "failed to abort the transaction", fenced, errstr, errstr_size) : 0;
+}
+
+/* ---- exactly-once transactions ---- */
+
+/* Forgets every queued record and committable offset (their transaction was aborted). */
+static void reset_parts(source_run_t *run)
+{
+        for (size_t i = 0; i < run->n_parts; i++) {
+                part_t *p = &run->parts[i];
+                while (p->head) {
+                        pending_t *e = p->head;
+                        p->head = e->next;
+                        ferry_value_free(e->offset);
+                        ferry_record_free(e->rec);
+                        e->rec = NULL;
+                        e->next = run->spare;
+                        run->spare = e;
+                }
+                p->tail = NULL;
+                ferry_value_free(p->committable);
+                p->committable = NULL;
+        }
+}
+
+/* Ends the open transaction: waits for its records' acknowledgements, writes the offsets they
+ * reached into it and commits records and offsets together. 0, or -1 with errstr. */
+int ferry_source_txn_commit(source_run_t *run, char *errstr, size_t errstr_size)
+{
+        ferry_task_t *t = run->t;
+        if (!run->in_txn)
+                return 0;
+        if (rd_kafka_flush(run->rk, run->txn_timeout) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+                snprintf(errstr, errstr_size,
+                         "org.apache.kafka.connect.errors.ConnectException: %zu record(s) not acknowledged "
+                         "within offset.flush.timeout.ms",
+                         run->in_flight);
+                return -1;
+        }
+        if (run->fail[0]) {
+                snprintf(errstr, errstr_size, "%s", run->fail);
+                return -1;
+        }
+        ferry_value_t **parts = calloc(run->n_parts + 1, sizeof(*parts));
+        ferry_value_t **offs = calloc(run->n_parts + 1, sizeof(*offs));
+        size_t n = 0;
+        for (size_t i = 0; parts && offs && i < run->n_parts; i++) {
+                if (!run->parts[i].committable)
+                        continue;
+                parts[n] = run->parts[i].partition;
+                offs[n++] = run->parts[i].committable;
+        }
+        int64_t t0 = ferry_now_us();
+        int rc = parts && offs ? 0 : -1;
+        if (rc < 0)
+                snprintf(errstr, errstr_size, "out of memory");
+        if (rc == 0 && n)
+                rc = ferry_txn_send_offsets(run->rk, run->offsets_topic, t->connector, parts, offs, n, errstr,
+                                            errstr_size);
+        if (rc == 0)
+                rc = ferry_txn_commit(run->rk, run->txn_timeout, &run->fenced, errstr, errstr_size);
+        else
+                ferry_txn_abort(run->rk, run->txn_timeout, &run->fenced, errstr + strlen(errstr), 0);
+        run->in_txn = false;
+        atomic_fetch_add(&t->metrics.commit_us, (uint64_t)(ferry_now_us() - t0));
+        atomic_fetch_add(rc < 0 ? &t->metrics.commit_failure : &t->metrics.commit_success, 1);
+        if (rc == 0 && n) {
+                /* Durable now: the stores' tables learn them at once (their readers see them too). */
+                ferry_offsets_t *own = t->own_offsets, *global = t->w->offsets;
+                if (own)
+                        ferry_offsets_apply(own, t->connector, parts, offs, n);
+                if (global && !own) {
+                        ferry_offsets_apply(global, t->connector, parts, offs, n);
+                } else if (global) {
+                        /* As Connect: the worker's topic gets a copy after the connector's own. */
+                        char err[512];
+                        if (ferry_offsets_commit(global, t->connector, parts, offs, n, err, sizeof(err)) < 0)
+                                FERRY_WARN("Failed to copy offsets to the worker's offsets topic: %s", err);
+                }
+                for (size_t i = 0; i < run->n_parts; i++) {
+                        ferry_value_free(run->parts[i].committable);
+                        run->parts[i].committable = NULL;
+                }
+        }
+        if (rc < 0)
+                reset_parts(run);
+        else if (t->plugin->source->commit && !run->task_stopped)
+                t->plugin->source->commit(t);
+        free(parts);
+        free(offs);
+        return rc;
+}
+
+/* Aborts the open transaction: its records and offsets are discarded. */
+int ferry_source_txn_abort(source_run_t *run, char *errstr, size_t errstr_size)
+{
+        if (!run->in_txn)
+                return 0;
+        rd_kafka_flush(run->rk, run->txn_timeout);
+        int rc = ferry_txn_abort(run->rk, run->txn_timeout, &run->fenced, errstr, errstr_size);
+        rd_kafka_poll(run->rk, 0); /* reports of purged records */
+        run->fail[0] = '\0';
+        run->in_txn = false;
+        reset_parts(run);
+        return rc;
+}
+
+/* Exactly-once set-up before the task starts: the transactional producer is initialised (which
+ * fences an older producer with the task's id and ends its open transaction), then the offsets
+ * are read to their end, so start() sees what the last committed transaction wrote. */
+int ferry_source_txn_setup(source_run_t *run, char *errstr, size_t errstr_size)
+{
+        ferry_task_t *t = run->t;
+        const ferry_strmap_t *wc = &t->w->config;
+        int api_timeout = (int)ferry_config_int(ferry_worker_config, wc, "default.api.timeout.ms");
+        if (ferry_txn_init(run->rk, api_timeout, errstr, errstr_size) < 0)
+                return -1;
+        run->boundary = ferry_eos_boundary(&t->conn_config);
+        run->txn_interval = ferry_eos_boundary_interval(wc, &t->conn_config);
+        run->next_txn = ferry_now_ms() + run->txn_interval;
+        t->txn.enabled = run->boundary == FERRY_BOUNDARY_CONNECTOR;
+        const char *own = ferry_strmap_get(&t->conn_config, "offsets.storage.topic");
+        run->offsets_topic = own && *own ? own : ferry_strmap_get(wc, "offset.storage.topic");
+        if (t->own_offsets && ferry_offsets_sync(t->own_offsets, api_timeout, errstr, errstr_size) < 0)
+                return -1;
+        if (t->w->offsets && ferry_offsets_sync(t->w->offsets, api_timeout, errstr, errstr_size) < 0)
+                return -1;
+        return 0;
 }

@@ -1,6 +1,6 @@
 /* The transactional producer of an exactly-once source task (runtime/task_source.c): librdkafka's
  * transaction calls with the errors a source task reports, and the offset records written into
- * the task's open transaction. */
+ * the task's open transaction. The runner's own transaction steps are in runtime/source_run.h. */
 #ifndef FERRY_RUNTIME_SOURCE_TXN_H
 #define FERRY_RUNTIME_SOURCE_TXN_H
 

@@ -16,6 +16,7 @@
  * flush. A failure aborts the open transaction. */
 #include "runtime/error_handler.h"
 #include "runtime/exactly_once.h"
+#include "runtime/source_run.h"
 #include "runtime/source_txn.h"
 #include "kafka/embedded_gate.h"
 #include "kafka/kafka.h"
@@ -31,71 +32,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-typedef struct part part_t;
-
-typedef struct pending {
-        struct pending *next;
-        part_t *part;
-        ferry_value_t *offset;
-        bool acked;
-        ferry_record_t *rec; /* a copy for commit_record(), when the task has that op */
-} pending_t;
-
-struct part {
-        ferry_value_t *partition;
-        pending_t *head, *tail;
-        ferry_value_t *committable; /* newest offset of the acknowledged prefix, not yet committed */
-};
-
-typedef struct {
-        ferry_task_t *t;
-        rd_kafka_t *rk;
-        part_t *parts;
-        size_t n_parts, cap_parts;
-        part_t *last; /* the partition the previous record used */
-        size_t in_flight;
-        char fail[1024]; /* first delivery failure */
-        ferry_buf_t key, value, header;
-        uint64_t produced, acked, dropped, skipped;
-        pending_t *spare;      /* recycled pending entries */
-        rd_kafka_topic_t *rkt; /* handle of the topic last produced to */
-        ferry_errh_t *errh;
-        ferry_topic_creation_t *tc;
-        bool stop;         /* asked to stop while an operation waited to be retried */
-        bool task_stopped; /* the plugin's stop() ran: no more commit_record()/commit() */
-        int64_t last_skip_log;
-        int64_t now_ms;     /* CreateTime of records without a timestamp */
-        unsigned now_count; /* records stamped since now_ms was read */
-        /* Records staged for one rd_kafka_produce_batch() call: same topic, no headers, no
-         * timestamp, no partition of their own. Their key and value bytes sit in stage_bytes. */
-        struct staged *stage;
-        size_t n_stage, cap_stage;
-        ferry_buf_t stage_bytes;
-        rd_kafka_message_t *msgs; /* the batch handed to the client, cap_stage entries */
-        /* What the client holds, to keep a batch within its queue limits (so that no message of
-         * a batch is refused for room, which could reorder it after a later one). */
-        size_t in_flight_bytes;
-        size_t max_msgs, max_bytes;
-        struct ferry_gate *gate; /* the embedded broker's flow control; NULL on a real cluster */
-        size_t max_batch;        /* the producer's batch.size */
-        /* exactly-once */
-        bool txn;    /* the producer is transactional */
-        bool in_txn; /* a transaction is open */
-        bool fenced; /* another producer took over the transactional id */
-        ferry_boundary_t boundary;
-        int64_t txn_interval, next_txn; /* transaction.boundary=interval */
-        int txn_timeout;                /* offset.flush.timeout.ms as the commit's wait */
-        const char *offsets_topic;      /* where the transaction writes offsets */
-} source_run_t;
-
-struct staged {
-        pending_t *e;
-        size_t koff, klen, voff, vlen;
-        bool knull, vnull;
-};
-
-#define STAGE_MAX 1024
 
 /* The CreateTime of a record without one: the wall clock, read again every 32 records (and at
  * every poll) instead of once per record by the client. */
@@ -451,8 +387,8 @@ static int convert_headers(source_run_t *run, const ferry_record_t *r, rd_kafka_
 static int batch_refused(source_run_t *run, pending_t *e, const char *topic, rd_kafka_resp_err_t err,
                          char *errstr, size_t errstr_size)
 {
-        /* No room is no fault of the record: never skipped (flush_stage leaves room, so it is not
-         * expected at all). */
+        /* No room is no fault of the record: never skipped (flush_stage leaves room, so it is
+         * not expected at all). */
         if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL && ferry_errh_tolerates_all(run->errh)) {
                 log_skip(run, topic, rd_kafka_err2str(err));
                 run->skipped++;
@@ -810,108 +746,22 @@ static void run_free(source_run_t *run)
         ferry_topic_creation_free(run->tc);
 }
 
-/* ---- exactly-once transactions ---- */
+/* ---- exactly-once transaction boundaries (the steps are in runtime/source_txn.c) ---- */
 
-/* Forgets every queued record and committable offset (their transaction was aborted). */
-static void reset_parts(source_run_t *run)
-{
-        for (size_t i = 0; i < run->n_parts; i++) {
-                part_t *p = &run->parts[i];
-                while (p->head) {
-                        pending_t *e = p->head;
-                        p->head = e->next;
-                        ferry_value_free(e->offset);
-                        pending_put(run, e);
-                }
-                p->tail = NULL;
-                ferry_value_free(p->committable);
-                p->committable = NULL;
-        }
-}
-
-/* Ends the open transaction: waits for its records' acknowledgements, writes the offsets they
- * reached into it and commits records and offsets together. 0, or -1 with errstr. */
+/* Commits the open transaction with everything staged so far. */
 static int txn_commit(source_run_t *run, char *errstr, size_t errstr_size)
 {
-        ferry_task_t *t = run->t;
-        if (!run->in_txn)
-                return 0;
-        if (flush_stage(run, errstr, errstr_size) < 0)
+        if (run->in_txn && flush_stage(run, errstr, errstr_size) < 0)
                 return -1;
-        if (rd_kafka_flush(run->rk, run->txn_timeout) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-                snprintf(errstr, errstr_size,
-                         "org.apache.kafka.connect.errors.ConnectException: %zu record(s) not acknowledged "
-                         "within offset.flush.timeout.ms",
-                         run->in_flight);
-                return -1;
-        }
-        if (run->fail[0]) {
-                snprintf(errstr, errstr_size, "%s", run->fail);
-                return -1;
-        }
-        ferry_value_t **parts = calloc(run->n_parts + 1, sizeof(*parts));
-        ferry_value_t **offs = calloc(run->n_parts + 1, sizeof(*offs));
-        size_t n = 0;
-        for (size_t i = 0; parts && offs && i < run->n_parts; i++) {
-                if (!run->parts[i].committable)
-                        continue;
-                parts[n] = run->parts[i].partition;
-                offs[n++] = run->parts[i].committable;
-        }
-        int64_t t0 = ferry_now_us();
-        int rc = parts && offs ? 0 : -1;
-        if (rc < 0)
-                snprintf(errstr, errstr_size, "out of memory");
-        if (rc == 0 && n)
-                rc = ferry_txn_send_offsets(run->rk, run->offsets_topic, t->connector, parts, offs, n, errstr,
-                                            errstr_size);
-        if (rc == 0)
-                rc = ferry_txn_commit(run->rk, run->txn_timeout, &run->fenced, errstr, errstr_size);
-        else
-                ferry_txn_abort(run->rk, run->txn_timeout, &run->fenced, errstr + strlen(errstr), 0);
-        run->in_txn = false;
-        atomic_fetch_add(&t->metrics.commit_us, (uint64_t)(ferry_now_us() - t0));
-        atomic_fetch_add(rc < 0 ? &t->metrics.commit_failure : &t->metrics.commit_success, 1);
-        if (rc == 0 && n) {
-                /* Durable now: the stores' tables learn them at once (their readers see them too). */
-                ferry_offsets_t *own = t->own_offsets, *global = t->w->offsets;
-                if (own)
-                        ferry_offsets_apply(own, t->connector, parts, offs, n);
-                if (global && !own) {
-                        ferry_offsets_apply(global, t->connector, parts, offs, n);
-                } else if (global) {
-                        /* As Connect: the worker's topic gets a copy after the connector's own. */
-                        char err[512];
-                        if (ferry_offsets_commit(global, t->connector, parts, offs, n, err, sizeof(err)) < 0)
-                                FERRY_WARN("Failed to copy offsets to the worker's offsets topic: %s", err);
-                }
-                for (size_t i = 0; i < run->n_parts; i++) {
-                        ferry_value_free(run->parts[i].committable);
-                        run->parts[i].committable = NULL;
-                }
-        }
-        if (rc < 0)
-                reset_parts(run);
-        else if (t->plugin->source->commit && !run->task_stopped)
-                t->plugin->source->commit(t);
-        free(parts);
-        free(offs);
-        return rc;
+        return ferry_source_txn_commit(run, errstr, errstr_size);
 }
 
-/* Aborts the open transaction: its records and offsets are discarded. */
+/* Aborts it; staged records were never sent and are forgotten. */
 static int txn_abort(source_run_t *run, char *errstr, size_t errstr_size)
 {
-        if (!run->in_txn)
-                return 0;
-        drop_staged(run);
-        rd_kafka_flush(run->rk, run->txn_timeout);
-        int rc = ferry_txn_abort(run->rk, run->txn_timeout, &run->fenced, errstr, errstr_size);
-        rd_kafka_poll(run->rk, 0); /* reports of purged records */
-        run->fail[0] = '\0';
-        run->in_txn = false;
-        reset_parts(run);
-        return rc;
+        if (run->in_txn)
+                drop_staged(run);
+        return ferry_source_txn_abort(run, errstr, errstr_size);
 }
 
 /* After one record of poll() (r as poll() returned it; compared, never read): the boundary the
@@ -961,29 +811,6 @@ static int txn_after_batch(source_run_t *run, char *errstr, size_t errstr_size)
         return 0;
 }
 
-/* Exactly-once set-up before the task starts: the transactional producer is initialised (which
- * fences an older producer with the task's id and ends its open transaction), then the offsets
- * are read to their end, so start() sees what the last committed transaction wrote. */
-static int txn_setup(source_run_t *run, char *errstr, size_t errstr_size)
-{
-        ferry_task_t *t = run->t;
-        const ferry_strmap_t *wc = &t->w->config;
-        int api_timeout = (int)ferry_config_int(ferry_worker_config, wc, "default.api.timeout.ms");
-        if (ferry_txn_init(run->rk, api_timeout, errstr, errstr_size) < 0)
-                return -1;
-        run->boundary = ferry_eos_boundary(&t->conn_config);
-        run->txn_interval = ferry_eos_boundary_interval(wc, &t->conn_config);
-        run->next_txn = ferry_now_ms() + run->txn_interval;
-        t->txn.enabled = run->boundary == FERRY_BOUNDARY_CONNECTOR;
-        const char *own = ferry_strmap_get(&t->conn_config, "offsets.storage.topic");
-        run->offsets_topic = own && *own ? own : ferry_strmap_get(wc, "offset.storage.topic");
-        if (t->own_offsets && ferry_offsets_sync(t->own_offsets, api_timeout, errstr, errstr_size) < 0)
-                return -1;
-        if (t->w->offsets && ferry_offsets_sync(t->w->offsets, api_timeout, errstr, errstr_size) < 0)
-                return -1;
-        return 0;
-}
-
 void *ferry_source_task_main(void *arg)
 {
         ferry_task_t *t = arg;
@@ -1013,7 +840,7 @@ void *ferry_source_task_main(void *arg)
                 goto out;
         }
         run.rk = make_producer(&run, errstr, sizeof(errstr));
-        if (!run.rk || (run.txn && txn_setup(&run, errstr, sizeof(errstr)) < 0)) {
+        if (!run.rk || (run.txn && ferry_source_txn_setup(&run, errstr, sizeof(errstr)) < 0)) {
                 ferry_task_set_state(t, FERRY_STATE_FAILED, errstr);
                 goto out;
         }
