@@ -146,7 +146,7 @@ info "offsets and fence endpoints"
 # --- a zombie (SIGSTOP past its session) is fenced and commits nothing ---
 printf 'zombie-%07d\n' $(seq 0 99999) >"$WORK/z.txt"
 "$TOOLS/kafka-create-topic" "$B" "$G-z" 1
-curl -sf -XPOST -H 'Content-Type: application/json' "$(url "$S")/connectors" -d "{\"name\":\"zsrc\",\"config\":{\"connector.class\":\"FileStreamSource\",\"topic\":\"$G-z\",\"file\":\"$WORK/z.txt\",\"batch.size\":\"100\",\"transaction.boundary\":\"interval\",\"transaction.boundary.interval.ms\":\"200\"}}" >/dev/null ||
+curl -sf -XPOST -H 'Content-Type: application/json' "$(url "$S")/connectors" -d "{\"name\":\"zsrc\",\"config\":{\"connector.class\":\"FileStreamSource\",\"topic\":\"$G-z\",\"file\":\"$WORK/z.txt\",\"batch.size\":\"100\",\"transaction.boundary\":\"interval\",\"transaction.boundary.interval.ms\":\"200\",\"offsets.storage.topic\":\"$G-zsrc-offsets\"}}" >/dev/null ||
         fail "creating zsrc"
 wait_until 60 "zsrc RUNNING" live_owner "$S" zsrc
 Z=$(live_owner "$S" zsrc) || fail "no live worker runs zsrc"
@@ -164,6 +164,14 @@ dump "$G-z" read_committed >"$WORK/zc.txt"
 cmp -s "$WORK/z.txt" "$WORK/zc.txt" || fail "zombie test: read_committed does not see each line once in order"
 grep -qiE "fenced|ProducerFenced" "$WORK/w$Z.log" || info "(the zombie's log does not mention fencing)"
 info "zombie resumed after its task moved: nothing duplicated under read_committed"
+# zsrc keeps its offsets in its own topic (offsets.storage.topic), Connect's records.
+zsize=$(stat -c %s "$WORK/z.txt")
+own_offset_is_end() {
+        kcat -b "$B" -C -t "$G-zsrc-offsets" -e -q -o beginning -X isolation.level=read_committed -f '%k=%s\n' |
+                tail -1 | grep -qx "\[\"zsrc\",{\"filename\":\"$WORK/z.txt\"}\]={\"position\":$zsize}"
+}
+wait_until 30 "zsrc's last offset in its own offsets topic" own_offset_is_end
+info "the connector's own offsets topic holds its offsets"
 
 # --- an aborted transaction is invisible to read_committed ---
 { seq 1 1500; echo not-a-number; seq 1502 3000; } >"$WORK/nums.txt"

@@ -67,7 +67,7 @@ typedef struct {
         bool fenced; /* another producer took over the transactional id */
         ferry_boundary_t boundary;
         int64_t txn_interval, next_txn; /* transaction.boundary=interval */
-        int txn_timeout;                /* offset.flush.timeout.ms as the commit's wait */
+        int txn_timeout;                /* default.api.timeout.ms: the longest a commit waits */
         const char *offsets_topic;      /* where the transaction writes offsets */
 } source_run_t;
 

@@ -134,7 +134,7 @@ int ferry_source_txn_commit(source_run_t *run, char *errstr, size_t errstr_size)
         if (rd_kafka_flush(run->rk, run->txn_timeout) != RD_KAFKA_RESP_ERR_NO_ERROR) {
                 snprintf(errstr, errstr_size,
                          "org.apache.kafka.connect.errors.ConnectException: %zu record(s) not acknowledged "
-                         "within offset.flush.timeout.ms",
+                         "within default.api.timeout.ms",
                          run->in_flight);
                 return -1;
         }

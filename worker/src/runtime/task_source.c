@@ -257,6 +257,11 @@ static void commit_offsets(source_run_t *run)
                 if (crc < 0) {
                         FERRY_ERROR("Failed to commit offsets: %s", err);
                 } else {
+                        /* As Connect: the worker's topic gets a copy of a connector's own. */
+                        if (store != t->w->offsets && t->w->offsets &&
+                            ferry_offsets_commit(t->w->offsets, t->connector, parts, offs, n, err,
+                                                 sizeof(err)) < 0)
+                                FERRY_WARN("Failed to copy offsets to the worker's offsets topic: %s", err);
                         for (size_t i = 0; i < run->n_parts; i++) {
                                 ferry_value_free(run->parts[i].committable);
                                 run->parts[i].committable = NULL;
@@ -834,7 +839,9 @@ void *ferry_source_task_main(void *arg)
         run.tc = ferry_topic_creation_new(&t->w->config, &t->conn_config);
         ferry_topic_creation_use_embedded(run.tc, t->w->embedded);
         run.txn = ferry_eos_task_enabled(t);
-        run.txn_timeout = (int)flush_timeout;
+        /* A commit waits for its records as long as any other client call (not the flush
+         * timeout of periodic offset commits: a slow broker must not fail the task). */
+        run.txn_timeout = (int)ferry_config_int(ferry_worker_config, &t->w->config, "default.api.timeout.ms");
         if (ferry_eos_open_own_offsets(t, errstr, sizeof(errstr)) < 0) {
                 ferry_task_set_state(t, FERRY_STATE_FAILED, errstr);
                 goto out;
