@@ -28,6 +28,9 @@ struct part {
         ferry_value_t *partition;
         pending_t *head, *tail;
         ferry_value_t *committable; /* newest offset of the acknowledged prefix, not yet committed */
+        /* Exactly-once: the newest offset handed to the producer in the open transaction (the
+         * entry's, or committable once acknowledged: borrowed, never freed through this). */
+        ferry_value_t *sent;
 };
 
 typedef struct {

@@ -121,35 +121,35 @@ static void reset_parts(source_run_t *run)
                 p->tail = NULL;
                 ferry_value_free(p->committable);
                 p->committable = NULL;
+                p->sent = NULL;
         }
 }
 
-/* Ends the open transaction: waits for its records' acknowledgements, writes the offsets they
- * reached into it and commits records and offsets together. 0, or -1 with errstr. */
+/* Ends the open transaction: writes the newest offset of every source partition it carries
+ * records of, and commits records and offsets together. Nothing waits for the records'
+ * acknowledgements first: the commit succeeds only if every record of the transaction was
+ * written, so those offsets are right exactly when they become visible. 0, or -1 with errstr. */
 int ferry_source_txn_commit(source_run_t *run, char *errstr, size_t errstr_size)
 {
         ferry_task_t *t = run->t;
         if (!run->in_txn)
                 return 0;
-        if (rd_kafka_flush(run->rk, run->txn_timeout) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-                snprintf(errstr, errstr_size,
-                         "org.apache.kafka.connect.errors.ConnectException: %zu record(s) not acknowledged "
-                         "within default.api.timeout.ms",
-                         run->in_flight);
-                return -1;
-        }
         if (run->fail[0]) {
                 snprintf(errstr, errstr_size, "%s", run->fail);
+                ferry_txn_abort(run->rk, run->txn_timeout, &run->fenced, errstr + strlen(errstr), 0);
+                run->in_txn = false;
+                rd_kafka_flush(run->rk, run->txn_timeout); /* reports of what the abort purged */
+                reset_parts(run);
                 return -1;
         }
         ferry_value_t **parts = calloc(run->n_parts + 1, sizeof(*parts));
         ferry_value_t **offs = calloc(run->n_parts + 1, sizeof(*offs));
         size_t n = 0;
         for (size_t i = 0; parts && offs && i < run->n_parts; i++) {
-                if (!run->parts[i].committable)
+                if (!run->parts[i].sent)
                         continue;
                 parts[n] = run->parts[i].partition;
-                offs[n++] = run->parts[i].committable;
+                offs[n++] = run->parts[i].sent;
         }
         int64_t t0 = ferry_now_us();
         int rc = parts && offs ? 0 : -1;
@@ -163,6 +163,10 @@ int ferry_source_txn_commit(source_run_t *run, char *errstr, size_t errstr_size)
         else
                 ferry_txn_abort(run->rk, run->txn_timeout, &run->fenced, errstr + strlen(errstr), 0);
         run->in_txn = false;
+        if (rc < 0) /* a fatal error leaves records queued: they are never delivered now */
+                rd_kafka_purge(run->rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+        /* Serves the delivery reports of the transaction's records before their entries go. */
+        rd_kafka_flush(run->rk, run->txn_timeout);
         atomic_fetch_add(&t->metrics.commit_us, (uint64_t)(ferry_now_us() - t0));
         atomic_fetch_add(rc < 0 ? &t->metrics.commit_failure : &t->metrics.commit_success, 1);
         if (rc == 0 && n) {
@@ -178,9 +182,12 @@ int ferry_source_txn_commit(source_run_t *run, char *errstr, size_t errstr_size)
                         if (ferry_offsets_commit(global, t->connector, parts, offs, n, err, sizeof(err)) < 0)
                                 FERRY_WARN("Failed to copy offsets to the worker's offsets topic: %s", err);
                 }
+        }
+        if (rc == 0) {
                 for (size_t i = 0; i < run->n_parts; i++) {
                         ferry_value_free(run->parts[i].committable);
                         run->parts[i].committable = NULL;
+                        run->parts[i].sent = NULL;
                 }
         }
         if (rc < 0)

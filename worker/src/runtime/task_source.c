@@ -292,6 +292,8 @@ static pending_t *enqueue(source_run_t *run, ferry_record_t *r)
         }
         e->offset = r->source_offset;
         r->source_offset = NULL;
+        if (e->part && e->offset)
+                e->part->sent = e->offset;
         if (e->part) {
                 if (e->part->tail)
                         e->part->tail->next = e;
