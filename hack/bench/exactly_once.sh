@@ -5,7 +5,8 @@
 # connector's creation until a read_committed reader's end offset reaches N (kafka-wait-hw), and
 # the exactly-once runs are checked line by line with a read_committed kcat. Prints records/s and
 # the ratio to the run without exactly-once.
-#   BENCH_EOS_LINES (default 1000000), BENCH_BOOTSTRAP (use this broker instead of starting one)
+#   BENCH_EOS_LINES (default 1000000), BENCH_BOOTSTRAP (use this broker instead of starting one),
+#   BENCH_EOS_POLL_EXTRA (more connector config for the poll run, e.g. ,"producer.override.linger.ms":"0")
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 W=$(mktemp -d "${TMPDIR:-/tmp}/ferry-eos-bench.XXXXXX")
@@ -69,7 +70,7 @@ P
         python3 -c "print(round($N / ($t1 - $t0)))"
 }
 base=$(run plain disabled "")
-poll=$(run poll enabled ',"exactly.once.support":"required","transaction.boundary":"poll"')
+poll=$(run poll enabled "${BENCH_EOS_POLL_EXTRA:-},\"exactly.once.support\":\"required\",\"transaction.boundary\":\"poll\"")
 interval=$(run interval enabled ',"transaction.boundary":"interval","transaction.boundary.interval.ms":"1000"')
 echo "| FileStreamSource, $N lines, default batch.size | records/s | vs. without |"
 echo "|---|---|---|"
