@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 typedef struct {
@@ -505,6 +506,14 @@ ferry_herder_t *ferry_standalone_herder_new(ferry_worker_t *w)
                 return NULL;
         s->base.ops = &standalone_ops;
         s->base.worker = w;
+        /* As Connect: exactly-once source support needs the distributed herder (zombie fencing
+         * through the group's leader and the config topic); standalone ignores the key. */
+        const char *eos = ferry_strmap_get(&w->config, "exactly.once.source.support");
+        if (eos && strcasecmp(eos, "disabled"))
+                FERRY_WARN(
+                        "exactly.once.source.support=%s is ignored in standalone mode: exactly-once source "
+                        "support is available in distributed mode only",
+                        eos);
         pthread_mutex_init(&s->lock, NULL);
         s->reconfig_started = pthread_create(&s->reconfig_thread, NULL, reconfig_main, s) == 0;
         return &s->base;
