@@ -17,6 +17,8 @@
 
 struct jdbc_conn {
         PGconn *pg;
+        bool stream_tx; /* stream_open began the transaction its cursor lives in */
+        bool streaming;
 };
 
 /* libpq messages end with a newline; keep the first line. */
@@ -58,11 +60,30 @@ static int pg_connect(const jdbc_url_t *u, const char *user, const char *passwor
                 PQfinish(pg);
                 return -1;
         }
-        char sql[160];
-        char *lit = PQescapeLiteral(pg, tz && *tz ? tz : "UTC", strlen(tz && *tz ? tz : "UTC"));
-        snprintf(sql, sizeof(sql), "SET TIME ZONE %s; SET DateStyle = ISO; SET extra_float_digits = 3",
-                 lit ? lit : "'UTC'");
-        PQfreemem(lit);
+        /* A region name as it is; a fixed offset as an ISO interval (PostgreSQL reads "+02:00" and
+         * "UTC+2" as POSIX zones, west of Greenwich). */
+        char sql[200], zone[80];
+        jdbc_tz_t *z = NULL;
+        char why[128];
+        if (jdbc_tz_load(tz, &z, why, sizeof(why)) < 0) {
+                snprintf(errstr, errstr_size, "%s", why);
+                PQfinish(pg);
+                return -1;
+        }
+        bool region = tz && tz[0] != '+' && tz[0] != '-' &&
+                      !((!strncmp(tz, "UTC", 3) || !strncmp(tz, "GMT", 3)) && (tz[3] == '+' || tz[3] == '-'));
+        if (z && !region) {
+                int32_t off = jdbc_tz_offset(z, 0);
+                int32_t a = off < 0 ? -off : off;
+                snprintf(zone, sizeof(zone), "INTERVAL '%c%02d:%02d' HOUR TO MINUTE", off < 0 ? '-' : '+',
+                         a / 3600, a / 60 % 60);
+        } else {
+                char *lit = PQescapeLiteral(pg, z ? tz : "UTC", strlen(z ? tz : "UTC"));
+                snprintf(zone, sizeof(zone), "%s", lit ? lit : "'UTC'");
+                PQfreemem(lit);
+        }
+        jdbc_tz_free(z);
+        snprintf(sql, sizeof(sql), "SET TIME ZONE %s; SET DateStyle = ISO; SET extra_float_digits = 3", zone);
         if (pg_exec_simple(pg, sql, errstr, errstr_size) < 0) {
                 PQfinish(pg);
                 return -1;
@@ -303,8 +324,9 @@ static int pg_query(jdbc_conn_t *c, const char *sql, const char *const *params, 
         return 0;
 }
 
-static int pg_list_tables(jdbc_conn_t *c, const char *schema_pattern, char *const *types, size_t n_types,
-                          jdbc_table_id_t **out, size_t *n_out, char *errstr, size_t errstr_size)
+static int pg_list_tables(jdbc_conn_t *c, const char *catalog_pattern, const char *schema_pattern,
+                          char *const *types, size_t n_types, jdbc_table_id_t **out, size_t *n_out,
+                          char *errstr, size_t errstr_size)
 {
         char kinds[16] = "{";
         for (size_t i = 0; i < n_types; i++) {
@@ -320,15 +342,17 @@ static int pg_list_tables(jdbc_conn_t *c, const char *schema_pattern, char *cons
         }
         size_t l = strlen(kinds);
         snprintf(kinds + l, sizeof(kinds) - l, "}");
-        const char *params[2] = {kinds, schema_pattern && *schema_pattern ? schema_pattern : NULL};
+        const char *params[3] = {kinds, schema_pattern && *schema_pattern ? schema_pattern : NULL,
+                                 catalog_pattern && *catalog_pattern ? catalog_pattern : NULL};
         jdbc_result_t r;
         if (pg_query(c,
                      "SELECT n.nspname, c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n "
                      "ON n.oid = c.relnamespace WHERE c.relkind::text = ANY($1::text[]) "
                      "AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE "
                      "'pg\\_toast%' "
-                     "AND ($2::text IS NULL OR n.nspname LIKE $2::text) ORDER BY 1, 2",
-                     params, 2, &r, errstr, errstr_size) < 0)
+                     "AND ($2::text IS NULL OR n.nspname LIKE $2::text) "
+                     "AND ($3::text IS NULL OR current_database() LIKE $3::text) ORDER BY 1, 2",
+                     params, 3, &r, errstr, errstr_size) < 0)
                 return -1;
         jdbc_table_id_t *ids = calloc(r.nrows ? r.nrows : 1, sizeof(*ids));
         if (!ids) {
@@ -386,6 +410,139 @@ static int pg_describe(jdbc_conn_t *c, const jdbc_table_id_t *t, jdbc_column_t *
         return 0;
 }
 
+/* ---- streamed reads: a cursor in a transaction, FETCH FORWARD n at a time ---- */
+
+static int pg_stream_open(jdbc_conn_t *c, const char *sql, const char *const *params, size_t n, char *errstr,
+                          size_t errstr_size)
+{
+        c->stream_tx = PQtransactionStatus(c->pg) == PQTRANS_IDLE;
+        if (c->stream_tx && pg_exec_simple(c->pg, "BEGIN", errstr, errstr_size) < 0)
+                return -1;
+        ferry_buf_t b;
+        ferry_buf_init(&b);
+        ferry_buf_puts(&b, "DECLARE ferry_cursor NO SCROLL CURSOR FOR ");
+        ferry_buf_puts(&b, sql);
+        int rc = pg_query(c, b.p, params, n, NULL, errstr, errstr_size);
+        ferry_buf_free(&b);
+        if (rc < 0) {
+                if (c->stream_tx)
+                        pg_exec_simple(c->pg, "ROLLBACK", (char[64]){0}, 64);
+                c->stream_tx = false;
+                return -1;
+        }
+        c->streaming = true;
+        return 0;
+}
+
+static int pg_stream_next(jdbc_conn_t *c, size_t rows, jdbc_result_t *res, char *errstr, size_t errstr_size)
+{
+        char sql[64];
+        snprintf(sql, sizeof(sql), "FETCH FORWARD %zu FROM ferry_cursor", rows ? rows : 1);
+        return pg_query(c, sql, NULL, 0, res, errstr, errstr_size);
+}
+
+static void pg_stream_close(jdbc_conn_t *c)
+{
+        if (!c->streaming)
+                return;
+        char ignore[128];
+        c->streaming = false;
+        if (PQstatus(c->pg) != CONNECTION_OK)
+                return;
+        if (c->stream_tx)
+                pg_exec_simple(c->pg, PQtransactionStatus(c->pg) == PQTRANS_INERROR ? "ROLLBACK" : "COMMIT",
+                               ignore, sizeof(ignore));
+        else
+                pg_exec_simple(c->pg, "CLOSE ferry_cursor", ignore, sizeof(ignore));
+        c->stream_tx = false;
+}
+
+/* ---- COPY ... FROM STDIN (text format) for insert mode ---- */
+
+static void copy_escape(ferry_buf_t *b, const char *v)
+{
+        if (!v) {
+                ferry_buf_puts(b, "\\N");
+                return;
+        }
+        for (const char *p = v; *p; p++) {
+                switch (*p) {
+                case '\\':
+                        ferry_buf_puts(b, "\\\\");
+                        break;
+                case '\t':
+                        ferry_buf_puts(b, "\\t");
+                        break;
+                case '\n':
+                        ferry_buf_puts(b, "\\n");
+                        break;
+                case '\r':
+                        ferry_buf_puts(b, "\\r");
+                        break;
+                default:
+                        ferry_buf_putc(b, *p);
+                }
+        }
+}
+
+static int pg_copy_rows(jdbc_conn_t *c, const jdbc_table_id_t *t, const jdbc_field_t *f, size_t nf,
+                        char *const *params, size_t nrows, char *errstr, size_t errstr_size)
+{
+        ferry_buf_t b;
+        ferry_buf_init(&b);
+        ferry_buf_puts(&b, "COPY ");
+        jdbc_sql_table(&b, &jdbc_dialect_postgres.style, t);
+        ferry_buf_puts(&b, " (");
+        for (size_t i = 0; i < nf; i++) {
+                if (i)
+                        ferry_buf_puts(&b, ", ");
+                jdbc_sql_ident(&b, &jdbc_dialect_postgres.style, f[i].name);
+        }
+        ferry_buf_puts(&b, ") FROM STDIN");
+        PGresult *r = PQexec(c->pg, b.p);
+        if (PQresultStatus(r) != PGRES_COPY_IN) {
+                pg_msg(errstr, errstr_size, "", PQresultErrorMessage(r));
+                PQclear(r);
+                ferry_buf_free(&b);
+                return -1;
+        }
+        PQclear(r);
+        int ok = 1;
+        for (size_t row = 0; row < nrows && ok == 1; row++) {
+                if (row % 256 == 0)
+                        ferry_buf_reset(&b);
+                for (size_t i = 0; i < nf; i++) {
+                        if (i)
+                                ferry_buf_putc(&b, '\t');
+                        copy_escape(&b, params[row * nf + i]);
+                }
+                ferry_buf_putc(&b, '\n');
+                if (row % 256 == 255 || row + 1 == nrows)
+                        ok = PQputCopyData(c->pg, b.p, (int)b.len);
+        }
+        ferry_buf_free(&b);
+        if (ok != 1 || PQputCopyEnd(c->pg, NULL) != 1) {
+                pg_msg(errstr, errstr_size, "COPY: ", PQerrorMessage(c->pg));
+                while ((r = PQgetResult(c->pg)))
+                        PQclear(r);
+                return -1;
+        }
+        int rc = 0;
+        while ((r = PQgetResult(c->pg))) {
+                if (PQresultStatus(r) != PGRES_COMMAND_OK && rc == 0) {
+                        const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+                        pg_msg(errstr, errstr_size, "", PQresultErrorMessage(r));
+                        if (state) {
+                                size_t l = strlen(errstr);
+                                snprintf(errstr + l, errstr_size - l, " (SQLSTATE %s)", state);
+                        }
+                        rc = -1;
+                }
+                PQclear(r);
+        }
+        return rc;
+}
+
 const jdbc_dialect_t jdbc_dialect_postgres = {
         .name = "PostgreSqlDatabaseDialect",
         .kind = JDBC_DB_POSTGRES,
@@ -397,6 +554,11 @@ const jdbc_dialect_t jdbc_dialect_postgres = {
         .list_tables = pg_list_tables,
         .describe = pg_describe,
         .now_sql = "SELECT CURRENT_TIMESTAMP",
-        .ts_suffix = "+00",
+        .ts_suffix = "",
         .conn_error = pg_conn_error,
+        .stream_open = pg_stream_open,
+        .stream_next = pg_stream_next,
+        .stream_close = pg_stream_close,
+        .copy_rows = pg_copy_rows,
+        .catalog_sql = "SELECT current_database()",
 };
