@@ -2,8 +2,10 @@
  * session runs in db.timezone with ISO dates), runs statements with text parameters, describes
  * result columns the way pgjdbc reports them (bool and bit(1) boolean, numeric with precision and
  * scale from the type modifier, json/jsonb/uuid as strings, nullability and serial/identity from
- * pg_attribute) and lists tables from pg_catalog. Both the source and the sink reach the database
- * only through this interface. */
+ * pg_attribute) and lists tables from pg_catalog. The source reads results through a cursor in
+ * chunks (memory bounded); the sink's statements may travel pipelined (libpq pipeline mode), BEGIN
+ * going with the first of them. Both the source and the sink reach the database only through this
+ * interface. */
 #include "jdbc.h"
 
 #include <ferry/log.h>
@@ -19,6 +21,14 @@ struct jdbc_conn {
         PGconn *pg;
         bool stream_tx; /* stream_open began the transaction its cursor lives in */
         bool streaming;
+        /* BEGIN was asked for and not sent yet: it goes with the next statement (one round trip
+         * less per sink batch: "BEGIN; COPY ..."), and a COMMIT or ROLLBACK of nothing sends none. */
+        bool begin_pending;
+        /* Pipelining allowed (the sink's fast path): statements without a result are sent at once
+         * and their results read together at COMMIT, or before anything that needs a result, in
+         * one round trip (libpq pipeline mode). */
+        bool pipeline_ok;
+        size_t queued; /* statements sent in pipeline mode, results not read yet */
 };
 
 /* libpq messages end with a newline; keep the first line. */
@@ -273,20 +283,122 @@ static void table_flags(PGconn *pg, PGresult *res, jdbc_column_t *cols, int n)
         PQclear(r);
 }
 
+static void result_error(PGresult *r, char *errstr, size_t errstr_size)
+{
+        const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+        pg_msg(errstr, errstr_size, "", PQresultErrorMessage(r));
+        if (state && errstr_size > 8) {
+                size_t l = strlen(errstr);
+                snprintf(errstr + l, errstr_size - l, " (SQLSTATE %s)", state);
+        }
+}
+
+/* Reads the results of the pipelined statements and leaves pipeline mode: -1 with the first
+ * statement's error (the ones after it were skipped by the server). */
+static int pg_sync(jdbc_conn_t *c, char *errstr, size_t errstr_size)
+{
+        if (PQpipelineStatus(c->pg) == PQ_PIPELINE_OFF)
+                return 0;
+        int rc = 0;
+        if (PQpipelineSync(c->pg) != 1) {
+                pg_msg(errstr, errstr_size, "", PQerrorMessage(c->pg));
+                rc = -1;
+        }
+        /* Each statement's result is followed by NULL; the sync point ends the pipeline. */
+        bool synced = rc < 0;
+        int nulls = 0;
+        while (!synced && PQstatus(c->pg) == CONNECTION_OK) {
+                PGresult *r = PQgetResult(c->pg);
+                if (!r) {
+                        if (++nulls > 2 * (int)c->queued + 4)
+                                break;
+                        continue;
+                }
+                ExecStatusType st = PQresultStatus(r);
+                if (st == PGRES_PIPELINE_SYNC)
+                        synced = true;
+                else if (st == PGRES_FATAL_ERROR && rc == 0) {
+                        result_error(r, errstr, errstr_size);
+                        rc = -1;
+                }
+                PQclear(r);
+        }
+        if (PQstatus(c->pg) != CONNECTION_OK && rc == 0) {
+                pg_msg(errstr, errstr_size, "", PQerrorMessage(c->pg));
+                rc = -1;
+        }
+        c->queued = 0;
+        if (PQexitPipelineMode(c->pg) != 1 && rc == 0) {
+                pg_msg(errstr, errstr_size, "", PQerrorMessage(c->pg));
+                rc = -1;
+        }
+        return rc;
+}
+
+/* Sends a statement without a result in pipeline mode. */
+static int pg_send(jdbc_conn_t *c, const char *sql, const char *const *params, size_t n, char *errstr,
+                   size_t errstr_size)
+{
+        if (PQpipelineStatus(c->pg) == PQ_PIPELINE_OFF && PQenterPipelineMode(c->pg) != 1) {
+                pg_msg(errstr, errstr_size, "", PQerrorMessage(c->pg));
+                return -1;
+        }
+        if (PQsendQueryParams(c->pg, sql, (int)n, NULL, params, NULL, NULL, 0) != 1) {
+                pg_msg(errstr, errstr_size, "", PQerrorMessage(c->pg));
+                char ignore[128];
+                pg_sync(c, ignore, sizeof(ignore));
+                return -1;
+        }
+        c->queued++;
+        return 0;
+}
+
+static void pg_pipeline(jdbc_conn_t *c, bool on)
+{
+        if (!on) {
+                char ignore[128];
+                pg_sync(c, ignore, sizeof(ignore));
+        }
+        c->pipeline_ok = on;
+}
+
 static int pg_query(jdbc_conn_t *c, const char *sql, const char *const *params, size_t n, jdbc_result_t *res,
                     char *errstr, size_t errstr_size)
 {
         if (res)
                 memset(res, 0, sizeof(*res));
+        if (!res && !n && !strcmp(sql, "BEGIN")) {
+                c->begin_pending = true;
+                return 0;
+        }
+        bool end = !res && !n && (!strcmp(sql, "COMMIT") || !strcmp(sql, "ROLLBACK"));
+        if (c->begin_pending) {
+                c->begin_pending = false;
+                if (end)
+                        return 0;
+                int rc = c->pipeline_ok && !res ? pg_send(c, "BEGIN", NULL, 0, errstr, errstr_size)
+                         : pg_sync(c, errstr, errstr_size) < 0
+                                 ? -1
+                                 : pg_exec_simple(c->pg, "BEGIN", errstr, errstr_size);
+                if (rc < 0)
+                        return -1;
+        }
+        if (c->pipeline_ok && !res && strcmp(sql, "ROLLBACK") != 0) {
+                if (pg_send(c, sql, params, n, errstr, errstr_size) < 0)
+                        return -1;
+                return !strcmp(sql, "COMMIT") ? pg_sync(c, errstr, errstr_size) : 0;
+        }
+        if (PQpipelineStatus(c->pg) != PQ_PIPELINE_OFF) {
+                char ignore[128];
+                int rc = pg_sync(c, !strcmp(sql, "ROLLBACK") ? ignore : errstr,
+                                 !strcmp(sql, "ROLLBACK") ? sizeof(ignore) : errstr_size);
+                if (rc < 0 && strcmp(sql, "ROLLBACK") != 0)
+                        return -1;
+        }
         PGresult *r = PQexecParams(c->pg, sql, (int)n, NULL, params, NULL, NULL, 0);
         ExecStatusType s = PQresultStatus(r);
         if (s != PGRES_TUPLES_OK && s != PGRES_COMMAND_OK) {
-                const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
-                pg_msg(errstr, errstr_size, "", PQresultErrorMessage(r));
-                if (state && errstr_size > 8) {
-                        size_t l = strlen(errstr);
-                        snprintf(errstr + l, errstr_size - l, " (SQLSTATE %s)", state);
-                }
+                result_error(r, errstr, errstr_size);
                 PQclear(r);
                 return -1;
         }
@@ -457,92 +569,6 @@ static void pg_stream_close(jdbc_conn_t *c)
         c->stream_tx = false;
 }
 
-/* ---- COPY ... FROM STDIN (text format) for insert mode ---- */
-
-static void copy_escape(ferry_buf_t *b, const char *v)
-{
-        if (!v) {
-                ferry_buf_puts(b, "\\N");
-                return;
-        }
-        for (const char *p = v; *p; p++) {
-                switch (*p) {
-                case '\\':
-                        ferry_buf_puts(b, "\\\\");
-                        break;
-                case '\t':
-                        ferry_buf_puts(b, "\\t");
-                        break;
-                case '\n':
-                        ferry_buf_puts(b, "\\n");
-                        break;
-                case '\r':
-                        ferry_buf_puts(b, "\\r");
-                        break;
-                default:
-                        ferry_buf_putc(b, *p);
-                }
-        }
-}
-
-static int pg_copy_rows(jdbc_conn_t *c, const jdbc_table_id_t *t, const jdbc_field_t *f, size_t nf,
-                        char *const *params, size_t nrows, char *errstr, size_t errstr_size)
-{
-        ferry_buf_t b;
-        ferry_buf_init(&b);
-        ferry_buf_puts(&b, "COPY ");
-        jdbc_sql_table(&b, &jdbc_dialect_postgres.style, t);
-        ferry_buf_puts(&b, " (");
-        for (size_t i = 0; i < nf; i++) {
-                if (i)
-                        ferry_buf_puts(&b, ", ");
-                jdbc_sql_ident(&b, &jdbc_dialect_postgres.style, f[i].name);
-        }
-        ferry_buf_puts(&b, ") FROM STDIN");
-        PGresult *r = PQexec(c->pg, b.p);
-        if (PQresultStatus(r) != PGRES_COPY_IN) {
-                pg_msg(errstr, errstr_size, "", PQresultErrorMessage(r));
-                PQclear(r);
-                ferry_buf_free(&b);
-                return -1;
-        }
-        PQclear(r);
-        int ok = 1;
-        for (size_t row = 0; row < nrows && ok == 1; row++) {
-                if (row % 256 == 0)
-                        ferry_buf_reset(&b);
-                for (size_t i = 0; i < nf; i++) {
-                        if (i)
-                                ferry_buf_putc(&b, '\t');
-                        copy_escape(&b, params[row * nf + i]);
-                }
-                ferry_buf_putc(&b, '\n');
-                if (row % 256 == 255 || row + 1 == nrows)
-                        ok = PQputCopyData(c->pg, b.p, (int)b.len);
-        }
-        ferry_buf_free(&b);
-        if (ok != 1 || PQputCopyEnd(c->pg, NULL) != 1) {
-                pg_msg(errstr, errstr_size, "COPY: ", PQerrorMessage(c->pg));
-                while ((r = PQgetResult(c->pg)))
-                        PQclear(r);
-                return -1;
-        }
-        int rc = 0;
-        while ((r = PQgetResult(c->pg))) {
-                if (PQresultStatus(r) != PGRES_COMMAND_OK && rc == 0) {
-                        const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
-                        pg_msg(errstr, errstr_size, "", PQresultErrorMessage(r));
-                        if (state) {
-                                size_t l = strlen(errstr);
-                                snprintf(errstr + l, errstr_size - l, " (SQLSTATE %s)", state);
-                        }
-                        rc = -1;
-                }
-                PQclear(r);
-        }
-        return rc;
-}
-
 const jdbc_dialect_t jdbc_dialect_postgres = {
         .name = "PostgreSqlDatabaseDialect",
         .kind = JDBC_DB_POSTGRES,
@@ -559,6 +585,6 @@ const jdbc_dialect_t jdbc_dialect_postgres = {
         .stream_open = pg_stream_open,
         .stream_next = pg_stream_next,
         .stream_close = pg_stream_close,
-        .copy_rows = pg_copy_rows,
+        .pipeline = pg_pipeline,
         .catalog_sql = "SELECT current_database()",
 };

@@ -234,10 +234,9 @@ typedef struct jdbc_dialect {
                            size_t errstr_size);
         int (*stream_next)(jdbc_conn_t *c, size_t rows, jdbc_result_t *res, char *errstr, size_t errstr_size);
         void (*stream_close)(jdbc_conn_t *c);
-        /* Bulk load of rows in insert mode (PostgreSQL COPY ... FROM STDIN); NULL when none.
-         * params: nrows * nf texts in column order (NULL: SQL NULL). */
-        int (*copy_rows)(jdbc_conn_t *c, const jdbc_table_id_t *t, const jdbc_field_t *f, size_t nf,
-                         char *const *params, size_t nrows, char *errstr, size_t errstr_size);
+        /* Optional: lets statements without a result travel together, their errors reported at
+         * COMMIT (or before the next statement with a result); off: one round trip each. */
+        void (*pipeline)(jdbc_conn_t *c, bool on);
         /* SQL giving the catalog of the connection's tables in offsets (NULL: none). pgjdbc
          * 42.7.5 and later report the database (current_database()) as every table's catalog. */
         const char *catalog_sql;

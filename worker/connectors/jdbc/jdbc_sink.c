@@ -6,6 +6,11 @@
  * pk.mode (none, kafka: __connect_topic/__connect_partition/__connect_offset, record_key,
  * record_value) and pk.fields; a tombstone with delete.enabled becomes DELETE. put() returns only
  * after COMMIT, so the offsets the runtime commits afterwards are always durable in the database.
+ * Consecutive INSERTs/upserts of a table go as multi-row statements; on PostgreSQL the batch's
+ * statements (BEGIN, the multi-row statements, COMMIT) travel in one round trip (libpq pipeline
+ * mode), an error of any of them reported at COMMIT; a batch refused for a record's data is
+ * written again record by record (no pipelining), behind savepoints, the refused records going to
+ * the errant-record reporter.
  * A failed batch is rolled back and retried max.retries times, retry.backoff.ms apart. Values are
  * Structs with a schema (as in Confluent) or schemaless maps (which Confluent refuses): columns
  * from the map keys, types inferred from the JSON values. */
@@ -60,6 +65,7 @@ typedef struct {
         group_t group;
         size_t group_max; /* rows per statement: batch.size, and the database's parameter limit */
         jdbc_tz_t *tz;    /* db.timezone (NULL: UTC) */
+        bool pipelined;   /* the batch's statements travel together (PostgreSQL pipeline mode) */
 } sink_t;
 
 /* One row being written: fields and their parameter texts. */
@@ -503,26 +509,13 @@ static int group_flush(sink_t *s, char *errstr, size_t errstr_size)
                 return 0;
         ferry_buf_t b;
         ferry_buf_init(&b);
-        int rc;
-        if (g->mode == JDBC_INSERT && s->d->copy_rows && g->nrows > 1) {
-                /* Plain inserts by the database's bulk path (PostgreSQL COPY), fields in parameter
-                 * order: keys first. */
-                jdbc_field_t f[256];
-                size_t k = 0;
-                for (int pass = 0; pass < 2; pass++)
-                        for (size_t i = 0; i < g->nf; i++)
-                                if (g->f[i].key == (pass == 0))
-                                        f[k++] = g->f[i];
-                rc = s->d->copy_rows(s->conn, &g->id, f, g->nf, g->params, g->nrows, errstr, errstr_size);
-        } else {
-                rc = jdbc_sink_sql_rows(&b, &s->style, s->d->kind, &g->id, g->mode, g->f, g->nf, g->nrows);
-                if (rc == 0 && s->d->query_lens)
-                        rc = s->d->query_lens(s->conn, b.p, (const char *const *)g->params, g->lens,
-                                              g->nrows * g->nf, NULL, errstr, errstr_size);
-                else if (rc == 0)
-                        rc = s->d->query(s->conn, b.p, (const char *const *)g->params, g->nrows * g->nf, NULL,
-                                         errstr, errstr_size);
-        }
+        int rc = jdbc_sink_sql_rows(&b, &s->style, s->d->kind, &g->id, g->mode, g->f, g->nf, g->nrows);
+        if (rc == 0 && s->d->query_lens)
+                rc = s->d->query_lens(s->conn, b.p, (const char *const *)g->params, g->lens, g->nrows * g->nf,
+                                      NULL, errstr, errstr_size);
+        else if (rc == 0)
+                rc = s->d->query(s->conn, b.p, (const char *const *)g->params, g->nrows * g->nf, NULL, errstr,
+                                 errstr_size);
         if (rc < 0 && is_data_error(errstr))
                 rc = -2;
         if (rc < 0) {
@@ -813,6 +806,9 @@ static int write_batch(ferry_task_t *t, sink_t *s, ferry_record_t *const *recs, 
                        char *errstr, size_t errstr_size)
 {
         char ignore[256];
+        s->pipelined = !careful && s->d->pipeline;
+        if (s->d->pipeline)
+                s->d->pipeline(s->conn, s->pipelined);
         int rc = exec(s, "BEGIN", errstr, errstr_size);
         for (size_t i = 0; rc == 0 && i < n; i++) {
                 if (careful && (rc = exec(s, "SAVEPOINT ferry_record", errstr, errstr_size)) < 0)
@@ -832,6 +828,12 @@ static int write_batch(ferry_task_t *t, sink_t *s, ferry_record_t *const *recs, 
         group_reset(&s->group);
         if (rc == 0)
                 rc = exec(s, "COMMIT", errstr, errstr_size);
+        /* Pipelined, a statement's error arrives at COMMIT: a record's data is then at fault. */
+        if (rc == -1 && s->pipelined && is_data_error(errstr))
+                rc = -2;
+        if (s->d->pipeline)
+                s->d->pipeline(s->conn, false);
+        s->pipelined = false;
         return rc;
 }
 
