@@ -28,7 +28,8 @@ struct jdbc_conn {
          * and their results read together at COMMIT, or before anything that needs a result, in
          * one round trip (libpq pipeline mode). */
         bool pipeline_ok;
-        size_t queued; /* statements sent in pipeline mode, results not read yet */
+        bool prefetching; /* a FETCH of the stream was sent ahead, its answer not read yet */
+        size_t queued;    /* statements sent in pipeline mode, results not read yet */
 };
 
 /* libpq messages end with a newline; keep the first line. */
@@ -362,6 +363,9 @@ static void pg_pipeline(jdbc_conn_t *c, bool on)
         c->pipeline_ok = on;
 }
 
+static int pg_wrap(jdbc_conn_t *c, PGresult *r, bool flags, jdbc_result_t *res, char *errstr,
+                   size_t errstr_size);
+
 static int pg_query(jdbc_conn_t *c, const char *sql, const char *const *params, size_t n, jdbc_result_t *res,
                     char *errstr, size_t errstr_size)
 {
@@ -406,6 +410,14 @@ static int pg_query(jdbc_conn_t *c, const char *sql, const char *const *params, 
                 PQclear(r);
                 return 0;
         }
+        return pg_wrap(c, r, true, res, errstr, errstr_size);
+}
+
+/* A result set as a jdbc_result_t (takes r); flags: nullability, serial and keys of table
+ * columns (one more query). */
+static int pg_wrap(jdbc_conn_t *c, PGresult *r, bool flags, jdbc_result_t *res, char *errstr,
+                   size_t errstr_size)
+{
         int nf = PQnfields(r);
         pg_result_t *p = calloc(1, sizeof(*p));
         jdbc_column_t *cols = calloc(nf ? (size_t)nf : 1, sizeof(*cols));
@@ -424,7 +436,8 @@ static int pg_query(jdbc_conn_t *c, const char *sql, const char *const *params, 
                 cols[i].nullable = true;
                 map_type(PQftype(r, i), PQfmod(r, i), &cols[i]);
         }
-        table_flags(c->pg, r, cols, nf);
+        if (flags)
+                table_flags(c->pg, r, cols, nf);
         p->res = r;
         ferry_buf_init(&p->scratch);
         res->nrows = (size_t)PQntuples(r);
@@ -546,11 +559,42 @@ static int pg_stream_open(jdbc_conn_t *c, const char *sql, const char *const *pa
         return 0;
 }
 
+/* Reads the answer of the FETCH sent ahead. */
+static PGresult *prefetched(jdbc_conn_t *c, char *errstr, size_t errstr_size)
+{
+        PGresult *r = PQgetResult(c->pg), *extra;
+        c->prefetching = false;
+        while ((extra = PQgetResult(c->pg)))
+                PQclear(extra);
+        if (!r) {
+                pg_msg(errstr, errstr_size, "", PQerrorMessage(c->pg));
+                return NULL;
+        }
+        if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+                result_error(r, errstr, errstr_size);
+                PQclear(r);
+                return NULL;
+        }
+        return r;
+}
+
+/* The next chunk; the FETCH of the one after it is sent at once, so the server reads it while the
+ * task turns this one into records. */
 static int pg_stream_next(jdbc_conn_t *c, size_t rows, jdbc_result_t *res, char *errstr, size_t errstr_size)
 {
         char sql[64];
         snprintf(sql, sizeof(sql), "FETCH FORWARD %zu FROM ferry_cursor", rows ? rows : 1);
-        return pg_query(c, sql, NULL, 0, res, errstr, errstr_size);
+        memset(res, 0, sizeof(*res));
+        int rc;
+        if (c->prefetching) {
+                PGresult *r = prefetched(c, errstr, errstr_size);
+                rc = r ? pg_wrap(c, r, false, res, errstr, errstr_size) : -1;
+        } else {
+                rc = pg_query(c, sql, NULL, 0, res, errstr, errstr_size);
+        }
+        if (rc == 0 && res->nrows >= rows && PQsendQuery(c->pg, sql) == 1)
+                c->prefetching = true;
+        return rc;
 }
 
 static void pg_stream_close(jdbc_conn_t *c)
@@ -559,6 +603,8 @@ static void pg_stream_close(jdbc_conn_t *c)
                 return;
         char ignore[128];
         c->streaming = false;
+        if (c->prefetching)
+                PQclear(prefetched(c, ignore, sizeof(ignore)));
         if (PQstatus(c->pg) != CONNECTION_OK)
                 return;
         if (c->stream_tx)
