@@ -74,7 +74,7 @@ CONNECTOR_SHARED_LIBS := -lz -lsnappy
 build/asan/unit-tests: DEPS_LIBS += $(CONNECTOR_SHARED_LIBS)
 # The JDBC connector's pure modules (URL parser, SQL builders, type mapping: no client library)
 # link into the unit tests (tests/unit/connectors/test_jdbc.c).
-JDBC_PURE_SRC := $(addprefix worker/connectors/jdbc/,jdbc_url.c jdbc_sql.c jdbc_types.c)
+JDBC_PURE_SRC := $(addprefix worker/connectors/jdbc/,jdbc_url.c jdbc_sql.c jdbc_types.c jdbc_tz.c)
 build/asan/unit-tests: $(call objs,asan,$(JDBC_PURE_SRC))
 # The AvroConverter's mapping of schema.registry.ssl.* onto libcurl settings and its registry client
 # (OpenSSL and libcurl, both in DEPS_LIBS): tests/unit/connectors/test_avro_registry_tls.c.

@@ -17,6 +17,9 @@
 #     (hack/bench/avro.sh, on the same broker, with the schema registry of hack/services.sh);
 #   - MQTT source: messages/s from Mosquitto into Kafka at QoS 0 and 1 and the worker's peak RSS,
 #     beside `mosquitto_sub | kcat -P` (hack/bench/mqtt.sh, on the same broker, its own Mosquitto).
+#   - JDBC on PostgreSQL: JdbcSinkConnector beside psql \copy and JdbcSourceConnector beside
+#     COPY TO STDOUT | kcat -P (hack/bench/jdbc.sh, on the same broker; its table follows the
+#     report's, and $BENCH_OUT/jdbc.json holds its figures).
 # Both workers get the same worker.properties (Kafka's config/connect-standalone.properties with
 # StringConverter for keys and values) and the same connector configs. Each figure is the median of
 # BENCH_RUNS runs with the ratio Ferry/other. Prints a markdown table on stdout (progress on
@@ -33,6 +36,8 @@
 #                          markdown table is printed after the report)
 #   BENCH_AVRO_LINES (200000)  lines per AvroConverter/JsonConverter run
 #   BENCH_SKIP_MQTT=1      no MQTT figure   BENCH_MQTT_N (1000000)  messages per MQTT case
+#   BENCH_SKIP_JDBC=1      no JDBC figures (they need PostgreSQL of hack/services.sh)
+#   BENCH_JDBC_ROWS (1000000)  rows of the JDBC benchmark
 #   BENCH_FAILOVER_KILLS (5)  BENCH_FAILOVER_KILLS_JAVA (3)  kills per case in failover.sh
 #   BENCH_SKIP_JAVA_DEFAULT=1  skip the failover case with Java at defaults (about 5 min per kill)
 #   BENCH_JAVA_OPTS        extra JVM options for Java Connect (default: none, the JVM's defaults)
@@ -49,6 +54,7 @@ if [ -n "$SHORT" ]; then
         BENCH_SKIP_AVRO=1
         BENCH_SKIP_MQTT=1
         BENCH_SKIP_S3=1
+        BENCH_SKIP_JDBC=1
 else
         N=${BENCH_LINES:-1000000}
         RUNS=${BENCH_RUNS:-3}
@@ -403,11 +409,24 @@ if [ -z "${BENCH_SKIP_S3:-}" ]; then
                 say "s3.sh failed; the figure is left out: $(tail -3 "$W/s3.log")"
 fi
 
+# ---- JDBC source and sink on PostgreSQL, on the same broker
+if [ -z "${BENCH_SKIP_JDBC:-}" ]; then
+        say "JDBC on PostgreSQL (hack/bench/jdbc.sh)"
+        BENCH_BOOTSTRAP="$B" BENCH_JDBC_JSON="$W/jdbc.json" FERRY_WORKER="$WORKER" \
+                hack/bench/jdbc.sh >"$W/jdbc.md" 2>"$W/jdbc.log" ||
+                say "jdbc.sh failed; the figures are left out: $(tail -3 "$W/jdbc.log")"
+fi
+
 # ---- report
 mkdir -p "$OUT"
 python3 hack/bench/report.py --raw "$RAW" --failover "$W/failover.json" --avro "$W/avro.json" --lines "$N" --bytes "$BYTES" \
         --runs "$RUNS" --short "${SHORT:-0}" --load-before "$LOAD_BEFORE" --load-after "$(cut -d' ' -f1-3 /proc/loadavg)" \
         --json "$OUT/latest.json" --png "$OUT/latest.png" --gnuplot-script "$W/chart.gp"
+if [ -s "$W/jdbc.md" ]; then
+        echo
+        cat "$W/jdbc.md"
+        cp "$W/jdbc.json" "$OUT/jdbc.json" 2>/dev/null || true
+fi
 say "wrote $OUT/latest.json and $OUT/latest.png"
 if [ -s "$W/mqtt.md" ]; then
         echo

@@ -266,3 +266,20 @@ Test(config_providers, secrets_and_classes)
         cr_assert(strstr(err, "config.providers.env.class"), "%s", err);
         ferry_strmap_free(&w);
 }
+
+Test(config_providers, url_credentials_are_masked_for_logs)
+{
+        char *m = ferry_config_mask_value("jdbc:mysql://db:3306/shop?user=app&password=s3cret&useSSL=false");
+        cr_assert_str_eq(m, "jdbc:mysql://db:3306/shop?user=app&password=[hidden]&useSSL=false");
+        free(m);
+        m = ferry_config_mask_value("jdbc:postgresql://app:s3cret@db/shop;PWD=x");
+        cr_assert_str_eq(m, "jdbc:postgresql://app:[hidden]@db/shop;PWD=[hidden]");
+        free(m);
+        m = ferry_config_mask_value("jdbc:sqlserver://db;databaseName=x;password=p;user=u");
+        cr_assert_str_eq(m, "jdbc:sqlserver://db;databaseName=x;password=[hidden];user=u");
+        free(m);
+        cr_assert_null(ferry_config_mask_value("jdbc:postgresql://db:5432/shop?ssl=true"));
+        cr_assert_null(ferry_config_mask_value("user@host"));
+        cr_assert_null(ferry_config_mask_value("topic-a,topic-b"));
+        cr_assert_null(ferry_config_mask_value(NULL));
+}

@@ -4,8 +4,9 @@
 # schema (struct named after the table, Decimal/Date/Time/Timestamp logical types, json/uuid as
 # strings, the array column dropped) and values; the offsets file holds Confluent's exact key and
 # value; rows inserted while the worker is down arrive after a restart with no duplicate or gap; a
-# row inserted while the connector polls arrives; an offset written in Java Connect's bytes is
-# honoured; timestamp+incrementing picks up updates, timestamp mode and bulk mode copy rows.
+# row inserted while the connector polls arrives; offsets written in Java Connect's bytes (with
+# and without the database as catalog, as pgjdbc's versions name it) are honoured;
+# timestamp+incrementing picks up updates, timestamp mode and bulk mode copy rows.
 # services: kafka postgres
 source "$(dirname "$0")/../lib.sh"
 use_kafka
@@ -34,11 +35,15 @@ CREATE TABLE bulk_$SUF (k int, v text);
 INSERT INTO bulk_$SUF VALUES (1, 'x'), (2, 'y');
 CREATE TABLE java_$SUF (id int PRIMARY KEY, v text);
 INSERT INTO java_$SUF SELECT g, 'v' || g FROM generate_series(1, 10) g;
+CREATE TABLE javaold_$SUF (id int PRIMARY KEY, v text);
+INSERT INTO javaold_$SUF SELECT g, 'v' || g FROM generate_series(1, 10) g;
 SQL
 
-# An offset for java_$SUF in the exact bytes Java Connect writes: rows up to id 7 are done.
-printf '[{"key":["src-java-%s",{"protocol":"1","table":"public.java_%s"}],"value":{"incrementing":7}}]' \
-        "$SUF" "$SUF" >"$WORK/connect.offsets"
+# Offsets in the exact bytes Java Connect writes. pgjdbc 42.7.5 and later report the database as
+# every table's catalog, so the partition names "<db>.public.<table>" (rows up to id 7 done);
+# older pgjdbc left the catalog out: "public.<table>" (rows up to id 8 done).
+printf '[{"key":["src-java-%s",{"protocol":"1","table":"%s.public.java_%s"}],"value":{"incrementing":7}},{"key":["src-javaold-%s",{"protocol":"1","table":"public.javaold_%s"}],"value":{"incrementing":8}}]' \
+        "$SUF" "$POSTGRES_DB" "$SUF" "$SUF" "$SUF" >"$WORK/connect.offsets"
 
 start_connect_worker
 conf() { # name mode table [extra json]
@@ -97,7 +102,7 @@ info "incrementing: exact schema and values of 3 rows"
 
 # The offsets file holds Confluent's key and value bytes.
 wait_for 30 "offset of $T in the offsets file" grep -qF \
-        "[\"src-inc-$SUF\",{\"protocol\":\"1\",\"table\":\"public.$T\"}]" "$WORK/connect.offsets"
+        "[\"src-inc-$SUF\",{\"protocol\":\"1\",\"table\":\"$POSTGRES_DB.public.$T\"}]" "$WORK/connect.offsets"
 python3 - "$WORK/connect.offsets" "src-inc-$SUF" <<'PY' || fail "offsets file: $(cat "$WORK/connect.offsets")"
 import json, sys
 e = [e for e in json.load(open(sys.argv[1])) if e["key"][0] == sys.argv[2]]
@@ -133,6 +138,17 @@ python3 -c '
 import json, sys
 ids = [json.loads(l)["payload"]["id"] for l in open(sys.argv[1])]
 assert ids == [8, 9, 10], ids' "$WORK/java.txt" || fail "java offset not honoured: $(cat "$WORK/java.txt")"
+create_connector "src-javaold-$SUF" "$(conf x incrementing "javaold_$SUF" ',"incrementing.column.name":"id"')"
+wait_connector_running "src-javaold-$SUF" 1 60
+read_records "${PFX}javaold_$SUF" 2 60 '%s\n' >"$WORK/javaold.txt"
+python3 -c '
+import json, sys
+ids = [json.loads(l)["payload"]["id"] for l in open(sys.argv[1])]
+assert ids == [9, 10], ids' "$WORK/javaold.txt" || fail "older pgjdbc offset not honoured: $(cat "$WORK/javaold.txt")"
+# Ferry writes the current shape from then on.
+wait_for 30 "offset of javaold in the current shape" grep -qF \
+        "[\"src-javaold-$SUF\",{\"protocol\":\"1\",\"table\":\"$POSTGRES_DB.public.javaold_$SUF\"}]" "$WORK/connect.offsets"
+info "Java offsets honoured: <db>.public.<table> (pgjdbc >= 42.7.5) and public.<table> (older)"
 
 # timestamp+incrementing: an update comes again with its new timestamp.
 create_connector "src-tsi-$SUF" "$(conf x timestamp+incrementing "upd_$SUF" ',"incrementing.column.name":"id","timestamp.column.name":"updated_at"')"

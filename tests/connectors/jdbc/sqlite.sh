@@ -3,7 +3,8 @@
 # the sqlite3 shell and kcat: a table in incrementing mode gives its rows as records (struct named
 # after the table) with {"protocol":"1","table":"<table>"} offsets; a new row arrives while the
 # connector polls; the sink writes JSON-with-schema records with auto.create and upserts them with
-# INSERT OR REPLACE.
+# INSERT OR REPLACE; timestamps are stored and read as sqlite-jdbc does by default (INTEGER epoch
+# milliseconds) and timestamp mode binds its bounds as epoch milliseconds.
 # services: kafka
 source "$(dirname "$0")/../lib.sh"
 use_kafka
@@ -44,5 +45,28 @@ rows() { [ "$(sqlite3 "$DB" "SELECT group_concat(id || v || n, ',') FROM (SELECT
 wait_for 60 "upserted rows in $T" rows
 ddl=$(sqlite3 "$DB" "SELECT sql FROM sqlite_master WHERE name = '$T'" | tr -d '\n')
 [ "$ddl" = "CREATE TABLE \"$T\" (\"id\" INTEGER NOT NULL,\"v\" TEXT NULL,\"n\" INTEGER NULL,PRIMARY KEY(\"id\"))" ] || fail "DDL: $ddl"
+info "SQLite sink: upserts and Confluent's DDL"
+
+# Timestamps: the sink stores a Connect Timestamp (and Date) as INTEGER epoch milliseconds.
+TS=lite_ts_$SUF
+create_connector "lite-ts-$SUF" "{\"connector.class\":\"JdbcSinkConnector\",\"connection.url\":\"jdbc:sqlite:$DB\",
+  \"topics\":\"$TS\",\"auto.create\":\"true\",\"value.converter\":\"org.apache.kafka.connect.json.JsonConverter\"}"
+wait_connector_running "lite-ts-$SUF" 1 60
+ST='{"type":"struct","optional":false,"fields":[{"field":"at","type":"int64","optional":false,"name":"org.apache.kafka.connect.data.Timestamp","version":1},{"field":"d","type":"int32","optional":false,"name":"org.apache.kafka.connect.data.Date","version":1}]}'
+printf '1|{"schema":%s,"payload":{"at":1719835200123,"d":19905}}\n' "$ST" | produce_records "$TS" '|'
+tsrow() { [ "$(sqlite3 "$DB" "SELECT typeof(at) || ' ' || at || ' ' || typeof(d) || ' ' || d FROM $TS" 2>/dev/null)" = "integer 1719835200123 integer 1719792000000" ]; }
+wait_for 60 "epoch milliseconds in $TS" tsrow
+# The source reads INTEGER timestamps; timestamp mode compares with epoch milliseconds.
+sqlite3 "$DB" "CREATE TABLE ev (id INTEGER PRIMARY KEY, at TIMESTAMP NOT NULL);
+INSERT INTO ev VALUES (1, 1719835200123);" || fail "creating ev"
+create_connector "lite-tsrc-$SUF" "{\"connector.class\":\"JdbcSourceConnector\",\"connection.url\":\"jdbc:sqlite:$DB\",
+  \"mode\":\"timestamp\",\"timestamp.column.name\":\"at\",\"table.whitelist\":\"ev\",\"topic.prefix\":\"lite-ts-$SUF-\",
+  \"poll.interval.ms\":\"200\",\"value.converter\":\"org.apache.kafka.connect.json.JsonConverter\",\"value.converter.schemas.enable\":\"false\"}"
+wait_connector_running "lite-tsrc-$SUF" 1 60
+read_records "lite-ts-$SUF-ev" 1 60 '%s\n' | grep -qx '{"id":1,"at":1719835200123}' || fail "INTEGER timestamp: $(read_records "lite-ts-$SUF-ev" 1 5)"
+wait_for 30 "the timestamp offset of ev" grep -q '"timestamp":1719835200123' "$WORK/connect.offsets"
+sqlite3 "$DB" "INSERT INTO ev VALUES (3, 1719835300000)"
+read_records "lite-ts-$SUF-ev" 2 60 '%s\n' | tail -1 | grep -qx '{"id":3,"at":1719835300000}' || fail "new row: $(read_records "lite-ts-$SUF-ev" 2 5)"
+[ "$(topic_count "lite-ts-$SUF-ev")" = 2 ] || fail "row 1 sent twice: $(topic_count "lite-ts-$SUF-ev") records"
 stop_worker connect TERM
-info "ok: SQLite source and sink"
+info "ok: SQLite source and sink, timestamps as sqlite-jdbc stores them"

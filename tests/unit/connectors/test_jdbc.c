@@ -237,14 +237,14 @@ Test(jdbc_types, cells_and_times)
         char err[128];
         ferry_value_t *v;
         ferry_schema_t *ts = schema_of(JDBC_T_TIMESTAMP, 0, 0, JDBC_NUMERIC_NONE);
-        cr_assert_eq(
-                jdbc_cell_value(ts, JDBC_T_TIMESTAMP, "2024-02-29 13:14:15.678+02", 26, &v, err, sizeof(err)),
-                0);
+        cr_assert_eq(jdbc_cell_value(ts, JDBC_T_TIMESTAMP, NULL, "2024-02-29 13:14:15.678+02", 26, &v, err,
+                                     sizeof(err)),
+                     0);
         cr_assert_eq(v->u.i, 1709205255678);
         ferry_value_free(v);
-        cr_assert_eq(jdbc_cell_value(ts, JDBC_T_TIMESTAMP, NULL, 0, &v, err, sizeof(err)), 0);
+        cr_assert_eq(jdbc_cell_value(ts, JDBC_T_TIMESTAMP, NULL, NULL, 0, &v, err, sizeof(err)), 0);
         cr_assert_null(v);
-        cr_assert_eq(jdbc_cell_value(ts, JDBC_T_TIMESTAMP, "garbage", 7, &v, err, sizeof(err)), -1);
+        cr_assert_eq(jdbc_cell_value(ts, JDBC_T_TIMESTAMP, NULL, "garbage", 7, &v, err, sizeof(err)), -1);
         ferry_schema_unref(ts);
         int64_t ms;
         int32_t ns;
@@ -265,13 +265,13 @@ Test(jdbc_types, cells_and_times)
         cr_assert_eq(jdbc_parse_time("13:14:15.678", 12, &t), 0);
         cr_assert_eq(t, 47655678);
         ferry_schema_t *dec = schema_of(JDBC_T_NUMERIC, 10, 2, JDBC_NUMERIC_NONE);
-        cr_assert_eq(jdbc_cell_value(dec, JDBC_T_NUMERIC, "-0.01", 5, &v, err, sizeof(err)), 0);
+        cr_assert_eq(jdbc_cell_value(dec, JDBC_T_NUMERIC, NULL, "-0.01", 5, &v, err, sizeof(err)), 0);
         cr_assert_eq(v->u.s.len, 1);
         cr_assert_eq((unsigned char)v->u.s.data[0], 0xff);
         ferry_value_free(v);
         ferry_schema_unref(dec);
         ferry_schema_t *i16 = schema_of(JDBC_T_INT16, 0, 0, JDBC_NUMERIC_NONE);
-        cr_assert_eq(jdbc_cell_value(i16, JDBC_T_INT16, "70000", 5, &v, err, sizeof(err)), -1);
+        cr_assert_eq(jdbc_cell_value(i16, JDBC_T_INT16, NULL, "70000", 5, &v, err, sizeof(err)), -1);
         ferry_schema_unref(i16);
 }
 
@@ -290,4 +290,39 @@ Test(jdbc_types, table_ids)
         jdbc_table_id_free(&t);
         cr_assert_eq(jdbc_table_id_parse("a..b", &t), -1);
         cr_assert_eq(jdbc_table_id_parse("", &t), -1);
+}
+
+Test(jdbc_tz, zones_and_wall_times)
+{
+        char err[256];
+        jdbc_tz_t *tz = NULL;
+        cr_assert_eq(jdbc_tz_load("UTC", &tz, err, sizeof(err)), 0);
+        cr_assert_null(tz);
+        cr_assert_eq(jdbc_tz_load("Mars/Olympus", &tz, err, sizeof(err)), -1);
+        cr_assert(strstr(err, "db.timezone"), "%s", err);
+        cr_assert_eq(jdbc_tz_load("../../etc/passwd", &tz, err, sizeof(err)), -1);
+        cr_assert_eq(jdbc_tz_load("+05:30", &tz, err, sizeof(err)), 0);
+        cr_assert_eq(jdbc_tz_offset(tz, 0), 19800);
+        jdbc_tz_free(tz);
+        cr_assert_eq(jdbc_tz_load("Europe/Paris", &tz, err, sizeof(err)), 0, "%s", err);
+        /* 2024-07-01 12:00 in Paris is 10:00 UTC (summer), 2024-01-15 12:00 is 11:00 UTC. */
+        cr_assert_eq(jdbc_tz_local_to_utc_ms(tz, 1719835200000LL), 1719828000000LL);
+        cr_assert_eq(jdbc_tz_utc_to_local_ms(tz, 1719828000000LL), 1719835200000LL);
+        cr_assert_eq(jdbc_tz_local_to_utc_ms(tz, 1705320000000LL), 1705316400000LL);
+        /* 2024-03-31 02:30 does not exist in Paris: moved forward to 03:30 CEST = 01:30 UTC. */
+        cr_assert_eq(jdbc_tz_local_to_utc_ms(tz, 1711852200000LL), 1711848600000LL);
+        int64_t ms;
+        int32_t ns;
+        cr_assert_eq(jdbc_parse_timestamp_tz("2024-07-01 12:00:00", 19, tz, &ms, &ns), 0);
+        cr_assert_eq(ms, 1719828000000LL);
+        /* Text with its own offset is an instant whatever the zone. */
+        cr_assert_eq(jdbc_parse_timestamp_tz("2024-07-01 12:00:00+00", 22, tz, &ms, &ns), 0);
+        cr_assert_eq(ms, 1719835200000LL);
+        /* sqlite-jdbc's INTEGER dates: epoch milliseconds. */
+        cr_assert_eq(jdbc_parse_timestamp_tz("1719835200123", 13, tz, &ms, &ns), 0);
+        cr_assert_eq(ms, 1719835200123LL);
+        cr_assert_eq(ns, 123000000);
+        jdbc_tz_free(tz);
+        uint8_t junk[60] = "TZif2";
+        cr_assert_eq(jdbc_tz_parse(junk, sizeof(junk), &tz), -1);
 }

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 struct jdbc_conn {
         MYSQL *my;
@@ -39,29 +40,80 @@ static int my_connect(const jdbc_url_t *u, const char *user, const char *passwor
         }
         const char *uu = user && *user ? user : ferry_strmap_get(&u->params, "user");
         const char *pw = password && *password ? password : ferry_strmap_get(&u->params, "password");
-        char host[256] = "localhost";
-        unsigned port = 3306;
-        if (u->hosts) {
-                snprintf(host, sizeof(host), "%.*s", (int)strcspn(u->hosts, ","), u->hosts);
-                if (u->ports)
-                        port = (unsigned)strtoul(u->ports, NULL, 10);
+        /* Several hosts (jdbc:mysql://h1:p1,h2:p2/db): each in turn until one answers, as
+         * Connector/J's failover does. */
+        const char *hp = u->hosts ? u->hosts : "localhost";
+        const char *pp = u->ports;
+        bool connected = false;
+        char why[512] = "";
+        while (!connected) {
+                char host[256];
+                unsigned port = 3306;
+                snprintf(host, sizeof(host), "%.*s", (int)strcspn(hp, ","), hp);
+                if (pp && *pp && *pp != ',')
+                        port = (unsigned)strtoul(pp, NULL, 10);
+                unsigned timeout = 10;
+                mysql_options(c->my, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
+                if (mysql_real_connect(c->my, host, uu, pw, u->database, port, NULL, 0)) {
+                        connected = true;
+                        break;
+                }
+                size_t l = strlen(why);
+                snprintf(why + l, sizeof(why) - l, "%s%s:%u: %s", l ? "; " : "", host, port,
+                         mysql_error(c->my));
+                hp = strchr(hp, ',');
+                if (pp)
+                        pp = strchr(pp, ',');
+                if (!hp)
+                        break;
+                hp++;
+                if (pp)
+                        pp++;
+                mysql_close(c->my);
+                if (!(c->my = mysql_init(NULL))) {
+                        free(c);
+                        snprintf(errstr, errstr_size, "out of memory");
+                        return -1;
+                }
         }
-        unsigned timeout = 10;
-        mysql_options(c->my, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
-        if (!mysql_real_connect(c->my, host, uu, pw, u->database, port, NULL, 0)) {
-                snprintf(errstr, errstr_size, "%s", mysql_error(c->my));
+        if (!connected) {
+                snprintf(errstr, errstr_size, "%s", why);
                 mysql_close(c->my);
                 free(c);
                 return -1;
         }
         mysql_set_character_set(c->my, "utf8mb4");
-        if (mysql_query(c->my, "SET time_zone = '+00:00'") != 0) {
+        /* The session runs in db.timezone: by name when the server has the zone tables, else at the
+         * zone's offset now; TIMESTAMP and DATETIME text is then wall time in that zone. */
+        jdbc_tz_t *z = NULL;
+        if (jdbc_tz_load(tz, &z, why, sizeof(why)) < 0) {
+                snprintf(errstr, errstr_size, "%s", why);
+                mysql_close(c->my);
+                free(c);
+                return -1;
+        }
+        int32_t off = jdbc_tz_offset(z, (int64_t)time(NULL));
+        int32_t a = off < 0 ? -off : off;
+        char sql[160];
+        int rc = -1;
+        if (z && tz[0] != '+' && tz[0] != '-' && strlen(tz) < 64) {
+                char esc[130];
+                mysql_real_escape_string(c->my, esc, tz, (unsigned long)strlen(tz));
+                snprintf(sql, sizeof(sql), "SET time_zone = '%s'", esc);
+                rc = mysql_query(c->my, sql);
+        }
+        jdbc_tz_free(z);
+        if (rc != 0) {
+                snprintf(sql, sizeof(sql), "SET time_zone = '%c%02d:%02d'", off < 0 ? '-' : '+', a / 3600,
+                         a / 60 % 60);
+                rc = mysql_query(c->my, sql);
+        }
+        if (rc != 0) {
                 snprintf(errstr, errstr_size, "%s", mysql_error(c->my));
                 mysql_close(c->my);
                 free(c);
                 return -1;
         }
-        (void)tz;
         *out = c;
         return 0;
 }
@@ -85,7 +137,7 @@ static bool my_conn_error(jdbc_conn_t *c)
 }
 
 /* sql with each '?' outside quotes replaced by params[i] as an escaped literal (or NULL). */
-static char *fill(jdbc_conn_t *c, const char *sql, const char *const *params, size_t n)
+static char *fill(jdbc_conn_t *c, const char *sql, const char *const *params, const size_t *lens, size_t n)
 {
         ferry_buf_t b;
         ferry_buf_init(&b);
@@ -105,7 +157,7 @@ static char *fill(jdbc_conn_t *c, const char *sql, const char *const *params, si
                                 ferry_buf_puts(&b, "NULL");
                                 continue;
                         }
-                        size_t len = strlen(v);
+                        size_t len = lens ? lens[k - 1] : strlen(v);
                         char *esc = malloc(2 * len + 1);
                         if (!esc)
                                 continue;
@@ -216,12 +268,12 @@ static void map_type(const MYSQL_FIELD *f, jdbc_column_t *c)
         }
 }
 
-static int my_query(jdbc_conn_t *c, const char *sql, const char *const *params, size_t n, jdbc_result_t *res,
-                    char *errstr, size_t errstr_size)
+static int my_query_lens(jdbc_conn_t *c, const char *sql, const char *const *params, const size_t *lens,
+                         size_t n, jdbc_result_t *res, char *errstr, size_t errstr_size)
 {
         if (res)
                 memset(res, 0, sizeof(*res));
-        char *text = fill(c, sql, params, n);
+        char *text = fill(c, sql, params, lens, n);
         if (!text) {
                 snprintf(errstr, errstr_size, "out of memory");
                 return -1;
@@ -289,21 +341,32 @@ static int my_query(jdbc_conn_t *c, const char *sql, const char *const *params, 
         return 0;
 }
 
-static int my_list_tables(jdbc_conn_t *c, const char *schema_pattern, char *const *types, size_t n_types,
-                          jdbc_table_id_t **out, size_t *n_out, char *errstr, size_t errstr_size)
+static int my_query(jdbc_conn_t *c, const char *sql, const char *const *params, size_t n, jdbc_result_t *res,
+                    char *errstr, size_t errstr_size)
+{
+        return my_query_lens(c, sql, params, NULL, n, res, errstr, errstr_size);
+}
+
+static int my_list_tables(jdbc_conn_t *c, const char *catalog_pattern, const char *schema_pattern,
+                          char *const *types, size_t n_types, jdbc_table_id_t **out, size_t *n_out,
+                          char *errstr, size_t errstr_size)
 {
         bool tables = false, views = false;
         for (size_t i = 0; i < n_types; i++) {
                 tables |= !strcasecmp(types[i], "TABLE");
                 views |= !strcasecmp(types[i], "VIEW");
         }
-        const char *params[2] = {tables ? "BASE TABLE" : "-", views ? "VIEW" : "-"};
+        /* The connected database unless catalog.pattern names others (LIKE, as Connector/J). */
+        const char *cp = catalog_pattern && *catalog_pattern ? catalog_pattern : NULL;
+        const char *params[3] = {cp, tables ? "BASE TABLE" : "-", views ? "VIEW" : "-"};
         jdbc_result_t r;
         if (my_query(c,
-                     "SELECT table_schema, table_name FROM information_schema.tables WHERE table_schema = "
-                     "DATABASE() "
-                     "AND table_type IN (?, ?) ORDER BY table_name",
-                     params, 2, &r, errstr, errstr_size) < 0)
+                     cp ? "SELECT table_schema, table_name FROM information_schema.tables WHERE table_schema "
+                          "LIKE ? AND table_type IN (?, ?) ORDER BY table_schema, table_name"
+                        : "SELECT table_schema, table_name FROM information_schema.tables WHERE "
+                          "COALESCE(?, table_schema = DATABASE()) AND table_type IN (?, ?) ORDER BY "
+                          "table_name",
+                     params, 3, &r, errstr, errstr_size) < 0)
                 return -1;
         jdbc_table_id_t *ids = calloc(r.nrows ? r.nrows : 1, sizeof(*ids));
         for (size_t i = 0; ids && i < r.nrows; i++) {
@@ -367,4 +430,5 @@ const jdbc_dialect_t jdbc_dialect_mysql = {
         .now_sql = "SELECT CURRENT_TIMESTAMP(6)",
         .ts_suffix = "",
         .conn_error = my_conn_error,
+        .query_lens = my_query_lens,
 };

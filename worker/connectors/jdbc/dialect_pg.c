@@ -2,8 +2,10 @@
  * session runs in db.timezone with ISO dates), runs statements with text parameters, describes
  * result columns the way pgjdbc reports them (bool and bit(1) boolean, numeric with precision and
  * scale from the type modifier, json/jsonb/uuid as strings, nullability and serial/identity from
- * pg_attribute) and lists tables from pg_catalog. Both the source and the sink reach the database
- * only through this interface. */
+ * pg_attribute) and lists tables from pg_catalog. The source reads results through a cursor in
+ * chunks (memory bounded); the sink's statements may travel pipelined (libpq pipeline mode), BEGIN
+ * going with the first of them. Both the source and the sink reach the database only through this
+ * interface. */
 #include "jdbc.h"
 
 #include <ferry/log.h>
@@ -17,6 +19,17 @@
 
 struct jdbc_conn {
         PGconn *pg;
+        bool stream_tx; /* stream_open began the transaction its cursor lives in */
+        bool streaming;
+        /* BEGIN was asked for and not sent yet: it goes with the next statement (one round trip
+         * less per sink batch: "BEGIN; COPY ..."), and a COMMIT or ROLLBACK of nothing sends none. */
+        bool begin_pending;
+        /* Pipelining allowed (the sink's fast path): statements without a result are sent at once
+         * and their results read together at COMMIT, or before anything that needs a result, in
+         * one round trip (libpq pipeline mode). */
+        bool pipeline_ok;
+        bool prefetching; /* a FETCH of the stream was sent ahead, its answer not read yet */
+        size_t queued;    /* statements sent in pipeline mode, results not read yet */
 };
 
 /* libpq messages end with a newline; keep the first line. */
@@ -58,11 +71,30 @@ static int pg_connect(const jdbc_url_t *u, const char *user, const char *passwor
                 PQfinish(pg);
                 return -1;
         }
-        char sql[160];
-        char *lit = PQescapeLiteral(pg, tz && *tz ? tz : "UTC", strlen(tz && *tz ? tz : "UTC"));
-        snprintf(sql, sizeof(sql), "SET TIME ZONE %s; SET DateStyle = ISO; SET extra_float_digits = 3",
-                 lit ? lit : "'UTC'");
-        PQfreemem(lit);
+        /* A region name as it is; a fixed offset as an ISO interval (PostgreSQL reads "+02:00" and
+         * "UTC+2" as POSIX zones, west of Greenwich). */
+        char sql[200], zone[80];
+        jdbc_tz_t *z = NULL;
+        char why[128];
+        if (jdbc_tz_load(tz, &z, why, sizeof(why)) < 0) {
+                snprintf(errstr, errstr_size, "%s", why);
+                PQfinish(pg);
+                return -1;
+        }
+        bool region = tz && tz[0] != '+' && tz[0] != '-' &&
+                      !((!strncmp(tz, "UTC", 3) || !strncmp(tz, "GMT", 3)) && (tz[3] == '+' || tz[3] == '-'));
+        if (z && !region) {
+                int32_t off = jdbc_tz_offset(z, 0);
+                int32_t a = off < 0 ? -off : off;
+                snprintf(zone, sizeof(zone), "INTERVAL '%c%02d:%02d' HOUR TO MINUTE", off < 0 ? '-' : '+',
+                         a / 3600, a / 60 % 60);
+        } else {
+                char *lit = PQescapeLiteral(pg, z ? tz : "UTC", strlen(z ? tz : "UTC"));
+                snprintf(zone, sizeof(zone), "%s", lit ? lit : "'UTC'");
+                PQfreemem(lit);
+        }
+        jdbc_tz_free(z);
+        snprintf(sql, sizeof(sql), "SET TIME ZONE %s; SET DateStyle = ISO; SET extra_float_digits = 3", zone);
         if (pg_exec_simple(pg, sql, errstr, errstr_size) < 0) {
                 PQfinish(pg);
                 return -1;
@@ -252,20 +284,125 @@ static void table_flags(PGconn *pg, PGresult *res, jdbc_column_t *cols, int n)
         PQclear(r);
 }
 
+static void result_error(PGresult *r, char *errstr, size_t errstr_size)
+{
+        const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+        pg_msg(errstr, errstr_size, "", PQresultErrorMessage(r));
+        if (state && errstr_size > 8) {
+                size_t l = strlen(errstr);
+                snprintf(errstr + l, errstr_size - l, " (SQLSTATE %s)", state);
+        }
+}
+
+/* Reads the results of the pipelined statements and leaves pipeline mode: -1 with the first
+ * statement's error (the ones after it were skipped by the server). */
+static int pg_sync(jdbc_conn_t *c, char *errstr, size_t errstr_size)
+{
+        if (PQpipelineStatus(c->pg) == PQ_PIPELINE_OFF)
+                return 0;
+        int rc = 0;
+        if (PQpipelineSync(c->pg) != 1) {
+                pg_msg(errstr, errstr_size, "", PQerrorMessage(c->pg));
+                rc = -1;
+        }
+        /* Each statement's result is followed by NULL; the sync point ends the pipeline. */
+        bool synced = rc < 0;
+        int nulls = 0;
+        while (!synced && PQstatus(c->pg) == CONNECTION_OK) {
+                PGresult *r = PQgetResult(c->pg);
+                if (!r) {
+                        if (++nulls > 2 * (int)c->queued + 4)
+                                break;
+                        continue;
+                }
+                ExecStatusType st = PQresultStatus(r);
+                if (st == PGRES_PIPELINE_SYNC)
+                        synced = true;
+                else if (st == PGRES_FATAL_ERROR && rc == 0) {
+                        result_error(r, errstr, errstr_size);
+                        rc = -1;
+                }
+                PQclear(r);
+        }
+        if (PQstatus(c->pg) != CONNECTION_OK && rc == 0) {
+                pg_msg(errstr, errstr_size, "", PQerrorMessage(c->pg));
+                rc = -1;
+        }
+        c->queued = 0;
+        if (PQexitPipelineMode(c->pg) != 1 && rc == 0) {
+                pg_msg(errstr, errstr_size, "", PQerrorMessage(c->pg));
+                rc = -1;
+        }
+        return rc;
+}
+
+/* Sends a statement without a result in pipeline mode. */
+static int pg_send(jdbc_conn_t *c, const char *sql, const char *const *params, size_t n, char *errstr,
+                   size_t errstr_size)
+{
+        if (PQpipelineStatus(c->pg) == PQ_PIPELINE_OFF && PQenterPipelineMode(c->pg) != 1) {
+                pg_msg(errstr, errstr_size, "", PQerrorMessage(c->pg));
+                return -1;
+        }
+        if (PQsendQueryParams(c->pg, sql, (int)n, NULL, params, NULL, NULL, 0) != 1) {
+                pg_msg(errstr, errstr_size, "", PQerrorMessage(c->pg));
+                char ignore[128];
+                pg_sync(c, ignore, sizeof(ignore));
+                return -1;
+        }
+        c->queued++;
+        return 0;
+}
+
+static void pg_pipeline(jdbc_conn_t *c, bool on)
+{
+        if (!on) {
+                char ignore[128];
+                pg_sync(c, ignore, sizeof(ignore));
+        }
+        c->pipeline_ok = on;
+}
+
+static int pg_wrap(jdbc_conn_t *c, PGresult *r, bool flags, jdbc_result_t *res, char *errstr,
+                   size_t errstr_size);
+
 static int pg_query(jdbc_conn_t *c, const char *sql, const char *const *params, size_t n, jdbc_result_t *res,
                     char *errstr, size_t errstr_size)
 {
         if (res)
                 memset(res, 0, sizeof(*res));
+        if (!res && !n && !strcmp(sql, "BEGIN")) {
+                c->begin_pending = true;
+                return 0;
+        }
+        bool end = !res && !n && (!strcmp(sql, "COMMIT") || !strcmp(sql, "ROLLBACK"));
+        if (c->begin_pending) {
+                c->begin_pending = false;
+                if (end)
+                        return 0;
+                int rc = c->pipeline_ok && !res ? pg_send(c, "BEGIN", NULL, 0, errstr, errstr_size)
+                         : pg_sync(c, errstr, errstr_size) < 0
+                                 ? -1
+                                 : pg_exec_simple(c->pg, "BEGIN", errstr, errstr_size);
+                if (rc < 0)
+                        return -1;
+        }
+        if (c->pipeline_ok && !res && strcmp(sql, "ROLLBACK") != 0) {
+                if (pg_send(c, sql, params, n, errstr, errstr_size) < 0)
+                        return -1;
+                return !strcmp(sql, "COMMIT") ? pg_sync(c, errstr, errstr_size) : 0;
+        }
+        if (PQpipelineStatus(c->pg) != PQ_PIPELINE_OFF) {
+                char ignore[128];
+                int rc = pg_sync(c, !strcmp(sql, "ROLLBACK") ? ignore : errstr,
+                                 !strcmp(sql, "ROLLBACK") ? sizeof(ignore) : errstr_size);
+                if (rc < 0 && strcmp(sql, "ROLLBACK") != 0)
+                        return -1;
+        }
         PGresult *r = PQexecParams(c->pg, sql, (int)n, NULL, params, NULL, NULL, 0);
         ExecStatusType s = PQresultStatus(r);
         if (s != PGRES_TUPLES_OK && s != PGRES_COMMAND_OK) {
-                const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
-                pg_msg(errstr, errstr_size, "", PQresultErrorMessage(r));
-                if (state && errstr_size > 8) {
-                        size_t l = strlen(errstr);
-                        snprintf(errstr + l, errstr_size - l, " (SQLSTATE %s)", state);
-                }
+                result_error(r, errstr, errstr_size);
                 PQclear(r);
                 return -1;
         }
@@ -273,6 +410,14 @@ static int pg_query(jdbc_conn_t *c, const char *sql, const char *const *params, 
                 PQclear(r);
                 return 0;
         }
+        return pg_wrap(c, r, true, res, errstr, errstr_size);
+}
+
+/* A result set as a jdbc_result_t (takes r); flags: nullability, serial and keys of table
+ * columns (one more query). */
+static int pg_wrap(jdbc_conn_t *c, PGresult *r, bool flags, jdbc_result_t *res, char *errstr,
+                   size_t errstr_size)
+{
         int nf = PQnfields(r);
         pg_result_t *p = calloc(1, sizeof(*p));
         jdbc_column_t *cols = calloc(nf ? (size_t)nf : 1, sizeof(*cols));
@@ -291,7 +436,8 @@ static int pg_query(jdbc_conn_t *c, const char *sql, const char *const *params, 
                 cols[i].nullable = true;
                 map_type(PQftype(r, i), PQfmod(r, i), &cols[i]);
         }
-        table_flags(c->pg, r, cols, nf);
+        if (flags)
+                table_flags(c->pg, r, cols, nf);
         p->res = r;
         ferry_buf_init(&p->scratch);
         res->nrows = (size_t)PQntuples(r);
@@ -303,8 +449,9 @@ static int pg_query(jdbc_conn_t *c, const char *sql, const char *const *params, 
         return 0;
 }
 
-static int pg_list_tables(jdbc_conn_t *c, const char *schema_pattern, char *const *types, size_t n_types,
-                          jdbc_table_id_t **out, size_t *n_out, char *errstr, size_t errstr_size)
+static int pg_list_tables(jdbc_conn_t *c, const char *catalog_pattern, const char *schema_pattern,
+                          char *const *types, size_t n_types, jdbc_table_id_t **out, size_t *n_out,
+                          char *errstr, size_t errstr_size)
 {
         char kinds[16] = "{";
         for (size_t i = 0; i < n_types; i++) {
@@ -320,15 +467,17 @@ static int pg_list_tables(jdbc_conn_t *c, const char *schema_pattern, char *cons
         }
         size_t l = strlen(kinds);
         snprintf(kinds + l, sizeof(kinds) - l, "}");
-        const char *params[2] = {kinds, schema_pattern && *schema_pattern ? schema_pattern : NULL};
+        const char *params[3] = {kinds, schema_pattern && *schema_pattern ? schema_pattern : NULL,
+                                 catalog_pattern && *catalog_pattern ? catalog_pattern : NULL};
         jdbc_result_t r;
         if (pg_query(c,
                      "SELECT n.nspname, c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n "
                      "ON n.oid = c.relnamespace WHERE c.relkind::text = ANY($1::text[]) "
                      "AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE "
                      "'pg\\_toast%' "
-                     "AND ($2::text IS NULL OR n.nspname LIKE $2::text) ORDER BY 1, 2",
-                     params, 2, &r, errstr, errstr_size) < 0)
+                     "AND ($2::text IS NULL OR n.nspname LIKE $2::text) "
+                     "AND ($3::text IS NULL OR current_database() LIKE $3::text) ORDER BY 1, 2",
+                     params, 3, &r, errstr, errstr_size) < 0)
                 return -1;
         jdbc_table_id_t *ids = calloc(r.nrows ? r.nrows : 1, sizeof(*ids));
         if (!ids) {
@@ -386,6 +535,86 @@ static int pg_describe(jdbc_conn_t *c, const jdbc_table_id_t *t, jdbc_column_t *
         return 0;
 }
 
+/* ---- streamed reads: a cursor in a transaction, FETCH FORWARD n at a time ---- */
+
+static int pg_stream_open(jdbc_conn_t *c, const char *sql, const char *const *params, size_t n, char *errstr,
+                          size_t errstr_size)
+{
+        c->stream_tx = PQtransactionStatus(c->pg) == PQTRANS_IDLE;
+        if (c->stream_tx && pg_exec_simple(c->pg, "BEGIN", errstr, errstr_size) < 0)
+                return -1;
+        ferry_buf_t b;
+        ferry_buf_init(&b);
+        ferry_buf_puts(&b, "DECLARE ferry_cursor NO SCROLL CURSOR FOR ");
+        ferry_buf_puts(&b, sql);
+        int rc = pg_query(c, b.p, params, n, NULL, errstr, errstr_size);
+        ferry_buf_free(&b);
+        if (rc < 0) {
+                if (c->stream_tx)
+                        pg_exec_simple(c->pg, "ROLLBACK", (char[64]){0}, 64);
+                c->stream_tx = false;
+                return -1;
+        }
+        c->streaming = true;
+        return 0;
+}
+
+/* Reads the answer of the FETCH sent ahead. */
+static PGresult *prefetched(jdbc_conn_t *c, char *errstr, size_t errstr_size)
+{
+        PGresult *r = PQgetResult(c->pg), *extra;
+        c->prefetching = false;
+        while ((extra = PQgetResult(c->pg)))
+                PQclear(extra);
+        if (!r) {
+                pg_msg(errstr, errstr_size, "", PQerrorMessage(c->pg));
+                return NULL;
+        }
+        if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+                result_error(r, errstr, errstr_size);
+                PQclear(r);
+                return NULL;
+        }
+        return r;
+}
+
+/* The next chunk; the FETCH of the one after it is sent at once, so the server reads it while the
+ * task turns this one into records. */
+static int pg_stream_next(jdbc_conn_t *c, size_t rows, jdbc_result_t *res, char *errstr, size_t errstr_size)
+{
+        char sql[64];
+        snprintf(sql, sizeof(sql), "FETCH FORWARD %zu FROM ferry_cursor", rows ? rows : 1);
+        memset(res, 0, sizeof(*res));
+        int rc;
+        if (c->prefetching) {
+                PGresult *r = prefetched(c, errstr, errstr_size);
+                rc = r ? pg_wrap(c, r, false, res, errstr, errstr_size) : -1;
+        } else {
+                rc = pg_query(c, sql, NULL, 0, res, errstr, errstr_size);
+        }
+        if (rc == 0 && res->nrows >= rows && PQsendQuery(c->pg, sql) == 1)
+                c->prefetching = true;
+        return rc;
+}
+
+static void pg_stream_close(jdbc_conn_t *c)
+{
+        if (!c->streaming)
+                return;
+        char ignore[128];
+        c->streaming = false;
+        if (c->prefetching)
+                PQclear(prefetched(c, ignore, sizeof(ignore)));
+        if (PQstatus(c->pg) != CONNECTION_OK)
+                return;
+        if (c->stream_tx)
+                pg_exec_simple(c->pg, PQtransactionStatus(c->pg) == PQTRANS_INERROR ? "ROLLBACK" : "COMMIT",
+                               ignore, sizeof(ignore));
+        else
+                pg_exec_simple(c->pg, "CLOSE ferry_cursor", ignore, sizeof(ignore));
+        c->stream_tx = false;
+}
+
 const jdbc_dialect_t jdbc_dialect_postgres = {
         .name = "PostgreSqlDatabaseDialect",
         .kind = JDBC_DB_POSTGRES,
@@ -397,6 +626,11 @@ const jdbc_dialect_t jdbc_dialect_postgres = {
         .list_tables = pg_list_tables,
         .describe = pg_describe,
         .now_sql = "SELECT CURRENT_TIMESTAMP",
-        .ts_suffix = "+00",
+        .ts_suffix = "",
         .conn_error = pg_conn_error,
+        .stream_open = pg_stream_open,
+        .stream_next = pg_stream_next,
+        .stream_close = pg_stream_close,
+        .pipeline = pg_pipeline,
+        .catalog_sql = "SELECT current_database()",
 };

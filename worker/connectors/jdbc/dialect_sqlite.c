@@ -118,8 +118,8 @@ static jdbc_sqltype_t decl_type(const char *d)
         return JDBC_T_STRING;
 }
 
-static int lite_query(jdbc_conn_t *c, const char *sql, const char *const *params, size_t n,
-                      jdbc_result_t *res, char *errstr, size_t errstr_size)
+static int lite_query_lens(jdbc_conn_t *c, const char *sql, const char *const *params, const size_t *lens,
+                           size_t n, jdbc_result_t *res, char *errstr, size_t errstr_size)
 {
         if (res)
                 memset(res, 0, sizeof(*res));
@@ -131,7 +131,8 @@ static int lite_query(jdbc_conn_t *c, const char *sql, const char *const *params
         }
         for (size_t i = 0; i < n; i++) {
                 if (params[i])
-                        sqlite3_bind_text(st, (int)i + 1, params[i], -1, SQLITE_TRANSIENT);
+                        sqlite3_bind_text(st, (int)i + 1, params[i], lens ? (int)lens[i] : -1,
+                                          SQLITE_TRANSIENT);
                 else
                         sqlite3_bind_null(st, (int)i + 1);
         }
@@ -217,9 +218,17 @@ static int lite_query(jdbc_conn_t *c, const char *sql, const char *const *params
         return 0;
 }
 
-static int lite_list_tables(jdbc_conn_t *c, const char *schema_pattern, char *const *types, size_t n_types,
-                            jdbc_table_id_t **out, size_t *n_out, char *errstr, size_t errstr_size)
+static int lite_query(jdbc_conn_t *c, const char *sql, const char *const *params, size_t n,
+                      jdbc_result_t *res, char *errstr, size_t errstr_size)
 {
+        return lite_query_lens(c, sql, params, NULL, n, res, errstr, errstr_size);
+}
+
+static int lite_list_tables(jdbc_conn_t *c, const char *catalog_pattern, const char *schema_pattern,
+                            char *const *types, size_t n_types, jdbc_table_id_t **out, size_t *n_out,
+                            char *errstr, size_t errstr_size)
+{
+        (void)catalog_pattern; /* sqlite-jdbc has no catalogs */
         bool tables = false, views = false;
         for (size_t i = 0; i < n_types; i++) {
                 tables |= !strcasecmp(types[i], "TABLE");
@@ -279,7 +288,10 @@ const jdbc_dialect_t jdbc_dialect_sqlite = {
         .query = lite_query,
         .list_tables = lite_list_tables,
         .describe = lite_describe,
-        .now_sql = "SELECT strftime('%Y-%m-%d %H:%M:%f', 'now')",
+        /* Epoch milliseconds, as sqlite-jdbc binds and stores timestamps. */
+        .now_sql = "SELECT CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)",
         .ts_suffix = "",
         .conn_error = lite_conn_error,
+        .query_lens = lite_query_lens,
+        .ts_epoch_ms = true,
 };

@@ -82,10 +82,30 @@ int jdbc_numeric_mapping_parse(const char *s); /* -1 when unknown */
 /* The Connect schema of one column as Confluent's dialects build it (optional when nullable);
  * NULL for a type that is dropped (arrays, unknown types). */
 ferry_schema_t *jdbc_column_schema(const jdbc_column_t *c, jdbc_numeric_mapping_t m);
+/* ---- db.timezone (jdbc_tz.c) ---- */
+typedef struct jdbc_tz jdbc_tz_t; /* NULL is UTC */
+
+/* A zone by name: "UTC", a fixed offset ("+02:00", "GMT-5") or a tz database region
+ * ("Europe/Paris", from $TZDIR or /usr/share/zoneinfo). *out NULL for UTC. -1 with a message
+ * naming db.timezone when unknown. */
+int jdbc_tz_load(const char *name, jdbc_tz_t **out, char *errstr, size_t errstr_size);
+/* A TZif file's transitions (the fuzz target's entry). */
+int jdbc_tz_parse(const uint8_t *data, size_t len, jdbc_tz_t **out);
+void jdbc_tz_free(jdbc_tz_t *tz);
+/* Seconds east of UTC in force at an instant. */
+int32_t jdbc_tz_offset(const jdbc_tz_t *tz, int64_t utc_s);
+int64_t jdbc_tz_utc_to_local_ms(const jdbc_tz_t *tz, int64_t utc_ms);
+/* The instant of a wall time (the earlier one when ambiguous; a wall time in a gap moves forward). */
+int64_t jdbc_tz_local_to_utc_ms(const jdbc_tz_t *tz, int64_t local_ms);
+
 /* The value of one cell (text as the database prints it; bytes already decoded) for a field of
- * schema s; NULL text is a null value. -1 with a message when the text does not parse. */
-int jdbc_cell_value(const ferry_schema_t *s, jdbc_sqltype_t type, const char *text, size_t len,
-                    ferry_value_t **out, char *errstr, size_t errstr_size);
+ * schema s; NULL text is a null value. Timestamps without a zone in their text are wall times in
+ * tz (db.timezone); all-digit timestamp text is epoch milliseconds (sqlite-jdbc's INTEGER dates).
+ * -1 with a message when the text does not parse. */
+int jdbc_cell_value(const ferry_schema_t *s, jdbc_sqltype_t type, const jdbc_tz_t *tz, const char *text,
+                    size_t len, ferry_value_t **out, char *errstr, size_t errstr_size);
+/* A timestamp cell to its instant, as jdbc_cell_value reads it. 0 ok. */
+int jdbc_parse_timestamp_tz(const char *s, size_t len, const jdbc_tz_t *tz, int64_t *ms, int32_t *nanos);
 
 /* Date/time text <-> epoch. "YYYY-MM-DD HH:MM:SS[.fffffffff][+HH[:MM]]" -> ms since the epoch
  * (UTC unless an offset is given) and the nanoseconds of the second. 0 ok. */
@@ -197,9 +217,31 @@ typedef struct jdbc_dialect {
         /* Runs sql with text parameters (NULL entries are SQL NULL); res may be NULL for statements. */
         int (*query)(jdbc_conn_t *c, const char *sql, const char *const *params, size_t n, jdbc_result_t *res,
                      char *errstr, size_t errstr_size);
-        /* Tables and views: schema pattern (NULL: any), types ("TABLE", "VIEW"). Out: table ids. */
-        int (*list_tables)(jdbc_conn_t *c, const char *schema_pattern, char *const *types, size_t n_types,
-                           jdbc_table_id_t **out, size_t *n_out, char *errstr, size_t errstr_size);
+        /* Tables and views: catalog and schema patterns (SQL LIKE; NULL: any), types ("TABLE",
+         * "VIEW"). Out: table ids, with the catalog the database's JDBC driver reports (the
+         * database for MySQL; none for PostgreSQL and SQLite, whose offsets name it apart). */
+        int (*list_tables)(jdbc_conn_t *c, const char *catalog_pattern, const char *schema_pattern,
+                           char *const *types, size_t n_types, jdbc_table_id_t **out, size_t *n_out,
+                           char *errstr, size_t errstr_size);
+        /* The same as query with the length of each parameter (bytes that may hold NUL); NULL
+         * when the database cannot store NUL in text (PostgreSQL). */
+        int (*query_lens)(jdbc_conn_t *c, const char *sql, const char *const *params, const size_t *lens,
+                          size_t n, jdbc_result_t *res, char *errstr, size_t errstr_size);
+        /* Streams a SELECT's rows in chunks (memory bounded by the chunk): opens it (in a
+         * transaction where the database needs one), then next() gives the following rows (0 rows
+         * at the end); close() ends it. NULL: query() reads the whole result. */
+        int (*stream_open)(jdbc_conn_t *c, const char *sql, const char *const *params, size_t n, char *errstr,
+                           size_t errstr_size);
+        int (*stream_next)(jdbc_conn_t *c, size_t rows, jdbc_result_t *res, char *errstr, size_t errstr_size);
+        void (*stream_close)(jdbc_conn_t *c);
+        /* Optional: lets statements without a result travel together, their errors reported at
+         * COMMIT (or before the next statement with a result); off: one round trip each. */
+        void (*pipeline)(jdbc_conn_t *c, bool on);
+        /* SQL giving the catalog of the connection's tables in offsets (NULL: none). pgjdbc
+         * 42.7.5 and later report the database (current_database()) as every table's catalog. */
+        const char *catalog_sql;
+        /* Timestamps are bound and stored as epoch milliseconds (sqlite-jdbc's default dateClass). */
+        bool ts_epoch_ms;
         /* Columns of a table (empty with 1 when it does not exist). */
         int (*describe)(jdbc_conn_t *c, const jdbc_table_id_t *t, jdbc_column_t **cols, size_t *n,
                         bool *exists, char *errstr, size_t errstr_size);
@@ -217,6 +259,11 @@ extern const jdbc_dialect_t jdbc_dialect_mysql;
 /* The dialect for a URL (dialect.name, when set, must name it). NULL with a message otherwise. */
 const jdbc_dialect_t *jdbc_dialect_for(const jdbc_url_t *u, const char *dialect_name, char *errstr,
                                        size_t errstr_size);
+
+/* Applies transaction.isolation.mode (Confluent's names; DEFAULT leaves the database's own) to
+ * the session; a level the database lacks is logged and left at its default, as Confluent does. */
+int jdbc_set_isolation(const jdbc_dialect_t *d, jdbc_conn_t *c, const char *mode, char *errstr,
+                       size_t errstr_size);
 
 /* Connects with connection.attempts / connection.backoff.ms (task waits end early on stop). */
 int jdbc_connect(const jdbc_dialect_t *d, const char *url, const char *user, const char *password,

@@ -38,6 +38,19 @@ static int check_url(const char *name, const char *value, char *errstr, size_t e
         return 0;
 }
 
+static int check_tz(const char *name, const char *value, char *errstr, size_t errstr_size)
+{
+        jdbc_tz_t *tz = NULL;
+        char why[160];
+        if (jdbc_tz_load(value, &tz, why, sizeof(why)) < 0) {
+                snprintf(errstr, errstr_size, "Invalid value %s for configuration %s: not a known time zone",
+                         value ? value : "", name);
+                return -1;
+        }
+        jdbc_tz_free(tz);
+        return 0;
+}
+
 #define DB_KEYS                                                                                              \
         {.name = "connection.url",                                                                           \
          .type = FERRY_CFG_STRING,                                                                           \
@@ -224,6 +237,7 @@ const ferry_config_def_t jdbc_source_config[] = {
          .group = "Connector",
          .doc = "How long to wait after a row with a timestamp appears before including it."},
         {.name = "db.timezone",
+         .validate = check_tz,
          .type = FERRY_CFG_STRING,
          .default_value = "UTC",
          .importance = FERRY_IMPORTANCE_MEDIUM,
@@ -295,6 +309,7 @@ const ferry_config_def_t jdbc_sink_config[] = {
          .group = "Data Mapping",
          .doc = "List of comma-separated record value field names; empty: all fields."},
         {.name = "db.timezone",
+         .validate = check_tz,
          .type = FERRY_CFG_STRING,
          .default_value = "UTC",
          .importance = FERRY_IMPORTANCE_MEDIUM,

@@ -56,3 +56,37 @@ int jdbc_connect(const jdbc_dialect_t *d, const char *url, const char *user, con
         jdbc_url_free(&u);
         return rc;
 }
+
+int jdbc_set_isolation(const jdbc_dialect_t *d, jdbc_conn_t *c, const char *mode, char *errstr,
+                       size_t errstr_size)
+{
+        static const struct {
+                const char *mode, *sql;
+        } levels[] = {
+                {"READ_UNCOMMITTED", "READ UNCOMMITTED"},
+                {"READ_COMMITTED", "READ COMMITTED"},
+                {"REPEATABLE_READ", "REPEATABLE READ"},
+                {"SERIALIZABLE", "SERIALIZABLE"},
+        };
+        if (!mode || !*mode || !strcasecmp(mode, "DEFAULT"))
+                return 0;
+        const char *level = NULL;
+        for (size_t i = 0; i < sizeof(levels) / sizeof(levels[0]); i++)
+                if (!strcasecmp(mode, levels[i].mode))
+                        level = levels[i].sql;
+        /* SQLite (as sqlite-jdbc) has READ_UNCOMMITTED (shared cache) and SERIALIZABLE, its default. */
+        if (d->kind == JDBC_DB_SQLITE && level && !strcmp(level, "READ UNCOMMITTED"))
+                return d->query(c, "PRAGMA read_uncommitted = 1", NULL, 0, NULL, errstr, errstr_size);
+        if (!level || (d->kind == JDBC_DB_SQLITE && strcmp(level, "SERIALIZABLE") != 0)) {
+                FERRY_WARN("Transaction isolation level %s is not supported by the database %s; using the "
+                           "default isolation level",
+                           mode, d->name);
+                return 0;
+        }
+        if (d->kind == JDBC_DB_SQLITE)
+                return 0;
+        char sql[96];
+        snprintf(sql, sizeof(sql), "%s TRANSACTION ISOLATION LEVEL %s",
+                 d->kind == JDBC_DB_POSTGRES ? "SET SESSION CHARACTERISTICS AS" : "SET SESSION", level);
+        return d->query(c, sql, NULL, 0, NULL, errstr, errstr_size);
+}

@@ -54,8 +54,9 @@ int jdbc_select_tables(ferry_config_t *cfg, char ***out, size_t *n_out, char *er
         const char *const *types = ferry_config_get_list(cfg, "table.types", &ntypes);
         jdbc_table_id_t *ids = NULL;
         size_t nids = 0;
-        int rc = d->list_tables(conn, ferry_config_get_string(cfg, "schema.pattern"), (char *const *)types,
-                                ntypes, &ids, &nids, errstr, errstr_size);
+        int rc = d->list_tables(conn, ferry_config_get_string(cfg, "catalog.pattern"),
+                                ferry_config_get_string(cfg, "schema.pattern"), (char *const *)types, ntypes,
+                                &ids, &nids, errstr, errstr_size);
         d->close(conn);
         if (rc < 0)
                 return -1;

@@ -6,6 +6,11 @@
  * pk.mode (none, kafka: __connect_topic/__connect_partition/__connect_offset, record_key,
  * record_value) and pk.fields; a tombstone with delete.enabled becomes DELETE. put() returns only
  * after COMMIT, so the offsets the runtime commits afterwards are always durable in the database.
+ * Consecutive INSERTs/upserts of a table go as multi-row statements; on PostgreSQL the batch's
+ * statements (BEGIN, the multi-row statements, COMMIT) travel in one round trip (libpq pipeline
+ * mode), an error of any of them reported at COMMIT; a batch refused for a record's data is
+ * written again record by record (no pipelining), behind savepoints, the refused records going to
+ * the errant-record reporter.
  * A failed batch is rolled back and retried max.retries times, retry.backoff.ms apart. Values are
  * Structs with a schema (as in Confluent) or schemaless maps (which Confluent refuses): columns
  * from the map keys, types inferred from the JSON values. */
@@ -35,6 +40,7 @@ typedef struct {
         jdbc_field_t f[256]; /* names point into the first record (alive during put) */
         size_t nf;
         char **params; /* nrows * nf, statement order */
+        size_t *lens;  /* their lengths */
         uint64_t *keyhash;
         size_t nrows, cap; /* rows, and room in keyhash */
         size_t pcap;       /* room in params */
@@ -58,13 +64,17 @@ typedef struct {
         size_t ntables;
         group_t group;
         size_t group_max; /* rows per statement: batch.size, and the database's parameter limit */
+        jdbc_tz_t *tz;    /* db.timezone (NULL: UTC) */
+        bool pipelined;   /* the batch's statements travel together (PostgreSQL pipeline mode) */
 } sink_t;
 
 /* One row being written: fields and their parameter texts. */
 typedef struct {
         jdbc_field_t f[256];
         char *param[256];
+        size_t len[256];
         size_t n;
+        bool nul; /* a string holds a NUL byte the database cannot store */
 } row_t;
 
 static void row_free(row_t *r)
@@ -87,16 +97,55 @@ static void cache_clear(sink_t *s)
 
 /* ---- values to parameter text ---- */
 
-static char *param_text(sink_t *s, const ferry_schema_t *sc, const ferry_value_t *v)
+static char *param_text_fixed(sink_t *s, const ferry_schema_t *sc, const ferry_value_t *v);
+
+/* The text of a parameter as the JDBC driver binds it; *len its length (strings may hold NUL). */
+static char *param_text(sink_t *s, const ferry_schema_t *sc, const ferry_value_t *v, size_t *len)
 {
+        *len = 0;
         if (!v)
                 return NULL;
+        if (v->type == FERRY_TYPE_STRING && !(sc && sc->name)) {
+                char *out = malloc(v->u.s.len + 1);
+                if (out) {
+                        memcpy(out, v->u.s.data, v->u.s.len);
+                        out[v->u.s.len] = 0;
+                        *len = v->u.s.len;
+                }
+                return out;
+        }
+        if (v->type == FERRY_TYPE_BYTES && s->d->kind != JDBC_DB_POSTGRES &&
+            !(sc && sc->name && !strcmp(sc->name, FERRY_LOGICAL_DECIMAL))) {
+                char *out = malloc(v->u.s.len + 1);
+                if (out) {
+                        memcpy(out, v->u.s.data, v->u.s.len);
+                        out[v->u.s.len] = 0;
+                        *len = v->u.s.len;
+                }
+                return out;
+        }
+        char *out = param_text_fixed(s, sc, v);
+        *len = out ? strlen(out) : 0;
+        return out;
+}
+
+static char *param_text_fixed(sink_t *s, const ferry_schema_t *sc, const ferry_value_t *v)
+{
         const char *ln = sc ? sc->name : NULL;
         char buf[64];
         if (ln && !strcmp(ln, FERRY_LOGICAL_DECIMAL) && v->type == FERRY_TYPE_BYTES) {
                 int scale = 0;
                 ferry_decimal_scale(sc, &scale);
                 return ferry_decimal_format(v->u.s.data, v->u.s.len, scale);
+        }
+        bool temporal = ln && v->type <= FERRY_TYPE_INT64 &&
+                        (!strcmp(ln, FERRY_LOGICAL_DATE) || !strcmp(ln, FERRY_LOGICAL_TIME) ||
+                         !strcmp(ln, FERRY_LOGICAL_TIMESTAMP));
+        if (temporal && s->d->ts_epoch_ms) {
+                /* sqlite-jdbc binds Date, Time and Timestamp as epoch milliseconds (INTEGER). */
+                int64_t ms = !strcmp(ln, FERRY_LOGICAL_DATE) ? v->u.i * 86400000 : v->u.i;
+                snprintf(buf, sizeof(buf), "%" PRId64, ms);
+                return strdup(buf);
         }
         if (ln && !strcmp(ln, FERRY_LOGICAL_DATE) && v->type <= FERRY_TYPE_INT64) {
                 jdbc_format_date((int32_t)v->u.i, buf);
@@ -107,8 +156,10 @@ static char *param_text(sink_t *s, const ferry_schema_t *sc, const ferry_value_t
                 return strdup(buf);
         }
         if (ln && !strcmp(ln, FERRY_LOGICAL_TIMESTAMP) && v->type <= FERRY_TYPE_INT64) {
+                /* Wall time in db.timezone, the zone the session runs in (Confluent binds with a
+                 * Calendar of db.timezone). */
                 char ts[40];
-                jdbc_format_timestamp(v->u.i, -1, ts);
+                jdbc_format_timestamp(jdbc_tz_utc_to_local_ms(s->tz, v->u.i), -1, ts);
                 snprintf(buf, sizeof(buf), "%s%s", ts, s->d->ts_suffix);
                 return strdup(buf);
         }
@@ -192,7 +243,9 @@ static int add_field(row_t *row, sink_t *s, const char *name, const ferry_schema
         if (row->n >= 256)
                 return -1;
         row->f[row->n] = (jdbc_field_t){.name = name, .schema = sc, .type_hint = infer(v), .key = key};
-        row->param[row->n] = param_text(s, sc, v);
+        row->param[row->n] = param_text(s, sc, v, &row->len[row->n]);
+        if (row->param[row->n] && row->len[row->n] != strlen(row->param[row->n]) && !s->d->query_lens)
+                row->nul = true;
         row->n++;
         return 0;
 }
@@ -248,6 +301,7 @@ static int build_row(sink_t *s, const ferry_record_t *r, row_t *row, char *kafka
                      size_t errstr_size)
 {
         row->n = 0;
+        row->nul = false;
         switch (s->pk_mode) {
         case PK_NONE:
                 break;
@@ -263,6 +317,7 @@ static int build_row(sink_t *s, const ferry_record_t *r, row_t *row, char *kafka
                         const char *name = s->n_pk == 3 ? s->pk_fields[i] : def[i];
                         kafka[i] = strdup(vals[i]);
                         row->f[row->n] = (jdbc_field_t){.name = name, .type_hint = types[i], .key = true};
+                        row->len[row->n] = strlen(vals[i]);
                         row->param[row->n++] = strdup(vals[i]);
                 }
                 break;
@@ -288,6 +343,14 @@ static int build_row(sink_t *s, const ferry_record_t *r, row_t *row, char *kafka
         }
         if (r->value && add_all(row, s, r->value_schema, r->value, 0, errstr, errstr_size) < 0)
                 return -1;
+        for (size_t i = 0; i < row->n && row->nul; i++)
+                if (row->param[i] && row->len[i] != strlen(row->param[i])) {
+                        /* pgjdbc refuses it too: PostgreSQL text cannot hold 0x00. */
+                        snprintf(errstr, errstr_size,
+                                 "field %s: a string with a NUL byte (0x00) cannot be stored in %s text",
+                                 row->f[i].name, s->d->name);
+                        return -1;
+                }
         return 0;
 }
 
@@ -433,6 +496,7 @@ static void group_free(group_t *g)
 {
         group_reset(g);
         free(g->params);
+        free(g->lens);
         free(g->keyhash);
         memset(g, 0, sizeof(*g));
 }
@@ -446,7 +510,10 @@ static int group_flush(sink_t *s, char *errstr, size_t errstr_size)
         ferry_buf_t b;
         ferry_buf_init(&b);
         int rc = jdbc_sink_sql_rows(&b, &s->style, s->d->kind, &g->id, g->mode, g->f, g->nf, g->nrows);
-        if (rc == 0)
+        if (rc == 0 && s->d->query_lens)
+                rc = s->d->query_lens(s->conn, b.p, (const char *const *)g->params, g->lens, g->nrows * g->nf,
+                                      NULL, errstr, errstr_size);
+        else if (rc == 0)
                 rc = s->d->query(s->conn, b.p, (const char *const *)g->params, g->nrows * g->nf, NULL, errstr,
                                  errstr_size);
         if (rc < 0 && is_data_error(errstr))
@@ -507,11 +574,14 @@ static int group_add(sink_t *s, const ferry_record_t *r, const char *table, cons
                 while (cap < need)
                         cap *= 2;
                 char **p = realloc(g->params, cap * sizeof(char *));
-                if (!p) {
+                if (p)
+                        g->params = p;
+                size_t *l = p ? realloc(g->lens, cap * sizeof(size_t)) : NULL;
+                if (!p || !l) {
                         snprintf(errstr, errstr_size, "out of memory");
                         return -1;
                 }
-                g->params = p;
+                g->lens = l;
                 g->pcap = cap;
         }
         if (g->nrows == g->cap) {
@@ -529,6 +599,7 @@ static int group_add(sink_t *s, const ferry_record_t *r, const char *table, cons
         for (int pass = 0; pass < 2; pass++)
                 for (size_t i = 0; i < row->n; i++)
                         if (row->f[i].key == (pass == 0)) {
+                                g->lens[at] = row->len[i];
                                 g->params[at++] = row->param[i];
                                 row->param[i] = NULL;
                         }
@@ -574,6 +645,7 @@ static int write_record(sink_t *s, const ferry_record_t *r, bool grouping, char 
         ferry_buf_t b;
         ferry_buf_init(&b);
         const char *params[256];
+        size_t lens[256];
         size_t np = 0;
         if (tomb) {
                 if ((rc = group_flush(s, errstr, errstr_size)) < 0)
@@ -581,8 +653,10 @@ static int write_record(sink_t *s, const ferry_record_t *r, bool grouping, char 
                 rc = -1;
                 jdbc_delete_sql(&b, &s->style, &id, row.f, row.n);
                 for (size_t i = 0; i < row.n; i++)
-                        if (row.f[i].key)
+                        if (row.f[i].key) {
+                                lens[np] = row.len[i];
                                 params[np++] = row.param[i];
+                        }
                 if (!cache_get(s, name)) {
                         bool ac = s->auto_create;
                         s->auto_create = false;
@@ -613,11 +687,14 @@ static int write_record(sink_t *s, const ferry_record_t *r, bool grouping, char 
                 for (int pass = 0; pass < 2; pass++)
                         for (size_t i = 0; i < row.n; i++) {
                                 bool first = mode == JDBC_UPDATE ? !row.f[i].key : row.f[i].key;
-                                if (first == (pass == 0))
+                                if (first == (pass == 0)) {
+                                        lens[np] = row.len[i];
                                         params[np++] = row.param[i];
+                                }
                         }
         }
-        rc = s->d->query(s->conn, b.p, params, np, NULL, errstr, errstr_size);
+        rc = s->d->query_lens ? s->d->query_lens(s->conn, b.p, params, lens, np, NULL, errstr, errstr_size)
+                              : s->d->query(s->conn, b.p, params, np, NULL, errstr, errstr_size);
         if (rc < 0 && is_data_error(errstr))
                 rc = -2;
         if (rc < 0) {
@@ -647,6 +724,7 @@ static void sink_stop(ferry_task_t *t)
                 s->d->close(s->conn);
         cache_clear(s);
         group_free(&s->group);
+        jdbc_tz_free(s->tz);
         ferry_config_free(s->cfg);
         free(s);
         ferry_task_set_data(t, NULL);
@@ -714,6 +792,8 @@ static ferry_err_t sink_start(ferry_task_t *t, const ferry_strmap_t *config, cha
         s->style = s->d->style;
         s->style.quote_identifiers =
                 strcmp(ferry_config_get_string(s->cfg, "quote.sql.identifiers"), "never") != 0;
+        if (jdbc_tz_load(ferry_config_get_string(s->cfg, "db.timezone"), &s->tz, errstr, errstr_size) < 0)
+                return FERRY_ERR_INVALID_CONFIG;
         if (connect_sink(t, s, ferry_config_get_int(s->cfg, "connection.attempts"), errstr, errstr_size) < 0)
                 return FERRY_ERR_RETRIABLE;
         return FERRY_ERR_OK;
@@ -726,6 +806,9 @@ static int write_batch(ferry_task_t *t, sink_t *s, ferry_record_t *const *recs, 
                        char *errstr, size_t errstr_size)
 {
         char ignore[256];
+        s->pipelined = !careful && s->d->pipeline;
+        if (s->d->pipeline)
+                s->d->pipeline(s->conn, s->pipelined);
         int rc = exec(s, "BEGIN", errstr, errstr_size);
         for (size_t i = 0; rc == 0 && i < n; i++) {
                 if (careful && (rc = exec(s, "SAVEPOINT ferry_record", errstr, errstr_size)) < 0)
@@ -745,6 +828,12 @@ static int write_batch(ferry_task_t *t, sink_t *s, ferry_record_t *const *recs, 
         group_reset(&s->group);
         if (rc == 0)
                 rc = exec(s, "COMMIT", errstr, errstr_size);
+        /* Pipelined, a statement's error arrives at COMMIT: a record's data is then at fault. */
+        if (rc == -1 && s->pipelined && is_data_error(errstr))
+                rc = -2;
+        if (s->d->pipeline)
+                s->d->pipeline(s->conn, false);
+        s->pipelined = false;
         return rc;
 }
 

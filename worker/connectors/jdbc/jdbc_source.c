@@ -23,6 +23,7 @@ typedef struct {
         char *topic;
         char *name; /* table name (schema name of the records) or NULL in query mode */
         ferry_value_t *partition;
+        ferry_value_t *partition_alt; /* PostgreSQL: "schema.table", as pgjdbc before 42.7.5 named it */
         char *sql;
         char *inc_col;
         bool has_inc, has_ts;
@@ -30,6 +31,7 @@ typedef struct {
         int32_t ts_nanos;
         jdbc_result_t res;
         bool open;
+        bool streaming; /* res is one chunk of a cursor; more may follow */
         size_t row;
         ferry_schema_t *schema;
         int *field;                 /* per result column: field index or -1 (dropped) */
@@ -56,6 +58,9 @@ typedef struct {
         int batch_max, poll_ms;
         bool pk_key;
         int64_t delay_ms;
+        jdbc_tz_t *tz; /* db.timezone (NULL: UTC) */
+        char *catalog; /* the catalog offsets name tables with (PostgreSQL: the database) */
+        size_t chunk;  /* rows per fetch of a streamed result */
 } source_t;
 
 /* ---- connector: the tables (jdbc_monitor.c), split over the tasks ---- */
@@ -119,16 +124,20 @@ static ferry_err_t source_task_configs(ferry_connector_ctx_t *c, const ferry_str
 
 /* ---- task ---- */
 
-static void querier_close(querier_t *q)
+static void querier_close(source_t *s, querier_t *q)
 {
         jdbc_result_free(&q->res);
+        if (q->streaming && s->conn)
+                s->d->stream_close(s->conn);
+        q->streaming = false;
         q->open = false;
         q->row = 0;
 }
 
-static void querier_free(querier_t *q)
+static void querier_free(source_t *s, querier_t *q)
 {
-        querier_close(q);
+        querier_close(s, q);
+        ferry_value_free(q->partition_alt);
         jdbc_table_id_free(&q->id);
         free(q->topic);
         free(q->name);
@@ -148,8 +157,10 @@ static void source_stop(ferry_task_t *t)
         if (!s)
                 return;
         for (size_t i = 0; i < s->nq; i++)
-                querier_free(&s->q[i]);
+                querier_free(s, &s->q[i]);
         free(s->q);
+        jdbc_tz_free(s->tz);
+        free(s->catalog);
         if (s->conn)
                 s->d->close(s->conn);
         ferry_strlist_free(s->ts_cols, s->n_ts);
@@ -176,10 +187,15 @@ static int64_t value_long(const ferry_value_t *v, int64_t def)
 static void restore_offset(ferry_task_t *t, source_t *s, querier_t *q)
 {
         ferry_value_t *legacy = q->name ? map1("table", ferry_value_cstring(q->name)) : NULL;
-        const ferry_value_t *parts[2] = {q->partition, legacy};
-        ferry_value_t *offs[2] = {NULL, NULL};
-        ferry_task_offsets(t, parts, legacy ? 2 : 1, offs);
-        ferry_value_t *off = offs[0] ? offs[0] : offs[1];
+        const ferry_value_t *parts[3] = {q->partition, q->partition_alt, legacy};
+        size_t np = 1;
+        if (q->partition_alt)
+                parts[np++] = q->partition_alt;
+        if (legacy)
+                parts[np++] = legacy;
+        ferry_value_t *offs[3] = {NULL, NULL, NULL};
+        ferry_task_offsets(t, parts, np, offs);
+        ferry_value_t *off = offs[0] ? offs[0] : offs[1] ? offs[1] : offs[2];
         if (off && off->type == FERRY_TYPE_MAP) {
                 ferry_value_t *inc = ferry_map_get_str(off, "incrementing");
                 ferry_value_t *ts = ferry_map_get_str(off, "timestamp");
@@ -197,8 +213,8 @@ static void restore_offset(ferry_task_t *t, source_t *s, querier_t *q)
                                "%s resumes from offset incrementing=%lld timestamp=%lld.%09d", q->topic,
                                (long long)q->inc, (long long)q->ts_ms, (int)q->ts_nanos);
         }
-        ferry_value_free(offs[0]);
-        ferry_value_free(offs[1]);
+        for (size_t i = 0; i < 3; i++)
+                ferry_value_free(offs[i]);
         ferry_value_free(legacy);
         if (!q->has_ts && ferry_config_is_set(s->cfg, "timestamp.initial")) {
                 int64_t init = ferry_config_get_long(s->cfg, "timestamp.initial");
@@ -230,9 +246,24 @@ static int querier_init(ferry_task_t *t, source_t *s, querier_t *q, const char *
                 if (s->mode == JDBC_MODE_BULK) {
                         q->partition = map1("table", ferry_value_cstring(q->id.table));
                 } else {
+                        /* Confluent's protocol 1: the table as catalog.schema.table, the catalog being
+                         * what the JDBC driver reports (PostgreSQL: the database, pgjdbc >= 42.7.5;
+                         * offsets of older drivers, without it, are read too). */
+                        char *named = full;
+                        if (s->catalog && !q->id.catalog && full) {
+                                size_t l = strlen(s->catalog) + strlen(full) + 2;
+                                named = malloc(l);
+                                if (named)
+                                        snprintf(named, l, "%s.%s", s->catalog, full);
+                                q->partition_alt = ferry_value_map();
+                                ferry_map_put_str(q->partition_alt, "protocol", ferry_value_cstring("1"));
+                                ferry_map_put_str(q->partition_alt, "table", ferry_value_cstring(full));
+                        }
                         q->partition = ferry_value_map();
                         ferry_map_put_str(q->partition, "protocol", ferry_value_cstring("1"));
-                        ferry_map_put_str(q->partition, "table", ferry_value_cstring(full));
+                        ferry_map_put_str(q->partition, "table", ferry_value_cstring(named ? named : ""));
+                        if (named != full)
+                                free(named);
                 }
                 free(full);
         } else {
@@ -301,6 +332,28 @@ static ferry_err_t source_start(ferry_task_t *t, const ferry_strmap_t *config, c
         s->style = s->d->style;
         s->style.quote_identifiers =
                 strcmp(ferry_config_get_string(s->cfg, "quote.sql.identifiers"), "never") != 0;
+        if (jdbc_tz_load(ferry_config_get_string(s->cfg, "db.timezone"), &s->tz, errstr, errstr_size) < 0)
+                return FERRY_ERR_INVALID_CONFIG;
+        s->chunk = s->batch_max > 5000 ? (size_t)s->batch_max : 5000;
+        if (jdbc_connect(s->d, url, ferry_config_get_string(s->cfg, "connection.user"),
+                         ferry_config_get_password(s->cfg, "connection.password"),
+                         ferry_config_get_string(s->cfg, "db.timezone"),
+                         ferry_config_get_int(s->cfg, "connection.attempts"),
+                         ferry_config_get_long(s->cfg, "connection.backoff.ms"), t, &s->conn, errstr,
+                         errstr_size) < 0)
+                return FERRY_ERR_RETRIABLE;
+        if (jdbc_set_isolation(s->d, s->conn, ferry_config_get_string(s->cfg, "transaction.isolation.mode"),
+                               errstr, errstr_size) < 0)
+                return FERRY_ERR_INVALID_CONFIG;
+        if (s->d->catalog_sql) {
+                jdbc_result_t cr;
+                if (s->d->query(s->conn, s->d->catalog_sql, NULL, 0, &cr, errstr, errstr_size) < 0)
+                        return FERRY_ERR_RETRIABLE;
+                size_t len = 0;
+                const char *cat = cr.nrows ? cr.cell(&cr, 0, 0, &len) : NULL;
+                s->catalog = cat ? strndup(cat, len) : NULL;
+                jdbc_result_free(&cr);
+        }
         const char *query = ferry_config_get_string(s->cfg, "query");
         size_t n = 0;
         char **tables = NULL;
@@ -321,13 +374,6 @@ static ferry_err_t source_start(ferry_task_t *t, const ferry_strmap_t *config, c
                 }
         }
         ferry_strlist_free(tables, n);
-        if (jdbc_connect(s->d, url, ferry_config_get_string(s->cfg, "connection.user"),
-                         ferry_config_get_password(s->cfg, "connection.password"),
-                         ferry_config_get_string(s->cfg, "db.timezone"),
-                         ferry_config_get_int(s->cfg, "connection.attempts"),
-                         ferry_config_get_long(s->cfg, "connection.backoff.ms"), t, &s->conn, errstr,
-                         errstr_size) < 0)
-                return FERRY_ERR_RETRIABLE;
         ferry_task_log(t, FERRY_LOG_INFO, "JDBC source: %zu %s in mode %s", s->nq,
                        query && *query ? "query" : "tables", ferry_config_get_string(s->cfg, "mode"));
         return FERRY_ERR_OK;
@@ -436,10 +482,16 @@ static int build_schema(ferry_task_t *t, source_t *s, querier_t *q, char *errstr
         return 0;
 }
 
+/* A timestamp parameter as the JDBC driver binds it with db.timezone's Calendar: wall time in
+ * the zone (the session runs in it), or epoch milliseconds for SQLite. */
 static void ts_param(source_t *s, int64_t ms, int32_t nanos, char out[48])
 {
+        if (s->d->ts_epoch_ms) {
+                snprintf(out, 48, "%lld", (long long)ms);
+                return;
+        }
         char b[40];
-        jdbc_format_timestamp(ms, nanos, b);
+        jdbc_format_timestamp(jdbc_tz_utc_to_local_ms(s->tz, ms), nanos, b);
         snprintf(out, 48, "%s%s", b, s->d->ts_suffix);
 }
 
@@ -493,7 +545,7 @@ static ferry_err_t run_query(ferry_task_t *t, source_t *s, querier_t *q, char *e
                 const char *txt = now.nrows ? now.cell(&now, 0, 0, &len) : NULL;
                 int64_t ms;
                 int32_t ns;
-                int ok = txt ? jdbc_parse_timestamp(txt, len, &ms, &ns) : -1;
+                int ok = txt ? jdbc_parse_timestamp_tz(txt, len, s->tz, &ms, &ns) : -1;
                 jdbc_result_free(&now);
                 if (ok < 0) {
                         snprintf(errstr, errstr_size, "cannot read the database's current time");
@@ -521,12 +573,26 @@ static ferry_err_t run_query(ferry_task_t *t, source_t *s, querier_t *q, char *e
                 params[np++] = p_ts;
                 break;
         }
-        if (s->d->query(s->conn, q->sql, params, np, &q->res, errstr, errstr_size) < 0)
-                return s->d->conn_error(s->conn) ? FERRY_ERR_RETRIABLE : FERRY_ERR_FATAL;
+        int rc;
+        if (s->d->stream_open) {
+                /* A cursor read in chunks: memory stays bounded however many rows match. */
+                rc = s->d->stream_open(s->conn, q->sql, params, np, errstr, errstr_size);
+                if (rc == 0) {
+                        q->streaming = true;
+                        rc = s->d->stream_next(s->conn, s->chunk, &q->res, errstr, errstr_size);
+                }
+        } else {
+                rc = s->d->query(s->conn, q->sql, params, np, &q->res, errstr, errstr_size);
+        }
+        if (rc < 0) {
+                bool conn = s->d->conn_error(s->conn);
+                querier_close(s, q);
+                return conn ? FERRY_ERR_RETRIABLE : FERRY_ERR_FATAL;
+        }
         q->open = true;
         q->row = 0;
         if (build_schema(t, s, q, errstr, errstr_size) < 0) {
-                querier_close(q);
+                querier_close(s, q);
                 return FERRY_ERR_FATAL;
         }
         return FERRY_ERR_OK;
@@ -549,15 +615,15 @@ static ferry_err_t emit_rows(ferry_task_t *t, source_t *s, querier_t *q, ferry_r
                         const char *txt = r->cell(r, row, c, &len);
                         const ferry_field_t *f = &q->schema->fields[q->field[c]];
                         ferry_value_t *cv = NULL;
-                        if (jdbc_cell_value(f->schema, r->cols[c].type, txt, len, &cv, errstr, errstr_size) <
-                            0) {
+                        if (jdbc_cell_value(f->schema, r->cols[c].type, s->tz, txt, len, &cv, errstr,
+                                            errstr_size) < 0) {
                                 /* Unconstrained numeric with more fraction digits than the scale: keep the
                                  * digits the scale allows. */
                                 const char *dot = txt ? memchr(txt, '.', len) : NULL;
                                 if (!dot || !f->schema->name ||
                                     strcmp(f->schema->name, FERRY_LOGICAL_DECIMAL) ||
-                                    jdbc_cell_value(f->schema, r->cols[c].type, txt, (size_t)(dot - txt), &cv,
-                                                    errstr, errstr_size) < 0) {
+                                    jdbc_cell_value(f->schema, r->cols[c].type, s->tz, txt,
+                                                    (size_t)(dot - txt), &cv, errstr, errstr_size) < 0) {
                                         ferry_value_free(v);
                                         size_t l = strlen(errstr);
                                         snprintf(errstr + l, errstr_size - l, " (column %s of %s)",
@@ -577,7 +643,7 @@ static ferry_err_t emit_rows(ferry_task_t *t, source_t *s, querier_t *q, ferry_r
                                         const char *txt = r->cell(r, row, (size_t)q->ts_idx[k], &len);
                                         int64_t ms;
                                         int32_t ns;
-                                        if (txt && jdbc_parse_timestamp(txt, len, &ms, &ns) == 0) {
+                                        if (txt && jdbc_parse_timestamp_tz(txt, len, s->tz, &ms, &ns) == 0) {
                                                 q->ts_ms = ms;
                                                 q->ts_nanos = ns;
                                                 break;
@@ -637,8 +703,21 @@ static ferry_err_t emit_rows(ferry_task_t *t, source_t *s, querier_t *q, ferry_r
                         return FERRY_ERR_NOMEM;
                 emitted++;
         }
-        if (q->row >= r->nrows) {
-                querier_close(q);
+        if (q->row >= r->nrows && q->streaming && r->nrows >= s->chunk) {
+                /* The next chunk of the cursor (same columns, same schema). */
+                jdbc_result_t next;
+                if (s->d->stream_next(s->conn, s->chunk, &next, errstr, errstr_size) < 0) {
+                        bool conn = s->d->conn_error(s->conn);
+                        querier_close(s, q);
+                        q->next_poll = ferry_now_ms() + s->poll_ms;
+                        return conn ? FERRY_ERR_RETRIABLE : FERRY_ERR_FATAL;
+                }
+                jdbc_result_free(&q->res);
+                q->res = next;
+                q->row = 0;
+        }
+        if (q->row >= q->res.nrows) {
+                querier_close(s, q);
                 q->next_poll = ferry_now_ms() + s->poll_ms;
         }
         return FERRY_ERR_OK;
@@ -656,7 +735,7 @@ static ferry_err_t source_poll(ferry_task_t *t, ferry_records_t *out, char *errs
                         s->d->close(s->conn);
                 s->conn = NULL;
                 for (size_t i = 0; i < s->nq; i++)
-                        querier_close(&s->q[i]);
+                        querier_close(s, &s->q[i]);
                 if (jdbc_connect(s->d, ferry_config_get_string(s->cfg, "connection.url"),
                                  ferry_config_get_string(s->cfg, "connection.user"),
                                  ferry_config_get_password(s->cfg, "connection.password"),
@@ -665,6 +744,10 @@ static ferry_err_t source_poll(ferry_task_t *t, ferry_records_t *out, char *errs
                         ferry_task_wait(t, 1000);
                         return FERRY_ERR_RETRIABLE;
                 }
+                if (jdbc_set_isolation(s->d, s->conn,
+                                       ferry_config_get_string(s->cfg, "transaction.isolation.mode"), errstr,
+                                       errstr_size) < 0)
+                        return FERRY_ERR_RETRIABLE;
         }
         /* The querier with an open result, else the one due first. */
         querier_t *q = NULL;

@@ -264,26 +264,60 @@ int jdbc_parse_time(const char *s, size_t len, int32_t *ms)
         return 0;
 }
 
-int jdbc_parse_timestamp(const char *s, size_t len, int64_t *ms, int32_t *nanos)
+static int parse_ts(const char *s, size_t len, int64_t *ms, int32_t *nanos, bool *zoned)
 {
         size_t i = 0;
         int64_t days, tm = 0, off = 0;
         int32_t ns = 0;
+        *zoned = false;
         if (parse_date_at(s, len, &i, &days) < 0)
                 return -1;
         if (i < len && (s[i] == ' ' || s[i] == 'T')) {
                 i++;
                 if (parse_time_at(s, len, &i, &tm, &ns) < 0)
                         return -1;
+                size_t at = i;
                 if (i < len && s[i] == 'Z')
                         i++;
                 else if (parse_offset_at(s, len, &i, &off) < 0)
                         return -1;
+                *zoned = i > at;
         }
         if (i != len)
                 return -1;
         *ms = days * 86400000 + tm - off * 1000;
         *nanos = ns;
+        return 0;
+}
+
+int jdbc_parse_timestamp(const char *s, size_t len, int64_t *ms, int32_t *nanos)
+{
+        bool zoned;
+        return parse_ts(s, len, ms, nanos, &zoned);
+}
+
+int jdbc_parse_timestamp_tz(const char *s, size_t len, const jdbc_tz_t *tz, int64_t *ms, int32_t *nanos)
+{
+        /* All digits (an optional minus): epoch milliseconds, as sqlite-jdbc stores dates. */
+        size_t d = len && s[0] == '-' ? 1 : 0;
+        while (d < len && s[d] >= '0' && s[d] <= '9')
+                d++;
+        if (d == len && len > (s[0] == '-' ? 1u : 0u) && len < 20) {
+                char num[24];
+                memcpy(num, s, len);
+                num[len] = 0;
+                int64_t v;
+                if (ferry_parse_int64(num, &v) < 0)
+                        return -1;
+                *ms = v;
+                *nanos = (int32_t)((v % 1000 + 1000) % 1000) * 1000000;
+                return 0;
+        }
+        bool zoned;
+        if (parse_ts(s, len, ms, nanos, &zoned) < 0)
+                return -1;
+        if (!zoned && tz)
+                *ms = jdbc_tz_local_to_utc_ms(tz, *ms);
         return 0;
 }
 
@@ -319,8 +353,8 @@ void jdbc_format_timestamp(int64_t ms, int32_t nanos, char out[40])
 
 /* ---- cells to values ---- */
 
-int jdbc_cell_value(const ferry_schema_t *s, jdbc_sqltype_t type, const char *text, size_t len,
-                    ferry_value_t **out, char *errstr, size_t errstr_size)
+int jdbc_cell_value(const ferry_schema_t *s, jdbc_sqltype_t type, const jdbc_tz_t *tz, const char *text,
+                    size_t len, ferry_value_t **out, char *errstr, size_t errstr_size)
 {
         *out = NULL;
         if (!text)
@@ -350,7 +384,7 @@ int jdbc_cell_value(const ferry_schema_t *s, jdbc_sqltype_t type, const char *te
         if (lname && !strcmp(lname, FERRY_LOGICAL_TIMESTAMP)) {
                 int64_t ms;
                 int32_t ns;
-                if (jdbc_parse_timestamp(text, len, &ms, &ns) < 0)
+                if (jdbc_parse_timestamp_tz(text, len, tz, &ms, &ns) < 0)
                         goto bad;
                 *out = ferry_value_int(FERRY_TYPE_INT64, ms);
                 return 0;

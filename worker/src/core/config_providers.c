@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 typedef enum { PROV_FILE, PROV_ENV, PROV_DIRECTORY } prov_kind_t;
 
@@ -324,4 +325,61 @@ bool ferry_config_is_secret(const ferry_config_def_t *defs, const char *key)
         return strstr(key, "password") || strstr(key, "secret") || strstr(key, "sasl.jaas.config") ||
                strstr(key, "sasl.oauthbearer.config") || strstr(key, ".key.pem") ||
                strstr(key, "ssl.keystore.key") || strstr(key, "credentials");
+}
+
+static bool secret_param(const char *name, size_t len)
+{
+        static const char *const words[] = {"password", "pwd", "secret"};
+        for (size_t w = 0; w < sizeof(words) / sizeof(words[0]); w++) {
+                size_t wl = strlen(words[w]);
+                for (size_t i = 0; i + wl <= len; i++)
+                        if (!strncasecmp(name + i, words[w], wl))
+                                return true;
+        }
+        return false;
+}
+
+char *ferry_config_mask_value(const char *value)
+{
+        if (!value)
+                return NULL;
+        ferry_buf_t b;
+        ferry_buf_init(&b);
+        bool masked = false;
+        const char *p = value;
+        /* user:password@ of the authority after "://". */
+        const char *scheme = strstr(value, "://");
+        if (scheme) {
+                const char *auth = scheme + 3;
+                size_t alen = strcspn(auth, "/?#;");
+                const char *at = memchr(auth, '@', alen);
+                const char *colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+                if (colon) {
+                        ferry_buf_append(&b, value, (size_t)(colon + 1 - value));
+                        ferry_buf_puts(&b, "[hidden]");
+                        p = at;
+                        masked = true;
+                }
+        }
+        /* name=value parameters after ? & or ; */
+        while (*p) {
+                char c = *p;
+                ferry_buf_putc(&b, c);
+                p++;
+                if (c != '?' && c != '&' && c != ';')
+                        continue;
+                size_t nlen = strcspn(p, "=&;#");
+                if (p[nlen] != '=' || !secret_param(p, nlen))
+                        continue;
+                ferry_buf_append(&b, p, nlen + 1);
+                p += nlen + 1;
+                p += strcspn(p, "&;#");
+                ferry_buf_puts(&b, "[hidden]");
+                masked = true;
+        }
+        if (!masked) {
+                ferry_buf_free(&b);
+                return NULL;
+        }
+        return ferry_buf_steal(&b);
 }

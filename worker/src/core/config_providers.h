@@ -28,5 +28,10 @@ int ferry_config_providers_check(const ferry_strmap_t *worker, char *errstr, siz
 /* Whether a config key's value must never be logged (PASSWORD-typed in defs, or a client secret
  * such as *.password, sasl.jaas.config). defs may be NULL. */
 bool ferry_config_is_secret(const ferry_config_def_t *defs, const char *key);
+/* A value with the credentials a URL may carry hidden, for logs: the password of user:password@
+ * after "://", and the value of every parameter whose name contains password, pwd or secret
+ * (?password=x, &pwd=x, ;password=x) become [hidden]. NULL when there is nothing to hide (or out
+ * of memory); the caller frees the copy. */
+char *ferry_config_mask_value(const char *value);
 
 #endif

@@ -588,7 +588,13 @@ static void log_task_config(ferry_task_t *t, const ferry_strmap_t *raw)
                 const char *k = raw->kv[i].key;
                 bool secret = ferry_config_is_secret(ferry_connector_config, k) ||
                               ferry_config_is_secret(kind, k) || (own && ferry_config_is_secret(own, k));
-                ferry_buf_printf(&b, "%s%s = %s", i ? ", " : "", k, secret ? "[hidden]" : raw->kv[i].value);
+                /* A non-secret value may still carry credentials (a JDBC URL's password). */
+                char *masked = secret ? NULL : ferry_config_mask_value(raw->kv[i].value);
+                ferry_buf_printf(&b, "%s%s = %s", i ? ", " : "", k,
+                                 secret   ? "[hidden]"
+                                 : masked ? masked
+                                          : raw->kv[i].value);
+                free(masked);
         }
         FERRY_INFO("Task %s-%d config values: %s", t->connector, t->id, b.p ? b.p : "");
         ferry_buf_free(&b);
