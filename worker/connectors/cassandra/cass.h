@@ -41,7 +41,13 @@ typedef enum { CASS_IGNORE_NONE, CASS_IGNORE_DRIVER, CASS_IGNORE_ALL } cass_igno
  * a batch fails (errstr) unless ignore is DRIVER/ALL, then its records go to the errant record
  * reporter. */
 ferry_err_t cass_write(ferry_task_t *t, cql_session_t *s, cass_ops_t *ops, int max_batch, int max_in_flight,
-                       cass_ignore_t ignore, char *errstr, size_t errstr_size);
+                       cass_ignore_t ignore, bool dlq, char *errstr, size_t errstr_size);
+
+/* A record the sink skips: logged, and handed to the errant record reporter (dead letter queue)
+ * only with dlq (errors.tolerance=all; with none the reporter would fail the task). */
+void cass_skip(ferry_task_t *t, bool dlq, const ferry_record_t *r, const char *why);
+/* Whether the connector config sets errors.tolerance=all. */
+bool cass_dlq(const ferry_strmap_t *config);
 
 /* Appends the bytes of the values at the given bind indexes (their [bytes] encodings) to out. */
 void cass_values_key(const cql_values_t *vals, const uint16_t *idx, size_t n, cql_buf_t *out);

@@ -175,6 +175,7 @@ typedef struct {
         cass_ops_t ops;
         int max_batch, max_in_flight;
         cass_ignore_t ignore;
+        bool dlq;
 } ds_task_t;
 
 cass_ignore_t cass_ignore_parse(const char *v);
@@ -266,6 +267,7 @@ static ferry_err_t ds_start(ferry_task_t *t, const ferry_strmap_t *config, char 
         ferry_cfg_errors_free(&errs);
         d->max_batch = ferry_config_get_int(d->cfg, "maxNumberOfRecordsInBatch");
         d->max_in_flight = ferry_config_get_int(d->cfg, "maxConcurrentRequests");
+        d->dlq = cass_dlq(config);
         d->ignore = cass_ignore_parse(ferry_config_get_string(d->cfg, "ignoreErrors"));
         size_t n_hosts = 0;
         const char *const *hosts = ferry_config_get_list(d->cfg, "contactPoints", &n_hosts);
@@ -328,9 +330,7 @@ static ferry_err_t ds_put(ferry_task_t *t, ferry_record_t *const *recs, size_t n
                         char err[1024];
                         if (cass_record_op(tc, r, &d->ops, err, sizeof err) < 0) {
                                 if (d->ignore == CASS_IGNORE_ALL) {
-                                        ferry_task_log(t, FERRY_LOG_WARN,
-                                                       "skipping a record (ignoreErrors=All): %s", err);
-                                        ferry_sink_task_report(t, r, err);
+                                        cass_skip(t, d->dlq, r, err);
                                         continue;
                                 }
                                 snprintf(errstr, errstr_size, "%s", err);
@@ -339,8 +339,8 @@ static ferry_err_t ds_put(ferry_task_t *t, ferry_record_t *const *recs, size_t n
                         }
                 }
         }
-        ferry_err_t rc =
-                cass_write(t, d->s, &d->ops, d->max_batch, d->max_in_flight, d->ignore, errstr, errstr_size);
+        ferry_err_t rc = cass_write(t, d->s, &d->ops, d->max_batch, d->max_in_flight, d->ignore, d->dlq,
+                                    errstr, errstr_size);
         cass_ops_clear(&d->ops);
         if (rc == FERRY_ERR_RETRIABLE)
                 ferry_sink_task_timeout(t, 1000);

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 cass_op_t *cass_ops_add(cass_ops_t *ops)
 {
@@ -96,17 +97,31 @@ typedef struct {
         size_t n;
 } chunk_t;
 
-static void report_ops(ferry_task_t *t, const cass_op_t *ops, const chunk_t *ch, const char *msg)
+void cass_skip(ferry_task_t *t, bool dlq, const ferry_record_t *r, const char *why)
+{
+        ferry_task_log(t, FERRY_LOG_WARN, "skipping %s-%d offset %lld: %s", r->topic, r->partition,
+                       (long long)r->kafka_offset, why);
+        if (dlq)
+                ferry_sink_task_report(t, r, why);
+}
+
+bool cass_dlq(const ferry_strmap_t *config)
+{
+        const char *v = ferry_strmap_get(config, "errors.tolerance");
+        return v && !strcasecmp(v, "all");
+}
+
+static void report_ops(ferry_task_t *t, bool dlq, const cass_op_t *ops, const chunk_t *ch, const char *msg)
 {
         for (size_t i = 0; i < ch->n; i++) {
                 const ferry_record_t *r = ops[ch->idx[i]].rec;
                 if (r)
-                        ferry_sink_task_report(t, r, msg);
+                        cass_skip(t, dlq, r, msg);
         }
 }
 
 ferry_err_t cass_write(ferry_task_t *t, cql_session_t *s, cass_ops_t *ops, int max_batch, int max_in_flight,
-                       cass_ignore_t ignore, char *errstr, size_t errstr_size)
+                       cass_ignore_t ignore, bool dlq, char *errstr, size_t errstr_size)
 {
         if (!ops->n)
                 return FERRY_ERR_OK;
@@ -200,7 +215,7 @@ ferry_err_t cass_write(ferry_task_t *t, cql_session_t *s, cass_ops_t *ops, int m
                 if (ignore != CASS_IGNORE_NONE) {
                         ferry_task_log(t, FERRY_LOG_WARN, "Cassandra refused %zu row(s) (ignoreErrors): %s",
                                        chunks[c].n, msg);
-                        report_ops(t, ops->ops, &chunks[c], msg);
+                        report_ops(t, dlq, ops->ops, &chunks[c], msg);
                         continue;
                 }
                 snprintf(errstr, errstr_size, "Cassandra refused the write of %s-%d offset %lld (%s): %s",
