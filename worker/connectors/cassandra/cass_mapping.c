@@ -339,8 +339,11 @@ static bool special(const cass_map_t *m)
 int cass_table_prepare(cql_session_t *s, cass_tablecfg_t *t, char *errstr, size_t errstr_size)
 {
         cass_table_meta_t meta;
-        if (cass_table_meta(s, t->ks, t->table, &meta, errstr, errstr_size) < 0)
+        char merr[600];
+        if (cass_table_meta(s, t->ks, t->table, &meta, merr, sizeof merr) < 0) {
+                snprintf(errstr, errstr_size, "%smapping: %s", t->prefix, merr);
                 return -1;
+        }
         int rc = -1;
         const cass_column_t **pk = NULL;
         size_t n_pk = cass_table_pk(&meta, &pk);
