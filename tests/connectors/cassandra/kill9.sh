@@ -19,9 +19,14 @@ cql "CREATE KEYSPACE $ks WITH replication = {'class': 'SimpleStrategy', 'replica
         "CREATE TABLE $ks.last (id text PRIMARY KEY, v int)" >/dev/null
 config="{\"connector.class\":\"com.datastax.oss.kafka.sink.CassandraSinkConnector\",\"topics\":\"$topic\",\"contactPoints\":\"$CASSANDRA_HOST\",\"port\":\"$CASSANDRA_PORT\",\"loadBalancing.localDc\":\"datacenter1\",\"auth.provider\":\"PLAIN\",\"auth.username\":\"$CASSANDRA_USER\",\"auth.password\":\"$CASSANDRA_PASSWORD\",\"topic.$topic.$ks.last.mapping\":\"id=key, v=value.v\"}"
 
+use_kafka
+echo 'k0|{"v":0}' | kcat -b "$KAFKA" -P -t "$topic" -K '|' || fail "produce"
 start_connect_worker
 create_connector cass-kill "$config"
 wait_connector_running cass-kill 1
+# The first record written: the task has its partition, the stream can start.
+first() { [ "$(cql_count $ks.last)" = 1 ]; }
+wait_for 90 "the first record written" first
 # The stream, paced (about 5000 records/s) so that the kill falls inside it.
 python3 -c '
 import sys, time

@@ -342,8 +342,10 @@ static ferry_err_t ds_put(ferry_task_t *t, ferry_record_t *const *recs, size_t n
         ferry_err_t rc = cass_write(t, d->s, &d->ops, d->max_batch, d->max_in_flight, d->ignore, d->dlq,
                                     errstr, errstr_size);
         cass_ops_clear(&d->ops);
-        if (rc == FERRY_ERR_RETRIABLE)
+        if (rc == FERRY_ERR_RETRIABLE) {
+                ferry_task_log(t, FERRY_LOG_WARN, "%s", errstr);
                 ferry_sink_task_timeout(t, 1000);
+        }
         return rc;
 }
 

@@ -359,6 +359,11 @@ cql_conn_t *cql_conn_open(const char *host, int port, const cql_options_t *o, ch
                 goto fail_body;
         }
         cql_buf_free(&body);
+        /* from now on every read and write is bounded by the request timeout */
+        int rt = o->request_timeout_ms > 0 ? o->request_timeout_ms : 12000;
+        struct timeval tv = {.tv_sec = rt / 1000, .tv_usec = (rt % 1000) * 1000};
+        setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
         return c;
 fail_body:
         cql_buf_free(&body);
