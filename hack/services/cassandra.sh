@@ -7,13 +7,15 @@
 # Ports: PORTS[0] native protocol (SERVICE_PORT), PORTS[1] storage (gossip, unused by clients).
 # SERVICE_USER/SERVICE_PASSWORD are the built-in superuser cassandra/cassandra (ready at once with
 # -Dcassandra.superuser_setup_delay_ms=0). The data centre is datacenter1 (SimpleSnitch).
-# SERVICE_URL is host:port.
+# SERVICE_URL is host:port. The native port also takes TLS (client_encryption_options with
+# optional: true, a PEM key and certificate for 127.0.0.1/localhost made with openssl and signed by a
+# throwaway CA): SERVICE_CA is that CA's PEM file, for clients that verify the node.
 
 CASS_VERSION=5.0.4
 CASS_ARTIFACT=org.apache.cassandra:cassandra-all:$CASS_VERSION
 CASS_JAVA=
 SVC_PORTS=2
-SVC_TIMEOUT=120
+SVC_TIMEOUT=240
 
 cass_home() { printf '%s\n' "$(abspath "${FERRY_CACHE:-$REPO/.cache}")/cassandra/cassandra-$CASS_VERSION"; }
 
@@ -70,6 +72,16 @@ svc_prepare() {
 	SVC_MARK=-Dferry.state=$STATE
 	SERVICE_USER=cassandra
 	SERVICE_PASSWORD=cassandra
+	SVC_ENV_EXTRA=(SERVICE_CA)
+	# A CA and a node certificate for 127.0.0.1 / localhost (PEM, key unencrypted).
+	openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj /CN=ferry-test-ca -keyout "$d/ca.key" \
+		-out "$d/ca.pem" >>"$LOGF" 2>&1 || die "openssl: cannot make the test CA"
+	openssl req -newkey rsa:2048 -nodes -subj /CN=localhost -keyout "$d/node.key" -out "$d/node.csr" \
+		>>"$LOGF" 2>&1 || die "openssl: cannot make the node key"
+	printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' >"$d/san.ext"
+	openssl x509 -req -in "$d/node.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -CAcreateserial -days 30 \
+		-extfile "$d/san.ext" -out "$d/node.crt" >>"$LOGF" 2>&1 || die "openssl: cannot sign the node certificate"
+	cat "$d/node.key" "$d/node.crt" >"$d/node.pem"
 	cat >"$d/cassandra.yaml" <<EOF
 cluster_name: ferry
 num_tokens: 1
@@ -106,6 +118,13 @@ write_request_timeout: 5000ms
 read_request_timeout: 5000ms
 batch_size_warn_threshold: 64KiB
 batch_size_fail_threshold: 1024KiB
+client_encryption_options:
+  enabled: true
+  optional: true
+  require_client_auth: false
+  ssl_context_factory:
+    class_name: org.apache.cassandra.security.PEMBasedSslContextFactory
+  keystore: $d/node.pem
 EOF
 	cat >"$d/logback.xml" <<'EOF'
 <configuration>
@@ -183,4 +202,5 @@ svc_env() {
 	SERVICE_USER=cassandra
 	SERVICE_PASSWORD=cassandra
 	SERVICE_URL=127.0.0.1:$PORT
+	SERVICE_CA=$STATE/node/ca.pem
 }

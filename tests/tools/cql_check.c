@@ -4,6 +4,9 @@
  * batches, pipelined requests, paging, and decoded errors. Prints one line per step; the test
  * checks the lines and reads the tables with the Python cassandra-driver.
  *
+ * With CQL_CHECK_CA set (the node's CA, PEM) it first connects over TLS, verifying the node's
+ * certificate and name, and then once more trusting only the system store, which must be refused.
+ *
  * Usage: cql-check HOST:PORT USER PASSWORD */
 #include "shared/cql/cql_session.h"
 
@@ -240,6 +243,36 @@ int main(int argc, char **argv)
                            .connect_timeout_ms = 3000,
                            .request_timeout_ms = 20000};
         cql_error_t e;
+        const char *ca = getenv("CQL_CHECK_CA");
+        if (ca && *ca) {
+                char *one[] = {argv[1]};
+                cql_options_t t = o;
+                t.hosts = one;
+                t.n_hosts = 1;
+                t.tls = true;
+                t.ca_file = ca;
+                t.verify_host = true;
+                cql_session_t *ts = cql_session_new(&t, &e);
+                if (!ts)
+                        die_err("TLS connect", &e);
+                cql_result_t r;
+                if (cql_session_query(ts, "SELECT release_version FROM system.local", NULL, NULL, &r, &e) < 0)
+                        die_err("TLS query", &e);
+                char *v = r.n_rows ? cql_value_json(r.cols[0].type, r.cells[0].p, r.cells[0].len) : NULL;
+                printf("TLS ok release %s\n", v ? v : "?");
+                free(v);
+                cql_result_free(&r);
+                cql_session_free(ts);
+                t.ca_file = NULL; /* the system store does not know the test CA */
+                ts = cql_session_new(&t, &e);
+                if (ts) {
+                        printf("TLS accepted an unknown CA\n");
+                        cql_session_free(ts);
+                } else {
+                        printf("TLS refused: %s\n", e.message ? e.message : "?");
+                        cql_error_clear(&e);
+                }
+        }
         S = cql_session_new(&o, &e);
         if (!S)
                 die_err("connect", &e);

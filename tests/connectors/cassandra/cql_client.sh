@@ -2,7 +2,8 @@
 # The shared CQL client (worker/connectors/shared/cql) against a real Cassandra node, through
 # build/tools/cql-check: it fails over past a dead contact point, binds every native type (with
 # collections, a UDT, a tuple, nulls and unset values) through a prepared statement and reads it
-# back, runs logged/unlogged/counter batches, 500 pipelined EXECUTEs, paging, and decodes syntax,
+# back, connects over TLS (verifying the node's certificate; an unknown CA refused), runs
+# logged/unlogged/counter batches, 500 pipelined EXECUTEs, paging, and decodes syntax,
 # invalid-query and already-exists errors. The Python cassandra-driver reads the tables to check.
 # services: cassandra
 source "$(dirname "$0")/../lib.sh"
@@ -11,10 +12,15 @@ use_service cassandra
 source "$(dirname "$0")/lib.sh"
 
 [ -x build/tools/cql-check ] || make -s build/tools/cql-check >/dev/null || fail "cannot build cql-check"
-build/tools/cql-check "$CASSANDRA_URL" "$CASSANDRA_USER" "$CASSANDRA_PASSWORD" >"$WORK/out.txt" 2>"$WORK/err.txt" ||
+ca=$("$SERVICES" env cassandra | sed -n 's/^SERVICE_CA=//p' | tr -d "'\"")
+[ -f "$ca" ] || fail "no SERVICE_CA from hack/services.sh env cassandra"
+CQL_CHECK_CA=$ca build/tools/cql-check "$CASSANDRA_URL" "$CASSANDRA_USER" "$CASSANDRA_PASSWORD" >"$WORK/out.txt" 2>"$WORK/err.txt" ||
         fail "cql-check failed: $(cat "$WORK/err.txt") $(tail -5 "$WORK/out.txt")"
 out=$WORK/out.txt
-grep -qx "CONNECTED $CASSANDRA_URL v4" "$out" || fail "no failover to the live node: $(head -1 "$out")"
+grep -qx 'TLS ok release "5.0.4"' "$out" || fail "no TLS session verified with the test CA: $(head -3 "$out")"
+grep -q '^TLS refused: TLS handshake with .* failed: .*certificate' "$out" || fail "an unknown CA was not refused: $(head -3 "$out")"
+info "TLS: verified with the node's CA (host name checked); refused with the system store"
+grep -qx "CONNECTED $CASSANDRA_URL v4" "$out" || fail "no failover to the live node: $(grep CONNECTED "$out")"
 # Ferry's decoding of what it wrote.
 expect_line() { grep -qxF "$1" "$out" || fail "missing line '$1' in: $(cat "$out")"; }
 expect_line 'COL ad addr {"street":"Main","zip":12345}'

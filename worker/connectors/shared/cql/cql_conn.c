@@ -7,6 +7,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -270,7 +271,12 @@ static int tls_setup(cql_conn_t *c, const char *host, const cql_options_t *o, ch
         SSL_set_tlsext_host_name(c->ssl, host);
         if (o->verify_host && !o->no_verify) {
                 X509_VERIFY_PARAM *vp = SSL_get0_param(c->ssl);
-                X509_VERIFY_PARAM_set1_host(vp, host, 0);
+                unsigned char ip[16];
+                /* an address is checked against the certificate's IP SANs, a name against its DNS names */
+                if (inet_pton(AF_INET, host, ip) == 1 || inet_pton(AF_INET6, host, ip) == 1)
+                        X509_VERIFY_PARAM_set1_ip_asc(vp, host);
+                else
+                        X509_VERIFY_PARAM_set1_host(vp, host, 0);
         }
         if (SSL_connect(c->ssl) != 1) {
                 long vr = SSL_get_verify_result(c->ssl);
