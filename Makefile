@@ -119,6 +119,14 @@ $(TOOLS):
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) -O1 -g $(DEPS_CFLAGS) -o $@ $< $(DEPS_LIBS)
 
+# The CQL client's check against a real node (tests/connectors/cassandra/cql_client.sh): links the
+# worker library and the shared connector code, with ASan/UBSan.
+CQL_CHECK := build/tools/cql-check
+build/asan/tests/tools/cql_check.o: BASE_CFLAGS += -Iworker/connectors
+$(CQL_CHECK): build/asan/tests/tools/cql_check.o $(call objs,asan,$(WORKER_LIB_SRC) $(CONNECTOR_SHARED_SRC))
+	@mkdir -p $(dir $@)
+	$(CC) $(LDOPT_asan) -o $@ $^ $(DEPS_LIBS) $(CONNECTOR_SHARED_LIBS)
+
 deps:
 	@hack/deps.sh
 
@@ -127,7 +135,7 @@ unit: build/asan/unit-tests build/asan/operator-unit-tests
 	build/asan/operator-unit-tests --jobs 2
 
 test: deps
-	@$(MAKE) --no-print-directory all asan build/asan/unit-tests build/asan/operator-unit-tests $(TOOLS) tsan
+	@$(MAKE) --no-print-directory all asan build/asan/unit-tests build/asan/operator-unit-tests $(TOOLS) $(CQL_CHECK) tsan
 	@tests/run.sh
 
 run: deps
@@ -135,7 +143,7 @@ run: deps
 	@hack/quickstart.sh
 
 bench: deps
-	@$(MAKE) --no-print-directory all $(TOOLS)
+	@$(MAKE) --no-print-directory all $(TOOLS) $(CQL_CHECK)
 	@hack/bench/run.sh
 
 fmt:

@@ -1,0 +1,300 @@
+/* cql-check: drives the shared CQL client (worker/connectors/shared/cql) against a real Cassandra
+ * node for tests/connectors/cassandra/cql_client.sh: failover past a dead contact point, DDL,
+ * every native type bound through a prepared statement and read back, logged/unlogged/counter
+ * batches, pipelined requests, paging, and decoded errors. Prints one line per step; the test
+ * checks the lines and reads the tables with the Python cassandra-driver.
+ *
+ * With CQL_CHECK_CA set (the node's CA, PEM) it first connects over TLS, verifying the node's
+ * certificate and name, and then once more trusting only the system store, which must be refused.
+ *
+ * Usage: cql-check HOST:PORT USER PASSWORD */
+#include "shared/cql/cql_session.h"
+
+#include <ferry/json.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static cql_session_t *S;
+
+static void die_err(const char *what, cql_error_t *e)
+{
+        char msg[1024];
+        cql_error_format(e, msg, sizeof msg);
+        fprintf(stderr, "cql-check: %s: %s\n", what, msg);
+        exit(1);
+}
+
+static void q(const char *cql)
+{
+        cql_error_t e;
+        cql_result_t r;
+        if (cql_session_query(S, cql, NULL, NULL, &r, &e) < 0)
+                die_err(cql, &e);
+        cql_result_free(&r);
+}
+
+static const char *TYPES_ROW =
+        "{\"id\":1,\"a\":\"ascii\",\"b\":-9007199254740993,\"bl\":\"raw\",\"bo\":true,\"de\":\"-12.345\","
+        "\"d\":2.5,\"f\":1.5,\"i\":\"10.1.2.3\",\"t\":\"2024-02-29T12:34:56.789Z\","
+        "\"u\":\"123e4567-e89b-12d3-a456-426614174000\",\"tu\":\"d2177dd0-eaa2-11de-a572-001b779c76e3\","
+        "\"v\":123456789012,\"dt\":\"2024-02-29\",\"tm\":\"12:34:56.123456789\",\"si\":-300,\"ti\":-7,"
+        "\"l\":[3,1,2],\"s\":[\"x\",\"y\"],\"m\":{\"one\":1,\"two\":2},\"ad\":{\"street\":\"Main\",\"zip\":"
+        "12345},"
+        "\"tp\":[7,\"seven\"],\"tx\":\"h\\u00e9llo\"}";
+
+static void types_roundtrip(void)
+{
+        char errstr[512];
+        ferry_value_t *row = ferry_json_read(TYPES_ROW, strlen(TYPES_ROW), errstr, sizeof errstr);
+        if (!row) {
+                fprintf(stderr, "cql-check: %s\n", errstr);
+                exit(1);
+        }
+        cql_error_t e;
+        const cql_prepared_t *p =
+                cql_session_prepare(S,
+                                    "INSERT INTO cqlcheck.types "
+                                    "(id,a,b,bl,bo,de,d,f,i,t,u,tu,v,dt,tm,si,ti,l,s,m,ad,tp,tx) VALUES "
+                                    "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                                    &e);
+        if (!p)
+                die_err("prepare", &e);
+        cql_values_t vals = {0};
+        for (size_t i = 0; i < p->n_binds; i++) {
+                ferry_value_t *v = ferry_map_get_str(row, p->binds[i].name);
+                if (cql_value_append(&vals, p->binds[i].type, v, errstr, sizeof errstr) < 0) {
+                        fprintf(stderr, "cql-check: bind %s: %s\n", p->binds[i].name, errstr);
+                        exit(1);
+                }
+        }
+        cql_qparams_t qp = CQL_QPARAMS_DEFAULT;
+        qp.consistency = CQL_ONE;
+        if (cql_session_execute(S, p, &vals, &qp, NULL, &e) < 0)
+                die_err("execute", &e);
+        cql_values_free(&vals);
+        /* a second row with every column null but the key, and unset values */
+        cql_values_t v2 = {0};
+        cql_values_raw(&v2, "\0\0\0\2", 4);
+        for (size_t i = 1; i < p->n_binds; i++)
+                (i % 2 ? cql_values_null : cql_values_unset)(&v2);
+        if (cql_session_execute(S, p, &v2, &qp, NULL, &e) < 0)
+                die_err("execute nulls", &e);
+        cql_values_free(&v2);
+        ferry_value_free(row);
+
+        cql_result_t r;
+        if (cql_session_query(S, "SELECT * FROM cqlcheck.types WHERE id = 1", NULL, NULL, &r, &e) < 0)
+                die_err("select", &e);
+        printf("ROWS %zu\n", r.n_rows);
+        for (size_t c = 0; c < r.n_cols; c++) {
+                char *ts = cql_type_str(r.cols[c].type);
+                char *js = cql_value_json(r.cols[c].type, r.cells[c].p, r.cells[c].len);
+                printf("COL %s %s %s\n", r.cols[c].name, ts ? ts : "?", js ? js : "(undecodable)");
+                free(ts);
+                free(js);
+        }
+        cql_result_free(&r);
+}
+
+static void batches(void)
+{
+        cql_error_t e;
+        const cql_prepared_t *p = cql_session_prepare(S, "INSERT INTO cqlcheck.kv (k, v) VALUES (?, ?)", &e);
+        const cql_prepared_t *pc =
+                cql_session_prepare(S, "UPDATE cqlcheck.cnt SET c = c + ? WHERE k = ?", &e);
+        if (!p || !pc)
+                die_err("prepare batch", &e);
+        int types[] = {CQL_BATCH_UNLOGGED, CQL_BATCH_LOGGED, CQL_BATCH_COUNTER};
+        for (int b = 0; b < 3; b++) {
+                cql_req_t req = {0};
+                cql_enc_batch_begin(&req.frame, cql_session_version(S), 0, types[b], 10);
+                for (int i = 0; i < 10; i++) {
+                        cql_values_t v = {0};
+                        char tmp[32];
+                        ferry_value_t *k = ferry_value_int(FERRY_TYPE_INT32, b * 10 + i);
+                        snprintf(tmp, sizeof tmp, "batch-%d-%d", b, i);
+                        ferry_value_t *s = ferry_value_cstring(tmp);
+                        ferry_value_t *one = ferry_value_int(FERRY_TYPE_INT64, i + 1);
+                        char errstr[256];
+                        if (types[b] == CQL_BATCH_COUNTER) {
+                                cql_value_append(&v, pc->binds[0].type, one, errstr, sizeof errstr);
+                                cql_value_append(&v, pc->binds[1].type, k, errstr, sizeof errstr);
+                                cql_enc_batch_prepared(&req.frame, pc->id, pc->id_len, &v);
+                        } else if (b == 1 && i == 9) {
+                                /* a plain (unprepared) statement inside a batch */
+                                cql_enc_batch_query(&req.frame,
+                                                    "INSERT INTO cqlcheck.kv (k, v) VALUES (19, 'plain')",
+                                                    NULL);
+                        } else {
+                                cql_value_append(&v, p->binds[0].type, k, errstr, sizeof errstr);
+                                cql_value_append(&v, p->binds[1].type, s, errstr, sizeof errstr);
+                                cql_enc_batch_prepared(&req.frame, p->id, p->id_len, &v);
+                        }
+                        cql_values_free(&v);
+                        ferry_value_free(k);
+                        ferry_value_free(s);
+                        ferry_value_free(one);
+                }
+                cql_enc_batch_end(&req.frame, CQL_ONE, 0, INT64_MIN);
+                cql_req_t *rp = &req;
+                cql_session_run(S, &rp, 1, 1);
+                if (req.rc < 0)
+                        die_err("batch", &req.err);
+                printf("BATCH %d ok\n", types[b]);
+                cql_req_free(&req);
+        }
+}
+
+/* 500 inserts with up to 64 in flight on one connection. */
+static void pipelined(void)
+{
+        cql_error_t e;
+        const cql_prepared_t *p = cql_session_prepare(S, "INSERT INTO cqlcheck.kv (k, v) VALUES (?, ?)", &e);
+        if (!p)
+                die_err("prepare", &e);
+        enum { N = 500 };
+        cql_req_t *reqs = calloc(N, sizeof *reqs);
+        cql_req_t **rp = calloc(N, sizeof *rp);
+        cql_qparams_t qp = CQL_QPARAMS_DEFAULT;
+        qp.timestamp = 1000;
+        for (int i = 0; i < N; i++) {
+                cql_values_t v = {0};
+                char tmp[32], errstr[256];
+                ferry_value_t *k = ferry_value_int(FERRY_TYPE_INT32, 1000 + i);
+                snprintf(tmp, sizeof tmp, "pipe-%d", i);
+                ferry_value_t *s = ferry_value_cstring(tmp);
+                cql_value_append(&v, p->binds[0].type, k, errstr, sizeof errstr);
+                cql_value_append(&v, p->binds[1].type, s, errstr, sizeof errstr);
+                cql_enc_execute(&reqs[i].frame, cql_session_version(S), 0, p->id, p->id_len, &v, &qp);
+                cql_values_free(&v);
+                ferry_value_free(k);
+                ferry_value_free(s);
+                rp[i] = &reqs[i];
+        }
+        int rc = cql_session_run(S, rp, N, 64), ok = 0;
+        for (int i = 0; i < N; i++) {
+                ok += reqs[i].rc == 0;
+                cql_req_free(&reqs[i]);
+        }
+        printf("PIPELINED rc=%d ok=%d\n", rc, ok);
+        free(reqs);
+        free(rp);
+}
+
+static void paging(void)
+{
+        cql_qparams_t qp = CQL_QPARAMS_DEFAULT;
+        qp.page_size = 100;
+        uint8_t *state = NULL;
+        size_t rows = 0, pages = 0;
+        for (;;) {
+                cql_result_t r;
+                cql_error_t e;
+                if (cql_session_query(S, "SELECT k FROM cqlcheck.kv", NULL, &qp, &r, &e) < 0)
+                        die_err("paging", &e);
+                rows += r.n_rows;
+                pages++;
+                free(state);
+                state = r.paging_state;
+                qp.paging_state = state;
+                qp.paging_len = r.paging_len;
+                r.paging_state = NULL;
+                cql_result_free(&r);
+                if (!state)
+                        break;
+        }
+        printf("PAGING rows=%zu pages=%zu\n", rows, pages);
+}
+
+static void errors(void)
+{
+        const char *bad[] = {"SELEC * FROM cqlcheck.kv", "SELECT * FROM cqlcheck.nosuchtable",
+                             "CREATE TABLE cqlcheck.kv (k int PRIMARY KEY)"};
+        for (size_t i = 0; i < 3; i++) {
+                cql_error_t e;
+                cql_result_t r;
+                if (cql_session_query(S, bad[i], NULL, NULL, &r, &e) == 0) {
+                        printf("ERROR none for %s\n", bad[i]);
+                        cql_result_free(&r);
+                        continue;
+                }
+                char msg[1024];
+                cql_error_format(&e, msg, sizeof msg);
+                printf("ERROR 0x%04x %s\n", (unsigned)e.code, msg);
+                cql_error_clear(&e);
+        }
+}
+
+int main(int argc, char **argv)
+{
+        if (argc != 4) {
+                fprintf(stderr, "usage: cql-check HOST:PORT USER PASSWORD\n");
+                return 2;
+        }
+        /* a dead contact point first: the session must fail over to the live one */
+        char *hosts[] = {"127.0.0.1:1", argv[1]};
+        cql_options_t o = {.hosts = hosts,
+                           .n_hosts = 2,
+                           .port = 9042,
+                           .user = argv[2],
+                           .password = argv[3],
+                           .connect_timeout_ms = 3000,
+                           .request_timeout_ms = 20000};
+        cql_error_t e;
+        const char *ca = getenv("CQL_CHECK_CA");
+        if (ca && *ca) {
+                char *one[] = {argv[1]};
+                cql_options_t t = o;
+                t.hosts = one;
+                t.n_hosts = 1;
+                t.tls = true;
+                t.ca_file = ca;
+                t.verify_host = true;
+                cql_session_t *ts = cql_session_new(&t, &e);
+                if (!ts)
+                        die_err("TLS connect", &e);
+                cql_result_t r;
+                if (cql_session_query(ts, "SELECT release_version FROM system.local", NULL, NULL, &r, &e) < 0)
+                        die_err("TLS query", &e);
+                char *v = r.n_rows ? cql_value_json(r.cols[0].type, r.cells[0].p, r.cells[0].len) : NULL;
+                printf("TLS ok release %s\n", v ? v : "?");
+                free(v);
+                cql_result_free(&r);
+                cql_session_free(ts);
+                t.ca_file = NULL; /* the system store does not know the test CA */
+                ts = cql_session_new(&t, &e);
+                if (ts) {
+                        printf("TLS accepted an unknown CA\n");
+                        cql_session_free(ts);
+                } else {
+                        printf("TLS refused: %s\n", e.message ? e.message : "?");
+                        cql_error_clear(&e);
+                }
+        }
+        S = cql_session_new(&o, &e);
+        if (!S)
+                die_err("connect", &e);
+        printf("CONNECTED %s v%u\n", cql_session_peer(S), cql_session_version(S));
+        q("DROP KEYSPACE IF EXISTS cqlcheck");
+        q("CREATE KEYSPACE cqlcheck WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}");
+        q("CREATE TYPE cqlcheck.addr (street text, zip int)");
+        q("CREATE TABLE cqlcheck.types (id int PRIMARY KEY, a ascii, b bigint, bl blob, bo boolean, de "
+          "decimal, "
+          "d double, f float, i inet, t timestamp, u uuid, tu timeuuid, v varint, dt date, tm time, si "
+          "smallint, "
+          "ti tinyint, l list<int>, s set<text>, m map<text, int>, ad frozen<addr>, tp frozen<tuple<int, "
+          "text>>, "
+          "tx text)");
+        q("CREATE TABLE cqlcheck.kv (k int PRIMARY KEY, v text)");
+        q("CREATE TABLE cqlcheck.cnt (k int PRIMARY KEY, c counter)");
+        types_roundtrip();
+        batches();
+        pipelined();
+        paging();
+        errors();
+        cql_session_free(S);
+        printf("DONE\n");
+        return 0;
+}
