@@ -121,6 +121,22 @@ static const ferry_config_def_t avro_config[] = {
          .default_value = "true",
          .importance = FERRY_IMPORTANCE_LOW,
          .doc = "Allow the Connect converter to add its metadata to the output schema"},
+        {.name = "scrub.invalid.names",
+         .type = FERRY_CFG_BOOLEAN,
+         .default_value = "false",
+         .importance = FERRY_IMPORTANCE_LOW,
+         .doc = "Whether to scrub invalid names by replacing invalid characters with valid characters"},
+        {.name = "ignore.default.for.nullables",
+         .type = FERRY_CFG_BOOLEAN,
+         .default_value = "false",
+         .importance = FERRY_IMPORTANCE_LOW,
+         .doc = "Whether to ignore the default for nullable fields when the value is null"},
+        {.name = "discard.type.doc.default",
+         .type = FERRY_CFG_BOOLEAN,
+         .default_value = "false",
+         .importance = FERRY_IMPORTANCE_LOW,
+         .doc = "Whether to discard the type doc and default values in the Connect schema: field docs are "
+                "the Connect schema doc, and field defaults come from the schema default"},
         {.name = "schema.registry.ssl.truststore.location",
          .type = FERRY_CFG_STRING,
          .default_value = "",
@@ -386,7 +402,8 @@ static ferry_err_t avro_from_connect(void *state, const char *topic, const ferry
         if (ferry_buf_append(out, hdr, sizeof(hdr)) < 0)
                 return FERRY_ERR_NOMEM;
         char err[512];
-        int rc2 = schema ? ferry_avro_encode(ferry_avro_root(e->avro), schema, value, out, err, sizeof(err))
+        int rc2 = schema ? ferry_avro_encode_cfg(&c->dc, ferry_avro_root(e->avro), schema, value, out, err,
+                                                 sizeof(err))
                          : ferry_avro_encode_anything(value, out, err, sizeof(err));
         if (rc2 < 0) {
                 snprintf(errstr, errstr_size, "Failed to serialize Avro data from topic %s: %s",
@@ -546,6 +563,9 @@ static ferry_err_t avro_configure(void **state, const ferry_strmap_t *config, bo
         c->is_key = is_key;
         c->dc.connect_meta_data = ferry_config_get_bool(cfg, "connect.meta.data");
         c->dc.enhanced_schema_support = ferry_config_get_bool(cfg, "enhanced.avro.schema.support");
+        c->dc.scrub_invalid_names = ferry_config_get_bool(cfg, "scrub.invalid.names");
+        c->dc.ignore_default_for_nullables = ferry_config_get_bool(cfg, "ignore.default.for.nullables");
+        c->dc.discard_type_doc_default = ferry_config_get_bool(cfg, "discard.type.doc.default");
         c->auto_register = ferry_config_get_bool(cfg, "auto.register.schemas");
         c->use_latest = ferry_config_get_bool(cfg, "use.latest.version");
         c->normalize = ferry_config_get_bool(cfg, "normalize.schemas");

@@ -27,8 +27,11 @@
 #define FERRY_AVRO_PRECISION_DEFAULT 64
 
 typedef struct {
-        bool connect_meta_data;       /* connect.meta.data (default true) */
-        bool enhanced_schema_support; /* enhanced.avro.schema.support (default false) */
+        bool connect_meta_data;            /* connect.meta.data (default true) */
+        bool enhanced_schema_support;      /* enhanced.avro.schema.support (default false) */
+        bool scrub_invalid_names;          /* scrub.invalid.names (default false) */
+        bool ignore_default_for_nullables; /* ignore.default.for.nullables (default false) */
+        bool discard_type_doc_default;     /* discard.type.doc.default (default false) */
 } ferry_avro_data_config_t;
 
 #define FERRY_AVRO_DATA_CONFIG_DEFAULT ((ferry_avro_data_config_t){.connect_meta_data = true})
@@ -49,6 +52,12 @@ ferry_schema_t *ferry_avro_to_connect(const ferry_avro_data_config_t *cfg, const
  * fields by name (fields missing from the value take their Avro defaults). -1 with a message. */
 int ferry_avro_encode(const ferry_avro_node_t *a, const ferry_schema_t *s, const ferry_value_t *v,
                       ferry_buf_t *out, char *errstr, size_t errstr_size);
+/* ferry_avro_encode with the mapping's options: a null struct field whose Connect schema has a
+ * default is written as that default (Java's Struct.get) unless ignore_default_for_nullables;
+ * ferry_avro_encode uses the defaults (cfg NULL is the same). */
+int ferry_avro_encode_cfg(const ferry_avro_data_config_t *cfg, const ferry_avro_node_t *a,
+                          const ferry_schema_t *s, const ferry_value_t *v, ferry_buf_t *out, char *errstr,
+                          size_t errstr_size);
 
 /* Reads one datum of writer schema a into a Connect value of schema s, where s is what
  * ferry_avro_to_connect gave for a. *out NULL is a null value. -1 with a message on malformed
@@ -75,5 +84,11 @@ int ferry_avro_default_from_json(const ferry_schema_t *s, const ferry_avro_node_
                                  ferry_value_t **out);
 /* The name a Connect union field gets for Avro member b (unionMemberFieldName). */
 const char *ferry_avro_union_member_name(const ferry_avro_node_t *b, bool enhanced, char *buf, size_t size);
+
+/* Avro's name rule [A-Za-z_][A-Za-z0-9_]* (avro_data_names.c). */
+bool ferry_avro_valid_name(const char *name);
+/* AvroData.doScrubName: a malloc'd valid Avro name for name (a copy when already valid; "" stays
+ * ""). NULL for NULL or out of memory. */
+char *ferry_avro_scrub_name(const char *name);
 
 #endif
