@@ -256,3 +256,103 @@ Test(avro_options, discard_type_doc_default_read)
         ferry_schema_unref(s);
         ferry_avro_schema_free(a);
 }
+
+Test(avro_options, generalized_sum_types_read)
+{
+        const char *text = "{\"type\":\"record\",\"name\":\"R\",\"fields\":["
+                           "{\"name\":\"u\",\"type\":[\"null\",\"int\",\"string\"],\"default\":null},"
+                           "{\"name\":\"v\",\"type\":[\"long\",\"boolean\"]},"
+                           "{\"name\":\"e\",\"type\":{\"type\":\"enum\",\"name\":\"E\",\"namespace\":\"com\","
+                           "\"symbols\":[\"A\",\"B\"]}}]}";
+        char err[256] = "";
+        ferry_avro_schema_t *a = ferry_avro_parse(text, strlen(text), err, sizeof(err));
+        cr_assert_not_null(a, "%s", err);
+        ferry_avro_data_config_t cfg = FERRY_AVRO_DATA_CONFIG_DEFAULT;
+        cfg.generalized_sum_type_support = true;
+        int counter = 0;
+        cfg.union_counter = &counter;
+        ferry_schema_t *s = ferry_avro_to_connect(&cfg, a, -1, err, sizeof(err));
+        cr_assert_not_null(s, "%s", err);
+        /* Unions: structs connect_union_<n> (numbered per converter) with the ConnectUnion
+         * parameter, fields named after the branch index (the null branch counts). */
+        const ferry_schema_t *u = ferry_schema_field(s, "u")->schema;
+        cr_assert_str_eq(u->name, "connect_union_0");
+        cr_assert(u->optional);
+        cr_assert_str_eq(ferry_schema_param(u, "org.apache.kafka.connect.data.Union"), "connect_union_0");
+        cr_assert_eq(u->n_fields, 2);
+        cr_assert_str_eq(u->fields[0].name, "connect_union_field_1");
+        cr_assert_eq(u->fields[0].schema->type, FERRY_TYPE_INT32);
+        cr_assert_str_eq(u->fields[1].name, "connect_union_field_2");
+        const ferry_schema_t *v = ferry_schema_field(s, "v")->schema;
+        cr_assert_str_eq(v->name, "connect_union_1");
+        cr_assert_str_eq(v->fields[0].name, "connect_union_field_0");
+        cr_assert_str_eq(v->fields[1].name, "connect_union_field_1");
+        /* Enums: ConnectEnum parameters, symbols numbered. */
+        const ferry_schema_t *e = ferry_schema_field(s, "e")->schema;
+        cr_assert_str_eq(ferry_schema_param(e, "org.apache.kafka.connect.data.Enum"), "com.E");
+        cr_assert_str_eq(ferry_schema_param(e, "org.apache.kafka.connect.data.Enum.A"), "0");
+        cr_assert_str_eq(ferry_schema_param(e, "org.apache.kafka.connect.data.Enum.B"), "1");
+        cr_assert_null(ferry_schema_param(e, "io.confluent.connect.avro.Enum"));
+        /* Values: branch 2 of u is connect_union_field_2. */
+        const unsigned char bytes[] = {0x04, 0x02, 'x', 0x02, 0x01, 0x02};
+        ferry_avro_reader_t r;
+        ferry_avro_reader_init(&r, bytes, sizeof(bytes));
+        ferry_value_t *out = NULL;
+        cr_assert_eq(ferry_avro_decode(ferry_avro_root(a), s, &r, &out, err, sizeof(err)), 0, "%s", err);
+        cr_assert_str_eq(ferry_struct_get_string(ferry_struct_get(out, "u"), "connect_union_field_2"), "x");
+        bool bv = false;
+        cr_assert(ferry_struct_get_bool(ferry_struct_get(out, "v"), "connect_union_field_1", &bv) && bv);
+        cr_assert_str_eq(ferry_struct_get_string(out, "e"), "B");
+        /* and written back to the same bytes */
+        ferry_buf_t b;
+        ferry_buf_init(&b);
+        cr_assert_eq(ferry_avro_encode_cfg(&cfg, ferry_avro_root(a), s, out, &b, err, sizeof(err)), 0, "%s",
+                     err);
+        cr_assert_eq(b.len, sizeof(bytes));
+        cr_assert_eq(memcmp(b.p, bytes, sizeof(bytes)), 0);
+        ferry_buf_free(&b);
+        ferry_value_free(out);
+        ferry_schema_unref(s);
+        /* The next schema read by the same converter numbers its unions on. */
+        s = ferry_avro_to_connect(&cfg, a, -1, err, sizeof(err));
+        cr_assert_str_eq(ferry_schema_field(s, "u")->schema->name, "connect_union_2");
+        ferry_schema_unref(s);
+        ferry_avro_schema_free(a);
+}
+
+Test(avro_options, generalized_sum_types_write)
+{
+        /* A struct with the ConnectUnion parameter is an Avro union of its fields' types. */
+        ferry_schema_t *s = ferry_schema_struct("R");
+        ferry_schema_t *u = ferry_schema_struct("connect_union_0");
+        ferry_schema_set_param(u, "org.apache.kafka.connect.data.Union", "connect_union_0");
+        ferry_schema_add_field(u, "connect_union_field_0", ferry_schema_optional(FERRY_TYPE_INT32));
+        ferry_schema_add_field(u, "connect_union_field_1", ferry_schema_optional(FERRY_TYPE_STRING));
+        ferry_schema_set_optional(u, true);
+        ferry_schema_add_field(s, "u", u);
+        ferry_avro_data_config_t cfg = FERRY_AVRO_DATA_CONFIG_DEFAULT;
+        cfg.generalized_sum_type_support = true;
+        char *got = avro_text(&cfg, s);
+        cr_assert_str_eq(got,
+                         "{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"name\":\"u\",\"type\":[\"null\","
+                         "\"int\",\"string\"],\"default\":null}],\"connect.name\":\"R\"}");
+        free(got);
+        /* A string with the ConnectEnum parameters is an Avro enum. */
+        ferry_schema_t *e = ferry_schema_new(FERRY_TYPE_STRING);
+        ferry_schema_set_param(e, "org.apache.kafka.connect.data.Enum", "E");
+        ferry_schema_set_param(e, "org.apache.kafka.connect.data.Enum.A", "0");
+        ferry_schema_set_param(e, "org.apache.kafka.connect.data.Enum.B", "1");
+        got = avro_text(&cfg, e);
+        cr_assert_str_eq(got,
+                         "{\"type\":\"enum\",\"name\":\"E\",\"symbols\":[\"A\",\"B\"],\"connect.parameters\":"
+                         "{\"org.apache.kafka.connect.data.Enum\":\"E\",\"org.apache.kafka.connect.data."
+                         "Enum.A\":\"0\",\"org.apache.kafka.connect.data.Enum.B\":\"1\"}}");
+        free(got);
+        /* Without the option the enum stays a string. */
+        cfg.generalized_sum_type_support = false;
+        got = avro_text(&cfg, e);
+        cr_assert(strncmp(got, "{\"type\":\"string\"", 16) == 0, "%s", got);
+        free(got);
+        ferry_schema_unref(e);
+        ferry_schema_unref(s);
+}

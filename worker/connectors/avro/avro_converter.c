@@ -131,6 +131,13 @@ static const ferry_config_def_t avro_config[] = {
          .default_value = "false",
          .importance = FERRY_IMPORTANCE_LOW,
          .doc = "Whether to ignore the default for nullable fields when the value is null"},
+        {.name = "generalized.sum.type.support",
+         .type = FERRY_CFG_BOOLEAN,
+         .default_value = "false",
+         .importance = FERRY_IMPORTANCE_MEDIUM,
+         .doc = "Whether to use generalized sum types: Avro unions read as Connect structs connect_union_<n> "
+                "with fields connect_union_field_<i>, enums with org.apache.kafka.connect.data.Enum "
+                "parameters"},
         {.name = "discard.type.doc.default",
          .type = FERRY_CFG_BOOLEAN,
          .default_value = "false",
@@ -220,6 +227,7 @@ typedef struct {
 
 typedef struct {
         ferry_avro_data_config_t dc;
+        int union_counter; /* generalized.sum.type.support: the next connect_union_<n> */
         bool is_key, auto_register, use_latest, latest_strict, normalize;
         strategy_t strategy;
         size_t cache_max;
@@ -566,6 +574,8 @@ static ferry_err_t avro_configure(void **state, const ferry_strmap_t *config, bo
         c->dc.scrub_invalid_names = ferry_config_get_bool(cfg, "scrub.invalid.names");
         c->dc.ignore_default_for_nullables = ferry_config_get_bool(cfg, "ignore.default.for.nullables");
         c->dc.discard_type_doc_default = ferry_config_get_bool(cfg, "discard.type.doc.default");
+        c->dc.generalized_sum_type_support = ferry_config_get_bool(cfg, "generalized.sum.type.support");
+        c->dc.union_counter = &c->union_counter;
         c->auto_register = ferry_config_get_bool(cfg, "auto.register.schemas");
         c->use_latest = ferry_config_get_bool(cfg, "use.latest.version");
         c->normalize = ferry_config_get_bool(cfg, "normalize.schemas");

@@ -3,11 +3,29 @@
  * space as '+', other bytes outside [A-Za-z0-9.*_-] as %XX), prefixed with 'x' when it then starts
  * with a digit, and every character outside [A-Za-z0-9_] becomes '_'. Used by
  * avro_data_schema.c when it builds record, fixed and field names, and by avro_data_value.c to
- * pair a Connect field with its scrubbed Avro field. */
+ * pair a Connect field with its scrubbed Avro field. Also the tests for Connect union structs and
+ * their generalized (connect_union_field_<i>) member names both directions share. */
 #include "avro_data.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+bool ferry_avro_is_union_schema(const ferry_schema_t *s)
+{
+        return s && s->type == FERRY_TYPE_STRUCT &&
+               ((s->name && strcmp(s->name, FERRY_AVRO_UNION_NAME) == 0) ||
+                ferry_schema_param(s, FERRY_CONNECT_UNION_PARAM));
+}
+
+long ferry_avro_generalized_field_index(const char *name)
+{
+        size_t n = strlen(FERRY_CONNECT_UNION_FIELD);
+        if (strncmp(name, FERRY_CONNECT_UNION_FIELD, n) != 0 || !name[n])
+                return -1;
+        char *end;
+        long i = strtol(name + n, &end, 10);
+        return *end || i < 0 ? -1 : i;
+}
 
 static bool name_char(unsigned char c)
 {

@@ -51,7 +51,7 @@ static bool named(const ferry_schema_t *s, const char *name)
 
 static bool is_union(const ferry_schema_t *s)
 {
-        return s->type == FERRY_TYPE_STRUCT && s->name && strcmp(s->name, FERRY_AVRO_UNION_NAME) == 0;
+        return ferry_avro_is_union_schema(s);
 }
 
 static bool parse_int(const char *t, long *out)
@@ -299,8 +299,12 @@ static ferry_avro_node_t *from_base(from_t *x, const ferry_schema_t *s, const ch
                 n = ferry_avro_node_new(x->out, FERRY_AVRO_BOOLEAN);
                 break;
         case FERRY_TYPE_STRING: {
-                const char *enum_name = ferry_schema_param(s, FERRY_AVRO_ENUM_PARAM);
-                if (!x->cfg->enhanced_schema_support || !enum_name) {
+                /* generalized.sum.type.support takes the ConnectEnum parameters, enhanced support
+                 * io.confluent.connect.avro.Enum's. */
+                bool gen = x->cfg->generalized_sum_type_support;
+                const char *param = gen ? FERRY_CONNECT_ENUM_PARAM : FERRY_AVRO_ENUM_PARAM;
+                const char *enum_name = ferry_schema_param(s, param);
+                if ((!gen && !x->cfg->enhanced_schema_support) || !enum_name) {
                         n = ferry_avro_node_new(x->out, FERRY_AVRO_STRING);
                         break;
                 }
@@ -328,10 +332,10 @@ static ferry_avro_node_t *from_base(from_t *x, const ferry_schema_t *s, const ch
                     (edef && !(n->enum_default = ferry_avro_strdup(edef))) ||
                     !(n->symbols = calloc(s->n_params + 1, sizeof(char *))))
                         return ferr(x, "out of memory");
-                size_t plen = strlen(FERRY_AVRO_ENUM_PARAM);
+                size_t plen = strlen(param);
                 for (size_t i = 0; i < s->n_params; i++) {
                         const char *k = s->params[i].key;
-                        if (strncmp(k, FERRY_AVRO_ENUM_PARAM ".", plen + 1) == 0) {
+                        if (strncmp(k, param, plen) == 0 && k[plen] == '.') {
                                 if (!(n->symbols[n->n_symbols] = ferry_avro_strdup(k + plen + 1)))
                                         return ferr(x, "out of memory");
                                 n->n_symbols++;

@@ -22,6 +22,7 @@ typedef struct {
         const ferry_avro_node_t *stack[MAX_DEPTH + 2]; /* records being converted: cycle detection */
         size_t n_stack;
         const char *fdoc; /* the doc of the record field whose type comes next (to() takes it) */
+        int union_count;  /* connect_union_<n> when the config has no counter */
         char *errstr;
         size_t errstr_size;
         bool failed;
@@ -221,14 +222,19 @@ static ferry_schema_t *to_base(to_t *x, const ferry_avro_node_t *a, int depth)
                             ferry_schema_set_param(s, key, a->enum_default) < 0)
                                 goto efail;
                 }
+                /* generalized.sum.type.support: ConnectEnum parameters, symbols numbered */
+                bool gen = x->cfg->generalized_sum_type_support;
+                const char *param = gen ? FERRY_CONNECT_ENUM_PARAM : FERRY_AVRO_ENUM_PARAM;
                 char *fn = ferry_avro_full_name(a);
-                int rc = fn ? ferry_schema_set_param(s, FERRY_AVRO_ENUM_PARAM, fn) : -1;
+                int rc = fn ? ferry_schema_set_param(s, param, fn) : -1;
                 free(fn);
                 if (rc < 0)
                         goto efail;
                 for (size_t i = 0; i < a->n_symbols; i++) {
-                        snprintf(key, sizeof(key), "%s.%s", FERRY_AVRO_ENUM_PARAM, a->symbols[i]);
-                        if (ferry_schema_set_param(s, key, a->symbols[i]) < 0)
+                        char num[24];
+                        snprintf(num, sizeof(num), "%zu", i);
+                        snprintf(key, sizeof(key), "%s.%s", param, a->symbols[i]);
+                        if (ferry_schema_set_param(s, key, gen ? num : a->symbols[i]) < 0)
                                 goto efail;
                 }
                 return s;
@@ -237,8 +243,18 @@ static ferry_schema_t *to_base(to_t *x, const ferry_avro_node_t *a, int depth)
                 return NULL;
         }
         case FERRY_AVRO_UNION: {
-                if (!(s = ferry_schema_struct(FERRY_AVRO_UNION_NAME)))
+                bool gen = x->cfg->generalized_sum_type_support;
+                char uname[64];
+                if (gen) { /* connect_union_<n>, also as the ConnectUnion parameter */
+                        int *counter = x->cfg->union_counter ? x->cfg->union_counter : &x->union_count;
+                        snprintf(uname, sizeof(uname), "%s%d", FERRY_CONNECT_UNION_PREFIX, (*counter)++);
+                }
+                if (!(s = ferry_schema_struct(gen ? uname : FERRY_AVRO_UNION_NAME)))
                         return NULL;
+                if (gen && ferry_schema_set_param(s, FERRY_CONNECT_UNION_PARAM, uname) < 0) {
+                        ferry_schema_unref(s);
+                        return NULL;
+                }
                 for (size_t i = 0; i < a->n_branches; i++) {
                         const ferry_avro_node_t *b = a->branches[i];
                         if (b->type == FERRY_AVRO_NULL) {
@@ -248,6 +264,10 @@ static ferry_schema_t *to_base(to_t *x, const ferry_avro_node_t *a, int depth)
                         char buf[512];
                         const char *fname = ferry_avro_union_member_name(b, x->cfg->enhanced_schema_support,
                                                                          buf, sizeof(buf));
+                        if (gen) {
+                                snprintf(buf, sizeof(buf), "%s%zu", FERRY_CONNECT_UNION_FIELD, i);
+                                fname = buf;
+                        }
                         if (ferry_schema_field(s, fname)) {
                                 ferry_schema_unref(s);
                                 return terr(x, "Multiple union schemas map to the Connect union field name");

@@ -37,7 +37,7 @@ static int verr(ectx_t *x, const char *fmt, ...)
 
 static bool is_union_schema(const ferry_schema_t *s)
 {
-        return s && s->type == FERRY_TYPE_STRUCT && s->name && strcmp(s->name, FERRY_AVRO_UNION_NAME) == 0;
+        return ferry_avro_is_union_schema(s);
 }
 
 static bool is_decimal(const ferry_schema_t *s)
@@ -471,6 +471,13 @@ static int encode(ectx_t *x, const ferry_avro_node_t *a, const ferry_schema_t *s
                         for (size_t f = 0; f < s->n_fields; f++) {
                                 if (!v->u.st.fields[f])
                                         continue;
+                                /* generalized.sum.type.support: connect_union_field_<branch> */
+                                long gi = ferry_avro_generalized_field_index(s->fields[f].name);
+                                if (gi >= 0 && (size_t)gi < a->n_branches) {
+                                        W(ferry_avro_write_long(out, (int64_t)gi));
+                                        return encode(x, a->branches[gi], s->fields[f].schema,
+                                                      v->u.st.fields[f], out, depth + 1);
+                                }
                                 for (size_t i = 0; i < a->n_branches; i++) {
                                         char buf[512];
                                         const char *mn = ferry_avro_union_member_name(a->branches[i], false,
@@ -812,6 +819,10 @@ static int decode(ectx_t *x, const ferry_avro_node_t *a, const ferry_schema_t *s
                         return decode(x, br, s, r, out, depth + 1);
                 char buf[512];
                 const char *fname = ferry_avro_union_member_name(br, false, buf, sizeof(buf));
+                if (ferry_schema_param(s, FERRY_CONNECT_UNION_PARAM)) {
+                        snprintf(buf, sizeof(buf), "%s%d", FERRY_CONNECT_UNION_FIELD, (int)i32);
+                        fname = buf;
+                }
                 const ferry_field_t *fld = ferry_schema_field(s, fname);
                 if (!fld)
                         fld = ferry_schema_field(s, ferry_avro_union_member_name(br, true, buf, sizeof(buf)));
