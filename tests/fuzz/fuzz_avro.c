@@ -108,12 +108,20 @@ static void schema_mode(const uint8_t *data, size_t size)
                 if (ferry_avro_write_json(again, &b2, err, sizeof(err)) != 0 || b1.len != b2.len ||
                     memcmp(b1.p, b2.p, b1.len) != 0)
                         abort(); /* and write back to itself */
-                ferry_avro_data_config_t cfg = FERRY_AVRO_DATA_CONFIG_DEFAULT;
-                ferry_schema_t *s = ferry_avro_to_connect(&cfg, again, 3, err, sizeof(err));
-                if (s) {
-                        ferry_avro_schema_t *back = ferry_avro_from_connect(&cfg, s, err, sizeof(err));
-                        ferry_avro_schema_free(back);
-                        ferry_schema_unref(s);
+                /* Through the mapping with the default options, then with the AvroData options
+                 * (scrub.invalid.names, discard.type.doc.default, generalized.sum.type.support,
+                 * enhanced.avro.schema.support) on. */
+                for (int k = 0; k < 2; k++) {
+                        ferry_avro_data_config_t cfg = FERRY_AVRO_DATA_CONFIG_DEFAULT;
+                        cfg.scrub_invalid_names = cfg.discard_type_doc_default = k == 1;
+                        cfg.generalized_sum_type_support = cfg.enhanced_schema_support = k == 1;
+                        ferry_schema_t *s = ferry_avro_to_connect(&cfg, again, 3, err, sizeof(err));
+                        if (s) {
+                                ferry_avro_schema_t *back =
+                                        ferry_avro_from_connect(&cfg, s, err, sizeof(err));
+                                ferry_avro_schema_free(back);
+                                ferry_schema_unref(s);
+                        }
                 }
                 ferry_avro_schema_free(again);
         }

@@ -121,6 +121,29 @@ static const ferry_config_def_t avro_config[] = {
          .default_value = "true",
          .importance = FERRY_IMPORTANCE_LOW,
          .doc = "Allow the Connect converter to add its metadata to the output schema"},
+        {.name = "scrub.invalid.names",
+         .type = FERRY_CFG_BOOLEAN,
+         .default_value = "false",
+         .importance = FERRY_IMPORTANCE_LOW,
+         .doc = "Whether to scrub invalid names by replacing invalid characters with valid characters"},
+        {.name = "ignore.default.for.nullables",
+         .type = FERRY_CFG_BOOLEAN,
+         .default_value = "false",
+         .importance = FERRY_IMPORTANCE_LOW,
+         .doc = "Whether to ignore the default for nullable fields when the value is null"},
+        {.name = "generalized.sum.type.support",
+         .type = FERRY_CFG_BOOLEAN,
+         .default_value = "false",
+         .importance = FERRY_IMPORTANCE_MEDIUM,
+         .doc = "Whether to use generalized sum types: Avro unions read as Connect structs connect_union_<n> "
+                "with fields connect_union_field_<i>, enums with org.apache.kafka.connect.data.Enum "
+                "parameters"},
+        {.name = "discard.type.doc.default",
+         .type = FERRY_CFG_BOOLEAN,
+         .default_value = "false",
+         .importance = FERRY_IMPORTANCE_LOW,
+         .doc = "Whether to discard the type doc and default values in the Connect schema: field docs are "
+                "the Connect schema doc, and field defaults come from the schema default"},
         {.name = "schema.registry.ssl.truststore.location",
          .type = FERRY_CFG_STRING,
          .default_value = "",
@@ -204,6 +227,7 @@ typedef struct {
 
 typedef struct {
         ferry_avro_data_config_t dc;
+        int union_counter; /* generalized.sum.type.support: the next connect_union_<n> */
         bool is_key, auto_register, use_latest, latest_strict, normalize;
         strategy_t strategy;
         size_t cache_max;
@@ -386,7 +410,8 @@ static ferry_err_t avro_from_connect(void *state, const char *topic, const ferry
         if (ferry_buf_append(out, hdr, sizeof(hdr)) < 0)
                 return FERRY_ERR_NOMEM;
         char err[512];
-        int rc2 = schema ? ferry_avro_encode(ferry_avro_root(e->avro), schema, value, out, err, sizeof(err))
+        int rc2 = schema ? ferry_avro_encode_cfg(&c->dc, ferry_avro_root(e->avro), schema, value, out, err,
+                                                 sizeof(err))
                          : ferry_avro_encode_anything(value, out, err, sizeof(err));
         if (rc2 < 0) {
                 snprintf(errstr, errstr_size, "Failed to serialize Avro data from topic %s: %s",
@@ -546,6 +571,11 @@ static ferry_err_t avro_configure(void **state, const ferry_strmap_t *config, bo
         c->is_key = is_key;
         c->dc.connect_meta_data = ferry_config_get_bool(cfg, "connect.meta.data");
         c->dc.enhanced_schema_support = ferry_config_get_bool(cfg, "enhanced.avro.schema.support");
+        c->dc.scrub_invalid_names = ferry_config_get_bool(cfg, "scrub.invalid.names");
+        c->dc.ignore_default_for_nullables = ferry_config_get_bool(cfg, "ignore.default.for.nullables");
+        c->dc.discard_type_doc_default = ferry_config_get_bool(cfg, "discard.type.doc.default");
+        c->dc.generalized_sum_type_support = ferry_config_get_bool(cfg, "generalized.sum.type.support");
+        c->dc.union_counter = &c->union_counter;
         c->auto_register = ferry_config_get_bool(cfg, "auto.register.schemas");
         c->use_latest = ferry_config_get_bool(cfg, "use.latest.version");
         c->normalize = ferry_config_get_bool(cfg, "normalize.schemas");

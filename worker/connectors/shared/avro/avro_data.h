@@ -16,19 +16,31 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define FERRY_AVRO_NAMESPACE         "io.confluent.connect.avro"
-#define FERRY_AVRO_DEFAULT_NAME      "ConnectDefault"
-#define FERRY_AVRO_MAP_ENTRY         "MapEntry"
-#define FERRY_AVRO_UNION_NAME        "io.confluent.connect.avro.Union"
-#define FERRY_AVRO_ENUM_PARAM        "io.confluent.connect.avro.Enum"
+#define FERRY_AVRO_NAMESPACE    "io.confluent.connect.avro"
+#define FERRY_AVRO_DEFAULT_NAME "ConnectDefault"
+#define FERRY_AVRO_MAP_ENTRY    "MapEntry"
+#define FERRY_AVRO_UNION_NAME   "io.confluent.connect.avro.Union"
+#define FERRY_AVRO_ENUM_PARAM   "io.confluent.connect.avro.Enum"
+/* generalized.sum.type.support: ConnectUnion / ConnectEnum parameters and names */
+#define FERRY_CONNECT_UNION_PARAM    "org.apache.kafka.connect.data.Union"
+#define FERRY_CONNECT_ENUM_PARAM     "org.apache.kafka.connect.data.Enum"
+#define FERRY_CONNECT_UNION_PREFIX   "connect_union_"
+#define FERRY_CONNECT_UNION_FIELD    "connect_union_field_"
 #define FERRY_AVRO_FIELD_DEFAULT     "io.confluent.connect.avro.field.default"
 #define FERRY_AVRO_PRECISION         "connect.decimal.precision"
 #define FERRY_AVRO_FIXED_SIZE        "connect.fixed.size"
 #define FERRY_AVRO_PRECISION_DEFAULT 64
 
 typedef struct {
-        bool connect_meta_data;       /* connect.meta.data (default true) */
-        bool enhanced_schema_support; /* enhanced.avro.schema.support (default false) */
+        bool connect_meta_data;            /* connect.meta.data (default true) */
+        bool enhanced_schema_support;      /* enhanced.avro.schema.support (default false) */
+        bool scrub_invalid_names;          /* scrub.invalid.names (default false) */
+        bool ignore_default_for_nullables; /* ignore.default.for.nullables (default false) */
+        bool discard_type_doc_default;     /* discard.type.doc.default (default false) */
+        bool generalized_sum_type_support; /* generalized.sum.type.support (default false) */
+        /* The number of the next connect_union_<n> struct read with generalized_sum_type_support
+         * (Java's AvroData counts per converter); NULL: counted per ferry_avro_to_connect call. */
+        int *union_counter;
 } ferry_avro_data_config_t;
 
 #define FERRY_AVRO_DATA_CONFIG_DEFAULT ((ferry_avro_data_config_t){.connect_meta_data = true})
@@ -49,6 +61,12 @@ ferry_schema_t *ferry_avro_to_connect(const ferry_avro_data_config_t *cfg, const
  * fields by name (fields missing from the value take their Avro defaults). -1 with a message. */
 int ferry_avro_encode(const ferry_avro_node_t *a, const ferry_schema_t *s, const ferry_value_t *v,
                       ferry_buf_t *out, char *errstr, size_t errstr_size);
+/* ferry_avro_encode with the mapping's options: a null struct field whose Connect schema has a
+ * default is written as that default (Java's Struct.get) unless ignore_default_for_nullables;
+ * ferry_avro_encode uses the defaults (cfg NULL is the same). */
+int ferry_avro_encode_cfg(const ferry_avro_data_config_t *cfg, const ferry_avro_node_t *a,
+                          const ferry_schema_t *s, const ferry_value_t *v, ferry_buf_t *out, char *errstr,
+                          size_t errstr_size);
 
 /* Reads one datum of writer schema a into a Connect value of schema s, where s is what
  * ferry_avro_to_connect gave for a. *out NULL is a null value. -1 with a message on malformed
@@ -75,5 +93,16 @@ int ferry_avro_default_from_json(const ferry_schema_t *s, const ferry_avro_node_
                                  ferry_value_t **out);
 /* The name a Connect union field gets for Avro member b (unionMemberFieldName). */
 const char *ferry_avro_union_member_name(const ferry_avro_node_t *b, bool enhanced, char *buf, size_t size);
+
+/* A Connect union: named io.confluent.connect.avro.Union or with the ConnectUnion parameter. */
+bool ferry_avro_is_union_schema(const ferry_schema_t *s);
+/* The Avro branch index of a generalized union field name connect_union_field_<i>, else -1. */
+long ferry_avro_generalized_field_index(const char *name);
+
+/* Avro's name rule [A-Za-z_][A-Za-z0-9_]* (avro_data_names.c). */
+bool ferry_avro_valid_name(const char *name);
+/* AvroData.doScrubName: a malloc'd valid Avro name for name (a copy when already valid; "" stays
+ * ""). NULL for NULL or out of memory. */
+char *ferry_avro_scrub_name(const char *name);
 
 #endif

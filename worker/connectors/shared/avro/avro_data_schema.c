@@ -1,9 +1,10 @@
-/* Connect schemas to Avro schemas and back, as Confluent's AvroData.fromConnectSchema and
- * toConnectSchema do it, so that the Avro schema text Ferry registers for a Connect schema is the
- * text Java's AvroConverter registers (and so gets the same registry id). Used by the
- * AvroConverter on both paths and by the Avro/Parquet storage formats; values are in
+/* Connect schemas to Avro schemas, as Confluent's AvroData.fromConnectSchema does it, so that the
+ * Avro schema text Ferry registers for a Connect schema is the text Java's AvroConverter registers
+ * (and so gets the same registry id). Used by the AvroConverter's write path and by the
+ * Avro/Parquet storage formats; the other direction is avro_data_to_connect.c, values are in
  * avro_data_value.c. */
 #include "avro_data.h"
+#include "avro_data_props.h"
 
 #include <ferry/json.h>
 
@@ -12,20 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-#define MAX_DEPTH 256
-
-#define CONNECT_NAME        "connect.name"
-#define CONNECT_DOC         "connect.doc"
-#define CONNECT_VERSION     "connect.version"
-#define CONNECT_DEFAULT     "connect.default"
-#define CONNECT_PARAMETERS  "connect.parameters"
-#define CONNECT_TYPE        "connect.type"
-#define CONNECT_INTERNAL    "connect.internal.type"
-#define RECORD_DOC          "io.confluent.connect.avro.record.doc"
-#define FIELD_DOC_PREFIX    "io.confluent.connect.avro.field.doc."
-#define ENUM_DOC_PREFIX     "io.confluent.connect.avro.enum.doc."
-#define ENUM_DEFAULT_PREFIX "io.confluent.connect.avro.enum.default."
 
 typedef struct {
         const ferry_schema_t *connect;
@@ -64,7 +51,7 @@ static bool named(const ferry_schema_t *s, const char *name)
 
 static bool is_union(const ferry_schema_t *s)
 {
-        return s->type == FERRY_TYPE_STRUCT && s->name && strcmp(s->name, FERRY_AVRO_UNION_NAME) == 0;
+        return ferry_avro_is_union_schema(s);
 }
 
 static bool parse_int(const char *t, long *out)
@@ -97,8 +84,36 @@ static int check_name(from_t *x, const char *name)
         return 0;
 }
 
+/* scrub.invalid.names: each dot-separated part of a full name scrubbed (AvroData.splitName). */
+static int scrub_full_name(from_t *x, ferry_avro_node_t *n, const char *name)
+{
+        const char *last = strrchr(name, '.');
+        if (!(n->name = ferry_avro_scrub_name(last ? last + 1 : name)))
+                return ferr(x, "out of memory"), -1;
+        if (!last)
+                return 0;
+        size_t len = (size_t)(last - name);
+        if (!(n->space = calloc(1, 3 * len + 2 * len + 2)))
+                return ferr(x, "out of memory"), -1;
+        for (const char *p = name; p <= last;) {
+                const char *dot = memchr(p, '.', (size_t)(last - p) + 1);
+                char *part = strndup(p, (size_t)(dot - p)), *sp = part ? ferry_avro_scrub_name(part) : NULL;
+                free(part);
+                if (!sp)
+                        return ferr(x, "out of memory"), -1;
+                if (p != name)
+                        strcat(n->space, ".");
+                strcat(n->space, sp);
+                free(sp);
+                p = dot + 1;
+        }
+        return 0;
+}
+
 static int name_node(from_t *x, ferry_avro_node_t *n, const char *name)
 {
+        if (name && x->cfg->scrub_invalid_names && *name)
+                return scrub_full_name(x, n, name);
         if (name) {
                 const char *last = strrchr(name, '.');
                 if (check_name(x, last ? last + 1 : name) < 0)
@@ -219,8 +234,16 @@ static bool valid_default(const ferry_avro_node_t *a, const ferry_value_t *j, in
 static int add_field(from_t *x, ferry_avro_node_t *rec, const char *name, const ferry_schema_t *fs,
                      const char *doc, int depth)
 {
-        if (check_name(x, name) < 0)
+        char *scrubbed = NULL;
+        if (x->cfg->scrub_invalid_names && !ferry_avro_valid_name(name)) {
+                if (!(scrubbed = ferry_avro_scrub_name(name)))
+                        return ferr(x, "out of memory"), -1;
+                name = scrubbed;
+        }
+        if (check_name(x, name) < 0) {
+                free(scrubbed);
                 return -1;
+        }
         ferry_value_t *def = NULL;
         bool has_def = false;
         if (fs->default_value) {
@@ -232,10 +255,12 @@ static int add_field(from_t *x, ferry_avro_node_t *rec, const char *name, const 
         }
         ferry_avro_node_t *t = from(x, fs, false, depth + 1);
         if (!t) {
+                free(scrubbed);
                 ferry_value_free(def);
                 return -1;
         }
         ferry_avro_field_t *f = ferry_avro_add_field(rec, name, t, doc);
+        free(scrubbed);
         if (!f) {
                 ferry_value_free(def);
                 return ferr(x, "out of memory"), -1;
@@ -274,8 +299,12 @@ static ferry_avro_node_t *from_base(from_t *x, const ferry_schema_t *s, const ch
                 n = ferry_avro_node_new(x->out, FERRY_AVRO_BOOLEAN);
                 break;
         case FERRY_TYPE_STRING: {
-                const char *enum_name = ferry_schema_param(s, FERRY_AVRO_ENUM_PARAM);
-                if (!x->cfg->enhanced_schema_support || !enum_name) {
+                /* generalized.sum.type.support takes the ConnectEnum parameters, enhanced support
+                 * io.confluent.connect.avro.Enum's. */
+                bool gen = x->cfg->generalized_sum_type_support;
+                const char *param = gen ? FERRY_CONNECT_ENUM_PARAM : FERRY_AVRO_ENUM_PARAM;
+                const char *enum_name = ferry_schema_param(s, param);
+                if ((!gen && !x->cfg->enhanced_schema_support) || !enum_name) {
                         n = ferry_avro_node_new(x->out, FERRY_AVRO_STRING);
                         break;
                 }
@@ -291,6 +320,10 @@ static ferry_avro_node_t *from_base(from_t *x, const ferry_schema_t *s, const ch
                 const char *doc = ferry_schema_param(s, key);
                 snprintf(key, sizeof(key), "%s%s", ENUM_DEFAULT_PREFIX, tmp.name);
                 const char *edef = ferry_schema_param(s, key);
+                if (x->cfg->discard_type_doc_default) { /* connect.enum.doc, no default symbol */
+                        doc = ferry_schema_param(s, CONNECT_ENUM_DOC);
+                        edef = NULL;
+                }
                 free(tmp.name);
                 free(tmp.space);
                 if (name_node(x, n, enum_name) < 0)
@@ -299,10 +332,10 @@ static ferry_avro_node_t *from_base(from_t *x, const ferry_schema_t *s, const ch
                     (edef && !(n->enum_default = ferry_avro_strdup(edef))) ||
                     !(n->symbols = calloc(s->n_params + 1, sizeof(char *))))
                         return ferr(x, "out of memory");
-                size_t plen = strlen(FERRY_AVRO_ENUM_PARAM);
+                size_t plen = strlen(param);
                 for (size_t i = 0; i < s->n_params; i++) {
                         const char *k = s->params[i].key;
-                        if (strncmp(k, FERRY_AVRO_ENUM_PARAM ".", plen + 1) == 0) {
+                        if (strncmp(k, param, plen) == 0 && k[plen] == '.') {
                                 if (!(n->symbols[n->n_symbols] = ferry_avro_strdup(k + plen + 1)))
                                         return ferr(x, "out of memory");
                                 n->n_symbols++;
@@ -407,14 +440,16 @@ static ferry_avro_node_t *from_base(from_t *x, const ferry_schema_t *s, const ch
                 }
                 if (!(n = ferry_avro_node_new(x->out, FERRY_AVRO_RECORD)) || name_node(x, n, s->name) < 0)
                         return n ? NULL : ferr(x, "out of memory");
-                const char *doc = ferry_schema_param(s, RECORD_DOC);
+                bool discard = x->cfg->discard_type_doc_default;
+                const char *doc = ferry_schema_param(s, discard ? CONNECT_RECORD_DOC : RECORD_DOC);
                 if (doc && !(n->doc = ferry_avro_strdup(doc)))
                         return ferr(x, "out of memory");
                 for (size_t i = 0; i < s->n_fields; i++) {
                         char key[512];
                         snprintf(key, sizeof(key), "%s%s", FIELD_DOC_PREFIX, s->fields[i].name);
                         if (add_field(x, n, s->fields[i].name, s->fields[i].schema,
-                                      ferry_schema_param(s, key), depth) < 0)
+                                      discard ? s->fields[i].schema->doc : ferry_schema_param(s, key),
+                                      depth) < 0)
                                 return NULL;
                 }
                 break;
@@ -436,7 +471,8 @@ static int add_metadata(from_t *x, const ferry_schema_t *s, ferry_avro_node_t *n
                 bool flagged = false;
                 ferry_value_t *params = NULL;
                 for (size_t i = 0; i < s->n_params; i++) {
-                        if (strcmp(s->params[i].key, FERRY_AVRO_FIELD_DEFAULT) == 0) {
+                        if (!x->cfg->discard_type_doc_default &&
+                            strcmp(s->params[i].key, FERRY_AVRO_FIELD_DEFAULT) == 0) {
                                 flagged = true;
                                 continue;
                         }
@@ -552,396 +588,4 @@ ferry_avro_schema_t *ferry_avro_from_connect(const ferry_avro_data_config_t *cfg
         }
         ferry_avro_set_root(x.out, root);
         return x.out;
-}
-
-/* ---- Avro -> Connect ---- */
-
-typedef struct {
-        const ferry_avro_data_config_t *cfg;
-        const ferry_avro_node_t *stack[MAX_DEPTH + 2]; /* records being converted: cycle detection */
-        size_t n_stack;
-        char *errstr;
-        size_t errstr_size;
-        bool failed;
-} to_t;
-
-static void *terr(to_t *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void *terr(to_t *x, const char *fmt, ...)
-{
-        if (!x->failed && x->errstr && x->errstr_size) {
-                va_list ap;
-                va_start(ap, fmt);
-                vsnprintf(x->errstr, x->errstr_size, fmt, ap);
-                va_end(ap);
-        }
-        x->failed = true;
-        return NULL;
-}
-
-const char *ferry_avro_union_member_name(const ferry_avro_node_t *b, bool enhanced, char *buf, size_t size)
-{
-        if (b->type == FERRY_AVRO_RECORD || b->type == FERRY_AVRO_ENUM || b->type == FERRY_AVRO_FIXED) {
-                if (enhanced && b->space && *b->space) {
-                        snprintf(buf, size, "%s.%s", b->space, b->name);
-                        return buf;
-                }
-                return b->name;
-        }
-        return ferry_avro_type_name(b->type);
-}
-
-static bool is_map_entry(const ferry_avro_node_t *n)
-{
-        if (n->type != FERRY_AVRO_RECORD)
-                return false;
-        if (n->space && strcmp(n->space, FERRY_AVRO_NAMESPACE) == 0 &&
-            strcmp(n->name, FERRY_AVRO_MAP_ENTRY) == 0)
-                return true;
-        const char *t = ferry_avro_prop_str(n, CONNECT_INTERNAL);
-        return t && strcmp(t, FERRY_AVRO_MAP_ENTRY) == 0;
-}
-
-static ferry_schema_t *to(to_t *x, const ferry_avro_node_t *a, bool force_optional, bool has_fdef,
-                          const ferry_value_t *fdef, int version, int depth);
-
-static ferry_schema_t *to_base(to_t *x, const ferry_avro_node_t *a, int depth)
-{
-        const char *ctype = ferry_avro_prop_str(a, CONNECT_TYPE);
-        const char *logical = ferry_avro_prop_str(a, "logicalType");
-        ferry_schema_t *s = NULL;
-        switch (a->type) {
-        case FERRY_AVRO_BOOLEAN:
-                return ferry_schema_new(FERRY_TYPE_BOOLEAN);
-        case FERRY_AVRO_BYTES:
-        case FERRY_AVRO_FIXED:
-                if (logical && strcasecmp(logical, "decimal") == 0) {
-                        const ferry_value_t *sc = ferry_avro_prop(a->props, a->n_props, "scale", NULL);
-                        int scale = sc && sc->type == FERRY_TYPE_INT64 ? (int)sc->u.i : 0;
-                        if (!(s = ferry_schema_decimal(scale)))
-                                return NULL;
-                        bool has;
-                        const ferry_value_t *pr = ferry_avro_prop(a->props, a->n_props, "precision", &has);
-                        if (has) {
-                                if (!pr || pr->type != FERRY_TYPE_INT64) {
-                                        ferry_schema_unref(s);
-                                        return terr(x,
-                                                    "precision property must be a JSON Integer. "
-                                                    "https://avro.apache.org/docs/1.9.1/spec.html#Decimal");
-                                }
-                                char num[24];
-                                snprintf(num, sizeof(num), "%lld", (long long)pr->u.i);
-                                if (pr->u.i != FERRY_AVRO_PRECISION_DEFAULT &&
-                                    ferry_schema_set_param(s, FERRY_AVRO_PRECISION, num) < 0) {
-                                        ferry_schema_unref(s);
-                                        return NULL;
-                                }
-                        }
-                } else if (!(s = ferry_schema_new(FERRY_TYPE_BYTES))) {
-                        return NULL;
-                }
-                if (a->type == FERRY_AVRO_FIXED) {
-                        char num[24];
-                        snprintf(num, sizeof(num), "%d", a->size);
-                        if (ferry_schema_set_param(s, FERRY_AVRO_FIXED_SIZE, num) < 0) {
-                                ferry_schema_unref(s);
-                                return NULL;
-                        }
-                }
-                return s;
-        case FERRY_AVRO_DOUBLE:
-                return ferry_schema_new(FERRY_TYPE_FLOAT64);
-        case FERRY_AVRO_FLOAT:
-                return ferry_schema_new(FERRY_TYPE_FLOAT32);
-        case FERRY_AVRO_INT:
-                if (logical) {
-                        if (strcasecmp(logical, "date") == 0)
-                                return ferry_schema_logical(FERRY_LOGICAL_DATE);
-                        if (strcasecmp(logical, "time-millis") == 0)
-                                return ferry_schema_logical(FERRY_LOGICAL_TIME);
-                        return ferry_schema_new(FERRY_TYPE_INT32);
-                }
-                if (!ctype)
-                        return ferry_schema_new(FERRY_TYPE_INT32);
-                if (strcmp(ctype, "int8") == 0)
-                        return ferry_schema_new(FERRY_TYPE_INT8);
-                if (strcmp(ctype, "int16") == 0)
-                        return ferry_schema_new(FERRY_TYPE_INT16);
-                return terr(x, "Connect type annotation for Avro int field is null");
-        case FERRY_AVRO_LONG:
-                if (logical && strcasecmp(logical, "timestamp-millis") == 0)
-                        return ferry_schema_logical(FERRY_LOGICAL_TIMESTAMP);
-                return ferry_schema_new(FERRY_TYPE_INT64);
-        case FERRY_AVRO_STRING:
-                return ferry_schema_new(FERRY_TYPE_STRING);
-        case FERRY_AVRO_ARRAY: {
-                if (is_map_entry(a->items)) {
-                        const ferry_avro_node_t *e = a->items;
-                        if (e->n_fields != 2 || strcmp(e->fields[0].name, "key") != 0 ||
-                            strcmp(e->fields[1].name, "value") != 0)
-                                return terr(
-                                        x,
-                                        "Found map encoded as array of key-value pairs, but array elements "
-                                        "do not match the expected format.");
-                        ferry_schema_t *k = to(x, e->fields[0].type, false, false, NULL, -1, depth + 1);
-                        ferry_schema_t *v =
-                                k ? to(x, e->fields[1].type, false, false, NULL, -1, depth + 1) : NULL;
-                        if (!v) {
-                                ferry_schema_unref(k);
-                                return NULL;
-                        }
-                        return ferry_schema_map(k, v);
-                }
-                ferry_schema_t *it = to(x, a->items, false, false, NULL, -1, depth + 1);
-                return it ? ferry_schema_array(it) : NULL;
-        }
-        case FERRY_AVRO_MAP: {
-                ferry_schema_t *v = to(x, a->items, false, false, NULL, -1, depth + 1);
-                ferry_schema_t *k = v ? ferry_schema_new(FERRY_TYPE_STRING) : NULL;
-                if (!k) {
-                        ferry_schema_unref(v);
-                        return NULL;
-                }
-                return ferry_schema_map(k, v);
-        }
-        case FERRY_AVRO_RECORD: {
-                for (size_t i = 0; i < x->n_stack; i++)
-                        if (x->stack[i] == a)
-                                return terr(x, "recursive Avro schemas (%s) are not supported", a->name);
-                if (x->n_stack >= MAX_DEPTH)
-                        return terr(x, "schema nested too deeply");
-                if (!(s = ferry_schema_new(FERRY_TYPE_STRUCT)))
-                        return NULL;
-                x->stack[x->n_stack++] = a;
-                if (x->cfg->connect_meta_data && a->doc && ferry_schema_set_param(s, RECORD_DOC, a->doc) < 0)
-                        goto fail;
-                for (size_t i = 0; i < a->n_fields; i++) {
-                        const ferry_avro_field_t *f = &a->fields[i];
-                        if (x->cfg->connect_meta_data && f->doc) {
-                                char key[512];
-                                snprintf(key, sizeof(key), "%s%s", FIELD_DOC_PREFIX, f->name);
-                                if (ferry_schema_set_param(s, key, f->doc) < 0)
-                                        goto fail;
-                        }
-                        ferry_schema_t *fs = to(x, f->type, false, f->has_default, f->def, -1, depth + 1);
-                        if (!fs || ferry_schema_add_field(s, f->name, fs) < 0)
-                                goto fail;
-                }
-                x->n_stack--;
-                return s;
-        fail:
-                x->n_stack--;
-                ferry_schema_unref(s);
-                return NULL;
-        }
-        case FERRY_AVRO_ENUM: {
-                if (!(s = ferry_schema_new(FERRY_TYPE_STRING)))
-                        return NULL;
-                char key[512];
-                if (x->cfg->connect_meta_data) {
-                        snprintf(key, sizeof(key), "%s%s", ENUM_DOC_PREFIX, a->name);
-                        if (a->doc && ferry_schema_set_param(s, key, a->doc) < 0)
-                                goto efail;
-                        snprintf(key, sizeof(key), "%s%s", ENUM_DEFAULT_PREFIX, a->name);
-                        if (a->enum_default && ferry_schema_set_param(s, key, a->enum_default) < 0)
-                                goto efail;
-                }
-                char *fn = ferry_avro_full_name(a);
-                int rc = fn ? ferry_schema_set_param(s, FERRY_AVRO_ENUM_PARAM, fn) : -1;
-                free(fn);
-                if (rc < 0)
-                        goto efail;
-                for (size_t i = 0; i < a->n_symbols; i++) {
-                        snprintf(key, sizeof(key), "%s.%s", FERRY_AVRO_ENUM_PARAM, a->symbols[i]);
-                        if (ferry_schema_set_param(s, key, a->symbols[i]) < 0)
-                                goto efail;
-                }
-                return s;
-        efail:
-                ferry_schema_unref(s);
-                return NULL;
-        }
-        case FERRY_AVRO_UNION: {
-                if (!(s = ferry_schema_struct(FERRY_AVRO_UNION_NAME)))
-                        return NULL;
-                for (size_t i = 0; i < a->n_branches; i++) {
-                        const ferry_avro_node_t *b = a->branches[i];
-                        if (b->type == FERRY_AVRO_NULL) {
-                                s->optional = true;
-                                continue;
-                        }
-                        char buf[512];
-                        const char *fname = ferry_avro_union_member_name(b, x->cfg->enhanced_schema_support,
-                                                                         buf, sizeof(buf));
-                        if (ferry_schema_field(s, fname)) {
-                                ferry_schema_unref(s);
-                                return terr(x, "Multiple union schemas map to the Connect union field name");
-                        }
-                        ferry_schema_t *fs = to(x, b, true, false, NULL, -1, depth + 1);
-                        if (!fs || ferry_schema_add_field(s, fname, fs) < 0) {
-                                ferry_schema_unref(s);
-                                return NULL;
-                        }
-                }
-                return s;
-        }
-        case FERRY_AVRO_NULL:
-                return terr(x, "Standalone null schemas are not supported by this converter");
-        }
-        return NULL;
-}
-
-static ferry_schema_t *to(to_t *x, const ferry_avro_node_t *a, bool force_optional, bool has_fdef,
-                          const ferry_value_t *fdef, int version, int depth)
-{
-        if (x->failed)
-                return NULL;
-        if (depth > MAX_DEPTH)
-                return terr(x, "schema nested deeper than %d levels", MAX_DEPTH);
-        if (a->type == FERRY_AVRO_UNION) {
-                if (a->n_branches == 1)
-                        return to(x, a->branches[0], false, false, NULL, -1, depth + 1);
-                if (a->n_branches == 2 &&
-                    (a->branches[0]->type == FERRY_AVRO_NULL || a->branches[1]->type == FERRY_AVRO_NULL)) {
-                        const ferry_avro_node_t *m =
-                                a->branches[0]->type == FERRY_AVRO_NULL ? a->branches[1] : a->branches[0];
-                        if (m->type != FERRY_AVRO_NULL)
-                                return to(x, m, true, false, NULL, -1, depth + 1);
-                }
-        }
-        ferry_schema_t *s = to_base(x, a, depth);
-        if (!s)
-                return x->failed ? NULL : terr(x, "out of memory");
-        bool meta = x->cfg->connect_meta_data;
-        if (a->type != FERRY_AVRO_UNION) {
-                const char *doc = ferry_avro_prop_str(a, CONNECT_DOC);
-                if (meta && doc && ferry_schema_set_doc(s, doc) < 0)
-                        goto oom;
-        }
-        bool has;
-        const ferry_value_t *pv = ferry_avro_prop(a->props, a->n_props, CONNECT_VERSION, &has);
-        int v = -1;
-        if (has) {
-                if (!pv || pv->type != FERRY_TYPE_INT64) {
-                        ferry_schema_unref(s);
-                        return terr(x, "Invalid Connect version found");
-                }
-                v = (int)pv->u.i;
-        } else if (version >= 0) {
-                v = version;
-        }
-        if (v >= 0) {
-                if (s->has_version && s->version != v) {
-                        terr(x,
-                             "Mismatched versions: version already added to SchemaBuilder (%d) differs from "
-                             "version in source schema (%d)",
-                             (int)s->version, v);
-                        ferry_schema_unref(s);
-                        return NULL;
-                }
-                ferry_schema_set_version(s, v);
-        }
-        const ferry_value_t *params = ferry_avro_prop(a->props, a->n_props, CONNECT_PARAMETERS, &has);
-        if (meta && has) {
-                if (!params || params->type != FERRY_TYPE_MAP) {
-                        ferry_schema_unref(s);
-                        return terr(x, "Expected JSON object for schema parameters");
-                }
-                for (size_t i = 0; i < params->u.m.n; i++) {
-                        const ferry_value_t *pk = params->u.m.keys[i], *pval = params->u.m.vals[i];
-                        if (!pval || pval->type != FERRY_TYPE_STRING) {
-                                ferry_schema_unref(s);
-                                return terr(x, "Expected schema parameter values to be strings");
-                        }
-                        if (ferry_schema_set_param(s, pk->u.s.data, pval->u.s.data) < 0)
-                                goto oom;
-                }
-        }
-        for (size_t i = 0; i < a->n_props; i++) {
-                if (strncmp(a->props[i].key, "avro", 4) != 0)
-                        continue;
-                const ferry_value_t *pvv = a->props[i].value;
-                char *text = NULL;
-                size_t len;
-                if (pvv && pvv->type == FERRY_TYPE_STRING)
-                        text = ferry_avro_strdup(pvv->u.s.data);
-                else if (ferry_json_write(pvv, &text, &len) < 0)
-                        text = NULL;
-                int rc = text ? ferry_schema_set_param(s, a->props[i].key, text) : -1;
-                free(text);
-                if (rc < 0)
-                        goto oom;
-        }
-        const ferry_value_t *cdef = ferry_avro_prop(a->props, a->n_props, CONNECT_DEFAULT, &has);
-        const ferry_value_t *def = NULL;
-        bool has_def = false;
-        if (!has_fdef) {
-                def = cdef;
-                has_def = has;
-        } else {
-                def = fdef;
-                has_def = true;
-                if (meta && !has && ferry_schema_set_param(s, FERRY_AVRO_FIELD_DEFAULT, "true") < 0)
-                        goto oom;
-        }
-        if (has_def && def) {
-                ferry_value_t *dv = NULL;
-                if (ferry_avro_default_from_json(s, a, def, &dv) == 0 && dv)
-                        ferry_schema_set_default(s, dv); /* an invalid default is ignored, as Java does */
-        }
-        const char *name = NULL;
-        char *full = NULL;
-        const ferry_value_t *cn = ferry_avro_prop(a->props, a->n_props, CONNECT_NAME, &has);
-        if (has) {
-                if (!cn || cn->type != FERRY_TYPE_STRING) {
-                        ferry_schema_unref(s);
-                        return terr(x, "Invalid schema name");
-                }
-                name = cn->u.s.data;
-        } else if (a->type == FERRY_AVRO_RECORD || a->type == FERRY_AVRO_ENUM ||
-                   (a->type == FERRY_AVRO_FIXED &&
-                    !(s->name && strcmp(s->name, FERRY_LOGICAL_DECIMAL) == 0))) {
-                if (!(full = ferry_avro_full_name(a)))
-                        goto oom;
-                name = full;
-        }
-        if (name && strncmp(name, FERRY_AVRO_NAMESPACE "." FERRY_AVRO_DEFAULT_NAME,
-                            strlen(FERRY_AVRO_NAMESPACE "." FERRY_AVRO_DEFAULT_NAME)) != 0) {
-                if (s->name && strcmp(s->name, name) != 0) {
-                        terr(x,
-                             "Mismatched names: name already added to SchemaBuilder (%s) differs from name "
-                             "in source schema (%s)",
-                             s->name, name);
-                        ferry_schema_unref(s);
-                        free(full);
-                        return NULL;
-                }
-                if (!s->name && ferry_schema_set_name(s, name) < 0) {
-                        free(full);
-                        goto oom;
-                }
-        }
-        free(full);
-        if (force_optional)
-                s->optional = true;
-        return s;
-oom:
-        ferry_schema_unref(s);
-        return terr(x, "out of memory");
-}
-
-ferry_schema_t *ferry_avro_to_connect(const ferry_avro_data_config_t *cfg, const ferry_avro_schema_t *a,
-                                      int version, char *errstr, size_t errstr_size)
-{
-        to_t *x = calloc(1, sizeof(*x));
-        if (!x) {
-                snprintf(errstr, errstr_size, "out of memory");
-                return NULL;
-        }
-        x->cfg = cfg;
-        x->errstr = errstr;
-        x->errstr_size = errstr_size;
-        ferry_schema_t *s = to(x, ferry_avro_root(a), false, false, NULL, version, 0);
-        free(x);
-        return s;
 }

@@ -15,6 +15,7 @@
 #define MAX_DEPTH 256
 
 typedef struct {
+        const ferry_avro_data_config_t *cfg; /* NULL: the defaults */
         char *errstr;
         size_t errstr_size;
         bool failed;
@@ -36,7 +37,7 @@ static int verr(ectx_t *x, const char *fmt, ...)
 
 static bool is_union_schema(const ferry_schema_t *s)
 {
-        return s && s->type == FERRY_TYPE_STRUCT && s->name && strcmp(s->name, FERRY_AVRO_UNION_NAME) == 0;
+        return ferry_avro_is_union_schema(s);
 }
 
 static bool is_decimal(const ferry_schema_t *s)
@@ -399,7 +400,8 @@ int ferry_avro_default_from_json(const ferry_schema_t *s, const ferry_avro_node_
                         return verr(x, "out of memory");                                                     \
         } while (0)
 
-static bool branch_fits(const ferry_avro_node_t *b, const ferry_schema_t *s, const ferry_value_t *v)
+static bool branch_fits(const ferry_avro_node_t *b, const ferry_schema_t *s, const ferry_value_t *v,
+                        bool scrub)
 {
         ferry_type_t t = s ? s->type : v->type;
         switch (b->type) {
@@ -429,6 +431,13 @@ static bool branch_fits(const ferry_avro_node_t *b, const ferry_schema_t *s, con
                 if (s && s->name) {
                         char *fn = ferry_avro_full_name(b);
                         bool eq = fn && strcmp(fn, s->name) == 0;
+                        if (!eq && fn && scrub) {
+                                /* crossReferenceSchemaNames: the scrubbed name (last part) */
+                                const char *last = strrchr(s->name, '.');
+                                char *sn = ferry_avro_scrub_name(last ? last + 1 : s->name);
+                                eq = sn && strcmp(sn, b->name) == 0;
+                                free(sn);
+                        }
                         free(fn);
                         return eq || strncmp(b->name, FERRY_AVRO_DEFAULT_NAME,
                                              strlen(FERRY_AVRO_DEFAULT_NAME)) == 0;
@@ -462,6 +471,13 @@ static int encode(ectx_t *x, const ferry_avro_node_t *a, const ferry_schema_t *s
                         for (size_t f = 0; f < s->n_fields; f++) {
                                 if (!v->u.st.fields[f])
                                         continue;
+                                /* generalized.sum.type.support: connect_union_field_<branch> */
+                                long gi = ferry_avro_generalized_field_index(s->fields[f].name);
+                                if (gi >= 0 && (size_t)gi < a->n_branches) {
+                                        W(ferry_avro_write_long(out, (int64_t)gi));
+                                        return encode(x, a->branches[gi], s->fields[f].schema,
+                                                      v->u.st.fields[f], out, depth + 1);
+                                }
                                 for (size_t i = 0; i < a->n_branches; i++) {
                                         char buf[512];
                                         const char *mn = ferry_avro_union_member_name(a->branches[i], false,
@@ -482,7 +498,7 @@ static int encode(ectx_t *x, const ferry_avro_node_t *a, const ferry_schema_t *s
                 }
                 size_t pick = a->n_branches;
                 for (size_t i = 0; i < a->n_branches && pick == a->n_branches; i++)
-                        if (branch_fits(a->branches[i], s, v))
+                        if (branch_fits(a->branches[i], s, v, x->cfg && x->cfg->scrub_invalid_names))
                                 pick = i;
                 if (pick == a->n_branches)
                         return verr(x, "no branch of the Avro union fits a %s value",
@@ -635,6 +651,16 @@ static int encode(ectx_t *x, const ferry_avro_node_t *a, const ferry_schema_t *s
                         for (size_t m = 0; m < vs->n_fields && k == vs->n_fields; m++)
                                 if (strcmp(vs->fields[m].name, af->name) == 0)
                                         k = m;
+                        for (size_t m = 0;
+                             x->cfg && x->cfg->scrub_invalid_names && m < vs->n_fields && k == vs->n_fields;
+                             m++) {
+                                char *sn = ferry_avro_scrub_name(vs->fields[m].name);
+                                if (!sn)
+                                        return verr(x, "out of memory");
+                                if (strcmp(sn, af->name) == 0)
+                                        k = m;
+                                free(sn);
+                        }
                         if (k == vs->n_fields) {
                                 if (!af->has_default)
                                         return verr(x, "field %s of Avro record %s is missing from the value",
@@ -643,8 +669,11 @@ static int encode(ectx_t *x, const ferry_avro_node_t *a, const ferry_schema_t *s
                                         return -1;
                                 continue;
                         }
-                        if (encode(x, af->type, vs->fields[k].schema, v->u.st.fields[k], out, depth + 1) <
-                            0) {
+                        /* Java's Struct.get gives a null field its schema's default. */
+                        const ferry_value_t *fv = v->u.st.fields[k];
+                        if (!fv && !(x->cfg && x->cfg->ignore_default_for_nullables))
+                                fv = vs->fields[k].schema->default_value;
+                        if (encode(x, af->type, vs->fields[k].schema, fv, out, depth + 1) < 0) {
                                 if (x->errstr && x->errstr_size && !strstr(x->errstr, "field "))
                                         snprintf(x->errstr + strlen(x->errstr),
                                                  x->errstr_size - strlen(x->errstr), " (field %s)", af->name);
@@ -738,7 +767,14 @@ static int encode_json(ectx_t *x, const ferry_avro_node_t *a, const ferry_value_
 int ferry_avro_encode(const ferry_avro_node_t *a, const ferry_schema_t *s, const ferry_value_t *v,
                       ferry_buf_t *out, char *errstr, size_t errstr_size)
 {
-        ectx_t x = {.errstr = errstr, .errstr_size = errstr_size};
+        return ferry_avro_encode_cfg(NULL, a, s, v, out, errstr, errstr_size);
+}
+
+int ferry_avro_encode_cfg(const ferry_avro_data_config_t *cfg, const ferry_avro_node_t *a,
+                          const ferry_schema_t *s, const ferry_value_t *v, ferry_buf_t *out, char *errstr,
+                          size_t errstr_size)
+{
+        ectx_t x = {.cfg = cfg, .errstr = errstr, .errstr_size = errstr_size};
         if (errstr && errstr_size)
                 errstr[0] = '\0';
         return encode(&x, a, s, v, out, 0);
@@ -783,6 +819,10 @@ static int decode(ectx_t *x, const ferry_avro_node_t *a, const ferry_schema_t *s
                         return decode(x, br, s, r, out, depth + 1);
                 char buf[512];
                 const char *fname = ferry_avro_union_member_name(br, false, buf, sizeof(buf));
+                if (ferry_schema_param(s, FERRY_CONNECT_UNION_PARAM)) {
+                        snprintf(buf, sizeof(buf), "%s%d", FERRY_CONNECT_UNION_FIELD, (int)i32);
+                        fname = buf;
+                }
                 const ferry_field_t *fld = ferry_schema_field(s, fname);
                 if (!fld)
                         fld = ferry_schema_field(s, ferry_avro_union_member_name(br, true, buf, sizeof(buf)));
