@@ -1,0 +1,180 @@
+/* parquet-write: writes a Parquet file with Ferry's writer (worker/connectors/shared/parquet) from a
+ * Connect schema (JsonConverter's schema JSON) and JSON rows (one JsonConverter payload per line),
+ * for tests that read the file back with an independent reader (tests/connectors/parquet/).
+ * Output bytes are written to the file as the writer releases them (each finished row group), the
+ * way a storage sink ships parts. Prints the Parquet schema with -s.
+ *
+ *   parquet-write [-c codec] [-g row_group_bytes] [-p page_bytes] [-s] SCHEMA.json ROWS.jsonl OUT.parquet */
+#include "plugins/builtin.h"
+#include "shared/parquet/parquet.h"
+
+#include <ferry/strmap.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static char *slurp(const char *path, size_t *len)
+{
+        FILE *f = fopen(path, "rb");
+        if (!f)
+                return NULL;
+        ferry_buf_t b;
+        ferry_buf_init(&b);
+        char tmp[65536];
+        size_t n;
+        while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0)
+                ferry_buf_append(&b, tmp, n);
+        fclose(f);
+        *len = b.len;
+        return b.p ? b.p : strdup("");
+}
+
+static int drain(ferry_buf_t *out, FILE *f)
+{
+        if (out->len && fwrite(out->p, 1, out->len, f) != out->len)
+                return -1;
+        ferry_buf_reset(out);
+        return 0;
+}
+
+int main(int argc, char **argv)
+{
+        ferry_parquet_options_t opt = FERRY_PARQUET_OPTIONS_DEFAULT;
+        bool print_schema = false;
+        int c;
+        char err[512] = "";
+        while ((c = getopt(argc, argv, "c:g:p:s")) != -1) {
+                switch (c) {
+                case 'c':
+                        if (ferry_parquet_codec_parse(optarg, &opt.codec, err, sizeof(err)) < 0) {
+                                fprintf(stderr, "parquet-write: %s\n", err);
+                                return 2;
+                        }
+                        break;
+                case 'g':
+                        opt.row_group_bytes = strtoull(optarg, NULL, 10);
+                        break;
+                case 'p':
+                        opt.page_bytes = strtoull(optarg, NULL, 10);
+                        break;
+                case 's':
+                        print_schema = true;
+                        break;
+                default:
+                        return 2;
+                }
+        }
+        if (argc - optind != 3) {
+                fprintf(stderr,
+                        "usage: parquet-write [-c codec] [-g bytes] [-p bytes] [-s] SCHEMA ROWS OUT\n");
+                return 2;
+        }
+        size_t schema_len, rows_len;
+        char *schema_json = slurp(argv[optind], &schema_len);
+        char *rows = slurp(argv[optind + 1], &rows_len);
+        FILE *outf = fopen(argv[optind + 2], "wb");
+        if (!schema_json || !rows || !outf) {
+                perror("parquet-write");
+                return 1;
+        }
+        ferry_strmap_t cfg;
+        ferry_strmap_init(&cfg);
+        ferry_strmap_set(&cfg, "schemas.enable", "true");
+        void *conv = NULL;
+        if (ferry_json_converter.configure(&conv, &cfg, false, err, sizeof(err)) != FERRY_ERR_OK) {
+                fprintf(stderr, "parquet-write: JsonConverter: %s\n", err);
+                return 1;
+        }
+        ferry_buf_t out, env;
+        ferry_buf_init(&out);
+        ferry_buf_init(&env);
+        ferry_parquet_writer_t *w = NULL;
+        ferry_schema_t *first = NULL;
+        int rc = 0;
+        long line_no = 0;
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        for (char *line = rows, *next; line && *line; line = next) {
+                next = strchr(line, '\n');
+                size_t len = next ? (size_t)(next - line) : strlen(line);
+                if (next)
+                        next++;
+                line_no++;
+                if (len == 0)
+                        continue;
+                ferry_buf_reset(&env);
+                ferry_buf_puts(&env, "{\"schema\":");
+                ferry_buf_append(&env, schema_json, schema_len);
+                ferry_buf_puts(&env, ",\"payload\":");
+                ferry_buf_append(&env, line, len);
+                ferry_buf_puts(&env, "}");
+                ferry_schema_t *s = NULL;
+                ferry_value_t *v = NULL;
+                if (ferry_json_converter.to_connect(conv, "t", env.p, env.len, &s, &v, err, sizeof(err)) !=
+                    FERRY_ERR_OK) {
+                        fprintf(stderr, "parquet-write: line %ld: %s\n", line_no, err);
+                        rc = 1;
+                        break;
+                }
+                if (!w) {
+                        first = ferry_schema_ref(s);
+                        if (print_schema) {
+                                ferry_parquet_writer_t *tmp =
+                                        ferry_parquet_writer_new(s, &opt, &env, err, sizeof(err));
+                                if (tmp) {
+                                        ferry_buf_t text;
+                                        ferry_buf_init(&text);
+                                        ferry_parquet_writer_schema_text(tmp, &text);
+                                        fputs(text.p, stdout);
+                                        ferry_buf_free(&text);
+                                        ferry_parquet_writer_free(tmp);
+                                }
+                        }
+                        if (!(w = ferry_parquet_writer_new(s, &opt, &out, err, sizeof(err)))) {
+                                fprintf(stderr, "parquet-write: %s\n", err);
+                                ferry_schema_unref(s);
+                                ferry_value_free(v);
+                                rc = 1;
+                                break;
+                        }
+                }
+                if (ferry_parquet_writer_write(w, v, err, sizeof(err)) < 0) {
+                        fprintf(stderr, "parquet-write: line %ld: %s\n", line_no, err);
+                        rc = 3; /* a refused row: the rest is still written */
+                }
+                ferry_schema_unref(s);
+                ferry_value_free(v);
+                if (drain(&out, outf) < 0) {
+                        perror("parquet-write");
+                        rc = 1;
+                        break;
+                }
+        }
+        if (w && (rc == 0 || rc == 3)) {
+                if (ferry_parquet_writer_close(w, err, sizeof(err)) < 0 || drain(&out, outf) < 0) {
+                        fprintf(stderr, "parquet-write: %s\n", err);
+                        rc = 1;
+                }
+                clock_gettime(CLOCK_MONOTONIC, &t1);
+                double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+                fprintf(stderr, "parquet-write: %lld rows, %lld row groups, %llu bytes, %.3f s\n",
+                        (long long)ferry_parquet_writer_rows(w),
+                        (long long)ferry_parquet_writer_row_groups(w),
+                        (unsigned long long)ferry_parquet_writer_position(w), secs);
+        }
+        ferry_parquet_writer_free(w);
+        if (first)
+                ferry_schema_unref(first);
+        ferry_json_converter.close(conv);
+        ferry_strmap_free(&cfg);
+        ferry_buf_free(&out);
+        ferry_buf_free(&env);
+        free(schema_json);
+        free(rows);
+        if (fclose(outf) != 0)
+                rc = 1;
+        return rc;
+}

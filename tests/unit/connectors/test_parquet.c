@@ -1,0 +1,297 @@
+/* Unit tests of the Parquet writer (worker/connectors/shared/parquet): the Thrift compact encoder
+ * and the RLE/bit-packed hybrid level encoder against hand-computed bytes, the Parquet schema
+ * derived from Connect schemas (parquet-avro's layout), the file framing, row groups, rollback of a
+ * refused record, and the codec names. tests/connectors/parquet/ reads the files with pyarrow. */
+#include "shared/parquet/parquet.h"
+#include "shared/parquet/parquet_int.h"
+#include "shared/parquet/thrift_compact.h"
+
+#include <criterion/criterion.h>
+
+#include <string.h>
+
+static void assert_bytes(const ferry_buf_t *b, const unsigned char *want, size_t n)
+{
+        cr_assert_eq(b->len, n, "length %zu, want %zu", b->len, n);
+        for (size_t i = 0; i < n; i++)
+                cr_assert_eq((unsigned char)b->p[i], want[i], "byte %zu: %02x, want %02x", i,
+                             (unsigned char)b->p[i], want[i]);
+}
+
+Test(parquet, thrift_compact)
+{
+        ferry_buf_t b;
+        ferry_buf_init(&b);
+        ferry_tc_t t;
+        ferry_tc_init(&t, &b);
+        ferry_tc_field_i32(&t, 1, 1);      /* delta 1, i32: 0x15, zigzag(1) = 2 */
+        ferry_tc_field_i64(&t, 20, -1);    /* delta 19: long form 0x06, zigzag(20) = 40, zigzag(-1) = 1 */
+        ferry_tc_field_bool(&t, 21, true); /* 0x11 */
+        ferry_tc_field_string(&t, 22, "ab");
+        ferry_tc_field_list(&t, 23, FERRY_TC_I32, 2);
+        ferry_tc_elem_i32(&t, 0);
+        ferry_tc_elem_i32(&t, 3);
+        ferry_tc_field_struct(&t, 24);
+        ferry_tc_field_i32(&t, 1, 64); /* inside the struct the field ids start again */
+        ferry_tc_struct_end(&t);
+        ferry_tc_struct_end(&t);
+        cr_assert(!ferry_tc_error(&t));
+        const unsigned char want[] = {0x15, 0x02, 0x06, 0x28, 0x01, 0x11, 0x18, 0x02, 'a',  'b',
+                                      0x19, 0x25, 0x00, 0x06, 0x1c, 0x15, 0x80, 0x01, 0x00, 0x00};
+        assert_bytes(&b, want, sizeof(want));
+        ferry_buf_free(&b);
+}
+
+Test(parquet, rle_hybrid)
+{
+        ferry_buf_t b;
+        ferry_buf_init(&b);
+        uint16_t ones[10] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+        cr_assert_eq(pq_rle_encode(&b, ones, 10, 1), 0);
+        const unsigned char run[] = {0x14, 0x01}; /* 10 << 1, value 1 */
+        assert_bytes(&b, run, sizeof(run));
+        ferry_buf_reset(&b);
+        uint16_t alt[9] = {0, 1, 0, 1, 0, 1, 0, 1, 1};
+        cr_assert_eq(pq_rle_encode(&b, alt, 9, 1), 0);
+        const unsigned char packed[] = {0x05, 0xaa, 0x01}; /* 2 groups of 8, LSB first, padded */
+        assert_bytes(&b, packed, sizeof(packed));
+        ferry_buf_reset(&b);
+        /* Mixed: 8 values bit-packed, then a run of 12 twos, then a final short run. */
+        uint16_t mix[21] = {0, 1, 2, 3, 0, 1, 2, 3, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3};
+        cr_assert_eq(pq_rle_encode(&b, mix, 21, 2), 0);
+        const unsigned char m[] = {0x03, 0xe4, 0xe4, 0x18, 0x02, 0x02, 0x03};
+        assert_bytes(&b, m, sizeof(m));
+        cr_assert_eq(pq_bit_width(0), 0);
+        cr_assert_eq(pq_bit_width(1), 1);
+        cr_assert_eq(pq_bit_width(2), 2);
+        cr_assert_eq(pq_bit_width(3), 2);
+        cr_assert_eq(pq_bit_width(4), 3);
+        ferry_buf_free(&b);
+}
+
+static ferry_schema_t *every_type(void)
+{
+        ferry_schema_t *inner = ferry_schema_struct("com.example.Inner");
+        ferry_schema_add_field(inner, "x", ferry_schema_new(FERRY_TYPE_INT32));
+        ferry_schema_add_field(inner, "y", ferry_schema_optional(FERRY_TYPE_STRING));
+        ferry_schema_set_optional(inner, true);
+        ferry_schema_t *s = ferry_schema_struct("com.example.Row");
+        ferry_schema_add_field(s, "i8", ferry_schema_new(FERRY_TYPE_INT8));
+        ferry_schema_add_field(s, "i16", ferry_schema_new(FERRY_TYPE_INT16));
+        ferry_schema_add_field(s, "i64", ferry_schema_optional(FERRY_TYPE_INT64));
+        ferry_schema_add_field(s, "f32", ferry_schema_new(FERRY_TYPE_FLOAT32));
+        ferry_schema_add_field(s, "f64", ferry_schema_new(FERRY_TYPE_FLOAT64));
+        ferry_schema_add_field(s, "b", ferry_schema_new(FERRY_TYPE_BOOLEAN));
+        ferry_schema_add_field(s, "raw", ferry_schema_new(FERRY_TYPE_BYTES));
+        ferry_schema_add_field(s, "amount", ferry_schema_decimal(2));
+        ferry_schema_add_field(s, "day", ferry_schema_logical(FERRY_LOGICAL_DATE));
+        ferry_schema_add_field(s, "at", ferry_schema_logical(FERRY_LOGICAL_TIME));
+        ferry_schema_add_field(s, "ts", ferry_schema_logical(FERRY_LOGICAL_TIMESTAMP));
+        ferry_schema_add_field(s, "inner", inner);
+        ferry_schema_add_field(s, "nums", ferry_schema_array(ferry_schema_new(FERRY_TYPE_INT32)));
+        ferry_schema_add_field(s, "attrs",
+                               ferry_schema_map(ferry_schema_new(FERRY_TYPE_STRING),
+                                                ferry_schema_optional(FERRY_TYPE_FLOAT64)));
+        ferry_schema_add_field(
+                s, "byid",
+                ferry_schema_map(ferry_schema_new(FERRY_TYPE_INT32), ferry_schema_new(FERRY_TYPE_STRING)));
+        return s;
+}
+
+Test(parquet, schema_as_parquet_avro_writes_it)
+{
+        ferry_schema_t *s = every_type();
+        ferry_buf_t out, text;
+        ferry_buf_init(&out);
+        ferry_buf_init(&text);
+        char err[256] = "";
+        ferry_parquet_writer_t *w = ferry_parquet_writer_new(s, NULL, &out, err, sizeof(err));
+        cr_assert_not_null(w, "%s", err);
+        cr_assert_eq(ferry_parquet_writer_schema_text(w, &text), 0);
+        cr_assert_str_eq(text.p, "message com.example.Row {\n"
+                                 "  required int32 i8;\n"
+                                 "  required int32 i16;\n"
+                                 "  optional int64 i64;\n"
+                                 "  required float f32;\n"
+                                 "  required double f64;\n"
+                                 "  required boolean b;\n"
+                                 "  required binary raw;\n"
+                                 "  required binary amount (DECIMAL(64,2));\n"
+                                 "  required int32 day (DATE);\n"
+                                 "  required int32 at (TIME(MILLIS,true));\n"
+                                 "  required int64 ts (TIMESTAMP(MILLIS,true));\n"
+                                 "  optional group inner {\n"
+                                 "    required int32 x;\n"
+                                 "    optional binary y (STRING);\n"
+                                 "  }\n"
+                                 "  required group nums (LIST) {\n"
+                                 "    repeated int32 array;\n"
+                                 "  }\n"
+                                 "  required group attrs (MAP) {\n"
+                                 "    repeated group key_value (MAP_KEY_VALUE) {\n"
+                                 "      required binary key (STRING);\n"
+                                 "      optional double value;\n"
+                                 "    }\n"
+                                 "  }\n"
+                                 "  required group byid (LIST) {\n"
+                                 "    repeated group array {\n"
+                                 "      required int32 key;\n"
+                                 "      required binary value (STRING);\n"
+                                 "    }\n"
+                                 "  }\n"
+                                 "}\n");
+        cr_assert_eq(memcmp(out.p, "PAR1", 4), 0);
+        ferry_parquet_writer_free(w);
+        ferry_schema_unref(s);
+        /* An unnamed struct is AvroData's ConnectDefault record. */
+        s = ferry_schema_struct(NULL);
+        ferry_schema_add_field(s, "a", ferry_schema_new(FERRY_TYPE_STRING));
+        ferry_buf_reset(&text);
+        w = ferry_parquet_writer_new(s, NULL, &out, err, sizeof(err));
+        cr_assert_not_null(w, "%s", err);
+        ferry_parquet_writer_schema_text(w, &text);
+        cr_assert_str_eq(text.p, "message io.confluent.connect.avro.ConnectDefault {\n"
+                                 "  required binary a (STRING);\n"
+                                 "}\n");
+        ferry_parquet_writer_free(w);
+        ferry_schema_unref(s);
+        ferry_buf_free(&out);
+        ferry_buf_free(&text);
+}
+
+Test(parquet, refused_schemas)
+{
+        ferry_buf_t out;
+        ferry_buf_init(&out);
+        char err[256] = "";
+        ferry_schema_t *s = ferry_schema_new(FERRY_TYPE_STRING);
+        cr_assert_null(ferry_parquet_writer_new(s, NULL, &out, err, sizeof(err)));
+        cr_assert(strstr(err, "struct schema"), "%s", err);
+        ferry_schema_unref(s);
+        s = ferry_schema_struct("R");
+        ferry_schema_add_field(s, "empty", ferry_schema_struct("E"));
+        cr_assert_null(ferry_parquet_writer_new(s, NULL, &out, err, sizeof(err)));
+        cr_assert(strstr(err, "field empty:"), "%s", err);
+        ferry_schema_unref(s);
+        s = ferry_schema_struct("R");
+        ferry_schema_t *d = ferry_schema_new(FERRY_TYPE_BYTES);
+        ferry_schema_set_name(d, FERRY_LOGICAL_DECIMAL);
+        ferry_schema_add_field(s, "amount", d);
+        cr_assert_null(ferry_parquet_writer_new(s, NULL, &out, err, sizeof(err)));
+        cr_assert(strstr(err, "field amount: Invalid Decimal schema"), "%s", err);
+        ferry_schema_unref(s);
+        ferry_buf_free(&out);
+}
+
+static uint32_t le32(const char *p)
+{
+        const unsigned char *u = (const unsigned char *)p;
+        return (uint32_t)u[0] | (uint32_t)u[1] << 8 | (uint32_t)u[2] << 16 | (uint32_t)u[3] << 24;
+}
+
+static ferry_schema_t *small_schema(void)
+{
+        ferry_schema_t *s = ferry_schema_struct("R");
+        ferry_schema_add_field(s, "id", ferry_schema_new(FERRY_TYPE_INT64));
+        ferry_schema_add_field(s, "tags", ferry_schema_array(ferry_schema_new(FERRY_TYPE_STRING)));
+        return s;
+}
+
+static ferry_value_t *small_row(ferry_schema_t *s, int64_t id, bool null_tag)
+{
+        ferry_value_t *v = ferry_value_struct(s);
+        ferry_struct_put_int(v, "id", id);
+        ferry_value_t *tags = ferry_value_array();
+        ferry_array_append(tags, ferry_value_cstring("a"));
+        ferry_array_append(tags, null_tag ? NULL : ferry_value_cstring("b"));
+        ferry_struct_put(v, "tags", tags);
+        return v;
+}
+
+Test(parquet, refused_record_leaves_the_file_as_it_was)
+{
+        ferry_schema_t *s = small_schema();
+        ferry_buf_t out;
+        ferry_buf_init(&out);
+        char err[256] = "";
+        ferry_parquet_options_t opt = FERRY_PARQUET_OPTIONS_DEFAULT;
+        opt.codec = FERRY_PARQUET_UNCOMPRESSED;
+        ferry_parquet_writer_t *w = ferry_parquet_writer_new(s, &opt, &out, err, sizeof(err));
+        cr_assert_not_null(w, "%s", err);
+        ferry_value_t *good = small_row(s, 1, false), *bad = small_row(s, 2, true);
+        cr_assert_eq(ferry_parquet_writer_write(w, good, err, sizeof(err)), 0, "%s", err);
+        size_t before = ferry_parquet_writer_buffered(w);
+        cr_assert_eq(ferry_parquet_writer_write(w, bad, err, sizeof(err)), -1);
+        cr_assert(strstr(err, "field tags: element 1 is null"), "%s", err);
+        cr_assert_eq(ferry_parquet_writer_buffered(w), before);
+        ferry_value_t *nullid = ferry_value_struct(s);
+        ferry_struct_put(nullid, "tags", ferry_value_array());
+        cr_assert_eq(ferry_parquet_writer_write(w, nullid, err, sizeof(err)), -1);
+        cr_assert(strstr(err, "field id: null value for a required field"), "%s", err);
+        cr_assert_eq(ferry_parquet_writer_write(w, NULL, err, sizeof(err)), -1);
+        cr_assert_eq(ferry_parquet_writer_write(w, good, err, sizeof(err)), 0, "%s", err);
+        cr_assert_eq(ferry_parquet_writer_rows(w), 2);
+        cr_assert_eq(ferry_parquet_writer_close(w, err, sizeof(err)), 0, "%s", err);
+        cr_assert_eq(ferry_parquet_writer_write(w, good, err, sizeof(err)), -1);
+        /* "PAR1" ... footer, its length, "PAR1". */
+        cr_assert_geq(out.len, 12);
+        cr_assert_eq(memcmp(out.p, "PAR1", 4), 0);
+        cr_assert_eq(memcmp(out.p + out.len - 4, "PAR1", 4), 0);
+        uint32_t footer = le32(out.p + out.len - 8);
+        cr_assert_lt(footer, out.len - 12);
+        cr_assert_eq(ferry_parquet_writer_position(w), out.len);
+        ferry_value_free(good);
+        ferry_value_free(bad);
+        ferry_value_free(nullid);
+        ferry_parquet_writer_free(w);
+        ferry_schema_unref(s);
+        ferry_buf_free(&out);
+}
+
+Test(parquet, row_groups_at_the_size_threshold)
+{
+        ferry_schema_t *s = small_schema();
+        ferry_buf_t out;
+        ferry_buf_init(&out);
+        char err[256] = "";
+        ferry_parquet_options_t opt = FERRY_PARQUET_OPTIONS_DEFAULT;
+        opt.row_group_bytes = 4096;
+        opt.page_bytes = 512;
+        ferry_parquet_writer_t *w = ferry_parquet_writer_new(s, &opt, &out, err, sizeof(err));
+        cr_assert_not_null(w, "%s", err);
+        uint64_t shipped = 0;
+        for (int i = 0; i < 5000; i++) {
+                ferry_value_t *v = small_row(s, i, false);
+                cr_assert_eq(ferry_parquet_writer_write(w, v, err, sizeof(err)), 0, "%s", err);
+                ferry_value_free(v);
+                cr_assert_lt(ferry_parquet_writer_buffered(w), 4096 + 1024);
+                /* The caller may ship and drop what the writer has released. */
+                shipped += out.len;
+                ferry_buf_reset(&out);
+        }
+        cr_assert_gt(ferry_parquet_writer_row_groups(w), 3);
+        cr_assert_eq(ferry_parquet_writer_close(w, err, sizeof(err)), 0, "%s", err);
+        shipped += out.len;
+        cr_assert_eq(ferry_parquet_writer_position(w), shipped);
+        ferry_parquet_writer_free(w);
+        ferry_schema_unref(s);
+        ferry_buf_free(&out);
+}
+
+Test(parquet, codec_names)
+{
+        ferry_parquet_codec_t c;
+        char err[256];
+        cr_assert_eq(ferry_parquet_codec_parse("none", &c, err, sizeof(err)), 0);
+        cr_assert_eq(c, FERRY_PARQUET_UNCOMPRESSED);
+        cr_assert_str_eq(ferry_parquet_extension(c), ".parquet");
+        cr_assert_eq(ferry_parquet_codec_parse("SNAPPY", &c, err, sizeof(err)), 0);
+        cr_assert_str_eq(ferry_parquet_extension(c), ".snappy.parquet");
+        cr_assert_eq(ferry_parquet_codec_parse("gzip", &c, err, sizeof(err)), 0);
+        cr_assert_str_eq(ferry_parquet_extension(c), ".gz.parquet");
+        cr_assert_eq(ferry_parquet_codec_parse("zstd", &c, err, sizeof(err)), 0);
+        cr_assert_str_eq(ferry_parquet_extension(c), ".zstd.parquet");
+        cr_assert_str_eq(ferry_parquet_codec_name(c), "zstd");
+        cr_assert_eq(ferry_parquet_codec_parse("lzo", &c, err, sizeof(err)), -1);
+        cr_assert(strstr(err, "parquet.codec"), "%s", err);
+}
