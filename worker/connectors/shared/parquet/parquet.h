@@ -82,6 +82,9 @@ int ferry_parquet_writer_write(ferry_parquet_writer_t *w, const ferry_value_t *r
 /* Bytes the writer holds in memory for the open row group (open pages and finished pages not yet
  * written to out). */
 size_t ferry_parquet_writer_buffered(const ferry_parquet_writer_t *w);
+/* Heap memory the writer holds (buffer capacities, levels, scratch space): what a memory budget
+ * should count. At least ferry_parquet_writer_buffered(). */
+size_t ferry_parquet_writer_memory(const ferry_parquet_writer_t *w);
 /* Bytes of the file already appended to out (the file position). */
 uint64_t ferry_parquet_writer_position(const ferry_parquet_writer_t *w);
 int64_t ferry_parquet_writer_rows(const ferry_parquet_writer_t *w);       /* records written */

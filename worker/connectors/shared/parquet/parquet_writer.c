@@ -349,6 +349,16 @@ size_t ferry_parquet_writer_buffered(const ferry_parquet_writer_t *w)
         return total;
 }
 
+size_t ferry_parquet_writer_memory(const ferry_parquet_writer_t *w)
+{
+        size_t total = w->page.cap + w->packed.cap + w->header.cap;
+        for (size_t i = 0; i < w->n_cols; i++) {
+                const column_t *c = &w->cols[i];
+                total += c->values.cap + c->chunk.cap + c->cap * 2 * sizeof(uint16_t);
+        }
+        return total;
+}
+
 static int flush_row_group(ferry_parquet_writer_t *w)
 {
         if (w->rg_rows == 0)
