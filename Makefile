@@ -118,7 +118,7 @@ $(TOOLS):
 
 # parquet-write: the shared Parquet writer fed JSON rows through the built-in JsonConverter, for
 # tests that read its files with pyarrow (tests/connectors/parquet/).
-PARQUET_SRC := $(sort $(wildcard worker/connectors/shared/parquet/*.c))
+PARQUET_SRC := $(filter-out %/storage_format_parquet.c,$(sort $(wildcard worker/connectors/shared/parquet/*.c)))
 $(call objs,release,$(PARQUET_SRC) tests/tools/parquet_write.c): BASE_CFLAGS += -Iworker -Iworker/connectors
 build/tools/parquet-write: $(call objs,release,$(WORKER_LIB_SRC) $(PARQUET_SRC) tests/tools/parquet_write.c)
 	@mkdir -p $(dir $@)
