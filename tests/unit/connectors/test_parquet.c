@@ -5,6 +5,9 @@
 #include "shared/parquet/parquet.h"
 #include "shared/parquet/parquet_int.h"
 #include "shared/parquet/thrift_compact.h"
+#include "shared/storage/storage_format.h"
+
+#include <ferry/strmap.h>
 
 #include <criterion/criterion.h>
 
@@ -294,4 +297,112 @@ Test(parquet, codec_names)
         cr_assert_str_eq(ferry_parquet_codec_name(c), "zstd");
         cr_assert_eq(ferry_parquet_codec_parse("lzo", &c, err, sizeof(err)), -1);
         cr_assert(strstr(err, "parquet.codec"), "%s", err);
+}
+
+/* Every type, nested and null, through each codec, under the sanitizers (pyarrow reads the same
+ * shapes in tests/connectors/parquet/files.sh). */
+Test(parquet, every_type_each_codec)
+{
+        ferry_schema_t *s = every_type();
+        const ferry_parquet_codec_t codecs[] = {FERRY_PARQUET_UNCOMPRESSED, FERRY_PARQUET_SNAPPY,
+                                                FERRY_PARQUET_GZIP, FERRY_PARQUET_ZSTD};
+        for (size_t c = 0; c < 4; c++) {
+                ferry_buf_t out;
+                ferry_buf_init(&out);
+                char err[256] = "";
+                ferry_parquet_options_t opt = FERRY_PARQUET_OPTIONS_DEFAULT;
+                opt.codec = codecs[c];
+                opt.page_bytes = 300;
+                opt.row_group_bytes = 2000;
+                ferry_parquet_writer_t *w = ferry_parquet_writer_new(s, &opt, &out, err, sizeof(err));
+                cr_assert_not_null(w, "%s", err);
+                for (int i = 0; i < 200; i++) {
+                        ferry_value_t *v = ferry_value_struct(s);
+                        ferry_struct_put_int(v, "i8", i % 100);
+                        ferry_struct_put_int(v, "i16", i);
+                        if (i % 3)
+                                ferry_struct_put_int(v, "i64", (int64_t)i << 40);
+                        ferry_struct_put_double(v, "f32", i / 3.0);
+                        ferry_struct_put_double(v, "f64", i / 7.0);
+                        ferry_struct_put_bool(v, "b", i % 2);
+                        ferry_struct_put_bytes(v, "raw", "\x00\x01", (size_t)(i % 3));
+                        ferry_struct_put(v, "amount", ferry_value_bytes("\x04\xd2", 2));
+                        ferry_struct_put_int(v, "day", i);
+                        ferry_struct_put_int(v, "at", i * 1000);
+                        ferry_struct_put_int(v, "ts", 1700000000000LL + i);
+                        if (i % 4) {
+                                const ferry_field_t *f = ferry_schema_field(s, "inner");
+                                ferry_value_t *in = ferry_value_struct(f->schema);
+                                ferry_struct_put_int(in, "x", i);
+                                if (i % 5)
+                                        ferry_struct_put_string(in, "y", "why");
+                                ferry_struct_put(v, "inner", in);
+                        }
+                        ferry_value_t *nums = ferry_value_array();
+                        for (int k = 0; k < i % 4; k++)
+                                ferry_array_append(nums, ferry_value_int(FERRY_TYPE_INT32, k));
+                        ferry_struct_put(v, "nums", nums);
+                        ferry_value_t *attrs = ferry_value_map();
+                        for (int k = 0; k < i % 3; k++)
+                                ferry_map_put_str(attrs, k ? "b" : "a",
+                                                  k == 1 ? NULL : ferry_value_float(FERRY_TYPE_FLOAT64, k));
+                        ferry_struct_put(v, "attrs", attrs);
+                        ferry_value_t *byid = ferry_value_map();
+                        ferry_map_put(byid, ferry_value_int(FERRY_TYPE_INT32, i), ferry_value_cstring("v"));
+                        ferry_struct_put(v, "byid", byid);
+                        cr_assert_eq(ferry_parquet_writer_write(w, v, err, sizeof(err)), 0, "row %d: %s", i,
+                                     err);
+                        ferry_value_free(v);
+                }
+                cr_assert_gt(ferry_parquet_writer_row_groups(w), 1);
+                cr_assert_geq(ferry_parquet_writer_memory(w), ferry_parquet_writer_buffered(w));
+                cr_assert_eq(ferry_parquet_writer_close(w, err, sizeof(err)), 0, "%s", err);
+                cr_assert_eq(memcmp(out.p + out.len - 4, "PAR1", 4), 0);
+                cr_assert_eq(ferry_parquet_writer_position(w), out.len);
+                ferry_parquet_writer_free(w);
+                ferry_buf_free(&out);
+        }
+        ferry_schema_unref(s);
+}
+
+/* The ParquetFormat behind the storage core's format table. */
+Test(parquet, storage_format)
+{
+        const storage_format_t *f =
+                storage_format_find("io.confluent.connect.s3.format.parquet.ParquetFormat");
+        cr_assert_eq(f, &storage_format_parquet);
+        cr_assert_eq(storage_format_find("io.confluent.connect.hdfs.parquet.ParquetFormat"), f);
+        ferry_strmap_t cfg;
+        ferry_strmap_init(&cfg);
+        char err[256] = "";
+        void *inst = NULL;
+        cr_assert_eq(f->configure(&cfg, &inst, err, sizeof(err)), 0, "%s", err);
+        cr_assert_str_eq(f->extension(inst), ".snappy.parquet"); /* parquet.codec defaults to snappy */
+        f->release(inst);
+        ferry_strmap_set(&cfg, "parquet.codec", "brotli");
+        cr_assert_eq(f->configure(&cfg, &inst, err, sizeof(err)), -1);
+        cr_assert(strstr(err, "parquet.codec"), "%s", err);
+        ferry_strmap_set(&cfg, "parquet.codec", "gzip");
+        cr_assert_eq(f->configure(&cfg, &inst, err, sizeof(err)), 0, "%s", err);
+        cr_assert_str_eq(f->extension(inst), ".gz.parquet");
+        ferry_buf_t out;
+        ferry_buf_init(&out);
+        void *w = NULL;
+        cr_assert_eq(f->open(inst, &out, NULL, &w, err, sizeof(err)), -1);
+        cr_assert(strstr(err, "schemaless"), "%s", err);
+        ferry_schema_t *s = small_schema();
+        cr_assert_eq(f->open(inst, &out, s, &w, err, sizeof(err)), 0, "%s", err);
+        ferry_value_t *v = small_row(s, 7, false);
+        cr_assert_eq(f->write(w, NULL, s, v, err, sizeof(err)), 0, "%s", err);
+        cr_assert_gt(f->buffered(w), 0);
+        cr_assert_eq(f->finish(w, err, sizeof(err)), 0, "%s", err);
+        /* parquet-avro's footer metadata. */
+        cr_assert_not_null(memmem(out.p, out.len, "parquet.avro.schema", 19));
+        cr_assert_not_null(memmem(out.p, out.len, "writer.model.name", 17));
+        f->free(w);
+        f->release(inst);
+        ferry_value_free(v);
+        ferry_schema_unref(s);
+        ferry_buf_free(&out);
+        ferry_strmap_free(&cfg);
 }
