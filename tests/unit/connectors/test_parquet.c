@@ -406,3 +406,38 @@ Test(parquet, storage_format)
         ferry_buf_free(&out);
         ferry_strmap_free(&cfg);
 }
+
+/* AvroData's union struct is an Avro union, which parquet-avro writes as member0..memberN. */
+Test(parquet, union_struct)
+{
+        ferry_schema_t *u = ferry_schema_struct("io.confluent.connect.avro.Union");
+        ferry_schema_add_field(u, "int", ferry_schema_optional(FERRY_TYPE_INT32));
+        ferry_schema_add_field(u, "string", ferry_schema_optional(FERRY_TYPE_STRING));
+        ferry_schema_set_optional(u, true);
+        ferry_schema_t *s = ferry_schema_struct("R");
+        ferry_schema_add_field(s, "u", u);
+        ferry_buf_t out, text;
+        ferry_buf_init(&out);
+        ferry_buf_init(&text);
+        char err[256] = "";
+        ferry_parquet_writer_t *w = ferry_parquet_writer_new(s, NULL, &out, err, sizeof(err));
+        cr_assert_not_null(w, "%s", err);
+        ferry_parquet_writer_schema_text(w, &text);
+        cr_assert_str_eq(text.p, "message R {\n"
+                                 "  optional group u {\n"
+                                 "    optional int32 member0;\n"
+                                 "    optional binary member1 (STRING);\n"
+                                 "  }\n"
+                                 "}\n");
+        ferry_value_t *v = ferry_value_struct(s);
+        ferry_value_t *uv = ferry_value_struct(u);
+        ferry_struct_put_string(uv, "string", "s");
+        ferry_struct_put(v, "u", uv);
+        cr_assert_eq(ferry_parquet_writer_write(w, v, err, sizeof(err)), 0, "%s", err);
+        cr_assert_eq(ferry_parquet_writer_close(w, err, sizeof(err)), 0, "%s", err);
+        ferry_value_free(v);
+        ferry_parquet_writer_free(w);
+        ferry_schema_unref(s);
+        ferry_buf_free(&out);
+        ferry_buf_free(&text);
+}

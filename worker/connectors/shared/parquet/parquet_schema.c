@@ -14,6 +14,7 @@
 #define AVRO_PRECISION_PARAM   "connect.decimal.precision"
 #define AVRO_FIXED_SIZE_PARAM  "connect.fixed.size"
 #define AVRO_PRECISION_DEFAULT 64
+#define AVRO_UNION_NAME        "io.confluent.connect.avro.Union"
 
 typedef struct {
         char *errstr;
@@ -202,10 +203,16 @@ static pq_node_t *build(build_t *x, pq_node_t *parent, const char *name, const f
                         ok = fail(x, n, "a struct with no fields cannot be written to Parquet");
                         break;
                 }
-                for (size_t i = 0; i < s->n_fields && ok; i++)
-                        if (!child(x, n, s->fields[i].name, s->fields[i].schema,
-                                   field_repetition(s->fields[i].schema)))
+                /* AvroData turns a Connect struct named io.confluent.connect.avro.Union into an Avro
+                 * union, which parquet-avro writes as a group of optional member0..memberN. */
+                bool is_union = named(s, AVRO_UNION_NAME);
+                for (size_t i = 0; i < s->n_fields && ok; i++) {
+                        char member[32];
+                        snprintf(member, sizeof(member), "member%zu", i);
+                        if (!child(x, n, is_union ? member : s->fields[i].name, s->fields[i].schema,
+                                   is_union ? PQ_OPTIONAL : field_repetition(s->fields[i].schema)))
                                 ok = NULL;
+                }
                 break;
         case FERRY_TYPE_ARRAY:
                 /* parquet-avro, write-old-list-structure=true: `group f (LIST) { repeated <t> array; }`. */
