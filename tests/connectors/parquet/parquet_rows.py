@@ -177,6 +177,23 @@ def check(kind, n, path, codec, min_groups):
         assert "required group field_id=-1 com.example.Every {" in str(pf.schema), str(pf.schema)
     got = pf.read().to_pylist()
     want = [e for _, e in rows(kind, n)]
+    # Column statistics of top-level primitive columns: null count, min and max of each row group.
+    first = 0
+    for g in range(md.num_row_groups):
+        rg = md.row_group(g)
+        part = want[first:first + rg.num_rows]
+        first += rg.num_rows
+        for c in range(md.num_columns):
+            col = rg.column(c)
+            if "." in col.path_in_schema or col.path_in_schema == "amount":
+                continue  # nested columns; decimals carry no min/max (signed byte order)
+            vals = [r[col.path_in_schema] for r in part]
+            st = col.statistics
+            assert st is not None and st.null_count == sum(v is None for v in vals), (g, col.path_in_schema, st)
+            present = [v for v in vals if v is not None]
+            if present:
+                assert st.has_min_max, (g, col.path_in_schema)
+                assert (st.min, st.max) == (min(present), max(present)), (g, col.path_in_schema, st.min, st.max)
     for i, (g, w) in enumerate(zip(got, want)):
         assert g == w, "row %d differs:\n got %r\nwant %r" % (i, g, w)
     print("%s %s rows=%d groups=%d columns=%d bytes=%d" % (kind, codec, md.num_rows, md.num_row_groups,

@@ -82,6 +82,23 @@ int pq_schema_text(const pq_node_t *root, ferry_buf_t *out);
 /* The dotted path of a node below the root ("a.b.array"), appended to out. */
 void pq_node_path(const pq_node_t *n, ferry_buf_t *out);
 
+/* Statistics of a column chunk (parquet_stats.c). */
+typedef struct {
+        int64_t nulls;
+        bool has_minmax, disabled;
+        ferry_buf_t min, max; /* PLAIN values (byte arrays: the bytes without their length) */
+} pq_stats_t;
+
+void pq_stats_init(pq_stats_t *st);
+void pq_stats_reset(pq_stats_t *st);
+void pq_stats_free(pq_stats_t *st);
+/* Whether min/max are kept for the leaf's type and annotation. */
+bool pq_stats_ordered(const pq_node_t *leaf);
+/* Counts nulls and the PLAIN values in values[0..len) (BOOLEAN: one byte per value). -1 on ENOMEM. */
+int pq_stats_add(pq_stats_t *st, const pq_node_t *leaf, const char *values, size_t len, int64_t nulls);
+/* Writes ColumnMetaData field 12 (Statistics). */
+void pq_stats_write(const pq_stats_t *st, int ptype, ferry_tc_t *t);
+
 /* Appends the RLE/bit-packed hybrid encoding of n levels of bit_width bits. */
 int pq_rle_encode(ferry_buf_t *out, const uint16_t *levels, size_t n, int bit_width);
 /* Bits needed for values 0..max. */

@@ -21,12 +21,14 @@ typedef struct {
         ferry_buf_t chunk; /* finished pages (header + data) of the open row group */
         int64_t chunk_values;
         uint64_t chunk_uncompressed;
+        pq_stats_t stats; /* of the open row group's chunk */
 } column_t;
 
 typedef struct {
         uint64_t offset;
         int64_t values;
         uint64_t uncompressed, compressed;
+        pq_stats_t stats;
 } chunk_meta_t;
 
 typedef struct {
@@ -389,6 +391,8 @@ static int flush_row_group(ferry_parquet_writer_t *w)
                 w->pos += c->chunk.len;
                 rg->uncompressed += m->uncompressed;
                 rg->compressed += m->compressed;
+                m->stats = c->stats; /* the chunk's statistics move to its metadata */
+                pq_stats_init(&c->stats);
                 ferry_buf_reset(&c->chunk);
                 c->chunk_values = 0;
                 c->chunk_uncompressed = 0;
@@ -442,6 +446,7 @@ ferry_parquet_writer_t *ferry_parquet_writer_new(const ferry_schema_t *schema,
                 for (size_t i = 0; i < w->n_cols; i++) {
                         ferry_buf_init(&w->cols[i].values);
                         ferry_buf_init(&w->cols[i].chunk);
+                        pq_stats_init(&w->cols[i].stats);
                 }
                 pq_schema_leaves(w->root, w->leaves);
         }
@@ -479,6 +484,16 @@ int ferry_parquet_writer_write(ferry_parquet_writer_t *w, const ferry_value_t *r
         }
         w->rows++;
         w->rg_rows++;
+        for (size_t i = 0; i < w->n_cols; i++) {
+                column_t *c = &w->cols[i];
+                const pq_node_t *leaf = w->leaves[i];
+                int64_t nulls = 0;
+                for (size_t k = w->marks[i].n; k < c->n; k++)
+                        nulls += c->def[k] < leaf->max_def;
+                if (pq_stats_add(&c->stats, leaf, c->values.p + w->marks[i].values_len,
+                                 c->values.len - w->marks[i].values_len, nulls) < 0)
+                        return fail(w, NULL, "out of memory");
+        }
         for (size_t i = 0; i < w->n_cols; i++)
                 if (page_size(&w->cols[i]) >= w->page_bytes && flush_page(w, i) < 0)
                         return -1;
@@ -550,6 +565,7 @@ static void write_footer(ferry_parquet_writer_t *w, ferry_tc_t *t)
                         ferry_tc_field_i64(t, 6, (int64_t)m->uncompressed);
                         ferry_tc_field_i64(t, 7, (int64_t)m->compressed);
                         ferry_tc_field_i64(t, 9, (int64_t)m->offset);
+                        pq_stats_write(&m->stats, w->leaves[i]->ptype, t);
                         ferry_tc_struct_end(t);
                         ferry_tc_struct_end(t);
                 }
@@ -570,6 +586,14 @@ static void write_footer(ferry_parquet_writer_t *w, ferry_tc_t *t)
                 }
         }
         ferry_tc_field_string(t, 6, w->created_by);
+        /* column_orders: TYPE_ORDER for every column, so readers trust min_value/max_value. */
+        ferry_tc_field_list(t, 7, FERRY_TC_STRUCT, w->n_cols);
+        for (size_t i = 0; i < w->n_cols; i++) {
+                ferry_tc_elem_struct(t);
+                ferry_tc_field_struct(t, 1);
+                ferry_tc_struct_end(t);
+                ferry_tc_struct_end(t);
+        }
         ferry_tc_struct_end(t);
 }
 
@@ -604,9 +628,13 @@ void ferry_parquet_writer_free(ferry_parquet_writer_t *w)
                 ferry_buf_free(&w->cols[i].chunk);
                 free(w->cols[i].def);
                 free(w->cols[i].rep);
+                pq_stats_free(&w->cols[i].stats);
         }
-        for (size_t g = 0; g < w->n_rgs; g++)
+        for (size_t g = 0; g < w->n_rgs; g++) {
+                for (size_t i = 0; i < w->n_cols; i++)
+                        pq_stats_free(&w->rgs[g].chunks[i].stats);
                 free(w->rgs[g].chunks);
+        }
         free(w->rgs);
         for (size_t i = 0; i < w->n_kv; i++) {
                 free((char *)w->kv[i].key);
