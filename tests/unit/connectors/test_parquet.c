@@ -441,3 +441,31 @@ Test(parquet, union_struct)
         ferry_buf_free(&out);
         ferry_buf_free(&text);
 }
+
+/* Schemas nested too deep are refused; a file with no records is still a complete file. */
+Test(parquet, depth_limit_and_empty_file)
+{
+        ferry_schema_t *inner = ferry_schema_new(FERRY_TYPE_INT32);
+        for (int i = 0; i < 70; i++)
+                inner = ferry_schema_array(inner);
+        ferry_schema_t *s = ferry_schema_struct("R");
+        ferry_schema_add_field(s, "deep", inner);
+        ferry_buf_t out;
+        ferry_buf_init(&out);
+        char err[1024] = "";
+        cr_assert_null(ferry_parquet_writer_new(s, NULL, &out, err, sizeof(err)));
+        cr_assert(strstr(err, "nested deeper than 64 levels"), "%s", err);
+        ferry_schema_unref(s);
+        s = small_schema();
+        ferry_buf_reset(&out);
+        ferry_parquet_writer_t *w = ferry_parquet_writer_new(s, NULL, &out, err, sizeof(err));
+        cr_assert_not_null(w, "%s", err);
+        cr_assert_eq(ferry_parquet_writer_close(w, err, sizeof(err)), 0, "%s", err);
+        cr_assert_eq(ferry_parquet_writer_row_groups(w), 0);
+        cr_assert_eq(memcmp(out.p, "PAR1", 4), 0);
+        cr_assert_eq(memcmp(out.p + out.len - 4, "PAR1", 4), 0);
+        cr_assert_eq(le32(out.p + out.len - 8), out.len - 12);
+        ferry_parquet_writer_free(w);
+        ferry_schema_unref(s);
+        ferry_buf_free(&out);
+}

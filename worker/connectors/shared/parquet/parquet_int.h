@@ -41,6 +41,9 @@ enum {
 /* Encoding */
 enum { PQ_ENC_PLAIN = 0, PQ_ENC_RLE = 3 };
 
+/* Deepest schema node below the root (a column path has at most this many names). */
+#define PQ_MAX_DEPTH 64
+
 /* How the writer walks a node's Connect value. */
 typedef enum {
         PQ_LEAF,   /* a primitive column */

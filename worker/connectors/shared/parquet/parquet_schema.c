@@ -196,6 +196,14 @@ static pq_node_t *build(build_t *x, pq_node_t *parent, const char *name, const f
         }
         pq_node_t *ok = n;
         n->first_col = x->n_cols;
+        int depth = 0;
+        for (const pq_node_t *p = n; p->parent; p = p->parent)
+                depth++;
+        if (depth > PQ_MAX_DEPTH) {
+                fail(x, n, "nested deeper than %d levels", PQ_MAX_DEPTH);
+                pq_schema_free(n);
+                return NULL;
+        }
         switch (s->type) {
         case FERRY_TYPE_STRUCT:
                 n->kind = PQ_STRUCT;

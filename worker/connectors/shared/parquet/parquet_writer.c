@@ -532,9 +532,9 @@ static void write_path(ferry_tc_t *t, const pq_node_t *leaf)
         for (const pq_node_t *n = leaf; n->parent; n = n->parent)
                 depth++;
         ferry_tc_field_list(t, 3, FERRY_TC_BINARY, depth);
-        const pq_node_t *stack[64];
+        const pq_node_t *stack[PQ_MAX_DEPTH + 1];
         size_t k = 0;
-        for (const pq_node_t *n = leaf; n->parent && k < 64; n = n->parent)
+        for (const pq_node_t *n = leaf; n->parent && k <= PQ_MAX_DEPTH; n = n->parent)
                 stack[k++] = n;
         while (k > 0)
                 ferry_tc_elem_string(t, stack[--k]->name);
