@@ -81,6 +81,10 @@ build/asan/unit-tests: $(call objs,asan,$(JDBC_PURE_SRC))
 # (OpenSSL and libcurl, both in DEPS_LIBS): tests/unit/connectors/test_avro_registry_tls.c.
 AVRO_PURE_SRC := worker/connectors/avro/registry_tls.c worker/connectors/avro/registry_client.c
 build/asan/unit-tests: $(call objs,asan,$(AVRO_PURE_SRC))
+# The S3 sink's pure modules (SigV4 on OpenSSL, the XML response scanner, the credentials file
+# parser): tests/unit/connectors/test_s3.c.
+S3_PURE_SRC := $(addprefix worker/connectors/s3/,s3_sigv4.c s3_xml.c s3_creds.c)
+build/asan/unit-tests: $(call objs,asan,$(S3_PURE_SRC))
 
 bin/ferry-operator: $(call objs,release,$(OPERATOR_SRC))
 	@mkdir -p bin
