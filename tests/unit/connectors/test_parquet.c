@@ -469,3 +469,21 @@ Test(parquet, depth_limit_and_empty_file)
         ferry_schema_unref(s);
         ferry_buf_free(&out);
 }
+
+/* Long stretches without runs are cut into bit-packed runs of at most 63 groups (504 values). */
+Test(parquet, rle_bit_packed_runs_of_63_groups)
+{
+        uint16_t v[1000];
+        for (size_t i = 0; i < 1000; i++)
+                v[i] = (uint16_t)(i % 2);
+        ferry_buf_t b;
+        ferry_buf_init(&b);
+        cr_assert_eq(pq_rle_encode(&b, v, 1000, 1), 0);
+        /* 63 groups (header 63 << 1 | 1 = 0x7f, 63 bytes), then the remaining 496 values as 62
+         * groups (header 0x7d, 62 bytes). */
+        cr_assert_eq(b.len, 1 + 63 + 1 + 62);
+        cr_assert_eq((unsigned char)b.p[0], 0x7f);
+        cr_assert_eq((unsigned char)b.p[1], 0xaa);
+        cr_assert_eq((unsigned char)b.p[64], 0x7d);
+        ferry_buf_free(&b);
+}

@@ -75,10 +75,11 @@ int pq_rle_encode(ferry_buf_t *out, const uint16_t *v, size_t n, int bit_width)
                         i += r;
                         continue;
                 }
-                /* Bit-packed groups of 8 until a run of 8 or more starts at a group boundary (only
-                 * the file's last group may hold padding: the reader stops at the value count). */
+                /* Bit-packed groups of 8 until a run of 8 or more starts at a group boundary, at most
+                 * 63 groups per run as parquet-mr writes them (only the page's last group may hold
+                 * padding: the reader stops at the value count). */
                 size_t j = i, groups = 0;
-                while (j < n) {
+                while (j < n && groups < 63) {
                         groups++;
                         j += 8;
                         if (j < n && run_at(v, n, j) >= 8)
