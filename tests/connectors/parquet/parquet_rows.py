@@ -4,6 +4,7 @@ computing the values pyarrow must return on its own (independently of Ferry's wr
 
   parquet_rows.py gen KIND N DIR          writes DIR/schema.json and DIR/rows.jsonl
   parquet_rows.py check KIND N FILE CODEC MIN_ROW_GROUPS   reads FILE with pyarrow and compares
+  parquet_rows.py duckdb KIND N FILE      aggregates over every column with DuckDB's own reader
 KIND: every (all types, nesting, nulls) or flat (a wide flat record for the 100k-row file)."""
 import base64
 import datetime
@@ -200,8 +201,43 @@ def check(kind, n, path, codec, min_groups):
                                                           md.num_columns, md.serialized_size))
 
 
+def duck(kind, n, path):
+    """DuckDB (its own Parquet reader, not Arrow's) must compute the aggregates Python computes
+    from the rows: counts of values and nulls at every level, integer and decimal sums."""
+    import duckdb
+    want = [e for _, e in rows(kind, n)]
+    nn = lambda xs: [x for x in xs if x is not None]
+    if kind == "every":
+        sql = ("select count(*), sum(i8), sum(i16), count(i16), sum(i32), sum(i64::hugeint), count(i64), count(f64), "
+               "count(flag), sum(flag::int), count(name), sum(octet_length(raw)), sum(amount), count(\"at\"), max(day), "
+               "max(epoch_ms(ts)), count(\"inner\"), count(\"inner\".y), count(\"inner\".deep), sum(len(tags)), "
+               "count(grid), sum(len(flatten(grid))), sum(len(points)), count(attrs), sum(cardinality(attrs)), "
+               "sum(len(byid)), sum(cardinality(nested_map)) from read_parquet(?)")
+        col = lambda k: [r[k] for r in want]
+        inner = nn(col("inner"))
+        expect = (len(want), sum(col("i8")), sum(nn(col("i16"))), len(nn(col("i16"))), sum(col("i32")),
+                  sum(nn(col("i64"))), len(nn(col("i64"))), len(nn(col("f64"))), len(nn(col("flag"))),
+                  sum(int(x) for x in nn(col("flag"))), len(nn(col("name"))),
+                  sum(len(x) for x in nn(col("raw"))), sum(nn(col("amount"))), len(nn(col("at"))), max(col("day")),
+                  max(int((t - EPOCH).total_seconds() * 1000) for t in col("ts")), len(inner),
+                  len(nn([x["y"] for x in inner])), len(nn([x["deep"] for x in inner])),
+                  sum(len(x) for x in col("tags")), len(nn(col("grid"))),
+                  sum(len(y) for x in nn(col("grid")) for y in x), sum(len(x) for x in col("points")),
+                  len(nn(col("attrs"))), sum(len(x) for x in nn(col("attrs"))), sum(len(x) for x in col("byid")),
+                  sum(len(x) for x in col("nested_map")))
+    else:
+        sql = "select count(*), sum(id), count(score), sum(count), sum(ok::int), count(distinct \"user\") from read_parquet(?)"
+        expect = (len(want), sum(r["id"] for r in want), len(nn([r["score"] for r in want])),
+                  sum(r["count"] for r in want), sum(r["ok"] for r in want), len({r["user"] for r in want}))
+    got = duckdb.execute(sql, [path]).fetchone()
+    assert tuple(got) == tuple(expect), "duckdb:\n got  %r\nwant %r" % (got, expect)
+    print("duckdb %s rows=%d ok" % (kind, got[0]))
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "gen":
         gen(sys.argv[2], int(sys.argv[3]), sys.argv[4])
+    elif sys.argv[1] == "duckdb":
+        duck(sys.argv[2], int(sys.argv[3]), sys.argv[4])
     else:
         check(sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5], int(sys.argv[6]))
