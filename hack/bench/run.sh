@@ -27,6 +27,8 @@
 #   BENCH_SKIP_JAVA=1      no Apache Kafka Connect at all (no Maven needed)
 #   BENCH_SKIP_FAILOVER=1  no failover figure
 #   BENCH_SKIP_AVRO=1      no AvroConverter figure (it needs the schema registry of hack/services.sh)
+#   BENCH_SKIP_S3=1        no S3 sink figure (hack/bench/s3.sh: s3proxy of hack/services.sh; its
+#                          markdown table is printed after the report)
 #   BENCH_AVRO_LINES (200000)  lines per AvroConverter/JsonConverter run
 #   BENCH_FAILOVER_KILLS (5)  BENCH_FAILOVER_KILLS_JAVA (3)  kills per case in failover.sh
 #   BENCH_SKIP_JAVA_DEFAULT=1  skip the failover case with Java at defaults (about 5 min per kill)
@@ -42,6 +44,7 @@ if [ -n "$SHORT" ]; then
         BENCH_SKIP_JAVA=1
         BENCH_SKIP_FAILOVER=1
         BENCH_SKIP_AVRO=1
+        BENCH_SKIP_S3=1
 else
         N=${BENCH_LINES:-1000000}
         RUNS=${BENCH_RUNS:-3}
@@ -381,9 +384,17 @@ if [ -z "${BENCH_SKIP_AVRO:-}" ]; then
                 say "avro.sh failed; the figure is left out: $(tail -3 "$W/avro.log")"
 fi
 
+# ---- S3 sink against one curl PUT, on the same broker
+if [ -z "${BENCH_SKIP_S3:-}" ]; then
+        say "S3 sink vs curl PUT (hack/bench/s3.sh)"
+        FERRY_KAFKA_BOOTSTRAP="$B" BENCH_S3_N="$N" FERRY_WORKER="$WORKER" hack/bench/s3.sh >"$W/s3.md" 2>"$W/s3.log" ||
+                say "s3.sh failed; the figure is left out: $(tail -3 "$W/s3.log")"
+fi
+
 # ---- report
 mkdir -p "$OUT"
 python3 hack/bench/report.py --raw "$RAW" --failover "$W/failover.json" --avro "$W/avro.json" --lines "$N" --bytes "$BYTES" \
         --runs "$RUNS" --short "${SHORT:-0}" --load-before "$LOAD_BEFORE" --load-after "$(cut -d' ' -f1-3 /proc/loadavg)" \
         --json "$OUT/latest.json" --png "$OUT/latest.png" --gnuplot-script "$W/chart.gp"
 say "wrote $OUT/latest.json and $OUT/latest.png"
+[ ! -s "$W/s3.md" ] || cat "$W/s3.md"

@@ -418,6 +418,16 @@ ferry_err_t s3_mpu_part(s3_client_t *c, const char *key, const char *upload_id, 
         return e;
 }
 
+static bool object_exists(s3_client_t *c, const char *key)
+{
+        s3_resp_t r = {0};
+        char err[512];
+        bool ok = request(c, "HEAD", key, "", NULL, 0, NULL, 0, &r, err, sizeof err) == FERRY_ERR_OK &&
+                  r.status == 200;
+        ferry_buf_free(&r.body);
+        return ok;
+}
+
 ferry_err_t s3_mpu_complete(s3_client_t *c, const char *key, const char *upload_id, char (*etags)[128],
                             int n_parts, bool *exists, char *errstr, size_t errstr_size)
 {
@@ -451,6 +461,9 @@ ferry_err_t s3_mpu_complete(s3_client_t *c, const char *key, const char *upload_
                 e = request(c, "POST", key, q, body.p, body.len, h, n, &r, errstr, errstr_size);
         } while (e == FERRY_ERR_OK && drop_conditional(c, &r));
         if (e == FERRY_ERR_OK && r.status == 412) {
+                *exists = true;
+        } else if (e == FERRY_ERR_OK && r.status == 404 && object_exists(c, key)) {
+                /* NoSuchUpload after a retry: the first attempt completed it (its answer was lost). */
                 *exists = true;
         } else if (e == FERRY_ERR_OK && r.status / 100 != 2) {
                 e = fail("CompleteMultipartUpload", key, &r, errstr, errstr_size);

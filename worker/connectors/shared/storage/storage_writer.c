@@ -5,6 +5,8 @@
  * storage_task.c (the sink task) and the formats/backend. */
 #include "storage_writer.h"
 
+#include <ferry/clock.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -246,6 +248,11 @@ static void set_next_schedule(storage_tpw_t *w, int64_t now_ms)
         int64_t iv = w->c->rotate_schedule_interval_ms;
         if (iv <= 0)
                 return;
+        /* After a commit that took a while (an upload), the batch's clock is stale: the next
+         * boundary is counted from the real time, so the next file is not rotated at once. */
+        int64_t wall = ferry_wall_ms();
+        if (wall > now_ms)
+                now_ms = wall;
         int64_t local = now_ms + w->c->schedule_offset_ms;
         int64_t m = local % iv;
         if (m < 0)
