@@ -4,7 +4,9 @@
  * Output bytes are written to the file as the writer releases them (each finished row group), the
  * way a storage sink ships parts. Prints the Parquet schema with -s.
  *
- *   parquet-write [-c codec] [-g row_group_bytes] [-p page_bytes] [-s] SCHEMA.json ROWS.jsonl OUT.parquet */
+ *   parquet-write [-c codec] [-g row_group_bytes] [-p page_bytes] [-s] [-3] SCHEMA.json ROWS.jsonl
+ * OUT.parquet
+ * (-3: parquet-avro's three-level lists, as the S3 sink writes them for arrays of optional items) */
 #include "plugins/builtin.h"
 #include "shared/parquet/parquet.h"
 
@@ -51,7 +53,7 @@ int main(int argc, char **argv)
         bool print_schema = false;
         int c;
         char err[512] = "";
-        while ((c = getopt(argc, argv, "c:g:p:s")) != -1) {
+        while ((c = getopt(argc, argv, "c:g:p:s3")) != -1) {
                 switch (c) {
                 case 'c':
                         if (ferry_parquet_codec_parse(optarg, &opt.codec, err, sizeof(err)) < 0) {
@@ -68,13 +70,16 @@ int main(int argc, char **argv)
                 case 's':
                         print_schema = true;
                         break;
+                case '3':
+                        opt.three_level_lists = true;
+                        break;
                 default:
                         return 2;
                 }
         }
         if (argc - optind != 3) {
                 fprintf(stderr,
-                        "usage: parquet-write [-c codec] [-g bytes] [-p bytes] [-s] SCHEMA ROWS OUT\n");
+                        "usage: parquet-write [-c codec] [-g bytes] [-p bytes] [-s] [-3] SCHEMA ROWS OUT\n");
                 return 2;
         }
         size_t schema_len, rows_len;

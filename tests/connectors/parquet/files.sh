@@ -54,4 +54,25 @@ grep -q 'line 2: field xs: element 1 is null' "$WORK/refused.log" || fail "no fi
 got=$("$PY" -c 'import sys, pyarrow.parquet as pq; print(pq.read_table(sys.argv[1]).to_pylist())' "$WORK/refused.parquet") ||
         fail "pyarrow could not read the file with the refused record"
 [ "$got" = "[{'id': 1, 'xs': [1, 2]}, {'id': 3, 'xs': []}]" ] || fail "other rows after the refused record: $got"
+# Three-level lists (-3, what the S3 sink writes when an array has optional items): null elements,
+# lists of structs and of lists, and non-string-keyed maps as list.element groups.
+printf '%s\n' '{"type":"struct","name":"T","fields":[{"field":"xs","type":"array","items":{"type":"int32","optional":true}},{"field":"pts","type":"array","optional":true,"items":{"type":"struct","optional":true,"fields":[{"field":"p","type":"string"}]}},{"field":"ll","type":"array","items":{"type":"array","items":{"type":"int64","optional":true}}},{"field":"byid","type":"map","keys":{"type":"int32"},"values":{"type":"string","optional":true}}]}' \
+        >"$WORK/three.json"
+printf '%s\n' '{"xs":[1,null,3],"pts":[{"p":"a"},null],"ll":[[1,null],[]],"byid":[[1,"x"],[2,null]]}' \
+        '{"xs":[],"pts":null,"ll":[],"byid":[]}' '{"xs":[null],"pts":[],"ll":[[null]],"byid":[[3,"z"]]}' >"$WORK/three.jsonl"
+"$TOOL" -3 -s "$WORK/three.json" "$WORK/three.jsonl" "$WORK/three.parquet" >"$WORK/three.schema" 2>"$WORK/three.log" ||
+        fail "parquet-write -3 failed: $(cat "$WORK/three.log")"
+"$PY" - "$WORK/three.parquet" <<'PY' || fail "pyarrow read other data from the three-level file"
+import sys
+import pyarrow.parquet as pq
+f = pq.ParquetFile(sys.argv[1])
+s = str(f.schema).replace(" field_id=-1", "")
+assert "required group xs (List) {\n    repeated group list {\n      optional int32 element;" in s, s
+assert "repeated group list {\n      required group element {\n        required int32 key;" in s, s
+got = f.read().to_pylist()
+want = [{"xs": [1, None, 3], "pts": [{"p": "a"}, None], "ll": [[1, None], []], "byid": [{"key": 1, "value": "x"}, {"key": 2, "value": None}]},
+        {"xs": [], "pts": None, "ll": [], "byid": []},
+        {"xs": [None], "pts": [], "ll": [[None]], "byid": [{"key": 3, "value": "z"}]}]
+assert got == want, got
+PY
 info "ok"

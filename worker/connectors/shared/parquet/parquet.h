@@ -59,12 +59,20 @@ typedef struct {
         size_t row_group_bytes; /* 0: FERRY_PARQUET_ROW_GROUP_BYTES */
         size_t page_bytes;      /* 0: FERRY_PARQUET_PAGE_BYTES */
         const char *created_by; /* NULL: "ferry version <VERSION>" */
+        /* Lists in parquet-avro's three-level layout (write-old-list-structure=false:
+         * `group f (LIST) { repeated group list { <rep> <t> element; } }`), which holds null
+         * elements; Confluent's S3 ParquetFormat switches to it when the schema has an array of
+         * optional items (ferry_parquet_has_optional_array_items). false: the two-level default. */
+        bool three_level_lists;
         /* Footer key_value_metadata (copied), e.g. parquet.avro.schema; NULL/0 for none. */
         const ferry_parquet_kv_t *kv;
         size_t n_kv;
 } ferry_parquet_options_t;
 
 #define FERRY_PARQUET_OPTIONS_DEFAULT ((ferry_parquet_options_t){.codec = FERRY_PARQUET_SNAPPY, .level = -1})
+
+/* Whether s has an array of optional items anywhere (struct fields, map values, array items). */
+bool ferry_parquet_has_optional_array_items(const ferry_schema_t *s);
 
 typedef struct ferry_parquet_writer ferry_parquet_writer_t;
 

@@ -71,9 +71,11 @@ struct pq_node {
         size_t first_col, n_cols; /* the leaf columns under this node */
 };
 
-/* Builds the tree for a STRUCT schema: the root (kind PQ_STRUCT, name the message name) and
+/* Builds the tree for a STRUCT schema (three_level: lists as parquet-avro writes them with
+ * write-old-list-structure=false): the root (kind PQ_STRUCT, name the message name) and
  * *n_cols leaf columns. NULL with a message naming the field. */
-pq_node_t *pq_schema_build(const ferry_schema_t *s, size_t *n_cols, char *errstr, size_t errstr_size);
+pq_node_t *pq_schema_build(const ferry_schema_t *s, bool three_level, size_t *n_cols, char *errstr,
+                           size_t errstr_size);
 void pq_schema_free(pq_node_t *root);
 /* Fills leaves[col] for every leaf (an array of n_cols). */
 void pq_schema_leaves(pq_node_t *root, pq_node_t **leaves);

@@ -20,6 +20,7 @@ typedef struct {
         char *errstr;
         size_t errstr_size;
         size_t n_cols;
+        bool three_level; /* parquet-avro with write-old-list-structure=false */
 } build_t;
 
 static bool named(const ferry_schema_t *s, const char *name)
@@ -112,6 +113,22 @@ static pq_node_t *child(build_t *x, pq_node_t *parent, const char *name, const f
                 return fail(x, parent, "out of memory");
         }
         return c;
+}
+
+/* A group the Connect schema has no node of its own for (a map's key/value group, a list's
+ * repeated group), attached to parent; its n_cols is set by the caller after its children. */
+static pq_node_t *group(build_t *x, pq_node_t *parent, const char *name, const ferry_schema_t *s,
+                        int repetition)
+{
+        pq_node_t *g = node_new(parent, name, s, repetition);
+        if (!g || add_child(parent, g) < 0) {
+                if (g)
+                        pq_schema_free(g);
+                return fail(x, parent, "out of memory");
+        }
+        g->kind = PQ_KV;
+        g->first_col = x->n_cols;
+        return g;
 }
 
 static int field_repetition(const ferry_schema_t *s)
@@ -223,30 +240,46 @@ static pq_node_t *build(build_t *x, pq_node_t *parent, const char *name, const f
                 }
                 break;
         case FERRY_TYPE_ARRAY:
-                /* parquet-avro, write-old-list-structure=true: `group f (LIST) { repeated <t> array; }`. */
                 n->kind = PQ_LIST;
                 n->converted = PQ_CT_LIST;
-                if (!child(x, n, "array", s->items, PQ_REPEATED))
+                if (x->three_level) {
+                        /* write-old-list-structure=false: `group f (LIST) { repeated group list {
+                         * <rep> <t> element; } }`, nullable elements allowed. */
+                        pq_node_t *list = group(x, n, "list", s, PQ_REPEATED);
+                        if (!list || !child(x, list, "element", s->items, field_repetition(s->items)))
+                                ok = NULL;
+                        else
+                                list->n_cols = x->n_cols - list->first_col;
+                } else if (!child(x, n, "array", s->items, PQ_REPEATED)) {
+                        /* the default: `group f (LIST) { repeated <t> array; }` */
                         ok = NULL;
+                }
                 break;
         case FERRY_TYPE_MAP: {
                 n->kind = PQ_MAP;
                 bool string_keys = s->keys->type == FERRY_TYPE_STRING && !s->keys->optional;
-                /* An Avro map (string keys) or AvroData's array of MapEntry records (other keys). */
-                pq_node_t *kv = node_new(n, string_keys ? "key_value" : "array", s, PQ_REPEATED);
-                if (!kv || add_child(n, kv) < 0) {
-                        if (kv)
-                                pq_schema_free(kv);
-                        ok = fail(x, n, "out of memory");
+                /* An Avro map (string keys) or AvroData's array of MapEntry records (other keys),
+                 * which the three-level layout wraps as list.element. */
+                n->converted = string_keys ? PQ_CT_MAP : PQ_CT_LIST;
+                pq_node_t *kv = group(x, n,
+                                      string_keys      ? "key_value"
+                                      : x->three_level ? "list"
+                                                       : "array",
+                                      s, PQ_REPEATED);
+                if (!kv) {
+                        ok = NULL;
                         break;
                 }
-                kv->kind = PQ_KV;
-                kv->first_col = x->n_cols;
-                n->converted = string_keys ? PQ_CT_MAP : PQ_CT_LIST;
                 kv->converted = string_keys ? PQ_CT_MAP_KEY_VALUE : PQ_CT_NONE;
-                if (!child(x, kv, "key", s->keys, string_keys ? PQ_REQUIRED : field_repetition(s->keys)) ||
-                    !child(x, kv, "value", s->items, field_repetition(s->items)))
+                pq_node_t *entry = kv;
+                if (!string_keys && x->three_level && !(entry = group(x, kv, "element", s, PQ_REQUIRED))) {
                         ok = NULL;
+                        break;
+                }
+                if (!child(x, entry, "key", s->keys, string_keys ? PQ_REQUIRED : field_repetition(s->keys)) ||
+                    !child(x, entry, "value", s->items, field_repetition(s->items)))
+                        ok = NULL;
+                entry->n_cols = x->n_cols - entry->first_col;
                 kv->n_cols = x->n_cols - kv->first_col;
                 break;
         }
@@ -262,9 +295,10 @@ static pq_node_t *build(build_t *x, pq_node_t *parent, const char *name, const f
         return n;
 }
 
-pq_node_t *pq_schema_build(const ferry_schema_t *s, size_t *n_cols, char *errstr, size_t errstr_size)
+pq_node_t *pq_schema_build(const ferry_schema_t *s, bool three_level, size_t *n_cols, char *errstr,
+                           size_t errstr_size)
 {
-        build_t x = {.errstr = errstr, .errstr_size = errstr_size};
+        build_t x = {.errstr = errstr, .errstr_size = errstr_size, .three_level = three_level};
         if (!s || s->type != FERRY_TYPE_STRUCT) {
                 snprintf(errstr, errstr_size, "Parquet files hold records with a struct schema, not %s",
                          s ? ferry_type_name(s->type) : "schemaless data");
@@ -444,4 +478,25 @@ int pq_schema_text(const pq_node_t *root, ferry_buf_t *out)
         size_t before = out->len;
         text(root, 0, out);
         return out->len > before ? 0 : -1;
+}
+
+/* Confluent's S3 ParquetRecordWriterProvider.schemaHasArrayOfOptionalItems: struct fields, map
+ * values and array items, recursively (map keys are not looked at). */
+bool ferry_parquet_has_optional_array_items(const ferry_schema_t *s)
+{
+        if (!s)
+                return false;
+        switch (s->type) {
+        case FERRY_TYPE_STRUCT:
+                for (size_t i = 0; i < s->n_fields; i++)
+                        if (ferry_parquet_has_optional_array_items(s->fields[i].schema))
+                                return true;
+                return false;
+        case FERRY_TYPE_MAP:
+                return ferry_parquet_has_optional_array_items(s->items);
+        case FERRY_TYPE_ARRAY:
+                return s->items->optional || ferry_parquet_has_optional_array_items(s->items);
+        default:
+                return false;
+        }
 }

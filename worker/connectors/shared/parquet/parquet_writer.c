@@ -238,6 +238,13 @@ static int content(ferry_parquet_writer_t *w, const pq_node_t *n, const ferry_va
                 const pq_node_t *elem = n->children[0];
                 if (v->u.a.n == 0)
                         return nulls(w, n, r, n->max_def);
+                if (elem->kind == PQ_KV) {
+                        /* three-level: repeated group list { element } */
+                        for (size_t k = 0; k < v->u.a.n; k++)
+                                if (field(w, elem->children[0], v->u.a.items[k], k ? elem->max_rep : r) < 0)
+                                        return -1;
+                        return 0;
+                }
                 for (size_t k = 0; k < v->u.a.n; k++) {
                         if (!v->u.a.items[k])
                                 return fail(w, n,
@@ -253,12 +260,14 @@ static int content(ferry_parquet_writer_t *w, const pq_node_t *n, const ferry_va
                 if (v->type != FERRY_TYPE_MAP)
                         return mismatch(w, n, v);
                 const pq_node_t *kv = n->children[0];
+                /* three-level MapEntry lists: repeated group list { required group element { ... } } */
+                const pq_node_t *entry = kv->n_children == 1 ? kv->children[0] : kv;
                 if (v->u.m.n == 0)
                         return nulls(w, n, r, n->max_def);
                 for (size_t k = 0; k < v->u.m.n; k++) {
                         int rr = k ? kv->max_rep : r;
-                        if (field(w, kv->children[0], v->u.m.keys[k], rr) < 0 ||
-                            field(w, kv->children[1], v->u.m.vals[k], rr) < 0)
+                        if (field(w, entry->children[0], v->u.m.keys[k], rr) < 0 ||
+                            field(w, entry->children[1], v->u.m.vals[k], rr) < 0)
                                 return -1;
                 }
                 return 0;
@@ -417,7 +426,7 @@ ferry_parquet_writer_t *ferry_parquet_writer_new(const ferry_schema_t *schema,
         }
         w->errstr = errstr;
         w->errstr_size = errstr_size;
-        if (!(w->root = pq_schema_build(schema, &w->n_cols, errstr, errstr_size))) {
+        if (!(w->root = pq_schema_build(schema, opt->three_level_lists, &w->n_cols, errstr, errstr_size))) {
                 free(w);
                 return NULL;
         }

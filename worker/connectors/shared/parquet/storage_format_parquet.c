@@ -2,9 +2,10 @@
  * io.confluent.connect.hdfs.parquet.ParquetFormat) behind the storage-sink core's format vtable
  * (shared/storage/storage_format.h): one Parquet file per storage file, written by the shared
  * writer (parquet.h) with the parquet.codec (none, snappy, gzip, zstd; default snappy) and named
- * ".<codec>.parquet" as Confluent names them. Like parquet-avro, the footer carries the record's
- * Avro schema (parquet.avro.schema, mapped by the shared AvroData code) and writer.model.name=avro.
- * A family that links this file (with the rest of shared/parquet) replaces the storage core's weak stub. */
+ * ".<codec>.parquet" as Confluent's S3 sink names them (".parquet" for the HDFS class). Like parquet-avro,
+ * the footer carries the record's Avro schema (parquet.avro.schema, mapped by the shared AvroData code) and
+ * writer.model.name=avro. A family that links this file (with the rest of shared/parquet) replaces the
+ * storage core's weak stub. */
 #include "shared/avro/avro_data.h"
 #include "shared/avro/avro_schema.h"
 #include "shared/parquet/parquet.h"
@@ -19,6 +20,7 @@
 
 typedef struct {
         ferry_parquet_codec_t codec;
+        bool hdfs; /* the HDFS connector's ParquetFormat: ".parquet" names, old lists, 256 MiB row groups */
         ferry_avro_data_config_t data;
 } parquet_inst_t;
 
@@ -49,6 +51,9 @@ static int parquet_configure(const ferry_strmap_t *config, void **inst, char *er
                 return -1;
         }
         p->codec = codec;
+        const char *fc = ferry_strmap_get(config, "format.class"),
+                   *cc = ferry_strmap_get(config, "connector.class");
+        p->hdfs = (fc && strstr(fc, "connect.hdfs")) || (cc && strstr(cc, "connect.hdfs"));
         p->data.connect_meta_data = bool_key(config, "connect.meta.data", true);
         p->data.enhanced_schema_support = bool_key(config, "enhanced.avro.schema.support", false);
         *inst = p;
@@ -63,6 +68,9 @@ static void parquet_release(void *inst)
 static const char *parquet_extension(const void *inst)
 {
         const parquet_inst_t *p = inst;
+        /* The HDFS connector names its Parquet files ".parquet" whatever the codec. */
+        if (p && p->hdfs)
+                return ".parquet";
         return ferry_parquet_extension(p ? p->codec : FERRY_PARQUET_SNAPPY);
 }
 
@@ -95,6 +103,11 @@ static int parquet_open(const void *inst, ferry_buf_t *out, const ferry_schema_t
         ferry_parquet_kv_t kv[] = {{"parquet.avro.schema", json.p}, {"writer.model.name", "avro"}};
         ferry_parquet_options_t opt = FERRY_PARQUET_OPTIONS_DEFAULT;
         opt.codec = p->codec;
+        /* Confluent's ParquetRecordWriterProviders: 64 KiB pages; the HDFS one 256 MiB row groups;
+         * the S3 one three-level lists when the schema has an array of optional items. */
+        opt.page_bytes = 64 * 1024;
+        opt.row_group_bytes = p->hdfs ? 256u * 1024 * 1024 : 0;
+        opt.three_level_lists = !p->hdfs && ferry_parquet_has_optional_array_items(schema);
         opt.kv = kv;
         opt.n_kv = 2;
         ferry_parquet_writer_t *w = ferry_parquet_writer_new(schema, &opt, out, errstr, errstr_size);
