@@ -487,3 +487,75 @@ Test(parquet, rle_bit_packed_runs_of_63_groups)
         cr_assert_eq((unsigned char)b.p[64], 0x7d);
         ferry_buf_free(&b);
 }
+
+/* write-old-list-structure=false, as the S3 ParquetFormat sets it for arrays of optional items. */
+Test(parquet, three_level_lists)
+{
+        ferry_schema_t *s = ferry_schema_struct("R");
+        ferry_schema_add_field(s, "xs", ferry_schema_array(ferry_schema_optional(FERRY_TYPE_INT32)));
+        ferry_schema_add_field(
+                s, "byid",
+                ferry_schema_map(ferry_schema_new(FERRY_TYPE_INT32), ferry_schema_new(FERRY_TYPE_STRING)));
+        cr_assert(ferry_parquet_has_optional_array_items(s));
+        ferry_buf_t out, text;
+        ferry_buf_init(&out);
+        ferry_buf_init(&text);
+        char err[256] = "";
+        ferry_parquet_options_t opt = FERRY_PARQUET_OPTIONS_DEFAULT;
+        opt.three_level_lists = true;
+        ferry_parquet_writer_t *w = ferry_parquet_writer_new(s, &opt, &out, err, sizeof(err));
+        cr_assert_not_null(w, "%s", err);
+        ferry_parquet_writer_schema_text(w, &text);
+        cr_assert_str_eq(text.p, "message R {\n"
+                                 "  required group xs (LIST) {\n"
+                                 "    repeated group list {\n"
+                                 "      optional int32 element;\n"
+                                 "    }\n"
+                                 "  }\n"
+                                 "  required group byid (LIST) {\n"
+                                 "    repeated group list {\n"
+                                 "      required group element {\n"
+                                 "        required int32 key;\n"
+                                 "        required binary value (STRING);\n"
+                                 "      }\n"
+                                 "    }\n"
+                                 "  }\n"
+                                 "}\n");
+        ferry_value_t *v = ferry_value_struct(s);
+        ferry_value_t *xs = ferry_value_array();
+        ferry_array_append(xs, NULL); /* a null element: allowed in three-level lists */
+        ferry_struct_put(v, "xs", xs);
+        ferry_value_t *m = ferry_value_map();
+        ferry_map_put(m, ferry_value_int(FERRY_TYPE_INT32, 1), ferry_value_cstring("a"));
+        ferry_struct_put(v, "byid", m);
+        cr_assert_eq(ferry_parquet_writer_write(w, v, err, sizeof(err)), 0, "%s", err);
+        cr_assert_eq(ferry_parquet_writer_close(w, err, sizeof(err)), 0, "%s", err);
+        ferry_value_free(v);
+        ferry_parquet_writer_free(w);
+        ferry_schema_unref(s);
+        /* Only optional array items switch the layout (map keys are not looked at). */
+        s = ferry_schema_struct("R");
+        ferry_schema_add_field(s, "xs", ferry_schema_array(ferry_schema_new(FERRY_TYPE_INT32)));
+        ferry_schema_add_field(s, "m",
+                               ferry_schema_map(ferry_schema_new(FERRY_TYPE_STRING),
+                                                ferry_schema_optional(FERRY_TYPE_INT32)));
+        cr_assert(!ferry_parquet_has_optional_array_items(s));
+        ferry_schema_unref(s);
+        ferry_buf_free(&out);
+        ferry_buf_free(&text);
+}
+
+/* The HDFS connector's ParquetFormat names its files ".parquet" whatever the codec. */
+Test(parquet, hdfs_extension)
+{
+        ferry_strmap_t cfg;
+        ferry_strmap_init(&cfg);
+        ferry_strmap_set(&cfg, "connector.class", "io.confluent.connect.hdfs.HdfsSinkConnector");
+        ferry_strmap_set(&cfg, "format.class", "io.confluent.connect.hdfs.parquet.ParquetFormat");
+        char err[256] = "";
+        void *inst = NULL;
+        cr_assert_eq(storage_format_parquet.configure(&cfg, &inst, err, sizeof(err)), 0, "%s", err);
+        cr_assert_str_eq(storage_format_parquet.extension(inst), ".parquet");
+        storage_format_parquet.release(inst);
+        ferry_strmap_free(&cfg);
+}
