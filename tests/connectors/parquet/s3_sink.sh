@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# ParquetFormat in the S3 sink, end to end: records with a nested schema (struct, array, string
-# map, optional fields, Timestamp and Decimal) from Kafka through the S3 sink into s3proxy, with
+# ParquetFormat in the S3 sink, end to end: records with a nested schema (struct, arrays, one of
+# optional items with nulls, so three-level lists as Confluent writes them; string map, optional
+# fields, Timestamp and Decimal) from Kafka through the S3 sink into s3proxy, with
 # parquet.codec unset (snappy) and set to gzip, zstd and none. The object keys must be Confluent's
 # (<topic>+<partition>+<start offset>.<codec extension>: .snappy.parquet, .gz.parquet,
 # .zstd.parquet, .parquet), and pyarrow, reading each object fetched with boto3, must find the
@@ -14,7 +15,7 @@ cd "$REPO"
 s3_bucket parquet
 topic=s3pq$RANDOM
 s3_topic "$topic" 2
-schema='{"type":"struct","name":"com.example.Order","fields":[{"field":"id","type":"int64"},{"field":"customer","type":"struct","name":"com.example.Customer","fields":[{"field":"name","type":"string"},{"field":"email","type":"string","optional":true}]},{"field":"items","type":"array","items":{"type":"string"}},{"field":"attrs","type":"map","keys":{"type":"string"},"values":{"type":"int32"},"optional":true},{"field":"total","type":"bytes","name":"org.apache.kafka.connect.data.Decimal","version":1,"parameters":{"scale":"2"}},{"field":"at","type":"int64","name":"org.apache.kafka.connect.data.Timestamp","version":1}]}'
+schema='{"type":"struct","name":"com.example.Order","fields":[{"field":"id","type":"int64"},{"field":"customer","type":"struct","name":"com.example.Customer","fields":[{"field":"name","type":"string"},{"field":"email","type":"string","optional":true}]},{"field":"items","type":"array","items":{"type":"string"}},{"field":"scores","type":"array","items":{"type":"int32","optional":true}},{"field":"attrs","type":"map","keys":{"type":"string"},"values":{"type":"int32"},"optional":true},{"field":"total","type":"bytes","name":"org.apache.kafka.connect.data.Decimal","version":1,"parameters":{"scale":"2"}},{"field":"at","type":"int64","name":"org.apache.kafka.connect.data.Timestamp","version":1}]}'
 # 7 records per partition, id p*100+offset; total = id * 1.01 (unscaled id*101, base64 big-endian).
 for p in 0 1; do
         for o in 0 1 2 3 4 5 6; do
@@ -24,9 +25,9 @@ for p in 0 1; do
                 [ $((o % 2)) -eq 0 ] && email="\"c$id@example.com\""
                 attrs='null'
                 [ $((o % 3)) -ne 0 ] && attrs="{\"n\":$o,\"m\":$((o * 2))}"
-                printf '%s\t%s\tk%s\t{"schema":%s,"payload":{"id":%s,"customer":{"name":"c%s","email":%s},"items":[%s],"attrs":%s,"total":"%s","at":%s}}\n' \
+                printf '%s\t%s\tk%s\t{"schema":%s,"payload":{"id":%s,"customer":{"name":"c%s","email":%s},"items":[%s],"scores":[%s,null],"attrs":%s,"total":"%s","at":%s}}\n' \
                         "$p" "$((1796126400000 + id))" "$id" "$schema" "$id" "$id" "$email" \
-                        "$(seq -s, -f '"i%g"' 1 "$o" 2>/dev/null)" "$attrs" "$total" "$((1796126400000 + id))"
+                        "$(seq -s, -f '"i%g"' 1 "$o" 2>/dev/null)" "$o" "$attrs" "$total" "$((1796126400000 + id))"
         done
 done | s3u produce "$KAFKA" "$topic" || fail "producing failed"
 
@@ -50,7 +51,7 @@ import s3util
 def row(i):
     o = i % 100
     return {"id": i, "customer": {"name": "c%d" % i, "email": "c%d@example.com" % i if o % 2 == 0 else None},
-            "items": ["i%d" % k for k in range(1, o + 1)],
+            "items": ["i%d" % k for k in range(1, o + 1)], "scores": [o, None],
             "attrs": None if o % 3 == 0 else [("n", o), ("m", o * 2)],
             "total": decimal.Decimal(i * 101).scaleb(-2),
             "at": datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
@@ -86,7 +87,10 @@ for root, (ext, codec) in codecs.items():
         avro = json.loads(kv[b"parquet.avro.schema"])
         if avro.get("name") != "Order" or avro.get("namespace") != "com.example" or kv[b"writer.model.name"] != b"avro":
             sys.exit("%s: footer metadata %s" % (key, kv))
-        if "required group field_id=-1 com.example.Order" not in str(f.schema):
+        # An array of optional items: Confluent's S3 format writes three-level lists (all of them).
+        if ("required group field_id=-1 com.example.Order" not in str(f.schema)
+                or "repeated group field_id=-1 list {\n      optional int32 field_id=-1 element;" not in str(f.schema)
+                or "required binary field_id=-1 element (String);" not in str(f.schema)):
             sys.exit("%s: schema %s" % (key, f.schema))
     print("ok %s: %d objects" % (root, len(want)))
 PY
