@@ -9,12 +9,21 @@
 # max_queued_messages 0 so nothing is dropped, max_inflight_messages BENCH_MQTT_INFLIGHT).
 # Prints a markdown table on stdout, progress on stderr.
 #
+# The Lenses source (io.lenses...MqttSourceConnector, BytesConverter) runs the same cases unless
+# BENCH_MQTT_LENSES=0. The worker's RSS is read from /proc/PID/status: VmRSS once the connector is
+# subscribed (idle) and VmHWM after the run (peak).
+#
 # Environment: BENCH_MQTT_N (200000)  BENCH_MQTT_INFLIGHT (20)  FERRY_WORKER (bin/ferry-worker)
+#   BENCH_MQTT_QOS ("0 1")  BENCH_MQTT_LENSES (1)
+#   BENCH_MQTT_PROPS  extra connector properties for the Confluent source, e.g.
+#                     "records.buffer.queue.size=8192" (one per line)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 REPO=$PWD
 N=${BENCH_MQTT_N:-200000}
 INFLIGHT=${BENCH_MQTT_INFLIGHT:-20}
+QOS_LIST=${BENCH_MQTT_QOS:-0 1}
+LENSES=${BENCH_MQTT_LENSES:-1}
 WORKER=${FERRY_WORKER:-$REPO/bin/ferry-worker}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/ferry-bench-mqtt.XXXXXX")
 declare -a CLEANUP=()
@@ -79,17 +88,47 @@ run_case() {
         base=$(hw "$kt")
         t0=$(now)
         mosquitto_pub -h 127.0.0.1 -p "$MP" -t "bench/$kt/data" -q "$qos" -l <"$WORK/payload.txt"
-        build/tools/kafka-wait-hw "$K" "$kt" "$((base + N))" 600 >/dev/null || { log "$name: not all arrived"; return 1; }
+        build/tools/kafka-wait-hw "$K" "$kt" "$((base + N))" "${BENCH_MQTT_SUB_TIMEOUT:-1200}" >/dev/null ||
+                { log "$name: not all arrived"; return 1; }
         t1=$(now)
         python3 -c "print(int($N / ($t1 - $t0)))"
 }
 
 declare -A RESULT
-for qos in 0 1; do
+
+# run_ferry KEY QOS CONNECTOR_PROPS_FILE KAFKA_TOPIC: a standalone worker with the connector;
+# RESULT[KEY] msg/s, RESULT[KEY.idle] and RESULT[KEY.peak] RSS in MB.
+run_ferry() {
+        local key=$1 qos=$2 props=$3 kt=$4 rp wpid
+        rp=$(free_port)
+        cat >"$WORK/worker.properties" <<PROPS
+bootstrap.servers=$K
+key.converter=org.apache.kafka.connect.storage.StringConverter
+value.converter=org.apache.kafka.connect.converters.ByteArrayConverter
+offset.storage.file.filename=$WORK/offsets-$key
+listeners=http://127.0.0.1:$rp
+plugin.path=$REPO/build/plugins
+PROPS
+        "$WORKER" standalone "$WORK/worker.properties" "$props" >"$WORK/worker-$key.out" 2>"$WORK/worker-$key.log" &
+        wpid=$!
+        CLEANUP+=("kill $wpid")
+        wait_subscribed "bench/$kt" "$kt"
+        RESULT[$key.idle]=$(awk '/VmRSS/ {print int($2/1024)}' "/proc/$wpid/status")
+        RESULT[$key]=$(run_case "$key" "$qos" "$kt") || RESULT[$key]=
+        RESULT[$key.peak]=$(awk '/VmHWM/ {print int($2/1024)}' "/proc/$wpid/status")
+        kill "$wpid"
+        wait "$wpid" 2>/dev/null || true
+}
+
+ratio() { python3 -c "import sys; b=float(sys.argv[2]); print('%.2f' % (float(sys.argv[1]) / b) if b else '-')" "$1" "$2"; }
+
+for qos in $QOS_LIST; do
         # Baseline: mosquitto_sub | kcat -P. kcat -P sends what it read when its input ends, so
         # mosquitto_sub stops after N messages (-C); it is subscribed once the broker logs it.
         kt=base_q${qos}_$RANDOM
-        (mosquitto_sub -h 127.0.0.1 -p "$MP" -i "sub-$kt" -t "bench/$kt/#" -q "$qos" -C "$N" |
+        # -W: a pipeline that never gets all N (seen with mosquitto_pub -l at QoS 1 and large N) ends
+        # instead of hanging the benchmark; its figure is then left out.
+        (mosquitto_sub -h 127.0.0.1 -p "$MP" -i "sub-$kt" -t "bench/$kt/#" -q "$qos" -C "$N" -W "${BENCH_MQTT_SUB_TIMEOUT:-1200}" |
                 kcat -b "$K" -P -t "$kt") &
         pipe=$!
         CLEANUP+=("pkill -P $pipe; kill $pipe")
@@ -98,42 +137,54 @@ for qos in 0 1; do
                 [ "$SECONDS" -lt "$deadline" ] || { log "mosquitto_sub did not subscribe"; exit 1; }
                 sleep 0.05
         done
-        RESULT[base$qos]=$(run_case "pipeline qos $qos" "$qos" "$kt")
+        RESULT[base$qos]=$(run_case "pipeline qos $qos" "$qos" "$kt") || RESULT[base$qos]=
         wait "$pipe" || true
         log "mosquitto_sub | kcat -P, QoS $qos: ${RESULT[base$qos]} msg/s"
 
-        # Ferry.
         kt=ferry_q${qos}_$RANDOM
-        RP=$(free_port)
-        cat >"$WORK/worker.properties" <<PROPS
-bootstrap.servers=$K
-key.converter=org.apache.kafka.connect.storage.StringConverter
-value.converter=org.apache.kafka.connect.converters.ByteArrayConverter
-offset.storage.file.filename=$WORK/offsets
-listeners=http://127.0.0.1:$RP
-plugin.path=$REPO/build/plugins
-PROPS
-        cat >"$WORK/mqtt.properties" <<PROPS
-name=bench-mqtt
-connector.class=io.confluent.connect.mqtt.MqttSourceConnector
-mqtt.server.uri=tcp://127.0.0.1:$MP
-mqtt.topics=bench/$kt/#
-kafka.topic=$kt
-mqtt.qos=$qos
-PROPS
-        "$WORKER" standalone "$WORK/worker.properties" "$WORK/mqtt.properties" >"$WORK/worker.out" 2>"$WORK/worker.log" &
-        wpid=$!
-        CLEANUP+=("kill $wpid")
-        wait_subscribed "bench/$kt" "$kt"
-        RESULT[ferry$qos]=$(run_case "ferry qos $qos" "$qos" "$kt")
-        RESULT[rss$qos]=$(awk '/VmHWM/ {print int($2/1024)}' "/proc/$wpid/status")
-        kill "$wpid"
-        wait "$wpid" 2>/dev/null || true
-        log "Ferry MqttSourceConnector, QoS $qos: ${RESULT[ferry$qos]} msg/s, peak RSS ${RESULT[rss$qos]} MB"
+        {
+                echo "name=bench-mqtt"
+                echo "connector.class=io.confluent.connect.mqtt.MqttSourceConnector"
+                echo "mqtt.server.uri=tcp://127.0.0.1:$MP"
+                echo "mqtt.topics=bench/$kt/#"
+                echo "kafka.topic=$kt"
+                echo "mqtt.qos=$qos"
+                [ -z "${BENCH_MQTT_PROPS:-}" ] || echo "$BENCH_MQTT_PROPS"
+        } >"$WORK/mqtt.properties"
+        run_ferry ferry$qos "$qos" "$WORK/mqtt.properties" "$kt"
+        log "Ferry MqttSourceConnector, QoS $qos: ${RESULT[ferry$qos]} msg/s, RSS idle ${RESULT[ferry$qos.idle]} MB, peak ${RESULT[ferry$qos.peak]} MB"
+
+        if [ "$LENSES" = 1 ]; then
+                kt=lenses_q${qos}_$RANDOM
+                {
+                        echo "name=bench-mqtt-lenses"
+                        echo "connector.class=io.lenses.streamreactor.connect.mqtt.source.MqttSourceConnector"
+                        echo "connect.mqtt.hosts=tcp://127.0.0.1:$MP"
+                        echo "connect.mqtt.service.quality=$qos"
+                        echo "connect.mqtt.kcql=INSERT INTO $kt SELECT * FROM \`bench/$kt/#\`"
+                        echo "key.converter=org.apache.kafka.connect.json.JsonConverter"
+                        echo "key.converter.schemas.enable=false"
+                } >"$WORK/lenses.properties"
+                run_ferry lenses$qos "$qos" "$WORK/lenses.properties" "$kt"
+                log "Ferry Lenses MqttSourceConnector, QoS $qos: ${RESULT[lenses$qos]} msg/s, RSS idle ${RESULT[lenses$qos.idle]} MB, peak ${RESULT[lenses$qos.peak]} MB"
+        fi
 done
 
+cell() { # KEY QOS: "msg/s (ratio x the pipeline)"
+        if [ -n "${RESULT[$1$2]:-}" ] && [ -n "${RESULT[base$2]:-}" ]; then
+                echo "${RESULT[$1$2]} ($(ratio "${RESULT[$1$2]}" "${RESULT[base$2]}")x)"
+        elif [ -n "${RESULT[$1$2]:-}" ]; then
+                echo "${RESULT[$1$2]}"
+        else
+                echo "-"
+        fi
+}
+rss() { [ -n "${RESULT[$1$2.peak]:-}" ] && echo "${RESULT[$1$2.idle]} / ${RESULT[$1$2.peak]} MB" || echo "-"; }
 echo "| $N messages of 100 B, max_inflight_messages $INFLIGHT | QoS 0 msg/s | QoS 1 msg/s |"
 echo "|---|---|---|"
-echo "| mosquitto_sub \\| kcat -P | ${RESULT[base0]} | ${RESULT[base1]} |"
-echo "| Ferry MqttSourceConnector | ${RESULT[ferry0]} | ${RESULT[ferry1]} |"
-echo "| Ferry worker peak RSS | ${RESULT[rss0]} MB | ${RESULT[rss1]} MB |"
+echo "| mosquitto_sub \\| kcat -P (reference) | ${RESULT[base0]:--} | ${RESULT[base1]:--} |"
+echo "| Ferry MqttSourceConnector (Confluent), x reference | $(cell ferry 0) | $(cell ferry 1) |"
+[ "$LENSES" = 1 ] && echo "| Ferry MqttSourceConnector (Lenses, BytesConverter), x reference | $(cell lenses 0) | $(cell lenses 1) |"
+echo "| Ferry worker RSS idle / peak (Confluent) | $(rss ferry 0) | $(rss ferry 1) |"
+[ "$LENSES" = 1 ] && echo "| Ferry worker RSS idle / peak (Lenses) | $(rss lenses 0) | $(rss lenses 1) |"
+exit 0

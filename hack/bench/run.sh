@@ -14,7 +14,9 @@
 #   - start-up: process start to the first 200 from `GET /`;
 #   - failover after kill -9 in distributed mode (hack/bench/failover.sh, on the same broker);
 #   - AvroConverter against JsonConverter (schemas enabled) behind FileStreamSource -> HoistField$Value
-#     (hack/bench/avro.sh, on the same broker, with the schema registry of hack/services.sh).
+#     (hack/bench/avro.sh, on the same broker, with the schema registry of hack/services.sh);
+#   - MQTT source: messages/s from Mosquitto into Kafka at QoS 0 and 1 and the worker's peak RSS,
+#     beside `mosquitto_sub | kcat -P` (hack/bench/mqtt.sh, on the same broker, its own Mosquitto).
 # Both workers get the same worker.properties (Kafka's config/connect-standalone.properties with
 # StringConverter for keys and values) and the same connector configs. Each figure is the median of
 # BENCH_RUNS runs with the ratio Ferry/other. Prints a markdown table on stdout (progress on
@@ -30,6 +32,7 @@
 #   BENCH_SKIP_S3=1        no S3 sink figure (hack/bench/s3.sh: s3proxy of hack/services.sh; its
 #                          markdown table is printed after the report)
 #   BENCH_AVRO_LINES (200000)  lines per AvroConverter/JsonConverter run
+#   BENCH_SKIP_MQTT=1      no MQTT figure   BENCH_MQTT_N (1000000)  messages per MQTT case
 #   BENCH_FAILOVER_KILLS (5)  BENCH_FAILOVER_KILLS_JAVA (3)  kills per case in failover.sh
 #   BENCH_SKIP_JAVA_DEFAULT=1  skip the failover case with Java at defaults (about 5 min per kill)
 #   BENCH_JAVA_OPTS        extra JVM options for Java Connect (default: none, the JVM's defaults)
@@ -44,6 +47,7 @@ if [ -n "$SHORT" ]; then
         BENCH_SKIP_JAVA=1
         BENCH_SKIP_FAILOVER=1
         BENCH_SKIP_AVRO=1
+        BENCH_SKIP_MQTT=1
         BENCH_SKIP_S3=1
 else
         N=${BENCH_LINES:-1000000}
@@ -384,6 +388,14 @@ if [ -z "${BENCH_SKIP_AVRO:-}" ]; then
                 say "avro.sh failed; the figure is left out: $(tail -3 "$W/avro.log")"
 fi
 
+# ---- MQTT source against mosquitto_sub | kcat -P, on the same broker
+if [ -z "${BENCH_SKIP_MQTT:-}" ]; then
+        say "MQTT source vs mosquitto_sub | kcat -P (hack/bench/mqtt.sh)"
+        FERRY_KAFKA_BOOTSTRAP="$B" BENCH_MQTT_N="${BENCH_MQTT_N:-1000000}" FERRY_WORKER="$WORKER" \
+                hack/bench/mqtt.sh >"$W/mqtt.md" 2>"$W/mqtt.log" ||
+                say "mqtt.sh failed; the figure is left out: $(tail -3 "$W/mqtt.log")"
+fi
+
 # ---- S3 sink against one curl PUT, on the same broker
 if [ -z "${BENCH_SKIP_S3:-}" ]; then
         say "S3 sink vs curl PUT (hack/bench/s3.sh)"
@@ -397,4 +409,11 @@ python3 hack/bench/report.py --raw "$RAW" --failover "$W/failover.json" --avro "
         --runs "$RUNS" --short "${SHORT:-0}" --load-before "$LOAD_BEFORE" --load-after "$(cut -d' ' -f1-3 /proc/loadavg)" \
         --json "$OUT/latest.json" --png "$OUT/latest.png" --gnuplot-script "$W/chart.gp"
 say "wrote $OUT/latest.json and $OUT/latest.png"
+if [ -s "$W/mqtt.md" ]; then
+        echo
+        echo "MQTT source (hack/bench/mqtt.sh), each figure beside the mosquitto_sub | kcat -P reference:"
+        echo
+        cat "$W/mqtt.md"
+        cp "$W/mqtt.md" "$OUT/mqtt-latest.md"
+fi
 [ ! -s "$W/s3.md" ] || cat "$W/s3.md"

@@ -2,11 +2,15 @@
  * probed on each reconcile, failure streaks are remembered per pod uid (ctx->health), and a pod
  * failing longer than spec.healthCheck.unhealthySeconds (or --unhealthy-after) is deleted so it
  * is created again; failures before a worker's first healthy answer count only after
- * --startup-grace. Pods in phase Failed/Succeeded are replaced. */
+ * --startup-grace. Pods in phase Failed/Succeeded are replaced. A worker container the API server
+ * reports terminated (exited, or restarted since last seen) is announced to the cluster at once
+ * (POST /ferry/departures on a live worker), so its work moves without waiting for the group
+ * session to expire; a worker that only stops answering (paused, partitioned) is never announced. */
 #include "cluster.h"
 
 #include <ferry/log.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -17,7 +21,21 @@ struct op_health {
         long restart_count;
         bool healthy_once; /* answered 200 since the container (re)started */
         bool only_503;     /* every failure of the streak was 503 "starting" (a rebalance, not a hang) */
+        bool seen;         /* departure tracking below has a first reading */
+        long departed_at;  /* the restart count whose termination was announced (or first seen) */
+        bool terminated;   /* a terminated state was announced and the container has not run since */
 };
+
+/* The state the operator remembers of a pod (created on first use); health_mu held. */
+static struct op_health *pod_health(op_ctx_t *ctx, const char *uid)
+{
+        struct op_health *h = kube_strmap_get(ctx->health, uid);
+        if (!h && (h = calloc(1, sizeof(*h))) && kube_strmap_set(ctx->health, uid, h)) {
+                free(h);
+                h = NULL;
+        }
+        return h;
+}
 
 static long pod_restarts(json_object *pod)
 {
@@ -75,11 +93,7 @@ static double probe(op_ctx_t *ctx, json_object *pod, int port, bool *starting)
         double now = kube_monotonic(), bad = 0;
         long restarts = pod_restarts(pod);
         pthread_mutex_lock(&ctx->health_mu);
-        struct op_health *h = kube_strmap_get(ctx->health, uid);
-        if (!h && (h = calloc(1, sizeof(*h))) && kube_strmap_set(ctx->health, uid, h)) {
-                free(h);
-                h = NULL;
-        }
+        struct op_health *h = pod_health(ctx, uid);
         if (h) {
                 if (h->restart_count != restarts) /* the kubelet restarted it: a new streak */
                         h->first_bad = 0, h->restart_count = restarts, h->healthy_once = false;
@@ -98,10 +112,91 @@ static double probe(op_ctx_t *ctx, json_object *pod, int port, bool *starting)
         return bad;
 }
 
+/* Whether the API server says the pod's worker process ended since the last look: its container is
+ * in a terminated state, or its restart count went up (the kubelet restarted it). Only these are
+ * certain; a pod that stops answering is left to the group session. */
+static bool container_ended(op_ctx_t *ctx, json_object *pod)
+{
+        const char *uid = kube_str(pod, "metadata.uid");
+        json_object *cs = kube_get(pod, "status.containerStatuses");
+        json_object *c = cs && json_object_is_type(cs, json_type_array) && json_object_array_length(cs)
+                                 ? json_object_array_get_idx(cs, 0)
+                                 : NULL;
+        if (!uid || !c)
+                return false;
+        long restarts = pod_restarts(pod);
+        bool terminated = kube_get(c, "state.terminated") != NULL;
+        bool ended = false;
+        pthread_mutex_lock(&ctx->health_mu);
+        struct op_health *h = pod_health(ctx, uid);
+        if (h && !h->seen) {
+                h->seen = true;
+                h->departed_at = restarts;
+                ended = h->terminated = terminated;
+        } else if (h) {
+                ended = (restarts > h->departed_at && !h->terminated) || (terminated && !h->terminated);
+                h->departed_at = restarts > h->departed_at ? restarts : h->departed_at;
+                if (terminated)
+                        h->terminated = true;
+                else if (kube_get(c, "state.running"))
+                        h->terminated = false;
+        }
+        pthread_mutex_unlock(&ctx->health_mu);
+        return ended;
+}
+
+/* Tells a live worker (one that is ready and not among the gone) which workers are gone. */
+static void announce_departures(op_ctx_t *ctx, const char *key, const op_connect_spec_t *s,
+                                json_object *by_index[MAX_PODS], const bool gone[MAX_PODS])
+{
+        char base[128] = "";
+        for (int i = 0; i < MAX_PODS && !base[0]; i++)
+                if (by_index[i] && !gone[i] && !kube_get(by_index[i], "metadata.deletionTimestamp") &&
+                    cl_pod_running(by_index[i]) && cl_pod_ready(by_index[i]))
+                        cl_pod_url(by_index[i], s->rest_port, base, sizeof(base));
+        for (int i = 0; i < MAX_PODS; i++) {
+                if (!gone[i])
+                        continue;
+                json_object *p = by_index[i];
+                const char *ip = kube_str(p, "status.podIP"), *name = kube_str(p, "metadata.name");
+                if (!ip || !base[0]) {
+                        FERRY_INFO("%s: worker %s ended, and no other worker is ready to be told: its work "
+                                   "moves when its group session expires",
+                                   key, name);
+                        continue;
+                }
+                char id[128], reason[256];
+                snprintf(id, sizeof(id), strchr(ip, ':') ? "[%s]:%d" : "%s:%d", ip, s->rest_port);
+                snprintf(reason, sizeof(reason), "the container of pod %s terminated", name);
+                json_object *body = json_object_new_object();
+                json_object_object_add(body, "worker_id", json_object_new_string(id));
+                json_object_object_add(body, "reason", json_object_new_string(reason));
+                op_rest_t r;
+                op_connect_call_timeout(ctx, base, "POST", "/ferry/departures", body, 3000, &r);
+                json_object_put(body);
+                if (r.status == 202) {
+                        atomic_fetch_add(&ctx->m.worker_departures, 1);
+                        FERRY_INFO("%s: worker %s (%s) ended; told the cluster to move its work now", key,
+                                   name, id);
+                } else {
+                        FERRY_WARN("%s: worker %s ended; telling the cluster failed (%ld %s): its work moves "
+                                   "when its group session expires",
+                                   key, name, r.status, r.status ? "" : r.err);
+                }
+                op_rest_clear(&r);
+        }
+}
+
 void cl_check_pods(op_ctx_t *ctx, const char *key, const op_connect_spec_t *s,
                    json_object *by_index[MAX_PODS], struct cl_pod_counts *c, struct cluster_state *st)
 {
         memset(c, 0, sizeof(*c));
+        bool gone[MAX_PODS] = {false}, any_gone = false;
+        for (int i = 0; i < MAX_PODS; i++)
+                if (by_index[i] && !kube_get(by_index[i], "metadata.deletionTimestamp"))
+                        any_gone |= gone[i] = container_ended(ctx, by_index[i]);
+        if (any_gone)
+                announce_departures(ctx, key, s, by_index, gone);
         double unhealthy_after = s->unhealthy_s > 0 ? s->unhealthy_s : ctx->opt.unhealthy_after_s;
         for (int i = 0; i < MAX_PODS; i++) {
                 json_object *p = by_index[i];

@@ -89,6 +89,9 @@ char *op_metrics_render(op_ctx_t *ctx, size_t *len)
                          atomic_load(&m->health_failures));
         ferry_buf_printf(&o, "# TYPE ferry_operator_worker_restarts_total counter\n");
         ferry_buf_printf(&o, "ferry_operator_worker_restarts_total %ld\n", atomic_load(&m->worker_restarts));
+        ferry_buf_printf(&o, "# TYPE ferry_operator_worker_departures_total counter\n");
+        ferry_buf_printf(&o, "ferry_operator_worker_departures_total %ld\n",
+                         atomic_load(&m->worker_departures));
         ferry_buf_printf(&o, "# TYPE ferry_operator_pods_created_total counter\n");
         ferry_buf_printf(&o, "ferry_operator_pods_created_total %ld\n", atomic_load(&m->pods_created));
         ferry_buf_printf(&o, "# TYPE ferry_operator_pods_deleted_total counter\n");

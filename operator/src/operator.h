@@ -48,7 +48,7 @@ typedef struct op_metrics {
                 connect_restart, connect_errors;
         atomic_long status_patches, auto_restarts;
         atomic_long health_checks, health_failures, worker_restarts, pods_created, pods_deleted,
-                unmanaged_deleted;
+                unmanaged_deleted, worker_departures;
 } op_metrics_t;
 
 typedef struct op_options {

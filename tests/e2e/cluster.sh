@@ -190,10 +190,6 @@ wait_until 30 "no worker process left" bash -c "[ \"\$(python3 -c 'import json,s
 info "KafkaConnect deleted: children gone"
 
 k -n "$NS" delete kafkaconnector sink --wait=false >/dev/null
-kill -TERM "$(cat "$WORK/op.pid")"
-wait_until 20 "operator exits" bash -c "! kill -0 $(cat "$WORK/op.pid")"
-if grep -E 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error' "$WORK/op.log"; then
-        fail "sanitizer findings in the operator log"
-fi
+stop_operator op
 stop_kubelet
 info "ok"

@@ -214,11 +214,7 @@ info "KafkaConnect with tls authentication (mTLS, trusted certificates by patter
 k -n "$NS" delete kafkaconnector src msrc --wait=false >/dev/null
 k -n "$NS" delete kafkaconnect sc mc --wait=false >/dev/null
 wait_until 60 "worker pods deleted" bash -c "! $KUBECTL_BIN --kubeconfig=$FERRY_KUBECONFIG -n $NS get pod sc-worker-0 mc-worker-0"
-kill -TERM "$(cat "$WORK/op.pid")"
-wait_until 20 "operator exits" bash -c "! kill -0 $(cat "$WORK/op.pid")"
-if grep -E 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error' "$WORK/op.log"; then
-        fail "sanitizer findings in the operator log"
-fi
+stop_operator op
 if grep -qF "$KAFKA_SCRAM_PASSWORD" "$WORK/op.log"; then fail "the password appears in the operator log"; fi
 stop_kubelet
 info "ok"

@@ -135,11 +135,7 @@ field_is pod vc-worker-0 '{.metadata.uid}' "$uid" || fail "the worker pod was re
 k -n "$NS" delete kafkaconnector src sink --wait=false >/dev/null
 k -n "$NS" delete kafkaconnect vc --wait=false >/dev/null
 wait_until 60 "worker pod deleted" bash -c "! $KUBECTL_BIN --kubeconfig=$FERRY_KUBECONFIG -n $NS get pod vc-worker-0"
-kill -TERM "$(cat "$WORK/op.pid")"
-wait_until 20 "operator exits" bash -c "! kill -0 $(cat "$WORK/op.pid")"
-if grep -E 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error' "$WORK/op.log"; then
-        fail "sanitizer findings in the operator log"
-fi
+stop_operator op
 stop_kubelet
 [ ! -e "$IN_DIR" ] && [ ! -e "$OUT_DIR" ] || fail "the kubelet left its mount points on the host"
 info "ok"

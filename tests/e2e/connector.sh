@@ -136,9 +136,5 @@ wait_until 20 "connector deleted in Connect" bash -c "[ \"\$(curl -s -o /dev/nul
 wait_until 20 "resource gone" bash -c "! $KUBECTL_BIN --kubeconfig=$FERRY_KUBECONFIG -n $NS get kafkaconnector src"
 curl -fsS "$URL/connectors" | grep -q '"sink"' || fail "the other connector was touched"
 
-kill -TERM "$(cat "$WORK/op.pid")"
-wait_until 20 "operator exits" bash -c "! kill -0 $(cat "$WORK/op.pid")"
-if grep -E 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error' "$WORK/op.log"; then
-        fail "sanitizer findings in the operator log"
-fi
+stop_operator op
 info "ok"

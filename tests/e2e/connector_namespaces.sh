@@ -126,9 +126,5 @@ k -n "$TEAM_A" delete kafkaconnector zsrc --wait=false >/dev/null
 wait_until 30 "xsrc deleted in Connect" bash -c "[ \"\$(curl -s -o /dev/null -w '%{http_code}' $URL/connectors/xsrc)\" = 404 ]"
 k -n "$NS" delete kafkaconnect shared --wait=false >/dev/null
 
-kill -TERM "$(cat "$WORK/op.pid")"
-wait_until 20 "operator exits" bash -c "! kill -0 $(cat "$WORK/op.pid")"
-if grep -E 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error' "$WORK/op.log"; then
-        fail "sanitizer findings in the operator log"
-fi
+stop_operator op
 info "ok"

@@ -54,6 +54,17 @@ start_operator() {
         CLEANUP+=("kill -9 $! 2>/dev/null")
 }
 
+# stop_operator NAME: SIGTERM, wait for the exit, and fail on sanitizer findings in its log.
+stop_operator() {
+        local pid
+        pid=$(cat "$WORK/$1.pid")
+        kill -TERM "$pid"
+        wait_until 20 "operator $1 exits" bash -c "! kill -0 $pid"
+        if grep -E 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error' "$WORK/$1.log"; then
+                fail "sanitizer findings in the operator log"
+        fi
+}
+
 # use_broker: sets $B to the Kafka broker tests/run.sh started ($FERRY_KAFKA_BOOTSTRAP), or, when
 # the test runs alone, to one of its own (hack/kafka.sh), stopped on exit.
 use_broker() {

@@ -147,11 +147,7 @@ info "changed externalConfiguration rolled the worker"
 
 k -n "$NS" delete kafkaconnector src --wait=false >/dev/null
 k -n "$NS" delete kafkaconnect sc --wait=false >/dev/null
-kill -TERM "$(cat "$WORK/op.pid")"
-wait_until 20 "operator exits" bash -c "! kill -0 $(cat "$WORK/op.pid")"
-if grep -E 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error' "$WORK/op.log"; then
-        fail "sanitizer findings in the operator log"
-fi
+stop_operator op
 stop_kubelet
 $mp_existed || [ ! -e /opt/kafka/external-configuration/creds ] ||
         fail "the kubelet left its mount point /opt/kafka/external-configuration/creds on the host"

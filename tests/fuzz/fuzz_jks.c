@@ -4,7 +4,7 @@
  * reach the entry parser) and with the seed's password, and every private key entry is decrypted.
  * Nothing may crash or leak; a parse that fails leaves no entries. Seed: tests/fuzz/corpus/jks
  * (the keytool-made vector of tests/unit/jks_vector.h). */
-#include "kafka/jks.h"
+#include "tls/jks.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -1,9 +1,12 @@
 /* Unit tests for buf.c (growable byte buffer) and errors.c (error code tables). */
 #include <criterion/criterion.h>
 
+#include <errno.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ferry/buf.h"
 #include "ferry/errors.h"
@@ -165,6 +168,33 @@ Test(buf, steal_hands_over_and_reinitialises)
         cr_assert_not_null(s);
         cr_assert_str_eq(s, "");
         free(s);
+}
+
+Test(buf, read_file_appends_the_whole_file)
+{
+        char path[] = "/tmp/ferry-buf-test.XXXXXX";
+        int fd = mkstemp(path);
+        cr_assert_geq(fd, 0);
+        /* Bigger than one read chunk, with NUL bytes inside. */
+        static char data[20000];
+        for (size_t i = 0; i < sizeof(data); i++)
+                data[i] = (char)(i % 251);
+        cr_assert_eq(write(fd, data, sizeof(data)), (ssize_t)sizeof(data));
+        close(fd);
+        ferry_buf_t b;
+        ferry_buf_init(&b);
+        ferry_buf_puts(&b, "head:");
+        cr_assert_eq(ferry_buf_read_file(&b, path), 0);
+        cr_assert_eq(b.len, 5 + sizeof(data));
+        cr_assert_eq(memcmp(b.p, "head:", 5), 0);
+        cr_assert_eq(memcmp(b.p + 5, data, sizeof(data)), 0);
+        cr_assert_eq(b.p[b.len], '\0');
+        unlink(path);
+        errno = 0;
+        cr_assert_eq(ferry_buf_read_file(&b, path), -1);
+        cr_assert_eq(errno, ENOENT);
+        cr_assert_eq(b.len, 5 + sizeof(data));
+        ferry_buf_free(&b);
 }
 
 Test(errors, descriptions_and_names)

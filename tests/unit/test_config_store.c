@@ -50,6 +50,13 @@ Test(config_record, restart_and_commit)
         expect(ferry_config_record_commit(0), "{\"tasks\":0}");
 }
 
+/* Connect's task count record (tasks-fencing-<name>) of exactly-once source support. */
+Test(config_record, task_count)
+{
+        expect(ferry_config_record_task_count(1), "{\"task-count\":1}");
+        expect(ferry_config_record_task_count(12), "{\"task-count\":12}");
+}
+
 Test(config_record, assignment)
 {
         char *conns[] = {"a/b"};

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "jks_vector.h"
-#include "kafka/jks.h"
+#include "tls/jks.h"
 
 static char err[256];
 

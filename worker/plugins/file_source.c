@@ -282,6 +282,13 @@ static const ferry_source_task_ops_t source_ops = {
         .stop = source_stop,
 };
 
+/* Exactly-once holds when reading a real file that is only appended to; stdin has no offsets. */
+static ferry_support_t source_exactly_once(const ferry_strmap_t *config)
+{
+        const char *file = ferry_strmap_get(config, "file");
+        return file && *file ? FERRY_SUPPORT_SUPPORTED : FERRY_SUPPORT_UNSUPPORTED;
+}
+
 const ferry_connector_plugin_t ferry_file_source_connector = {
         .info = FERRY_PLUGIN_INFO(ferry_connector_plugin_t, .type = FERRY_PLUGIN_SOURCE,
                                   .class_name = "org.apache.kafka.connect.file.FileStreamSourceConnector",
@@ -289,4 +296,5 @@ const ferry_connector_plugin_t ferry_file_source_connector = {
                                   .doc = "Reads lines from a file and produces each as a string record."),
         .task_configs = source_task_configs,
         .source = &source_ops,
+        .exactly_once_support = source_exactly_once,
 };

@@ -5,6 +5,7 @@ AvroDeserializer (with fastavro underneath) against the same schema registry and
   avro_client.py produce BOOTSTRAP TOPIC REGISTRY     produce the ORDERS records below
   avro_client.py latest REGISTRY SUBJECT              print the subject's latest schema text
   avro_client.py raw BOOTSTRAP TOPIC VALUE            produce VALUE (text) as the raw value bytes
+  avro_client.py rawhex BOOTSTRAP TOPIC HEX           produce the bytes HEX spells as the raw value
   avro_client.py anything BOOTSTRAP TOPIC REGISTRY    produce schemaless values as Java's AvroData
                                                       writes them (the io.confluent.connect.avro.Anything record)
 """
@@ -119,9 +120,9 @@ def main():
             sys.exit("not all records were delivered")
     elif cmd == "latest":
         print(SchemaRegistryClient({"url": sys.argv[2]}).get_latest_version(sys.argv[3]).schema.schema_str)
-    elif cmd == "raw":
+    elif cmd in ("raw", "rawhex"):
         p = Producer({"bootstrap.servers": sys.argv[2]})
-        p.produce(sys.argv[3], value=sys.argv[4].encode())
+        p.produce(sys.argv[3], value=sys.argv[4].encode() if cmd == "raw" else bytes.fromhex(sys.argv[4]))
         if p.flush(30) != 0:
             sys.exit("not delivered")
     else:

@@ -6,6 +6,7 @@
  * certificate, with and without a client certificate required. */
 #include "avro/registry_client.h"
 #include "avro/registry_tls.h"
+#include "../jks_vector.h"
 
 #include <criterion/criterion.h>
 
@@ -71,10 +72,9 @@ Test(avro_registry_tls, nothing_set_is_system_cas_with_host_check)
         char err[512] = "";
         cr_assert_eq(sr_tls_from_config(&t, &c, err, sizeof(err)), 0, "%s", err);
         cr_assert(t.verify_host);
-        cr_assert_null(t.ca_file);
         cr_assert_null(t.ca_pem);
-        cr_assert_null(t.cert_file);
         cr_assert_null(t.cert_pem);
+        cr_assert_null(t.key_pem);
         sr_tls_free(&t);
 }
 
@@ -91,7 +91,7 @@ Test(avro_registry_tls, endpoint_identification)
         cr_assert(strstr(err, "schema.registry.ssl.endpoint.identification.algorithm"), "%s", err);
 }
 
-Test(avro_registry_tls, pem_truststore_is_cainfo)
+Test(avro_registry_tls, pem_truststore_is_cainfo_blob)
 {
         char p[256];
         path_of(p, sizeof(p), "cert.pem");
@@ -99,8 +99,10 @@ Test(avro_registry_tls, pem_truststore_is_cainfo)
         sr_tls_config_t c = {.truststore_location = p, .truststore_type = "PEM"};
         char err[512] = "";
         cr_assert_eq(sr_tls_from_config(&t, &c, err, sizeof(err)), 0, "%s", err);
-        cr_assert_str_eq(t.ca_file, p);
-        cr_assert_null(t.ca_pem);
+        char *want = slurp("cert.pem");
+        cr_assert_str_eq(t.ca_pem, want);
+        cr_assert_eq(t.ca_pem_len, strlen(want));
+        free(want);
         sr_tls_free(&t);
         path_of(p, sizeof(p), "missing.pem");
         cr_assert_eq(sr_tls_from_config(&t, &c, err, sizeof(err)), -1);
@@ -117,7 +119,6 @@ Test(avro_registry_tls, pkcs12_truststore_is_cainfo_blob)
                 .truststore_location = p, .truststore_type = "PKCS12", .truststore_password = "trustpw"};
         char err[512] = "";
         cr_assert_eq(sr_tls_from_config(&t, &c, err, sizeof(err)), 0, "%s", err);
-        cr_assert_null(t.ca_file);
         char *want = slurp("cert.pem");
         cr_assert_str_eq(t.ca_pem, want);
         cr_assert_eq(t.ca_pem_len, strlen(want));
@@ -132,21 +133,41 @@ Test(avro_registry_tls, pkcs12_truststore_is_cainfo_blob)
         cr_assert(strstr(err, "not a PKCS12 file"), "%s", err);
 }
 
-Test(avro_registry_tls, jks_is_refused_naming_the_key)
+/* Confluent's default store type: the JKS file of tests/unit/jks_vector.h (a CA entry and a client
+ * key entry) as trust store and as key store. */
+Test(avro_registry_tls, jks_stores_are_read)
 {
         char p[256];
-        path_of(p, sizeof(p), "cert.pem");
+        path_of(p, sizeof(p), "test.jks");
+        FILE *f = fopen(p, "wb");
+        cr_assert_not_null(f);
+        cr_assert_eq(fwrite(jks_vector, 1, jks_vector_len, f), jks_vector_len);
+        fclose(f);
         sr_tls_t t;
-        sr_tls_config_t c = {.truststore_location = p, .truststore_type = "JKS"};
+        sr_tls_config_t c = {.truststore_location = p, .truststore_password = "storepass"};
         char err[512] = "";
-        cr_assert_eq(sr_tls_from_config(&t, &c, err, sizeof(err)), -1);
-        cr_assert(strstr(err, "schema.registry.ssl.truststore.type=JKS"), "%s", err);
-        sr_tls_config_t k = {.keystore_location = p}; /* type unset: Confluent's default, JKS */
+        cr_assert_eq(sr_tls_from_config(&t, &c, err, sizeof(err)), 0, "%s", err);
+        cr_assert(t.ca_pem && strstr(t.ca_pem, "-----BEGIN CERTIFICATE-----"));
+        sr_tls_free(&t);
+        sr_tls_config_t k = {.keystore_location = p,
+                             .keystore_type = "JKS",
+                             .keystore_password = "storepass",
+                             .key_password = "keypass"};
+        cr_assert_eq(sr_tls_from_config(&t, &k, err, sizeof(err)), 0, "%s", err);
+        cr_assert(t.cert_pem && strstr(t.cert_pem, "-----BEGIN CERTIFICATE-----"));
+        cr_assert(t.key_pem && strstr(t.key_pem, "-----BEGIN PRIVATE KEY-----"));
+        sr_tls_free(&t);
+        k.key_password = "Xq9-not-it";
         cr_assert_eq(sr_tls_from_config(&t, &k, err, sizeof(err)), -1);
-        cr_assert(strstr(err, "schema.registry.ssl.keystore.type=JKS (the default)"), "%s", err);
+        cr_assert(strstr(err, "schema.registry.ssl.key.password"), "%s", err);
+        cr_assert_null(strstr(err, "Xq9-not-it"), "%s", err);
         k.keystore_type = "BCFKS";
         cr_assert_eq(sr_tls_from_config(&t, &k, err, sizeof(err)), -1);
         cr_assert(strstr(err, "BCFKS") && strstr(err, "schema.registry.ssl.keystore.type"), "%s", err);
+        k.keystore_type = "JKS";
+        path_of(p, sizeof(p), "cert.pem"); /* a PEM file declared as JKS */
+        cr_assert_eq(sr_tls_from_config(&t, &k, err, sizeof(err)), -1);
+        cr_assert(strstr(err, "is not a JKS file"), "%s", err);
 }
 
 Test(avro_registry_tls, pkcs12_keystore_is_cert_and_key_blobs)
@@ -162,17 +183,10 @@ Test(avro_registry_tls, pkcs12_keystore_is_cert_and_key_blobs)
         cr_assert_str_eq(t.cert_pem, cert);
         cr_assert_str_eq(t.key_pem, key);
         cr_assert_eq(t.key_pem_len, strlen(key));
-        cr_assert_null(t.cert_file);
-        cr_assert_null(t.key_file);
         free(cert);
         free(key);
         sr_tls_free(&t);
-        /* The key password opens the store when the store password does not. */
         c.keystore_password = "nope";
-        c.key_password = "storepw";
-        cr_assert_eq(sr_tls_from_config(&t, &c, err, sizeof(err)), 0, "%s", err);
-        sr_tls_free(&t);
-        c.key_password = "nope";
         cr_assert_eq(sr_tls_from_config(&t, &c, err, sizeof(err)), -1);
         cr_assert(strstr(err, "schema.registry.ssl.keystore.password"), "%s", err);
         /* A trust-only PKCS12 file has no key for a client certificate. */
@@ -182,7 +196,7 @@ Test(avro_registry_tls, pkcs12_keystore_is_cert_and_key_blobs)
         cr_assert(strstr(err, "no private key"), "%s", err);
 }
 
-Test(avro_registry_tls, pem_keystore_is_sslcert_sslkey_with_key_password)
+Test(avro_registry_tls, pem_keystore_with_key_password_is_decrypted)
 {
         char p[256];
         path_of(p, sizeof(p), "enc.pem");
@@ -193,12 +207,16 @@ Test(avro_registry_tls, pem_keystore_is_sslcert_sslkey_with_key_password)
                              .endpoint_identification_algorithm = ""};
         char err[512] = "";
         cr_assert_eq(sr_tls_from_config(&t, &c, err, sizeof(err)), 0, "%s", err);
-        cr_assert_str_eq(t.cert_file, p);
-        cr_assert_str_eq(t.key_file, p);
-        cr_assert_str_eq(t.key_password, "keypw");
-        cr_assert_null(t.cert_pem);
+        char *cert = slurp("cert.pem"), *key = slurp("key8.pem");
+        cr_assert_str_eq(t.cert_pem, cert);
+        cr_assert_str_eq(t.key_pem, key);
+        free(cert);
+        free(key);
         cr_assert_not(t.verify_host);
         sr_tls_free(&t);
+        c.key_password = "bad";
+        cr_assert_eq(sr_tls_from_config(&t, &c, err, sizeof(err)), -1);
+        cr_assert(strstr(err, "schema.registry.ssl.key.password"), "%s", err);
 }
 
 /* ---- handshakes against a real HTTPS server ---- */

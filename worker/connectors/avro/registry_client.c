@@ -116,20 +116,10 @@ unsigned long sr_requests(const sr_client_t *c)
 static void apply_tls(CURL *h, const sr_tls_t *t)
 {
         struct curl_blob blob = {.flags = CURL_BLOB_COPY};
-        if (t->ca_file)
-                curl_easy_setopt(h, CURLOPT_CAINFO, t->ca_file);
         if (t->ca_pem) {
                 blob.data = t->ca_pem;
                 blob.len = t->ca_pem_len;
                 curl_easy_setopt(h, CURLOPT_CAINFO_BLOB, &blob);
-        }
-        if (t->cert_file) {
-                curl_easy_setopt(h, CURLOPT_SSLCERT, t->cert_file);
-                curl_easy_setopt(h, CURLOPT_SSLCERTTYPE, "PEM");
-        }
-        if (t->key_file) {
-                curl_easy_setopt(h, CURLOPT_SSLKEY, t->key_file);
-                curl_easy_setopt(h, CURLOPT_SSLKEYTYPE, "PEM");
         }
         if (t->cert_pem) {
                 blob.data = t->cert_pem;
@@ -143,8 +133,6 @@ static void apply_tls(CURL *h, const sr_tls_t *t)
                 curl_easy_setopt(h, CURLOPT_SSLKEY_BLOB, &blob);
                 curl_easy_setopt(h, CURLOPT_SSLKEYTYPE, "PEM");
         }
-        if (t->key_password)
-                curl_easy_setopt(h, CURLOPT_KEYPASSWD, t->key_password);
         curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
         curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, t->verify_host ? 2L : 0L);
 }

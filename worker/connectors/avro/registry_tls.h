@@ -1,8 +1,7 @@
 /* TLS settings of the schema registry client, from the converter's schema.registry.ssl.* keys
- * (Confluent's names): trust store and key store (PEM or PKCS12; JKS is refused with an error
- * naming the key), key password, endpoint identification. PKCS12 stores are opened here (OpenSSL)
- * and handed to libcurl as PEM blobs; PEM stores are passed as file paths. Private to the
- * AvroConverter; registry_client.c applies the result to its libcurl handle. */
+ * (Confluent's names): trust store and key store (JKS, PKCS12 or PEM, read by the SDK's store reader
+ * <ferry/tls.h> into PEM text), key password, endpoint identification. Private to the AvroConverter;
+ * registry_client.c hands the PEM blobs to its libcurl handle. */
 #ifndef FERRY_AVRO_REGISTRY_TLS_H
 #define FERRY_AVRO_REGISTRY_TLS_H
 
@@ -17,18 +16,15 @@ typedef struct {
 } sr_tls_config_t;
 
 typedef struct {
-        char *ca_file; /* CURLOPT_CAINFO (PEM trust store) */
-        char *ca_pem;  /* CURLOPT_CAINFO_BLOB (PKCS12 trust store, as PEM) */
+        char *ca_pem; /* CURLOPT_CAINFO_BLOB (NULL: the system CA store) */
         size_t ca_pem_len;
-        char *cert_file, *key_file; /* CURLOPT_SSLCERT/SSLKEY, type PEM (PEM key store) */
-        char *cert_pem, *key_pem;   /* CURLOPT_SSLCERT_BLOB/SSLKEY_BLOB (PKCS12 key store, as PEM) */
+        char *cert_pem, *key_pem; /* CURLOPT_SSLCERT_BLOB/SSLKEY_BLOB, type PEM, key unencrypted */
         size_t cert_pem_len, key_pem_len;
-        char *key_password; /* CURLOPT_KEYPASSWD (an encrypted PEM key) */
-        bool verify_host;   /* CURLOPT_SSL_VERIFYHOST 2, or 0 */
+        bool verify_host; /* CURLOPT_SSL_VERIFYHOST 2, or 0 */
 } sr_tls_t;
 
 /* Fills t from cfg (NULL or "" values are unset). 0, or -1 with a message naming the key at fault
- * (unknown or unsupported store type, unreadable file, wrong password, store without a key). */
+ * (unknown store type, unreadable file, wrong password, store without a key). */
 int sr_tls_from_config(sr_tls_t *t, const sr_tls_config_t *cfg, char *errstr, size_t errstr_size);
 void sr_tls_free(sr_tls_t *t);
 

@@ -154,8 +154,64 @@ static int pw_callback(char *buf, int size, int rwflag, void *userdata)
         return n < size ? n : size - 1;
 }
 
+int mqtt_uris_parse(const char *key, const char *const *uris, size_t n, mqtt_uri_t **out, char *errstr,
+                    size_t errstr_size)
+{
+        *out = calloc(n ? n : 1, sizeof(**out));
+        if (!*out) {
+                snprintf(errstr, errstr_size, "out of memory");
+                return -1;
+        }
+        if (n == 0) {
+                snprintf(errstr, errstr_size, "%s: no MQTT broker given", key);
+                goto fail;
+        }
+        for (size_t i = 0; i < n; i++) {
+                char why[400];
+                if (mqtt_uri_parse(uris[i], &(*out)[i], why, sizeof(why)) < 0) {
+                        snprintf(errstr, errstr_size, "%s: %s", key, why);
+                        goto fail;
+                }
+        }
+        return 0;
+fail:
+        free(*out);
+        *out = NULL;
+        return -1;
+}
+
+static bool set(const char *s)
+{
+        return s && *s;
+}
+
 struct mosquitto *mqtt_client_new(const ferry_config_t *c, const char *client_id, bool clean_session,
                                   bool threaded, void *userdata, char *errstr, size_t errstr_size)
+{
+        mqtt_auth_t a = {
+                .user = ferry_config_get_password(c, "mqtt.username"),
+                .password = ferry_config_get_password(c, "mqtt.password"),
+                .ca_file = ferry_config_get_string(c, "mqtt.ssl.trust.store.path"),
+                .cert_file = ferry_config_get_string(c, "mqtt.ssl.key.store.path"),
+                .key_file = ferry_config_get_string(c, "mqtt.ssl.key.path"),
+                .key_password = ferry_config_get_password(c, "mqtt.ssl.key.password"),
+                .tls_keys = "mqtt.ssl.trust.store.path / mqtt.ssl.key.store.path",
+        };
+        if (!set(a.key_password))
+                a.key_password = ferry_config_get_password(c, "mqtt.ssl.key.store.password");
+        size_t n;
+        const char *const *uris = ferry_config_get_list(c, "mqtt.server.uri", &n);
+        for (size_t i = 0; i < n; i++) {
+                mqtt_uri_t u;
+                char why[300];
+                if (mqtt_uri_parse(uris[i], &u, why, sizeof(why)) == 0 && u.tls)
+                        a.tls = true;
+        }
+        return mqtt_client_new_auth(&a, client_id, clean_session, threaded, userdata, errstr, errstr_size);
+}
+
+struct mosquitto *mqtt_client_new_auth(const mqtt_auth_t *a, const char *client_id, bool clean_session,
+                                       bool threaded, void *userdata, char *errstr, size_t errstr_size)
 {
         pthread_once(&lib_once, lib_init);
         struct mosquitto *m = mosquitto_new(client_id, clean_session, userdata);
@@ -166,51 +222,32 @@ struct mosquitto *mqtt_client_new(const ferry_config_t *c, const char *client_id
         mosquitto_int_option(m, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311);
         if (threaded)
                 mosquitto_threaded_set(m, true);
-        const char *user = ferry_config_get_password(c, "mqtt.username");
-        const char *pass = ferry_config_get_password(c, "mqtt.password");
-        if (user && *user &&
-            mosquitto_username_pw_set(m, user, pass && *pass ? pass : NULL) != MOSQ_ERR_SUCCESS) {
-                snprintf(errstr, errstr_size, "mqtt.username: cannot be used");
+        if (set(a->user) && mosquitto_username_pw_set(m, a->user, set(a->password) ? a->password : NULL) !=
+                                    MOSQ_ERR_SUCCESS) {
+                snprintf(errstr, errstr_size, "the MQTT user name cannot be used");
                 mosquitto_destroy(m);
                 return NULL;
         }
-        size_t n;
-        const char *const *uris = ferry_config_get_list(c, "mqtt.server.uri", &n);
-        bool tls = false;
-        for (size_t i = 0; i < n; i++) {
-                mqtt_uri_t u;
-                char why[300];
-                if (mqtt_uri_parse(uris[i], &u, why, sizeof(why)) == 0 && u.tls)
-                        tls = true;
-        }
-        if (tls) {
-                const char *ca = ferry_config_get_string(c, "mqtt.ssl.trust.store.path");
-                const char *cert = ferry_config_get_string(c, "mqtt.ssl.key.store.path");
-                const char *key = ferry_config_get_string(c, "mqtt.ssl.key.path");
-                const char *kpw = ferry_config_get_password(c, "mqtt.ssl.key.password");
-                if (!kpw || !*kpw)
-                        kpw = ferry_config_get_password(c, "mqtt.ssl.key.store.password");
-                if (!key || !*key)
+        if (a->tls) {
+                const char *ca = a->ca_file, *cert = a->cert_file, *key = a->key_file;
+                if (!set(key))
                         key = cert;
                 pthread_mutex_lock(&key_password_lock);
                 free((char *)key_password);
-                key_password = kpw && *kpw ? strdup(kpw) : NULL;
+                key_password = set(a->key_password) ? strdup(a->key_password) : NULL;
                 pthread_mutex_unlock(&key_password_lock);
                 int rc;
-                if (ca && *ca) {
-                        rc = mosquitto_tls_set(m, ca, NULL, cert && *cert ? cert : NULL,
-                                               cert && *cert ? key : NULL, pw_callback);
+                if (set(ca)) {
+                        rc = mosquitto_tls_set(m, ca, NULL, set(cert) ? cert : NULL, set(cert) ? key : NULL,
+                                               pw_callback);
                 } else {
                         rc = mosquitto_int_option(m, MOSQ_OPT_TLS_USE_OS_CERTS, 1);
-                        if (rc == MOSQ_ERR_SUCCESS && cert && *cert)
+                        if (rc == MOSQ_ERR_SUCCESS && set(cert))
                                 rc = mosquitto_tls_set(m, NULL, "/etc/ssl/certs", cert, key, pw_callback);
                 }
                 if (rc != MOSQ_ERR_SUCCESS) {
-                        snprintf(errstr, errstr_size,
-                                 "mqtt.ssl.trust.store.path / mqtt.ssl.key.store.path: cannot use the TLS "
-                                 "files "
-                                 "(%s)",
-                                 mosquitto_strerror(rc));
+                        snprintf(errstr, errstr_size, "%s: cannot use the TLS files (%s)",
+                                 a->tls_keys ? a->tls_keys : "TLS", mosquitto_strerror(rc));
                         mosquitto_destroy(m);
                         return NULL;
                 }

@@ -26,10 +26,27 @@ int mqtt_uri_parse(const char *uri, mqtt_uri_t *out, char *errstr, size_t errstr
 int mqtt_check_uris(const char *name, const char *value, char *errstr, size_t errstr_size);
 int mqtt_check_topic_filters(const char *name, const char *value, char *errstr, size_t errstr_size);
 
+/* What a client authenticates with, whichever vendor's keys it came from (NULL or "" = unset). */
+typedef struct {
+        const char *user, *password;
+        bool tls;                 /* some broker URI is ssl:// */
+        const char *ca_file;      /* blank: the system's CA certificates */
+        const char *cert_file;    /* client certificate (PEM) */
+        const char *key_file;     /* its private key; blank: inside cert_file */
+        const char *key_password; /* decrypts key_file */
+        const char *tls_keys;     /* the keys named when the TLS files cannot be used */
+} mqtt_auth_t;
+
 /* A client with the connection keys of c applied (user name, password, TLS files when any URI is
  * ssl://, MQTT 3.1.1, threaded mode as asked). NULL with errstr naming the key at fault. */
 struct mosquitto *mqtt_client_new(const ferry_config_t *c, const char *client_id, bool clean_session,
                                   bool threaded, void *userdata, char *errstr, size_t errstr_size);
+/* The same from settings already read (the Lenses keys). */
+struct mosquitto *mqtt_client_new_auth(const mqtt_auth_t *a, const char *client_id, bool clean_session,
+                                       bool threaded, void *userdata, char *errstr, size_t errstr_size);
+/* Parses a list of broker URIs into a new array (*out, caller frees); -1 with errstr naming key. */
+int mqtt_uris_parse(const char *key, const char *const *uris, size_t n, mqtt_uri_t **out, char *errstr,
+                    size_t errstr_size);
 
 /* "tcp://host:port" for messages. */
 void mqtt_uri_format(const mqtt_uri_t *u, char *out, size_t out_size);

@@ -1,6 +1,6 @@
 /* The MQTT connector family's plugin library (build/plugins/mqtt/mqtt.so): lists the
- * Confluent-compatible source and sink, and the Lenses class names (placeholders until KCQL is
- * supported), for the worker's plugin registry. */
+ * Confluent-compatible source and sink, and the Lenses (stream-reactor) source and sink under both
+ * class-name generations, for the worker's plugin registry. */
 #include <ferry/connector.h>
 
 extern const ferry_connector_plugin_t mqtt_source_plugin;

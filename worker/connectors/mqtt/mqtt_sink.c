@@ -3,10 +3,13 @@
  * Kafka topic, with mqtt.qos and mqtt.retained.enabled. Data flow: consumer -> converters ->
  * transforms -> put() -> libmosquitto (its own network thread, reconnecting by itself) -> broker.
  * flush() waits until the broker acknowledged every QoS 1/2 publish (mqtt.publish.timeout.ms), so
- * the runtime commits consumed offsets only for records the broker holds. */
+ * the runtime commits consumed offsets only for records the broker holds.
+ *
+ * The connection part (mqtt_sink_open/publish/flush/stop, see mqtt_sink.h) is shared with the
+ * Lenses sink (mqtt_lenses.c), which decides topics and payloads from its KCQL. */
 #define _POSIX_C_SOURCE 200809L
 
-#include "mqtt_client.h"
+#include "mqtt_sink.h"
 
 #include <ferry/connector.h>
 #include <ferry/log.h>
@@ -38,9 +41,9 @@ static const ferry_config_def_t sink_config[] = {
         {.name = NULL},
 };
 
-typedef struct {
+struct mqtt_sink {
         ferry_task_t *t;
-        ferry_config_t *config;
+        mqtt_sink_spec_t spec;
         struct mosquitto *mosq;
         mqtt_uri_t *uris;
         size_t n_uris;
@@ -54,7 +57,8 @@ typedef struct {
         bool connected;
         uint64_t published, acked; /* QoS > 0 publishes, and those the broker acknowledged */
         bool loop_started;
-} sink_t;
+};
+typedef struct mqtt_sink sink_t;
 
 static void on_connect(struct mosquitto *m, void *ud, int rc)
 {
@@ -126,7 +130,8 @@ static void sink_free(sink_t *s)
         pthread_mutex_destroy(&s->lock);
         pthread_cond_destroy(&s->cond);
         free(s->uris);
-        ferry_config_free(s->config);
+        if (s->spec.free_ctx)
+                s->spec.free_ctx(s->spec.ctx);
         free(s);
 }
 
@@ -144,9 +149,9 @@ static void deadline_in(struct timespec *ts, int64_t ms)
 /* Connects to the first broker of mqtt.server.uri that answers, retrying for max.retry.time.ms. */
 static ferry_err_t sink_connect(sink_t *s, char *errstr, size_t errstr_size)
 {
-        int keepalive = ferry_config_get_int(s->config, "mqtt.keepalive.interval.seconds");
-        int64_t timeout_ms = (int64_t)ferry_config_get_int(s->config, "mqtt.connect.timeout.seconds") * 1000;
-        int64_t give_up = mqtt_now_ms() + ferry_config_get_long(s->config, "max.retry.time.ms");
+        int keepalive = s->spec.keepalive_s;
+        int64_t timeout_ms = (int64_t)s->spec.connect_timeout_s * 1000;
+        int64_t give_up = mqtt_now_ms() + s->spec.max_retry_ms;
         int64_t backoff = 100;
         char why[512] = "";
         for (size_t attempt = 0;; attempt++) {
@@ -176,7 +181,7 @@ static ferry_err_t sink_connect(sink_t *s, char *errstr, size_t errstr_size)
                                          s->client_id, mqtt_connack_words(connack));
                                 return FERRY_ERR_FATAL;
                         }
-                        snprintf(why, sizeof(why), "%s: no CONNACK within mqtt.connect.timeout.seconds", uri);
+                        snprintf(why, sizeof(why), "%s: no CONNACK within %s", uri, s->spec.timeout_key);
                         mosquitto_loop_stop(s->mosq, true);
                         s->loop_started = false;
                 } else {
@@ -185,10 +190,9 @@ static ferry_err_t sink_connect(sink_t *s, char *errstr, size_t errstr_size)
                 }
                 if (mqtt_now_ms() + backoff > give_up || ferry_task_stopping(s->t)) {
                         snprintf(errstr, errstr_size,
-                                 "Could not connect to the MQTT broker%s (mqtt.server.uri) within "
-                                 "max.retry.time.ms=%lld: %s",
-                                 s->n_uris > 1 ? "s" : "",
-                                 (long long)ferry_config_get_long(s->config, "max.retry.time.ms"), why);
+                                 "Could not connect to the MQTT broker%s (%s) within %s=%lld: %s",
+                                 s->n_uris > 1 ? "s" : "", s->spec.uris_key, s->spec.retry_key,
+                                 (long long)s->spec.max_retry_ms, why);
                         return FERRY_ERR_FATAL;
                 }
                 ferry_task_log(s->t, FERRY_LOG_WARN, "MQTT connection failed (%s); retrying in %lld ms", why,
@@ -198,45 +202,29 @@ static ferry_err_t sink_connect(sink_t *s, char *errstr, size_t errstr_size)
         }
 }
 
-static ferry_err_t sink_start(ferry_task_t *t, const ferry_strmap_t *config, char *errstr, size_t errstr_size)
+ferry_err_t mqtt_sink_open(ferry_task_t *t, const mqtt_sink_spec_t *spec, char *errstr, size_t errstr_size)
 {
-        ferry_cfg_errors_t errs;
-        ferry_cfg_errors_init(&errs);
         sink_t *s = calloc(1, sizeof(*s));
-        if (!s || !(s->config = ferry_config_parse(sink_config, config, &errs))) {
-                char *why = ferry_cfg_errors_join(&errs);
-                snprintf(errstr, errstr_size, "%s", why ? why : "out of memory");
-                free(why);
-                ferry_cfg_errors_free(&errs);
-                free(s);
-                return FERRY_ERR_INVALID_CONFIG;
+        if (!s) {
+                if (spec->free_ctx)
+                        spec->free_ctx(spec->ctx);
+                return FERRY_ERR_NOMEM;
         }
-        ferry_cfg_errors_free(&errs);
+        s->spec = *spec;
         pthread_mutex_init(&s->lock, NULL);
         pthread_cond_init(&s->cond, NULL);
         s->t = t;
         s->connack = -1;
-        s->qos = ferry_config_get_int(s->config, "mqtt.qos");
-        s->retain = ferry_config_get_bool(s->config, "mqtt.retained.enabled");
-        s->publish_timeout_ms = ferry_config_get_long(s->config, "mqtt.publish.timeout.ms");
-        size_t n;
-        const char *const *uris = ferry_config_get_list(s->config, "mqtt.server.uri", &n);
-        s->uris = calloc(n ? n : 1, sizeof(*s->uris));
-        if (!s->uris) {
+        s->qos = spec->qos;
+        s->retain = spec->retain;
+        s->publish_timeout_ms = spec->publish_timeout_ms;
+        if (mqtt_uris_parse(spec->uris_key, spec->uris, spec->n_uris, &s->uris, errstr, errstr_size) < 0) {
                 sink_free(s);
-                return FERRY_ERR_NOMEM;
+                return FERRY_ERR_INVALID_CONFIG;
         }
-        for (size_t i = 0; i < n; i++) {
-                if (mqtt_uri_parse(uris[i], &s->uris[i], errstr, errstr_size) < 0) {
-                        sink_free(s);
-                        return FERRY_ERR_INVALID_CONFIG;
-                }
-        }
-        s->n_uris = n;
-        snprintf(s->client_id, sizeof(s->client_id), "%s-%d", ferry_task_connector(t), ferry_task_id(t));
-        s->mosq = mqtt_client_new(s->config, s->client_id,
-                                  ferry_config_get_bool(s->config, "mqtt.clean.session.enabled"), false, s,
-                                  errstr, errstr_size);
+        s->n_uris = spec->n_uris;
+        snprintf(s->client_id, sizeof(s->client_id), "%s", spec->client_id);
+        s->mosq = mqtt_client_new_auth(&spec->auth, s->client_id, spec->clean, false, s, errstr, errstr_size);
         if (!s->mosq) {
                 sink_free(s);
                 return FERRY_ERR_INVALID_CONFIG;
@@ -252,6 +240,93 @@ static ferry_err_t sink_start(ferry_task_t *t, const ferry_strmap_t *config, cha
         }
         ferry_task_set_data(t, s);
         return FERRY_ERR_OK;
+}
+
+void *mqtt_sink_ctx(ferry_task_t *t)
+{
+        sink_t *s = ferry_task_data(t);
+        return s ? s->spec.ctx : NULL;
+}
+
+ferry_err_t mqtt_sink_publish(ferry_task_t *t, const char *topic, const void *data, size_t len, int qos,
+                              bool retain, char *errstr, size_t errstr_size)
+{
+        sink_t *s = ferry_task_data(t);
+        if (len > 268435455) {
+                snprintf(errstr, errstr_size, "a payload of %zu bytes is too large for MQTT (topic '%s')",
+                         len, topic);
+                return FERRY_ERR_CONVERSION;
+        }
+        int rc = mosquitto_publish(s->mosq, NULL, topic, (int)len, data, qos, retain);
+        if (rc == MOSQ_ERR_NO_CONN && qos > 0)
+                rc = MOSQ_ERR_SUCCESS; /* queued; sent once reconnected */
+        if (rc == MOSQ_ERR_NO_CONN) {
+                snprintf(errstr, errstr_size, "not connected to the MQTT broker; retrying");
+                return FERRY_ERR_RETRIABLE;
+        }
+        if (rc != MOSQ_ERR_SUCCESS) {
+                snprintf(errstr, errstr_size, "cannot publish to MQTT topic '%s': %s", topic,
+                         mosquitto_strerror(rc));
+                return rc == MOSQ_ERR_INVAL || rc == MOSQ_ERR_MALFORMED_UTF8 ? FERRY_ERR_CONVERSION
+                                                                             : FERRY_ERR_RETRIABLE;
+        }
+        if (qos > 0) {
+                pthread_mutex_lock(&s->lock);
+                s->published++;
+                pthread_mutex_unlock(&s->lock);
+        }
+        return FERRY_ERR_OK;
+}
+
+static ferry_err_t sink_start(ferry_task_t *t, const ferry_strmap_t *config, char *errstr, size_t errstr_size)
+{
+        ferry_cfg_errors_t errs;
+        ferry_cfg_errors_init(&errs);
+        ferry_config_t *c = ferry_config_parse(sink_config, config, &errs);
+        if (!c) {
+                char *why = ferry_cfg_errors_join(&errs);
+                snprintf(errstr, errstr_size, "%s", why ? why : "out of memory");
+                free(why);
+                ferry_cfg_errors_free(&errs);
+                return FERRY_ERR_INVALID_CONFIG;
+        }
+        ferry_cfg_errors_free(&errs);
+        char client_id[300];
+        snprintf(client_id, sizeof(client_id), "%s-%d", ferry_task_connector(t), ferry_task_id(t));
+        mqtt_sink_spec_t spec = {
+                .uris_key = "mqtt.server.uri",
+                .timeout_key = "mqtt.connect.timeout.seconds",
+                .retry_key = "max.retry.time.ms",
+                .client_id = client_id,
+                .qos = ferry_config_get_int(c, "mqtt.qos"),
+                .retain = ferry_config_get_bool(c, "mqtt.retained.enabled"),
+                .clean = ferry_config_get_bool(c, "mqtt.clean.session.enabled"),
+                .keepalive_s = ferry_config_get_int(c, "mqtt.keepalive.interval.seconds"),
+                .connect_timeout_s = ferry_config_get_int(c, "mqtt.connect.timeout.seconds"),
+                .max_retry_ms = ferry_config_get_long(c, "max.retry.time.ms"),
+                .publish_timeout_ms = ferry_config_get_long(c, "mqtt.publish.timeout.ms"),
+                .ctx = c,
+                .free_ctx = (void (*)(void *))ferry_config_free,
+        };
+        spec.uris = ferry_config_get_list(c, "mqtt.server.uri", &spec.n_uris);
+        spec.auth = (mqtt_auth_t){
+                .user = ferry_config_get_password(c, "mqtt.username"),
+                .password = ferry_config_get_password(c, "mqtt.password"),
+                .ca_file = ferry_config_get_string(c, "mqtt.ssl.trust.store.path"),
+                .cert_file = ferry_config_get_string(c, "mqtt.ssl.key.store.path"),
+                .key_file = ferry_config_get_string(c, "mqtt.ssl.key.path"),
+                .key_password = ferry_config_get_password(c, "mqtt.ssl.key.password"),
+                .tls_keys = "mqtt.ssl.trust.store.path / mqtt.ssl.key.store.path",
+        };
+        if (!spec.auth.key_password || !*spec.auth.key_password)
+                spec.auth.key_password = ferry_config_get_password(c, "mqtt.ssl.key.store.password");
+        for (size_t i = 0; i < spec.n_uris; i++) {
+                mqtt_uri_t u;
+                char why[300];
+                if (mqtt_uri_parse(spec.uris[i], &u, why, sizeof(why)) == 0 && u.tls)
+                        spec.auth.tls = true;
+        }
+        return mqtt_sink_open(t, &spec, errstr, errstr_size);
 }
 
 static ferry_err_t sink_put(ferry_task_t *t, ferry_record_t *const *recs, size_t n, char *errstr,
@@ -274,34 +349,15 @@ static ferry_err_t sink_put(ferry_task_t *t, ferry_record_t *const *recs, size_t
                                  r->topic, (long long)r->kafka_offset, ferry_type_name(v->type));
                         return FERRY_ERR_CONVERSION;
                 }
-                if (len > 268435455) {
-                        snprintf(errstr, errstr_size, "the record of %s at offset %lld is too large for MQTT",
-                                 r->topic, (long long)r->kafka_offset);
-                        return FERRY_ERR_CONVERSION;
-                }
-                int rc = mosquitto_publish(s->mosq, NULL, r->topic, (int)len, data, s->qos, s->retain);
-                if (rc == MOSQ_ERR_NO_CONN && s->qos > 0)
-                        rc = MOSQ_ERR_SUCCESS; /* queued; sent once reconnected */
-                if (rc == MOSQ_ERR_NO_CONN) {
-                        snprintf(errstr, errstr_size, "not connected to the MQTT broker; retrying");
-                        return FERRY_ERR_RETRIABLE;
-                }
-                if (rc != MOSQ_ERR_SUCCESS) {
-                        snprintf(errstr, errstr_size, "cannot publish to MQTT topic '%s': %s", r->topic,
-                                 mosquitto_strerror(rc));
-                        return rc == MOSQ_ERR_INVAL || rc == MOSQ_ERR_MALFORMED_UTF8 ? FERRY_ERR_CONVERSION
-                                                                                     : FERRY_ERR_RETRIABLE;
-                }
-                if (s->qos > 0) {
-                        pthread_mutex_lock(&s->lock);
-                        s->published++;
-                        pthread_mutex_unlock(&s->lock);
-                }
+                ferry_err_t err =
+                        mqtt_sink_publish(t, r->topic, data, len, s->qos, s->retain, errstr, errstr_size);
+                if (err != FERRY_ERR_OK)
+                        return err;
         }
         return FERRY_ERR_OK;
 }
 
-static ferry_err_t sink_flush(ferry_task_t *t, char *errstr, size_t errstr_size)
+ferry_err_t mqtt_sink_flush(ferry_task_t *t, char *errstr, size_t errstr_size)
 {
         sink_t *s = ferry_task_data(t);
         struct timespec ts;
@@ -322,7 +378,7 @@ static ferry_err_t sink_flush(ferry_task_t *t, char *errstr, size_t errstr_size)
         return FERRY_ERR_OK;
 }
 
-static void sink_stop(ferry_task_t *t)
+void mqtt_sink_stop(ferry_task_t *t)
 {
         sink_free(ferry_task_data(t));
         ferry_task_set_data(t, NULL);
@@ -332,8 +388,8 @@ static const ferry_sink_task_ops_t sink_ops = {
         .size = sizeof(ferry_sink_task_ops_t),
         .start = sink_start,
         .put = sink_put,
-        .flush = sink_flush,
-        .stop = sink_stop,
+        .flush = mqtt_sink_flush,
+        .stop = mqtt_sink_stop,
 };
 
 const ferry_connector_plugin_t mqtt_sink_plugin = {

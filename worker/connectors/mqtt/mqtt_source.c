@@ -10,10 +10,13 @@
  * queue, nothing more is read and nothing is written until Kafka acknowledged every record handed
  * to the runtime (commit_record); then the acknowledgements go out together. A worker killed in
  * between never acknowledged those messages, so the broker delivers them again to the same
- * persistent session (mqtt.clean.session.enabled=false). */
+ * persistent session (mqtt.clean.session.enabled=false).
+ *
+ * The connection engine (mqtt_source_open/poll/commit_record/stop, see mqtt_source.h) is shared
+ * with the Lenses source (mqtt_lenses.c), which hands it its own record builder. */
 #define _POSIX_C_SOURCE 200809L
 
-#include "mqtt_client.h"
+#include "mqtt_source.h"
 
 #include <ferry/connector.h>
 #include <ferry/log.h>
@@ -48,7 +51,8 @@ static const ferry_config_def_t source_config[] = {
          .min = 1,
          .importance = FERRY_IMPORTANCE_LOW,
          .group = "Records",
-         .doc = "The maximum number of records buffered between the MQTT client and the task."},
+         .doc = "The maximum number of records read from MQTT and not yet acknowledged by Kafka (Ferry "
+                "reads inside poll(), so this bounds the records in flight rather than a queue)."},
         {.name = "records.buffer.queue.max.batch.size",
          .type = FERRY_CFG_INT,
          .default_value = "4096",
@@ -70,9 +74,9 @@ static const ferry_config_def_t source_config[] = {
 
 typedef enum { ST_DOWN, ST_CONNECTING, ST_UP } conn_state_t;
 
-typedef struct {
+struct mqtt_source {
         ferry_task_t *t;
-        ferry_config_t *config;
+        mqtt_source_spec_t spec;
         struct mosquitto *mosq;
         char client_id[300];
         const char *const *topics;
@@ -81,8 +85,7 @@ typedef struct {
         size_t n_uris, uri_idx;
         int qos;
         bool clean;
-        const char *kafka_topic;
-        int keepalive_s, connect_timeout_s, max_batch, empty_timeout_ms;
+        int keepalive_s, connect_timeout_s, max_batch, empty_timeout_ms, queue_size;
         int64_t max_retry_ms;
         conn_state_t state;
         bool ever_connected;
@@ -94,8 +97,15 @@ typedef struct {
         ferry_records_t *out;
         size_t held;          /* QoS > 0 messages read whose acknowledgement waits in the client */
         uint64_t outstanding; /* records handed to the runtime and not yet committed */
+};
+typedef struct mqtt_source source_t;
+
+/* The Confluent record builder's state. */
+typedef struct {
+        ferry_config_t *config;
+        const char *kafka_topic;
         ferry_schema_t *key_schema, *value_schema, *int_schema, *bool_schema;
-} source_t;
+} confluent_t;
 
 static void on_connect(struct mosquitto *m, void *ud, int rc)
 {
@@ -112,10 +122,9 @@ static void on_subscribe(struct mosquitto *m, void *ud, int mid, int n, const in
         for (int i = 0; i < n; i++) {
                 if (granted[i] == 0x80 && (size_t)i < s->n_topics) {
                         snprintf(s->fatal, sizeof(s->fatal),
-                                 "mqtt.topics: the MQTT broker refused the subscription to '%s' (not "
-                                 "authorised "
-                                 "for mqtt.username, or an invalid filter)",
-                                 s->topics[i]);
+                                 "%s: the MQTT broker refused the subscription to '%s' (not authorised "
+                                 "for %s, or an invalid filter)",
+                                 s->spec.topics_key, s->topics[i], s->spec.user_key);
                 }
         }
 }
@@ -125,6 +134,45 @@ static int add_header(ferry_record_t *r, const char *key, ferry_schema_t *schema
         if (!v)
                 return -1;
         return ferry_record_add_header(r, key, ferry_schema_ref(schema), v);
+}
+
+static int confluent_build(void *ctx, const struct mosquitto_message *msg, ferry_records_t *out, char *errstr,
+                           size_t errstr_size)
+{
+        confluent_t *c = ctx;
+        ferry_record_t *r =
+                ferry_record_new(c->kafka_topic, ferry_schema_ref(c->key_schema),
+                                 ferry_value_cstring(msg->topic), ferry_schema_ref(c->value_schema),
+                                 ferry_value_bytes(msg->payload ? msg->payload : "",
+                                                   (size_t)(msg->payloadlen > 0 ? msg->payloadlen : 0)));
+        /* mqtt.duplicate: libmosquitto reads the DUP flag of a PUBLISH but does not hand it to
+         * the message callback (struct mosquitto_message has no such member), so it is reported
+         * as false, as Paho reports it for every first delivery. See docs/connectors/mqtt.md. */
+        if (!r ||
+            add_header(r, "mqtt.message.id", c->int_schema, ferry_value_int(FERRY_TYPE_INT32, msg->mid)) <
+                    0 ||
+            add_header(r, "mqtt.qos", c->int_schema, ferry_value_int(FERRY_TYPE_INT32, msg->qos)) < 0 ||
+            add_header(r, "mqtt.retained", c->bool_schema, ferry_value_bool(msg->retain)) < 0 ||
+            add_header(r, "mqtt.duplicate", c->bool_schema, ferry_value_bool(false)) < 0 ||
+            ferry_records_push(out, r) < 0) {
+                ferry_record_free(r);
+                snprintf(errstr, errstr_size, "out of memory building a record");
+                return -1;
+        }
+        return 0;
+}
+
+static void confluent_free(void *ctx)
+{
+        confluent_t *c = ctx;
+        if (!c)
+                return;
+        ferry_schema_unref(c->key_schema);
+        ferry_schema_unref(c->value_schema);
+        ferry_schema_unref(c->int_schema);
+        ferry_schema_unref(c->bool_schema);
+        ferry_config_free(c->config);
+        free(c);
 }
 
 static void on_message(struct mosquitto *m, void *ud, const struct mosquitto_message *msg)
@@ -137,23 +185,10 @@ static void on_message(struct mosquitto *m, void *ud, const struct mosquitto_mes
                 /* Not inside poll(): cannot happen (reads happen only there); keep it unacknowledged. */
                 return;
         }
-        ferry_record_t *r =
-                ferry_record_new(s->kafka_topic, ferry_schema_ref(s->key_schema),
-                                 ferry_value_cstring(msg->topic), ferry_schema_ref(s->value_schema),
-                                 ferry_value_bytes(msg->payload ? msg->payload : "",
-                                                   (size_t)(msg->payloadlen > 0 ? msg->payloadlen : 0)));
-        if (!r ||
-            add_header(r, "mqtt.message.id", s->int_schema, ferry_value_int(FERRY_TYPE_INT32, msg->mid)) <
-                    0 ||
-            add_header(r, "mqtt.qos", s->int_schema, ferry_value_int(FERRY_TYPE_INT32, msg->qos)) < 0 ||
-            add_header(r, "mqtt.retained", s->bool_schema, ferry_value_bool(msg->retain)) < 0 ||
-            add_header(r, "mqtt.duplicate", s->bool_schema, ferry_value_bool(false)) < 0 ||
-            ferry_records_push(s->out, r) < 0) {
-                ferry_record_free(r);
-                snprintf(s->fatal, sizeof(s->fatal), "out of memory building a record");
-                return;
-        }
-        s->outstanding++;
+        size_t before = s->out->n;
+        if (s->spec.build(s->spec.build_ctx, msg, s->out, s->fatal, sizeof(s->fatal)) < 0 && !s->fatal[0])
+                snprintf(s->fatal, sizeof(s->fatal), "cannot turn an MQTT message into a record");
+        s->outstanding += s->out->n - before;
 }
 
 /* Splits mqtt.topics over at most max_tasks tasks in contiguous groups (Connect's
@@ -207,63 +242,40 @@ static void source_free(source_t *s)
         if (s->mosq)
                 mosquitto_destroy(s->mosq);
         free(s->uris);
-        ferry_schema_unref(s->key_schema);
-        ferry_schema_unref(s->value_schema);
-        ferry_schema_unref(s->int_schema);
-        ferry_schema_unref(s->bool_schema);
-        ferry_config_free(s->config);
+        if (s->spec.free_ctx)
+                s->spec.free_ctx(s->spec.build_ctx);
         free(s);
 }
 
-static ferry_err_t source_start(ferry_task_t *t, const ferry_strmap_t *config, char *errstr,
-                                size_t errstr_size)
+ferry_err_t mqtt_source_open(ferry_task_t *t, const mqtt_source_spec_t *spec, char *errstr,
+                             size_t errstr_size)
 {
-        ferry_cfg_errors_t errs;
-        ferry_cfg_errors_init(&errs);
         source_t *s = calloc(1, sizeof(*s));
-        if (!s || !(s->config = ferry_config_parse(source_config, config, &errs))) {
-                char *why = ferry_cfg_errors_join(&errs);
-                snprintf(errstr, errstr_size, "%s", why ? why : "out of memory");
-                free(why);
-                ferry_cfg_errors_free(&errs);
-                free(s);
-                return FERRY_ERR_INVALID_CONFIG;
-        }
-        ferry_cfg_errors_free(&errs);
-        s->t = t;
-        ferry_config_t *c = s->config;
-        s->topics = ferry_config_get_list(c, "mqtt.topics", &s->n_topics);
-        s->qos = ferry_config_get_int(c, "mqtt.qos");
-        s->clean = ferry_config_get_bool(c, "mqtt.clean.session.enabled");
-        s->kafka_topic = ferry_config_get_string(c, "kafka.topic");
-        s->keepalive_s = ferry_config_get_int(c, "mqtt.keepalive.interval.seconds");
-        s->connect_timeout_s = ferry_config_get_int(c, "mqtt.connect.timeout.seconds");
-        s->max_batch = ferry_config_get_int(c, "records.buffer.queue.max.batch.size");
-        s->empty_timeout_ms = ferry_config_get_int(c, "records.buffer.queue.empty.timeout");
-        s->max_retry_ms = ferry_config_get_long(c, "max.retry.time.ms");
-        if (s->empty_timeout_ms > 1000)
-                s->empty_timeout_ms = 1000;
-        size_t n;
-        const char *const *uris = ferry_config_get_list(c, "mqtt.server.uri", &n);
-        s->uris = calloc(n ? n : 1, sizeof(*s->uris));
-        s->key_schema = ferry_schema_new(FERRY_TYPE_STRING);
-        s->value_schema = ferry_schema_new(FERRY_TYPE_BYTES);
-        s->int_schema = ferry_schema_new(FERRY_TYPE_INT32);
-        s->bool_schema = ferry_schema_new(FERRY_TYPE_BOOLEAN);
-        if (!s->uris || !s->key_schema || !s->value_schema || !s->int_schema || !s->bool_schema) {
-                source_free(s);
+        if (!s) {
+                if (spec->free_ctx)
+                        spec->free_ctx(spec->build_ctx);
                 return FERRY_ERR_NOMEM;
         }
-        for (size_t i = 0; i < n; i++) {
-                if (mqtt_uri_parse(uris[i], &s->uris[i], errstr, errstr_size) < 0) {
-                        source_free(s);
-                        return FERRY_ERR_INVALID_CONFIG;
-                }
+        s->spec = *spec;
+        s->t = t;
+        s->topics = spec->topics;
+        s->n_topics = spec->n_topics;
+        s->qos = spec->qos;
+        s->clean = spec->clean;
+        s->keepalive_s = spec->keepalive_s;
+        s->connect_timeout_s = spec->connect_timeout_s;
+        s->max_batch = spec->max_batch > 0 ? spec->max_batch : 4096;
+        s->queue_size = spec->queue_size > 0 ? spec->queue_size : INT32_MAX;
+        s->empty_timeout_ms = spec->empty_timeout_ms > 1000 ? 1000 : spec->empty_timeout_ms;
+        s->max_retry_ms = spec->max_retry_ms;
+        if (mqtt_uris_parse(spec->uris_key, spec->uris, spec->n_uris, &s->uris, errstr, errstr_size) < 0) {
+                source_free(s);
+                return FERRY_ERR_INVALID_CONFIG;
         }
-        s->n_uris = n;
+        s->n_uris = spec->n_uris;
         /* Stable and distinct per task, so a persistent session resumes after a restart. */
-        snprintf(s->client_id, sizeof(s->client_id), "%s-%d", ferry_task_connector(t), ferry_task_id(t));
-        s->mosq = mqtt_client_new(c, s->client_id, s->clean, true, s, errstr, errstr_size);
+        snprintf(s->client_id, sizeof(s->client_id), "%s", spec->client_id);
+        s->mosq = mqtt_client_new_auth(&spec->auth, s->client_id, s->clean, true, s, errstr, errstr_size);
         if (!s->mosq) {
                 source_free(s);
                 return FERRY_ERR_INVALID_CONFIG;
@@ -274,10 +286,81 @@ static ferry_err_t source_start(ferry_task_t *t, const ferry_strmap_t *config, c
         s->state = ST_DOWN;
         s->backoff_ms = 100;
         ferry_task_set_data(t, s);
-        ferry_task_log(t, FERRY_LOG_INFO,
-                       "MQTT source: client id %s, QoS %d, %s session, %zu topic filter(s) -> %s",
-                       s->client_id, s->qos, s->clean ? "clean" : "persistent", s->n_topics, s->kafka_topic);
+        ferry_task_log(t, FERRY_LOG_INFO, "%s: client id %s, QoS %d, %s session, %zu topic filter(s)",
+                       spec->what, s->client_id, s->qos, s->clean ? "clean" : "persistent", s->n_topics);
         return FERRY_ERR_OK;
+}
+
+static ferry_err_t source_start(ferry_task_t *t, const ferry_strmap_t *config, char *errstr,
+                                size_t errstr_size)
+{
+        ferry_cfg_errors_t errs;
+        ferry_cfg_errors_init(&errs);
+        confluent_t *cf = calloc(1, sizeof(*cf));
+        if (!cf || !(cf->config = ferry_config_parse(source_config, config, &errs))) {
+                char *why = ferry_cfg_errors_join(&errs);
+                snprintf(errstr, errstr_size, "%s", why ? why : "out of memory");
+                free(why);
+                ferry_cfg_errors_free(&errs);
+                free(cf);
+                return FERRY_ERR_INVALID_CONFIG;
+        }
+        ferry_cfg_errors_free(&errs);
+        ferry_config_t *c = cf->config;
+        cf->kafka_topic = ferry_config_get_string(c, "kafka.topic");
+        cf->key_schema = ferry_schema_new(FERRY_TYPE_STRING);
+        cf->value_schema = ferry_schema_new(FERRY_TYPE_BYTES);
+        cf->int_schema = ferry_schema_new(FERRY_TYPE_INT32);
+        cf->bool_schema = ferry_schema_new(FERRY_TYPE_BOOLEAN);
+        if (!cf->key_schema || !cf->value_schema || !cf->int_schema || !cf->bool_schema) {
+                confluent_free(cf);
+                return FERRY_ERR_NOMEM;
+        }
+        char client_id[300];
+        snprintf(client_id, sizeof(client_id), "%s-%d", ferry_task_connector(t), ferry_task_id(t));
+        mqtt_source_spec_t spec = {
+                .what = "MQTT source",
+                .uris_key = "mqtt.server.uri",
+                .topics_key = "mqtt.topics",
+                .user_key = "mqtt.username",
+                .timeout_key = "mqtt.connect.timeout.seconds",
+                .retry_key = "max.retry.time.ms",
+                .client_id = client_id,
+                .qos = ferry_config_get_int(c, "mqtt.qos"),
+                .clean = ferry_config_get_bool(c, "mqtt.clean.session.enabled"),
+                .keepalive_s = ferry_config_get_int(c, "mqtt.keepalive.interval.seconds"),
+                .connect_timeout_s = ferry_config_get_int(c, "mqtt.connect.timeout.seconds"),
+                .max_batch = ferry_config_get_int(c, "records.buffer.queue.max.batch.size"),
+                .queue_size = ferry_config_get_int(c, "records.buffer.queue.size"),
+                .empty_timeout_ms = ferry_config_get_int(c, "records.buffer.queue.empty.timeout"),
+                .max_retry_ms = ferry_config_get_long(c, "max.retry.time.ms"),
+                .build = confluent_build,
+                .build_ctx = cf,
+                .free_ctx = confluent_free,
+        };
+        spec.topics = ferry_config_get_list(c, "mqtt.topics", &spec.n_topics);
+        spec.uris = ferry_config_get_list(c, "mqtt.server.uri", &spec.n_uris);
+        spec.auth = (mqtt_auth_t){
+                .user = ferry_config_get_password(c, "mqtt.username"),
+                .password = ferry_config_get_password(c, "mqtt.password"),
+                .ca_file = ferry_config_get_string(c, "mqtt.ssl.trust.store.path"),
+                .cert_file = ferry_config_get_string(c, "mqtt.ssl.key.store.path"),
+                .key_file = ferry_config_get_string(c, "mqtt.ssl.key.path"),
+                .key_password = ferry_config_get_password(c, "mqtt.ssl.key.password"),
+                .tls_keys = "mqtt.ssl.trust.store.path / mqtt.ssl.key.store.path",
+        };
+        if (!spec.auth.key_password || !*spec.auth.key_password)
+                spec.auth.key_password = ferry_config_get_password(c, "mqtt.ssl.key.store.password");
+        for (size_t i = 0; i < spec.n_uris; i++) {
+                mqtt_uri_t u;
+                char why[300];
+                if (mqtt_uri_parse(spec.uris[i], &u, why, sizeof(why)) == 0 && u.tls)
+                        spec.auth.tls = true;
+        }
+        ferry_err_t err = mqtt_source_open(t, &spec, errstr, errstr_size);
+        if (err == FERRY_ERR_OK)
+                ferry_task_log(t, FERRY_LOG_INFO, "MQTT source writes to %s", cf->kafka_topic);
+        return err;
 }
 
 /* A connection attempt failed or an established connection was lost: retry with backoff over
@@ -298,9 +381,9 @@ static ferry_err_t connection_failed(source_t *s, const char *why, char *errstr,
                 s->down_since = now;
         if (now - s->down_since >= s->max_retry_ms) {
                 snprintf(errstr, errstr_size,
-                         "Could not connect to the MQTT broker%s (mqtt.server.uri) within "
-                         "max.retry.time.ms=%lld: %s",
-                         s->n_uris > 1 ? "s" : "", (long long)s->max_retry_ms, s->last_error);
+                         "Could not connect to the MQTT broker%s (%s) within %s=%lld: %s",
+                         s->n_uris > 1 ? "s" : "", s->spec.uris_key, s->spec.retry_key,
+                         (long long)s->max_retry_ms, s->last_error);
                 return FERRY_ERR_FATAL;
         }
         ferry_task_log(s->t, FERRY_LOG_WARN, "MQTT connection to %s failed (%s); retrying in %lld ms", uri,
@@ -358,7 +441,8 @@ static int read_available(source_t *s, int wait_ms)
                         snprintf(s->last_error, sizeof(s->last_error), "connection closed by the broker");
                         return -1;
                 }
-                if (s->fatal[0] || (s->out && s->out->n >= (size_t)s->max_batch))
+                if (s->fatal[0] || (s->out && (s->out->n >= (size_t)s->max_batch ||
+                                               s->outstanding >= (uint64_t)s->queue_size)))
                         break;
                 if ((e == EAGAIN || e == EWOULDBLOCK) && poll(&p, 1, 0) <= 0)
                         break;
@@ -409,7 +493,7 @@ static ferry_err_t connected(source_t *s, char *errstr, size_t errstr_size)
         return FERRY_ERR_OK;
 }
 
-static ferry_err_t source_poll(ferry_task_t *t, ferry_records_t *out, char *errstr, size_t errstr_size)
+ferry_err_t mqtt_source_poll(ferry_task_t *t, ferry_records_t *out, char *errstr, size_t errstr_size)
 {
         source_t *s = ferry_task_data(t);
         if (s->held) {
@@ -447,12 +531,20 @@ static ferry_err_t source_poll(ferry_task_t *t, ferry_records_t *out, char *errs
                 }
                 if (s->connack >= 0)
                         err = connected(s, errstr, errstr_size);
-                else if (mqtt_now_ms() > s->deadline)
-                        err = connection_failed(s, "no CONNACK within mqtt.connect.timeout.seconds", errstr,
-                                                errstr_size);
+                else if (mqtt_now_ms() > s->deadline) {
+                        char why[200];
+                        snprintf(why, sizeof(why), "no CONNACK within %s", s->spec.timeout_key);
+                        err = connection_failed(s, why, errstr, errstr_size);
+                }
                 break;
         }
         case ST_UP:
+                if (s->outstanding >= (uint64_t)s->queue_size) {
+                        /* records.buffer.queue.size records wait for Kafka: read no more until
+                         * some are acknowledged (the broker buffers meanwhile). */
+                        ferry_task_wait(t, 1);
+                        break;
+                }
                 if (read_available(s, s->empty_timeout_ms) < 0) {
                         err = connection_failed(s, s->last_error, errstr, errstr_size);
                         break;
@@ -473,7 +565,7 @@ static ferry_err_t source_poll(ferry_task_t *t, ferry_records_t *out, char *errs
         return err;
 }
 
-static void source_commit_record(ferry_task_t *t, const ferry_record_t *r, const ferry_record_metadata_t *md)
+void mqtt_source_commit_record(ferry_task_t *t, const ferry_record_t *r, const ferry_record_metadata_t *md)
 {
         (void)r;
         (void)md;
@@ -482,7 +574,7 @@ static void source_commit_record(ferry_task_t *t, const ferry_record_t *r, const
                 s->outstanding--;
 }
 
-static void source_stop(ferry_task_t *t)
+void mqtt_source_stop(ferry_task_t *t)
 {
         source_t *s = ferry_task_data(t);
         if (!s)
@@ -506,9 +598,9 @@ static void source_stop(ferry_task_t *t)
 static const ferry_source_task_ops_t source_ops = {
         .size = sizeof(ferry_source_task_ops_t),
         .start = source_start,
-        .poll = source_poll,
-        .stop = source_stop,
-        .commit_record = source_commit_record,
+        .poll = mqtt_source_poll,
+        .stop = mqtt_source_stop,
+        .commit_record = mqtt_source_commit_record,
 };
 
 const ferry_connector_plugin_t mqtt_source_plugin = {

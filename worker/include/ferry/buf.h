@@ -22,6 +22,8 @@ FERRY_API int ferry_buf_puts(ferry_buf_t *b, const char *s);
 FERRY_API int ferry_buf_putc(ferry_buf_t *b, char c);
 FERRY_API int ferry_buf_printf(ferry_buf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 FERRY_API int ferry_buf_vprintf(ferry_buf_t *b, const char *fmt, va_list ap);
+/* Appends the whole file at path. 0, or -1 with errno set (the buffer keeps what was read). */
+FERRY_API int ferry_buf_read_file(ferry_buf_t *b, const char *path);
 /* Hands the memory to the caller (NUL-terminated, never NULL unless out of memory). */
 FERRY_API char *ferry_buf_steal(ferry_buf_t *b);
 

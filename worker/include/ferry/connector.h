@@ -77,6 +77,17 @@ FERRY_API void ferry_sink_task_timeout(ferry_task_t *t, int64_t ms);
  * batch is logged but cannot go to the dead letter queue (its original bytes are gone). */
 FERRY_API ferry_err_t ferry_sink_task_report(ferry_task_t *t, const ferry_record_t *r, const char *error);
 
+/* ---- source task transaction context (Connect's TransactionContext) ----
+ * Only for connectors whose transaction.boundary is "connector" on a worker with
+ * exactly.once.source.support=enabled (else ferry_source_task_transactions() is false and the
+ * calls below do nothing). Call them from poll() about records it returns: */
+FERRY_API bool ferry_source_task_transactions(ferry_task_t *t);
+/* Commits the transaction once r is sent (r NULL: after the records of the current poll()). */
+FERRY_API void ferry_source_task_commit_transaction(ferry_task_t *t, const ferry_record_t *r);
+/* Aborts the transaction with r in it: r and the records before it since the last commit are
+ * discarded and their offsets not committed (r NULL: after the current poll()'s records). */
+FERRY_API void ferry_source_task_abort_transaction(ferry_task_t *t, const ferry_record_t *r);
+
 /* Task callbacks. `size` is sizeof the struct as the plugin was built (see FERRY_PLUGIN_ABI):
  *     static const ferry_source_task_ops_t ops = {.size = sizeof(ferry_source_task_ops_t), ...}; */
 typedef struct {
@@ -129,6 +140,14 @@ FERRY_API void ferry_connector_request_reconfiguration(ferry_connector_ctx_t *c)
  * the message as its trace; the tasks keep running. Any thread may call it while it runs. */
 FERRY_API void ferry_connector_raise_error(ferry_connector_ctx_t *c, const char *message);
 
+/* A source connector's answer to "exactly-once delivery with this config?" and "can your tasks
+ * define transaction boundaries?" (Connect's ExactlyOnceSupport, ConnectorTransactionBoundaries). */
+typedef enum {
+        FERRY_SUPPORT_UNKNOWN = 0, /* the connector does not say (Connect's null) */
+        FERRY_SUPPORT_SUPPORTED = 1,
+        FERRY_SUPPORT_UNSUPPORTED = 2,
+} ferry_support_t;
+
 typedef struct ferry_connector_plugin {
         ferry_plugin_info_t info; /* type SOURCE or SINK */
         /* Checks beyond the config table (optional): add per-key errors. */
@@ -141,6 +160,12 @@ typedef struct ferry_connector_plugin {
         void (*stop)(ferry_connector_ctx_t *c); /* optional */
         const ferry_source_task_ops_t *source;
         const ferry_sink_task_ops_t *sink;
+        /* Optional, source connectors (Connect's SourceConnector.exactlyOnceSupport): checked when
+         * exactly.once.support=required. NULL, or FERRY_SUPPORT_UNKNOWN, refuses "required". */
+        ferry_support_t (*exactly_once_support)(const ferry_strmap_t *config);
+        /* Optional, source connectors (canDefineTransactionBoundaries): SUPPORTED allows
+         * transaction.boundary=connector. NULL means UNSUPPORTED. */
+        ferry_support_t (*can_define_transaction_boundaries)(const ferry_strmap_t *config);
 } ferry_connector_plugin_t;
 
 #endif

@@ -141,3 +141,24 @@ char *ferry_buf_steal(ferry_buf_t *b)
         ferry_buf_init(b);
         return p;
 }
+
+int ferry_buf_read_file(ferry_buf_t *b, const char *path)
+{
+        FILE *f = fopen(path, "rb");
+        if (!f)
+                return -1;
+        char chunk[8192];
+        size_t r;
+        int rc = 0;
+        while (rc == 0 && (r = fread(chunk, 1, sizeof(chunk), f)) > 0)
+                if (ferry_buf_append(b, chunk, r) < 0) {
+                        errno = ENOMEM;
+                        rc = -1;
+                }
+        if (rc == 0 && ferror(f)) {
+                errno = EIO;
+                rc = -1;
+        }
+        fclose(f);
+        return rc;
+}

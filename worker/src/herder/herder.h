@@ -83,7 +83,15 @@ typedef struct ferry_herder_ops {
          * resets all. INVALID unless the connector is STOPPED. */
         ferry_herder_rc_t (*alter_offsets)(ferry_herder_t *h, const char *name, const ferry_value_t *offsets,
                                            char *errstr, size_t errstr_size);
+        /* PUT /connectors/{c}/fence (Connect's inter-worker zombie fencing request); NULL in
+         * standalone mode. */
+        ferry_herder_rc_t (*fence)(ferry_herder_t *h, const char *name, char *errstr, size_t errstr_size);
         ferry_health_t (*health)(ferry_herder_t *h, char *message, size_t message_size);
+        /* A worker of the group is known to be gone (its process ended): the leader reassigns its
+         * work without waiting for its session to expire (forwarded to the leader; forwarded set
+         * when this request came from another worker, so it is not forwarded twice). */
+        ferry_herder_rc_t (*member_departed)(ferry_herder_t *h, const char *worker_id, const char *reason,
+                                             bool forwarded, char *errstr, size_t errstr_size);
         void (*stop)(ferry_herder_t *h);
         void (*free)(ferry_herder_t *h);
 } ferry_herder_ops_t;
@@ -103,6 +111,11 @@ const char *ferry_herder_worker_id(ferry_herder_t *h);
  * stopped. */
 ferry_herder_rc_t ferry_herder_offsets_get(ferry_worker_t *w, const char *name, bool sink,
                                            ferry_value_t **out, char *errstr, size_t errstr_size);
+/* The source half of alter on another store (a connector's own offsets topic); doc already
+ * checked by ferry_herder_offsets_alter. */
+ferry_herder_rc_t ferry_herder_offsets_alter_source(ferry_offsets_t *store, const char *name,
+                                                    const ferry_value_t *doc, char *errstr,
+                                                    size_t errstr_size);
 ferry_herder_rc_t ferry_herder_offsets_alter(ferry_worker_t *w, const char *name, bool sink, bool stopped,
                                              const ferry_value_t *doc, char *errstr, size_t errstr_size);
 

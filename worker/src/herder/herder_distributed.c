@@ -13,6 +13,7 @@
 #include "herder/forward.h"
 #include "herder/leader.h"
 #include "herder/local_work.h"
+#include "runtime/exactly_once.h"
 #include "herder/membership.h"
 #include "storage/config_store.h"
 #include "storage/status_store.h"
@@ -118,6 +119,7 @@ static void *herder_main(void *arg)
                         size_t n_members = 0;
                         char *const *members = ferry_membership_members(d->m, &n_members);
                         ferry_leader_task_configs(cs, d->base.worker);
+                        ferry_leader_fence(cs, d->base.worker);
                         ferry_leader_assign(cs, members, n_members, me, d->url);
                 }
                 char *restart = NULL;
@@ -506,6 +508,65 @@ static ferry_herder_rc_t offsets(ferry_herder_t *h, const char *name, ferry_valu
         return ferry_herder_offsets_get(h->worker, name, sink, out, errstr, errstr_size);
 }
 
+static ferry_herder_rc_t fence(ferry_herder_t *h, const char *name, char *errstr, size_t errstr_size)
+{
+        dist_t *d = (dist_t *)h;
+        if (!atomic_load(&d->started)) {
+                snprintf(errstr, errstr_size, "Worker is still starting up.");
+                return FERRY_HERDER_CONFLICT;
+        }
+        if (!is_leader(d))
+                return to_leader(d, "PUT", "/connectors/", name, "/fence", NULL, NULL, errstr, errstr_size);
+        if (sync_config(d, errstr, errstr_size) < 0)
+                return FERRY_HERDER_ERROR;
+        pthread_mutex_lock(&d->cs.lock);
+        ferry_config_conn_t *c = ferry_config_store_find(&d->cs, name);
+        bool ok = c && c->has_config, sink = ok && conn_is_sink(d, c), pending = ok && c->pending_fencing;
+        int record = ok ? c->task_count_record : -1, count = ok ? c->n_tasks : 0;
+        ferry_strmap_t config;
+        ferry_strmap_init(&config);
+        if (ok)
+                ferry_strmap_copy(&config, &c->config);
+        pthread_mutex_unlock(&d->cs.lock);
+        ferry_herder_rc_t rc = FERRY_HERDER_OK;
+        if (!ok) {
+                snprintf(errstr, errstr_size, "Connector %s not found", name);
+                rc = FERRY_HERDER_NOT_FOUND;
+        } else if (sink) {
+                snprintf(errstr, errstr_size, "Connector %s is not a source connector", name);
+                rc = FERRY_HERDER_INVALID;
+        } else if (pending && ferry_leader_fence_one(&d->cs, h->worker, name, &config, record, count, errstr,
+                                                     errstr_size) < 0) {
+                rc = FERRY_HERDER_ERROR;
+        }
+        ferry_strmap_free(&config);
+        return rc;
+}
+
+/* A connector with its own offsets topic gets an offsets change there too (after the worker's). */
+static int alter_own_offsets(dist_t *d, const char *name, const ferry_strmap_t *config,
+                             const ferry_value_t *doc, char *errstr, size_t errstr_size)
+{
+        ferry_worker_t *w = d->base.worker;
+        const char *own = ferry_strmap_get(config, "offsets.storage.topic");
+        const char *global = ferry_strmap_get(&w->config, "offset.storage.topic");
+        if (!own || !*own || (global && !strcmp(own, global)))
+                return 0;
+        ferry_klog_opts_t o = {.topic = own,
+                               .partitions = (int)ferry_config_int(ferry_worker_config, &w->config,
+                                                                   "offset.storage.partitions"),
+                               .replication_factor = (int)ferry_config_int(
+                                       ferry_worker_config, &w->config, "offset.storage.replication.factor"),
+                               .config_key = "offsets.storage.topic",
+                               .client_id = ferry_herder_worker_id(&d->base)};
+        ferry_offsets_t *store = ferry_offsets_open_kafka(&w->config, &o, errstr, errstr_size);
+        if (!store)
+                return -1;
+        ferry_herder_rc_t rc = ferry_herder_offsets_alter_source(store, name, doc, errstr, errstr_size);
+        ferry_offsets_close(store);
+        return rc == FERRY_HERDER_OK ? 0 : -1;
+}
+
 static ferry_herder_rc_t alter_offsets(ferry_herder_t *h, const char *name, const ferry_value_t *doc,
                                        char *errstr, size_t errstr_size)
 {
@@ -518,12 +579,34 @@ static ferry_herder_rc_t alter_offsets(ferry_herder_t *h, const char *name, cons
         ferry_config_conn_t *c = ferry_config_store_find(&d->cs, name);
         bool ok = c && c->has_config, stopped = ok && c->target == FERRY_TARGET_STOPPED;
         bool sink = ok && conn_is_sink(d, c);
+        int ids = 0;
+        ferry_strmap_t config;
+        ferry_strmap_init(&config);
+        if (ok) {
+                ferry_strmap_copy(&config, &c->config);
+                int max = (int)ferry_config_int(ferry_connector_config, &c->config, "tasks.max");
+                ids = c->task_count_record > c->n_tasks ? c->task_count_record : c->n_tasks;
+                ids = ids > max ? ids : max;
+        }
         pthread_mutex_unlock(&d->cs.lock);
         if (!ok) {
+                ferry_strmap_free(&config);
                 snprintf(errstr, errstr_size, "Connector %s not found", name);
                 return FERRY_HERDER_NOT_FOUND;
         }
-        return ferry_herder_offsets_alter(h->worker, name, sink, stopped, doc, errstr, errstr_size);
+        ferry_herder_rc_t rc = FERRY_HERDER_OK;
+        /* Exactly-once: every producer the tasks may have used is fenced first, so no zombie
+         * commits offsets after the change. */
+        if (!sink && stopped && h->worker->eos == FERRY_EOS_ENABLED &&
+            ferry_eos_fence(&h->worker->config, &config, name, ids, errstr, errstr_size) < 0)
+                rc = FERRY_HERDER_ERROR;
+        if (rc == FERRY_HERDER_OK)
+                rc = ferry_herder_offsets_alter(h->worker, name, sink, stopped, doc, errstr, errstr_size);
+        if (rc == FERRY_HERDER_OK && !sink &&
+            alter_own_offsets(d, name, &config, doc, errstr, errstr_size) < 0)
+                rc = FERRY_HERDER_ERROR;
+        ferry_strmap_free(&config);
+        return rc;
 }
 
 static ferry_health_t health(ferry_herder_t *h, char *message, size_t message_size)
@@ -535,6 +618,45 @@ static ferry_health_t health(ferry_herder_t *h, char *message, size_t message_si
         }
         snprintf(message, message_size, "Worker has completed startup and is ready to handle requests.");
         return FERRY_HEALTH_HEALTHY;
+}
+
+static ferry_herder_rc_t member_departed(ferry_herder_t *h, const char *worker_id, const char *reason,
+                                         bool forwarded, char *errstr, size_t errstr_size)
+{
+        dist_t *d = (dist_t *)h;
+        if (!atomic_load(&d->started)) {
+                snprintf(errstr, errstr_size, "Worker is still starting up.");
+                return FERRY_HERDER_CONFLICT;
+        }
+        if (!is_leader(d)) {
+                if (forwarded) {
+                        snprintf(errstr, errstr_size,
+                                 "Cannot complete request because this worker is not the leader, likely "
+                                 "because a rebalance is underway.");
+                        return FERRY_HERDER_CONFLICT;
+                }
+                ferry_jw_t j;
+                ferry_jw_init(&j);
+                ferry_jw_obj(&j);
+                ferry_jw_kv(&j, "worker_id", worker_id);
+                if (reason)
+                        ferry_jw_kv(&j, "reason", reason);
+                ferry_jw_end_obj(&j);
+                ferry_herder_rc_t rc = to_leader(d, "POST", "/ferry/departures", "", "?forwarded=true", j.b.p,
+                                                 NULL, errstr, errstr_size);
+                ferry_jw_free(&j);
+                return rc;
+        }
+        int64_t ttl = ferry_config_int(ferry_worker_config, &h->worker->config, "session.timeout.ms");
+        if (ferry_membership_departed(d->m, worker_id, ttl) < 0) {
+                snprintf(errstr, errstr_size,
+                         "Worker %s is this worker, the group's leader, and it is running.", worker_id);
+                return FERRY_HERDER_INVALID;
+        }
+        FERRY_WARN("Worker %s is gone (%s): its connectors and tasks are reassigned now, without waiting for "
+                   "its session to expire; it gets work again after %lld ms",
+                   worker_id, reason && *reason ? reason : "no reason given", (long long)ttl);
+        return FERRY_HERDER_OK;
 }
 
 static void stop(ferry_herder_t *h)
@@ -584,7 +706,9 @@ static const ferry_herder_ops_t distributed_ops = {
         .reset_topics = reset_topics,
         .offsets = offsets,
         .alter_offsets = alter_offsets,
+        .fence = fence,
         .health = health,
+        .member_departed = member_departed,
         .stop = stop,
         .free = herder_free,
 };
@@ -612,6 +736,10 @@ ferry_herder_t *ferry_distributed_herder_new(ferry_worker_t *w, char *errstr, si
         d->base.worker = w;
         ferry_config_store_init(&d->cs,
                                 (int)ferry_config_int(ferry_worker_config, wc, "worker.sync.timeout.ms"));
+        w->distributed = true;
+        w->eos = ferry_eos_level(wc);
+        if (w->eos == FERRY_EOS_ENABLED)
+                d->cs.eos_worker = w;
         d->group = strdup(ferry_strmap_get(wc, "group.id"));
         char coord[512];
         snprintf(coord, sizeof(coord), "%s-coordination", ferry_strmap_get(wc, "config.storage.topic"));

@@ -130,10 +130,9 @@ static ferry_herder_rc_t alter_sink(ferry_worker_t *w, const char *name, const f
         return rc;
 }
 
-static ferry_herder_rc_t alter_source(ferry_worker_t *w, const char *name, const ferry_value_t *items,
+static ferry_herder_rc_t alter_source(ferry_offsets_t *store, const char *name, const ferry_value_t *items,
                                       char *errstr, size_t errstr_size)
 {
-        ferry_offsets_t *store = w->offsets;
         ferry_value_t *all = items ? NULL : ferry_offsets_list(store, name);
         const ferry_value_t *src = items ? items : all;
         size_t n = src ? src->u.a.n : 0;
@@ -192,5 +191,14 @@ ferry_herder_rc_t ferry_herder_offsets_alter(ferry_worker_t *w, const char *name
                 }
         }
         return sink ? alter_sink(w, name, items, errstr, errstr_size)
-                    : alter_source(w, name, items, errstr, errstr_size);
+                    : alter_source(w->offsets, name, items, errstr, errstr_size);
+}
+
+ferry_herder_rc_t ferry_herder_offsets_alter_source(ferry_offsets_t *store, const char *name,
+                                                    const ferry_value_t *doc, char *errstr,
+                                                    size_t errstr_size)
+{
+        const ferry_value_t *items =
+                doc && doc->type == FERRY_TYPE_MAP ? ferry_map_get_str(doc, "offsets") : NULL;
+        return alter_source(store, name, items, errstr, errstr_size);
 }

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 typedef struct {
@@ -470,6 +471,15 @@ static void herder_free(ferry_herder_t *h)
         free(s);
 }
 
+static ferry_herder_rc_t member_departed(ferry_herder_t *h, const char *worker_id, const char *reason,
+                                         bool forwarded, char *errstr, size_t errstr_size)
+{
+        (void)h, (void)worker_id, (void)reason, (void)forwarded;
+        snprintf(errstr, errstr_size,
+                 "A standalone worker has no group: there is no member to reassign work from.");
+        return FERRY_HERDER_INVALID;
+}
+
 static const ferry_herder_ops_t standalone_ops = {
         .put_connector = put_connector,
         .delete_connector = delete_connector,
@@ -484,6 +494,7 @@ static const ferry_herder_ops_t standalone_ops = {
         .offsets = offsets,
         .alter_offsets = alter_offsets,
         .health = health,
+        .member_departed = member_departed,
         .stop = stop,
         .free = herder_free,
 };
@@ -495,6 +506,14 @@ ferry_herder_t *ferry_standalone_herder_new(ferry_worker_t *w)
                 return NULL;
         s->base.ops = &standalone_ops;
         s->base.worker = w;
+        /* As Connect: exactly-once source support needs the distributed herder (zombie fencing
+         * through the group's leader and the config topic); standalone ignores the key. */
+        const char *eos = ferry_strmap_get(&w->config, "exactly.once.source.support");
+        if (eos && strcasecmp(eos, "disabled"))
+                FERRY_WARN(
+                        "exactly.once.source.support=%s is ignored in standalone mode: exactly-once source "
+                        "support is available in distributed mode only",
+                        eos);
         pthread_mutex_init(&s->lock, NULL);
         s->reconfig_started = pthread_create(&s->reconfig_thread, NULL, reconfig_main, s) == 0;
         return &s->base;

@@ -4,9 +4,13 @@
  * differs from the committed task configs, task-<name>-<n> and commit-<name> are written; workers
  * apply them once the commit is read. Assignment: the live members, the assignment in force and
  * the connectors go through the assignor; the result is written as a new generation only when it
- * gives other units to other workers, or when this worker did not write the one in force. */
+ * gives other units to other workers, or when this worker did not write the one in force.
+ * Exactly-once: a source connector whose task configs were committed after its task count record
+ * gets its previous generation's transactional ids fenced, then tasks-fencing-<name> written;
+ * its tasks start only then (local_work.c). */
 #include "herder/leader.h"
 #include "core/config_providers.h"
+#include "runtime/exactly_once.h"
 
 #include <ferry/log.h>
 
@@ -99,6 +103,50 @@ void ferry_leader_task_configs(ferry_config_store_t *cs, ferry_worker_t *w)
                         FERRY_INFO("Connector %s: wrote %d task config(s)", name, n);
                 ferry_config_store_sync(cs, 0, err, sizeof(err));
                 ferry_task_configs_free(tasks, n);
+                free(name);
+                pthread_mutex_lock(&cs->lock);
+                return; /* cs->conns may have moved: continue on the next round */
+        }
+}
+
+int ferry_leader_fence_one(ferry_config_store_t *cs, ferry_worker_t *w, const char *name,
+                           const ferry_strmap_t *config, int task_count_record, int n_tasks, char *errstr,
+                           size_t errstr_size)
+{
+        /* As Connect: nothing to fence when no task count record exists (no transactional task
+         * ran yet), nor from one task to one task (the new task fences the old itself). */
+        int n = task_count_record < 0 || (task_count_record == 1 && n_tasks == 1) ? 0 : task_count_record;
+        if (n && ferry_eos_fence(&w->config, config, name, n, errstr, errstr_size) < 0)
+                return -1;
+        if (ferry_config_store_put_task_count(cs, name, n_tasks, errstr, errstr_size) < 0)
+                return -1;
+        FERRY_INFO("Connector %s: fenced %d task producer(s); task count record %d written", name, n,
+                   n_tasks);
+        return ferry_config_store_sync(cs, 0, errstr, errstr_size);
+}
+
+void ferry_leader_fence(ferry_config_store_t *cs, ferry_worker_t *w)
+{
+        if (w->eos != FERRY_EOS_ENABLED)
+                return;
+        for (size_t i = 0; i < cs->n; i++) {
+                ferry_config_conn_t *c = &cs->conns[i];
+                if (!c->has_config || !c->pending_fencing)
+                        continue;
+                const ferry_connector_plugin_t *p = ferry_registry_connector(
+                        &w->registry, ferry_strmap_get(&c->config, "connector.class"));
+                if (!p || !p->source)
+                        continue;
+                int record = c->task_count_record, count = c->n_tasks;
+                char *name = strdup(c->name);
+                ferry_strmap_t config;
+                ferry_strmap_init(&config);
+                ferry_strmap_copy(&config, &c->config);
+                pthread_mutex_unlock(&cs->lock);
+                char err[512];
+                if (ferry_leader_fence_one(cs, w, name, &config, record, count, err, sizeof(err)) < 0)
+                        FERRY_ERROR("Connector %s: zombie fencing failed: %s", name, err);
+                ferry_strmap_free(&config);
                 free(name);
                 pthread_mutex_lock(&cs->lock);
                 return; /* cs->conns may have moved: continue on the next round */

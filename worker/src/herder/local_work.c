@@ -68,6 +68,14 @@ ferry_work_item_t *ferry_local_work_wanted(ferry_config_store_t *cs, const char 
                 int cnt = 0;
                 for (size_t k = 0; k < mine->n_tasks; k++)
                         cnt += !strcmp(mine->task_conns[k], c->name) && mine->task_ids[k] < c->n_tasks;
+                /* Exactly-once: a new task generation starts only once the leader fenced the
+                 * previous one (tasks-fencing-<name> read after the commit). */
+                const ferry_connector_plugin_t *cp =
+                        c->pending_fencing && cs->eos_worker
+                                ? ferry_registry_connector(&cs->eos_worker->registry,
+                                                           ferry_strmap_get(&c->config, "connector.class"))
+                                : NULL;
+                bool hold = cp && cp->source;
                 if (!inst && !cnt)
                         continue;
                 ferry_work_item_t *w = &out[n++];
@@ -81,7 +89,7 @@ ferry_work_item_t *ferry_local_work_wanted(ferry_config_store_t *cs, const char 
                 for (size_t k = 0; k < mine->n_tasks; k++) {
                         int id = mine->task_ids[k];
                         if (strcmp(mine->task_conns[k], c->name) || id >= c->n_tasks ||
-                            c->target == FERRY_TARGET_STOPPED)
+                            c->target == FERRY_TARGET_STOPPED || hold)
                                 continue;
                         w->tasks[w->n_tasks] = id;
                         ferry_strmap_init(&w->task_configs[w->n_tasks]);

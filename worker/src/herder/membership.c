@@ -4,7 +4,9 @@
  * when the membership is lost; the leader then reads the live members with DescribeConsumerGroups
  * (in a child process, see kafka.h) and computes the assignment from them. A worker whose
  * membership is lost stops everything (fenced) until it is a member again and either a newer
- * assignment appears or the one it holds stays current for FENCE_GRACE_MS. */
+ * assignment appears or the one it holds stays current for FENCE_GRACE_MS. Workers reported
+ * departed (ferry_membership_departed: the operator saw their process end) are left out of the
+ * members for a session timeout, so the leader moves their work at once. */
 #include "herder/membership.h"
 #include "kafka/kafka.h"
 #include "kafka/kafka_log.h"
@@ -12,6 +14,7 @@
 
 #include <ferry/log.h>
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +45,13 @@ struct ferry_membership {
         atomic_llong rejoined_at; /* ms; 0 while not a member again */
         int64_t fenced_gen;       /* the assignment generation when membership was lost */
         bool fence_synced;        /* the config topic was read to its end since the rejoin */
+        /* Departed workers (any thread adds, under dep_mu) and the members less them (herder thread). */
+        pthread_mutex_t dep_mu;
+        char **dep_ids;
+        int64_t *dep_until;
+        size_t n_dep;
+        char **live;
+        size_t n_live;
 };
 
 ferry_membership_t *ferry_membership_new(const ferry_strmap_t *worker_config, const char *group,
@@ -56,6 +66,7 @@ ferry_membership_t *ferry_membership_new(const ferry_strmap_t *worker_config, co
         m->topic = strdup(coord_topic);
         m->worker_id = strdup(worker_id);
         m->hooks = *hooks;
+        pthread_mutex_init(&m->dep_mu, NULL);
         if (!m->group || !m->topic || !m->worker_id) {
                 ferry_membership_free(m);
                 return NULL;
@@ -223,8 +234,66 @@ void ferry_membership_refresh(ferry_membership_t *m, int64_t now_ms)
 
 char *const *ferry_membership_members(ferry_membership_t *m, size_t *n)
 {
-        *n = m->n_members;
-        return m->members;
+        int64_t now = ferry_now_ms();
+        pthread_mutex_lock(&m->dep_mu);
+        for (size_t i = 0; i < m->n_dep;)
+                if (m->dep_until[i] <= now) {
+                        /* Its old session is gone by now: see who is a member (it may be back). */
+                        FERRY_INFO("Worker %s is no longer left out of the assignment", m->dep_ids[i]);
+                        free(m->dep_ids[i]);
+                        m->n_dep--;
+                        m->dep_ids[i] = m->dep_ids[m->n_dep];
+                        m->dep_until[i] = m->dep_until[m->n_dep];
+                        m->next_describe = 0;
+                        if (m->describe_rounds < 1)
+                                m->describe_rounds = 1;
+                } else {
+                        i++;
+                }
+        ferry_strlist_free(m->live, m->n_live);
+        m->live = calloc(m->n_members + 1, sizeof(*m->live));
+        m->n_live = 0;
+        for (size_t i = 0; m->live && i < m->n_members; i++) {
+                bool gone = false;
+                for (size_t k = 0; k < m->n_dep && !gone; k++)
+                        gone = !strcmp(m->members[i], m->dep_ids[k]);
+                if (!gone && (m->live[m->n_live] = strdup(m->members[i])))
+                        m->n_live++;
+        }
+        pthread_mutex_unlock(&m->dep_mu);
+        *n = m->n_live;
+        return m->live;
+}
+
+int ferry_membership_departed(ferry_membership_t *m, const char *worker_id, int64_t ttl_ms)
+{
+        if (!strcmp(worker_id, m->worker_id))
+                return -1;
+        int64_t until = ferry_now_ms() + ttl_ms;
+        int rc = 0;
+        pthread_mutex_lock(&m->dep_mu);
+        size_t i = 0;
+        while (i < m->n_dep && strcmp(m->dep_ids[i], worker_id))
+                i++;
+        if (i < m->n_dep) {
+                m->dep_until[i] = until;
+        } else {
+                char **ids = realloc(m->dep_ids, (m->n_dep + 1) * sizeof(*ids));
+                if (ids)
+                        m->dep_ids = ids;
+                int64_t *u = realloc(m->dep_until, (m->n_dep + 1) * sizeof(*u));
+                if (u)
+                        m->dep_until = u;
+                char *id = ids && u ? strdup(worker_id) : NULL;
+                if (id) {
+                        m->dep_ids[m->n_dep] = id;
+                        m->dep_until[m->n_dep++] = until;
+                } else {
+                        rc = -1;
+                }
+        }
+        pthread_mutex_unlock(&m->dep_mu);
+        return rc;
 }
 
 bool ferry_membership_leader(ferry_membership_t *m)
@@ -258,6 +327,10 @@ void ferry_membership_free(ferry_membership_t *m)
         if (m->rk)
                 rd_kafka_destroy(m->rk);
         ferry_strlist_free(m->members, m->n_members);
+        ferry_strlist_free(m->live, m->n_live);
+        ferry_strlist_free(m->dep_ids, m->n_dep);
+        free(m->dep_until);
+        pthread_mutex_destroy(&m->dep_mu);
         free(m->group);
         free(m->topic);
         free(m->worker_id);

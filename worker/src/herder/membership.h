@@ -33,8 +33,13 @@ void ferry_membership_poll(ferry_membership_t *m, int timeout_ms);
 /* Leader: refreshes the live members when a rebalance made it due (at once, then twice more a
  * second apart). Herder thread. */
 void ferry_membership_refresh(ferry_membership_t *m, int64_t now_ms);
-/* The live members (worker ids) as last described; herder thread. */
+/* The live members (worker ids) as last described, less those reported departed; herder thread. */
 char *const *ferry_membership_members(ferry_membership_t *m, size_t *n);
+/* A worker whose process is known to be gone (its container exited, its pod was deleted: the
+ * operator says so) is left out of the members for ttl_ms (its old session expires by then, and a
+ * process restarted under the same id waits that long for work), so the leader reassigns its work
+ * at once instead of after the session timeout. -1 for this worker's own id. Any thread. */
+int ferry_membership_departed(ferry_membership_t *m, const char *worker_id, int64_t ttl_ms);
 
 bool ferry_membership_leader(ferry_membership_t *m);
 bool ferry_membership_joined(ferry_membership_t *m); /* a first rebalance happened */

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 struct ferry_klog {
@@ -204,9 +205,18 @@ ferry_klog_t *ferry_klog_open(const ferry_strmap_t *worker, const ferry_klog_opt
         ferry_strmap_set(&defaults, "enable.partition.eof", "false");
         /* librdkafka wants a group id even for assign(); the reader never joins nor commits. */
         ferry_strmap_set(&defaults, "group.id", cid);
+        /* Exactly-once source support: internal topics hold transactional writes; only committed
+         * ones count (as Connect reads them then, whatever consumer.isolation.level says). */
+        ferry_strmap_t fixed;
+        ferry_strmap_init(&fixed);
+        const char *eos = ferry_strmap_get(worker, "exactly.once.source.support");
+        if (eos && (!strcasecmp(eos, "enabled") || !strcasecmp(eos, "preparing")))
+                ferry_strmap_set(&fixed, "isolation.level", "read_committed");
         rd_kafka_conf_t *cc =
-                pc ? ferry_kafka_conf(worker, "consumer.", &defaults, NULL, NULL, errstr, errstr_size) : NULL;
+                pc ? ferry_kafka_conf(worker, "consumer.", &defaults, NULL, &fixed, errstr, errstr_size)
+                   : NULL;
         ferry_strmap_free(&defaults);
+        ferry_strmap_free(&fixed);
         char err[512];
         if (pc) {
                 rd_kafka_conf_set_dr_msg_cb(pc, on_delivery);
@@ -341,7 +351,19 @@ int ferry_klog_read_to_end(ferry_klog_t *l, int timeout_ms, char *errstr, size_t
                         rd_kafka_topic_partition_list_destroy(pos);
                         if (p >= end[i])
                                 break;
-                        if (pthread_cond_timedwait(&l->cond, &l->lock, &ts) != 0) {
+                        /* Waits in slices: the consumer's position also moves over what is never
+                         * handed out (transaction markers, aborted records), with no signal. */
+                        struct timespec slice;
+                        clock_gettime(CLOCK_MONOTONIC, &slice);
+                        slice.tv_nsec += 100000000L;
+                        if (slice.tv_nsec >= 1000000000L) {
+                                slice.tv_sec++;
+                                slice.tv_nsec -= 1000000000L;
+                        }
+                        if (slice.tv_sec > ts.tv_sec ||
+                            (slice.tv_sec == ts.tv_sec && slice.tv_nsec > ts.tv_nsec))
+                                slice = ts;
+                        if (pthread_cond_timedwait(&l->cond, &l->lock, &slice) != 0) {
                                 struct timespec now;
                                 clock_gettime(CLOCK_MONOTONIC, &now);
                                 if (now.tv_sec > ts.tv_sec ||

@@ -4,17 +4,16 @@
  * TLS into librdkafka settings before the config reaches rd_kafka_conf_set:
  *   sasl.jaas.config (PLAIN, SCRAM, OAUTHBEARER, GSSAPI login modules) -> sasl.username/password,
  *     sasl.oauthbearer.*, sasl.kerberos.*;
- *   trust and key stores (JKS via jks.c, PKCS12 and PEM via OpenSSL, files or inline) ->
+ *   trust and key stores (JKS, PKCS12, PEM files or inline, read by tls/tls_stores.c) ->
  *     ssl.ca.pem, ssl.certificate.pem, ssl.key.pem, converted in memory;
  *   ssl.endpoint.identification.algorithm, ssl.cipher.suites, protocol and tuning keys where they
  *     map. A Java key that cannot be honoured is an error naming it; nothing is dropped silently.
  * Error texts name keys, files and option names, never secret values. */
 #include "kafka/kafka_security.h"
 
-#include "kafka/jks.h"
-
 #include <ferry/buf.h>
 #include <ferry/log.h>
+#include <ferry/tls.h>
 
 #include <librdkafka/rdkafka.h>
 #include <openssl/err.h>
@@ -485,261 +484,66 @@ static int kinit(tr_t *t)
 
 /* ---- TLS material ---- */
 
-static char *ssl_error(void)
+static const char *store_key_name(void *ctx, const char *key)
 {
-        static __thread char buf[256];
-        unsigned long e = ERR_get_error();
-        if (!e)
-                snprintf(buf, sizeof(buf), "unknown OpenSSL error");
-        else
-                ERR_error_string_n(e, buf, sizeof(buf));
-        ERR_clear_error();
-        return buf;
+        return name_of(ctx, key);
 }
 
-static int read_file(tr_t *t, const char *key, const char *path, ferry_buf_t *b)
+/* The Java store keys, taken out of the result, for the store reader (<ferry/tls.h>). */
+static void stores_config(tr_t *t, ferry_tls_stores_t *in, bool trust, bool keys)
 {
-        FILE *f = fopen(path, "rb");
-        if (!f)
-                return fail(t, key, "cannot read %.300s: %s", path, strerror(errno));
-        char chunk[8192];
-        size_t r;
-        while ((r = fread(chunk, 1, sizeof(chunk), f)) > 0)
-                ferry_buf_append(b, chunk, r);
-        bool bad = ferror(f);
-        fclose(f);
-        if (bad)
-                return fail(t, key, "cannot read %.300s", path);
-        ferry_buf_putc(b, '\0');
-        b->len--;
-        return 0;
-}
-
-static void pem_cert(ferry_buf_t *pem, X509 *x)
-{
-        BIO *bio = BIO_new(BIO_s_mem());
-        if (bio && PEM_write_bio_X509(bio, x)) {
-                char *p;
-                long n = BIO_get_mem_data(bio, &p);
-                ferry_buf_append(pem, p, (size_t)n);
+        memset(in, 0, sizeof(*in));
+        in->key_name = store_key_name;
+        in->key_name_ctx = t;
+        if (trust) {
+                in->truststore_type = take(t, "ssl.truststore.type");
+                in->truststore_location = take(t, "ssl.truststore.location");
+                in->truststore_password = take(t, "ssl.truststore.password");
+                in->truststore_certificates = take(t, "ssl.truststore.certificates");
         }
-        BIO_free(bio);
-}
-
-static int pem_der_cert(tr_t *t, const char *key, ferry_buf_t *pem, const ferry_jks_blob_t *der)
-{
-        const unsigned char *p = der->der;
-        X509 *x = d2i_X509(NULL, &p, (long)der->len);
-        if (!x)
-                return fail(t, key, "keystore holds a certificate OpenSSL cannot read: %s", ssl_error());
-        pem_cert(pem, x);
-        X509_free(x);
-        return 0;
-}
-
-static int pem_key(tr_t *t, const char *key, ferry_buf_t *pem, EVP_PKEY *pk)
-{
-        BIO *bio = BIO_new(BIO_s_mem());
-        int rc = -1;
-        if (bio && PEM_write_bio_PrivateKey(bio, pk, NULL, NULL, 0, NULL, NULL)) {
-                char *p;
-                long n = BIO_get_mem_data(bio, &p);
-                ferry_buf_append(pem, p, (size_t)n);
-                OPENSSL_cleanse(p, (size_t)n);
-                rc = 0;
-        } else {
-                rc = fail(t, key, "cannot encode the private key: %s", ssl_error());
+        if (keys) {
+                in->keystore_type = take(t, "ssl.keystore.type");
+                in->keystore_location = take(t, "ssl.keystore.location");
+                in->keystore_password = take(t, "ssl.keystore.password");
+                in->keystore_certificate_chain = take(t, "ssl.keystore.certificate.chain");
+                in->keystore_key = take(t, "ssl.keystore.key");
         }
-        BIO_free(bio);
-        return rc;
 }
 
-/* Every certificate of PEM text into pem; the count, or -1. */
-static int pem_certs(tr_t *t, const char *key, const char *text, size_t len, ferry_buf_t *pem)
+static int stores_fail(tr_t *t, const char *msg)
 {
-        BIO *bio = BIO_new_mem_buf(text, (int)len);
-        int n = 0;
-        X509 *x;
-        while (bio && (x = PEM_read_bio_X509(bio, NULL, NULL, NULL))) {
-                pem_cert(pem, x);
-                X509_free(x);
-                n++;
-        }
-        BIO_free(bio);
-        ERR_clear_error();
-        if (!n)
-                return fail(t, key, "holds no PEM certificate");
-        return n;
-}
-
-typedef enum { ST_JKS, ST_PKCS12, ST_PEM } store_type_t;
-
-static int store_type(tr_t *t, const char *type_key, const char *loc_key, const char *type,
-                      const ferry_buf_t *data, store_type_t *out)
-{
-        if (type) {
-                if (!strcasecmp(type, "JKS") || !strcasecmp(type, "JCEKS"))
-                        *out = ST_JKS;
-                else if (!strcasecmp(type, "PKCS12"))
-                        *out = ST_PKCS12;
-                else if (!strcasecmp(type, "PEM"))
-                        *out = ST_PEM;
-                else
-                        return fail(t, type_key, "unsupported store type %.40s (JKS, PKCS12 or PEM)", type);
-        }
-        /* Java's default type is JKS, but keytool has written PKCS12 since Java 9: go by content. */
-        store_type_t seen = ferry_jks_sniff((const unsigned char *)data->p, data->len) ? ST_JKS
-                            : data->len && (unsigned char)data->p[0] == 0x30           ? ST_PKCS12
-                                                                                       : ST_PEM;
-        if (type && *out != ST_PKCS12 && seen != *out)
-                return fail(t, loc_key, "is not a %s file (%s says so)", type, name_of(t, type_key));
-        if (type && *out == ST_PKCS12 && seen != ST_PKCS12)
-                return fail(t, loc_key, "is not a PKCS12 file (%s says so)", name_of(t, type_key));
-        *out = seen;
-        return 0;
-}
-
-static int p12_parse(tr_t *t, const char *loc_key, const char *pw_key, const ferry_buf_t *data,
-                     const char *password, EVP_PKEY **pk, X509 **cert, STACK_OF(X509) * *ca)
-{
-        const unsigned char *p = (const unsigned char *)data->p;
-        PKCS12 *p12 = d2i_PKCS12(NULL, &p, (long)data->len);
-        if (!p12)
-                return fail(t, loc_key, "is not a PKCS12 file: %s", ssl_error());
-        if (PKCS12_mac_present(p12) && !PKCS12_verify_mac(p12, password, password ? -1 : 0)) {
-                PKCS12_free(p12);
-                ERR_clear_error();
-                return fail(t, password ? pw_key : loc_key, "keystore password was incorrect%s",
-                            password ? "" : " (no password set)");
-        }
-        int ok = PKCS12_parse(p12, password ? password : "", pk, cert, ca);
-        PKCS12_free(p12);
-        if (!ok)
-                return fail(t, loc_key, "cannot read the PKCS12 file: %s", ssl_error());
-        return 0;
+        snprintf(t->errstr, t->errstr_size, "%s", msg);
+        return -1;
 }
 
 static int truststore(tr_t *t)
 {
-        const char *type = take(t, "ssl.truststore.type"), *loc = take(t, "ssl.truststore.location"),
-                   *pw = take(t, "ssl.truststore.password"),
-                   *inline_pem = take(t, "ssl.truststore.certificates");
-        if (!loc && !inline_pem) {
-                if (pw)
-                        return fail(t, "ssl.truststore.password", "set without ssl.truststore.location");
+        ferry_tls_stores_t in;
+        stores_config(t, &in, true, false);
+        if (!in.truststore_location && !in.truststore_certificates && !in.truststore_password)
                 return 0;
+        if (in.truststore_location || in.truststore_certificates) {
+                if (ferry_strmap_get(&t->m, "ssl.ca.location") || ferry_strmap_get(&t->m, "ssl.ca.pem"))
+                        return fail(t,
+                                    in.truststore_location ? "ssl.truststore.location"
+                                                           : "ssl.truststore.certificates",
+                                    "set together with librdkafka's ssl.ca.location/ssl.ca.pem; use one");
         }
-        if (loc && inline_pem)
-                return fail(t, "ssl.truststore.certificates", "set together with ssl.truststore.location");
-        if (ferry_strmap_get(&t->m, "ssl.ca.location") || ferry_strmap_get(&t->m, "ssl.ca.pem"))
-                return fail(t, loc ? "ssl.truststore.location" : "ssl.truststore.certificates",
-                            "set together with librdkafka's ssl.ca.location/ssl.ca.pem; use one");
-        ferry_buf_t pem, data;
-        ferry_buf_init(&pem);
-        ferry_buf_init(&data);
-        int rc = 0;
-        if (inline_pem) {
-                if (type && strcasecmp(type, "PEM"))
-                        rc = fail(t, "ssl.truststore.certificates", "needs ssl.truststore.type=PEM");
-                else if (pw)
-                        rc = fail(t, "ssl.truststore.password",
-                                  "is not used with ssl.truststore.certificates");
-                else
-                        rc = pem_certs(t, "ssl.truststore.certificates", inline_pem, strlen(inline_pem),
-                                       &pem) < 0
-                                     ? -1
-                                     : 0;
-        } else {
-                store_type_t st = ST_JKS;
-                rc = read_file(t, "ssl.truststore.location", loc, &data);
-                if (rc == 0)
-                        rc = store_type(t, "ssl.truststore.type", "ssl.truststore.location", type, &data,
-                                        &st);
-                if (rc == 0 && st == ST_PEM) {
-                        if (pw)
-                                rc = fail(t, "ssl.truststore.password", "is not used with PEM trust stores");
-                        else if (pem_certs(t, "ssl.truststore.location", data.p, data.len, &pem) < 0)
-                                rc = -1;
-                } else if (rc == 0 && st == ST_JKS) {
-                        ferry_jks_t ks;
-                        char err[256];
-                        if (ferry_jks_parse((const unsigned char *)data.p, data.len, pw, &ks, err,
-                                            sizeof(err)) < 0) {
-                                rc = fail(t,
-                                          strstr(err, "password") ? "ssl.truststore.password"
-                                                                  : "ssl.truststore.location",
-                                          "%s", err);
-                        } else {
-                                /* Like Java's trust managers: trusted certificates, and the leaf of key
-                                 * entries. */
-                                for (size_t i = 0; rc == 0 && i < ks.n; i++)
-                                        if (ks.e[i].n_certs)
-                                                rc = pem_der_cert(t, "ssl.truststore.location", &pem,
-                                                                  &ks.e[i].certs[0]);
-                                if (rc == 0 && !pem.len)
-                                        rc = fail(t, "ssl.truststore.location", "holds no certificate");
-                                ferry_jks_free(&ks);
-                        }
-                } else if (rc == 0) {
-                        EVP_PKEY *pk = NULL;
-                        X509 *cert = NULL;
-                        STACK_OF(X509) *ca = NULL;
-                        rc = p12_parse(t, "ssl.truststore.location", "ssl.truststore.password", &data, pw,
-                                       &pk, &cert, &ca);
-                        if (rc == 0) {
-                                if (cert)
-                                        pem_cert(&pem, cert);
-                                for (int i = 0; ca && i < sk_X509_num(ca); i++)
-                                        pem_cert(&pem, sk_X509_value(ca, i));
-                                if (!pem.len)
-                                        rc = fail(t, "ssl.truststore.location", "holds no certificate");
-                        }
-                        EVP_PKEY_free(pk);
-                        X509_free(cert);
-                        sk_X509_pop_free(ca, X509_free);
-                }
-        }
-        if (rc == 0) {
-                ferry_buf_putc(&pem, '\0');
-                put(t, "ssl.ca.pem", pem.p, loc ? "ssl.truststore.location" : "ssl.truststore.certificates");
-        }
-        ferry_buf_free(&pem);
-        ferry_buf_free(&data);
-        return rc;
+        ferry_tls_pem_t pem;
+        char err[512];
+        if (ferry_tls_stores_load(&in, &pem, err, sizeof(err)) < 0)
+                return stores_fail(t, err);
+        put(t, "ssl.ca.pem", pem.ca_pem,
+            in.truststore_location ? "ssl.truststore.location" : "ssl.truststore.certificates");
+        ferry_tls_pem_free(&pem);
+        return 0;
 }
 
-static int key_password_cb(char *buf, int size, int rwflag, void *u)
+static int read_file(tr_t *t, const char *key, const char *path, ferry_buf_t *b)
 {
-        const char *pw = u;
-        if (!pw)
-                return -1;
-        int n = (int)strlen(pw);
-        if (n > size)
-                return -1;
-        memcpy(buf, pw, (size_t)n);
-        return n;
-}
-
-/* A PEM private key (maybe encrypted with password) into an unencrypted PEM in out. */
-static int pem_private_key(tr_t *t, const char *key, const char *pw_key, const char *text, size_t len,
-                           const char *password, ferry_buf_t *out)
-{
-        BIO *bio = BIO_new_mem_buf(text, (int)len);
-        EVP_PKEY *pk = bio ? PEM_read_bio_PrivateKey(bio, NULL, key_password_cb, (void *)password) : NULL;
-        BIO_free(bio);
-        if (!pk) {
-                unsigned long e = ERR_peek_last_error();
-                ERR_clear_error();
-                bool enc = strstr(text, "ENCRYPTED") != NULL;
-                if (enc && !password)
-                        return fail(t, key, "the private key is encrypted and %s is not set", pw_key);
-                if (enc || ERR_GET_REASON(e) == EVP_R_BAD_DECRYPT)
-                        return fail(t, pw_key, "cannot decrypt the private key (wrong password)");
-                return fail(t, key, "holds no PEM private key");
-        }
-        int rc = pem_key(t, key, out, pk);
-        EVP_PKEY_free(pk);
-        return rc;
+        if (ferry_buf_read_file(b, path) < 0)
+                return fail(t, key, "cannot read %.300s: %s", path, strerror(errno));
+        return 0;
 }
 
 /* The intermediate certificates of a client's chain: librdkafka sends only the leaf it is given,
@@ -766,14 +570,7 @@ static int chain_to_trust(tr_t *t, const char *intermediates, const char *from)
         } else {
                 const char *env = getenv(X509_get_default_cert_file_env());
                 const char *def = env && *env ? env : X509_get_default_cert_file();
-                FILE *f = fopen(def, "rb");
-                if (f) {
-                        char chunk[8192];
-                        size_t r;
-                        while ((r = fread(chunk, 1, sizeof(chunk), f)) > 0)
-                                ferry_buf_append(&ca, chunk, r);
-                        fclose(f);
-                }
+                (void)ferry_buf_read_file(&ca, def); /* none: librdkafka would have had none either */
         }
         if (rc == 0) {
                 if (ca.len && ca.p[ca.len - 1] != '\n')
@@ -793,141 +590,40 @@ static int chain_to_trust(tr_t *t, const char *intermediates, const char *from)
 
 static int keystore(tr_t *t)
 {
-        const char *type = take(t, "ssl.keystore.type"), *loc = take(t, "ssl.keystore.location"),
-                   *pw = take(t, "ssl.keystore.password"), *chain = take(t, "ssl.keystore.certificate.chain"),
-                   *inline_key = take(t, "ssl.keystore.key");
-        if (!loc && !chain && !inline_key) {
-                if (pw)
+        ferry_tls_stores_t in;
+        stores_config(t, &in, false, true);
+        const char *loc = in.keystore_location, *chain = in.keystore_certificate_chain;
+        if (!loc && !chain && !in.keystore_key) {
+                if (in.keystore_password)
                         return fail(t, "ssl.keystore.password", "set without ssl.keystore.location");
                 return 0; /* ssl.key.password stays for librdkafka's ssl.key.location */
         }
-        const char *key_pw = take(t, "ssl.key.password");
-        if (loc && (chain || inline_key))
-                return fail(t, chain ? "ssl.keystore.certificate.chain" : "ssl.keystore.key",
-                            "set together with ssl.keystore.location");
-        if (!loc && (!chain || !inline_key))
-                return fail(t, chain ? "ssl.keystore.certificate.chain" : "ssl.keystore.key",
-                            "needs both ssl.keystore.certificate.chain and ssl.keystore.key");
+        in.key_password = take(t, "ssl.key.password");
         static const char *const rdk[] = {"ssl.certificate.location", "ssl.certificate.pem",
                                           "ssl.key.location", "ssl.key.pem", NULL};
-        for (size_t i = 0; rdk[i]; i++)
-                if (ferry_strmap_get(&t->m, rdk[i]))
-                        return fail(t, loc ? "ssl.keystore.location" : "ssl.keystore.key",
-                                    "set together with librdkafka's %s; use one", rdk[i]);
-        ferry_buf_t cert_pem, key_pem, data;
-        ferry_buf_init(&cert_pem);
-        ferry_buf_init(&key_pem);
-        ferry_buf_init(&data);
+        if (!(loc && (chain || in.keystore_key)) && (loc || (chain && in.keystore_key)))
+                for (size_t i = 0; rdk[i]; i++)
+                        if (ferry_strmap_get(&t->m, rdk[i]))
+                                return fail(t, loc ? "ssl.keystore.location" : "ssl.keystore.key",
+                                            "set together with librdkafka's %s; use one", rdk[i]);
+        ferry_tls_pem_t pem;
+        char err[512];
+        if (ferry_tls_stores_load(&in, &pem, err, sizeof(err)) < 0)
+                return stores_fail(t, err);
         int rc = 0;
-        if (!loc) {
-                if (type && strcasecmp(type, "PEM"))
-                        rc = fail(t, "ssl.keystore.key", "needs ssl.keystore.type=PEM");
-                if (rc == 0 &&
-                    pem_certs(t, "ssl.keystore.certificate.chain", chain, strlen(chain), &cert_pem) < 0)
-                        rc = -1;
-                if (rc == 0)
-                        rc = pem_private_key(t, "ssl.keystore.key", "ssl.key.password", inline_key,
-                                             strlen(inline_key), key_pw, &key_pem);
-        } else {
-                store_type_t st = ST_JKS;
-                rc = read_file(t, "ssl.keystore.location", loc, &data);
-                if (rc == 0)
-                        rc = store_type(t, "ssl.keystore.type", "ssl.keystore.location", type, &data, &st);
-                if (rc == 0 && st == ST_PEM) {
-                        if (pem_certs(t, "ssl.keystore.location", data.p, data.len, &cert_pem) < 0)
-                                rc = -1;
-                        else
-                                rc = pem_private_key(t, "ssl.keystore.location", "ssl.key.password", data.p,
-                                                     data.len, key_pw, &key_pem);
-                } else if (rc == 0 && st == ST_JKS) {
-                        ferry_jks_t ks;
-                        char err[256];
-                        if (ferry_jks_parse((const unsigned char *)data.p, data.len, pw, &ks, err,
-                                            sizeof(err)) < 0) {
-                                rc = fail(t,
-                                          strstr(err, "password") ? "ssl.keystore.password"
-                                                                  : "ssl.keystore.location",
-                                          "%s", err);
-                        } else {
-                                const ferry_jks_entry_t *e = NULL;
-                                size_t keys = 0;
-                                for (size_t i = 0; i < ks.n; i++)
-                                        if (ks.e[i].private_key && keys++ == 0)
-                                                e = &ks.e[i];
-                                if (keys != 1)
-                                        rc = fail(
-                                                t, "ssl.keystore.location",
-                                                "holds %zu private keys; a client keystore needs exactly one",
-                                                keys);
-                                unsigned char *der = NULL;
-                                size_t dl = 0;
-                                if (rc == 0 && ferry_jks_key_decrypt(e, key_pw ? key_pw : pw, &der, &dl, err,
-                                                                     sizeof(err)) < 0)
-                                        rc = fail(t, key_pw ? "ssl.key.password" : "ssl.keystore.password",
-                                                  "%s", err);
-                                if (rc == 0) {
-                                        const unsigned char *p = der;
-                                        PKCS8_PRIV_KEY_INFO *p8 = d2i_PKCS8_PRIV_KEY_INFO(NULL, &p, (long)dl);
-                                        EVP_PKEY *pk = p8 ? EVP_PKCS82PKEY(p8) : NULL;
-                                        if (!pk)
-                                                rc = fail(t, "ssl.keystore.location",
-                                                          "cannot read the private key: %s", ssl_error());
-                                        else
-                                                rc = pem_key(t, "ssl.keystore.location", &key_pem, pk);
-                                        EVP_PKEY_free(pk);
-                                        PKCS8_PRIV_KEY_INFO_free(p8);
-                                }
-                                if (der)
-                                        OPENSSL_cleanse(der, dl);
-                                free(der);
-                                for (size_t i = 0; rc == 0 && e && i < e->n_certs; i++)
-                                        rc = pem_der_cert(t, "ssl.keystore.location", &cert_pem,
-                                                          &e->certs[i]);
-                                ferry_jks_free(&ks);
-                        }
-                } else if (rc == 0) {
-                        EVP_PKEY *pk = NULL;
-                        X509 *cert = NULL;
-                        STACK_OF(X509) *ca = NULL;
-                        rc = p12_parse(t, "ssl.keystore.location", "ssl.keystore.password", &data, pw, &pk,
-                                       &cert, &ca);
-                        if (rc == 0 && (!pk || !cert))
-                                rc = fail(t, "ssl.keystore.location",
-                                          "holds no private key with its certificate");
-                        if (rc == 0) {
-                                pem_cert(&cert_pem, cert);
-                                for (int i = 0; ca && i < sk_X509_num(ca); i++)
-                                        pem_cert(&cert_pem, sk_X509_value(ca, i));
-                                rc = pem_key(t, "ssl.keystore.location", &key_pem, pk);
-                        }
-                        EVP_PKEY_free(pk);
-                        X509_free(cert);
-                        sk_X509_pop_free(ca, X509_free);
-                }
-        }
-        if (rc == 0) {
-                const char *from = loc ? "ssl.keystore.location" : "ssl.keystore.key";
-                ferry_buf_putc(&cert_pem, '\0');
-                ferry_buf_putc(&key_pem, '\0');
-                /* librdkafka presents only the first certificate of ssl.certificate.pem; the rest
-                 * of the chain goes where OpenSSL builds the sent chain from (chain_to_trust). */
-                static const char end_marker[] = "-----END CERTIFICATE-----\n";
-                char *end = strstr(cert_pem.p, end_marker);
-                char *rest = end ? end + sizeof(end_marker) - 1 : NULL;
-                if (rest && strstr(rest, "-----BEGIN CERTIFICATE-----"))
-                        rc = chain_to_trust(t, rest, loc ? from : "ssl.keystore.certificate.chain");
-                if (rest)
-                        *rest = '\0';
-                put(t, "ssl.certificate.pem", cert_pem.p, loc ? from : "ssl.keystore.certificate.chain");
-                put(t, "ssl.key.pem", key_pem.p, from);
-        }
-        if (key_pem.p)
-                OPENSSL_cleanse(key_pem.p, key_pem.len);
-        if (data.p)
-                OPENSSL_cleanse(data.p, data.len);
-        ferry_buf_free(&cert_pem);
-        ferry_buf_free(&key_pem);
-        ferry_buf_free(&data);
+        const char *from = loc ? "ssl.keystore.location" : "ssl.keystore.key";
+        /* librdkafka presents only the first certificate of ssl.certificate.pem; the rest of the chain
+         * goes where OpenSSL builds the sent chain from (chain_to_trust). */
+        static const char end_marker[] = "-----END CERTIFICATE-----\n";
+        char *end = strstr(pem.cert_pem, end_marker);
+        char *rest = end ? end + sizeof(end_marker) - 1 : NULL;
+        if (rest && strstr(rest, "-----BEGIN CERTIFICATE-----"))
+                rc = chain_to_trust(t, rest, loc ? from : "ssl.keystore.certificate.chain");
+        if (rest)
+                *rest = '\0';
+        put(t, "ssl.certificate.pem", pem.cert_pem, loc ? from : "ssl.keystore.certificate.chain");
+        put(t, "ssl.key.pem", pem.key_pem, from);
+        ferry_tls_pem_free(&pem);
         return rc;
 }
 

@@ -95,6 +95,7 @@ extern const ferry_rest_route_t ferry_rest_connector_routes[];
 extern const ferry_rest_route_t ferry_rest_plugin_routes[];
 extern const ferry_rest_route_t ferry_rest_logger_routes[];
 extern const ferry_rest_route_t ferry_rest_metrics_routes[];
+extern const ferry_rest_route_t ferry_rest_departure_routes[];
 
 /* The idx-th value of a query parameter, decoded (malloc'd), or NULL. */
 char *ferry_rest_query(const ferry_rest_call_t *c, const char *name, size_t idx);

@@ -556,6 +556,22 @@ static void delete_connector(ferry_rest_call_t *c)
         connector_error(c, rc, NULL);
 }
 
+/* Connect's inter-worker zombie fencing request (exactly-once source connectors). */
+static void fence_connector(ferry_rest_call_t *c)
+{
+        char errstr[1024] = "";
+        if (!c->h->ops->fence) {
+                ferry_rest_error(c, 400, "Zombie fencing is only available in distributed mode");
+                return;
+        }
+        ferry_herder_rc_t rc = c->h->ops->fence(c->h, NAME(c), errstr, sizeof(errstr));
+        if (rc == FERRY_HERDER_OK) {
+                ferry_rest_reply_empty(c, 204);
+                return;
+        }
+        connector_error(c, rc, errstr);
+}
+
 /* ---- topics ---- */
 
 static void get_topics(ferry_rest_call_t *c)
@@ -683,6 +699,7 @@ const ferry_rest_route_t ferry_rest_connector_routes[] = {
         {"PUT", "/connectors/{}/pause", pause_connector, 0},
         {"PUT", "/connectors/{}/resume", resume_connector, 0},
         {"PUT", "/connectors/{}/stop", stop_connector, 0},
+        {"PUT", "/connectors/{}/fence", fence_connector, 0},
         {"GET", "/connectors/{}/topics", get_topics, 0},
         {"PUT", "/connectors/{}/topics/reset", reset_topics, 0},
         {"GET", "/connectors/{}/offsets", get_offsets, 0},

@@ -29,7 +29,7 @@ struct ferry_rest_api {
 
 static const ferry_rest_route_t *const route_tables[] = {
         ferry_rest_root_routes,   ferry_rest_connector_routes, ferry_rest_plugin_routes,
-        ferry_rest_logger_routes, ferry_rest_metrics_routes,
+        ferry_rest_logger_routes, ferry_rest_metrics_routes,   ferry_rest_departure_routes,
 };
 
 static int load_credentials(ferry_strmap_t *users, const char *path, char *errstr, size_t errstr_size)

@@ -8,8 +8,16 @@
  * Kafka has not acknowledged. Failures of every stage go through the task's error handler.
  * Tasks with the optional commit_record op get each record back (as poll() returned it) once Kafka
  * acknowledged it, or once it was dropped or skipped; the optional commit op runs after every
- * offset flush. */
+ * offset flush.
+ * Exactly-once (exactly.once.source.support=enabled): the producer is transactional; records go
+ * out in transactions ended at each transaction.boundary (poll, interval, or where the task's
+ * TransactionContext asks), and each commit carries the offsets its records reached, written to
+ * the offsets topic inside the same transaction (runtime/source_txn.c) instead of the periodic
+ * flush. A failure aborts the open transaction. */
 #include "runtime/error_handler.h"
+#include "runtime/exactly_once.h"
+#include "runtime/source_run.h"
+#include "runtime/source_txn.h"
 #include "kafka/embedded_gate.h"
 #include "kafka/kafka.h"
 #include "runtime/embedded_flow.h"
@@ -24,63 +32,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-typedef struct part part_t;
-
-typedef struct pending {
-        struct pending *next;
-        part_t *part;
-        ferry_value_t *offset;
-        bool acked;
-        ferry_record_t *rec; /* a copy for commit_record(), when the task has that op */
-} pending_t;
-
-struct part {
-        ferry_value_t *partition;
-        pending_t *head, *tail;
-        ferry_value_t *committable; /* newest offset of the acknowledged prefix, not yet committed */
-};
-
-typedef struct {
-        ferry_task_t *t;
-        rd_kafka_t *rk;
-        part_t *parts;
-        size_t n_parts, cap_parts;
-        part_t *last; /* the partition the previous record used */
-        size_t in_flight;
-        char fail[1024]; /* first delivery failure */
-        ferry_buf_t key, value, header;
-        uint64_t produced, acked, dropped, skipped;
-        pending_t *spare;      /* recycled pending entries */
-        rd_kafka_topic_t *rkt; /* handle of the topic last produced to */
-        ferry_errh_t *errh;
-        ferry_topic_creation_t *tc;
-        bool stop;         /* asked to stop while an operation waited to be retried */
-        bool task_stopped; /* the plugin's stop() ran: no more commit_record()/commit() */
-        int64_t last_skip_log;
-        int64_t now_ms;     /* CreateTime of records without a timestamp */
-        unsigned now_count; /* records stamped since now_ms was read */
-        /* Records staged for one rd_kafka_produce_batch() call: same topic, no headers, no
-         * timestamp, no partition of their own. Their key and value bytes sit in stage_bytes. */
-        struct staged *stage;
-        size_t n_stage, cap_stage;
-        ferry_buf_t stage_bytes;
-        rd_kafka_message_t *msgs; /* the batch handed to the client, cap_stage entries */
-        /* What the client holds, to keep a batch within its queue limits (so that no message of
-         * a batch is refused for room, which could reorder it after a later one). */
-        size_t in_flight_bytes;
-        size_t max_msgs, max_bytes;
-        struct ferry_gate *gate; /* the embedded broker's flow control; NULL on a real cluster */
-        size_t max_batch;        /* the producer's batch.size */
-} source_run_t;
-
-struct staged {
-        pending_t *e;
-        size_t koff, klen, voff, vlen;
-        bool knull, vnull;
-};
-
-#define STAGE_MAX 1024
 
 /* The CreateTime of a record without one: the wall clock, read again every 32 records (and at
  * every poll) instead of once per record by the client. */
@@ -192,6 +143,14 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
 {
         source_run_t *run = opaque;
         pending_t *e = m->_private;
+        if (!e) { /* an offset record of an exactly-once transaction */
+                if (m->err && !run->fail[0])
+                        snprintf(run->fail, sizeof(run->fail),
+                                 "org.apache.kafka.connect.errors.ConnectException: failed to write offsets: "
+                                 "%s",
+                                 rd_kafka_err2str(m->err));
+                return;
+        }
         run->in_flight--;
         size_t bytes = m->len + m->key_len;
         run->in_flight_bytes -= bytes < run->in_flight_bytes ? bytes : run->in_flight_bytes;
@@ -277,7 +236,8 @@ static part_t *part_for(source_run_t *run, ferry_value_t *partition)
 static void commit_offsets(source_run_t *run)
 {
         ferry_task_t *t = run->t;
-        if (!t->w->offsets)
+        ferry_offsets_t *store = t->own_offsets ? t->own_offsets : t->w->offsets;
+        if (!store)
                 return;
         ferry_value_t **parts = calloc(run->n_parts + 1, sizeof(*parts));
         ferry_value_t **offs = calloc(run->n_parts + 1, sizeof(*offs));
@@ -291,12 +251,17 @@ static void commit_offsets(source_run_t *run)
         if (n) {
                 char err[512];
                 int64_t t0 = ferry_now_us();
-                int crc = ferry_offsets_commit(t->w->offsets, t->connector, parts, offs, n, err, sizeof(err));
+                int crc = ferry_offsets_commit(store, t->connector, parts, offs, n, err, sizeof(err));
                 atomic_fetch_add(&t->metrics.commit_us, (uint64_t)(ferry_now_us() - t0));
                 atomic_fetch_add(crc < 0 ? &t->metrics.commit_failure : &t->metrics.commit_success, 1);
                 if (crc < 0) {
                         FERRY_ERROR("Failed to commit offsets: %s", err);
                 } else {
+                        /* As Connect: the worker's topic gets a copy of a connector's own. */
+                        if (store != t->w->offsets && t->w->offsets &&
+                            ferry_offsets_commit(t->w->offsets, t->connector, parts, offs, n, err,
+                                                 sizeof(err)) < 0)
+                                FERRY_WARN("Failed to copy offsets to the worker's offsets topic: %s", err);
                         for (size_t i = 0; i < run->n_parts; i++) {
                                 ferry_value_free(run->parts[i].committable);
                                 run->parts[i].committable = NULL;
@@ -327,6 +292,8 @@ static pending_t *enqueue(source_run_t *run, ferry_record_t *r)
         }
         e->offset = r->source_offset;
         r->source_offset = NULL;
+        if (e->part && e->offset)
+                e->part->sent = e->offset;
         if (e->part) {
                 if (e->part->tail)
                         e->part->tail->next = e;
@@ -427,8 +394,8 @@ static int convert_headers(source_run_t *run, const ferry_record_t *r, rd_kafka_
 static int batch_refused(source_run_t *run, pending_t *e, const char *topic, rd_kafka_resp_err_t err,
                          char *errstr, size_t errstr_size)
 {
-        /* No room is no fault of the record: never skipped (flush_stage leaves room, so it is not
-         * expected at all). */
+        /* No room is no fault of the record: never skipped (flush_stage leaves room, so it is
+         * not expected at all). */
         if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL && ferry_errh_tolerates_all(run->errh)) {
                 log_skip(run, topic, rd_kafka_err2str(err));
                 run->skipped++;
@@ -556,6 +523,13 @@ static int stage_record(source_run_t *run, const ferry_record_t *r, pending_t *e
 static int send_record(source_run_t *run, ferry_record_t *r, char *errstr, size_t errstr_size)
 {
         ferry_task_t *t = run->t;
+        if (run->txn && !run->in_txn) {
+                if (ferry_txn_begin(run->rk, &run->fenced, errstr, errstr_size) < 0) {
+                        ferry_record_free(r);
+                        return -1;
+                }
+                run->in_txn = true;
+        }
         /* The record as poll() returned it, for commit_record() (before enqueue takes its offset). */
         ferry_record_t *orig = t->plugin->source->commit_record ? ferry_record_copy(r) : NULL;
         pending_t *e = enqueue(run, r);
@@ -714,16 +688,28 @@ static rd_kafka_t *make_producer(source_run_t *run, char *errstr, size_t errstr_
         snprintf(client_id, sizeof(client_id), "connector-producer-%s-%d", t->connector, t->id);
         ferry_strmap_set(&defaults, "client.id", client_id);
         ferry_strmap_set(&defaults, "acks", "all");
-        /* Java Connect retries deliveries forever (delivery.timeout.ms = MAX_INT). */
-        ferry_strmap_set(&defaults, "message.timeout.ms", "0");
-        const char *acks = ferry_strmap_get(&t->w->config, "producer.acks");
-        if (!acks || !strcmp(acks, "all") || !strcmp(acks, "-1"))
-                ferry_strmap_set(&defaults, "enable.idempotence", "true");
+        ferry_strmap_t fixed;
+        ferry_strmap_init(&fixed);
+        if (run->txn) {
+                /* As Connect: the id is the task's own, idempotence is required; deliveries wait
+                 * at most transaction.timeout.ms (librdkafka's bound under transactions). */
+                char tid[512];
+                ferry_eos_transactional_id(&t->w->config, t->connector, t->id, tid, sizeof(tid));
+                ferry_strmap_set(&fixed, "transactional.id", tid);
+                ferry_strmap_set(&fixed, "enable.idempotence", "true");
+        } else {
+                /* Java Connect retries deliveries forever (delivery.timeout.ms = MAX_INT). */
+                ferry_strmap_set(&defaults, "message.timeout.ms", "0");
+                const char *acks = ferry_strmap_get(&t->w->config, "producer.acks");
+                if (!acks || !strcmp(acks, "all") || !strcmp(acks, "-1"))
+                        ferry_strmap_set(&defaults, "enable.idempotence", "true");
+        }
         ferry_strmap_sub(&overrides, &t->conn_config, "producer.override.");
-        rd_kafka_conf_t *conf = ferry_kafka_conf(&t->w->config, "producer.", &defaults, &overrides, NULL,
+        rd_kafka_conf_t *conf = ferry_kafka_conf(&t->w->config, "producer.", &defaults, &overrides, &fixed,
                                                  errstr, errstr_size);
         ferry_strmap_free(&defaults);
         ferry_strmap_free(&overrides);
+        ferry_strmap_free(&fixed);
         if (!conf)
                 return NULL;
         rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
@@ -767,6 +753,71 @@ static void run_free(source_run_t *run)
         ferry_topic_creation_free(run->tc);
 }
 
+/* ---- exactly-once transaction boundaries (the steps are in runtime/source_txn.c) ---- */
+
+/* Commits the open transaction with everything staged so far. */
+static int txn_commit(source_run_t *run, char *errstr, size_t errstr_size)
+{
+        if (run->in_txn && flush_stage(run, errstr, errstr_size) < 0)
+                return -1;
+        return ferry_source_txn_commit(run, errstr, errstr_size);
+}
+
+/* Aborts it; staged records were never sent and are forgotten. */
+static int txn_abort(source_run_t *run, char *errstr, size_t errstr_size)
+{
+        if (run->in_txn)
+                drop_staged(run);
+        return ferry_source_txn_abort(run, errstr, errstr_size);
+}
+
+/* After one record of poll() (r as poll() returned it; compared, never read): the boundary the
+ * task's TransactionContext set at it. */
+static int txn_after_record(source_run_t *run, const ferry_record_t *r, char *errstr, size_t errstr_size)
+{
+        ferry_task_t *t = run->t;
+        if (!t->txn.enabled)
+                return 0;
+        if (t->txn.abort_rec == r) {
+                t->txn.abort_rec = NULL;
+                if (t->txn.commit_rec == r)
+                        t->txn.commit_rec = NULL;
+                return txn_abort(run, errstr, errstr_size);
+        }
+        if (t->txn.commit_rec == r) {
+                t->txn.commit_rec = NULL;
+                return txn_commit(run, errstr, errstr_size);
+        }
+        return 0;
+}
+
+/* After a whole poll() batch: the boundary of transaction.boundary. */
+static int txn_after_batch(source_run_t *run, char *errstr, size_t errstr_size)
+{
+        ferry_task_t *t = run->t;
+        switch (run->boundary) {
+        case FERRY_BOUNDARY_POLL:
+                return txn_commit(run, errstr, errstr_size);
+        case FERRY_BOUNDARY_INTERVAL:
+                if (ferry_now_ms() < run->next_txn)
+                        return 0;
+                run->next_txn = ferry_now_ms() + run->txn_interval;
+                return txn_commit(run, errstr, errstr_size);
+        case FERRY_BOUNDARY_CONNECTOR:
+                t->txn.commit_rec = t->txn.abort_rec = NULL; /* records not among those sent */
+                if (t->txn.abort_batch) {
+                        t->txn.abort_batch = t->txn.commit_batch = false;
+                        return txn_abort(run, errstr, errstr_size);
+                }
+                if (t->txn.commit_batch) {
+                        t->txn.commit_batch = false;
+                        return txn_commit(run, errstr, errstr_size);
+                }
+                return 0;
+        }
+        return 0;
+}
+
 void *ferry_source_task_main(void *arg)
 {
         ferry_task_t *t = arg;
@@ -789,8 +840,16 @@ void *ferry_source_task_main(void *arg)
         }
         run.tc = ferry_topic_creation_new(&t->w->config, &t->conn_config);
         ferry_topic_creation_use_embedded(run.tc, t->w->embedded);
+        run.txn = ferry_eos_task_enabled(t);
+        /* A commit waits for its records as long as any other client call (not the flush
+         * timeout of periodic offset commits: a slow broker must not fail the task). */
+        run.txn_timeout = (int)ferry_config_int(ferry_worker_config, &t->w->config, "default.api.timeout.ms");
+        if (ferry_eos_open_own_offsets(t, errstr, sizeof(errstr)) < 0) {
+                ferry_task_set_state(t, FERRY_STATE_FAILED, errstr);
+                goto out;
+        }
         run.rk = make_producer(&run, errstr, sizeof(errstr));
-        if (!run.rk) {
+        if (!run.rk || (run.txn && ferry_source_txn_setup(&run, errstr, sizeof(errstr)) < 0)) {
                 ferry_task_set_state(t, FERRY_STATE_FAILED, errstr);
                 goto out;
         }
@@ -827,6 +886,8 @@ void *ferry_source_task_main(void *arg)
                         ferry_record_t *r = batch.recs[i];
                         batch.recs[i] = NULL;
                         failed = send_record(&run, r, errstr, sizeof(errstr)) < 0;
+                        if (!failed && run.txn)
+                                failed = txn_after_record(&run, r, errstr, sizeof(errstr)) < 0;
                 }
                 ferry_records_clear(&batch);
                 if (!failed && flush_stage(&run, errstr, sizeof(errstr)) < 0)
@@ -838,11 +899,17 @@ void *ferry_source_task_main(void *arg)
                         snprintf(errstr, sizeof(errstr), "%s", run.fail);
                         failed = true;
                 }
+                if (!failed && run.txn && txn_after_batch(&run, errstr, sizeof(errstr)) < 0)
+                        failed = true;
+                if (run.txn)
+                        continue; /* offsets go with the transactions */
                 if (ferry_now_ms() >= next_commit) {
                         commit_offsets(&run);
                         next_commit = ferry_now_ms() + interval;
                 }
         }
+        if (failed && run.fenced && atomic_load(&t->stopping))
+                failed = false; /* a newer generation took over while this one was stopping */
         if (failed)
                 ferry_task_set_state(t, FERRY_STATE_FAILED, errstr);
 out:
@@ -852,7 +919,23 @@ out:
         run.task_stopped = true;
         if (!failed && run.n_stage)
                 flush_stage(&run, errstr, sizeof(errstr));
+        if (run.txn && run.in_txn) {
+                /* Stopping: the open transaction commits (aborts after a failure). */
+                char terr[1024] = "";
+                if ((failed || run.fenced || txn_commit(&run, terr, sizeof(terr)) < 0) && run.in_txn)
+                        txn_abort(&run, terr, sizeof(terr));
+                if (terr[0])
+                        FERRY_WARN("Final transaction not committed: %s", terr);
+        }
         drop_staged(&run); /* not handed to the client: never acknowledged */
+        if (run.rk && run.txn) {
+                if (run.rkt)
+                        rd_kafka_topic_destroy(run.rkt);
+                rd_kafka_purge(run.rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+                rd_kafka_poll(run.rk, 0);
+                rd_kafka_destroy(run.rk);
+                run.rk = NULL;
+        }
         if (run.rk) {
                 /* Wait for outstanding acknowledgements, then commit what was acknowledged. */
                 rd_kafka_resp_err_t ferr = rd_kafka_flush(run.rk, (int)flush_timeout);
@@ -873,6 +956,9 @@ out:
                    (unsigned long long)run.produced, (unsigned long long)run.acked,
                    (unsigned long long)run.dropped, (unsigned long long)run.skipped);
         run_free(&run);
+        ferry_offsets_close(t->own_offsets);
+        t->own_offsets = NULL;
+        t->txn.enabled = false;
         if (!failed && t->state != FERRY_STATE_FAILED)
                 ferry_task_set_state(t, FERRY_STATE_UNASSIGNED, NULL);
         ferry_log_context(NULL);

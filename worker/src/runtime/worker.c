@@ -90,6 +90,10 @@ bool ferry_task_wait_running(ferry_task_t *t)
 
 ferry_value_t *ferry_task_offset(ferry_task_t *t, const ferry_value_t *partition)
 {
+        /* A connector's own offsets topic first, then the worker's (as Connect reads them). */
+        ferry_value_t *v = t->own_offsets ? ferry_offsets_get(t->own_offsets, t->connector, partition) : NULL;
+        if (v)
+                return v;
         return t->w->offsets ? ferry_offsets_get(t->w->offsets, t->connector, partition) : NULL;
 }
 
@@ -406,6 +410,8 @@ static const ferry_connector_plugin_t *validate_resolved(ferry_worker_t *w, cons
                 ferry_config_validate(p->info.config, config, errs);
         if (p->validate)
                 p->validate(config, errs);
+        if (!sink)
+                ferry_eos_validate(w, p, config, errs);
         for (size_t i = 0; i < config->n; i++) {
                 const char *k = config->kv[i].key;
                 if (!ferry_config_find(ferry_connector_config, k) && !ferry_config_find(kind, k) &&

@@ -85,6 +85,14 @@ struct ferry_task {
         char *last_topic;          /* runner thread only: the topic last reported as used */
         atomic_bool reset_topic;   /* set by a topics reset: report the next topic again */
         struct sink_run *sink_run; /* sink runner state behind the sink task context (task thread) */
+        /* Source tasks under exactly-once with transaction.boundary=connector: the transaction
+         * requests of the TransactionContext (task thread only). */
+        struct {
+                bool enabled;
+                const ferry_record_t *commit_rec, *abort_rec;
+                bool commit_batch, abort_batch;
+        } txn;
+        ferry_offsets_t *own_offsets; /* the connector's offsets.storage.topic; NULL: the worker's */
 };
 
 /* A topic a connector's task used: the first task to report it since the last reset. */
@@ -128,6 +136,8 @@ struct ferry_worker {
         char **reconfig;
         size_t n_reconfig;
         pthread_cond_t reconfig_cond;
+        bool distributed; /* set by the distributed herder */
+        int eos;          /* ferry_eos_level_t of exactly.once.source.support (distributed mode) */
 };
 
 /* Validates the worker config (table + mode-specific keys), loads plugins. */
@@ -139,6 +149,12 @@ void ferry_worker_free(ferry_worker_t *w);
  * unknown, which is then one of the errors). */
 const ferry_connector_plugin_t *
 ferry_worker_validate_connector(ferry_worker_t *w, const ferry_strmap_t *config, ferry_cfg_errors_t *errs);
+
+/* Distributed mode: the checks Connect's DistributedHerder adds for source connectors
+ * (exactly.once.support=required, transaction.boundary=connector); nothing in standalone mode.
+ * In runtime/exactly_once.c. */
+void ferry_eos_validate(ferry_worker_t *w, const ferry_connector_plugin_t *p, const ferry_strmap_t *config,
+                        ferry_cfg_errors_t *errs);
 
 /* Starts a connector instance and computes its task configs (fills *tasks, *n_tasks; the caller
  * frees them with ferry_task_configs_free). */

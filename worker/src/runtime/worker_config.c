@@ -11,6 +11,9 @@
 static const char *const tolerance_values[] = {"none", "all", NULL};
 static const char *const policy_values[] = {"None", "Principal", "All", NULL};
 static const char *const client_auth_values[] = {"none", "requested", "required", NULL};
+static const char *const eos_worker_values[] = {"disabled", "preparing", "enabled", NULL};
+static const char *const eos_conn_values[] = {"requested", "required", NULL};
+static const char *const boundary_values[] = {"poll", "interval", "connector", NULL};
 
 const ferry_config_def_t ferry_worker_config[] = {
         {.name = "bootstrap.servers",
@@ -151,6 +154,18 @@ const ferry_config_def_t ferry_worker_config[] = {
          .importance = FERRY_IMPORTANCE_HIGH,
          .group = "Distributed",
          .doc = "A unique string that identifies the Connect cluster group this worker belongs to."},
+        {.name = "exactly.once.source.support",
+         .type = FERRY_CFG_STRING,
+         .default_value = "disabled",
+         .valid = eos_worker_values,
+         .importance = FERRY_IMPORTANCE_HIGH,
+         .group = "Distributed",
+         .doc = "Whether to enable exactly-once support for source connectors in the cluster by using "
+                "transactions to write source records and their source offsets, and by proactively fencing "
+                "out old task generations before bringing up new ones. To enable exactly-once source "
+                "support on a new cluster, set this property to 'enabled'. To enable support on an "
+                "existing cluster, first set to 'preparing' on every worker in the cluster, then set to "
+                "'enabled'. Distributed mode only."},
         {.name = "config.storage.topic",
          .type = FERRY_CFG_STRING,
          .importance = FERRY_IMPORTANCE_HIGH,
@@ -478,19 +493,51 @@ const ferry_config_def_t ferry_source_connector_config[] = {
         {.name = "exactly.once.support",
          .type = FERRY_CFG_STRING,
          .default_value = "requested",
+         .valid = eos_conn_values,
          .importance = FERRY_IMPORTANCE_MEDIUM,
          .group = "Exactly Once Support",
-         .doc = "Whether exactly-once guarantees are required (only with exactly.once.source.support)."},
+         .doc = "Permitted values are requested, required. If set to \"required\", forces a preflight "
+                "check for the connector to ensure that it can provide exactly-once semantics with the "
+                "given configuration. Some connectors may be capable of providing exactly-once semantics "
+                "but not signal to Connect that they support this; in that case, documentation for the "
+                "connector should be consulted carefully before creating it, and the value for this "
+                "property should be set to \"requested\". Additionally, if the value is set to "
+                "\"required\" but the worker that performs preflight validation does not have "
+                "exactly-once support enabled for source connectors, requests to create or validate the "
+                "connector will fail."},
         {.name = "transaction.boundary",
          .type = FERRY_CFG_STRING,
          .default_value = "poll",
+         .valid = boundary_values,
          .importance = FERRY_IMPORTANCE_MEDIUM,
          .group = "Exactly Once Support",
-         .doc = "Transaction boundaries for exactly-once source connectors."},
+         .doc = "Permitted values are: poll, interval, connector. If set to 'poll', a new producer "
+                "transaction will be started and committed for every batch of records that each task from "
+                "this connector provides to Connect. If set to 'connector', relies on connector-defined "
+                "transaction boundaries; note that not all connectors are capable of defining their own "
+                "transaction boundaries, and in that case, attempts to instantiate a connector with this "
+                "value will fail. Finally, if set to 'interval', commits transactions only after a "
+                "user-defined time interval has passed."},
+        {.name = "transaction.boundary.interval.ms",
+         .type = FERRY_CFG_LONG,
+         .has_min = true,
+         .min = 0,
+         .importance = FERRY_IMPORTANCE_LOW,
+         .group = "Exactly Once Support",
+         .doc = "If 'transaction.boundary' is set to 'interval', determines the interval for producer "
+                "transaction commits by connector tasks. If unset, defaults to the value of the worker-level "
+                "'offset.flush.interval.ms' property. It has no effect if a different "
+                "transaction.boundary is specified."},
         {.name = "offsets.storage.topic",
          .type = FERRY_CFG_STRING,
          .importance = FERRY_IMPORTANCE_LOW,
          .group = "offsets.storage",
-         .doc = "Separate offsets topic for this connector."},
+         .doc = "The name of a separate offsets topic to use for this connector. If empty or not "
+                "specified, the worker's global offsets topic name will be used. If specified, the offsets "
+                "topic will be created if it does not already exist on the Kafka cluster targeted by this "
+                "connector (which may be different from the one used for the worker's global offsets topic "
+                "if the bootstrap.servers property of the connector's producer has been overridden from "
+                "the worker's). Only applicable in distributed mode; in standalone mode, setting this "
+                "property will have no effect."},
         {.name = NULL},
 };

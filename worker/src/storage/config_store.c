@@ -43,6 +43,7 @@ static ferry_config_conn_t *get_conn(ferry_config_store_t *cs, const char *name)
         c->name = strdup(name);
         ferry_strmap_init(&c->config);
         ferry_strmap_init(&c->computed_for);
+        c->task_count_record = -1;
         return c;
 }
 
@@ -212,6 +213,9 @@ static void on_commit(ferry_config_store_t *cs, const char *name, json_object *o
         }
         c->n_tasks = c->tasks ? tasks : 0;
         clear_tasks(&c->pending, &c->n_pending);
+        /* Under exactly-once these tasks wait until the leader fenced the previous generation
+         * and wrote tasks-fencing-<name> (read after this record). */
+        c->pending_fencing = true;
 }
 
 static void on_record(void *data, const char *key, size_t klen, const char *value, size_t vlen)
@@ -251,6 +255,13 @@ static void on_record(void *data, const char *key, size_t klen, const char *valu
         } else if (has_prefix(k, klen, "commit-")) {
                 if (o)
                         on_commit(cs, k + strlen("commit-"), o);
+        } else if (has_prefix(k, klen, "tasks-fencing-")) {
+                ferry_config_conn_t *c = get_conn(cs, k + strlen("tasks-fencing-"));
+                json_object *n = NULL;
+                if (c && o && json_object_object_get_ex(o, "task-count", &n)) {
+                        c->task_count_record = json_object_get_int(n);
+                        c->pending_fencing = false;
+                }
         } else if (has_prefix(k, klen, "target-state-")) {
                 ferry_config_conn_t *c = get_conn(cs, k + strlen("target-state-"));
                 if (c)
@@ -369,6 +380,17 @@ char *ferry_config_record_commit(int tasks)
         return finish(&j);
 }
 
+char *ferry_config_record_task_count(int tasks)
+{
+        ferry_jw_t j;
+        ferry_jw_init(&j);
+        ferry_jw_obj(&j);
+        ferry_jw_key(&j, "task-count");
+        ferry_jw_int(&j, tasks);
+        ferry_jw_end_obj(&j);
+        return finish(&j);
+}
+
 char *ferry_config_record_assignment(const ferry_assignment_t *a)
 {
         ferry_jw_t j;
@@ -465,6 +487,14 @@ int ferry_config_store_put_task_configs(ferry_config_store_t *cs, const char *na
         }
         snprintf(key, sizeof(key), "commit-%s", name);
         return put(cs, key, ferry_config_record_commit(n), false, errstr, errstr_size);
+}
+
+int ferry_config_store_put_task_count(ferry_config_store_t *cs, const char *name, int n, char *errstr,
+                                      size_t errstr_size)
+{
+        char key[1100];
+        snprintf(key, sizeof(key), "tasks-fencing-%s", name);
+        return put(cs, key, ferry_config_record_task_count(n), false, errstr, errstr_size);
 }
 
 int ferry_config_store_put_assignment(ferry_config_store_t *cs, const ferry_assignment_t *a, char *errstr,

@@ -26,6 +26,10 @@ typedef struct {
         /* leader only: the config the committed task configs were computed from */
         ferry_strmap_t computed_for;
         bool computed;
+        /* exactly-once: tasks-fencing-<name> {"task-count":N} (-1 when none read), and whether a
+         * commit-<name> came after it (its tasks wait for the leader to fence and write it) */
+        int task_count_record;
+        bool pending_fencing;
 } ferry_config_conn_t;
 
 typedef struct ferry_config_store {
@@ -38,6 +42,9 @@ typedef struct ferry_config_store {
         bool restart_tasks, restart_only_failed;
         ferry_klog_t *log;
         int sync_timeout; /* worker.sync.timeout.ms */
+        /* Set when exactly.once.source.support=enabled: source tasks of a connector pending
+         * fencing are held back (the worker's registry tells sources from sinks). */
+        ferry_worker_t *eos_worker;
 } ferry_config_store_t;
 
 void ferry_config_store_init(ferry_config_store_t *cs, int sync_timeout);
@@ -70,16 +77,21 @@ int ferry_config_store_put_restart(ferry_config_store_t *cs, const char *name, b
 /* task-<name>-<n> for each task, then commit-<name> {"tasks":n}. */
 int ferry_config_store_put_task_configs(ferry_config_store_t *cs, const char *name,
                                         const ferry_strmap_t *tasks, int n, char *errstr, size_t errstr_size);
+/* tasks-fencing-<name> {"task-count":n}: the task generation now fenced (Connect's task count
+ * record). */
+int ferry_config_store_put_task_count(ferry_config_store_t *cs, const char *name, int n, char *errstr,
+                                      size_t errstr_size);
 int ferry_config_store_put_assignment(ferry_config_store_t *cs, const ferry_assignment_t *a, char *errstr,
                                       size_t errstr_size);
 
 /* The record values the writers send, as Connect writes them (malloc'd JSON text; NULL when out of
  * memory): {"properties":{...}} (connector-<name>, task-<name>-<n>), {"state","state.v2"},
- * {"include-tasks","only-failed"}, {"tasks":N} and Ferry's assignment record. */
+ * {"include-tasks","only-failed"}, {"tasks":N}, {"task-count":N} and Ferry's assignment record. */
 char *ferry_config_record_properties(const ferry_strmap_t *config);
 char *ferry_config_record_target(ferry_target_t target);
 char *ferry_config_record_restart(bool include_tasks, bool only_failed);
 char *ferry_config_record_commit(int tasks);
+char *ferry_config_record_task_count(int tasks);
 char *ferry_config_record_assignment(const ferry_assignment_t *a);
 
 #endif

@@ -281,6 +281,40 @@ static int persist(ferry_offsets_t *o, char *errstr, size_t errstr_size)
         return rc;
 }
 
+int ferry_offsets_apply(ferry_offsets_t *o, const char *connector, ferry_value_t *const *partitions,
+                        ferry_value_t *const *offsets, size_t n)
+{
+        int rc = 0;
+        pthread_mutex_lock(&o->lock);
+        for (size_t i = 0; i < n && rc == 0; i++)
+                rc = set_entry(o, connector, ferry_value_copy(partitions[i]),
+                               offsets[i] ? ferry_value_copy(offsets[i]) : NULL);
+        pthread_mutex_unlock(&o->lock);
+        return rc;
+}
+
+int ferry_offsets_encode(const char *connector, const ferry_value_t *partition, const ferry_value_t *offset,
+                         char **k, size_t *klen, char **v, size_t *vlen)
+{
+        *k = *v = NULL;
+        *klen = *vlen = 0;
+        ferry_value_t *key = ferry_value_array();
+        if (!key)
+                return -1;
+        ferry_array_append(key, ferry_value_cstring(connector));
+        ferry_array_append(key, ferry_value_copy(partition));
+        int rc = ferry_json_write(key, k, klen);
+        if (rc == 0 && offset)
+                rc = ferry_json_write(offset, v, vlen);
+        ferry_value_free(key);
+        if (rc < 0) {
+                free(*k);
+                free(*v);
+                *k = *v = NULL;
+        }
+        return rc;
+}
+
 /* Produces each offset to the offsets topic (acknowledged before returning). */
 static int commit_kafka(ferry_offsets_t *o, const char *connector, ferry_value_t *const *partitions,
                         ferry_value_t *const *offsets, size_t n, char *errstr, size_t errstr_size)

@@ -27,6 +27,14 @@ ferry_value_t *ferry_offsets_get(ferry_offsets_t *o, const char *connector, cons
 /* Records n offsets (copies; a NULL offset removes the partition) and makes them durable. */
 int ferry_offsets_commit(ferry_offsets_t *o, const char *connector, ferry_value_t *const *partitions,
                          ferry_value_t *const *offsets, size_t n, char *errstr, size_t errstr_size);
+/* Records n offsets in the table only (copies; NULL removes): offsets another writer already made
+ * durable, such as a source task's transaction. */
+int ferry_offsets_apply(ferry_offsets_t *o, const char *connector, ferry_value_t *const *partitions,
+                        ferry_value_t *const *offsets, size_t n);
+/* The offsets topic record of one partition as Connect writes it: key ["<connector>",{partition}],
+ * value {offset} (*v NULL for a NULL offset). 0, or -1 when out of memory. The caller frees both. */
+int ferry_offsets_encode(const char *connector, const ferry_value_t *partition, const ferry_value_t *offset,
+                         char **k, size_t *klen, char **v, size_t *vlen);
 /* Every partition of a connector as a list of {"partition":..., "offset":...} maps (REST shape). */
 ferry_value_t *ferry_offsets_list(ferry_offsets_t *o, const char *connector);
 

@@ -12,7 +12,7 @@
  * u32 count of chain certificates. Sun's key protection (OID 1.3.6.1.4.1.42.2.17.1.1) is salt(20)
  * || data || check(20): data XOR a keystream of SHA-1(password || previous block), starting from
  * the salt, and check = SHA-1(password || plaintext). */
-#include "kafka/jks.h"
+#include "tls/jks.h"
 
 #include <openssl/evp.h>
 #include <openssl/objects.h>

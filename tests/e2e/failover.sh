@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# Operator-assisted failover end to end: a real kube-apiserver, a real Kafka broker, the operator
+# (ASan build) and the local kubelet (tests/e2e/kubelet.py) running two `ferry-worker distributed`
+# processes whose group session is long (session.timeout.ms 20 s).
+#   kill -9 of the worker that does not lead the group -> the kubelet reports its container
+#   terminated (restart count up) -> the operator tells a live worker (POST /ferry/departures) ->
+#   the leader moves the dead worker's tasks at once: all 6 RUNNING on the survivor well before the
+#   session could expire; the restarted worker gets work again after the session;
+#   SIGSTOP of the non-leader (its container keeps running: nothing is certain) -> the operator
+#   announces nothing and its tasks stay where they are until the session expires, then move.
+source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/lib.sh"
+OP=${FERRY_OPERATOR_ASAN:-$REPO/build/asan/ferry-operator}
+[ -x "$OP" ] || OP=$FERRY_OPERATOR
+use_broker
+TOOLS=$REPO/build/tools
+SESSION_S=20
+
+install_crds
+new_namespace
+start_kubelet
+mport=$(free_port)
+# --unhealthy-after is long so the SIGSTOP case below is decided by the group session alone.
+FERRY_OPERATOR=$OP start_operator op --namespace "$NS" --metrics-addr "127.0.0.1:$mport" --resync 3 \
+        --restart-unit 1 --connect-timeout 5 --unhealthy-after 300s --health-period 1
+metric() { curl -fsS "http://127.0.0.1:$mport/metrics" | sed -n "s/^$1 //p"; }
+wait_until 20 "operator ready" curl -fsS "http://127.0.0.1:$mport/readyz"
+
+G=e2e-fo-$$-$RANDOM
+PORT=$(free_port)
+"$TOOLS/kafka-create-topic" "$B" "$G-data" 6
+k -n "$NS" apply -f - >/dev/null <<YAML
+apiVersion: connect.ferry.dev/v1alpha1
+kind: KafkaConnect
+metadata:
+  name: fo
+  annotations: {connect.ferry.dev/use-connector-resources: "true"}
+spec:
+  replicas: 2
+  bootstrapServers: "$B"
+  groupId: $G
+  configStorageTopic: $G-configs
+  offsetStorageTopic: $G-offsets
+  statusStorageTopic: $G-status
+  restPort: $PORT
+  config:
+    config.storage.replication.factor: 1
+    offset.storage.replication.factor: 1
+    status.storage.replication.factor: 1
+    key.converter: org.apache.kafka.connect.storage.StringConverter
+    value.converter: org.apache.kafka.connect.storage.StringConverter
+    session.timeout.ms: $((SESSION_S * 1000))
+    heartbeat.interval.ms: 3000
+---
+apiVersion: connect.ferry.dev/v1alpha1
+kind: KafkaConnector
+metadata:
+  name: sink
+  labels: {connect.ferry.dev/cluster: fo}
+spec:
+  class: FileStreamSink
+  tasksMax: 6
+  config: {topics: $G-data, file: "$WORK/out.txt"}
+YAML
+kc_ready() { field_is kafkaconnect fo '{.status.conditions[?(@.type=="Ready")].status}' True; }
+wait_until 90 "KafkaConnect Ready" kc_ready
+URL0=$(worker_url fo-worker-0)
+URL1=$(worker_url fo-worker-1)
+# placement URL: "worker_id:count ..." of the 6 tasks when all are RUNNING, else nothing.
+placement() {
+        curl -fsS --max-time 3 "$1/connectors/sink/status" 2>/dev/null | python3 -c '
+import collections, json, sys
+t = json.load(sys.stdin)["tasks"]
+if len(t) == 6 and all(x["state"] == "RUNNING" for x in t):
+    print(" ".join("%s:%d" % kv for kv in sorted(collections.Counter(x["worker_id"] for x in t).items())))'
+}
+on_two() { [ "$(placement "$1" | wc -w)" = 2 ]; }
+only_on() { [ "$(placement "$1")" = "$2:6" ]; }
+wait_until 90 "6 tasks RUNNING on 2 workers" on_two "$URL0"
+
+# The leader owns the group's coordination; the operator's announcement goes through it, so the
+# worker killed here is the other one.
+# The pod whose current process last logged that it leads the group (and not that it stopped).
+leader_pod() {
+        local p last
+        for p in fo-worker-0 fo-worker-1; do
+                last=$(awk '/REST worker id/ {l = ""} /This worker is (now|no longer) the leader/ {l = $0} END {print l}' \
+                        "$(pod_field "$p" log)" 2>/dev/null)
+                if [[ $last == *"now the leader"* ]]; then
+                        echo "$p"
+                        return 0
+                fi
+        done
+        return 1
+}
+wait_until 30 "a leader logged" leader_pod
+lead=$(leader_pod)
+if [ "$lead" = fo-worker-0 ]; then victim=fo-worker-1 survivor_url=$URL0; else victim=fo-worker-0 survivor_url=$URL1; fi
+survivor_id=${survivor_url#http://}
+victim_id="$(pod_field "$victim" ip):$PORT"
+before=$(metric ferry_operator_worker_departures_total)
+
+# kill -9: the tasks move as soon as the API server reports the container ended.
+t0=$(date +%s.%N)
+kill -9 "$(pod_field "$victim" pid)"
+wait_until $((SESSION_S / 2)) "all 6 tasks RUNNING on the survivor $survivor_id" only_on "$survivor_url" "$survivor_id"
+took=$(echo "$(date +%s.%N) - $t0" | bc)
+[ "$(metric ferry_operator_worker_departures_total)" -gt "$before" ] || fail "no departure announced"
+grep -q "worker $victim .* ended; told the cluster" "$WORK/op.log" || fail "the operator log does not say it announced $victim"
+info "kill -9 of $victim: its tasks RUNNING on $survivor_id after ${took}s (group session ${SESSION_S}s)"
+# The restarted process (same worker id) gets work again once the old session is over.
+wait_until $((SESSION_S + 60)) "tasks on the restarted $victim_id again" on_two "$survivor_url"
+info "restarted $victim back in the assignment"
+
+# SIGSTOP: nothing certain, nothing announced; the tasks wait for the session.
+lead=$(leader_pod)
+if [ "$lead" = fo-worker-0 ]; then victim=fo-worker-1 survivor_url=$URL0; else victim=fo-worker-0 survivor_url=$URL1; fi
+survivor_id=${survivor_url#http://}
+before=$(metric ferry_operator_worker_departures_total)
+stopped=$(pod_field "$victim" pid)
+CLEANUP+=("kill -CONT $stopped 2>/dev/null")
+held=$(placement "$survivor_url")
+ts=$SECONDS
+kill -STOP "$stopped"
+# For most of the session the placement stays as it was (the paused worker still holds its tasks).
+while [ $((SECONDS - ts)) -lt $((SESSION_S / 2)) ]; do
+        now=$(placement "$survivor_url")
+        [ -z "$now" ] || [ "$now" = "$held" ] || fail "tasks moved after $((SECONDS - ts))s of a pause, before the session expired: $now"
+        sleep 1
+done
+[ "$(metric ferry_operator_worker_departures_total)" = "$before" ] || fail "a paused worker was announced as gone"
+wait_until $((SESSION_S + 60)) "all 6 tasks on $survivor_id after the session" only_on "$survivor_url" "$survivor_id"
+took=$((SECONDS - ts))
+[ "$took" -ge $((SESSION_S / 2)) ] || fail "tasks moved after ${took}s"
+info "SIGSTOP of $victim: nothing announced, tasks moved after ${took}s (the session)"
+kill -CONT "$stopped" 2>/dev/null || true
+
+k -n "$NS" delete kafkaconnector sink --wait=false >/dev/null
+k -n "$NS" delete kafkaconnect fo --wait=false >/dev/null
+stop_operator op
+stop_kubelet
+info "ok"
