@@ -69,8 +69,9 @@ CONNECTOR_SHARED_SRC := $(sort $(wildcard worker/connectors/shared/*.c worker/co
 CONNECTOR_SHARED_USERS := $(CONNECTOR_SHARED_SRC) $(wildcard tests/unit/connectors/*.c tests/fuzz/*.c)
 $(foreach v,asan fuzz,$(call objs,$(v),$(CONNECTOR_SHARED_USERS))): BASE_CFLAGS += -Iworker/connectors
 build/asan/unit-tests: $(call objs,asan,$(CONNECTOR_SHARED_SRC))
-# The compression libraries the shared Avro object container writer links (deflate, snappy).
-CONNECTOR_SHARED_LIBS := -lz -lsnappy
+# The compression libraries the shared code links: the Avro object container writer (deflate,
+# snappy) and the Parquet writer (snappy, gzip, zstd).
+CONNECTOR_SHARED_LIBS := -lz -lsnappy -lzstd
 build/asan/unit-tests: DEPS_LIBS += $(CONNECTOR_SHARED_LIBS)
 # The JDBC connector's pure modules (URL parser, SQL builders, type mapping: no client library)
 # link into the unit tests (tests/unit/connectors/test_jdbc.c).
@@ -126,6 +127,15 @@ build/asan/tests/tools/cql_check.o: BASE_CFLAGS += -Iworker/connectors
 $(CQL_CHECK): build/asan/tests/tools/cql_check.o $(call objs,asan,$(WORKER_LIB_SRC) $(CONNECTOR_SHARED_SRC))
 	@mkdir -p $(dir $@)
 	$(CC) $(LDOPT_asan) -o $@ $^ $(DEPS_LIBS) $(CONNECTOR_SHARED_LIBS)
+
+# parquet-write: the shared Parquet writer fed JSON rows through the built-in JsonConverter, for
+# tests that read its files with pyarrow (tests/connectors/parquet/).
+PARQUET_SRC := $(filter-out %/storage_format_parquet.c,$(sort $(wildcard worker/connectors/shared/parquet/*.c)))
+$(call objs,release,$(PARQUET_SRC) tests/tools/parquet_write.c): BASE_CFLAGS += -Iworker -Iworker/connectors
+build/tools/parquet-write: $(call objs,release,$(WORKER_LIB_SRC) $(PARQUET_SRC) tests/tools/parquet_write.c)
+	@mkdir -p $(dir $@)
+	$(CC) -o $@ $^ $(DEPS_LIBS) $(CONNECTOR_SHARED_LIBS)
+TOOLS += build/tools/parquet-write
 
 deps:
 	@hack/deps.sh

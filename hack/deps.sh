@@ -17,8 +17,9 @@ packages=(
         # hack/services.sh runs its own instances on other ports and reads no system config.
         postgresql mariadb-server mariadb-client mosquitto mosquitto-clients
         libpq-dev libmariadb-dev libsqlite3-dev sqlite3 libmosquitto-dev
-        # The Avro object container codecs (worker/connectors/shared/avro: deflate, snappy).
-        zlib1g-dev libsnappy-dev
+        # The Avro object container codecs (worker/connectors/shared/avro: deflate, snappy) and the
+        # Parquet page codecs (worker/connectors/shared/parquet: snappy, gzip, zstd).
+        zlib1g-dev libsnappy-dev libzstd-dev
 )
 
 missing=()
