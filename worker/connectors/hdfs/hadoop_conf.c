@@ -44,12 +44,13 @@ int hadoop_conf_parse_xml(const char *text, size_t len, const char *name, ferry_
                 snprintf(errstr, errstr_size, "%s: larger than 16 MiB", name);
                 return -1;
         }
-        xmlDoc *doc = xmlReadMemory(text, (int)len, name, NULL,
-                                    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA);
+        xmlDoc *doc =
+                xmlReadMemory(text, (int)len, name, NULL,
+                              XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA);
         if (!doc) {
                 const xmlError *e = xmlGetLastError();
-                snprintf(errstr, errstr_size, "%s: not well-formed XML%s%s", name, e && e->message ? ": " : "",
-                         e && e->message ? e->message : "");
+                snprintf(errstr, errstr_size, "%s: not well-formed XML%s%s", name,
+                         e && e->message ? ": " : "", e && e->message ? e->message : "");
                 size_t l = strlen(errstr);
                 if (l > 0 && errstr[l - 1] == '\n')
                         errstr[l - 1] = 0;
@@ -69,7 +70,10 @@ int hadoop_conf_parse_xml(const char *text, size_t len, const char *name, ferry_
                         continue;
                 char *k = NULL, *v = NULL, *fin = NULL;
                 for (xmlNode *c = p->children; c; c = c->next) {
-                        char **slot = is_elem(c, "name") ? &k : is_elem(c, "value") ? &v : is_elem(c, "final") ? &fin : NULL;
+                        char **slot = is_elem(c, "name")    ? &k
+                                      : is_elem(c, "value") ? &v
+                                      : is_elem(c, "final") ? &fin
+                                                            : NULL;
                         if (slot) {
                                 free(*slot);
                                 *slot = trimmed_text(c);
@@ -250,7 +254,8 @@ static int resolve_hdfs(const url_parts_t *u, const ferry_strmap_t *conf, hdfs_t
                 snprintf(key, sizeof(key), "dfs.ha.namenodes.%s", ns);
                 const char *ids = ferry_strmap_get(conf, key);
                 if (!ids || !ids[0]) {
-                        snprintf(errstr, errstr_size, "name service '%s' has no %s in hadoop.conf.dir", ns, key);
+                        snprintf(errstr, errstr_size, "name service '%s' has no %s in hadoop.conf.dir", ns,
+                                 key);
                         return -1;
                 }
                 const char *p = ids;
@@ -262,11 +267,13 @@ static int resolve_hdfs(const url_parts_t *u, const ferry_strmap_t *conf, hdfs_t
                         while (tl > 0 && isspace((unsigned char)p[tl - 1]))
                                 tl--;
                         if (tl > 0) {
-                                snprintf(key, sizeof(key), "dfs.namenode.http-address.%s.%.*s", ns, (int)tl, p);
+                                snprintf(key, sizeof(key), "dfs.namenode.http-address.%s.%.*s", ns, (int)tl,
+                                         p);
                                 const char *addr = ferry_strmap_get(conf, key);
                                 if (!addr || !addr[0]) {
-                                        snprintf(errstr, errstr_size, "name service '%s': %s is not set in hadoop.conf.dir",
-                                                 ns, key);
+                                        snprintf(errstr, errstr_size,
+                                                 "name service '%s': %s is not set in hadoop.conf.dir", ns,
+                                                 key);
                                         return -1;
                                 }
                                 if (add_conf_address(t, addr, u->host, u->host_len) != 0)
@@ -305,8 +312,9 @@ int hdfs_target_resolve(const char *url, const ferry_strmap_t *conf, hdfs_target
         if (!url || !url[0])
                 url = conf ? ferry_strmap_get(conf, "fs.defaultFS") : NULL;
         if (!url || !url[0]) {
-                snprintf(errstr, errstr_size, "no HDFS address: set hdfs.url (or store.url), or hadoop.conf.dir "
-                                              "with fs.defaultFS in core-site.xml");
+                snprintf(errstr, errstr_size,
+                         "no HDFS address: set hdfs.url (or store.url), or hadoop.conf.dir "
+                         "with fs.defaultFS in core-site.xml");
                 return -1;
         }
         char *copy = strdup(url);
@@ -336,8 +344,9 @@ int hdfs_target_resolve(const char *url, const ferry_strmap_t *conf, hdfs_target
                 }
                 if (strcmp(u.scheme, "hdfs") == 0 || strcmp(u.scheme, "viewfs") == 0) {
                         if (strcmp(u.scheme, "viewfs") == 0) {
-                                snprintf(errstr, errstr_size, "'%s': viewfs:// mount tables are not supported; "
-                                                              "give the hdfs:// address of the name service",
+                                snprintf(errstr, errstr_size,
+                                         "'%s': viewfs:// mount tables are not supported; "
+                                         "give the hdfs:// address of the name service",
                                          item);
                                 rc = -1;
                                 break;
@@ -348,17 +357,20 @@ int hdfs_target_resolve(const char *url, const ferry_strmap_t *conf, hdfs_target
                 } else if (strcmp(u.scheme, "swebhdfs") == 0) {
                         rc = add_with_port(out, "https", u.host, u.host_len, 9871);
                 } else if (strcmp(u.scheme, "http") == 0 || strcmp(u.scheme, "https") == 0) {
-                        rc = add_with_port(out, u.scheme, u.host, u.host_len, strcmp(u.scheme, "http") == 0 ? 80 : 443);
+                        rc = add_with_port(out, u.scheme, u.host, u.host_len,
+                                           strcmp(u.scheme, "http") == 0 ? 80 : 443);
                 } else {
-                        snprintf(errstr, errstr_size, "'%s': unsupported scheme '%s' (hdfs, webhdfs, swebhdfs, http, https)",
-                                 item, u.scheme);
+                        snprintf(errstr, errstr_size,
+                                 "'%s': unsupported scheme '%s' (hdfs, webhdfs, swebhdfs, http, https)", item,
+                                 u.scheme);
                         rc = -1;
                         break;
                 }
                 if (rc != 0 && !errstr[0])
                         snprintf(errstr, errstr_size, "out of memory");
                 if (rc == 0 && first) {
-                        /* The path of the first URL is where files go; a webhdfs URL's /webhdfs/v1 is not part of it. */
+                        /* The path of the first URL is where files go; a webhdfs URL's /webhdfs/v1 is not
+                         * part of it. */
                         const char *p = u.path;
                         size_t pl = strcspn(p, "?#");
                         if (pl >= 11 && strncmp(p, "/webhdfs/v1", 11) == 0) {

@@ -152,8 +152,8 @@ static void perform(webhdfs_t *w, const char *method, const char *url, const voi
 }
 
 /* Turns a non-2xx answer into an error message; returns the error code. */
-static ferry_err_t http_error(const char *op, const char *path, const char *where, response_t *r, char *errstr,
-                              size_t errstr_size, bool *standby)
+static ferry_err_t http_error(const char *op, const char *path, const char *where, response_t *r,
+                              char *errstr, size_t errstr_size, bool *standby)
 {
         if (standby)
                 *standby = false;
@@ -164,8 +164,8 @@ static ferry_err_t http_error(const char *op, const char *path, const char *wher
         }
         webhdfs_remote_exception_t re;
         if (webhdfs_parse_remote_exception(r->body.p, r->body.len, &re) == 0) {
-                snprintf(errstr, errstr_size, "WebHDFS %s %s: %s: %s (HTTP %ld from %s)", op, path, re.exception,
-                         re.message, r->status, where);
+                snprintf(errstr, errstr_size, "WebHDFS %s %s: %s: %s (HTTP %ld from %s)", op, path,
+                         re.exception, re.message, r->status, where);
                 if (standby)
                         *standby = webhdfs_exception_is_standby(re.exception);
                 return webhdfs_exception_err(re.exception);
@@ -181,8 +181,9 @@ static ferry_err_t http_error(const char *op, const char *path, const char *wher
 
 /* A NameNode request: tries each NameNode from the active one on; a standby or unreachable one
  * hands over to the next. On success (2xx or, with allow_redirect, 307) r holds the answer. */
-static ferry_err_t nn_request(webhdfs_t *w, const char *method, const char *op, const char *path, const char *extra,
-                              bool allow_redirect, response_t *r, char *errstr, size_t errstr_size)
+static ferry_err_t nn_request(webhdfs_t *w, const char *method, const char *op, const char *path,
+                              const char *extra, bool allow_redirect, response_t *r, char *errstr,
+                              size_t errstr_size)
 {
         ferry_err_t err = FERRY_ERR_RETRIABLE;
         snprintf(errstr, errstr_size, "WebHDFS %s %s: no NameNode", op, path);
@@ -208,8 +209,8 @@ static ferry_err_t nn_request(webhdfs_t *w, const char *method, const char *op, 
                 }
                 perform(w, method, url.p, NULL, 0, false, r);
                 ferry_buf_free(&url);
-                if (r->cc == CURLE_OK &&
-                    ((r->status >= 200 && r->status < 300) || (allow_redirect && r->status == 307 && r->location))) {
+                if (r->cc == CURLE_OK && ((r->status >= 200 && r->status < 300) ||
+                                          (allow_redirect && r->status == 307 && r->location))) {
                         w->active = i;
                         return FERRY_ERR_OK;
                 }
@@ -223,9 +224,9 @@ static ferry_err_t nn_request(webhdfs_t *w, const char *method, const char *op, 
 }
 
 /* CREATE/APPEND/OPEN: the NameNode redirects (307) to a DataNode that takes or serves the data. */
-static ferry_err_t two_step(webhdfs_t *w, const char *method, const char *op, const char *path, const char *extra,
-                            const void *data, size_t len, bool has_body, ferry_buf_t *out, char *errstr,
-                            size_t errstr_size)
+static ferry_err_t two_step(webhdfs_t *w, const char *method, const char *op, const char *path,
+                            const char *extra, const void *data, size_t len, bool has_body, ferry_buf_t *out,
+                            char *errstr, size_t errstr_size)
 {
         response_t r = {0};
         ferry_err_t err = nn_request(w, method, op, path, extra, true, &r, errstr, errstr_size);
@@ -264,8 +265,8 @@ static ferry_err_t two_step(webhdfs_t *w, const char *method, const char *op, co
 ferry_err_t webhdfs_create(webhdfs_t *w, const char *path, const void *data, size_t len, bool overwrite,
                            char *errstr, size_t errstr_size)
 {
-        return two_step(w, "PUT", "CREATE", path, overwrite ? "&overwrite=true" : "&overwrite=false", data, len,
-                        true, NULL, errstr, errstr_size);
+        return two_step(w, "PUT", "CREATE", path, overwrite ? "&overwrite=true" : "&overwrite=false", data,
+                        len, true, NULL, errstr, errstr_size);
 }
 
 ferry_err_t webhdfs_append(webhdfs_t *w, const char *path, const void *data, size_t len, char *errstr,
@@ -279,8 +280,8 @@ ferry_err_t webhdfs_open(webhdfs_t *w, const char *path, ferry_buf_t *out, char 
         return two_step(w, "GET", "OPEN", path, NULL, NULL, 0, false, out, errstr, errstr_size);
 }
 
-static ferry_err_t bool_op(webhdfs_t *w, const char *method, const char *op, const char *path, const char *extra,
-                           bool *result, char *errstr, size_t errstr_size)
+static ferry_err_t bool_op(webhdfs_t *w, const char *method, const char *op, const char *path,
+                           const char *extra, bool *result, char *errstr, size_t errstr_size)
 {
         response_t r = {0};
         ferry_err_t err = nn_request(w, method, op, path, extra, false, &r, errstr, errstr_size);
@@ -319,8 +320,8 @@ ferry_err_t webhdfs_mkdirs(webhdfs_t *w, const char *path, char *errstr, size_t 
         bool ok = false;
         ferry_err_t err = bool_op(w, "PUT", "MKDIRS", path, NULL, &ok, errstr, errstr_size);
         if (err == FERRY_ERR_OK && !ok) {
-                snprintf(errstr, errstr_size, "WebHDFS MKDIRS %s: the NameNode refused (a file is in the way?)",
-                         path);
+                snprintf(errstr, errstr_size,
+                         "WebHDFS MKDIRS %s: the NameNode refused (a file is in the way?)", path);
                 return FERRY_ERR_CONFLICT;
         }
         return err;
@@ -329,8 +330,8 @@ ferry_err_t webhdfs_mkdirs(webhdfs_t *w, const char *path, char *errstr, size_t 
 ferry_err_t webhdfs_delete(webhdfs_t *w, const char *path, bool recursive, bool *deleted, char *errstr,
                            size_t errstr_size)
 {
-        return bool_op(w, "DELETE", "DELETE", path, recursive ? "&recursive=true" : "&recursive=false", deleted,
-                       errstr, errstr_size);
+        return bool_op(w, "DELETE", "DELETE", path, recursive ? "&recursive=true" : "&recursive=false",
+                       deleted, errstr, errstr_size);
 }
 
 ferry_err_t webhdfs_file_status(webhdfs_t *w, const char *path, webhdfs_status_t *out, char *errstr,
@@ -347,7 +348,8 @@ ferry_err_t webhdfs_file_status(webhdfs_t *w, const char *path, webhdfs_status_t
         return err;
 }
 
-ferry_err_t webhdfs_list(webhdfs_t *w, const char *path, webhdfs_listing_t *out, char *errstr, size_t errstr_size)
+ferry_err_t webhdfs_list(webhdfs_t *w, const char *path, webhdfs_listing_t *out, char *errstr,
+                         size_t errstr_size)
 {
         bool batch = true;
         for (int pages = 0; pages < 1000000; pages++) {
@@ -358,8 +360,8 @@ ferry_err_t webhdfs_list(webhdfs_t *w, const char *path, webhdfs_listing_t *out,
                         webhdfs_url_encode(&q, out->items[out->n - 1].name, true);
                 }
                 response_t r = {0};
-                ferry_err_t err = nn_request(w, "GET", batch ? "LISTSTATUS_BATCH" : "LISTSTATUS", path, q.p, false,
-                                             &r, errstr, errstr_size);
+                ferry_err_t err = nn_request(w, "GET", batch ? "LISTSTATUS_BATCH" : "LISTSTATUS", path, q.p,
+                                             false, &r, errstr, errstr_size);
                 ferry_buf_free(&q);
                 if (err == FERRY_ERR_BAD_REQUEST && batch && out->n == 0) {
                         /* An older NameNode without LISTSTATUS_BATCH: one LISTSTATUS. */
@@ -374,8 +376,8 @@ ferry_err_t webhdfs_list(webhdfs_t *w, const char *path, webhdfs_listing_t *out,
                 int64_t remaining = 0;
                 size_t before = out->n;
                 if (webhdfs_parse_listing(r.body.p, r.body.len, out, &remaining) != 0) {
-                        snprintf(errstr, errstr_size, "WebHDFS LISTSTATUS %s: unexpected answer: %.200s", path,
-                                 r.body.p ? r.body.p : "");
+                        snprintf(errstr, errstr_size, "WebHDFS LISTSTATUS %s: unexpected answer: %.200s",
+                                 path, r.body.p ? r.body.p : "");
                         response_free(&r);
                         return FERRY_ERR_IO;
                 }

@@ -161,7 +161,8 @@ int webhdfs_parse_listing(const char *body, size_t len, webhdfs_listing_t *out, 
         *remaining = 0;
         if (!statuses) {
                 json_object *dl = member(root, "DirectoryListing", json_type_object);
-                statuses = member(member(dl, "partialListing", json_type_object), "FileStatuses", json_type_object);
+                statuses = member(member(dl, "partialListing", json_type_object), "FileStatuses",
+                                  json_type_object);
                 *remaining = int_member(dl, "remainingEntries");
                 if (*remaining < 0)
                         *remaining = 0;
