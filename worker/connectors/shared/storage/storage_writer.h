@@ -130,6 +130,11 @@ size_t storage_config_defs_count(void);
 
 /* Parses the keys above (validated beforehand by the config table) into c, building the formats
  * and the partitioner. -1 with a message naming the key. */
+/* Copies the entries of own (up to its NULL name) and then storage_config_defs into out (cap
+ * entries, the last one left as the NULL end). Returns the entries copied, or 0 when cap is too
+ * small. For a plugin's static table, filled before the plugin is registered (a constructor). */
+size_t storage_config_defs_merge(ferry_config_def_t *out, size_t cap, const ferry_config_def_t *own);
+
 int storage_config_init(storage_config_t *c, const ferry_strmap_t *config, char *errstr, size_t errstr_size);
 void storage_config_free(storage_config_t *c);
 

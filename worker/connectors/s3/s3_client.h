@@ -1,0 +1,62 @@
+/* A small S3 REST client over libcurl: signed requests (s3_sigv4.c) with retries and back-off,
+ * and the object operations the S3 sink needs (PUT object, multipart upload: initiate, upload
+ * part, complete, abort; a bucket check). One client per task, used by one thread. */
+#ifndef FERRY_S3_CLIENT_H
+#define FERRY_S3_CLIENT_H
+
+#include "s3_sigv4.h"
+
+#include <ferry/buf.h>
+#include <ferry/errors.h>
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct {
+        const char *bucket;
+        const char *region;
+        const char *store_url; /* endpoint override ("http://127.0.0.1:9000"); NULL/"" for AWS */
+        bool path_style;
+        const char *access_key, *secret_key, *session_token;
+        const char *acl; /* s3.acl.canned, NULL/"" none */
+        const char *sse; /* s3.ssea.name: AES256 or aws:kms, NULL/"" none */
+        const char *sse_kms_key_id;
+        int retries;        /* s3.part.retries */
+        int64_t backoff_ms; /* s3.retry.backoff.ms */
+        bool conditional;   /* send If-None-Match: * on PUT and CompleteMultipartUpload */
+} s3_client_config_t;
+
+typedef struct s3_client s3_client_t;
+
+typedef struct {
+        long status;
+        ferry_buf_t body;
+        char etag[128];
+} s3_resp_t;
+
+s3_client_t *s3_client_new(const s3_client_config_t *cfg, char *errstr, size_t errstr_size);
+void s3_client_free(s3_client_t *c);
+
+/* Checks the bucket answers to these credentials (ListObjectsV2 with max-keys=1). FERRY_ERR_FATAL
+ * with the store's error (403 InvalidAccessKeyId ...) or FERRY_ERR_RETRIABLE when unreachable. */
+ferry_err_t s3_check_bucket(s3_client_t *c, char *errstr, size_t errstr_size);
+
+/* PUT of a whole object. *exists true when the conditional write found the key already there
+ * (412): the object is left as it is. */
+ferry_err_t s3_put_object(s3_client_t *c, const char *key, const void *data, size_t len, bool *exists,
+                          char *errstr, size_t errstr_size);
+/* Multipart upload: *upload_id malloc'd. */
+ferry_err_t s3_mpu_create(s3_client_t *c, const char *key, char **upload_id, char *errstr,
+                          size_t errstr_size);
+/* Uploads part number part (1-based); etag gets its ETag (quotes kept). */
+ferry_err_t s3_mpu_part(s3_client_t *c, const char *key, const char *upload_id, int part, const void *data,
+                        size_t len, char etag[128], char *errstr, size_t errstr_size);
+ferry_err_t s3_mpu_complete(s3_client_t *c, const char *key, const char *upload_id, char (*etags)[128],
+                            int n_parts, bool *exists, char *errstr, size_t errstr_size);
+void s3_mpu_abort(s3_client_t *c, const char *key, const char *upload_id);
+
+/* The error text of a response: "<status> <Code>: <Message>" from its XML body when it has one. */
+void s3_error_text(long status, const char *body, size_t len, char *out, size_t out_size);
+
+#endif

@@ -1,0 +1,210 @@
+/* The storage-sink format table (Confluent class name -> format vtable) and what byte-oriented
+ * formats share: s3.compression.type parsing, a gzip stream over the file buffer, and the
+ * headers view of a record for store.kafka.headers files. Sits between the topic partition
+ * writer (storage_writer.c) and the formats (storage_format_*.c). */
+#include "storage_format.h"
+
+#include <ferry/json.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <zlib.h>
+
+static const char *const all_classes[] = {
+        "io.confluent.connect.s3.format.json.JsonFormat",
+        "io.confluent.connect.s3.format.avro.AvroFormat",
+        "io.confluent.connect.s3.format.bytearray.ByteArrayFormat",
+        "io.confluent.connect.s3.format.parquet.ParquetFormat",
+        "io.confluent.connect.hdfs.json.JsonFormat",
+        "io.confluent.connect.hdfs.avro.AvroFormat",
+        "io.confluent.connect.hdfs.parquet.ParquetFormat",
+        "io.confluent.connect.hdfs.string.StringFormat",
+        NULL,
+};
+
+const storage_format_t *storage_format_find(const char *class_name)
+{
+        const storage_format_t *const formats[] = {
+                &storage_format_json,    &storage_format_avro,   &storage_format_bytearray,
+                &storage_format_parquet, &storage_format_string,
+        };
+        if (!class_name)
+                return NULL;
+        for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++)
+                for (const char *const *c = formats[i]->classes; c && *c; c++)
+                        if (strcmp(*c, class_name) == 0)
+                                return formats[i];
+        return NULL;
+}
+
+const char *const *storage_format_class_names(void)
+{
+        return all_classes;
+}
+
+int storage_compression_parse(const ferry_strmap_t *config, storage_compression_t *type, int *level,
+                              char *errstr, size_t errstr_size)
+{
+        const char *t = ferry_strmap_get(config, "s3.compression.type");
+        const char *l = ferry_strmap_get(config, "s3.compression.level");
+        *type = STORAGE_COMPRESSION_NONE;
+        *level = -1;
+        if (t && *t && strcasecmp(t, "none") != 0) {
+                if (strcasecmp(t, "gzip") != 0) {
+                        snprintf(errstr, errstr_size,
+                                 "s3.compression.type: \"%s\" is not a supported compression (none, gzip)",
+                                 t);
+                        return -1;
+                }
+                *type = STORAGE_COMPRESSION_GZIP;
+        }
+        if (l && *l) {
+                int64_t v;
+                if (ferry_parse_int64(l, &v) != 0 || v < -1 || v > 9) {
+                        snprintf(errstr, errstr_size, "s3.compression.level: \"%s\" is not in -1..9", l);
+                        return -1;
+                }
+                *level = (int)v;
+        }
+        return 0;
+}
+
+/* ---- gzip ---- */
+struct storage_gzip {
+        z_stream z;
+        ferry_buf_t *out;
+        size_t pending; /* bytes fed since the last output, an estimate of what zlib holds */
+};
+
+storage_gzip_t *storage_gzip_new(ferry_buf_t *out, int level)
+{
+        storage_gzip_t *g = calloc(1, sizeof *g);
+        if (!g)
+                return NULL;
+        g->out = out;
+        if (deflateInit2(&g->z, level < 0 ? Z_DEFAULT_COMPRESSION : level, Z_DEFLATED, 15 + 16, 8,
+                         Z_DEFAULT_STRATEGY) != Z_OK) {
+                free(g);
+                return NULL;
+        }
+        return g;
+}
+
+static int gz_run(storage_gzip_t *g, const void *p, size_t n, int flush)
+{
+        g->z.next_in = (Bytef *)(uintptr_t)p;
+        g->z.avail_in = (uInt)n;
+        for (;;) {
+                if (ferry_buf_reserve(g->out, 64 * 1024) != 0)
+                        return -1;
+                size_t room = g->out->cap - g->out->len - 1;
+                g->z.next_out = (Bytef *)g->out->p + g->out->len;
+                g->z.avail_out = (uInt)room;
+                int rc = deflate(&g->z, flush);
+                size_t made = room - g->z.avail_out;
+                g->out->len += made;
+                g->out->p[g->out->len] = '\0';
+                if (made)
+                        g->pending = 0;
+                if (rc == Z_STREAM_END)
+                        return 0;
+                if (rc != Z_OK && rc != Z_BUF_ERROR)
+                        return -1;
+                if (g->z.avail_in == 0 && g->z.avail_out != 0)
+                        return 0;
+        }
+}
+
+int storage_gzip_write(storage_gzip_t *g, const void *p, size_t n)
+{
+        while (n > 0) {
+                size_t step = n > (1u << 30) ? (1u << 30) : n;
+                if (gz_run(g, p, step, Z_NO_FLUSH) != 0)
+                        return -1;
+                g->pending += step;
+                p = (const char *)p + step;
+                n -= step;
+        }
+        return 0;
+}
+
+int storage_gzip_finish(storage_gzip_t *g)
+{
+        return gz_run(g, NULL, 0, Z_FINISH);
+}
+
+size_t storage_gzip_buffered(const storage_gzip_t *g)
+{
+        /* zlib's window and hash tables (~256 KiB at level 6) plus input not yet emitted. */
+        return 256 * 1024 + g->pending;
+}
+
+void storage_gzip_free(storage_gzip_t *g)
+{
+        if (!g)
+                return;
+        deflateEnd(&g->z);
+        free(g);
+}
+
+/* ---- headers view ---- */
+int storage_headers_view(const ferry_record_t *rec, ferry_schema_t **schema, ferry_value_t **value)
+{
+        *schema = NULL;
+        *value = NULL;
+        if (rec->n_headers == 0)
+                return 0;
+        ferry_schema_t *s = ferry_schema_struct(NULL);
+        if (!s)
+                return -1;
+        for (size_t i = 0; i < rec->n_headers; i++) {
+                const ferry_header_t *h = &rec->headers[i];
+                if (ferry_schema_field(s, h->key))
+                        continue; /* a repeated key: the first one counts */
+                ferry_schema_t *f =
+                        h->schema ? ferry_schema_copy(h->schema) : ferry_schema_new(FERRY_TYPE_STRING);
+                if (!f) {
+                        ferry_schema_unref(s);
+                        return -1;
+                }
+                ferry_schema_set_optional(f, true);
+                if (ferry_schema_add_field(s, h->key, f) != 0) {
+                        ferry_schema_unref(s);
+                        return -1;
+                }
+        }
+        ferry_value_t *v = ferry_value_struct(s);
+        if (!v) {
+                ferry_schema_unref(s);
+                return -1;
+        }
+        for (size_t i = 0; i < rec->n_headers; i++) {
+                const ferry_header_t *h = &rec->headers[i];
+                if (!h->value || ferry_struct_get(v, h->key))
+                        continue;
+                ferry_value_t *c = NULL;
+                if (h->schema) {
+                        c = ferry_value_copy(h->value);
+                } else {
+                        char *txt = NULL;
+                        size_t len = 0;
+                        if (h->value->type == FERRY_TYPE_STRING)
+                                c = ferry_value_copy(h->value);
+                        else if (ferry_json_write(h->value, &txt, &len) == 0) {
+                                c = ferry_value_string(txt, len);
+                                free(txt);
+                        }
+                }
+                if (!c || ferry_struct_put(v, h->key, c) != 0) {
+                        ferry_value_free(c);
+                        ferry_value_free(v);
+                        ferry_schema_unref(s);
+                        return -1;
+                }
+        }
+        *schema = s;
+        *value = v;
+        return 0;
+}
