@@ -169,7 +169,8 @@ static void build_table(ferry_config_def_t *out, const char *default_format)
                 out[n] = *d;
                 if (strcmp(d->name, "format.class") == 0) {
                         out[n].default_value = default_format;
-                        out[n].valid = NULL; /* hdfs3 names are mapped in start */
+                        out[n].valid = NULL; /* hdfs3 names are mapped, then checked in hdfs_validate */
+                        out[n].validate = NULL;
                 }
                 n++;
         }
