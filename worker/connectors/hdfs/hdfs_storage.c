@@ -12,6 +12,8 @@
 #include <ferry/log.h>
 
 #include <inttypes.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +23,9 @@
 
 /* A WAL bigger than this is truncated (renamed to log.1) after the next commit. */
 #define WAL_TRUNCATE_BYTES (256 * 1024)
+
+/* Directories created lately, remembered so a commit does not MKDIRS them again. */
+#define DIR_CACHE 64
 
 typedef struct wal_state {
         struct wal_state *next;
@@ -36,6 +41,8 @@ struct hdfs_backend {
         size_t chunk_size;
         ferry_task_t *task;
         wal_state_t *wals;
+        char *dirs[DIR_CACHE]; /* directories known to exist (MKDIRS skipped) */
+        size_t next_dir;
 };
 
 typedef struct {
@@ -113,6 +120,8 @@ void hdfs_backend_free(hdfs_backend_t *b)
                 free(w->topic);
                 free(w);
         }
+        for (size_t i = 0; i < DIR_CACHE; i++)
+                free(b->dirs[i]);
         webhdfs_free(b->fs);
         free(b->root);
         free(b->topics_dir);
@@ -228,7 +237,19 @@ static ferry_err_t commit_rename(hdfs_backend_t *b, const char *temp, const char
                 snprintf(errstr, errstr_size, "out of memory");
                 return FERRY_ERR_NOMEM;
         }
-        ferry_err_t err = webhdfs_mkdirs(b->fs, dir, errstr, errstr_size);
+        ferry_err_t err = FERRY_ERR_OK;
+        bool known = false;
+        for (size_t i = 0; i < DIR_CACHE && !known; i++)
+                known = b->dirs[i] && strcmp(b->dirs[i], dir) == 0;
+        if (!known) {
+                err = webhdfs_mkdirs(b->fs, dir, errstr, errstr_size);
+                if (err == FERRY_ERR_OK) {
+                        free(b->dirs[b->next_dir]);
+                        b->dirs[b->next_dir] = dir;
+                        b->next_dir = (b->next_dir + 1) % DIR_CACHE;
+                        dir = NULL;
+                }
+        }
         free(dir);
         if (err != FERRY_ERR_OK)
                 return err;
@@ -243,6 +264,10 @@ static ferry_err_t commit_rename(hdfs_backend_t *b, const char *temp, const char
                 webhdfs_status_free(&st);
                 webhdfs_delete(b->fs, temp, false, NULL, errstr, errstr_size);
                 return FERRY_ERR_OK;
+        }
+        for (size_t i = 0; i < DIR_CACHE; i++) { /* a directory may have been removed: ask again */
+                free(b->dirs[i]);
+                b->dirs[i] = NULL;
         }
         if (err == FERRY_ERR_NOT_FOUND)
                 snprintf(errstr, errstr_size,
@@ -271,6 +296,23 @@ static ferry_err_t wal_truncate(hdfs_backend_t *b, wal_state_t *w, char *errstr,
         free(log);
         free(old);
         return err;
+}
+
+/* Test hook: FERRY_HDFS_FAILPOINT=<name>:<n> kills the process (SIGKILL) the n-th time the point
+ * <name> is reached ("after-wal": the WAL batch is written, the rename not yet done), so tests can
+ * crash exactly between the two. Unset in production. */
+static void failpoint(const char *name)
+{
+        static atomic_long hits;
+        const char *fp = getenv("FERRY_HDFS_FAILPOINT");
+        size_t nl = strlen(name);
+        if (!fp || strncmp(fp, name, nl) != 0 || fp[nl] != ':')
+                return;
+        long n = strtol(fp + nl + 1, NULL, 10);
+        if (atomic_fetch_add(&hits, 1) + 1 == n) {
+                ferry_log(FERRY_LOG_WARN, "HDFS: failpoint %s reached (%ld): killing the process", fp, n);
+                raise(SIGKILL);
+        }
 }
 
 static ferry_err_t be_commit(void *ctx, void *obj, const storage_file_t *f, char *errstr, size_t errstr_size)
@@ -315,6 +357,7 @@ static ferry_err_t be_commit(void *ctx, void *obj, const storage_file_t *f, char
         if (err != FERRY_ERR_OK)
                 goto out;
         w->bytes += text.len;
+        failpoint("after-wal");
         /* 2. the rename */
         err = commit_rename(b, o->temp, final, errstr, errstr_size);
         if (err != FERRY_ERR_OK)
