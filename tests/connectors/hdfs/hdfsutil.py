@@ -10,6 +10,9 @@ usage: hdfsutil.py ls PATH          every file below PATH, one path per line (re
        | exactly-once ROOT TOPIC PARTITIONS N EXT
                                     the committed files under ROOT/TOPIC hold offsets 0..N-1 of
                                     every partition exactly once (JSON values {"p":..,"o":..})
+       | kafka-rewind BOOTSTRAP GROUP TOPIC PARTITIONS
+                                    sets the consumer group's committed offsets to 0 (waits,
+                                    up to 60 s, until the group has no live member)
 Environment: HDFS_URL (http://host:port of the NameNode)."""
 import io
 import json
@@ -144,6 +147,22 @@ def main():
         if msg:
             print(msg)
             sys.exit(1)
+    elif cmd == "kafka-rewind":
+        import time
+        from confluent_kafka import ConsumerGroupTopicPartitions, TopicPartition
+        from confluent_kafka.admin import AdminClient
+
+        a = AdminClient({"bootstrap.servers": args[0]})
+        tps = [TopicPartition(args[2], p, 0) for p in range(int(args[3]))]
+        deadline = time.time() + 60
+        while True:
+            try:
+                a.alter_consumer_group_offsets([ConsumerGroupTopicPartitions(args[1], tps)])[args[1]].result()
+                break
+            except Exception as e:  # the dead member is still in the group until its session ends
+                if time.time() > deadline:
+                    sys.exit("cannot rewind %s: %s" % (args[1], e))
+                time.sleep(0.5)
     else:
         sys.exit(__doc__)
 
