@@ -29,3 +29,41 @@ s3_config() {
         printf '{"connector.class":"io.confluent.connect.s3.S3SinkConnector","s3.bucket.name":"%s","store.url":"%s","aws.access.key.id":"%s","aws.secret.access.key":"%s","s3.region":"us-west-2","tasks.max":"1"%s}' \
                 "$BUCKET" "$S3_URL" "$S3_USER" "$S3_PASSWORD" "${1:+,$1}"
 }
+
+# s3_private_start DIR: a test-owned s3proxy (same jar and credentials as the shared one) on a
+# free port with its data in DIR, so the test can stop and restart it without losing objects;
+# sets PRIV_URL and PRIV_PID. s3_private_stop ends it (its pid only).
+s3_private_start() {
+        local dir=$1 java jar
+        jar=${FERRY_CACHE:-$REPO/.cache}/s3proxy/4.1.0/s3proxy-4.1.0-jar-with-dependencies.jar
+        [ -f "$jar" ] || fail "no s3proxy jar at $jar (hack/services.sh start s3 fetches it)"
+        java=$(ls /usr/lib/jvm/java-17-openjdk*/bin/java 2>/dev/null | head -1)
+        [ -n "$java" ] || java=java
+        mkdir -p "$dir/data"
+        if [ -z "${PRIV_PORT:-}" ]; then
+                PRIV_PORT=$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+        fi
+        cat >"$dir/s3proxy.properties" <<PROPS
+s3proxy.endpoint=http://127.0.0.1:$PRIV_PORT
+s3proxy.authorization=aws-v2-or-v4
+s3proxy.identity=$S3_USER
+s3proxy.credential=$S3_PASSWORD
+jclouds.provider=filesystem-nio2
+jclouds.filesystem.basedir=$dir/data
+PROPS
+        "$java" -Xmx160m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -jar "$jar" --properties "$dir/s3proxy.properties" \
+                >>"$dir/s3proxy.log" 2>&1 &
+        PRIV_PID=$!
+        CLEANUP+=("kill $PRIV_PID 2>/dev/null")
+        PRIV_URL=http://127.0.0.1:$PRIV_PORT
+        wait_for 60 "the private s3proxy answers" curl -s -o /dev/null -m 2 "$PRIV_URL/"
+}
+
+s3_private_stop() {
+        kill "$PRIV_PID" 2>/dev/null || true
+        local deadline=$((SECONDS + 30))
+        while kill -0 "$PRIV_PID" 2>/dev/null; do
+                [ "$SECONDS" -lt "$deadline" ] || kill -9 "$PRIV_PID" 2>/dev/null || true
+                sleep 0.1
+        done
+}
