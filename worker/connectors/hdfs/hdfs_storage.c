@@ -518,22 +518,26 @@ ferry_err_t hdfs_backend_recover(hdfs_backend_t *b, const char *topic, int32_t p
                         goto out;
         }
         if (!from_names) {
+                /* The newest files are in log; log.1 holds those before the last truncation, which
+                 * may have split one rotation's files (several encoded partitions) between them. */
                 end = wal_end_offset(b, &l, topic, partition);
-                if (end < 0) {
-                        /* nothing in log: the last batch before the truncation is in log.1 */
-                        hdfs_wal_log_free(&l);
-                        rc = wal_read(b, old, &l, why, sizeof(why), &err, errstr, errstr_size);
-                        if (rc < 0)
-                                goto out;
-                        if (rc == 2)
-                                LOG(b, FERRY_LOG_WARN,
-                                    "HDFS: the write-ahead log %s is corrupt (%s): recovering the offset of "
-                                    "%s-%" PRId32 " from the committed file names",
-                                    old, why, topic, partition);
-                        end = rc == 0 ? wal_end_offset(b, &l, topic, partition) : -1;
-                        if (end < 0)
-                                from_names = true;
+                hdfs_wal_log_free(&l);
+                rc = wal_read(b, old, &l, why, sizeof(why), &err, errstr, errstr_size);
+                if (rc < 0)
+                        goto out;
+                if (rc == 2) {
+                        LOG(b, FERRY_LOG_WARN,
+                            "HDFS: the write-ahead log %s is corrupt (%s): recovering the offset of "
+                            "%s-%" PRId32 " from the committed file names",
+                            old, why, topic, partition);
+                        from_names = true;
+                } else if (rc == 0) {
+                        int64_t e1 = wal_end_offset(b, &l, topic, partition);
+                        if (e1 > end)
+                                end = e1;
                 }
+                if (end < 0)
+                        from_names = true;
         }
         /* 2. temp files of the partition are leftovers of a crash: delete them */
         scan_t s = {.b = b, .topic = topic, .partition = partition, .end = -1};
