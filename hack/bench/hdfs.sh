@@ -8,7 +8,7 @@
 # HDFS unless BENCH_HDFS_URL (http://host:port of a NameNode) is set. Prints a markdown table on
 # stdout, progress on stderr.
 #
-# Environment: BENCH_HDFS_N (1000000)  BENCH_HDFS_URL  FERRY_WORKER (bin/ferry-worker)
+# Environment: BENCH_HDFS_N (1000000)  BENCH_HDFS_URL  FERRY_WORKER (bin/ferry-worker)  BENCH_KEEP (keep the work dir)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 REPO=$PWD
@@ -18,7 +18,7 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/ferry-bench-hdfs.XXXXXX")
 declare -a CLEANUP=()
 cleanup() {
         for ((i = ${#CLEANUP[@]} - 1; i >= 0; i--)); do eval "${CLEANUP[$i]}" >/dev/null 2>&1 || true; done
-        rm -rf "$WORK"
+        [ -n "${BENCH_KEEP:-}" ] || rm -rf "$WORK"
 }
 trap cleanup EXIT
 log() { echo "[bench-hdfs] $*" >&2; }
@@ -78,6 +78,7 @@ until [ "$(hu ls "$root/topics/$topic" | grep -vc '/+tmp/')" -ge 10 ]; do sleep 
 t1=$(now)
 bytes=$(hu ls "$root/topics/$topic" | while read -r f; do hu cat "$f" | wc -c; done | awk '{s+=$1} END {print s}')
 ferry=$(python3 -c "print('%.1f' % ($bytes / 1e6 / ($t1 - $t0)))")
+log "worker log: $WORK/worker.log"
 log "Ferry: $bytes bytes in 10 files in $(python3 -c "print('%.2f' % ($t1 - $t0))") s: $ferry MB/s"
 
 head -c "$bytes" "$WORK/records.json" >"$WORK/plain.bin"
