@@ -2,7 +2,8 @@
 # HDFS sink against a real HDFS (MiniDFSCluster): JSON and Avro files under the Default
 # partitioner with flush.size=3 (rotation by record count), and Confluent's hdfs3 connector class
 # with a Field partitioner. hdfs.url is given as hdfs://host:<rpc port> as users have it, the
-# WebHDFS address then coming from dfs.namenode.http-address in hadoop.conf.dir. The committed
+# WebHDFS address then coming from dfs.namenode.http-address in hadoop.conf.dir; the Avro
+# connector names an HA name service whose first NameNode does not answer (failover). The committed
 # file names must be exactly Confluent's (<topic>+<p>+<start>+<end><ext>, zero-padded to 10), their
 # contents (read back through WebHDFS with urllib and fastavro) the topic's records in offset
 # order, no temp file may be left under +tmp, and the write-ahead log must be where Confluent
@@ -30,6 +31,10 @@ cat >"$confdir/hdfs-site.xml" <<XML
 <?xml version="1.0"?>
 <configuration>
   <property><name>dfs.namenode.http-address</name><value>127.0.0.1:$HDFS_PORT</value></property>
+  <property><name>dfs.nameservices</name><value>ferryha</value></property>
+  <property><name>dfs.ha.namenodes.ferryha</name><value>nn1,nn2</value></property>
+  <property><name>dfs.namenode.http-address.ferryha.nn1</name><value>127.0.0.1:1</value></property>
+  <property><name>dfs.namenode.http-address.ferryha.nn2</name><value>127.0.0.1:$HDFS_PORT</value></property>
 </configuration>
 XML
 
@@ -37,7 +42,8 @@ start_connect_worker
 conv='"value.converter":"org.apache.kafka.connect.json.JsonConverter","value.converter.schemas.enable":"true"'
 common="\"connector.class\":\"io.confluent.connect.hdfs.HdfsSinkConnector\",\"hdfs.url\":\"$HDFS_RPC_URL\",\"hadoop.conf.dir\":\"$confdir\",\"hdfs.user.name\":\"ferry\",\"topics\":\"$topic\",\"flush.size\":\"3\",$conv"
 create_connector hdfs-json "{$common,\"format.class\":\"io.confluent.connect.hdfs.json.JsonFormat\",\"topics.dir\":\"$ROOT/json\",\"logs.dir\":\"$ROOT/json-logs\"}"
-create_connector hdfs-avro "{$common,\"format.class\":\"io.confluent.connect.hdfs.avro.AvroFormat\",\"topics.dir\":\"$ROOT/avro\",\"logs.dir\":\"$ROOT/avro-logs\"}"
+# The Avro connector names the HA name service: its first NameNode does not answer (failover).
+create_connector hdfs-avro "{${common/$HDFS_RPC_URL/hdfs://ferryha},\"format.class\":\"io.confluent.connect.hdfs.avro.AvroFormat\",\"topics.dir\":\"$ROOT/avro\",\"logs.dir\":\"$ROOT/avro-logs\"}"
 common3="${common/io.confluent.connect.hdfs.HdfsSinkConnector/io.confluent.connect.hdfs3.Hdfs3SinkConnector}"
 create_connector hdfs3-field "{$common3,\"format.class\":\"io.confluent.connect.hdfs3.json.JsonFormat\",\"topics.dir\":\"$ROOT/field\",\"logs.dir\":\"$ROOT/field-logs\",\"partitioner.class\":\"io.confluent.connect.storage.partitioner.FieldPartitioner\",\"partition.field.name\":\"country\"}"
 for c in hdfs-json hdfs-avro hdfs3-field; do wait_connector_running "$c" 1; done
@@ -91,4 +97,6 @@ while pending and time.time() < deadline:
 if pending:
     sys.exit("timed out waiting for the files of %s: have %s" % (pending[0][0], hdfsutil.walk(root + "/" + pending[0][0])))
 PY
+grep -q 'writing to http://127.0.0.1:1 as user ferry (2 NameNode(s))' "$WORK/connect.log" ||
+        fail "the Avro connector did not resolve hdfs://ferryha to its two NameNodes: $(grep 'HDFS sink: writing' "$WORK/connect.log")"
 info "JSON, Avro and hdfs3/Field: names and contents as Confluent writes them"
