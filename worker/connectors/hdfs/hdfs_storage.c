@@ -194,11 +194,19 @@ static ferry_err_t be_open(void *ctx, const storage_file_t *f, void **obj, char 
         return FERRY_ERR_OK;
 }
 
+static int64_t mono_ms(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static ferry_err_t be_write(void *ctx, void *obj, const void *p, size_t n, char *errstr, size_t errstr_size)
 {
         hdfs_backend_t *b = ctx;
         hdfs_obj_t *o = obj;
         ferry_err_t err;
+        int64_t t0 = mono_ms();
         if (!o->created) {
                 /* overwrite: a temp left by an earlier attempt of the same file has a new uuid anyway */
                 err = webhdfs_create(b->fs, o->temp, p, n, true, errstr, errstr_size);
@@ -207,6 +215,7 @@ static ferry_err_t be_write(void *ctx, void *obj, const void *p, size_t n, char 
         } else {
                 err = n ? webhdfs_append(b->fs, o->temp, p, n, errstr, errstr_size) : FERRY_ERR_OK;
         }
+        LOG(b, FERRY_LOG_DEBUG, "HDFS: wrote %zu bytes to %s in %" PRId64 " ms", n, o->temp, mono_ms() - t0);
         return err == FERRY_ERR_NOT_FOUND || err == FERRY_ERR_CONFLICT || err == FERRY_ERR_IO
                        ? FERRY_ERR_RETRIABLE
                        : err;
@@ -320,6 +329,7 @@ static ferry_err_t be_commit(void *ctx, void *obj, const storage_file_t *f, char
         hdfs_backend_t *b = ctx;
         hdfs_obj_t *o = obj;
         ferry_err_t err = FERRY_ERR_OK;
+        int64_t t0 = mono_ms();
         if (!o->created) {
                 err = webhdfs_create(b->fs, o->temp, "", 0, true, errstr, errstr_size);
                 if (err != FERRY_ERR_OK)
@@ -362,7 +372,8 @@ static ferry_err_t be_commit(void *ctx, void *obj, const storage_file_t *f, char
         err = commit_rename(b, o->temp, final, errstr, errstr_size);
         if (err != FERRY_ERR_OK)
                 goto out;
-        LOG(b, FERRY_LOG_DEBUG, "HDFS: committed %s (%" PRId64 " records)", final, f->records);
+        LOG(b, FERRY_LOG_DEBUG, "HDFS: committed %s (%" PRId64 " records) in %" PRId64 " ms", final,
+            f->records, mono_ms() - t0);
         /* 3. a long WAL is truncated; a failure here loses nothing (the next commit appends) */
         if (w->bytes > WAL_TRUNCATE_BYTES) {
                 char e2[512];
