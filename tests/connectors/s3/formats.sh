@@ -3,7 +3,7 @@
 # Avro and ByteArray files under Default, Field and Daily (record-time) partitioners. The object
 # keys must be exactly those Confluent's sink writes for the same records with flush.size=3, and
 # every object's contents, read back with boto3 (and fastavro), must be the topic's records in
-# offset order. The last record of each partition stays in an open file: no object for it.
+# offset order; with store.kafka.keys, .keys.json siblings hold the keys. The last record of each partition stays in an open file: no object for it.
 # services: kafka s3
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/lib.sh"
@@ -45,7 +45,9 @@ create_connector s3-avro-field "$(s3_config "$common,\"format.class\":\"$AVROF\"
 create_connector s3-avro-daily "$(s3_config "$common,\"format.class\":\"$AVROF\",\"topics.dir\":\"avro-daily\",\"avro.codec\":\"deflate\",$daily")"
 create_connector s3-bin-default "$(s3_config "\"topics\":\"$topic\",\"flush.size\":\"3\",$bin_conv,\"format.class\":\"$BINF\",\"topics.dir\":\"bin-default\"")"
 create_connector s3-bin-daily "$(s3_config "\"topics\":\"$topic\",\"flush.size\":\"3\",$bin_conv,\"format.class\":\"$BINF\",\"topics.dir\":\"bin-daily\",\"format.bytearray.extension\":\".txt\",\"format.bytearray.separator\":\"|\\\\n\",$daily")"
-for c in json-default json-field json-daily jsongz-default avro-default avro-field avro-daily bin-default bin-daily; do
+# Keys beside the values: <name>.keys.json next to every <name>.json.
+create_connector s3-json-keys "$(s3_config "$common,\"format.class\":\"$JSONF\",\"topics.dir\":\"json-keys\",\"store.kafka.keys\":\"true\",\"keys.format.class\":\"$JSONF\"")"
+for c in json-default json-field json-daily jsongz-default avro-default avro-field avro-daily bin-default bin-daily json-keys; do
         wait_connector_running "s3-$c" 1
 done
 
@@ -106,6 +108,23 @@ while pending and time.time() < deadline:
             sys.exit("%s: contents\n  got  %s\n  want %s" % (k, rows, want_rows(ids)))
     print("ok %s: %d objects" % (root, len(want)))
     pending.pop(0)
+# store.kafka.keys: every data file has a .keys.json sibling holding its records' keys.
+want = {}
+for k, ids in layout("default").items():
+    k = k.replace("{root}", "json-keys")
+    want[k + ".json"] = ("rows", ids)
+    want[k + ".keys.json"] = ("keys", ids)
+while time.time() < deadline and len(s3util.keys(bucket, "json-keys/")) < len(want):
+    time.sleep(0.5)
+got = s3util.keys(bucket, "json-keys/")
+if sorted(got) != sorted(want):
+    sys.exit("json-keys: keys\n  got  %s\n  want %s" % (sorted(got), sorted(want)))
+for k, (kind, ids) in want.items():
+    lines = [json.loads(l) for l in s3util.get(bucket, k).decode().splitlines()]
+    exp = ["k%d" % i for i in ids] if kind == "keys" else want_rows(ids)
+    if lines != exp:
+        sys.exit("%s: contents\n  got  %s\n  want %s" % (k, lines, exp))
+print("ok json-keys: %d objects" % len(want))
 if pending:
     sys.exit("timed out waiting for the objects of %s: have %s" % (pending[0][0], s3util.keys(bucket, pending[0][0] + "/")))
 PY

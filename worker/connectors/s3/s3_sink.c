@@ -56,7 +56,7 @@ static const ferry_config_def_t s3_own_defs[] = {
          FERRY_IMPORTANCE_LOW, "The storage class (only S3Storage).", G_S3, .valid = NULL},
         {"s3.http.send.expect.continue", FERRY_CFG_BOOLEAN, "true", false, FERRY_IMPORTANCE_LOW,
          "Accepted for compatibility; Ferry never waits for 100-continue.", G_S3, .valid = NULL},
-        {NULL},
+        {.name = NULL},
 };
 
 static ferry_config_def_t s3_config[96];

@@ -100,7 +100,7 @@ const ferry_config_def_t storage_config_defs[] = {
          "Time-based partitioners: Wallclock, Record or RecordField.", G_PART, .valid = NULL},
         {"timestamp.field", FERRY_CFG_STRING, "timestamp", false, FERRY_IMPORTANCE_MEDIUM,
          "RecordField extractor: the value field holding the time.", G_PART, .valid = NULL},
-        {NULL},
+        {.name = NULL},
 };
 
 size_t storage_config_defs_count(void)
