@@ -8,6 +8,7 @@
 # random loopback ports; WebHDFS CREATE/APPEND redirect (307) to it.
 # SERVICE_URL=http://127.0.0.1:<http>  (the WebHDFS root: <url>/webhdfs/v1/<path>?op=...)
 # SERVICE_RPC_URL=hdfs://127.0.0.1:<rpc> (what users put in hdfs.url)
+# Listing pages hold 4 entries (dfs.ls.limit), so WebHDFS clients page with LISTSTATUS_BATCH.
 # SERVICE_USER=ferry is the user.name simple authentication sends (permissions are off anyway).
 # Everything is lost when it stops.
 

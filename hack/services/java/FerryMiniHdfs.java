@@ -26,6 +26,9 @@ public final class FerryMiniHdfs {
         // backing off from 400 ms. Semantics are unchanged.
         conf.setBoolean("dfs.namenode.edits.noeditlogchannelflush", true);
         conf.setInt("dfs.client.block.write.locateFollowingBlock.initial.delay.ms", 20);
+        // Small listing pages (default 1000), so that clients' LISTSTATUS_BATCH paging with
+        // startAfter is exercised by directories of a few files.
+        conf.setInt("dfs.ls.limit", 4);
         conf.setLong("dfs.blocksize", 1048576L);
         conf.setLong("dfs.namenode.fs-limits.min-block-size", 1024L);
         final MiniDFSCluster cluster = new MiniDFSCluster.Builder(conf)

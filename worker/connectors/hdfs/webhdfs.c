@@ -356,7 +356,7 @@ ferry_err_t webhdfs_list(webhdfs_t *w, const char *path, webhdfs_listing_t *out,
                 ferry_buf_t q;
                 ferry_buf_init(&q);
                 if (batch && out->n > 0) {
-                        ferry_buf_puts(&q, "&startAfter=");
+                        ferry_buf_puts(&q, "&startafter=");
                         webhdfs_url_encode(&q, out->items[out->n - 1].name, true);
                 }
                 response_t r = {0};
@@ -382,6 +382,12 @@ ferry_err_t webhdfs_list(webhdfs_t *w, const char *path, webhdfs_listing_t *out,
                         return FERRY_ERR_IO;
                 }
                 response_free(&r);
+                if (batch && before > 0 && out->n > before &&
+                    strcmp(out->items[before].name, out->items[0].name) == 0) {
+                        snprintf(errstr, errstr_size,
+                                 "WebHDFS LISTSTATUS_BATCH %s: the NameNode ignored startafter", path);
+                        return FERRY_ERR_IO;
+                }
                 if (!batch || remaining <= 0 || out->n == before)
                         return FERRY_ERR_OK;
         }

@@ -47,7 +47,7 @@ ferry_err_t webhdfs_delete(webhdfs_t *w, const char *path, bool recursive, bool 
                            size_t errstr_size);
 ferry_err_t webhdfs_file_status(webhdfs_t *w, const char *path, webhdfs_status_t *out, char *errstr,
                                 size_t errstr_size);
-/* Every entry of a directory, fetched with LISTSTATUS_BATCH (startAfter) in pages; falls back to
+/* Every entry of a directory, fetched with LISTSTATUS_BATCH (startafter) in pages; falls back to
  * LISTSTATUS where the NameNode lacks the batch operation. */
 ferry_err_t webhdfs_list(webhdfs_t *w, const char *path, webhdfs_listing_t *out, char *errstr,
                          size_t errstr_size);
