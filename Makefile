@@ -81,6 +81,16 @@ build/asan/unit-tests: $(call objs,asan,$(JDBC_PURE_SRC))
 # (OpenSSL and libcurl, both in DEPS_LIBS): tests/unit/connectors/test_avro_registry_tls.c.
 AVRO_PURE_SRC := worker/connectors/avro/registry_tls.c worker/connectors/avro/registry_client.c
 build/asan/unit-tests: $(call objs,asan,$(AVRO_PURE_SRC))
+# The HDFS sink's pure modules (WebHDFS answers, the WAL text, hadoop.conf.dir with libxml2):
+# tests/unit/connectors/test_hdfs.c, tests/fuzz/fuzz_webhdfs.c, fuzz_hdfs_wal.c, fuzz_hadoop_conf.c.
+HDFS_PURE_SRC := $(addprefix worker/connectors/hdfs/,webhdfs_parse.c hdfs_wal.c hadoop_conf.c)
+HDFS_XML_CFLAGS = $(shell pkg-config --cflags libxml-2.0 2>/dev/null)
+HDFS_XML_LIBS = $(shell pkg-config --libs libxml-2.0 2>/dev/null)
+build/asan/unit-tests: $(call objs,asan,$(HDFS_PURE_SRC))
+build/asan/unit-tests: DEPS_LIBS += $(HDFS_XML_LIBS)
+$(call objs,asan,$(HDFS_PURE_SRC) tests/unit/connectors/test_hdfs.c): DEPS_CFLAGS += $(HDFS_XML_CFLAGS)
+build/fuzz/tests/fuzz/fuzz_hadoop_conf.o: DEPS_CFLAGS += $(HDFS_XML_CFLAGS)
+build/fuzz/fuzz_hadoop_conf: DEPS_LIBS += $(HDFS_XML_LIBS)
 # The S3 sink's pure modules (SigV4 on OpenSSL, the XML response scanner, the credentials file
 # parser): tests/unit/connectors/test_s3.c.
 S3_PURE_SRC := $(addprefix worker/connectors/s3/,s3_sigv4.c s3_xml.c s3_creds.c)

@@ -11,6 +11,8 @@ packages=(
         kcat clang-format valgrind python3 clang libclang-rt-14-dev wrk openssl curl
         gnuplot-nox # make bench: the PNG chart
         openjdk-17-jre-headless maven
+        # hack/services/hdfs.sh compiles its small MiniDFSCluster main with javac.
+        openjdk-17-jdk-headless
         # Connector tests: the real systems hack/services.sh runs on loopback ports, their command-line
         # clients (independent readers), and the client libraries the connector plugins link. Where
         # the packages start system daemons (default ports 5432, 3306, 1883), those are left alone:
@@ -20,6 +22,8 @@ packages=(
         # The Avro object container codecs (worker/connectors/shared/avro: deflate, snappy) and the
         # Parquet page codecs (worker/connectors/shared/parquet: snappy, gzip, zstd).
         zlib1g-dev libsnappy-dev libzstd-dev
+        # The HDFS sink reads hadoop.conf.dir (core-site.xml, hdfs-site.xml) with libxml2.
+        libxml2-dev
 )
 
 missing=()
@@ -31,6 +35,9 @@ done
 # A JRE from another source satisfies the Kafka broker too.
 if command -v java >/dev/null 2>&1; then
         missing=("${missing[@]/openjdk-17-jre-headless/}")
+fi
+if command -v javac >/dev/null 2>&1; then
+        missing=("${missing[@]/openjdk-17-jdk-headless/}")
 fi
 if command -v mvn >/dev/null 2>&1; then
         missing=("${missing[@]/maven/}")
