@@ -24,7 +24,7 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/ferry-bench-es.XXXXXX")
 declare -a CLEANUP=()
 cleanup() {
         for ((i = ${#CLEANUP[@]} - 1; i >= 0; i--)); do eval "${CLEANUP[$i]}" >/dev/null 2>&1 || true; done
-        rm -rf "$WORK"
+        [ -n "${BENCH_ES_KEEP:-}" ] || rm -rf "$WORK"
 }
 trap cleanup EXIT
 log() { echo "[bench-es] $*" >&2; }

@@ -435,7 +435,15 @@ static ferry_err_t send_round(es_task_t *e, size_t n_acts, bool *left, char *las
         *left = false;
         if (!pending)
                 return FERRY_ERR_OK;
-        size_t max_reqs = pending / (size_t)e->s.batch_size + 1;
+        /* A fetch smaller than max.in.flight.requests batches is spread over that many requests
+         * (of at least 100 actions), so the server indexes them in parallel. */
+        size_t per = (size_t)e->s.batch_size;
+        size_t spread = (pending + (size_t)e->s.max_in_flight - 1) / (size_t)e->s.max_in_flight;
+        if (spread < 100)
+                spread = 100;
+        if (spread < per)
+                per = spread;
+        size_t max_reqs = pending / per + 1;
         if (e->s.bulk_size_bytes > 0)
                 max_reqs = pending + 1;
         bulk_t *bs = calloc(max_reqs, sizeof(*bs));
@@ -453,7 +461,7 @@ static ferry_err_t send_round(es_task_t *e, size_t n_acts, bool *left, char *las
                 if (a->done)
                         continue;
                 bulk_t *b = nb ? &bs[nb - 1] : NULL;
-                if (!b || b->n >= (size_t)e->s.batch_size ||
+                if (!b || b->n >= per ||
                     (e->s.bulk_size_bytes > 0 && b->body.len + a->len > (size_t)e->s.bulk_size_bytes &&
                      b->n)) {
                         b = &bs[nb++];
@@ -602,8 +610,12 @@ static ferry_err_t task_put(ferry_task_t *t, ferry_record_t *const *recs, size_t
                 ferry_err_t err = send_round(e, n_acts, &left, last, sizeof(last), errstr, errstr_size);
                 if (err != FERRY_ERR_OK)
                         return err;
-                if (!left)
+                if (!left) {
+                        ferry_task_log(t, FERRY_LOG_DEBUG,
+                                       "put: %zu record(s), %zu action(s) acknowledged in %lld ms", n, n_acts,
+                                       (long long)(ferry_now_ms() - (deadline - e->s.flush_timeout_ms)));
                         return FERRY_ERR_OK;
+                }
                 int64_t wait = backoff_ms(e, attempt);
                 if (ferry_task_stopping(t)) {
                         snprintf(errstr, errstr_size, "stopping with documents unacknowledged");
