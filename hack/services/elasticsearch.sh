@@ -13,7 +13,7 @@ OS_ARTIFACT=org.codelibs:elasticsearch-cluster-runner:$OS_VERSION
 OS_MAIN=org.codelibs.elasticsearch.runner.ElasticsearchClusterRunner
 OS_CONF=elasticsearch.yml
 OS_JAVA=
-SVC_TIMEOUT=120
+SVC_TIMEOUT=300
 
 runner_home() { printf '%s\n' "$(abspath "${FERRY_CACHE:-$REPO/.cache}")/elasticsearch/runner-$OS_VERSION"; }
 

