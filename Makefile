@@ -80,6 +80,10 @@ build/asan/unit-tests: $(call objs,asan,$(JDBC_PURE_SRC))
 # (OpenSSL and libcurl, both in DEPS_LIBS): tests/unit/connectors/test_avro_registry_tls.c.
 AVRO_PURE_SRC := worker/connectors/avro/registry_tls.c worker/connectors/avro/registry_client.c
 build/asan/unit-tests: $(call objs,asan,$(AVRO_PURE_SRC))
+# The Elasticsearch sink's documents and config (index names, ids, actions, JSON sources, mappings):
+# tests/unit/connectors/test_es_doc.c.
+ES_PURE_SRC := worker/connectors/elasticsearch/es_doc.c worker/connectors/elasticsearch/es_config.c
+build/asan/unit-tests: $(call objs,asan,$(ES_PURE_SRC))
 
 bin/ferry-operator: $(call objs,release,$(OPERATOR_SRC))
 	@mkdir -p bin

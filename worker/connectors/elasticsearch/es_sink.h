@@ -8,6 +8,7 @@
 #include <ferry/config.h>
 #include <ferry/connector.h>
 #include <ferry/datefmt.h>
+#include <ferry/json.h>
 #include <ferry/record.h>
 
 #include <stdbool.h>
