@@ -27,6 +27,9 @@
 #   BENCH_SKIP_JAVA=1      no Apache Kafka Connect at all (no Maven needed)
 #   BENCH_SKIP_FAILOVER=1  no failover figure
 #   BENCH_SKIP_AVRO=1      no AvroConverter figure (it needs the schema registry of hack/services.sh)
+#   BENCH_SKIP_ES=1        no Elasticsearch sink figure (hack/bench/elasticsearch.sh: BENCH_ES_N documents,
+#                          default BENCH_LINES, into an OpenSearch of hack/services.sh; table in
+#                          $BENCH_OUT/elasticsearch.md)
 #   BENCH_AVRO_LINES (200000)  lines per AvroConverter/JsonConverter run
 #   BENCH_FAILOVER_KILLS (5)  BENCH_FAILOVER_KILLS_JAVA (3)  kills per case in failover.sh
 #   BENCH_SKIP_JAVA_DEFAULT=1  skip the failover case with Java at defaults (about 5 min per kill)
@@ -379,6 +382,18 @@ if [ -z "${BENCH_SKIP_AVRO:-}" ]; then
                 BENCH_LINES="${BENCH_AVRO_LINES:-200000}" FERRY_WORKER="$WORKER" \
                 hack/bench/avro.sh >"$W/avro.md" 2>"$W/avro.log" ||
                 say "avro.sh failed; the figure is left out: $(tail -3 "$W/avro.log")"
+fi
+
+# ---- Elasticsearch sink against curl _bulk into OpenSearch (its own OpenSearch, this broker)
+if [ -z "${BENCH_SKIP_ES:-}" ] && [ -z "$SHORT" ]; then
+        say "Elasticsearch sink vs curl _bulk (hack/bench/elasticsearch.sh)"
+        mkdir -p "$OUT"
+        if FERRY_KAFKA_BOOTSTRAP="$B" BENCH_ES_N="${BENCH_ES_N:-$N}" FERRY_WORKER="$WORKER" \
+                hack/bench/elasticsearch.sh >"$OUT/elasticsearch.md" 2>"$W/es.log"; then
+                say "wrote $OUT/elasticsearch.md: $(tr '\n' ' ' <"$OUT/elasticsearch.md")"
+        else
+                say "elasticsearch.sh failed; the figure is left out: $(tail -3 "$W/es.log")"
+        fi
 fi
 
 # ---- report
