@@ -136,12 +136,14 @@ static CURL *make_handle(es_http_t *c, xfer_t *x)
                         curl_easy_setopt(h, CURLOPT_KEYPASSWD, c->cfg.key_password);
                 curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, c->cfg.verify_host ? 2L : 0L);
         }
+        /* No "Expect: 100-continue" round trip before each body. */
+        x->headers = curl_slist_append(NULL, "Expect:");
         if (r->content_type) {
                 char ct[128];
                 snprintf(ct, sizeof(ct), "Content-Type: %s", r->content_type);
-                x->headers = curl_slist_append(NULL, ct);
-                curl_easy_setopt(h, CURLOPT_HTTPHEADER, x->headers);
+                x->headers = curl_slist_append(x->headers, ct);
         }
+        curl_easy_setopt(h, CURLOPT_HTTPHEADER, x->headers);
         if (!strcmp(r->method, "HEAD")) {
                 curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
         } else if (strcmp(r->method, "GET") != 0) {
