@@ -95,6 +95,10 @@ build/fuzz/fuzz_hadoop_conf: DEPS_LIBS += $(HDFS_XML_LIBS)
 # parser): tests/unit/connectors/test_s3.c.
 S3_PURE_SRC := $(addprefix worker/connectors/s3/,s3_sigv4.c s3_xml.c s3_creds.c)
 build/asan/unit-tests: $(call objs,asan,$(S3_PURE_SRC))
+# The Elasticsearch sink's documents and config (index names, ids, actions, JSON sources, mappings):
+# tests/unit/connectors/test_es_doc.c.
+ES_PURE_SRC := worker/connectors/elasticsearch/es_doc.c worker/connectors/elasticsearch/es_config.c
+build/asan/unit-tests: $(call objs,asan,$(ES_PURE_SRC))
 
 bin/ferry-operator: $(call objs,release,$(OPERATOR_SRC))
 	@mkdir -p bin

@@ -34,6 +34,9 @@
 #   BENCH_SKIP_AVRO=1      no AvroConverter figure (it needs the schema registry of hack/services.sh)
 #   BENCH_SKIP_S3=1        no S3 sink figure (hack/bench/s3.sh: s3proxy of hack/services.sh; its
 #                          markdown table is printed after the report)
+#   BENCH_SKIP_ES=1        no Elasticsearch sink figure (hack/bench/elasticsearch.sh: BENCH_ES_N documents,
+#                          default BENCH_LINES, into an OpenSearch of hack/services.sh; table in
+#                          $BENCH_OUT/elasticsearch.md)
 #   BENCH_AVRO_LINES (200000)  lines per AvroConverter/JsonConverter run
 #   BENCH_SKIP_MQTT=1      no MQTT figure   BENCH_MQTT_N (1000000)  messages per MQTT case
 #   BENCH_SKIP_JDBC=1      no JDBC figures (they need PostgreSQL of hack/services.sh)
@@ -415,6 +418,18 @@ if [ -z "${BENCH_SKIP_JDBC:-}" ]; then
         BENCH_BOOTSTRAP="$B" BENCH_JDBC_JSON="$W/jdbc.json" FERRY_WORKER="$WORKER" \
                 hack/bench/jdbc.sh >"$W/jdbc.md" 2>"$W/jdbc.log" ||
                 say "jdbc.sh failed; the figures are left out: $(tail -3 "$W/jdbc.log")"
+fi
+
+# ---- Elasticsearch sink against curl _bulk into OpenSearch (its own OpenSearch, this broker)
+if [ -z "${BENCH_SKIP_ES:-}" ] && [ -z "$SHORT" ]; then
+        say "Elasticsearch sink vs curl _bulk (hack/bench/elasticsearch.sh)"
+        mkdir -p "$OUT"
+        if FERRY_KAFKA_BOOTSTRAP="$B" BENCH_ES_N="${BENCH_ES_N:-$N}" FERRY_WORKER="$WORKER" \
+                hack/bench/elasticsearch.sh >"$OUT/elasticsearch.md" 2>"$W/es.log"; then
+                say "wrote $OUT/elasticsearch.md: $(tr '\n' ' ' <"$OUT/elasticsearch.md")"
+        else
+                say "elasticsearch.sh failed; the figure is left out: $(tail -3 "$W/es.log")"
+        fi
 fi
 
 # ---- report
