@@ -4,6 +4,8 @@
  * on the same stream and resending the request. The layer a connector's writer calls. */
 #include "shared/cql/cql_session.h"
 
+#include <openssl/crypto.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +15,7 @@ struct cql_session {
         char **hosts;
         size_t n_hosts, next_host;
         char *user, *password, *ca, *cert, *key, *keyspace;
+        char *ca_pem, *cert_pem, *key_pem;
         cql_conn_t *conn;
         cql_prepared_t **prep;
         size_t n_prep, cap_prep;
@@ -60,6 +63,11 @@ void cql_session_free(cql_session_t *s)
         free(s->ca);
         free(s->cert);
         free(s->key);
+        free(s->ca_pem);
+        free(s->cert_pem);
+        if (s->key_pem) /* wipe the private key */
+                OPENSSL_cleanse(s->key_pem, strlen(s->key_pem));
+        free(s->key_pem);
         free(s->keyspace);
         cql_buf_free(&s->body);
         free(s);
@@ -170,6 +178,9 @@ cql_session_t *cql_session_new(const cql_options_t *o, cql_error_t *err)
         s->ca = dup_or_null(o->ca_file);
         s->cert = dup_or_null(o->cert_file);
         s->key = dup_or_null(o->key_file);
+        s->ca_pem = dup_or_null(o->ca_pem);
+        s->cert_pem = dup_or_null(o->cert_pem);
+        s->key_pem = dup_or_null(o->key_pem);
         s->keyspace = dup_or_null(o->keyspace);
         s->o = *o;
         s->o.hosts = s->hosts;
@@ -178,6 +189,9 @@ cql_session_t *cql_session_new(const cql_options_t *o, cql_error_t *err)
         s->o.ca_file = s->ca;
         s->o.cert_file = s->cert;
         s->o.key_file = s->key;
+        s->o.ca_pem = s->ca_pem;
+        s->o.cert_pem = s->cert_pem;
+        s->o.key_pem = s->key_pem;
         s->o.keyspace = s->keyspace;
         if (s->o.request_timeout_ms <= 0)
                 s->o.request_timeout_ms = 12000;

@@ -16,12 +16,21 @@ typedef struct {
         const char *ca_file;   /* PEM; NULL: system trust store */
         const char *cert_file; /* PEM client certificate (optional) */
         const char *key_file;
-        bool verify_host; /* check the server's certificate names the host */
-        bool no_verify;   /* accept any certificate */
+        /* PEM text in memory (from <ferry/tls.h>), used instead of the files when set */
+        const char *ca_pem;
+        const char *cert_pem, *key_pem; /* both or neither */
+        bool verify_host;               /* check the server's certificate names the host */
+        bool no_verify;                 /* accept any certificate */
         int connect_timeout_ms;
         int request_timeout_ms;
         const char *keyspace; /* USE <keyspace> after connecting (optional) */
 } cql_options_t;
+
+/* ---- TLS context (cql_tls.c) ---- */
+struct ssl_ctx_st;
+/* The client context for o (trust anchors, client certificate and key, verification mode). NULL
+ * (errstr) when a certificate or key cannot be loaded. */
+struct ssl_ctx_st *cql_tls_ctx_new(const cql_options_t *o, char *errstr, size_t errstr_size);
 
 /* ---- one connection (cql_conn.c) ---- */
 typedef struct cql_conn cql_conn_t;
