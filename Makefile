@@ -84,6 +84,9 @@ build/asan/unit-tests: $(call objs,asan,$(AVRO_PURE_SRC))
 # parser): tests/unit/connectors/test_s3.c.
 S3_PURE_SRC := $(addprefix worker/connectors/s3/,s3_sigv4.c s3_xml.c s3_creds.c)
 build/asan/unit-tests: $(call objs,asan,$(S3_PURE_SRC))
+# The Cassandra sinks' trust/key store keys: tests/unit/connectors/test_cass_tls.c.
+CASS_PURE_SRC := worker/connectors/cassandra/cass_tls.c
+build/asan/unit-tests: $(call objs,asan,$(CASS_PURE_SRC))
 
 bin/ferry-operator: $(call objs,release,$(OPERATOR_SRC))
 	@mkdir -p bin
