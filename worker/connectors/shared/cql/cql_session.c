@@ -21,6 +21,7 @@ struct cql_session {
         size_t n_prep, cap_prep;
         cql_buf_t body;
         char last_error[1024];
+        unsigned long reprepares;
 };
 
 static void prepared_free(cql_prepared_t *p)
@@ -325,6 +326,7 @@ int cql_session_run(cql_session_t *s, cql_req_t *const *reqs, size_t n, int max_
                         if (r->err.code == CQL_ERR_UNPREPARED && !reprepared[slot_req[slot]] &&
                             (p = find_by_id(s, r->err.unprepared_id, r->err.unprepared_len))) {
                                 reprepared[slot_req[slot]] = true;
+                                s->reprepares++;
                                 cql_error_clear(&r->err);
                                 r->rc = 0;
                                 cql_enc_prepare(&prep, version, (int16_t)(slot + 1), p->cql);
@@ -401,6 +403,11 @@ int cql_session_execute(cql_session_t *s, const cql_prepared_t *p, const cql_val
         cql_req_t r = {0};
         cql_enc_execute(&r.frame, cql_session_version(s), 0, p->id, p->id_len, vals, qp ? qp : &dflt);
         return run_one(s, &r, res, err);
+}
+
+unsigned long cql_session_reprepares(const cql_session_t *s)
+{
+        return s->reprepares;
 }
 
 const cql_prepared_t *cql_session_prepare(cql_session_t *s, const char *cql, cql_error_t *err)

@@ -95,5 +95,7 @@ const cql_prepared_t *cql_session_prepare(cql_session_t *s, const char *cql, cql
 int cql_session_execute(cql_session_t *s, const cql_prepared_t *p, const cql_values_t *vals,
                         const cql_qparams_t *qp, cql_result_t *res, cql_error_t *err);
 uint8_t cql_session_version(const cql_session_t *s);
+/* How many times a request was answered UNPREPARED and its statement prepared again. */
+unsigned long cql_session_reprepares(const cql_session_t *s);
 
 #endif
