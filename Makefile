@@ -99,6 +99,9 @@ build/asan/unit-tests: $(call objs,asan,$(S3_PURE_SRC))
 # tests/unit/connectors/test_es_doc.c.
 ES_PURE_SRC := worker/connectors/elasticsearch/es_doc.c worker/connectors/elasticsearch/es_config.c
 build/asan/unit-tests: $(call objs,asan,$(ES_PURE_SRC))
+# The Cassandra sinks' trust/key store keys: tests/unit/connectors/test_cass_tls.c.
+CASS_PURE_SRC := worker/connectors/cassandra/cass_tls.c
+build/asan/unit-tests: $(call objs,asan,$(CASS_PURE_SRC))
 
 bin/ferry-operator: $(call objs,release,$(OPERATOR_SRC))
 	@mkdir -p bin

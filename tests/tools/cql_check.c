@@ -1,7 +1,8 @@
 /* cql-check: drives the shared CQL client (worker/connectors/shared/cql) against a real Cassandra
  * node for tests/connectors/cassandra/cql_client.sh: failover past a dead contact point, DDL,
  * every native type bound through a prepared statement and read back, logged/unlogged/counter
- * batches, pipelined requests, paging, and decoded errors. Prints one line per step; the test
+ * batches, pipelined requests, re-prepare after the node forgot a statement (UNPREPARED), paging,
+ * and decoded errors. Prints one line per step; the test
  * checks the lines and reads the tables with the Python cassandra-driver.
  *
  * With CQL_CHECK_CA set (the node's CA, PEM) it first connects over TLS, verifying the node's
@@ -183,6 +184,60 @@ static void pipelined(void)
         free(rp);
 }
 
+/* n EXECUTEs of an INSERT into cqlcheck.rp (k = first..first+n-1, v = "<tag>-<k>"), pipelined. */
+static int rp_insert(const cql_prepared_t *p, int first, int n, const char *tag, int *ok)
+{
+        cql_req_t *reqs = calloc((size_t)n, sizeof *reqs);
+        cql_req_t **rp = calloc((size_t)n, sizeof *rp);
+        cql_qparams_t qp = CQL_QPARAMS_DEFAULT;
+        for (int i = 0; i < n; i++) {
+                cql_values_t v = {0};
+                char tmp[32], errstr[256];
+                ferry_value_t *k = ferry_value_int(FERRY_TYPE_INT32, first + i);
+                snprintf(tmp, sizeof tmp, "%s-%d", tag, first + i);
+                ferry_value_t *s = ferry_value_cstring(tmp);
+                cql_value_append(&v, p->binds[0].type, k, errstr, sizeof errstr);
+                cql_value_append(&v, p->binds[1].type, s, errstr, sizeof errstr);
+                cql_enc_execute(&reqs[i].frame, cql_session_version(S), 0, p->id, p->id_len, &v, &qp);
+                cql_values_free(&v);
+                ferry_value_free(k);
+                ferry_value_free(s);
+                rp[i] = &reqs[i];
+        }
+        int rc = cql_session_run(S, rp, (size_t)n, 8);
+        *ok = 0;
+        for (int i = 0; i < n; i++) {
+                *ok += reqs[i].rc == 0;
+                if (reqs[i].rc != 0) {
+                        char msg[512];
+                        cql_error_format(&reqs[i].err, msg, sizeof msg);
+                        fprintf(stderr, "cql-check: rp %d: %s\n", first + i, msg);
+                }
+                cql_req_free(&reqs[i]);
+        }
+        free(reqs);
+        free(rp);
+        return rc;
+}
+
+/* UNPREPARED: ALTER TABLE makes the node forget the statements prepared on the table; the next
+ * EXECUTEs (several in flight) are answered UNPREPARED, prepared again and resent. */
+static void reprepare(void)
+{
+        cql_error_t e;
+        const cql_prepared_t *p = cql_session_prepare(S, "INSERT INTO cqlcheck.rp (k, v) VALUES (?, ?)", &e);
+        if (!p)
+                die_err("prepare", &e);
+        int ok;
+        int rc = rp_insert(p, 1, 1, "before", &ok);
+        printf("REPREPARE before rc=%d ok=%d reprepared=%lu\n", rc, ok, cql_session_reprepares(S));
+        q("ALTER TABLE cqlcheck.rp ADD extra int");
+        unsigned long n0 = cql_session_reprepares(S);
+        rc = rp_insert(p, 2, 20, "after", &ok);
+        printf("REPREPARE after rc=%d ok=%d reprepared=%s\n", rc, ok,
+               cql_session_reprepares(S) > n0 ? "yes" : "no");
+}
+
 static void paging(void)
 {
         cql_qparams_t qp = CQL_QPARAMS_DEFAULT;
@@ -289,9 +344,11 @@ int main(int argc, char **argv)
           "tx text)");
         q("CREATE TABLE cqlcheck.kv (k int PRIMARY KEY, v text)");
         q("CREATE TABLE cqlcheck.cnt (k int PRIMARY KEY, c counter)");
+        q("CREATE TABLE cqlcheck.rp (k int PRIMARY KEY, v text)");
         types_roundtrip();
         batches();
         pipelined();
+        reprepare();
         paging();
         errors();
         cql_session_free(S);

@@ -3,8 +3,9 @@
 # build/tools/cql-check: it fails over past a dead contact point, binds every native type (with
 # collections, a UDT, a tuple, nulls and unset values) through a prepared statement and reads it
 # back, connects over TLS (verifying the node's certificate; an unknown CA refused), runs
-# logged/unlogged/counter batches, 500 pipelined EXECUTEs, paging, and decodes syntax,
-# invalid-query and already-exists errors. The Python cassandra-driver reads the tables to check.
+# logged/unlogged/counter batches, 500 pipelined EXECUTEs, re-prepare on UNPREPARED (ALTER TABLE
+# makes the node forget a prepared INSERT; the rows executed after it are all there), paging, and
+# decodes syntax, invalid-query and already-exists errors. The Python cassandra-driver reads the tables to check.
 # services: cassandra
 source "$(dirname "$0")/../lib.sh"
 cd "$REPO"
@@ -34,6 +35,8 @@ expect_line 'BATCH 1 ok'
 expect_line 'BATCH 2 ok'
 expect_line 'PIPELINED rc=0 ok=500'
 expect_line 'PAGING rows=520 pages=6'
+expect_line 'REPREPARE before rc=0 ok=1 reprepared=0'
+expect_line 'REPREPARE after rc=0 ok=20 reprepared=yes'
 grep -q '^ERROR 0x2000 Syntax error in CQL query (0x2000): line 1:0 no viable alternative' "$out" || fail "syntax error not decoded"
 grep -q '^ERROR 0x2200 Invalid query (0x2200): .*nosuchtable' "$out" || fail "invalid query not decoded"
 grep -q '^ERROR 0x2400 Already exists' "$out" || fail "already-exists not decoded"
@@ -52,6 +55,13 @@ got=$(cql "SELECT * FROM cqlcheck.types WHERE id = 2")
 [ "$(cql "SELECT v FROM cqlcheck.kv WHERE k = 19")" = '{"v": "plain"}' ] || fail "plain statement in the batch not applied"
 [ "$(cql "SELECT c FROM cqlcheck.cnt WHERE k = 29")" = '{"c": 10}' ] || fail "counter batch not applied"
 [ "$(cql "SELECT writetime(v) AS w FROM cqlcheck.kv WHERE k = 1000")" = '{"w": 1000}' ] || fail "default timestamp not applied"
+got=$(cql "SELECT k, v, extra FROM cqlcheck.rp" | python3 -c '
+import json, sys
+rows = sorted((json.loads(l) for l in sys.stdin), key=lambda r: r["k"])
+want = [{"k": 1, "v": "before-1", "extra": None}] + [{"k": k, "v": "after-%d" % k, "extra": None} for k in range(2, 22)]
+print("ok" if rows == want else rows)')
+[ "$got" = ok ] || fail "rows written around the re-prepare: $got"
 info "cassandra-driver reads back every type, batch, counter and timestamp"
+info "re-prepare: ALTER TABLE made the node forget the INSERT; 20 pipelined EXECUTEs answered UNPREPARED were prepared again and all 21 rows are there"
 cql "DROP KEYSPACE cqlcheck" >/dev/null
 echo PASS

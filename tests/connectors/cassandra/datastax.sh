@@ -5,7 +5,8 @@
 # cassandra-driver: mapped columns (key, value.f, header.h, now()), the record timestamp as the
 # write timestamp in µs, ttl, __ttl and __timestamp (timestampTimeUnit), a record whose mapped
 # non-key fields are all null deleting the row, a tombstone deleting, counters, and a composite
-# primary key; a record that cannot be mapped fails the task with a message naming the field.
+# primary key; TLS with a PKCS12 trust store (a wrong store password refused at validate); a record
+# that cannot be mapped fails the task with a message naming the field.
 # services: kafka cassandra
 source "$(dirname "$0")/../lib.sh"
 cd "$REPO"
@@ -86,6 +87,28 @@ info "schemaless maps: composite key, __ttl 2 MINUTES = 120 s, null __ttl = no T
 got=$(cql "SELECT id, name, n, hdr FROM $ks.t_struct WHERE id = 'k1'")
 [ "$got" = '{"hdr": "x", "id": "k1", "n": 1, "name": "alice"}' ] || fail "k1 after the null-fields record: $got"
 info "nullToUnset: null fields left the old values, the header was written"
+
+# 4. TLS as a Java config sets it: a PKCS12 trust store holding the node's CA (ssl.provider JDK,
+# host name checked); a wrong store password is refused by /config/validate naming the key.
+ca=$("$SERVICES" env cassandra | sed -n 's/^SERVICE_CA=//p' | tr -d "'\"")
+[ -f "$ca" ] || fail "no SERVICE_CA from hack/services.sh env cassandra"
+openssl pkcs12 -export -nokeys -in "$ca" -passout pass:trustpw -out "$WORK/ts.p12" || fail "openssl pkcs12"
+cql "CREATE TABLE $ks.t_tls (id text PRIMARY KEY, name text)" >/dev/null
+t5=ds_tls_$RANDOM
+printf '%s\n' 's1|{"name":"secure"}' | produce_records "$t5" '|'
+TLS="\"ssl.provider\":\"JDK\",\"ssl.truststore.path\":\"$WORK/ts.p12\",\"ssl.hostnameValidation\":\"true\""
+body="{\"connector.class\":\"com.datastax.oss.kafka.sink.CassandraSinkConnector\",\"topics\":\"$t5\",\"contactPoints\":\"$CP\",\"port\":\"$CASSANDRA_PORT\",\"loadBalancing.localDc\":\"datacenter1\",$AUTH,$TLS,\"topic.$t5.$ks.t_tls.mapping\":\"id=key, name=value.name\""
+out=$(curl -s -X PUT -H 'Content-Type: application/json' "$REST/connector-plugins/CassandraSinkConnector/config/validate" -d "$body,\"ssl.truststore.password\":\"wrong\"}")
+echo "$out" | python3 -c '
+import json, sys
+v = json.load(sys.stdin)
+errs = [e for c in v["configs"] if c["value"]["name"] == "ssl.truststore.password" for e in c["value"]["errors"]]
+assert errs and "wrong" not in errs[0], v' || fail "validate did not refuse the wrong trust store password: $out"
+create_connector ds-tls "$body,\"ssl.truststore.password\":\"trustpw\"}"
+wait_connector_running ds-tls 1
+tls1() { [ "$(cql "SELECT name FROM $ks.t_tls WHERE id = 's1'")" = '{"name": "secure"}' ]; }
+wait_for 60 "row s1 written over TLS" tls1
+info "TLS: PKCS12 trust store (ssl.truststore.path/password) verified the node; a wrong password refused at validate"
 
 # A record that cannot be mapped: the task fails naming the field.
 echo 'bad|{"name":"x","n":"not a number"}' | produce_records "$t2" '|'

@@ -3,7 +3,8 @@
 # projections with aliases and IGNORE over JSON-string values, TTL=n, `SELECT *` over Struct
 # values with connect.cassandra.default.value=UNSET (omitted columns keep their values), deletes of
 # tombstones through connect.cassandra.delete.statement, and error.policy NOOP skipping a record
-# that is not JSON while the ones after it are written. Checked with the Python cassandra-driver.
+# that is not JSON while the ones after it are written; TLS with a PKCS12 trust store. Checked with
+# the Python cassandra-driver.
 # services: kafka cassandra
 source "$(dirname "$0")/../lib.sh"
 cd "$REPO"
@@ -48,5 +49,17 @@ wait_for 60 "people 11 written, 12 deleted by its tombstone" people
 got=$(cql "SELECT id, name, age, city FROM $ks.people WHERE id = 10")
 [ "$got" = '{"age": 30, "city": "Paris", "id": 10, "name": "ann"}' ] || fail "DEFAULT UNSET: $got"
 info "SELECT * over Structs; DEFAULT UNSET kept city; the tombstone of 12 ran the delete statement"
+
+# 3. TLS: connect.cassandra.trust.store.* with a PKCS12 store holding the node's CA.
+ca=$("$SERVICES" env cassandra | sed -n 's/^SERVICE_CA=//p' | tr -d "'\"")
+[ -f "$ca" ] || fail "no SERVICE_CA from hack/services.sh env cassandra"
+openssl pkcs12 -export -nokeys -in "$ca" -passout pass:trustpw -out "$WORK/ts.p12" || fail "openssl pkcs12"
+t3=ls_tls_$RANDOM
+printf '%s\n' '{"id":30,"name":"tls","qty":9,"price":2.0}' | produce_records "$t3"
+create_connector ls-tls "{\"connector.class\":\"io.lenses.streamreactor.connect.cassandra.sink.CassandraSinkConnector\",\"topics\":\"$t3\",$COMMON,\"connect.cassandra.kcql\":\"INSERT INTO orders SELECT id, name AS product, qty, price FROM $t3\",\"connect.cassandra.ssl.enabled\":\"true\",\"connect.cassandra.trust.store.path\":\"$WORK/ts.p12\",\"connect.cassandra.trust.store.password\":\"trustpw\",\"connect.cassandra.trust.store.type\":\"PKCS12\"}"
+wait_connector_running ls-tls 1
+tls30() { [ "$(cql "SELECT product FROM $ks.orders WHERE id = 30")" = '{"product": "tls"}' ]; }
+wait_for 60 "order 30 written over TLS" tls30
+info "TLS: PKCS12 trust store (connect.cassandra.trust.store.*) verified the node"
 cql "DROP KEYSPACE $ks" >/dev/null
 echo PASS

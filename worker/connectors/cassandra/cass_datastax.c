@@ -1,11 +1,12 @@
 /* DataStax Apache Kafka Connector sink (com.datastax.oss.kafka.sink.CassandraSinkConnector) on
  * Ferry's CQL client: the connection keys (contactPoints, port, loadBalancing.localDc, auth.*,
- * ssl.* with PEM files), the writer limits (maxConcurrentRequests, maxNumberOfRecordsInBatch,
+ * ssl.* with JKS, PKCS12 or PEM stores), the writer limits (maxConcurrentRequests, maxNumberOfRecordsInBatch,
  * queryExecutionTimeout), ignoreErrors, and the per-table topic.<t>.<ks>.<table>.* settings that
  * cass_mapping.c reads. Data flow: consumer -> converters -> put() -> cass_mapping.c (record ->
  * bound INSERT/DELETE/UPDATE) -> cass_writer.c (partition batches, many in flight) -> the node.
  * put() returns once the node acknowledged every row, so committed offsets never run ahead. */
 #include "cass_mapping.h"
+#include "cass_tls.h"
 
 #include <ferry/log.h>
 
@@ -133,25 +134,25 @@ static const ferry_config_def_t ds_config[] = {
          .default_value = "",
          .importance = FERRY_IMPORTANCE_MEDIUM,
          .group = "SSL",
-         .doc = "CA certificates (PEM) to verify the node with; empty: the system's trust store."},
+         .doc = "Trust store (JKS, PKCS12 or PEM) to verify the node with; empty: the system's CAs."},
         {.name = "ssl.truststore.password",
          .type = FERRY_CFG_PASSWORD,
          .default_value = "",
          .importance = FERRY_IMPORTANCE_LOW,
          .group = "SSL",
-         .doc = "Unused with PEM files."},
+         .doc = "Password of the trust store (JKS, PKCS12); unused with PEM."},
         {.name = "ssl.keystore.path",
          .type = FERRY_CFG_STRING,
          .default_value = "",
          .importance = FERRY_IMPORTANCE_MEDIUM,
          .group = "SSL",
-         .doc = "Client certificate and key in one PEM file (as ssl.openssl.keyCertChain + privateKey)."},
+         .doc = "Client key store (JKS, PKCS12, or certificate and key in one PEM file) with one key entry."},
         {.name = "ssl.keystore.password",
          .type = FERRY_CFG_PASSWORD,
          .default_value = "",
          .importance = FERRY_IMPORTANCE_LOW,
          .group = "SSL",
-         .doc = "Unused with PEM files."},
+         .doc = "Password of the key store and of its key entry; unused with PEM."},
         {.name = "ssl.openssl.keyCertChain",
          .type = FERRY_CFG_STRING,
          .default_value = "",
@@ -188,6 +189,21 @@ cass_ignore_t cass_ignore_parse(const char *v)
         return CASS_IGNORE_NONE;
 }
 
+/* The JDK provider's stores; with OpenSSL, ssl.openssl.* replace the key store. */
+static cass_tls_stores_t ds_stores(const ferry_strmap_t *config)
+{
+        const char *prov = ferry_strmap_get(config, "ssl.provider");
+        bool openssl_files = prov && !strcasecmp(prov, "OpenSSL") &&
+                             ferry_strmap_get(config, "ssl.openssl.keyCertChain") &&
+                             *ferry_strmap_get(config, "ssl.openssl.keyCertChain");
+        return (cass_tls_stores_t){
+                .truststore_path = ferry_strmap_get(config, "ssl.truststore.path"),
+                .truststore_password = ferry_strmap_get(config, "ssl.truststore.password"),
+                .keystore_path = openssl_files ? NULL : ferry_strmap_get(config, "ssl.keystore.path"),
+                .keystore_password = openssl_files ? NULL : ferry_strmap_get(config, "ssl.keystore.password"),
+        };
+}
+
 static void ds_validate(const ferry_strmap_t *config, ferry_cfg_errors_t *errs)
 {
         cass_tables_t ts;
@@ -209,6 +225,11 @@ static void ds_validate(const ferry_strmap_t *config, ferry_cfg_errors_t *errs)
                                                      list[i], list[i]);
                 }
                 ferry_strlist_free(list, n);
+        }
+        const char *prov = ferry_strmap_get(config, "ssl.provider");
+        if (prov && strcasecmp(prov, "None") != 0) {
+                cass_tls_stores_t st = ds_stores(config);
+                cass_tls_validate(CASS_TLS_DATASTAX, &st, errs);
         }
         const char *auth = ferry_strmap_get(config, "auth.provider");
         if (auth && !strcasecmp(auth, "GSSAPI"))
@@ -274,7 +295,14 @@ static ferry_err_t ds_start(ferry_task_t *t, const ferry_strmap_t *config, char 
         static char *local[] = {"127.0.0.1"};
         bool plain = !strcasecmp(ferry_config_get_string(d->cfg, "auth.provider"), "PLAIN");
         bool tls = strcasecmp(ferry_config_get_string(d->cfg, "ssl.provider"), "None") != 0;
-        const char *keystore = nonempty(ferry_config_get_string(d->cfg, "ssl.keystore.path"));
+        ferry_tls_pem_t pem = {0};
+        if (tls) {
+                cass_tls_stores_t st = ds_stores(config);
+                if (cass_tls_load(CASS_TLS_DATASTAX, &st, &pem, errstr, errstr_size) < 0) {
+                        ds_free(d);
+                        return FERRY_ERR_INVALID_CONFIG;
+                }
+        }
         const char *chain = nonempty(ferry_config_get_string(d->cfg, "ssl.openssl.keyCertChain"));
         const char *key = nonempty(ferry_config_get_string(d->cfg, "ssl.openssl.privateKey"));
         cql_options_t o = {
@@ -284,9 +312,11 @@ static ferry_err_t ds_start(ferry_task_t *t, const ferry_strmap_t *config, char 
                 .user = plain ? ferry_config_get_string(d->cfg, "auth.username") : NULL,
                 .password = plain ? ferry_config_get_password(d->cfg, "auth.password") : NULL,
                 .tls = tls,
-                .ca_file = nonempty(ferry_config_get_string(d->cfg, "ssl.truststore.path")),
-                .cert_file = chain ? chain : keystore,
-                .key_file = key ? key : keystore,
+                .ca_pem = pem.ca_pem,
+                .cert_pem = pem.cert_pem,
+                .key_pem = pem.key_pem,
+                .cert_file = pem.cert_pem ? NULL : chain,
+                .key_file = pem.cert_pem ? NULL : key,
                 .verify_host = ferry_config_get_bool(d->cfg, "ssl.hostnameValidation"),
                 .connect_timeout_ms = 10000,
                 .request_timeout_ms = ferry_config_get_int(d->cfg, "queryExecutionTimeout") * 1000,
@@ -296,6 +326,7 @@ static ferry_err_t ds_start(ferry_task_t *t, const ferry_strmap_t *config, char 
                                ferry_config_get_string(d->cfg, "compression"));
         cql_error_t e;
         d->s = cql_session_new(&o, &e);
+        ferry_tls_pem_free(&pem);
         if (!d->s) {
                 char msg[1024];
                 cql_error_format(&e, msg, sizeof msg);

@@ -7,6 +7,7 @@
  * Rows go through cass_writer.c (grouped by partition key, many in flight); failures follow
  * connect.cassandra.error.policy NOOP | THROW | RETRY. */
 #include "cass.h"
+#include "cass_tls.h"
 #include "shared/kcql.h"
 
 #include <ferry/json.h>
@@ -144,25 +145,44 @@ static const ferry_config_def_t ls_config[] = {
          .default_value = "",
          .importance = FERRY_IMPORTANCE_MEDIUM,
          .group = "SSL",
-         .doc = "CA certificates (PEM)."},
+         .doc = "Trust store (JKS, PKCS12 or PEM) to verify the node with; empty: the system's CAs."},
         {.name = "connect.cassandra.trust.store.password",
          .type = FERRY_CFG_PASSWORD,
          .default_value = "",
          .importance = FERRY_IMPORTANCE_LOW,
          .group = "SSL",
-         .doc = "Unused with PEM files."},
+         .doc = "Password of the trust store (JKS, PKCS12); unused with PEM."},
+        {.name = "connect.cassandra.trust.store.type",
+         .type = FERRY_CFG_STRING,
+         .default_value = "JKS",
+         .importance = FERRY_IMPORTANCE_LOW,
+         .group = "SSL",
+         .doc = "JKS (reads PKCS12 and PEM too, by their content), PKCS12 or PEM."},
+        {.name = "connect.cassandra.ssl.client.cert.auth",
+         .type = FERRY_CFG_BOOLEAN,
+         .default_value = "false",
+         .importance = FERRY_IMPORTANCE_LOW,
+         .group = "SSL",
+         .doc = "Present the key store's certificate to the node."},
         {.name = "connect.cassandra.key.store.path",
          .type = FERRY_CFG_STRING,
          .default_value = "",
          .importance = FERRY_IMPORTANCE_MEDIUM,
          .group = "SSL",
-         .doc = "Client certificate and key (PEM)."},
+         .doc = "Client key store (JKS, PKCS12, or certificate and key in one PEM file), used when "
+                "connect.cassandra.ssl.client.cert.auth=true."},
         {.name = "connect.cassandra.key.store.password",
          .type = FERRY_CFG_PASSWORD,
          .default_value = "",
          .importance = FERRY_IMPORTANCE_LOW,
          .group = "SSL",
-         .doc = "Unused with PEM files."},
+         .doc = "Password of the key store and of its key entry; unused with PEM."},
+        {.name = "connect.cassandra.key.store.type",
+         .type = FERRY_CFG_STRING,
+         .default_value = "JKS",
+         .importance = FERRY_IMPORTANCE_LOW,
+         .group = "SSL",
+         .doc = "JKS (reads PKCS12 and PEM too, by their content), PKCS12 or PEM."},
         {.name = "connect.cassandra.load.balancing.policy",
          .type = FERRY_CFG_STRING,
          .default_value = "TOKEN_AWARE",
@@ -207,6 +227,26 @@ static const uint64_t ALLOWED = FERRY_KCQL_BIT(FERRY_KCQL_TTL) | FERRY_KCQL_BIT(
                                 FERRY_KCQL_BIT(FERRY_KCQL_BATCH) | FERRY_KCQL_BIT(FERRY_KCQL_WITHFORMAT) |
                                 FERRY_KCQL_BIT(FERRY_KCQL_WITHUNWRAP);
 
+static bool is_true(const char *v)
+{
+        return v && !strcasecmp(v, "true");
+}
+
+/* The stores as Stream Reactor reads them: the key store only with client certificate auth. */
+static cass_tls_stores_t ls_stores(const ferry_strmap_t *config)
+{
+        bool client = is_true(ferry_strmap_get(config, "connect.cassandra.ssl.client.cert.auth"));
+        return (cass_tls_stores_t){
+                .truststore_path = ferry_strmap_get(config, "connect.cassandra.trust.store.path"),
+                .truststore_password = ferry_strmap_get(config, "connect.cassandra.trust.store.password"),
+                .truststore_type = ferry_strmap_get(config, "connect.cassandra.trust.store.type"),
+                .keystore_path = client ? ferry_strmap_get(config, "connect.cassandra.key.store.path") : NULL,
+                .keystore_password =
+                        client ? ferry_strmap_get(config, "connect.cassandra.key.store.password") : NULL,
+                .keystore_type = client ? ferry_strmap_get(config, "connect.cassandra.key.store.type") : NULL,
+        };
+}
+
 static void ls_validate(const ferry_strmap_t *config, ferry_cfg_errors_t *errs)
 {
         const char *k = ferry_strmap_get(config, "connect.cassandra.kcql");
@@ -231,6 +271,10 @@ static void ls_validate(const ferry_strmap_t *config, ferry_cfg_errors_t *errs)
         if (del && !strcasecmp(del, "true") && (!stmt || !*stmt))
                 ferry_cfg_errors_add(errs, "connect.cassandra.delete.statement",
                                      "required when connect.cassandra.delete.enabled=true");
+        if (is_true(ferry_strmap_get(config, "connect.cassandra.ssl.enabled"))) {
+                cass_tls_stores_t st = ls_stores(config);
+                cass_tls_validate(CASS_TLS_LENSES, &st, errs);
+        }
 }
 
 static ferry_err_t ls_task_configs(ferry_connector_ctx_t *c, const ferry_strmap_t *config, int max_tasks,
@@ -365,22 +409,33 @@ static ferry_err_t ls_start(ferry_task_t *t, const ferry_strmap_t *config, char 
                                         &n_hosts);
         const char *user = nonempty(ferry_config_get_string(d->cfg, "connect.cassandra.username"));
         const char *ks = ferry_config_get_string(d->cfg, "connect.cassandra.key.space");
+        bool tls = ferry_config_get_bool(d->cfg, "connect.cassandra.ssl.enabled");
+        ferry_tls_pem_t pem = {0};
+        if (tls) {
+                cass_tls_stores_t st = ls_stores(config);
+                if (cass_tls_load(CASS_TLS_LENSES, &st, &pem, errstr, errstr_size) < 0) {
+                        ferry_strlist_free(hosts, n_hosts);
+                        ls_free(d);
+                        return FERRY_ERR_INVALID_CONFIG;
+                }
+        }
         cql_options_t o = {
                 .hosts = hosts,
                 .n_hosts = n_hosts,
                 .port = ferry_config_get_int(d->cfg, "connect.cassandra.port"),
                 .user = user,
                 .password = user ? ferry_config_get_password(d->cfg, "connect.cassandra.password") : NULL,
-                .tls = ferry_config_get_bool(d->cfg, "connect.cassandra.ssl.enabled"),
-                .ca_file = nonempty(ferry_config_get_string(d->cfg, "connect.cassandra.trust.store.path")),
-                .cert_file = nonempty(ferry_config_get_string(d->cfg, "connect.cassandra.key.store.path")),
-                .key_file = nonempty(ferry_config_get_string(d->cfg, "connect.cassandra.key.store.path")),
+                .tls = tls,
+                .ca_pem = pem.ca_pem,
+                .cert_pem = pem.cert_pem,
+                .key_pem = pem.key_pem,
                 .connect_timeout_ms = 10000,
                 .request_timeout_ms = 30000,
                 .keyspace = ks,
         };
         cql_error_t e;
         d->s = cql_session_new(&o, &e);
+        ferry_tls_pem_free(&pem);
         ferry_strlist_free(hosts, n_hosts);
         if (!d->s) {
                 char msg[1024];

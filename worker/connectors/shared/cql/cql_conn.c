@@ -238,30 +238,9 @@ int cql_conn_recv(cql_conn_t *c, cql_header_t *h, cql_buf_t *body, char *errstr,
 static int tls_setup(cql_conn_t *c, const char *host, const cql_options_t *o, char *errstr,
                      size_t errstr_size)
 {
-        c->ctx = SSL_CTX_new(TLS_client_method());
-        if (!c->ctx) {
-                ssl_errstr("SSL_CTX_new", errstr, errstr_size);
+        c->ctx = cql_tls_ctx_new(o, errstr, errstr_size);
+        if (!c->ctx)
                 return -1;
-        }
-        SSL_CTX_set_min_proto_version(c->ctx, TLS1_2_VERSION);
-        if (o->no_verify) {
-                SSL_CTX_set_verify(c->ctx, SSL_VERIFY_NONE, NULL);
-        } else {
-                SSL_CTX_set_verify(c->ctx, SSL_VERIFY_PEER, NULL);
-                if (o->ca_file ? SSL_CTX_load_verify_locations(c->ctx, o->ca_file, NULL) != 1
-                               : SSL_CTX_set_default_verify_paths(c->ctx) != 1) {
-                        ssl_errstr("cannot load the CA certificates", errstr, errstr_size);
-                        return -1;
-                }
-        }
-        if (o->cert_file) {
-                if (SSL_CTX_use_certificate_chain_file(c->ctx, o->cert_file) != 1 ||
-                    SSL_CTX_use_PrivateKey_file(c->ctx, o->key_file ? o->key_file : o->cert_file,
-                                                SSL_FILETYPE_PEM) != 1) {
-                        ssl_errstr("cannot load the client certificate/key", errstr, errstr_size);
-                        return -1;
-                }
-        }
         c->ssl = SSL_new(c->ctx);
         if (!c->ssl) {
                 ssl_errstr("SSL_new", errstr, errstr_size);

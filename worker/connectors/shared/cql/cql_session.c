@@ -4,6 +4,8 @@
  * on the same stream and resending the request. The layer a connector's writer calls. */
 #include "shared/cql/cql_session.h"
 
+#include <openssl/crypto.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,11 +15,13 @@ struct cql_session {
         char **hosts;
         size_t n_hosts, next_host;
         char *user, *password, *ca, *cert, *key, *keyspace;
+        char *ca_pem, *cert_pem, *key_pem;
         cql_conn_t *conn;
         cql_prepared_t **prep;
         size_t n_prep, cap_prep;
         cql_buf_t body;
         char last_error[1024];
+        unsigned long reprepares;
 };
 
 static void prepared_free(cql_prepared_t *p)
@@ -60,6 +64,11 @@ void cql_session_free(cql_session_t *s)
         free(s->ca);
         free(s->cert);
         free(s->key);
+        free(s->ca_pem);
+        free(s->cert_pem);
+        if (s->key_pem) /* wipe the private key */
+                OPENSSL_cleanse(s->key_pem, strlen(s->key_pem));
+        free(s->key_pem);
         free(s->keyspace);
         cql_buf_free(&s->body);
         free(s);
@@ -170,6 +179,9 @@ cql_session_t *cql_session_new(const cql_options_t *o, cql_error_t *err)
         s->ca = dup_or_null(o->ca_file);
         s->cert = dup_or_null(o->cert_file);
         s->key = dup_or_null(o->key_file);
+        s->ca_pem = dup_or_null(o->ca_pem);
+        s->cert_pem = dup_or_null(o->cert_pem);
+        s->key_pem = dup_or_null(o->key_pem);
         s->keyspace = dup_or_null(o->keyspace);
         s->o = *o;
         s->o.hosts = s->hosts;
@@ -178,6 +190,9 @@ cql_session_t *cql_session_new(const cql_options_t *o, cql_error_t *err)
         s->o.ca_file = s->ca;
         s->o.cert_file = s->cert;
         s->o.key_file = s->key;
+        s->o.ca_pem = s->ca_pem;
+        s->o.cert_pem = s->cert_pem;
+        s->o.key_pem = s->key_pem;
         s->o.keyspace = s->keyspace;
         if (s->o.request_timeout_ms <= 0)
                 s->o.request_timeout_ms = 12000;
@@ -311,6 +326,7 @@ int cql_session_run(cql_session_t *s, cql_req_t *const *reqs, size_t n, int max_
                         if (r->err.code == CQL_ERR_UNPREPARED && !reprepared[slot_req[slot]] &&
                             (p = find_by_id(s, r->err.unprepared_id, r->err.unprepared_len))) {
                                 reprepared[slot_req[slot]] = true;
+                                s->reprepares++;
                                 cql_error_clear(&r->err);
                                 r->rc = 0;
                                 cql_enc_prepare(&prep, version, (int16_t)(slot + 1), p->cql);
@@ -387,6 +403,11 @@ int cql_session_execute(cql_session_t *s, const cql_prepared_t *p, const cql_val
         cql_req_t r = {0};
         cql_enc_execute(&r.frame, cql_session_version(s), 0, p->id, p->id_len, vals, qp ? qp : &dflt);
         return run_one(s, &r, res, err);
+}
+
+unsigned long cql_session_reprepares(const cql_session_t *s)
+{
+        return s->reprepares;
 }
 
 const cql_prepared_t *cql_session_prepare(cql_session_t *s, const char *cql, cql_error_t *err)

@@ -16,12 +16,21 @@ typedef struct {
         const char *ca_file;   /* PEM; NULL: system trust store */
         const char *cert_file; /* PEM client certificate (optional) */
         const char *key_file;
-        bool verify_host; /* check the server's certificate names the host */
-        bool no_verify;   /* accept any certificate */
+        /* PEM text in memory (from <ferry/tls.h>), used instead of the files when set */
+        const char *ca_pem;
+        const char *cert_pem, *key_pem; /* both or neither */
+        bool verify_host;               /* check the server's certificate names the host */
+        bool no_verify;                 /* accept any certificate */
         int connect_timeout_ms;
         int request_timeout_ms;
         const char *keyspace; /* USE <keyspace> after connecting (optional) */
 } cql_options_t;
+
+/* ---- TLS context (cql_tls.c) ---- */
+struct ssl_ctx_st;
+/* The client context for o (trust anchors, client certificate and key, verification mode). NULL
+ * (errstr) when a certificate or key cannot be loaded. */
+struct ssl_ctx_st *cql_tls_ctx_new(const cql_options_t *o, char *errstr, size_t errstr_size);
 
 /* ---- one connection (cql_conn.c) ---- */
 typedef struct cql_conn cql_conn_t;
@@ -86,5 +95,7 @@ const cql_prepared_t *cql_session_prepare(cql_session_t *s, const char *cql, cql
 int cql_session_execute(cql_session_t *s, const cql_prepared_t *p, const cql_values_t *vals,
                         const cql_qparams_t *qp, cql_result_t *res, cql_error_t *err);
 uint8_t cql_session_version(const cql_session_t *s);
+/* How many times a request was answered UNPREPARED and its statement prepared again. */
+unsigned long cql_session_reprepares(const cql_session_t *s);
 
 #endif
