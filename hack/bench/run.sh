@@ -40,6 +40,9 @@
 #   BENCH_AVRO_LINES (200000)  lines per AvroConverter/JsonConverter run
 #   BENCH_SKIP_MQTT=1      no MQTT figure   BENCH_MQTT_N (1000000)  messages per MQTT case
 #   BENCH_SKIP_JDBC=1      no JDBC figures (they need PostgreSQL of hack/services.sh)
+#   BENCH_SKIP_HDFS=1      no HDFS sink figure (hack/bench/hdfs.sh: MiniDFSCluster of hack/services.sh)
+#   BENCH_SKIP_CASSANDRA=1 no Cassandra sink figure (hack/bench/cassandra.sh: a Cassandra node of
+#                          hack/services.sh; BENCH_CASS_N records, default 1000000)
 #   BENCH_JDBC_ROWS (1000000)  rows of the JDBC benchmark
 #   BENCH_FAILOVER_KILLS (5)  BENCH_FAILOVER_KILLS_JAVA (3)  kills per case in failover.sh
 #   BENCH_SKIP_JAVA_DEFAULT=1  skip the failover case with Java at defaults (about 5 min per kill)
@@ -58,6 +61,8 @@ if [ -n "$SHORT" ]; then
         BENCH_SKIP_MQTT=1
         BENCH_SKIP_S3=1
         BENCH_SKIP_JDBC=1
+        BENCH_SKIP_HDFS=1
+        BENCH_SKIP_CASSANDRA=1
 else
         N=${BENCH_LINES:-1000000}
         RUNS=${BENCH_RUNS:-3}
@@ -432,6 +437,22 @@ if [ -z "${BENCH_SKIP_ES:-}" ] && [ -z "$SHORT" ]; then
         fi
 fi
 
+# ---- HDFS sink against curl through WebHDFS, on the same broker
+if [ -z "${BENCH_SKIP_HDFS:-}" ]; then
+        say "HDFS sink vs curl through WebHDFS (hack/bench/hdfs.sh)"
+        FERRY_KAFKA_BOOTSTRAP="$B" BENCH_HDFS_N="${BENCH_HDFS_N:-$N}" FERRY_WORKER="$WORKER" \
+                hack/bench/hdfs.sh >"$W/hdfs.md" 2>"$W/hdfs.log" ||
+                say "hdfs.sh failed; the figure is left out: $(tail -3 "$W/hdfs.log")"
+fi
+
+# ---- Cassandra sink against the Python driver's execute_concurrent, on the same broker
+if [ -z "${BENCH_SKIP_CASSANDRA:-}" ]; then
+        say "Cassandra sink vs cassandra-driver execute_concurrent (hack/bench/cassandra.sh)"
+        FERRY_KAFKA_BOOTSTRAP="$B" BENCH_CASS_N="${BENCH_CASS_N:-$N}" FERRY_WORKER="$WORKER" \
+                hack/bench/cassandra.sh >"$W/cassandra.md" 2>"$W/cassandra.log" ||
+                say "cassandra.sh failed; the figure is left out: $(tail -3 "$W/cassandra.log")"
+fi
+
 # ---- report
 mkdir -p "$OUT"
 python3 hack/bench/report.py --raw "$RAW" --failover "$W/failover.json" --avro "$W/avro.json" --lines "$N" --bytes "$BYTES" \
@@ -451,3 +472,10 @@ if [ -s "$W/mqtt.md" ]; then
         cp "$W/mqtt.md" "$OUT/mqtt-latest.md"
 fi
 [ ! -s "$W/s3.md" ] || cat "$W/s3.md"
+for f in hdfs cassandra; do
+        if [ -s "$W/$f.md" ]; then
+                echo
+                cat "$W/$f.md"
+                cp "$W/$f.md" "$OUT/$f-latest.md"
+        fi
+done
