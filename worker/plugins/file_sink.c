@@ -40,18 +40,6 @@ typedef struct {
         ferry_buf_t out; /* whole lines not yet written */
 } sink_task_t;
 
-static ferry_err_t sink_task_configs(ferry_connector_ctx_t *c, const ferry_strmap_t *config, int max_tasks,
-                                     ferry_strmap_t *out, int *n_out, char *errstr, size_t errstr_size)
-{
-        for (int i = 0; i < max_tasks; i++) {
-                ferry_strmap_init(&out[i]);
-                if (ferry_strmap_copy(&out[i], config) < 0)
-                        return FERRY_ERR_NOMEM;
-                *n_out = i + 1;
-        }
-        return FERRY_ERR_OK;
-}
-
 static void sink_free(sink_task_t *s)
 {
         if (!s)
@@ -204,6 +192,6 @@ const ferry_connector_plugin_t ferry_file_sink_connector = {
                                   .class_name = "org.apache.kafka.connect.file.FileStreamSinkConnector",
                                   .version = FERRY_VERSION, .config = sink_config,
                                   .doc = "Appends each record's value as a line to a file."),
-        .task_configs = sink_task_configs,
+        .task_configs = ferry_task_configs_copies,
         .sink = &sink_ops,
 };

@@ -237,18 +237,6 @@ static void ds_validate(const ferry_strmap_t *config, ferry_cfg_errors_t *errs)
         cass_tables_free(&ts);
 }
 
-static ferry_err_t ds_task_configs(ferry_connector_ctx_t *c, const ferry_strmap_t *config, int max_tasks,
-                                   ferry_strmap_t *out, int *n_out, char *errstr, size_t errstr_size)
-{
-        for (int i = 0; i < max_tasks; i++) {
-                ferry_strmap_init(&out[i]);
-                if (ferry_strmap_copy(&out[i], config) < 0)
-                        return FERRY_ERR_NOMEM;
-        }
-        *n_out = max_tasks;
-        return FERRY_ERR_OK;
-}
-
 static void ds_free(ds_task_t *d)
 {
         if (!d)
@@ -408,6 +396,6 @@ const ferry_connector_plugin_t cass_datastax_plugin = {
                                          "topic.<topic>.<keyspace>.<table>.mapping (DataStax Apache Kafka "
                                          "Connector configuration)."),
         .validate = ds_validate,
-        .task_configs = ds_task_configs,
+        .task_configs = ferry_task_configs_copies,
         .sink = &ds_ops,
 };

@@ -277,18 +277,6 @@ static void ls_validate(const ferry_strmap_t *config, ferry_cfg_errors_t *errs)
         }
 }
 
-static ferry_err_t ls_task_configs(ferry_connector_ctx_t *c, const ferry_strmap_t *config, int max_tasks,
-                                   ferry_strmap_t *out, int *n_out, char *errstr, size_t errstr_size)
-{
-        for (int i = 0; i < max_tasks; i++) {
-                ferry_strmap_init(&out[i]);
-                if (ferry_strmap_copy(&out[i], config) < 0)
-                        return FERRY_ERR_NOMEM;
-        }
-        *n_out = max_tasks;
-        return FERRY_ERR_OK;
-}
-
 static void docs_clear(ls_task_t *d, size_t n)
 {
         for (size_t i = 0; d->docs && i < n; i++) {
@@ -746,7 +734,7 @@ const ferry_connector_plugin_t cass_lenses_dm_plugin = {
                                                 "CassandraSinkConnector",
                                   .version = CASS_VERSION, .config = ls_config, .doc = LS_DOC),
         .validate = ls_validate,
-        .task_configs = ls_task_configs,
+        .task_configs = ferry_task_configs_copies,
         .sink = &ls_ops,
 };
 
@@ -756,6 +744,6 @@ const ferry_connector_plugin_t cass_lenses_plugin = {
                 .class_name = "io.lenses.streamreactor.connect.cassandra.sink.CassandraSinkConnector",
                 .version = CASS_VERSION, .config = ls_config, .doc = LS_DOC),
         .validate = ls_validate,
-        .task_configs = ls_task_configs,
+        .task_configs = ferry_task_configs_copies,
         .sink = &ls_ops,
 };

@@ -49,21 +49,6 @@ static void es_validate(const ferry_strmap_t *config, ferry_cfg_errors_t *errs)
         es_config_validate(config, errs);
 }
 
-static ferry_err_t es_task_configs(ferry_connector_ctx_t *c, const ferry_strmap_t *config, int max_tasks,
-                                   ferry_strmap_t *out, int *n_out, char *errstr, size_t errstr_size)
-{
-        (void)c;
-        (void)errstr;
-        (void)errstr_size;
-        for (int i = 0; i < max_tasks; i++) {
-                ferry_strmap_init(&out[i]);
-                if (ferry_strmap_copy(&out[i], config) < 0)
-                        return FERRY_ERR_NOMEM;
-        }
-        *n_out = max_tasks;
-        return FERRY_ERR_OK;
-}
-
 /* ---- task ---- */
 
 static uint64_t next_rand(es_task_t *e)
@@ -664,7 +649,7 @@ const ferry_connector_plugin_t es_sink_plugin = {
                                          "streams with the _bulk "
                                          "API (Confluent's Elasticsearch sink)."),
         .validate = es_validate,
-        .task_configs = es_task_configs,
+        .task_configs = ferry_task_configs_copies,
         .sink = &es_sink_ops,
 };
 

@@ -226,21 +226,6 @@ static void hdfs_validate(const ferry_strmap_t *config, ferry_cfg_errors_t *errs
         ferry_strmap_free(&m);
 }
 
-static ferry_err_t hdfs_task_configs(ferry_connector_ctx_t *c, const ferry_strmap_t *config, int max_tasks,
-                                     ferry_strmap_t *out, int *n_out, char *errstr, size_t errstr_size)
-{
-        (void)c;
-        (void)errstr;
-        (void)errstr_size;
-        for (int i = 0; i < max_tasks; i++) {
-                ferry_strmap_init(&out[i]);
-                if (ferry_strmap_copy(&out[i], config) < 0)
-                        return FERRY_ERR_NOMEM;
-        }
-        *n_out = max_tasks;
-        return FERRY_ERR_OK;
-}
-
 typedef struct {
         storage_config_t cfg;
         bool cfg_ok;
@@ -404,7 +389,7 @@ const ferry_connector_plugin_t hdfs_sink_plugin = {
                                   .class_name = "io.confluent.connect.hdfs.HdfsSinkConnector",
                                   .version = HDFS_VERSION, .config = hdfs_config, .doc = HDFS_DOC),
         .validate = hdfs_validate,
-        .task_configs = hdfs_task_configs,
+        .task_configs = ferry_task_configs_copies,
         .sink = &hdfs_ops,
 };
 
@@ -413,7 +398,7 @@ const ferry_connector_plugin_t hdfs3_sink_plugin = {
                                   .class_name = "io.confluent.connect.hdfs3.Hdfs3SinkConnector",
                                   .version = HDFS_VERSION, .config = hdfs3_config, .doc = HDFS_DOC),
         .validate = hdfs_validate,
-        .task_configs = hdfs_task_configs,
+        .task_configs = ferry_task_configs_copies,
         .sink = &hdfs_ops,
 };
 

@@ -884,18 +884,6 @@ static ferry_err_t sink_flush(ferry_task_t *t, char *errstr, size_t errstr_size)
         return FERRY_ERR_OK; /* every put() committed its transaction before returning */
 }
 
-static ferry_err_t sink_task_configs(ferry_connector_ctx_t *c, const ferry_strmap_t *config, int max_tasks,
-                                     ferry_strmap_t *out, int *n_out, char *errstr, size_t errstr_size)
-{
-        for (int i = 0; i < max_tasks; i++) {
-                ferry_strmap_init(&out[i]);
-                if (ferry_strmap_copy(&out[i], config) < 0)
-                        return FERRY_ERR_NOMEM;
-        }
-        *n_out = max_tasks;
-        return FERRY_ERR_OK;
-}
-
 static const ferry_sink_task_ops_t sink_ops = {
         .size = sizeof(ferry_sink_task_ops_t),
         .start = sink_start,
@@ -910,6 +898,6 @@ const ferry_connector_plugin_t jdbc_sink_plugin = {
                                   .version = FERRY_VERSION, .config = jdbc_sink_config,
                                   .doc = "Writes records of Kafka topics into relational database tables."),
         .validate = jdbc_sink_validate,
-        .task_configs = sink_task_configs,
+        .task_configs = ferry_task_configs_copies,
         .sink = &sink_ops,
 };

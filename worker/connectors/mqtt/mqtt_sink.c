@@ -101,21 +101,6 @@ static void on_publish(struct mosquitto *m, void *ud, int mid)
         pthread_mutex_unlock(&s->lock);
 }
 
-static ferry_err_t sink_task_configs(ferry_connector_ctx_t *c, const ferry_strmap_t *config, int max_tasks,
-                                     ferry_strmap_t *out, int *n_out, char *errstr, size_t errstr_size)
-{
-        (void)c;
-        (void)errstr;
-        (void)errstr_size;
-        for (int i = 0; i < max_tasks; i++) {
-                ferry_strmap_init(&out[i]);
-                if (ferry_strmap_copy(&out[i], config) < 0)
-                        return FERRY_ERR_NOMEM;
-        }
-        *n_out = max_tasks;
-        return FERRY_ERR_OK;
-}
-
 static void sink_free(sink_t *s)
 {
         if (!s)
@@ -399,6 +384,6 @@ const ferry_connector_plugin_t mqtt_sink_plugin = {
                 .config = sink_config,
                 .doc = "Publishes each record's value to the MQTT topic named like its Kafka "
                        "topic."),
-        .task_configs = sink_task_configs,
+        .task_configs = ferry_task_configs_copies,
         .sink = &sink_ops,
 };

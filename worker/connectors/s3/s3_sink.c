@@ -201,21 +201,6 @@ static void s3_task_stop(ferry_task_t *t)
         ferry_task_set_data(t, NULL);
 }
 
-static ferry_err_t s3_task_configs(ferry_connector_ctx_t *c, const ferry_strmap_t *config, int max_tasks,
-                                   ferry_strmap_t *out, int *n_out, char *errstr, size_t errstr_size)
-{
-        (void)c;
-        (void)errstr;
-        (void)errstr_size;
-        for (int i = 0; i < max_tasks; i++) {
-                ferry_strmap_init(&out[i]);
-                if (ferry_strmap_copy(&out[i], config) < 0)
-                        return FERRY_ERR_NOMEM;
-        }
-        *n_out = max_tasks;
-        return FERRY_ERR_OK;
-}
-
 static void s3_validate(const ferry_strmap_t *config, ferry_cfg_errors_t *errs)
 {
         storage_config_t sc;
@@ -255,7 +240,7 @@ const ferry_connector_plugin_t s3_sink_plugin = {
                 .doc = "Writes topics to S3 objects in Confluent's layout: JSON, Avro, ByteArray "
                        "or Parquet files per partition and rotation, exactly once."),
         .validate = s3_validate,
-        .task_configs = s3_task_configs,
+        .task_configs = ferry_task_configs_copies,
         .sink = &s3_sink_ops,
 };
 

@@ -132,6 +132,11 @@ typedef struct {
 FERRY_API void *ferry_connector_data(ferry_connector_ctx_t *c);
 FERRY_API void ferry_connector_set_data(ferry_connector_ctx_t *c, void *data);
 FERRY_API const char *ferry_connector_name(const ferry_connector_ctx_t *c);
+/* A task_configs() for connectors whose every task runs the connector's own config (most sinks):
+ * max_tasks copies of config. Usable as the .task_configs op itself. */
+FERRY_API ferry_err_t ferry_task_configs_copies(ferry_connector_ctx_t *c, const ferry_strmap_t *config,
+                                                int max_tasks, ferry_strmap_t *out, int *n_out, char *errstr,
+                                                size_t errstr_size);
 /* Asks the runtime to call task_configs() again (Connect's requestTaskReconfiguration), e.g. when
  * the set of tables or topics to copy changed; if the configs differ from those in force, the
  * tasks are replaced. Any thread may call it while the connector runs. */

@@ -138,6 +138,20 @@ const char *ferry_connector_name(const ferry_connector_ctx_t *c)
         return c->conn->name;
 }
 
+ferry_err_t ferry_task_configs_copies(ferry_connector_ctx_t *c, const ferry_strmap_t *config, int max_tasks,
+                                      ferry_strmap_t *out, int *n_out, char *errstr, size_t errstr_size)
+{
+        (void)c, (void)errstr, (void)errstr_size;
+        *n_out = 0;
+        for (int i = 0; i < max_tasks; i++) {
+                ferry_strmap_init(&out[i]);
+                *n_out = i + 1;
+                if (ferry_strmap_copy(&out[i], config) < 0)
+                        return FERRY_ERR_NOMEM;
+        }
+        return FERRY_ERR_OK;
+}
+
 void ferry_connector_request_reconfiguration(ferry_connector_ctx_t *c)
 {
         ferry_worker_t *w = c->conn->w;
