@@ -42,10 +42,16 @@ cql "INSERT INTO $ks.people (id, name, age, city) VALUES (10, 'old', 1, 'Paris')
         echo "12|{\"schema\":$schema,\"payload\":{\"id\":12,\"name\":\"cy\",\"age\":50}}"
 } | produce_records "$t2" '|'
 echo "12|" | kcat -b "$KAFKA" -P -t "$t2" -K '|' -Z
+# rows 100..159 written and then deleted within one put: each delete must land after its insert
+for i in $(seq 100 159); do echo "$i|{\"schema\":$schema,\"payload\":{\"id\":$i,\"name\":\"n$i\",\"age\":1}}"; done |
+        produce_records "$t2" '|'
+seq 100 159 | sed 's/$/|/' | kcat -b "$KAFKA" -P -t "$t2" -K '|' -Z
 create_connector ls-people "{\"connector.class\":\"io.lenses.streamreactor.connect.cassandra.sink.CassandraSinkConnector\",\"topics\":\"$t2\",$COMMON,\"value.converter\":\"org.apache.kafka.connect.json.JsonConverter\",\"value.converter.schemas.enable\":\"true\",\"connect.cassandra.kcql\":\"INSERT INTO people SELECT * FROM $t2\",\"connect.cassandra.default.value\":\"UNSET\",\"connect.cassandra.delete.enabled\":\"true\",\"connect.cassandra.delete.statement\":\"DELETE FROM $ks.people WHERE id = ?\"}"
 wait_connector_running ls-people 1
 people() { [ "$(cql "SELECT id FROM $ks.people WHERE id = 11")" = '{"id": 11}' ] && [ -z "$(cql "SELECT id FROM $ks.people WHERE id = 12")" ]; }
 wait_for 60 "people 11 written, 12 deleted by its tombstone" people
+only_two() { [ "$(cql_count $ks.people)" = 2 ]; }
+wait_for 30 "rows 100..159 deleted after their inserts" only_two
 got=$(cql "SELECT id, name, age, city FROM $ks.people WHERE id = 10")
 [ "$got" = '{"age": 30, "city": "Paris", "id": 10, "name": "ann"}' ] || fail "DEFAULT UNSET: $got"
 info "SELECT * over Structs; DEFAULT UNSET kept city; the tombstone of 12 ran the delete statement"

@@ -36,10 +36,11 @@ typedef enum { CASS_IGNORE_NONE, CASS_IGNORE_DRIVER, CASS_IGNORE_ALL } cass_igno
 
 /* Writes every op: grouped by statement and partition key into batches of at most max_batch
  * (UNLOGGED, or COUNTER for counter updates; one row goes as a plain EXECUTE), at most
- * max_in_flight requests outstanding. FERRY_ERR_RETRIABLE when the node could not be reached or
- * timed out (the whole put may run again: writes carry their timestamps); a server error refusing
- * a batch fails (errstr) unless ignore is DRIVER/ALL, then its records go to the errant record
- * reporter. */
+ * max_in_flight requests outstanding. Where a later op writes a table an earlier one wrote
+ * through another statement, it waits until the earlier ones are acknowledged (record order).
+ * FERRY_ERR_RETRIABLE when the node could not be reached or timed out (the whole put may run again: writes
+ * carry their timestamps); a server error refusing a batch fails (errstr) unless ignore is DRIVER/ALL, then
+ * its records go to the errant record reporter. */
 ferry_err_t cass_write(ferry_task_t *t, cql_session_t *s, cass_ops_t *ops, int max_batch, int max_in_flight,
                        cass_ignore_t ignore, bool dlq, char *errstr, size_t errstr_size);
 

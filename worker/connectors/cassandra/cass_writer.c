@@ -2,7 +2,9 @@
  * built by cass_datastax.c or cass_lenses.c) are grouped by statement and partition key, a later
  * row of the same primary key replacing an earlier one, cut into batches of
  * maxNumberOfRecordsInBatch (UNLOGGED, COUNTER for counter updates, a lone row as a plain
- * EXECUTE) and run through the shared CQL session with up to maxConcurrentRequests in flight.
+ * EXECUTE) and run through the shared CQL session with up to maxConcurrentRequests in flight;
+ * rows a put writes to one table through two statements (an insert, then the delete of a
+ * tombstone) go in successive waves, so the later one is applied last.
  * put() returns only once every batch was acknowledged, so the offsets the runtime commits after
  * it are those of rows the node holds. Also reads table metadata from system_schema. */
 #include "cass.h"
@@ -71,11 +73,19 @@ static int cmp_buf(const cql_buf_t *a, const cql_buf_t *b)
         return a->len ? memcmp(a->p, b->p, a->len) : 0;
 }
 
-/* Orders op indexes by statement, consistency, partition key, then position (stable). */
+typedef struct {
+        const cass_op_t *ops;
+        const size_t *wave;
+} group_ctx_t;
+
+/* Orders op indexes by wave, statement, consistency, partition key, then position (stable). */
 static int cmp_group(const void *pa, const void *pb, void *ctx)
 {
-        const cass_op_t *base = ctx;
-        const cass_op_t *a = &base[*(const size_t *)pa], *b = &base[*(const size_t *)pb];
+        const group_ctx_t *g = ctx;
+        size_t ia = *(const size_t *)pa, ib = *(const size_t *)pb;
+        if (g->wave[ia] != g->wave[ib])
+                return g->wave[ia] < g->wave[ib] ? -1 : 1;
+        const cass_op_t *a = &g->ops[ia], *b = &g->ops[ib];
         if (a->stmt != b->stmt)
                 return a->stmt < b->stmt ? -1 : 1;
         if (a->consistency != b->consistency)
@@ -83,13 +93,51 @@ static int cmp_group(const void *pa, const void *pb, void *ctx)
         int c = cmp_buf(&a->pkey, &b->pkey);
         if (c)
                 return c;
-        size_t ia = *(const size_t *)pa, ib = *(const size_t *)pb;
         return ia < ib ? -1 : ia > ib;
 }
 
-static bool same_group(const cass_op_t *a, const cass_op_t *b)
+static bool same_table(const cql_prepared_t *a, const cql_prepared_t *b)
 {
-        return a->stmt == b->stmt && a->consistency == b->consistency && cmp_buf(&a->pkey, &b->pkey) == 0;
+        if (!a->n_binds || !b->n_binds || !a->binds[0].ks || !b->binds[0].ks || !a->binds[0].table ||
+            !b->binds[0].table)
+                return true; /* unknown: assume they may touch the same rows */
+        return strcmp(a->binds[0].ks, b->binds[0].ks) == 0 &&
+               strcmp(a->binds[0].table, b->binds[0].table) == 0;
+}
+
+/* Cuts the ops, in record order, into waves that run one after the other: an op whose table an
+ * earlier op of the current wave writes through another statement (an insert then a delete of the
+ * same row) starts a new wave, so requests in flight together never race on one row. Returns the
+ * number of waves. */
+static size_t assign_waves(const cass_op_t *ops, size_t n, size_t *wave)
+{
+        const cql_prepared_t *seen[16];
+        size_t n_seen = 0, w = 0;
+        for (size_t i = 0; i < n; i++) {
+                bool known = false, conflict = false;
+                for (size_t k = 0; k < n_seen; k++) {
+                        if (seen[k] == ops[i].stmt)
+                                known = true;
+                        else if (same_table(seen[k], ops[i].stmt))
+                                conflict = true;
+                }
+                if (conflict || (!known && n_seen == sizeof seen / sizeof *seen)) {
+                        w++;
+                        n_seen = 0;
+                        known = false;
+                }
+                if (!known)
+                        seen[n_seen++] = ops[i].stmt;
+                wave[i] = w;
+        }
+        return n ? w + 1 : 0;
+}
+
+static bool same_group(const size_t *wave, const cass_op_t *ops, size_t ia, size_t ib)
+{
+        const cass_op_t *a = &ops[ia], *b = &ops[ib];
+        return wave[ia] == wave[ib] && a->stmt == b->stmt && a->consistency == b->consistency &&
+               cmp_buf(&a->pkey, &b->pkey) == 0;
 }
 
 typedef struct {
@@ -132,20 +180,24 @@ ferry_err_t cass_write(ferry_task_t *t, cql_session_t *s, cass_ops_t *ops, int m
         bool *dropped = calloc(n, sizeof *dropped);
         chunk_t *chunks = calloc(n, sizeof *chunks);
         size_t *pool = malloc(n * sizeof *pool);
+        size_t *wave = malloc(n * sizeof *wave);
+        size_t *chunk_wave = malloc(n * sizeof *chunk_wave);
         cql_req_t *reqs = NULL;
         cql_req_t **rp = NULL;
         size_t n_chunks = 0, pool_used = 0;
         ferry_err_t rc = FERRY_ERR_OK;
-        if (!order || !dropped || !chunks || !pool) {
+        if (!order || !dropped || !chunks || !pool || !wave || !chunk_wave) {
                 rc = FERRY_ERR_NOMEM;
                 goto out;
         }
         for (size_t i = 0; i < n; i++)
                 order[i] = i;
-        qsort_r(order, n, sizeof *order, cmp_group, ops->ops);
+        assign_waves(ops->ops, n, wave);
+        group_ctx_t gctx = {.ops = ops->ops, .wave = wave};
+        qsort_r(order, n, sizeof *order, cmp_group, &gctx);
         for (size_t g = 0; g < n;) {
                 size_t e = g + 1;
-                while (e < n && same_group(&ops->ops[order[g]], &ops->ops[order[e]]))
+                while (e < n && same_group(wave, ops->ops, order[g], order[e]))
                         e++;
                 /* a later row of the same primary key (timestamp not older) replaces an earlier one */
                 for (size_t i = g; i < e; i++) {
@@ -165,6 +217,7 @@ ferry_err_t cass_write(ferry_task_t *t, cql_session_t *s, cass_ops_t *ops, int m
                         if (dropped[order[i]])
                                 continue;
                         if (!cur || cur->n == (size_t)max_batch) {
+                                chunk_wave[n_chunks] = wave[order[i]];
                                 cur = &chunks[n_chunks++];
                                 cur->idx = pool + pool_used;
                                 cur->n = 0;
@@ -200,8 +253,13 @@ ferry_err_t cass_write(ferry_task_t *t, cql_session_t *s, cass_ops_t *ops, int m
                 }
                 cql_enc_batch_end(&reqs[c].frame, first->consistency, 0, INT64_MIN);
         }
-        int run = cql_session_run(s, rp, n_chunks, max_in_flight);
-        for (size_t c = 0; c < n_chunks && rc == FERRY_ERR_OK; c++) {
+        int run = 0;
+        for (size_t c = 0, w_end = 0; c < n_chunks && rc == FERRY_ERR_OK; c++) {
+                if (c == w_end) { /* the next wave goes once the one before is acknowledged */
+                        while (w_end < n_chunks && chunk_wave[w_end] == chunk_wave[c])
+                                w_end++;
+                        run = cql_session_run(s, rp + c, w_end - c, max_in_flight);
+                }
                 if (reqs[c].rc == 0)
                         continue;
                 char msg[1024];
@@ -231,6 +289,8 @@ out:
         free(dropped);
         free(chunks);
         free(pool);
+        free(wave);
+        free(chunk_wave);
         free(reqs);
         free(rp);
         return rc;
