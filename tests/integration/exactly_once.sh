@@ -161,6 +161,10 @@ zid=$(wid "$Z")
 moved() { o=$(task_owner "$O" zsrc); [ -n "$o" ] && [ "$o" != "$zid" ]; }
 wait_until 60 "zsrc moved off the stopped worker" moved
 kill -CONT "$(worker_pid "w$Z")"
+# Resumed, it finds its membership lost and stops everything it ran before it takes any new
+# assignment (even when it is a member again within the same poll), so zsrc starts afresh wherever
+# it lands, never left FAILED by the fenced producer.
+wait_until 60 "the resumed worker stopped zsrc's task" grep -q "Task zsrc-0 is UNASSIGNED" "$WORK/w$Z.log"
 wait_until 180 "all zombie-test lines committed" count_is_at_least "$G-z" 100000
 dump "$G-z" read_committed >"$WORK/zc.txt"
 cmp -s "$WORK/z.txt" "$WORK/zc.txt" || fail "zombie test: read_committed does not see each line once in order"

@@ -41,6 +41,7 @@ typedef struct {
         atomic_bool stop;
         atomic_bool started;        /* topics open, group joined: operations may run */
         int64_t applied_generation; /* herder thread only */
+        unsigned seen_losses;       /* herder thread only: ferry_membership_losses() last acted on */
         /* The generation this worker left the group in (stop); 0 before. What it publishes after
          * carries it, so a late UNASSIGNED never hides the new owners' RUNNING. */
         int64_t left_gen;
@@ -111,6 +112,14 @@ static void *herder_main(void *arg)
         ferry_log_context("herder");
         while (!atomic_load(&d->stop)) {
                 ferry_membership_poll(d->m, 100);
+                unsigned losses = ferry_membership_losses(d->m);
+                if (losses != d->seen_losses) {
+                        /* Membership was lost (perhaps regained within the same poll): what ran here
+                         * may run elsewhere now, so stop it all before taking any assignment again,
+                         * as a Connect worker revokes everything when its generation is lost. */
+                        d->seen_losses = losses;
+                        ferry_local_work_apply(d->lw, NULL, 0, NULL, false, false, d->applied_generation);
+                }
                 pthread_mutex_lock(&cs->lock);
                 if (ferry_membership_leader(d->m) && cs->caught_up) {
                         pthread_mutex_unlock(&cs->lock);

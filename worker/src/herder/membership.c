@@ -42,6 +42,7 @@ struct ferry_membership {
         /* Fencing: a worker that lost its group membership (session timeout, e.g. the broker away)
          * stops everything until it is a member again and holds an assignment made after that. */
         atomic_bool fenced;
+        atomic_uint losses;
         atomic_llong rejoined_at; /* ms; 0 while not a member again */
         int64_t fenced_gen;       /* the assignment generation when membership was lost */
         bool fence_synced;        /* the config topic was read to its end since the rejoin */
@@ -105,6 +106,7 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
                         m->fence_synced = false;
                         atomic_store(&m->rejoined_at, 0);
                         atomic_store(&m->fenced, true);
+                        atomic_fetch_add(&m->losses, 1);
                         FERRY_WARN("This worker lost its membership of group %s: stopping its connectors and "
                                    "tasks until it rejoins",
                                    m->group);
@@ -309,6 +311,11 @@ bool ferry_membership_joined(ferry_membership_t *m)
 bool ferry_membership_fenced(ferry_membership_t *m)
 {
         return atomic_load(&m->fenced);
+}
+
+unsigned ferry_membership_losses(ferry_membership_t *m)
+{
+        return atomic_load(&m->losses);
 }
 
 void ferry_membership_leave(ferry_membership_t *m)

@@ -44,6 +44,10 @@ int ferry_membership_departed(ferry_membership_t *m, const char *worker_id, int6
 bool ferry_membership_leader(ferry_membership_t *m);
 bool ferry_membership_joined(ferry_membership_t *m); /* a first rebalance happened */
 bool ferry_membership_fenced(ferry_membership_t *m);
+/* How many times this worker lost its membership so far. The loss and the return can both happen
+ * within one ferry_membership_poll(), so the herder compares this count rather than only asking
+ * ferry_membership_fenced(), and stops everything it runs whenever the count moved. */
+unsigned ferry_membership_losses(ferry_membership_t *m);
 
 /* Leaves the group (the others take over without waiting for a session timeout). */
 void ferry_membership_leave(ferry_membership_t *m);
