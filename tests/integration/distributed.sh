@@ -43,8 +43,17 @@ tasks_avoid() { # I NAME WORKER_ID: all 6 tasks RUNNING and none on WORKER_ID
         status "$1" "$2" | python3 -c 'import json,sys; s=json.load(sys.stdin); t=s["tasks"]; sys.exit(0 if len(t)==int(sys.argv[1]) and all(x["state"]=="RUNNING" and x["worker_id"]!=sys.argv[2] for x in t) else 1)' "$3" "$4"
 }
 six_ok() { [ "$(running_tasks "$1" sink6)" = 6 ] && [ "$(max_per_worker "$1" sink6)" -le "$2" ]; }
-post() { # I BODY
-        curl -sf -XPOST -H 'Content-Type: application/json' "$(url "$1")/connectors" -d "$2" >/dev/null
+# post I BODY: creates a connector; 409 (a rebalance under way, no leader known yet) is retried
+# for up to 30 s, as Connect's REST clients do.
+post() {
+        local code deadline=$((SECONDS + 30))
+        while :; do
+                code=$(curl -s -o "$WORK/post.out" -w '%{http_code}' -XPOST -H 'Content-Type: application/json' \
+                        "$(url "$1")/connectors" -d "$2")
+                [ "$code" = 409 ] && [ "$SECONDS" -lt "$deadline" ] || break
+                sleep 0.5
+        done
+        [ "$code" = 201 ] || { echo "POST /connectors answered $code: $(cat "$WORK/post.out")" >&2; return 1; }
 }
 
 for i in 1 2 3; do start_dw "$i"; done
