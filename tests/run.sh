@@ -38,6 +38,28 @@ run_script() { # path
         fi
 }
 
+# The connectors section runs FERRY_TEST_JOBS scripts at a time (default 2: they mostly wait on
+# the services). A script with a header line `# exclusive` (it freezes or restarts a shared
+# service) runs alone. Each background script's verdict is recorded when it ends.
+declare -A bg_name=() bg_start=()
+run_bg() { # path
+        local name=${1#tests/}
+        local log=$logdir/$(echo "$name" | tr '/ ' '__').log
+        timeout --kill-after=10 "${FERRY_TEST_TIMEOUT:-900}" bash "$1" >"$log" 2>&1 &
+        bg_name[$!]=$name
+        bg_start[$!]=$SECONDS
+}
+reap_one() { # waits for one background script and records it
+        local pid rc
+        wait -n -p pid
+        rc=$?
+        [ -n "${pid:-}" ] || return 0
+        record "${bg_name[$pid]} ($((SECONDS - bg_start[$pid]))s)" "$rc"
+        [ "$rc" -eq 0 ] || tail -30 "$logdir/$(echo "${bg_name[$pid]}" | tr '/ ' '__').log" | sed 's/^/    | /'
+        unset "bg_name[$pid]" "bg_start[$pid]"
+}
+reap_all() { while [ "${#bg_name[@]}" -gt 0 ]; do reap_one; done; }
+
 echo "== lint"
 hack/lint.sh >"$logdir/lint.log" 2>&1
 record lint $?
@@ -153,10 +175,15 @@ if [ "${#selected[@]}" -gt 0 ]; then
                 done
                 if [ -n "$missing" ]; then
                         record "${t#tests/} (not run:$missing did not start)" 1
-                else
+                elif grep -q '^# exclusive' "$t"; then
+                        reap_all
                         run_script "$t"
+                else
+                        while [ "${#bg_name[@]}" -ge "${FERRY_TEST_JOBS:-2}" ]; do reap_one; done
+                        run_bg "$t"
                 fi
         done
+        reap_all
         for s in "${started[@]}"; do
                 if [ "$s" = kafka ]; then
                         hack/kafka.sh stop >/dev/null 2>&1

@@ -4,6 +4,7 @@
 # delivered again and the session reconnects once the node resumes; the task never fails and the
 # table ends with every key's last value (read with the Python cassandra-driver).
 # services: kafka cassandra
+# exclusive: it freezes the shared service
 source "$(dirname "$0")/../lib.sh"
 cd "$REPO"
 use_service cassandra

@@ -9,6 +9,7 @@
 # connection.username/connection.password documents go through it; with a wrong password the task
 # is FAILED with a trace naming the keys and the server's answer.
 # services: kafka opensearch
+# exclusive: it freezes the shared service
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/lib.sh"
 cd "$REPO"

@@ -4,6 +4,7 @@
 # and ends with every record stored exactly once under Confluent's names. Then wrong credentials:
 # the task is FAILED with the store's error in its trace.
 # services: kafka s3
+# exclusive: it freezes the shared service
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/lib.sh"
 cd "$REPO"
