@@ -745,3 +745,46 @@ Test(numbers, bool_values)
                 cr_assert_eq(ferry_parse_bool(bad[i], &b), -1, "accepted \"%s\"", bad[i]);
         cr_assert_eq(ferry_parse_bool(NULL, &b), -1);
 }
+
+/* ---- pattern entries ---- */
+
+static const ferry_config_def_t pattern_defs[] = {
+        {.name = "contactPoints", .type = FERRY_CFG_LIST},
+        {.name = "topic.<topic>.<keyspace>.<table>.ttl", .type = FERRY_CFG_INT},
+        {.name = "topic.<topic>.<keyspace>.<table>.mapping", .type = FERRY_CFG_STRING},
+        {.name = NULL},
+};
+
+Test(config_pattern, find_falls_back_to_patterns)
+{
+        cr_assert_str_eq(ferry_config_find(pattern_defs, "contactPoints")->name, "contactPoints");
+        const ferry_config_def_t *d = ferry_config_find(pattern_defs, "topic.a.b.ks.tbl.ttl");
+        cr_assert_not_null(d);
+        cr_assert_str_eq(d->name, "topic.<topic>.<keyspace>.<table>.ttl");
+        cr_assert_str_eq(ferry_config_find(pattern_defs, "topic.t.ks.tbl.mapping")->name,
+                         "topic.<topic>.<keyspace>.<table>.mapping");
+        cr_assert_null(ferry_config_find(pattern_defs, "topic..ks.tbl.ttl"), "an empty part matches nothing");
+        cr_assert_null(ferry_config_find(pattern_defs, "topic.t.ks.ttl"));
+        cr_assert_null(ferry_config_find(pattern_defs, "topic.t.ks.tbl.ttlx"));
+        cr_assert_null(ferry_config_find(pattern_defs, "xtopic.t.ks.tbl.ttl"));
+        char longkey[600];
+        memset(longkey, 'a', sizeof longkey - 1);
+        longkey[sizeof longkey - 1] = 0;
+        cr_assert_null(ferry_config_find(pattern_defs, longkey));
+}
+
+Test(config_pattern, validation_checks_and_names_matching_keys)
+{
+        ferry_strmap_t v;
+        ferry_cfg_errors_t errs;
+        ferry_strmap_init(&v);
+        ferry_cfg_errors_init(&errs);
+        ferry_strmap_set(&v, "topic.t.ks.tbl.ttl", "60");
+        ferry_strmap_set(&v, "topic.u.ks.tbl.ttl", "soon");
+        cr_assert_eq(ferry_config_validate(pattern_defs, &v, &errs), 1);
+        cr_assert_str_eq(errs.e[0].key, "topic.u.ks.tbl.ttl");
+        cr_assert(strstr(errs.e[0].message, "topic.u.ks.tbl.ttl") != NULL, "%s", errs.e[0].message);
+        cr_assert_eq(ferry_config_int(pattern_defs, &v, "topic.t.ks.tbl.ttl"), 60);
+        ferry_cfg_errors_free(&errs);
+        ferry_strmap_free(&v);
+}

@@ -54,7 +54,10 @@ typedef struct ferry_config_def {
         int (*validate)(const char *name, const char *value, char *errstr, size_t errstr_size);
 } ferry_config_def_t;
 
-/* Tables end with an entry whose name is NULL.
+/* Tables end with an entry whose name is NULL. A name with <...> parts is a pattern standing for a
+ * family of keys ("topic.<topic>.<keyspace>.<table>.ttl": each <...> is one or more characters):
+ * lookups fall back to it when no entry has the exact name, and validation checks every key it
+ * matches (give such entries no default).
  *
  * Every function that takes a table also gets the size of its entries (the *_sz symbols), so a
  * plugin built against headers whose ferry_config_def_t was smaller is read right (members it

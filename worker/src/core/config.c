@@ -251,6 +251,30 @@ static const char *entry_name(const ferry_config_def_t *defs, size_t def_size, s
         return *(const char *const *)((const char *)defs + i * def_size); /* name is the first member */
 }
 
+/* Whether s fits a key pattern such as "topic.<topic>.<keyspace>.<table>.mapping", where each
+ * <...> stands for one or more characters (dots included: topic names have them). */
+static bool pattern_match(const char *pat, const char *s)
+{
+        while (*pat) {
+                if (*pat == '<') {
+                        const char *end = strchr(pat, '>');
+                        if (!end || !*s)
+                                return false;
+                        for (const char *t = s + 1;; t++) {
+                                if (pattern_match(end + 1, t))
+                                        return true;
+                                if (!*t)
+                                        return false;
+                        }
+                }
+                if (*pat != *s)
+                        return false;
+                pat++;
+                s++;
+        }
+        return !*s;
+}
+
 const ferry_config_def_t *ferry_config_find_sz(const ferry_config_def_t *defs, size_t def_size,
                                                const char *name)
 {
@@ -258,6 +282,14 @@ const ferry_config_def_t *ferry_config_find_sz(const ferry_config_def_t *defs, s
                 return NULL;
         for (size_t i = 0; entry_name(defs, def_size, i); i++) {
                 if (strcmp(entry_name(defs, def_size, i), name) == 0)
+                        return (const ferry_config_def_t *)((const char *)defs + i * def_size);
+        }
+        /* then the pattern entries (bounded: the matching backtracks) */
+        if (strlen(name) > 512)
+                return NULL;
+        for (size_t i = 0; entry_name(defs, def_size, i); i++) {
+                const char *n = entry_name(defs, def_size, i);
+                if (strchr(n, '<') && pattern_match(n, name))
                         return (const ferry_config_def_t *)((const char *)defs + i * def_size);
         }
         return NULL;
@@ -574,6 +606,19 @@ size_t ferry_config_validate_sz(const ferry_config_def_t *defs, size_t def_size,
                                           sizeof(errstr)) == 0)
                         continue;
                 if (ferry_cfg_errors_add(errs, d->name, "%s", errstr) == 0)
+                        added++;
+        }
+        /* pattern entries check every key they match */
+        for (size_t k = 0; values && k < values->n; k++) {
+                const char *key = values->kv[k].key;
+                const ferry_config_def_t *d = ferry_config_find_sz(defs, def_size, key);
+                if (!d || !strchr(entry_name(d, def_size, 0), '<'))
+                        continue;
+                ferry_config_def_t one = *entry_at(d, def_size, 0, &tmp);
+                one.name = key; /* errors name the key itself */
+                if (ferry_config_check_sz(&one, sizeof(one), values->kv[k].value, errstr, sizeof(errstr)) !=
+                            0 &&
+                    ferry_cfg_errors_add(errs, key, "%s", errstr) == 0)
                         added++;
         }
         return added;
