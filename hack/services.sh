@@ -241,8 +241,8 @@ wait_ready() {
 			# Right after launch the pid may still be the launcher subshell (our own command line,
 			# not yet the daemon's): on a loaded machine it can take a moment to exec.
 			st=$(awk '{print $3}' "/proc/$SVC_PID/stat" 2>/dev/null) || st=
-			if [[ -n $st && $st != Z ]] && ((SECONDS < exec_deadline)) &&
-				[[ $(tr '\0' ' ' <"/proc/$SVC_PID/cmdline" 2>/dev/null) == *services.sh* ]]; then
+			# Mid-exec (setsid, setpriv, the daemon) the command line can read empty for an instant.
+			if [[ -n $st && $st != Z ]] && ((SECONDS < exec_deadline)); then
 				sleep 0.1
 				continue
 			fi
