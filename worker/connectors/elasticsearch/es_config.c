@@ -425,23 +425,60 @@ void es_config_validate(const ferry_strmap_t *config, ferry_cfg_errors_t *errs)
                                      "Upserts are not supported with data streams (data.stream.type=%s)",
                                      dst);
         const char *sec = ferry_strmap_get(config, "elastic.security.protocol");
-        bool ssl = sec && !strcasecmp(sec, "SSL");
-        const char *ts = ferry_strmap_get(config, "elastic.https.ssl.truststore.location");
-        const char *tst = ferry_strmap_get(config, "elastic.https.ssl.truststore.type");
-        if (ssl && ts && *ts && (!tst || strcasecmp(tst, "PEM") != 0))
-                ferry_cfg_errors_add(
-                        errs, "elastic.https.ssl.truststore.type",
-                        "%s trust stores are not read by Ferry: export the CA certificates to PEM "
-                        "(keytool -exportcert -rfc, or openssl pkcs12 -nokeys) and set "
-                        "elastic.https.ssl.truststore.type=PEM",
-                        tst && *tst ? tst : "JKS (the default)");
-        const char *ks = ferry_strmap_get(config, "elastic.https.ssl.keystore.location");
-        const char *kst = ferry_strmap_get(config, "elastic.https.ssl.keystore.type");
-        if (ssl && ks && *ks && (!kst || !strcasecmp(kst, "JKS")))
-                ferry_cfg_errors_add(errs, "elastic.https.ssl.keystore.type",
-                                     "JKS key stores are not read by Ferry: convert it to PKCS12 (keytool "
-                                     "-importkeystore -deststoretype PKCS12) or PEM and set "
-                                     "elastic.https.ssl.keystore.type");
+        if (sec && !strcasecmp(sec, "SSL")) {
+                ferry_tls_pem_t pem;
+                char err[512];
+                if (es_tls_load(config, &pem, err, sizeof(err)) == 0) {
+                        ferry_tls_pem_free(&pem);
+                } else {
+                        const char *sep = strstr(err, ": ");
+                        char key[128] = "elastic.https.ssl.truststore.location";
+                        const char *msg = err;
+                        if (sep && !strncmp(err, "elastic.https.", 14) && (size_t)(sep - err) < sizeof(key)) {
+                                memcpy(key, err, (size_t)(sep - err));
+                                key[sep - err] = '\0';
+                                msg = sep + 2;
+                        }
+                        ferry_cfg_errors_add(errs, key, "%s", msg);
+                }
+        }
+}
+
+static const char *set_or_null(const char *s)
+{
+        return s && *s ? s : NULL;
+}
+
+/* Java 9+ reads a PKCS12 file through a "JKS" keystore too, so JKS (Confluent's default type)
+ * goes by the content, which also keeps PEM files working. */
+static const char *store_type(const char *t)
+{
+        return set_or_null(t) && strcasecmp(t, "JKS") != 0 ? t : NULL;
+}
+
+int es_tls_load(const ferry_strmap_t *config, ferry_tls_pem_t *out, char *errstr, size_t errstr_size)
+{
+        memset(out, 0, sizeof(*out));
+        const char *ts = set_or_null(ferry_strmap_get(config, "elastic.https.ssl.truststore.location"));
+        const char *ks = set_or_null(ferry_strmap_get(config, "elastic.https.ssl.keystore.location"));
+        ferry_tls_stores_t in = {
+                .truststore_location = ts,
+                .truststore_password =
+                        ts ? set_or_null(ferry_strmap_get(config, "elastic.https.ssl.truststore.password"))
+                           : NULL,
+                .truststore_type =
+                        ts ? store_type(ferry_strmap_get(config, "elastic.https.ssl.truststore.type")) : NULL,
+                .keystore_location = ks,
+                .keystore_password =
+                        ks ? set_or_null(ferry_strmap_get(config, "elastic.https.ssl.keystore.password"))
+                           : NULL,
+                .keystore_type =
+                        ks ? store_type(ferry_strmap_get(config, "elastic.https.ssl.keystore.type")) : NULL,
+                .key_password =
+                        ks ? set_or_null(ferry_strmap_get(config, "elastic.https.ssl.key.password")) : NULL,
+                .key_prefix = "elastic.https.",
+        };
+        return ferry_tls_stores_load(&in, out, errstr, errstr_size);
 }
 
 static void upper_to_lower(char *s)
@@ -513,6 +550,8 @@ int es_settings_load(es_settings_t *s, const ferry_config_t *cfg, const ferry_st
         s->batch_size = ferry_config_get_int(cfg, "batch.size");
         s->bulk_size_bytes = ferry_config_get_long(cfg, "bulk.size.bytes");
         s->max_in_flight = ferry_config_get_int(cfg, "max.in.flight.requests");
+        s->max_buffered = ferry_config_get_int(cfg, "max.buffered.records");
+        s->linger_ms = ferry_config_get_long(cfg, "linger.ms");
         s->max_retries = ferry_config_get_int(cfg, "max.retries");
         s->retry_backoff_ms = ferry_config_get_long(cfg, "retry.backoff.ms");
         s->flush_timeout_ms = ferry_config_get_long(cfg, "flush.timeout.ms");
