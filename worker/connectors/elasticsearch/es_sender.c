@@ -80,6 +80,7 @@ struct es_sender {
         es_tp_t **tps;
         size_t n_tps, cap_tps;
         uint64_t rng;
+        uint64_t requests, actions; /* sent, for the log line at the end */
 };
 
 /* ---- acknowledgement tracking (under mu) ---- */
@@ -439,6 +440,8 @@ static int start_ready(es_sender_t *b, batch_t **failed_now, size_t *n_failed, s
                 x->req.body_len = x->body.len;
                 if (!x->sent_ms)
                         x->sent_ms = now;
+                b->requests++;
+                b->actions += x->n;
                 x->next = b->flight;
                 b->flight = x;
                 b->in_flight++;
@@ -550,6 +553,10 @@ void es_sender_free(es_sender_t *b)
                 es_http_wakeup(b->http);
                 pthread_join(b->th, NULL);
         }
+        if (b->requests)
+                ferry_task_log(b->t, FERRY_LOG_INFO,
+                               "Bulk processor: %llu request(s) of %.1f action(s) on average",
+                               (unsigned long long)b->requests, (double)b->actions / (double)b->requests);
         es_http_free(b->http); /* abandons the transfers still running */
         drop_batches(b);
         while (b->flight) {
