@@ -410,7 +410,8 @@ static int start_ready(es_sender_t *b, batch_t **failed_now, size_t *n_failed, s
 {
         int64_t now = ferry_now_ms();
         int sleep = 100;
-        while (b->state == ES_SENDER_OK && b->in_flight < (size_t)b->s->max_in_flight) {
+        while (b->state == ES_SENDER_OK && b->in_flight < (size_t)b->s->max_in_flight &&
+               *n_failed < cap_failed) {
                 if (!b->ready && b->open && b->open->n) {
                         int64_t due = b->open->first_ms + b->s->linger_ms;
                         if (!b->flush_req && due > now) {
@@ -445,7 +446,7 @@ static int start_ready(es_sender_t *b, batch_t **failed_now, size_t *n_failed, s
                 x->next = b->flight;
                 b->flight = x;
                 b->in_flight++;
-                if (es_http_submit(b->http, &x->req) < 0 && *n_failed < cap_failed)
+                if (es_http_submit(b->http, &x->req) < 0)
                         failed_now[(*n_failed)++] = x;
         }
         return sleep;
