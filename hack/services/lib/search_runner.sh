@@ -2,6 +2,12 @@
 # own): fetches a codelibs cluster runner with Maven into $(runner_home)/lib and runs
 # one single-node cluster on a port in 9201..9298 (the runners refuse ports above 9299). The
 # including file sets OS_ARTIFACT, OS_MAIN, OS_CONF and runner_home.
+#
+# HTTPS: the runners have no security plugin, so lib/tls_front.py (started in the node's session,
+# stopped with it) serves the node over TLS on two more ports with a certificate of a CA made here
+# with openssl: SERVICE_TLS_URL checks the server only, SERVICE_MTLS_URL also requires a client
+# certificate of that CA. SERVICE_TLS_DIR holds ca.pem, client.pem and client.key (PEM) for
+# clients to build their trust and key stores from.
 
 runner_find_java() {
 	local j
@@ -75,10 +81,29 @@ svc_prepare() {
 		echo "action.auto_create_index: true"
 	} >"$STATE/cluster/node_1/config/$OS_CONF"
 	SVC_MARK=-Dferry.state=$STATE
+	printf '%s\n' "$PORT" >"$STATE/http.port"
+	read -r TLS_PORT MTLS_PORT < <(free_ports 2)
+	[[ -n $MTLS_PORT ]] || die "no free ports for the TLS front"
+	local d=$STATE/tls
+	mkdir -p "$d"
+	(
+		cd "$d"
+		openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 30 -subj /CN=ferry-test-ca &&
+			openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj /CN=localhost &&
+			printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' >server.ext &&
+			openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 30 \
+				-extfile server.ext -out server.pem &&
+			openssl req -newkey rsa:2048 -nodes -keyout client.key -out client.csr -subj /CN=ferry-client &&
+			openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 30 -out client.pem
+	) >/dev/null 2>&1 || die "openssl could not make the TLS front's certificates in $d"
 }
 
 svc_exec() {
-	exec setsid "$OS_JAVA" -Xms256m -Xmx512m -XX:+UseSerialGC "-Dferry.state=$STATE" \
+	# The TLS front runs in the node's session (setsid makes bash its leader, then bash becomes the node).
+	exec setsid bash -c 'python3 "$1" "$2" "$3" "$4" "$5" "$6" "$7" & shift 7; exec "$@"' _ \
+		"$HERE/services/lib/tls_front.py" "$STATE/tls/server.pem" "$STATE/tls/server.key" "$STATE/tls/ca.pem" \
+		"$STATE/http.port" "$TLS_PORT" "$MTLS_PORT" \
+		"$OS_JAVA" -Xms256m -Xmx512m -XX:+UseSerialGC "-Dferry.state=$STATE" \
 		"-Djava.io.tmpdir=$STATE/tmp" -Dlog4j2.disable.jmx=true -cp "$(runner_home)/lib/*" "$OS_MAIN" \
 		-basePath "$STATE/cluster" -numOfNode 1 -baseHttpPort $((PORT - 1)) -clusterName "ferry-$NAME"
 }
@@ -90,6 +115,7 @@ svc_ready() {
 	if [[ -n $real && $real != "$PORT" ]]; then
 		PORT=$real
 		PORTS=("$real")
+		printf '%s\n' "$PORT" >"$STATE/http.port"
 	fi
 	curl -sf -m 5 "http://127.0.0.1:$PORT/_cluster/health?wait_for_status=yellow&timeout=4s" 2>/dev/null |
 		grep -q '"status":"\(yellow\|green\)"'
@@ -105,4 +131,8 @@ svc_env() {
 	SERVICE_HOST=127.0.0.1
 	SERVICE_PORT=$PORT
 	SERVICE_URL=http://127.0.0.1:$PORT
+	SERVICE_TLS_URL=https://127.0.0.1:$TLS_PORT
+	SERVICE_MTLS_URL=https://127.0.0.1:$MTLS_PORT
+	SERVICE_TLS_DIR=$STATE/tls
+	SVC_ENV_EXTRA=(SERVICE_TLS_URL SERVICE_MTLS_URL SERVICE_TLS_DIR)
 }

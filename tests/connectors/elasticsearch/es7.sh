@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The Elasticsearch sink against Elasticsearch 7.10.2 (hack/services.sh start elasticsearch): the
 # scripts written for OpenSearch run unchanged against it (FERRY_ES_SERVICE=elasticsearch):
-# basic.sh (ids, versions, deletes, key.ignore, upsert), schema.sh (mappings) and malformed.sh
-# (DLQ, FAIL, WARN). Data streams, replays, kill -9 and outages run against OpenSearch only.
+# basic.sh (ids, versions, deletes, key.ignore, upsert), schema.sh (mappings), malformed.sh
+# (DLQ, FAIL, WARN) and tls.sh (JKS, PKCS12 and PEM stores over HTTPS). Data streams, replays,
+# kill -9, outages and the DLQ under retries run against OpenSearch only.
 # services: kafka elasticsearch
 source "$(dirname "$0")/../lib.sh"
 cd "$REPO"
@@ -10,7 +11,7 @@ cd "$REPO"
 use_kafka
 use_service elasticsearch
 export FERRY_KAFKA_BOOTSTRAP FERRY_SERVICES_STATE
-for t in basic schema malformed; do
+for t in basic schema malformed tls; do
         info "running $t.sh against Elasticsearch 7.10.2"
         FERRY_ES_SERVICE=elasticsearch bash "tests/connectors/elasticsearch/$t.sh" >"$WORK/$t.out" 2>&1 || fail "$t.sh against Elasticsearch: $(tail -5 "$WORK/$t.out")"
         grep '^\[' "$WORK/$t.out" | sed 's/^/  /' >&2 || true

@@ -28,7 +28,7 @@ CLEANUP+=("kill -CONT $ES_PID 2>/dev/null")
 kill -STOP "$ES_PID"
 t0=$SECONDS
 for i in $(seq 1 500); do echo "w$i|{\"n\":$i}"; done | produce_records "$topic" '|'
-redelivered() { [ "$(grep -c "es-outage.*the batch is delivered again" "$WORK/connect.log")" -ge 2 ]; }
+redelivered() { [ "$(grep -c "es-outage.*delivered again" "$WORK/connect.log")" -ge 2 ]; }
 wait_for 90 "the sink gave the batch back for redelivery twice" redelivered
 # The outage lasts 30 s in all (the scenario, not a synchronisation).
 while [ $((SECONDS - t0)) -lt 30 ]; do

@@ -208,8 +208,52 @@ Test(es_config, cross_checks)
         char *j = ferry_cfg_errors_join(&errs);
         cr_assert(strstr(j, "data.stream.dataset: Data stream dataset is required"), "%s", j);
         cr_assert(strstr(j, "write.method: Upserts are not supported with data streams"), "%s", j);
-        cr_assert(strstr(j, "elastic.https.ssl.keystore.type: JKS key stores are not read"), "%s", j);
+        /* The key store is read (JKS, PKCS12 or PEM) at validation: a missing file names its key. */
+        cr_assert(strstr(j, "elastic.https.ssl.keystore.location: ") && strstr(j, "/k.jks"), "%s", j);
         free(j);
         ferry_cfg_errors_free(&errs);
         ferry_strmap_free(&m);
+}
+
+/* The elastic.https.ssl.* stores through the SDK's store reader: the JKS vector of
+ * tests/unit/jks_vector.h as trust store (JKS, the default type) and key store with its own key
+ * password, and a wrong password named by its key. */
+#include "../jks_vector.h"
+
+#include <stdio.h>
+#include <unistd.h>
+
+Test(es_config, tls_stores_jks)
+{
+        char path[] = "/tmp/ferry-es-jks.XXXXXX";
+        int fd = mkstemp(path);
+        cr_assert_geq(fd, 0);
+        cr_assert_eq(write(fd, jks_vector, jks_vector_len), (ssize_t)jks_vector_len);
+        close(fd);
+        ferry_strmap_t m;
+        ferry_strmap_init(&m);
+        ferry_strmap_set(&m, "elastic.security.protocol", "SSL");
+        ferry_strmap_set(&m, "elastic.https.ssl.truststore.location", path);
+        ferry_strmap_set(&m, "elastic.https.ssl.truststore.password", "storepass");
+        ferry_strmap_set(&m, "elastic.https.ssl.keystore.location", path);
+        ferry_strmap_set(&m, "elastic.https.ssl.keystore.password", "storepass");
+        ferry_strmap_set(&m, "elastic.https.ssl.key.password", "keypass");
+        ferry_tls_pem_t pem;
+        char err[512] = "";
+        cr_assert_eq(es_tls_load(&m, &pem, err, sizeof(err)), 0, "%s", err);
+        cr_assert(pem.ca_pem && strstr(pem.ca_pem, "BEGIN CERTIFICATE"));
+        cr_assert(pem.cert_pem && strstr(pem.cert_pem, "BEGIN CERTIFICATE"));
+        cr_assert(pem.key_pem && strstr(pem.key_pem, "PRIVATE KEY"));
+        ferry_tls_pem_free(&pem);
+        ferry_strmap_set(&m, "elastic.https.ssl.truststore.password", "nope");
+        ferry_cfg_errors_t errs;
+        ferry_cfg_errors_init(&errs);
+        es_config_validate(&m, &errs);
+        char *j = ferry_cfg_errors_join(&errs);
+        cr_assert(strstr(j, "elastic.https.ssl.truststore.password: "), "%s", j);
+        cr_assert_null(strstr(j, "nope"), "%s", j);
+        free(j);
+        ferry_cfg_errors_free(&errs);
+        ferry_strmap_free(&m);
+        unlink(path);
 }

@@ -123,8 +123,7 @@ const ferry_config_def_t es_config_def[] = {
          .importance = FERRY_IMPORTANCE_LOW,
          .group = G_CONN,
          .doc = "The maximum number of records each task will buffer before blocking acceptance of more "
-                "records. In Ferry a put() returns only once its records are acknowledged, so a task never "
-                "holds more than one put() batch (at most 1000 records)."},
+                "records. This config can be used to limit the memory usage for each task."},
         {.name = "linger.ms",
          .type = FERRY_CFG_LONG,
          .default_value = "1",
@@ -134,8 +133,10 @@ const ferry_config_def_t es_config_def[] = {
          .max = 604800000,
          .importance = FERRY_IMPORTANCE_LOW,
          .group = G_CONN,
-         .doc = "Linger time in milliseconds for batching. In Ferry the records of one put() (what the "
-                "consumer fetched at once) form the batches, so no extra waiting happens."},
+         .doc = "Linger time in milliseconds for batching. Records that arrive in between request "
+                "transmissions are batched into a single bulk indexing request, based on the batch.size "
+                "configuration. When a pending batch is not full, rather than immediately sending it out "
+                "the task will wait up to the given delay to allow other records to be added."},
         {.name = "flush.timeout.ms",
          .type = FERRY_CFG_LONG,
          .default_value = "180000",
@@ -146,15 +147,16 @@ const ferry_config_def_t es_config_def[] = {
          .importance = FERRY_IMPORTANCE_LOW,
          .group = G_CONN,
          .doc = "The timeout in milliseconds to use for periodic flushing, and when waiting for buffer space "
-                "to be made available by completed requests as records are added. A batch not acknowledged "
-                "within it is delivered again (Confluent fails the task)."},
+                "to be made available by completed requests as records are added. Records not acknowledged "
+                "within it are consumed again from the first unacknowledged offset (Confluent fails the "
+                "task)."},
         {.name = "flush.synchronously",
          .type = FERRY_CFG_BOOLEAN,
          .default_value = "false",
          .importance = FERRY_IMPORTANCE_LOW,
          .group = G_CONN,
-         .doc = "True if flushes should wait for background processing to finish. Ferry always acknowledges "
-                "a put() before it returns."},
+         .doc = "True if flushes should wait for background processing to finish. Ferry's pre-commit always "
+                "waits (up to flush.timeout.ms) and commits only offsets of acknowledged documents."},
         {.name = "max.retries",
          .type = FERRY_CFG_INT,
          .default_value = "5",
@@ -163,8 +165,8 @@ const ferry_config_def_t es_config_def[] = {
          .importance = FERRY_IMPORTANCE_LOW,
          .group = G_CONN,
          .doc = "The maximum number of retries that are allowed for failed indexing requests. If the retry "
-                "attempts are exhausted the task hands the batch back to the worker, which delivers it "
-                "again (Confluent fails the task)."},
+                "attempts are exhausted the records are consumed again from the first unacknowledged offset "
+                "(Confluent fails the task)."},
         {.name = "retry.backoff.ms",
          .type = FERRY_CFG_LONG,
          .default_value = "100",
@@ -360,27 +362,26 @@ const ferry_config_def_t es_config_def[] = {
          .type = FERRY_CFG_STRING,
          .importance = FERRY_IMPORTANCE_HIGH,
          .group = G_SEC,
-         .doc = "The location of the trust store file: in Ferry a PEM file of CA certificates "
-                "(truststore.type PEM)."},
+         .doc = "The location of the trust store file: JKS, PKCS12 or PEM (CA certificates)."},
         {.name = "elastic.https.ssl.truststore.password",
          .type = FERRY_CFG_PASSWORD,
          .importance = FERRY_IMPORTANCE_HIGH,
          .group = G_SEC,
-         .doc = "The password for the trust store file (not needed for PEM)."},
+         .doc = "The password for the trust store file (not used with PEM)."},
         {.name = "elastic.https.ssl.truststore.type",
          .type = FERRY_CFG_STRING,
          .default_value = "JKS",
          .valid = store_types,
          .importance = FERRY_IMPORTANCE_MEDIUM,
          .group = G_SEC,
-         .doc = "The file format of the trust store file. Ferry reads PEM; a JKS or PKCS12 trust store is "
-                "refused with a message saying how to convert it."},
+         .doc = "The file format of the trust store file: JKS, PKCS12 or PEM (JKS, the default, also reads "
+                "a PKCS12 file, as Java 9 and later do)."},
         {.name = "elastic.https.ssl.keystore.location",
          .type = FERRY_CFG_STRING,
          .importance = FERRY_IMPORTANCE_HIGH,
          .group = G_SEC,
-         .doc = "The location of the key store file (client certificate): PEM (certificate and key in one "
-                "file) or PKCS12."},
+         .doc = "The location of the key store file (client certificate): JKS, PKCS12 or PEM (certificate "
+                "chain and private key in one file)."},
         {.name = "elastic.https.ssl.keystore.password",
          .type = FERRY_CFG_PASSWORD,
          .importance = FERRY_IMPORTANCE_HIGH,
@@ -392,12 +393,12 @@ const ferry_config_def_t es_config_def[] = {
          .valid = store_types,
          .importance = FERRY_IMPORTANCE_MEDIUM,
          .group = G_SEC,
-         .doc = "The file format of the key store file: PEM or PKCS12 in Ferry (JKS is refused)."},
+         .doc = "The file format of the key store file: JKS, PKCS12 or PEM."},
         {.name = "elastic.https.ssl.key.password",
          .type = FERRY_CFG_PASSWORD,
          .importance = FERRY_IMPORTANCE_HIGH,
          .group = G_SEC,
-         .doc = "The password of the private key in the key store file (an encrypted PEM key)."},
+         .doc = "The password of the private key in the key store file (else the store's password)."},
         {.name = "elastic.https.ssl.endpoint.identification.algorithm",
          .type = FERRY_CFG_STRING,
          .default_value = "https",
@@ -425,23 +426,60 @@ void es_config_validate(const ferry_strmap_t *config, ferry_cfg_errors_t *errs)
                                      "Upserts are not supported with data streams (data.stream.type=%s)",
                                      dst);
         const char *sec = ferry_strmap_get(config, "elastic.security.protocol");
-        bool ssl = sec && !strcasecmp(sec, "SSL");
-        const char *ts = ferry_strmap_get(config, "elastic.https.ssl.truststore.location");
-        const char *tst = ferry_strmap_get(config, "elastic.https.ssl.truststore.type");
-        if (ssl && ts && *ts && (!tst || strcasecmp(tst, "PEM") != 0))
-                ferry_cfg_errors_add(
-                        errs, "elastic.https.ssl.truststore.type",
-                        "%s trust stores are not read by Ferry: export the CA certificates to PEM "
-                        "(keytool -exportcert -rfc, or openssl pkcs12 -nokeys) and set "
-                        "elastic.https.ssl.truststore.type=PEM",
-                        tst && *tst ? tst : "JKS (the default)");
-        const char *ks = ferry_strmap_get(config, "elastic.https.ssl.keystore.location");
-        const char *kst = ferry_strmap_get(config, "elastic.https.ssl.keystore.type");
-        if (ssl && ks && *ks && (!kst || !strcasecmp(kst, "JKS")))
-                ferry_cfg_errors_add(errs, "elastic.https.ssl.keystore.type",
-                                     "JKS key stores are not read by Ferry: convert it to PKCS12 (keytool "
-                                     "-importkeystore -deststoretype PKCS12) or PEM and set "
-                                     "elastic.https.ssl.keystore.type");
+        if (sec && !strcasecmp(sec, "SSL")) {
+                ferry_tls_pem_t pem;
+                char err[512];
+                if (es_tls_load(config, &pem, err, sizeof(err)) == 0) {
+                        ferry_tls_pem_free(&pem);
+                } else {
+                        const char *sep = strstr(err, ": ");
+                        char key[128] = "elastic.https.ssl.truststore.location";
+                        const char *msg = err;
+                        if (sep && !strncmp(err, "elastic.https.", 14) && (size_t)(sep - err) < sizeof(key)) {
+                                memcpy(key, err, (size_t)(sep - err));
+                                key[sep - err] = '\0';
+                                msg = sep + 2;
+                        }
+                        ferry_cfg_errors_add(errs, key, "%s", msg);
+                }
+        }
+}
+
+static const char *set_or_null(const char *s)
+{
+        return s && *s ? s : NULL;
+}
+
+/* Java 9+ reads a PKCS12 file through a "JKS" keystore too, so JKS (Confluent's default type)
+ * goes by the content, which also keeps PEM files working. */
+static const char *store_type(const char *t)
+{
+        return set_or_null(t) && strcasecmp(t, "JKS") != 0 ? t : NULL;
+}
+
+int es_tls_load(const ferry_strmap_t *config, ferry_tls_pem_t *out, char *errstr, size_t errstr_size)
+{
+        memset(out, 0, sizeof(*out));
+        const char *ts = set_or_null(ferry_strmap_get(config, "elastic.https.ssl.truststore.location"));
+        const char *ks = set_or_null(ferry_strmap_get(config, "elastic.https.ssl.keystore.location"));
+        ferry_tls_stores_t in = {
+                .truststore_location = ts,
+                .truststore_password =
+                        ts ? set_or_null(ferry_strmap_get(config, "elastic.https.ssl.truststore.password"))
+                           : NULL,
+                .truststore_type =
+                        ts ? store_type(ferry_strmap_get(config, "elastic.https.ssl.truststore.type")) : NULL,
+                .keystore_location = ks,
+                .keystore_password =
+                        ks ? set_or_null(ferry_strmap_get(config, "elastic.https.ssl.keystore.password"))
+                           : NULL,
+                .keystore_type =
+                        ks ? store_type(ferry_strmap_get(config, "elastic.https.ssl.keystore.type")) : NULL,
+                .key_password =
+                        ks ? set_or_null(ferry_strmap_get(config, "elastic.https.ssl.key.password")) : NULL,
+                .key_prefix = "elastic.https.",
+        };
+        return ferry_tls_stores_load(&in, out, errstr, errstr_size);
 }
 
 static void upper_to_lower(char *s)
@@ -513,6 +551,8 @@ int es_settings_load(es_settings_t *s, const ferry_config_t *cfg, const ferry_st
         s->batch_size = ferry_config_get_int(cfg, "batch.size");
         s->bulk_size_bytes = ferry_config_get_long(cfg, "bulk.size.bytes");
         s->max_in_flight = ferry_config_get_int(cfg, "max.in.flight.requests");
+        s->max_buffered = ferry_config_get_int(cfg, "max.buffered.records");
+        s->linger_ms = ferry_config_get_long(cfg, "linger.ms");
         s->max_retries = ferry_config_get_int(cfg, "max.retries");
         s->retry_backoff_ms = ferry_config_get_long(cfg, "retry.backoff.ms");
         s->flush_timeout_ms = ferry_config_get_long(cfg, "flush.timeout.ms");

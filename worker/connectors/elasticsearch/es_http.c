@@ -6,6 +6,8 @@
 
 #include "es_http.h"
 
+#include "shared/elasticsearch/bulk_response.h"
+
 #include <curl/curl.h>
 #include <pthread.h>
 
@@ -18,7 +20,12 @@ struct es_http {
         char **urls;
         size_t next;
         CURLM *multi;
+        struct xfer *async; /* transfers started by es_http_submit(), not yet finished */
 };
+
+typedef struct xfer xfer_t;
+static void xfer_release(es_http_t *c, xfer_t *x);
+static void abandon_async(es_http_t *c);
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 static void curl_init_once(void)
@@ -51,11 +58,9 @@ es_http_t *es_http_new(const es_http_config_t *cfg, char *errstr, size_t errstr_
         c->cfg.urls = c->urls;
         c->cfg.username = dup_or_null(cfg->username);
         c->cfg.password = dup_or_null(cfg->password);
-        c->cfg.ca_file = dup_or_null(cfg->ca_file);
-        c->cfg.cert_file = dup_or_null(cfg->cert_file);
-        c->cfg.cert_type = dup_or_null(cfg->cert_type);
-        c->cfg.key_file = dup_or_null(cfg->key_file);
-        c->cfg.key_password = dup_or_null(cfg->key_password);
+        c->cfg.ca_pem = dup_or_null(cfg->ca_pem);
+        c->cfg.cert_pem = dup_or_null(cfg->cert_pem);
+        c->cfg.key_pem = dup_or_null(cfg->key_pem);
         /* Keep a connection per request in flight, to every node. */
         curl_multi_setopt(c->multi, CURLMOPT_MAXCONNECTS, (long)(16 * (cfg->n_urls ? cfg->n_urls : 1)));
         return c;
@@ -65,6 +70,7 @@ void es_http_free(es_http_t *c)
 {
         if (!c)
                 return;
+        abandon_async(c);
         curl_multi_cleanup(c->multi);
         for (size_t i = 0; c->urls && i < c->cfg.n_urls; i++)
                 free(c->urls[i]);
@@ -74,11 +80,12 @@ void es_http_free(es_http_t *c)
                 memset((char *)c->cfg.password, 0, strlen(c->cfg.password));
                 free((char *)c->cfg.password);
         }
-        free((char *)c->cfg.ca_file);
-        free((char *)c->cfg.cert_file);
-        free((char *)c->cfg.cert_type);
-        free((char *)c->cfg.key_file);
-        free((char *)c->cfg.key_password);
+        free((char *)c->cfg.ca_pem);
+        free((char *)c->cfg.cert_pem);
+        if (c->cfg.key_pem) {
+                memset((char *)c->cfg.key_pem, 0, strlen(c->cfg.key_pem));
+                free((char *)c->cfg.key_pem);
+        }
         free(c);
 }
 
@@ -88,13 +95,23 @@ static size_t on_body(char *p, size_t size, size_t nmemb, void *ud)
         return ferry_buf_append(&r->resp, p, size * nmemb) == 0 ? size * nmemb : 0;
 }
 
-typedef struct {
+struct xfer {
+        struct xfer *next, *prev; /* es_http_submit()'s list */
         es_req_t *req;
         CURL *h;
         struct curl_slist *headers;
         char url[1024];
         char errbuf[CURL_ERROR_SIZE];
-} xfer_t;
+};
+
+static void xfer_release(es_http_t *c, xfer_t *x)
+{
+        curl_multi_remove_handle(c->multi, x->h);
+        curl_easy_cleanup(x->h);
+        curl_slist_free_all(x->headers);
+        x->h = NULL;
+        x->headers = NULL;
+}
 
 static CURL *make_handle(es_http_t *c, xfer_t *x)
 {
@@ -124,16 +141,25 @@ static CURL *make_handle(es_http_t *c, xfer_t *x)
                 curl_easy_setopt(h, CURLOPT_PASSWORD, c->cfg.password ? c->cfg.password : "");
         }
         if (c->cfg.tls) {
-                if (c->cfg.ca_file)
-                        curl_easy_setopt(h, CURLOPT_CAINFO, c->cfg.ca_file);
-                if (c->cfg.cert_file) {
-                        curl_easy_setopt(h, CURLOPT_SSLCERT, c->cfg.cert_file);
-                        curl_easy_setopt(h, CURLOPT_SSLCERTTYPE, c->cfg.cert_type ? c->cfg.cert_type : "PEM");
+                /* CURL_BLOB_COPY: libcurl keeps its own copy of each store. */
+                struct curl_blob blob = {.flags = CURL_BLOB_COPY};
+                if (c->cfg.ca_pem) {
+                        blob.data = (void *)c->cfg.ca_pem;
+                        blob.len = strlen(c->cfg.ca_pem);
+                        curl_easy_setopt(h, CURLOPT_CAINFO_BLOB, &blob);
                 }
-                if (c->cfg.key_file)
-                        curl_easy_setopt(h, CURLOPT_SSLKEY, c->cfg.key_file);
-                if (c->cfg.key_password)
-                        curl_easy_setopt(h, CURLOPT_KEYPASSWD, c->cfg.key_password);
+                if (c->cfg.cert_pem) {
+                        blob.data = (void *)c->cfg.cert_pem;
+                        blob.len = strlen(c->cfg.cert_pem);
+                        curl_easy_setopt(h, CURLOPT_SSLCERT_BLOB, &blob);
+                        curl_easy_setopt(h, CURLOPT_SSLCERTTYPE, "PEM");
+                }
+                if (c->cfg.key_pem) {
+                        blob.data = (void *)c->cfg.key_pem;
+                        blob.len = strlen(c->cfg.key_pem);
+                        curl_easy_setopt(h, CURLOPT_SSLKEY_BLOB, &blob);
+                        curl_easy_setopt(h, CURLOPT_SSLKEYTYPE, "PEM");
+                }
                 curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, c->cfg.verify_host ? 2L : 0L);
         }
         /* No "Expect: 100-continue" round trip before each body. */
@@ -240,6 +266,83 @@ void es_http_run(es_http_t *c, es_req_t *const *reqs, size_t n, int max_in_fligh
         free(xs);
 }
 
+static void abandon_async(es_http_t *c)
+{
+        while (c->async) {
+                xfer_t *x = c->async;
+                c->async = x->next;
+                xfer_release(c, x);
+                free(x);
+        }
+}
+
+int es_http_submit(es_http_t *c, es_req_t *r)
+{
+        ferry_buf_reset(&r->resp);
+        r->status = 0;
+        r->error[0] = '\0';
+        xfer_t *x = calloc(1, sizeof(*x));
+        if (!x) {
+                snprintf(r->error, sizeof(r->error), "out of memory");
+                return -1;
+        }
+        x->req = r;
+        x->h = make_handle(c, x);
+        if (!x->h || curl_multi_add_handle(c->multi, x->h) != CURLM_OK) {
+                snprintf(r->error, sizeof(r->error), "cannot start a transfer");
+                if (x->h)
+                        curl_easy_cleanup(x->h);
+                curl_slist_free_all(x->headers);
+                free(x);
+                return -1;
+        }
+        x->next = c->async;
+        if (c->async)
+                c->async->prev = x;
+        c->async = x;
+        return 0;
+}
+
+static size_t collect(es_http_t *c, es_req_t **done, size_t cap)
+{
+        size_t n = 0;
+        int still = 0, left;
+        curl_multi_perform(c->multi, &still);
+        CURLMsg *m;
+        /* Finished transfers stay queued in the multi handle until read: take at most cap. */
+        while (n < cap && (m = curl_multi_info_read(c->multi, &left))) {
+                if (m->msg != CURLMSG_DONE)
+                        continue;
+                xfer_t *x = NULL;
+                curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&x);
+                finish(x, m->data.result);
+                xfer_release(c, x);
+                if (x->prev)
+                        x->prev->next = x->next;
+                else
+                        c->async = x->next;
+                if (x->next)
+                        x->next->prev = x->prev;
+                done[n++] = x->req;
+                free(x);
+        }
+        return n;
+}
+
+size_t es_http_step(es_http_t *c, int timeout_ms, es_req_t **done, size_t cap)
+{
+        size_t n = collect(c, done, cap);
+        if (n)
+                return n;
+        curl_multi_poll(c->multi, NULL, 0, timeout_ms > 0 ? timeout_ms : 0, NULL);
+        return collect(c, done, cap);
+}
+
+void es_http_wakeup(es_http_t *c)
+{
+        curl_multi_wakeup(c->multi);
+}
+
 void es_req_reset(es_req_t *r)
 {
         ferry_buf_reset(&r->resp);
@@ -250,4 +353,14 @@ void es_req_reset(es_req_t *r)
 void es_req_free(es_req_t *r)
 {
         ferry_buf_free(&r->resp);
+}
+
+void es_auth_message(const es_req_t *r, char *errstr, size_t errstr_size)
+{
+        char why[400];
+        es_error_summary(r->resp.p, r->resp.len, why, sizeof(why));
+        snprintf(errstr, errstr_size,
+                 "Elasticsearch at %s refused the request %s %s with HTTP %d (check connection.username and "
+                 "connection.password): %s",
+                 r->url ? r->url : "?", r->method, r->path, r->status, why[0] ? why : "no details");
 }

@@ -1,6 +1,6 @@
 /* The Elasticsearch sink's HTTP client (libcurl): requests to the nodes of connection.url in turn,
  * several at once on one multi handle whose connection cache keeps them alive between batches;
- * basic auth and TLS (PEM files, or a PKCS12 key store) from the connector's config. */
+ * basic auth and TLS (trust and key stores as PEM text in memory) from the connector's config. */
 #ifndef FERRY_ES_HTTP_H
 #define FERRY_ES_HTTP_H
 
@@ -18,11 +18,10 @@ typedef struct {
         const char *username, *password; /* NULL: no basic auth */
         long connect_timeout_ms, read_timeout_ms;
         bool compress; /* connection.compression: gzip request bodies are not sent; accept gzip */
-        /* TLS (elastic.security.protocol=SSL) */
+        /* TLS (https URLs; elastic.security.protocol=SSL): the stores as PEM text in memory, read
+         * from JKS, PKCS12 or PEM files by the SDK's store reader (es_sink.c); NULL when unset. */
         bool tls;
-        const char *ca_file;                          /* PEM trust store */
-        const char *cert_file, *cert_type, *key_file; /* PEM or P12 key store */
-        const char *key_password;                     /* PEM key / P12 store password */
+        const char *ca_pem, *cert_pem, *key_pem;
         bool verify_host;
 } es_http_config_t;
 
@@ -46,7 +45,16 @@ void es_http_free(es_http_t *c);
  * Returns early (leaving the rest unanswered, status 0, error "stopping") when the task is asked
  * to stop. */
 void es_http_run(es_http_t *c, es_req_t *const *reqs, size_t n, int max_in_flight, ferry_task_t *t);
+/* Asynchronous use, all from one thread (the bulk sender, es_sender.c): es_http_submit() starts a
+ * request (-1 when it cannot: r->error says why); es_http_step() runs the transfers and waits up to
+ * timeout_ms for one to finish (or for es_http_wakeup(), callable from any thread), storing the
+ * finished ones in done[0..cap) and returning how many. es_http_free() abandons what still runs. */
+int es_http_submit(es_http_t *c, es_req_t *r);
+size_t es_http_step(es_http_t *c, int timeout_ms, es_req_t **done, size_t cap);
+void es_http_wakeup(es_http_t *c);
 void es_req_reset(es_req_t *r);
+/* The message of a request the server refused with 401/403 (wrong credentials). */
+void es_auth_message(const es_req_t *r, char *errstr, size_t errstr_size);
 void es_req_free(es_req_t *r);
 
 #endif

@@ -1,22 +1,27 @@
 /* Elasticsearch / OpenSearch sink task (Confluent's ElasticsearchSinkTask): put() turns each
  * record into a bulk action (es_doc.c), makes sure its index exists with a mapping derived from
- * the Connect schema (once per index and task), sends the actions as `_bulk` requests of up to
- * batch.size actions / bulk.size.bytes, max.in.flight.requests at once (es_http.c), and reads
- * every item's result (shared/elasticsearch/bulk_response.c): done, version conflict (an equal or
- * newer version is there: done), malformed (behavior.on.malformed.documents, the errant record
- * reporter), or retriable (sent again with exponential backoff and jitter, max.retries times;
- * after that, or after flush.timeout.ms, the batch goes back to the worker for redelivery). put()
- * returns only once every record is acknowledged, so the offsets the worker commits after it are
- * exactly those of documents the server holds. Data flow: consumer -> converters -> transforms ->
- * put() -> HTTP -> Elasticsearch. */
+ * the Connect schema (once per index and task), and hands the action to the bulk processor
+ * (es_sender.c), which sends `_bulk` requests on a thread of its own while put() returns for the
+ * next records; put() blocks only while max.buffered.records are buffered. pre_commit() sends the
+ * partial batch, waits until everything buffered is acknowledged (up to flush.timeout.ms) and
+ * hands the worker, per partition, no offset past the first document not yet indexed, so a crash
+ * loses nothing. An asynchronous batch's error shows at the next put() or pre-commit: a fatal one
+ * (malformed with FAIL, refused credentials) fails the task; one the server could not take within
+ * max.retries / flush.timeout.ms rewinds the partitions to their first unacknowledged offset and
+ * the records come again (Confluent fails the task), skipping those already indexed or reported.
+ * With errors.tolerance=all, put() waits for its own documents, so the errant record reporter
+ * still holds their original bytes for the dead letter queue. Data flow: consumer -> converters
+ * -> transforms -> put() -> es_sender -> HTTP -> Elasticsearch. */
 #define _POSIX_C_SOURCE 200809L
 
 #include "es_http.h"
+#include "es_sender.h"
 #include "es_sink.h"
 #include "shared/elasticsearch/bulk_response.h"
 
 #include <ferry/clock.h>
 #include <ferry/log.h>
+#include <ferry/tls.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,21 +29,15 @@
 #include <strings.h>
 
 typedef struct {
-        const ferry_record_t *r;
-        size_t off, len; /* its NDJSON lines in es_task_t.lines */
-        bool done;
-} act_t;
-
-typedef struct {
         ferry_task_t *t;
         ferry_config_t *cfg;
         es_settings_t s;
-        es_http_t *http;
-        char **known; /* indices this task made sure of */
+        es_http_t *http;     /* set-up requests, on the task's thread */
+        es_sender_t *sender; /* bulk requests, on the sender's thread */
+        char **known;        /* indices this task made sure of */
         size_t n_known, cap_known;
         ferry_buf_t lines;
-        act_t *acts;
-        size_t cap_acts;
+        int rewinds; /* in a row, for the wait before records come again */
         uint64_t rng;
 } es_task_t;
 
@@ -74,6 +73,7 @@ static void task_free(es_task_t *e)
 {
         if (!e)
                 return;
+        es_sender_free(e->sender);
         es_http_free(e->http);
         es_settings_free(&e->s);
         ferry_config_free(e->cfg);
@@ -81,7 +81,6 @@ static void task_free(es_task_t *e)
                 free(e->known[i]);
         free(e->known);
         ferry_buf_free(&e->lines);
-        free(e->acts);
         free(e);
 }
 
@@ -95,16 +94,6 @@ static void one(es_task_t *e, es_req_t *r)
 static bool auth_failure(int status)
 {
         return status == 401 || status == 403;
-}
-
-static void auth_message(const es_req_t *r, char *errstr, size_t errstr_size)
-{
-        char why[400];
-        es_error_summary(r->resp.p, r->resp.len, why, sizeof(why));
-        snprintf(errstr, errstr_size,
-                 "Elasticsearch at %s refused the request %s %s with HTTP %d (check connection.username and "
-                 "connection.password): %s",
-                 r->url ? r->url : "?", r->method, r->path, r->status, why[0] ? why : "no details");
 }
 
 static ferry_err_t task_start(ferry_task_t *t, const ferry_strmap_t *config, char *errstr, size_t errstr_size)
@@ -155,8 +144,6 @@ static ferry_err_t task_start(ferry_task_t *t, const ferry_strmap_t *config, cha
         }
         const char *proto = ferry_config_get_string(cfg, "elastic.security.protocol");
         bool ssl = proto && !strcasecmp(proto, "SSL");
-        const char *ks_type = ferry_config_get_string(cfg, "elastic.https.ssl.keystore.type");
-        const char *ks = ferry_config_get_string(cfg, "elastic.https.ssl.keystore.location");
         const char *user = ferry_config_get_string(cfg, "connection.username");
         es_http_config_t hc = {
                 .urls = fixed,
@@ -167,31 +154,33 @@ static ferry_err_t task_start(ferry_task_t *t, const ferry_strmap_t *config, cha
                 .read_timeout_ms = ferry_config_get_int(cfg, "read.timeout.ms"),
                 .compress = ferry_config_get_bool(cfg, "connection.compression"),
                 .tls = ssl || https,
+                .verify_host = true,
         };
+        ferry_tls_pem_t pem = {0};
         if (ssl) {
-                const char *ts = ferry_config_get_string(cfg, "elastic.https.ssl.truststore.location");
-                hc.ca_file = ts && *ts ? ts : NULL;
-                if (ks && *ks) {
-                        bool p12 = ks_type && !strcasecmp(ks_type, "PKCS12");
-                        hc.cert_file = ks;
-                        hc.cert_type = p12 ? "P12" : "PEM";
-                        hc.key_file = p12 ? NULL : ks;
-                        const char *kp = ferry_config_get_password(cfg, "elastic.https.ssl.key.password");
-                        const char *sp =
-                                ferry_config_get_password(cfg, "elastic.https.ssl.keystore.password");
-                        hc.key_password = p12 ? sp : kp;
+                /* JKS, PKCS12 or PEM stores, read into PEM text by the SDK's store reader. */
+                if (es_tls_load(config, &pem, errstr, errstr_size) < 0) {
+                        for (size_t i = 0; fixed && i < n_urls; i++)
+                                free(fixed[i]);
+                        free(fixed);
+                        task_free(e);
+                        return FERRY_ERR_INVALID_CONFIG;
                 }
+                hc.ca_pem = pem.ca_pem;
+                hc.cert_pem = pem.cert_pem;
+                hc.key_pem = pem.key_pem;
                 const char *alg =
                         ferry_config_get_string(cfg, "elastic.https.ssl.endpoint.identification.algorithm");
                 hc.verify_host = !alg || *alg;
-        } else {
-                hc.verify_host = true;
         }
         e->http = es_http_new(&hc, errstr, errstr_size);
+        es_http_t *bulk_http = e->http ? es_http_new(&hc, errstr, errstr_size) : NULL;
         for (size_t i = 0; fixed && i < n_urls; i++)
                 free(fixed[i]);
         free(fixed);
-        if (!e->http) {
+        ferry_tls_pem_free(&pem);
+        if (!bulk_http ||
+            !(e->sender = es_sender_new(&e->s, bulk_http, t, e->s.tolerate_all, errstr, errstr_size))) {
                 task_free(e);
                 return FERRY_ERR_NOMEM;
         }
@@ -202,7 +191,7 @@ static ferry_err_t task_start(ferry_task_t *t, const ferry_strmap_t *config, cha
         one(e, &r);
         ferry_err_t err = FERRY_ERR_OK;
         if (auth_failure(r.status)) {
-                auth_message(&r, errstr, errstr_size);
+                es_auth_message(&r, errstr, errstr_size);
                 err = FERRY_ERR_FATAL;
         } else if (r.status == 0) {
                 ferry_task_log(t, FERRY_LOG_WARN,
@@ -223,15 +212,6 @@ static void task_stop(ferry_task_t *t)
 {
         task_free(ferry_task_data(t));
         ferry_task_set_data(t, NULL);
-}
-
-static ferry_err_t task_flush(ferry_task_t *t, char *errstr, size_t errstr_size)
-{
-        /* put() returns only once its documents are acknowledged: nothing is pending here. */
-        (void)t;
-        (void)errstr;
-        (void)errstr_size;
-        return FERRY_ERR_OK;
 }
 
 static bool known_index(es_task_t *e, const char *index)
@@ -261,7 +241,7 @@ static void remember_index(es_task_t *e, const char *index)
 static ferry_err_t setup_error(es_req_t *r, const char *what, char *errstr, size_t errstr_size)
 {
         if (auth_failure(r->status)) {
-                auth_message(r, errstr, errstr_size);
+                es_auth_message(r, errstr, errstr_size);
                 return FERRY_ERR_FATAL;
         }
         char why[600];
@@ -370,177 +350,105 @@ static ferry_err_t invalid_record(es_task_t *e, const ferry_record_t *r, const c
         return FERRY_ERR_OK;
 }
 
-/* A document the server refused as malformed, per behavior.on.malformed.documents. */
-static ferry_err_t malformed(es_task_t *e, const ferry_record_t *r, const es_item_t *it, char *errstr,
-                             size_t errstr_size)
-{
-        char msg[1500];
-        snprintf(msg, sizeof(msg), "Indexing record failed: %s: %s (topic %s, partition %d, offset %lld)",
-                 it->error_type, it->error_reason, r->topic, (int)r->partition, (long long)r->kafka_offset);
-        if (e->s.tolerate_all) {
-                if (e->s.on_malformed == ES_MALFORMED_WARN)
-                        ferry_task_log(e->t, FERRY_LOG_WARN, "%s", msg);
-                if (ferry_sink_task_report(e->t, r, msg) != FERRY_ERR_OK) {
-                        snprintf(errstr, errstr_size, "%s", msg);
-                        return FERRY_ERR_FATAL;
-                }
-                return FERRY_ERR_OK;
-        }
-        switch (e->s.on_malformed) {
-        case ES_MALFORMED_IGNORE:
-                ferry_task_log(e->t, FERRY_LOG_DEBUG, "Ignoring malformed document: %s", msg);
-                return FERRY_ERR_OK;
-        case ES_MALFORMED_WARN:
-                ferry_task_log(e->t, FERRY_LOG_WARN, "Ignoring malformed document: %s", msg);
-                return FERRY_ERR_OK;
-        default:
-                snprintf(errstr, errstr_size,
-                         "%s. To skip such documents set behavior.on.malformed.documents=IGNORE or WARN, or "
-                         "errors.tolerance=all to send them to the dead letter queue",
-                         msg);
-                return FERRY_ERR_FATAL;
-        }
-}
+/* ---- rewinds: records the server did not take in time are consumed again ---- */
 
 typedef struct {
-        es_req_t req;
-        ferry_buf_t body;
-        size_t *idx; /* indices into e->acts */
-        size_t n;
-} bulk_t;
+        const char *topic;
+        int32_t partition;
+        int64_t offset;
+} seek_t;
 
-/* Sends the pending actions once: groups of up to batch.size / bulk.size.bytes, in parallel.
- * Marks what is done; returns FATAL/NOMEM to stop, OK otherwise (*retry: something is left). */
-static ferry_err_t send_round(es_task_t *e, size_t n_acts, bool *left, char *last, size_t last_size,
-                              char *errstr, size_t errstr_size)
+typedef struct {
+        seek_t *v;
+        size_t n, cap;
+} seeks_t;
+
+/* Keeps the lowest offset asked for per partition. */
+static void add_seek(void *ctx, const char *topic, int32_t partition, int64_t offset)
 {
-        size_t pending = 0;
-        for (size_t i = 0; i < n_acts; i++)
-                pending += !e->acts[i].done;
-        *left = false;
-        if (!pending)
-                return FERRY_ERR_OK;
-        /* A fetch smaller than max.in.flight.requests batches is spread over that many requests
-         * (of at least 100 actions), so the server indexes them in parallel. */
-        size_t per = (size_t)e->s.batch_size;
-        size_t spread = (pending + (size_t)e->s.max_in_flight - 1) / (size_t)e->s.max_in_flight;
-        if (spread < 100)
-                spread = 100;
-        if (spread < per)
-                per = spread;
-        size_t max_reqs = pending / per + 1;
-        if (e->s.bulk_size_bytes > 0)
-                max_reqs = pending + 1;
-        bulk_t *bs = calloc(max_reqs, sizeof(*bs));
-        es_req_t **rs = calloc(max_reqs, sizeof(*rs));
-        size_t *idx = calloc(pending, sizeof(*idx));
-        if (!bs || !rs || !idx) {
-                free(bs);
-                free(rs);
-                free(idx);
-                return FERRY_ERR_NOMEM;
-        }
-        size_t nb = 0, used = 0;
-        for (size_t i = 0; i < n_acts; i++) {
-                act_t *a = &e->acts[i];
-                if (a->done)
-                        continue;
-                bulk_t *b = nb ? &bs[nb - 1] : NULL;
-                if (!b || b->n >= per ||
-                    (e->s.bulk_size_bytes > 0 && b->body.len + a->len > (size_t)e->s.bulk_size_bytes &&
-                     b->n)) {
-                        b = &bs[nb++];
-                        ferry_buf_init(&b->body);
-                        ferry_buf_init(&b->req.resp);
-                        b->idx = idx + used;
+        seeks_t *sk = ctx;
+        for (size_t i = 0; i < sk->n; i++)
+                if (sk->v[i].partition == partition && !strcmp(sk->v[i].topic, topic)) {
+                        if (offset < sk->v[i].offset)
+                                sk->v[i].offset = offset;
+                        return;
                 }
-                ferry_buf_append(&b->body, e->lines.p + a->off, a->len);
-                b->idx[b->n++] = i;
-                used++;
+        if (sk->n == sk->cap) {
+                size_t cap = sk->cap * 2 + 8;
+                seek_t *v = realloc(sk->v, cap * sizeof(*v));
+                if (!v)
+                        return;
+                sk->v = v;
+                sk->cap = cap;
         }
-        for (size_t i = 0; i < nb; i++) {
-                bs[i].req.method = "POST";
-                snprintf(bs[i].req.path, sizeof(bs[i].req.path), "/_bulk");
-                bs[i].req.content_type = "application/x-ndjson";
-                bs[i].req.body = bs[i].body.p;
-                bs[i].req.body_len = bs[i].body.len;
-                rs[i] = &bs[i].req;
+        sk->v[sk->n++] = (seek_t){topic, partition, offset};
+}
+
+/* Drops what the sender holds and has the worker consume every partition again from its first
+ * unacknowledged offset (and recs[from..n) of the current put(), which the sender never got).
+ * Documents indexed or reported meanwhile are skipped when they come again. */
+static void rewind_all(es_task_t *e, ferry_record_t *const *recs, size_t n, size_t from, const char *why)
+{
+        seeks_t sk = {0};
+        es_sender_rewind(e->sender, add_seek, &sk);
+        for (size_t i = from; i < n; i++)
+                add_seek(&sk, recs[i]->topic, recs[i]->partition, recs[i]->kafka_offset);
+        char where[600] = "";
+        size_t w = 0;
+        for (size_t i = 0; i < sk.n; i++) {
+                ferry_sink_task_seek(e->t, sk.v[i].topic, sk.v[i].partition, sk.v[i].offset);
+                if (w < sizeof(where) - 1) {
+                        int k = snprintf(where + w, sizeof(where) - w, "%s%s-%d@%lld", i ? ", " : "",
+                                         sk.v[i].topic, (int)sk.v[i].partition, (long long)sk.v[i].offset);
+                        w += k > 0 ? (size_t)k : 0;
+                }
         }
-        es_http_run(e->http, rs, nb, e->s.max_in_flight, e->t);
+        free(sk.v);
+        e->rewinds++;
+        ferry_task_log(e->t, FERRY_LOG_WARN, "%s; the records are delivered again from %s", why,
+                       where[0] ? where : "the next fetch");
+}
+
+/* put() after a rewind: waits retry.backoff.ms grown with the rewinds in a row, then returns OK
+ * (the worker's seeks bring the records again; nothing of this batch is committed). */
+static ferry_err_t rewind_put(es_task_t *e, ferry_record_t *const *recs, size_t n, size_t from,
+                              const char *why)
+{
+        rewind_all(e, recs, n, from, why);
+        int attempt = e->rewinds < e->s.max_retries ? e->rewinds : e->s.max_retries;
+        int64_t wait = backoff_ms(e, attempt);
+        ferry_task_wait(e->t, (int)(wait < 30000 ? wait : 30000));
+        return FERRY_ERR_OK;
+}
+
+/* errors.tolerance=all: the malformed documents of this put() go to the errant record reporter
+ * (with their original bytes, as they are of the current batch), then count as done. */
+static ferry_err_t report_malformed(es_task_t *e, ferry_record_t *const *recs, size_t n, char *errstr,
+                                    size_t errstr_size)
+{
+        es_report_t rp;
         ferry_err_t err = FERRY_ERR_OK;
-        for (size_t i = 0; i < nb && err == FERRY_ERR_OK; i++) {
-                bulk_t *b = &bs[i];
-                es_req_t *r = &b->req;
-                if (r->status == 200) {
-                        es_item_t *items = calloc(b->n, sizeof(*items));
-                        char perr[300];
-                        if (!items) {
-                                err = FERRY_ERR_NOMEM;
-                        } else if (es_bulk_parse(r->resp.p, r->resp.len, items, b->n, perr, sizeof(perr)) <
-                                   0) {
-                                snprintf(last, last_size, "%s", perr);
-                        } else {
-                                for (size_t k = 0; k < b->n && err == FERRY_ERR_OK; k++) {
-                                        act_t *a = &e->acts[b->idx[k]];
-                                        const es_item_t *it = &items[k];
-                                        switch (it->cls) {
-                                        case ES_ITEM_OK:
-                                        case ES_ITEM_CONFLICT:
-                                                a->done = true;
-                                                break;
-                                        case ES_ITEM_MALFORMED:
-                                                a->done = true;
-                                                err = malformed(e, a->r, it, errstr, errstr_size);
-                                                break;
-                                        case ES_ITEM_RETRY:
-                                                snprintf(last, last_size, "%s: %s",
-                                                         it->error_type ? it->error_type : "",
-                                                         it->error_reason ? it->error_reason : "");
-                                                break;
-                                        case ES_ITEM_FAILED:
-                                                snprintf(errstr, errstr_size,
-                                                         "Indexing record failed with HTTP %d: %s: %s (topic "
-                                                         "%s, "
-                                                         "partition %d, offset %lld)",
-                                                         it->status, it->error_type ? it->error_type : "?",
-                                                         it->error_reason ? it->error_reason : "?",
-                                                         a->r->topic, (int)a->r->partition,
-                                                         (long long)a->r->kafka_offset);
-                                                err = FERRY_ERR_FATAL;
-                                                break;
-                                        }
-                                }
-                                es_items_free(items, b->n);
-                        }
-                        free(items);
-                } else if (auth_failure(r->status)) {
-                        auth_message(r, errstr, errstr_size);
-                        err = FERRY_ERR_FATAL;
-                } else if (r->status == 0 || r->status == 429 || r->status >= 500) {
-                        char why[400];
-                        if (r->status == 0)
-                                snprintf(why, sizeof(why), "%s", r->error);
-                        else
-                                es_error_summary(r->resp.p, r->resp.len, why, sizeof(why));
-                        snprintf(last, last_size, "HTTP %d: %s", r->status, why);
-                } else {
-                        char why[600];
-                        es_error_summary(r->resp.p, r->resp.len, why, sizeof(why));
-                        snprintf(errstr, errstr_size, "Bulk request to %s failed with HTTP %d%s: %s",
-                                 r->url ? r->url : "?", r->status,
-                                 r->status == 413 ? " (lower bulk.size.bytes or batch.size)" : "", why);
+        while (es_sender_next_report(e->sender, &rp)) {
+                const char *topic = es_tp_topic(rp.tp);
+                int32_t partition = es_tp_partition(rp.tp);
+                const ferry_record_t *r = NULL;
+                for (size_t i = 0; i < n && !r; i++)
+                        if (recs[i]->kafka_offset == rp.offset && recs[i]->partition == partition &&
+                            !strcmp(recs[i]->topic, topic))
+                                r = recs[i];
+                ferry_record_t stub = {
+                        .topic = (char *)topic, .partition = partition, .kafka_offset = rp.offset};
+                const char *msg = rp.msg ? rp.msg : "Indexing record failed";
+                if (e->s.on_malformed == ES_MALFORMED_WARN)
+                        ferry_task_log(e->t, FERRY_LOG_WARN, "%s", msg);
+                if (err == FERRY_ERR_OK && ferry_sink_task_report(e->t, r ? r : &stub, msg) != FERRY_ERR_OK) {
+                        snprintf(errstr, errstr_size, "%s", msg);
                         err = FERRY_ERR_FATAL;
                 }
+                if (err == FERRY_ERR_OK)
+                        es_sender_settle(e->sender, rp.tp, rp.seq);
+                free(rp.msg);
         }
-        for (size_t i = 0; i < nb; i++) {
-                es_req_free(&bs[i].req);
-                ferry_buf_free(&bs[i].body);
-        }
-        free(bs);
-        free(rs);
-        free(idx);
-        for (size_t i = 0; i < n_acts; i++)
-                *left |= !e->acts[i].done;
         return err;
 }
 
@@ -550,83 +458,152 @@ static ferry_err_t task_put(ferry_task_t *t, ferry_record_t *const *recs, size_t
         es_task_t *e = ferry_task_data(t);
         if (!n)
                 return FERRY_ERR_OK;
-        int64_t deadline = ferry_now_ms() + e->s.flush_timeout_ms;
-        if (n > e->cap_acts) {
-                act_t *a = realloc(e->acts, n * sizeof(*a));
-                if (!a)
-                        return FERRY_ERR_NOMEM;
-                e->acts = a;
-                e->cap_acts = n;
+        int64_t t0 = ferry_now_ms(), deadline = t0 + e->s.flush_timeout_ms;
+        char msg[1600];
+        es_sender_state_t st = es_sender_state(e->sender, msg, sizeof(msg));
+        if (st == ES_SENDER_FATAL) {
+                snprintf(errstr, errstr_size, "%s", msg);
+                return FERRY_ERR_FATAL;
         }
-        ferry_buf_reset(&e->lines);
-        size_t n_acts = 0;
+        if (st == ES_SENDER_FAILED)
+                return rewind_put(e, recs, n, 0, msg);
+        /* Indices first, so a set-up failure hands the whole batch back before any of it is sent. */
         for (size_t i = 0; i < n; i++) {
-                const ferry_record_t *r = recs[i];
                 char index[300], why[1024];
-                if (es_index_for_record(&e->s, r, index, sizeof(index), why, sizeof(why)) < 0) {
-                        ferry_err_t err = invalid_record(e, r, why, errstr, errstr_size);
-                        if (err != FERRY_ERR_OK)
-                                return err;
+                if (es_index_for_record(&e->s, recs[i], index, sizeof(index), why, sizeof(why)) < 0 ||
+                    known_index(e, index))
                         continue;
-                }
-                ferry_err_t err = ensure_index(e, r, index, errstr, errstr_size);
+                ferry_err_t err = ensure_index(e, recs[i], index, errstr, errstr_size);
                 if (err == FERRY_ERR_RETRIABLE) {
                         ferry_sink_task_timeout(t, backoff_ms(e, e->s.max_retries));
                         ferry_task_log(t, FERRY_LOG_WARN, "%s; the batch is delivered again", errstr);
-                        return err;
                 }
                 if (err != FERRY_ERR_OK)
                         return err;
-                size_t off = e->lines.len;
-                es_act_kind_t kind;
-                if (es_doc_append(&e->s, r, index, &e->lines, &kind, why, sizeof(why)) < 0) {
-                        err = invalid_record(e, r, why, errstr, errstr_size);
+        }
+        es_tp_t *tp = NULL;
+        for (size_t i = 0; i < n; i++) {
+                const ferry_record_t *r = recs[i];
+                if (!tp || es_tp_partition(tp) != r->partition || strcmp(es_tp_topic(tp), r->topic) != 0)
+                        tp = es_sender_tp(e->sender, r->topic, r->partition);
+                if (!tp)
+                        return FERRY_ERR_NOMEM;
+                if (es_sender_seen(e->sender, tp, r->kafka_offset))
+                        continue; /* indexed or reported before a rewind */
+                char index[300], why[1024];
+                es_act_kind_t kind = ES_ACT_SKIP;
+                ferry_buf_reset(&e->lines);
+                if (es_index_for_record(&e->s, r, index, sizeof(index), why, sizeof(why)) < 0 ||
+                    es_doc_append(&e->s, r, index, &e->lines, &kind, why, sizeof(why)) < 0) {
+                        ferry_err_t err = invalid_record(e, r, why, errstr, errstr_size);
                         if (err != FERRY_ERR_OK)
                                 return err;
+                        kind = ES_ACT_SKIP;
+                }
+                if (kind == ES_ACT_SKIP) {
+                        es_sender_done(e->sender, tp, r->kafka_offset);
                         continue;
                 }
-                if (kind == ES_ACT_SKIP)
+                if (es_sender_add(e->sender, tp, r->kafka_offset, e->lines.p, e->lines.len, deadline) == 0)
                         continue;
-                e->acts[n_acts++] = (act_t){.r = r, .off = off, .len = e->lines.len - off};
-        }
-        char last[600] = "";
-        for (int attempt = 0;; attempt++) {
-                bool left;
-                ferry_err_t err = send_round(e, n_acts, &left, last, sizeof(last), errstr, errstr_size);
-                if (err != FERRY_ERR_OK)
-                        return err;
-                if (!left) {
-                        ferry_task_log(t, FERRY_LOG_DEBUG,
-                                       "put: %zu record(s), %zu action(s) acknowledged in %lld ms", n, n_acts,
-                                       (long long)(ferry_now_ms() - (deadline - e->s.flush_timeout_ms)));
-                        return FERRY_ERR_OK;
+                st = es_sender_state(e->sender, msg, sizeof(msg));
+                if (st == ES_SENDER_FATAL) {
+                        snprintf(errstr, errstr_size, "%s", msg);
+                        return FERRY_ERR_FATAL;
                 }
-                int64_t wait = backoff_ms(e, attempt);
                 if (ferry_task_stopping(t)) {
                         snprintf(errstr, errstr_size, "stopping with documents unacknowledged");
                         return FERRY_ERR_RETRIABLE;
                 }
-                if (attempt >= e->s.max_retries || ferry_now_ms() + wait > deadline) {
-                        size_t pending = 0;
-                        for (size_t i = 0; i < n_acts; i++)
-                                pending += !e->acts[i].done;
-                        snprintf(errstr, errstr_size,
-                                 "%zu document(s) not acknowledged after %d attempt(s) (max.retries=%d, "
-                                 "flush.timeout.ms=%lld): %s; the batch is delivered again",
-                                 pending, attempt + 1, e->s.max_retries, (long long)e->s.flush_timeout_ms,
-                                 last);
-                        ferry_task_log(t, FERRY_LOG_WARN, "%s", errstr);
-                        ferry_sink_task_timeout(t, backoff_ms(e, e->s.max_retries));
-                        return FERRY_ERR_RETRIABLE;
-                }
-                ferry_task_log(t, FERRY_LOG_INFO,
-                               "Retrying the bulk request in %lld ms (attempt %d of %d): %s", (long long)wait,
-                               attempt + 1, e->s.max_retries, last);
-                if (ferry_task_wait(t, (int)wait)) {
-                        snprintf(errstr, errstr_size, "stopping with documents unacknowledged");
-                        return FERRY_ERR_RETRIABLE;
-                }
+                if (st == ES_SENDER_OK)
+                        snprintf(msg, sizeof(msg),
+                                 "max.buffered.records=%d record(s) still buffered after "
+                                 "flush.timeout.ms=%lld",
+                                 e->s.max_buffered, (long long)e->s.flush_timeout_ms);
+                return rewind_put(e, recs, n, i, msg);
         }
+        if (!e->s.tolerate_all)
+                return FERRY_ERR_OK;
+        /* The errant record reporter takes only records of the current batch: wait for them. */
+        bool drained = es_sender_drain(e->sender, deadline);
+        ferry_err_t err = report_malformed(e, recs, n, errstr, errstr_size);
+        if (err != FERRY_ERR_OK)
+                return err;
+        st = es_sender_state(e->sender, msg, sizeof(msg));
+        if (st == ES_SENDER_FATAL) {
+                snprintf(errstr, errstr_size, "%s", msg);
+                return FERRY_ERR_FATAL;
+        }
+        if (drained) {
+                e->rewinds = 0;
+                ferry_task_log(t, FERRY_LOG_DEBUG, "put: %zu record(s) acknowledged in %lld ms", n,
+                               (long long)(ferry_now_ms() - t0));
+                return FERRY_ERR_OK;
+        }
+        if (ferry_task_stopping(t)) {
+                snprintf(errstr, errstr_size, "stopping with documents unacknowledged");
+                return FERRY_ERR_RETRIABLE;
+        }
+        if (st == ES_SENDER_OK)
+                snprintf(msg, sizeof(msg), "documents not acknowledged within flush.timeout.ms=%lld",
+                         (long long)e->s.flush_timeout_ms);
+        return rewind_put(e, recs, n, n, msg);
+}
+
+/* Connect's preCommit: sends the partial batch, waits up to flush.timeout.ms for everything
+ * buffered, and keeps no offset past a partition's first unacknowledged document. */
+static ferry_err_t task_pre_commit(ferry_task_t *t, ferry_topic_partition_offset_t *offsets, size_t *n,
+                                   char *errstr, size_t errstr_size)
+{
+        (void)errstr;
+        (void)errstr_size;
+        es_task_t *e = ferry_task_data(t);
+        if (!e)
+                return FERRY_ERR_OK;
+        bool drained = es_sender_drain(e->sender, ferry_now_ms() + e->s.flush_timeout_ms);
+        for (size_t i = 0; i < *n; i++) {
+                int64_t low;
+                if (es_sender_lowest(e->sender, offsets[i].topic, offsets[i].partition, &low) &&
+                    low < offsets[i].offset)
+                        offsets[i].offset = low;
+        }
+        char msg[1600];
+        es_sender_state_t st = es_sender_state(e->sender, msg, sizeof(msg));
+        if (st != ES_SENDER_OK && !ferry_task_stopping(t)) {
+                /* The records come again: put() then fails the task (fatal) or sends them again. */
+                rewind_all(e, NULL, 0, 0, msg);
+        } else if (drained) {
+                e->rewinds = 0;
+        } else if (!ferry_task_stopping(t)) {
+                ferry_task_log(t, FERRY_LOG_INFO,
+                               "Documents not yet acknowledged after flush.timeout.ms=%lld; offsets are "
+                               "committed up to the first of them",
+                               (long long)e->s.flush_timeout_ms);
+        }
+        return FERRY_ERR_OK;
+}
+
+static ferry_err_t task_flush(ferry_task_t *t, char *errstr, size_t errstr_size)
+{
+        es_task_t *e = ferry_task_data(t);
+        bool drained = es_sender_drain(e->sender, ferry_now_ms() + e->s.flush_timeout_ms);
+        es_sender_state_t st = es_sender_state(e->sender, errstr, errstr_size);
+        if (st == ES_SENDER_FATAL)
+                return FERRY_ERR_FATAL;
+        if (!drained) {
+                if (st == ES_SENDER_OK)
+                        snprintf(errstr, errstr_size, "documents not acknowledged within flush.timeout.ms");
+                return FERRY_ERR_RETRIABLE;
+        }
+        return FERRY_ERR_OK;
+}
+
+/* Partitions (re)assigned start at their committed offsets: forget what was tracked of them. */
+static void task_open(ferry_task_t *t, const ferry_topic_partition_t *tps, size_t n)
+{
+        es_task_t *e = ferry_task_data(t);
+        for (size_t i = 0; e && i < n; i++)
+                es_sender_forget(e->sender, tps[i].topic, tps[i].partition);
 }
 
 static const ferry_sink_task_ops_t es_sink_ops = {
@@ -634,7 +611,9 @@ static const ferry_sink_task_ops_t es_sink_ops = {
         .start = task_start,
         .put = task_put,
         .flush = task_flush,
+        .open = task_open,
         .stop = task_stop,
+        .pre_commit = task_pre_commit,
 };
 
 static const char *const es_aliases[] = {"ElasticsearchSinkConnector", "ElasticsearchSink",

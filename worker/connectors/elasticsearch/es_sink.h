@@ -10,6 +10,7 @@
 #include <ferry/datefmt.h>
 #include <ferry/json.h>
 #include <ferry/record.h>
+#include <ferry/tls.h>
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -45,6 +46,8 @@ typedef struct {
         int batch_size;
         int64_t bulk_size_bytes;
         int max_in_flight;
+        int max_buffered;  /* max.buffered.records */
+        int64_t linger_ms; /* linger.ms */
         int max_retries;
         int64_t retry_backoff_ms, flush_timeout_ms;
 } es_settings_t;
@@ -53,6 +56,9 @@ typedef struct {
 int es_settings_load(es_settings_t *s, const ferry_config_t *cfg, const ferry_strmap_t *raw, char *errstr,
                      size_t errstr_size);
 void es_settings_free(es_settings_t *s);
+/* The elastic.https.ssl.* trust and key stores (JKS, PKCS12 or PEM) as PEM text. -1 with a
+ * message naming the key. */
+int es_tls_load(const ferry_strmap_t *config, ferry_tls_pem_t *out, char *errstr, size_t errstr_size);
 /* Checks beyond the table (the plugin's validate op). */
 void es_config_validate(const ferry_strmap_t *config, ferry_cfg_errors_t *errs);
 
