@@ -69,9 +69,9 @@ CONNECTOR_SHARED_SRC := $(sort $(wildcard worker/connectors/shared/*.c worker/co
 CONNECTOR_SHARED_USERS := $(CONNECTOR_SHARED_SRC) $(wildcard tests/unit/connectors/*.c tests/fuzz/*.c)
 $(foreach v,asan fuzz,$(call objs,$(v),$(CONNECTOR_SHARED_USERS))): BASE_CFLAGS += -Iworker/connectors
 build/asan/unit-tests: $(call objs,asan,$(CONNECTOR_SHARED_SRC))
-# The compression libraries the shared code links: the Avro object container writer (deflate,
-# snappy) and the Parquet writer (snappy, gzip, zstd).
-CONNECTOR_SHARED_LIBS := -lz -lsnappy -lzstd
+# The libraries the shared code links: the Avro object container writer (deflate, snappy), the
+# Parquet writer (snappy, gzip, zstd) and the named time zones of shared/tz (ICU).
+CONNECTOR_SHARED_LIBS := -lz -lsnappy -lzstd $(shell pkg-config --libs icu-i18n icu-uc 2>/dev/null)
 build/asan/unit-tests: DEPS_LIBS += $(CONNECTOR_SHARED_LIBS)
 # The JDBC connector's pure modules (URL parser, SQL builders, type mapping: no client library)
 # link into the unit tests (tests/unit/connectors/test_jdbc.c).

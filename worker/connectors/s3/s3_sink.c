@@ -36,6 +36,14 @@ static const ferry_config_def_t s3_own_defs[] = {
         {"s3.part.size", FERRY_CFG_INT, "26214400", false, FERRY_IMPORTANCE_HIGH,
          "Part size of multipart uploads, and the memory a file holds before its first part goes up.", G_S3,
          .has_min = true, .min = 5242880, .has_max = true, .max = 2147483647},
+        {"s3.part.concurrency", FERRY_CFG_INT, "4", false, FERRY_IMPORTANCE_LOW,
+         "Ferry's: parts of multipart uploads in flight at once per task (uploaded in the background "
+         "while records are encoded).",
+         G_S3, .has_min = true, .min = 1, .has_max = true, .max = 64},
+        {"s3.memory.budget.bytes", FERRY_CFG_LONG, "268435456", false, FERRY_IMPORTANCE_MEDIUM,
+         "Ferry's: bytes the open files of a task may hold in memory; past it the largest buffers are "
+         "spilled to temporary files ($TMPDIR) until their parts or objects are uploaded. 0: no bound.",
+         G_S3, .has_min = true, .min = 0},
         {"s3.retry.backoff.ms", FERRY_CFG_LONG, "200", false, FERRY_IMPORTANCE_LOW,
          "First back-off between retries of a request (doubling).", G_S3, .has_min = true, .min = 0},
         {"s3.part.retries", FERRY_CFG_INT, "3", false, FERRY_IMPORTANCE_MEDIUM,
@@ -81,6 +89,7 @@ static void task_free(s3_task_t *s)
         if (!s)
                 return;
         storage_task_free(s->task);
+        s3_uploader_free(s->st.uploader);
         s3_client_free(s->st.client);
         if (s->sc_ready)
                 storage_config_free(&s->sc);
@@ -149,12 +158,20 @@ static ferry_err_t s3_task_start(ferry_task_t *t, const ferry_strmap_t *config, 
                 task_free(s);
                 return e == FERRY_ERR_RETRIABLE ? FERRY_ERR_FATAL : e;
         }
+        if (!(s->st.uploader =
+                      s3_uploader_new(s->st.client, ferry_config_get_int(s->cfg, "s3.part.concurrency"),
+                                      errstr, errstr_size))) {
+                task_free(s);
+                return FERRY_ERR_NOMEM;
+        }
         s3_storage_backend(&s->st, &s->backend);
         if (!(s->task = storage_task_new(t, &s->sc, &s->backend))) {
                 snprintf(errstr, errstr_size, "out of memory");
                 task_free(s);
                 return FERRY_ERR_NOMEM;
         }
+        storage_task_set_memory_budget(s->task,
+                                       (size_t)ferry_config_get_long(s->cfg, "s3.memory.budget.bytes"));
         ferry_task_set_data(t, s);
         return FERRY_ERR_OK;
 }
