@@ -92,8 +92,8 @@ $(call objs,asan,$(HDFS_PURE_SRC) tests/unit/connectors/test_hdfs.c): DEPS_CFLAG
 build/fuzz/tests/fuzz/fuzz_hadoop_conf.o: DEPS_CFLAGS += $(HDFS_XML_CFLAGS)
 build/fuzz/fuzz_hadoop_conf: DEPS_LIBS += $(HDFS_XML_LIBS)
 # The S3 sink's pure modules (SigV4 on OpenSSL, the XML response scanner, the credentials file
-# parser): tests/unit/connectors/test_s3.c.
-S3_PURE_SRC := $(addprefix worker/connectors/s3/,s3_sigv4.c s3_xml.c s3_creds.c)
+# parser, the STS answer parser and the credential chain): tests/unit/connectors/test_s3.c.
+S3_PURE_SRC := $(addprefix worker/connectors/s3/,s3_sigv4.c s3_xml.c s3_creds.c s3_sts.c)
 build/asan/unit-tests: $(call objs,asan,$(S3_PURE_SRC))
 # The Elasticsearch sink's documents and config (index names, ids, actions, JSON sources, mappings):
 # tests/unit/connectors/test_es_doc.c.

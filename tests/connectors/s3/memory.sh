@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # S3 sink memory budget with 200 partitions open at once: 200 Kafka partitions get 9 records of
-# 40 kB each (72 MB, flush.size 10, so no file is complete and every partition holds an open
+# 30 kB each (54 MB, flush.size 10, so no file is complete and every partition holds an open
 # file), then one more record each, which completes all 200 objects. With
-# s3.memory.budget.bytes=16 MiB the worker's peak RSS (VmHWM) must stay under a bound far below
-# the 72 MB the open files hold (their largest buffers are spilled to temporary files), and every
+# s3.memory.budget.bytes=4 MiB the worker's peak RSS (VmHWM) must stay under a bound far below
+# the 54 MB the open files hold (their largest buffers are spilled to temporary files), and every
 # record must land exactly once, in the objects Confluent's naming gives (read back with boto3).
 # MEMORY_BUDGET overrides the budget (0 turns it off; the test then fails, as it should).
 # services: kafka s3
@@ -11,8 +11,8 @@ source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/lib.sh"
 cd "$REPO"
 
-BUDGET=${MEMORY_BUDGET:-16777216}
-LIMIT_MB=${MEMORY_LIMIT_MB:-100}
+BUDGET=${MEMORY_BUDGET:-4194304}
+LIMIT_MB=${MEMORY_LIMIT_MB:-80}
 P=200
 s3_bucket memory
 topic=s3mem$RANDOM
@@ -25,7 +25,7 @@ create_connector s3-mem "$(s3_config "\"topics\":\"$topic\",\"flush.size\":\"10\
 wait_connector_running s3-mem 1
 pid=$(worker_pid connect)
 
-# produce FROM TO: records FROM..TO-1 of every partition; a value is "<partition>:<i>:" and 40 kB
+# produce FROM TO: records FROM..TO-1 of every partition; a value is "<partition>:<i>:" and 30 kB
 # of padding.
 produce() {
         "$PY" - "$KAFKA" "$topic" "$P" "$1" "$2" <<'PY'
@@ -34,7 +34,7 @@ from confluent_kafka import Producer
 bootstrap, topic, parts, lo, hi = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
 pr = Producer({"bootstrap.servers": bootstrap, "enable.idempotence": True, "linger.ms": 20,
                "message.max.bytes": 1000000})
-pad = "x" * 40000
+pad = "x" * 30000
 for i in range(lo, hi):
     for p in range(parts):
         pr.produce(topic, value=("%d:%d:%s" % (p, i, pad)).encode(), partition=p)
@@ -58,7 +58,7 @@ produce 9 10 || fail "producing failed"
 wait_for 60 "$P objects" s3_count_keys topics/ "$P"
 info "$P objects stored after $((SECONDS - t0)) s"
 peak=$(awk '/VmHWM/ {print int($2 / 1024)}' "/proc/$pid/status")
-info "peak RSS with $P open files of 360 kB each (budget $BUDGET bytes): $peak MB"
+info "peak RSS with $P open files of 270 kB each (budget $BUDGET bytes): $peak MB"
 
 # Every record once, in its partition's object.
 "$PY" - "$BUCKET" "$topic" "$P" <<'PY' || fail "the objects do not hold every record exactly once"
@@ -70,7 +70,7 @@ keys = s3util.keys(bucket, "topics/")
 want = sorted("topics/%s/partition=%d/%s+%d+%010d.bin" % (topic, p, topic, p, 0) for p in range(parts))
 if keys != want:
     sys.exit("keys differ from Confluent's: %s" % sorted(set(keys) ^ set(want))[:5])
-pad = "x" * 40000
+pad = "x" * 30000
 for p in range(parts):
     data = s3util.get(bucket, "topics/%s/partition=%d/%s+%d+%010d.bin" % (topic, p, topic, p, 0)).decode()
     lines = data.split("\n")

@@ -510,3 +510,55 @@ Test(storage, named_zones_dst)
         cr_assert(strstr(err, "timezone: \"Mars/Base\" is not a known zone id"), "%s", err);
         cfg_free(m);
 }
+
+/* Many encoded partitions in one Kafka partition (the writer's table of them grows while format
+ * writers append to their files' buffers), and the memory budget's spill: the files committed are
+ * the same with spills as without. */
+Test(storage, spill_keeps_files_identical)
+{
+        const char *kv[] = {"format.class",
+                            "io.confluent.connect.s3.format.json.JsonFormat",
+                            "flush.size",
+                            "40",
+                            "partitioner.class",
+                            "FieldPartitioner",
+                            "partition.field.name",
+                            "country",
+                            NULL};
+        static mem_t plain, spilled;
+        mem_t *ms[2] = {&plain, &spilled};
+        ferry_schema_t *s = order_schema();
+        for (int run = 0; run < 2; run++) {
+                storage_backend_t b;
+                storage_config_t c;
+                storage_tpw_t *w = tpw(ms[run], &b, &c, kv);
+                if (run == 1)
+                        b.spill = m_write;
+                int64_t rw;
+                size_t spills = 0;
+                for (int i = 0; i < 40; i++) {
+                        char country[8];
+                        snprintf(country, sizeof country, "C%d", i % 10);
+                        cr_assert_eq(put(w, order(s, i, country, 0, NULL), &rw), FERRY_ERR_OK, "%s", err);
+                        if (run == 1 && i % 3 == 0 && i < 39) {
+                                size_t before = storage_tpw_buffered(w), freed;
+                                cr_assert_eq(storage_tpw_spill_largest(w, &freed, &rw, err, sizeof err),
+                                             FERRY_ERR_OK, "%s", err);
+                                cr_assert_gt(freed, 0);
+                                cr_assert_lt(storage_tpw_buffered(w), before);
+                                spills++;
+                        }
+                }
+                cr_assert_eq(ms[run]->n, 10, "run %d: %d files", run, ms[run]->n);
+                if (run == 1)
+                        cr_assert_gt(spills, 10);
+                storage_tpw_free(w);
+                storage_config_free(&c);
+        }
+        for (int i = 0; i < 10; i++) {
+                cr_assert_str_eq(plain.names[i], spilled.names[i]);
+                cr_assert_str_eq(plain.data[i], spilled.data[i], "file %s", plain.names[i]);
+        }
+        cr_assert_str_eq(plain.names[3], "topics/orders/country=C3/orders+3+0000000003.json");
+        ferry_schema_unref(s);
+}

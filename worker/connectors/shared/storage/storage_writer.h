@@ -7,6 +7,7 @@
  *     put(records) -> storage_task_put -> storage_tpw_write (per Kafka partition)
  *         -> partitioner (encoded partition) -> format writer (bytes into a buffer)
  *         -> backend->write (chunks of at least backend->chunk_size) ... backend->commit
+ *     (storage_task_set_memory_budget: past the budget, the largest buffers -> backend->spill)
  *     pre_commit -> storage_task_pre_commit: the next offset after the last durable file of each
  *         partition (partitions with nothing durable since the last commit are dropped).
  * A failure of the backend drops the partition's open files and rewinds the partition to the
