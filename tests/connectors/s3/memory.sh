@@ -2,17 +2,17 @@
 # S3 sink memory budget with 200 partitions open at once: 200 Kafka partitions get 9 records of
 # 30 kB each (54 MB, flush.size 10, so no file is complete and every partition holds an open
 # file), then one more record each, which completes all 200 objects. With
-# s3.memory.budget.bytes=4 MiB the worker's peak RSS (VmHWM) must stay under a bound far below
-# the 54 MB the open files hold (their largest buffers are spilled to temporary files), and every
-# record must land exactly once, in the objects Confluent's naming gives (read back with boto3).
-# MEMORY_BUDGET overrides the budget (0 turns it off; the test then fails, as it should).
+# s3.memory.budget.bytes=4 MiB (the largest buffers are spilled to temporary files) the worker's
+# peak RSS (VmHWM) must stay under 60 MB (about 30-50 MB measured), which it passes without the
+# budget (MEMORY_BUDGET=0: about 87 MB, and the test fails, as it should), and every record must
+# land exactly once, in the objects Confluent's naming gives (read back with boto3).
 # services: kafka s3
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/lib.sh"
 cd "$REPO"
 
 BUDGET=${MEMORY_BUDGET:-4194304}
-LIMIT_MB=${MEMORY_LIMIT_MB:-80}
+LIMIT_MB=${MEMORY_LIMIT_MB:-60}
 P=200
 s3_bucket memory
 topic=s3mem$RANDOM
@@ -51,11 +51,11 @@ read_all() { [ "$(read_total)" = "$1" ]; }
 t0=$SECONDS
 produce 0 9 || fail "producing failed"
 info "produced $((P * 9)) records in $((SECONDS - t0)) s"
-wait_for 60 "the worker read $((P * 9)) records" read_all $((P * 9))
+wait_for 90 "the worker read $((P * 9)) records" read_all $((P * 9))
 [ "$(s3u keys "$BUCKET" topics/ | wc -l)" -eq 0 ] || fail "objects were stored before any file was full"
 info "read by the worker after $((SECONDS - t0)) s"
 produce 9 10 || fail "producing failed"
-wait_for 60 "$P objects" s3_count_keys topics/ "$P"
+wait_for 150 "$P objects" s3_count_keys topics/ "$P"
 info "$P objects stored after $((SECONDS - t0)) s"
 peak=$(awk '/VmHWM/ {print int($2 / 1024)}' "/proc/$pid/status")
 info "peak RSS with $P open files of 270 kB each (budget $BUDGET bytes): $peak MB"

@@ -26,7 +26,12 @@ topic=s3wi$RANDOM
 boto() {
         S3_URL=$MOTO_URL S3_USER=setup S3_PASSWORD=setup "$PY" tests/connectors/s3/s3util.py "$@"
 }
-boto mkbucket "$bucket" || fail "cannot create bucket $bucket in moto"
+S3_URL=$MOTO_URL S3_USER=setup S3_PASSWORD=setup "$PY" -c '
+import sys
+sys.path.insert(0, "tests/connectors/s3")
+import s3util
+s3util.client().create_bucket(Bucket=sys.argv[1], CreateBucketConfiguration={"LocationConstraint": "us-west-2"})' "$bucket" ||
+        fail "cannot create bucket $bucket in moto"
 boto mktopic "$KAFKA" "$topic" 1 || fail "cannot create topic $topic"
 
 printf 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6ZmVycnk6c2luayJ9.c2ln\n' >"$WORK/token"
@@ -35,7 +40,7 @@ export AWS_SHARED_CREDENTIALS_FILE=$WORK/no-such-credentials
 export AWS_WEB_IDENTITY_TOKEN_FILE=$WORK/token AWS_ROLE_ARN=arn:aws:iam::123456789012:role/ferry-sink
 export AWS_ROLE_SESSION_NAME=ferry-test AWS_ENDPOINT_URL_STS=$MOTO_URL
 config="{\"connector.class\":\"io.confluent.connect.s3.S3SinkConnector\",\"s3.bucket.name\":\"$bucket\",
-\"store.url\":\"$MOTO_URL\",\"s3.region\":\"us-east-1\",\"tasks.max\":\"1\",\"topics\":\"$topic\",\"flush.size\":\"10\",
+\"store.url\":\"$MOTO_URL\",\"s3.region\":\"us-west-2\",\"tasks.max\":\"1\",\"topics\":\"$topic\",\"flush.size\":\"10\",
 \"format.class\":\"io.confluent.connect.s3.format.json.JsonFormat\",
 \"value.converter\":\"org.apache.kafka.connect.json.JsonConverter\",\"value.converter.schemas.enable\":\"false\"}"
 start_connect_worker
