@@ -21,7 +21,9 @@ typedef struct {
         char *pending; /* the whole object when it fits in one part */
         size_t pending_len;
         bool has_pending;
-        FILE *spill; /* bytes the core moved out of memory (memory budget), before any later ones */
+        /* Bytes the core moved out of memory (memory budget), before any later ones: a file in
+         * $TMPDIR, opened only while it is written or read (no descriptor per open object). */
+        char *spill;
         size_t spill_len;
 } s3_obj_t;
 
@@ -112,18 +114,20 @@ static void *unspill(s3_obj_t *o, const void *p, size_t n, size_t *len, char *er
                 snprintf(errstr, errstr_size, "out of memory");
                 return NULL;
         }
-        rewind(o->spill);
-        if (fread(d, 1, o->spill_len, o->spill) != o->spill_len) {
-                snprintf(errstr, errstr_size, "S3 %s: cannot read back its spill file", o->key);
+        FILE *f = fopen(o->spill, "rb");
+        size_t got = f ? fread(d, 1, o->spill_len, f) : 0;
+        if (f)
+                fclose(f);
+        if (got != o->spill_len) {
+                snprintf(errstr, errstr_size, "S3 %s: cannot read back its spill file %s", o->key, o->spill);
                 free(d);
                 return NULL;
         }
         if (n)
                 memcpy(d + o->spill_len, p, n);
         *len = o->spill_len + n;
-        rewind(o->spill);
-        if (ftruncate(fileno(o->spill), 0) != 0)
-                FERRY_WARN("S3 %s: cannot truncate its spill file", o->key);
+        if (truncate(o->spill, 0) != 0)
+                FERRY_WARN("S3 %s: cannot truncate its spill file %s", o->key, o->spill);
         o->spill_len = 0;
         return d;
 }
@@ -132,12 +136,29 @@ static ferry_err_t s3b_spill(void *ctx, void *obj, const void *p, size_t n, char
 {
         s3_storage_t *s = ctx;
         s3_obj_t *o = obj;
-        if (!o->spill && !(o->spill = tmpfile())) {
-                snprintf(errstr, errstr_size, "S3 %s: cannot create a spill file in $TMPDIR", o->key);
-                return FERRY_ERR_RETRIABLE;
+        if (!o->spill) {
+                const char *dir = getenv("TMPDIR");
+                char path[4096];
+                snprintf(path, sizeof path, "%s/ferry-s3-spill-XXXXXX", dir && *dir ? dir : "/tmp");
+                int fd = mkstemp(path);
+                if (fd < 0 || !(o->spill = strdup(path))) {
+                        if (fd >= 0) {
+                                close(fd);
+                                unlink(path);
+                        }
+                        snprintf(errstr, errstr_size, "S3 %s: cannot create a spill file in %s", o->key,
+                                 dir && *dir ? dir : "/tmp");
+                        return FERRY_ERR_RETRIABLE;
+                }
+                close(fd);
         }
-        if (fseek(o->spill, 0, SEEK_END) != 0 || fwrite(p, 1, n, o->spill) != n || fflush(o->spill) != 0) {
-                snprintf(errstr, errstr_size, "S3 %s: cannot write its spill file (disk full?)", o->key);
+        FILE *f = fopen(o->spill, "ab");
+        bool ok = f && fwrite(p, 1, n, f) == n;
+        if (f && fclose(f) != 0)
+                ok = false;
+        if (!ok) {
+                snprintf(errstr, errstr_size, "S3 %s: cannot write its spill file %s (disk full?)", o->key,
+                         o->spill);
                 return FERRY_ERR_RETRIABLE;
         }
         s->spilled += n;
@@ -185,8 +206,10 @@ static void obj_free(s3_storage_t *s, s3_obj_t *o)
         free(o->key);
         free(o->upload_id);
         free(o->pending);
-        if (o->spill)
-                fclose(o->spill);
+        if (o->spill) {
+                unlink(o->spill);
+                free(o->spill);
+        }
         free(o);
 }
 
