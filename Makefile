@@ -69,9 +69,9 @@ CONNECTOR_SHARED_SRC := $(sort $(wildcard worker/connectors/shared/*.c worker/co
 CONNECTOR_SHARED_USERS := $(CONNECTOR_SHARED_SRC) $(wildcard tests/unit/connectors/*.c tests/fuzz/*.c)
 $(foreach v,asan fuzz,$(call objs,$(v),$(CONNECTOR_SHARED_USERS))): BASE_CFLAGS += -Iworker/connectors
 build/asan/unit-tests: $(call objs,asan,$(CONNECTOR_SHARED_SRC))
-# The compression libraries the shared code links: the Avro object container writer (deflate,
-# snappy) and the Parquet writer (snappy, gzip, zstd).
-CONNECTOR_SHARED_LIBS := -lz -lsnappy -lzstd
+# The libraries the shared code links: the Avro object container writer (deflate, snappy), the
+# Parquet writer (snappy, gzip, zstd) and the named time zones of shared/tz (ICU).
+CONNECTOR_SHARED_LIBS := -lz -lsnappy -lzstd $(shell pkg-config --libs icu-i18n icu-uc 2>/dev/null)
 build/asan/unit-tests: DEPS_LIBS += $(CONNECTOR_SHARED_LIBS)
 # The JDBC connector's pure modules (URL parser, SQL builders, type mapping: no client library)
 # link into the unit tests (tests/unit/connectors/test_jdbc.c).
@@ -92,8 +92,8 @@ $(call objs,asan,$(HDFS_PURE_SRC) tests/unit/connectors/test_hdfs.c): DEPS_CFLAG
 build/fuzz/tests/fuzz/fuzz_hadoop_conf.o: DEPS_CFLAGS += $(HDFS_XML_CFLAGS)
 build/fuzz/fuzz_hadoop_conf: DEPS_LIBS += $(HDFS_XML_LIBS)
 # The S3 sink's pure modules (SigV4 on OpenSSL, the XML response scanner, the credentials file
-# parser): tests/unit/connectors/test_s3.c.
-S3_PURE_SRC := $(addprefix worker/connectors/s3/,s3_sigv4.c s3_xml.c s3_creds.c)
+# parser, the STS answer parser and the credential chain): tests/unit/connectors/test_s3.c.
+S3_PURE_SRC := $(addprefix worker/connectors/s3/,s3_sigv4.c s3_xml.c s3_creds.c s3_sts.c)
 build/asan/unit-tests: $(call objs,asan,$(S3_PURE_SRC))
 # The Elasticsearch sink's documents and config (index names, ids, actions, JSON sources, mappings):
 # tests/unit/connectors/test_es_doc.c.

@@ -24,6 +24,8 @@ packages=(
         zlib1g-dev libsnappy-dev libzstd-dev
         # The HDFS sink reads hadoop.conf.dir (core-site.xml, hdfs-site.xml) with libxml2.
         libxml2-dev
+        # Named time zones of the storage sinks' time-based partitioners (shared/tz: ICU's ucal_*).
+        libicu-dev
 )
 
 missing=()

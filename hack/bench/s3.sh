@@ -87,6 +87,7 @@ import s3util
 c = s3util.client()
 print(sum(o["Size"] for o in c.list_objects_v2(Bucket="bench", Prefix="bench-s3/")["Contents"]))')
 ferry=$(python3 -c "print('%.1f' % ($bytes / 1e6 / ($t1 - $t0)))")
+ferry_rps=$(python3 -c "print('%d' % ($N / ($t1 - $t0)))")
 log "Ferry: $bytes bytes in 10 objects in $(python3 -c "print('%.2f' % ($t1 - $t0))") s: $ferry MB/s"
 
 head -c "$bytes" "$WORK/records.json" >"$WORK/plain.bin"
@@ -95,6 +96,8 @@ curl -sf --aws-sigv4 "aws:amz:us-west-2:s3" --user "$S3_USER:$S3_PASSWORD" -H "x
         -T "$WORK/plain.bin" "$S3_URL/plain/all.json" >/dev/null
 t1=$(now)
 plain=$(python3 -c "print('%.1f' % ($bytes / 1e6 / ($t1 - $t0)))")
+# The same bytes as records/s: the records a plain client would move at its byte rate.
+plain_rps=$(python3 -c "print('%d' % ($N * ($bytes / ($t1 - $t0)) / $bytes))")
 log "curl PUT of the same bytes: $plain MB/s"
 
 # 200 partitions open at once.
@@ -114,8 +117,8 @@ until lag_done || [ "$SECONDS" -ge "$deadline" ]; do sleep 0.5; done
 rss=$(awk '/VmHWM/ {print int($2/1024)}' "/proc/$wpid/status")
 log "peak RSS with 200 open partitions: $rss MB"
 
-echo "| S3 sink, $N JSON records ($((bytes / 1000000)) MB) into s3proxy | MB/s |"
-echo "|---|---|"
-echo "| curl --aws-sigv4 -T, one PUT | $plain |"
-echo "| Ferry S3SinkConnector (10 objects, 5 MiB parts) | $ferry |"
-echo "| Ferry worker peak RSS (VmHWM) with 200 open partitions | $rss MB |"
+echo "| S3 sink, $N JSON records ($((bytes / 1000000)) MB) into s3proxy | MB/s | records/s |"
+echo "|---|---|---|"
+echo "| curl --aws-sigv4 -T, one PUT | $plain | $plain_rps |"
+echo "| Ferry S3SinkConnector (10 objects, 5 MiB parts) | $ferry | $ferry_rps |"
+echo "| Ferry worker peak RSS (VmHWM) with 200 open partitions | $rss MB | |"

@@ -1,8 +1,10 @@
 /* Unit tests for the S3 sink's pure parts (worker/connectors/s3): SigV4 signatures against the
  * examples of AWS's S3 documentation, the URI encoding of object keys, the XML response scanner
- * and the shared credentials file parser. */
+ * the shared credentials file parser, the STS AssumeRoleWithWebIdentity answer parser and the
+ * renewal time of web-identity keys. */
 #include "s3/s3_creds.h"
 #include "s3/s3_sigv4.h"
+#include "s3/s3_sts.h"
 #include "s3/s3_xml.h"
 
 #include <criterion/criterion.h>
@@ -121,4 +123,42 @@ Test(s3_creds, ini)
         s3_creds_free(&c);
         cr_assert_eq(s3_creds_parse_ini(ini, "nope", &c), -1);
         s3_creds_free(&c);
+}
+
+Test(s3_sts, answer)
+{
+        const char *ok =
+                "<AssumeRoleWithWebIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">"
+                "<AssumeRoleWithWebIdentityResult><Credentials>"
+                "<SessionToken>tok&amp;en</SessionToken><SecretAccessKey>sec/ret</SecretAccessKey>"
+                "<Expiration>2026-12-07T09:15:30Z</Expiration><AccessKeyId>ASIAEXAMPLE</AccessKeyId>"
+                "</Credentials></AssumeRoleWithWebIdentityResult></AssumeRoleWithWebIdentityResponse>";
+        s3_sts_creds_t c;
+        char err[256];
+        cr_assert_eq(s3_sts_parse(ok, strlen(ok), &c, err, sizeof err), 0, "%s", err);
+        cr_assert_str_eq(c.access_key, "ASIAEXAMPLE");
+        cr_assert_str_eq(c.secret_key, "sec/ret");
+        cr_assert_str_eq(c.session_token, "tok&en");
+        cr_assert_eq(c.expires_ms, 1796634930000LL);
+        s3_sts_creds_free(&c);
+        const char *bad = "<ErrorResponse><Error><Type>Sender</Type><Code>InvalidIdentityToken</Code>"
+                          "<Message>Token expired</Message></Error></ErrorResponse>";
+        cr_assert_eq(s3_sts_parse(bad, strlen(bad), &c, err, sizeof err), -1);
+        cr_assert_str_eq(err, "InvalidIdentityToken: Token expired");
+        cr_assert_eq(s3_sts_parse("<x/>", 4, &c, err, sizeof err), -1);
+        cr_assert_eq(s3_sts_parse_time("1970-01-01T00:00:01.5Z"), 1500);
+        cr_assert_eq(s3_sts_parse_time("2026-12-07T09:15:30+00:00"), 1796634930000LL);
+        cr_assert_eq(s3_sts_parse_time("2026-13-07T09:15:30Z"), -1);
+        cr_assert_eq(s3_sts_parse_time("yesterday"), -1);
+}
+
+Test(s3_creds, refresh_time)
+{
+        cr_assert_eq(s3_creds_refresh_at(-1, 1000), INT64_MAX);
+        /* An hour's keys: renewed five minutes before they expire. */
+        cr_assert_eq(s3_creds_refresh_at(3600000, 0), 3300000);
+        /* Keys with four minutes left: halfway. */
+        cr_assert_eq(s3_creds_refresh_at(240000, 0), 120000);
+        /* Expired: now. */
+        cr_assert_eq(s3_creds_refresh_at(0, 5000), 2500);
 }

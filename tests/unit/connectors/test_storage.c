@@ -233,7 +233,7 @@ Test(storage, time_buckets_and_zones)
         cr_assert_eq(off, 19800000);
         cr_assert_eq(storage_timezone_offset("GMT-3", &off), 0);
         cr_assert_eq(off, -10800000);
-        cr_assert_eq(storage_timezone_offset("Europe/Amsterdam", &off), -1);
+        cr_assert_eq(storage_timezone_offset("Europe/Amsterdam", &off), -1); /* a named zone: ICU's */
         char *j = storage_joda_to_simple("'year'=YYYY/'x'xxxx/ee");
         cr_assert_str_eq(j, "'year'=yyyy/'x'YYYY/uu");
         free(j);
@@ -445,4 +445,120 @@ Test(storage, null_values)
         cr_assert(strstr(err, "behavior.on.null.values"), "%s", err);
         storage_tpw_free(w);
         storage_config_free(&c);
+}
+
+/* Named zones (ICU) with DST, as Joda answers TimeBasedPartitioner: America/New_York springs
+ * forward on 2026-03-08 at 07:00Z (02:00 EST -> 03:00 EDT) and falls back on 2026-11-01 at 06:00Z
+ * (02:00 EDT -> 01:00 EST). */
+Test(storage, named_zones_dst)
+{
+        cr_assert_null(storage_tz_open("America/Nowhere"));
+        storage_tz_t *ny = storage_tz_open("America/New_York");
+        cr_assert_not_null(ny);
+        const int64_t H = 3600000, spring = 1772953200000LL /* 2026-03-08T07:00Z */,
+                      fall = 1793512800000LL /* 2026-11-01T06:00Z */;
+        cr_assert_eq(storage_tz_offset(ny, spring - 1), -5 * H);
+        cr_assert_eq(storage_tz_offset(ny, spring), -4 * H);
+        cr_assert_eq(storage_tz_offset(ny, fall - 1), -4 * H);
+        cr_assert_eq(storage_tz_offset(ny, fall), -5 * H);
+        cr_assert_eq(storage_tz_next_transition(ny, spring - H), spring);
+        cr_assert_eq(storage_tz_next_transition(ny, spring), fall);
+        /* Hourly buckets: 01:30 EST -> 01:00 EST; 03:30 EDT -> 03:00 EDT (07:00Z). */
+        cr_assert_eq(storage_time_bucket_tz(spring - H / 2, H, ny), spring - H);
+        cr_assert_eq(storage_time_bucket_tz(spring + H / 2, H, ny), spring);
+        /* Two-hour buckets: 03:30 EDT floors to local 02:00, which does not exist; Joda takes the
+         * offset before the gap (EST), so the bucket starts at 07:00Z (03:00 EDT), not 06:00Z. */
+        cr_assert_eq(storage_time_bucket_tz(spring + H / 2, 2 * H, ny), spring);
+        /* Fall back: both 01:30 EDT (05:30Z) and 01:30 EST (06:30Z) are local 01:00-02:00, whose
+         * start Joda resolves to the earlier instant, 05:00Z (01:00 EDT). */
+        cr_assert_eq(storage_time_bucket_tz(fall - H / 2, H, ny), fall - H);
+        cr_assert_eq(storage_time_bucket_tz(fall + H / 2, H, ny), fall - H);
+        /* Days are 23 and 25 hours long: they start at local midnight. */
+        cr_assert_eq(storage_time_bucket_tz(spring + 5 * H, 24 * H, ny), spring - 2 * H);
+        cr_assert_eq(storage_time_bucket_tz(fall + 20 * H, 24 * H, ny), fall - 2 * H);
+        storage_tz_free(ny);
+
+        /* The partitioner's paths: hours of a New York day across the spring change. */
+        ferry_schema_t *s = order_schema();
+        const char *hourly[] = {"partitioner.class", "HourlyPartitioner",   "locale", "en-US", "timezone",
+                                "America/New_York",  "timestamp.extractor", "Record", NULL};
+        const struct {
+                int64_t ts;
+                const char *path;
+        } cases[] = {
+                {spring - H / 2, "year=2026/month=03/day=08/hour=01"},
+                {spring + H / 2, "year=2026/month=03/day=08/hour=03"},
+                {fall - H / 2, "year=2026/month=11/day=01/hour=01"},
+                {fall + H / 2, "year=2026/month=11/day=01/hour=01"},
+                {fall + 3 * H / 2, "year=2026/month=11/day=01/hour=02"},
+                {1796126400000LL, "year=2026/month=12/day=01/hour=07"},
+        };
+        for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+                ferry_record_t *r = order(s, 1, "NL", cases[i].ts, NULL);
+                int rc;
+                char *e = encode(hourly, r, 0, &rc);
+                cr_assert_eq(rc, 0, "%s", err);
+                cr_assert_str_eq(e, cases[i].path, "ts %lld", (long long)cases[i].ts);
+                free(e);
+                ferry_record_free(r);
+        }
+        ferry_schema_unref(s);
+        const char *bad[] = {"partitioner.class", "DailyPartitioner", "locale", "en",
+                             "timezone",          "Mars/Base",        NULL};
+        ferry_strmap_t *m = cfg(bad);
+        cr_assert_null(storage_partitioner_new(m, err, sizeof err));
+        cr_assert(strstr(err, "timezone: \"Mars/Base\" is not a known zone id"), "%s", err);
+        cfg_free(m);
+}
+
+/* Many encoded partitions in one Kafka partition (the writer's table of them grows while format
+ * writers append to their files' buffers), and the memory budget's spill: the files committed are
+ * the same with spills as without. */
+Test(storage, spill_keeps_files_identical)
+{
+        const char *kv[] = {"format.class",
+                            "io.confluent.connect.s3.format.json.JsonFormat",
+                            "flush.size",
+                            "40",
+                            "partitioner.class",
+                            "FieldPartitioner",
+                            "partition.field.name",
+                            "country",
+                            NULL};
+        static mem_t plain, spilled;
+        mem_t *ms[2] = {&plain, &spilled};
+        ferry_schema_t *s = order_schema();
+        for (int run = 0; run < 2; run++) {
+                storage_backend_t b;
+                storage_config_t c;
+                storage_tpw_t *w = tpw(ms[run], &b, &c, kv);
+                if (run == 1)
+                        b.spill = m_write;
+                int64_t rw;
+                size_t spills = 0;
+                for (int i = 0; i < 40; i++) {
+                        char country[8];
+                        snprintf(country, sizeof country, "C%d", i % 10);
+                        cr_assert_eq(put(w, order(s, i, country, 0, NULL), &rw), FERRY_ERR_OK, "%s", err);
+                        if (run == 1 && i % 3 == 0 && i < 39) {
+                                size_t before = storage_tpw_buffered(w), freed;
+                                cr_assert_eq(storage_tpw_spill_largest(w, &freed, &rw, err, sizeof err),
+                                             FERRY_ERR_OK, "%s", err);
+                                cr_assert_gt(freed, 0);
+                                cr_assert_lt(storage_tpw_buffered(w), before);
+                                spills++;
+                        }
+                }
+                cr_assert_eq(ms[run]->n, 10, "run %d: %d files", run, ms[run]->n);
+                if (run == 1)
+                        cr_assert_gt(spills, 10);
+                storage_tpw_free(w);
+                storage_config_free(&c);
+        }
+        for (int i = 0; i < 10; i++) {
+                cr_assert_str_eq(plain.names[i], spilled.names[i]);
+                cr_assert_str_eq(plain.data[i], spilled.data[i], "file %s", plain.names[i]);
+        }
+        cr_assert_str_eq(plain.names[3], "topics/orders/country=C3/orders+3+0000000003.json");
+        ferry_schema_unref(s);
 }

@@ -8,6 +8,7 @@
 #include <ferry/log.h>
 
 #include <curl/curl.h>
+#include <pthread.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@ struct s3_client {
         char *bucket, *region, *access_key, *secret_key, *session_token, *acl, *sse, *sse_kms;
         bool conditional;
         CURL *curl;
+        pthread_mutex_t creds_lock; /* the keys, renewed by the web-identity refresher */
 };
 
 static char *dup_or_null(const char *s)
@@ -36,6 +38,7 @@ s3_client_t *s3_client_new(const s3_client_config_t *cfg, char *errstr, size_t e
         if (!c)
                 goto oom;
         c->cfg = *cfg;
+        pthread_mutex_init(&c->creds_lock, NULL);
         c->bucket = strdup(cfg->bucket);
         c->region = strdup(cfg->region && *cfg->region ? cfg->region : "us-west-2");
         c->access_key = strdup(cfg->access_key ? cfg->access_key : "");
@@ -109,6 +112,7 @@ void s3_client_free(s3_client_t *c)
         free(c->acl);
         free(c->sse);
         free(c->sse_kms);
+        pthread_mutex_destroy(&c->creds_lock);
         free(c);
 }
 
@@ -158,7 +162,7 @@ static void sleep_ms(int64_t ms)
         nanosleep(&ts, NULL);
 }
 
-static bool retriable_status(long s, const ferry_buf_t *body)
+bool s3_resp_retriable(long s, const ferry_buf_t *body)
 {
         if (s >= 500 || s == 429 || s == 408)
                 return true;
@@ -171,11 +175,45 @@ static bool retriable_status(long s, const ferry_buf_t *body)
         return false;
 }
 
-/* One signed request with retries. key: the object key (NULL: the bucket); query: canonical.
- * FERRY_ERR_OK for any HTTP answer that is not retried (check resp->status). */
-static ferry_err_t request(s3_client_t *c, const char *method, const char *key, const char *query,
-                           const void *body, size_t len, const s3_header_t *extra, size_t n_extra,
-                           s3_resp_t *resp, char *errstr, size_t errstr_size)
+int64_t s3_client_backoff_ms(const s3_client_t *c, int attempt)
+{
+        int shift = attempt - 1 < 10 ? attempt - 1 : 10;
+        int64_t wait = c->cfg.backoff_ms * ((int64_t)1 << shift);
+        return wait > 20000 ? 20000 : wait;
+}
+
+int s3_client_retries(const s3_client_t *c)
+{
+        return c->cfg.retries;
+}
+
+void s3_client_set_creds(s3_client_t *c, const char *access_key, const char *secret_key,
+                         const char *session_token)
+{
+        char *ak = strdup(access_key ? access_key : ""), *sk = strdup(secret_key ? secret_key : "");
+        char *tok = dup_or_null(session_token);
+        if (!ak || !sk || (session_token && *session_token && !tok)) {
+                free(ak);
+                free(sk);
+                free(tok);
+                FERRY_WARN("S3: out of memory renewing the credentials; keeping the old ones");
+                return;
+        }
+        pthread_mutex_lock(&c->creds_lock);
+        if (c->secret_key)
+                memset(c->secret_key, 0, strlen(c->secret_key));
+        free(c->access_key);
+        free(c->secret_key);
+        free(c->session_token);
+        c->access_key = ak;
+        c->secret_key = sk;
+        c->session_token = tok;
+        pthread_mutex_unlock(&c->creds_lock);
+}
+
+int s3_client_prepare(s3_client_t *c, void *easy, const char *method, const char *key, const char *query,
+                      const void *body, size_t len, const char *sha, const s3_header_t *extra, size_t n_extra,
+                      s3_resp_t *resp, struct curl_slist **headers)
 {
         ferry_buf_t path, url, auth, hdr;
         ferry_buf_init(&path);
@@ -191,41 +229,32 @@ static ferry_err_t request(s3_client_t *c, const char *method, const char *key, 
         }
         ferry_buf_printf(&url, "%s%s%s%s", c->base_url, path.p, query && *query ? "?" : "",
                          query ? query : "");
-        char sha[65];
-        s3_sha256_hex(body ? body : "", len, sha);
-        ferry_err_t err = FERRY_ERR_RETRIABLE;
-        char last[512] = "";
-        for (int attempt = 0; attempt <= c->cfg.retries; attempt++) {
-                if (attempt) {
-                        int shift = attempt - 1 < 10 ? attempt - 1 : 10;
-                        int64_t wait = c->cfg.backoff_ms * ((int64_t)1 << shift);
-                        sleep_ms(wait > 20000 ? 20000 : wait);
-                }
-                char date[17];
-                s3_amz_date(time(NULL), date);
-                s3_sigv4_req_t sr = {
-                        .method = method,
-                        .host = c->host,
-                        .path = path.p,
-                        .query = query ? query : "",
-                        .payload_sha256 = sha,
-                        .amz_date = date,
-                        .region = c->region,
-                        .service = "s3",
-                        .access_key = c->access_key,
-                        .secret_key = c->secret_key,
-                        .session_token = c->session_token,
-                        .headers = extra,
-                        .n_headers = n_extra,
-                };
-                ferry_buf_reset(&auth);
-                if (!path.p || !url.p || s3_sigv4_authorization(&sr, &auth, NULL) != 0) {
-                        snprintf(errstr, errstr_size, "out of memory");
-                        err = FERRY_ERR_FATAL;
-                        break;
-                }
-                struct curl_slist *hl = NULL;
-                ferry_buf_reset(&hdr);
+        char own_sha[65];
+        if (!sha) {
+                s3_sha256_hex(body ? body : "", len, own_sha);
+                sha = own_sha;
+        }
+        char date[17];
+        s3_amz_date(time(NULL), date);
+        pthread_mutex_lock(&c->creds_lock);
+        s3_sigv4_req_t sr = {
+                .method = method,
+                .host = c->host,
+                .path = path.p,
+                .query = query ? query : "",
+                .payload_sha256 = sha,
+                .amz_date = date,
+                .region = c->region,
+                .service = "s3",
+                .access_key = c->access_key,
+                .secret_key = c->secret_key,
+                .session_token = c->session_token,
+                .headers = extra,
+                .n_headers = n_extra,
+        };
+        int rc = path.p && url.p ? s3_sigv4_authorization(&sr, &auth, NULL) : -1;
+        struct curl_slist *hl = NULL;
+        if (rc == 0) {
                 ferry_buf_printf(&hdr, "Authorization: %s", auth.p);
                 hl = curl_slist_append(hl, hdr.p);
                 ferry_buf_reset(&hdr);
@@ -239,6 +268,9 @@ static ferry_err_t request(s3_client_t *c, const char *method, const char *key, 
                         ferry_buf_printf(&hdr, "x-amz-security-token: %s", c->session_token);
                         hl = curl_slist_append(hl, hdr.p);
                 }
+        }
+        pthread_mutex_unlock(&c->creds_lock);
+        if (rc == 0) {
                 for (size_t i = 0; i < n_extra; i++) {
                         ferry_buf_reset(&hdr);
                         ferry_buf_printf(&hdr, "%s: %s", extra[i].name, extra[i].value);
@@ -246,7 +278,7 @@ static ferry_err_t request(s3_client_t *c, const char *method, const char *key, 
                 }
                 hl = curl_slist_append(hl, "Expect:");
                 hl = curl_slist_append(hl, "Content-Type: application/octet-stream");
-                CURL *h = c->curl;
+                CURL *h = easy;
                 curl_easy_reset(h);
                 curl_easy_setopt(h, CURLOPT_URL, url.p);
                 curl_easy_setopt(h, CURLOPT_HTTPHEADER, hl);
@@ -270,17 +302,48 @@ static ferry_err_t request(s3_client_t *c, const char *method, const char *key, 
                 curl_easy_setopt(h, CURLOPT_WRITEDATA, &resp->body);
                 curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
                 curl_easy_setopt(h, CURLOPT_HEADERDATA, resp);
-                CURLcode rc = curl_easy_perform(h);
+        }
+        *headers = hl;
+        ferry_buf_free(&path);
+        ferry_buf_free(&url);
+        ferry_buf_free(&auth);
+        ferry_buf_free(&hdr);
+        return rc;
+}
+
+/* One signed request with retries. key: the object key (NULL: the bucket); query: canonical.
+ * FERRY_ERR_OK for any HTTP answer that is not retried (check resp->status). */
+static ferry_err_t request(s3_client_t *c, const char *method, const char *key, const char *query,
+                           const void *body, size_t len, const s3_header_t *extra, size_t n_extra,
+                           s3_resp_t *resp, char *errstr, size_t errstr_size)
+{
+        char sha[65];
+        s3_sha256_hex(body ? body : "", len, sha);
+        ferry_err_t err = FERRY_ERR_RETRIABLE;
+        char last[512] = "";
+        for (int attempt = 0; attempt <= c->cfg.retries; attempt++) {
+                if (attempt)
+                        sleep_ms(s3_client_backoff_ms(c, attempt));
+                struct curl_slist *hl = NULL;
+                if (s3_client_prepare(c, c->curl, method, key, query, body, len, sha, extra, n_extra, resp,
+                                      &hl) != 0) {
+                        curl_slist_free_all(hl);
+                        snprintf(errstr, errstr_size, "out of memory");
+                        err = FERRY_ERR_FATAL;
+                        break;
+                }
+                CURLcode rc = curl_easy_perform(c->curl);
                 curl_slist_free_all(hl);
                 if (rc != CURLE_OK) {
-                        snprintf(last, sizeof last, "%s %s: %s", method, url.p, curl_easy_strerror(rc));
+                        snprintf(last, sizeof last, "%s %s: %s", method, key ? key : c->bucket,
+                                 curl_easy_strerror(rc));
                         continue;
                 }
-                curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp->status);
-                if (retriable_status(resp->status, &resp->body)) {
+                curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &resp->status);
+                if (s3_resp_retriable(resp->status, &resp->body)) {
                         char et[300];
                         s3_error_text(resp->status, resp->body.p, resp->body.len, et, sizeof et);
-                        snprintf(last, sizeof last, "%s %s: %s", method, url.p, et);
+                        snprintf(last, sizeof last, "%s %s: %s", method, key ? key : c->bucket, et);
                         continue;
                 }
                 err = FERRY_ERR_OK;
@@ -288,10 +351,6 @@ static ferry_err_t request(s3_client_t *c, const char *method, const char *key, 
         }
         if (err == FERRY_ERR_RETRIABLE)
                 snprintf(errstr, errstr_size, "%s (after %d attempts)", last, c->cfg.retries + 1);
-        ferry_buf_free(&path);
-        ferry_buf_free(&url);
-        ferry_buf_free(&auth);
-        ferry_buf_free(&hdr);
         return err;
 }
 
@@ -380,7 +439,7 @@ ferry_err_t s3_mpu_create(s3_client_t *c, const char *key, char **upload_id, cha
         return e;
 }
 
-static char *upload_query(const char *part, const char *upload_id)
+char *s3_upload_query(const char *part, const char *upload_id)
 {
         ferry_buf_t q;
         ferry_buf_init(&q);
@@ -396,7 +455,7 @@ ferry_err_t s3_mpu_part(s3_client_t *c, const char *key, const char *upload_id, 
 {
         char pn[16];
         snprintf(pn, sizeof pn, "%d", part);
-        char *q = upload_query(pn, upload_id);
+        char *q = s3_upload_query(pn, upload_id);
         if (!q) {
                 snprintf(errstr, errstr_size, "out of memory");
                 return FERRY_ERR_FATAL;
@@ -431,7 +490,7 @@ static bool object_exists(s3_client_t *c, const char *key)
 ferry_err_t s3_mpu_complete(s3_client_t *c, const char *key, const char *upload_id, char (*etags)[128],
                             int n_parts, bool *exists, char *errstr, size_t errstr_size)
 {
-        char *q = upload_query(NULL, upload_id);
+        char *q = s3_upload_query(NULL, upload_id);
         ferry_buf_t body;
         ferry_buf_init(&body);
         ferry_buf_puts(&body, "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">");
@@ -482,7 +541,7 @@ ferry_err_t s3_mpu_complete(s3_client_t *c, const char *key, const char *upload_
 
 void s3_mpu_abort(s3_client_t *c, const char *key, const char *upload_id)
 {
-        char *q = upload_query(NULL, upload_id);
+        char *q = s3_upload_query(NULL, upload_id);
         char err[512];
         s3_resp_t r = {0};
         if (q && request(c, "DELETE", key, q, NULL, 0, NULL, 0, &r, err, sizeof err) != FERRY_ERR_OK)

@@ -1,6 +1,7 @@
 /* A small S3 REST client over libcurl: signed requests (s3_sigv4.c) with retries and back-off,
  * and the object operations the S3 sink needs (PUT object, multipart upload: initiate, upload
- * part, complete, abort; a bucket check). One client per task, used by one thread. */
+ * part, complete, abort; a bucket check). One client per task: the synchronous calls are made by
+ * the task's thread, s3_client_prepare also by the part uploader's thread. */
 #ifndef FERRY_S3_CLIENT_H
 #define FERRY_S3_CLIENT_H
 
@@ -55,6 +56,27 @@ ferry_err_t s3_mpu_part(s3_client_t *c, const char *key, const char *upload_id, 
 ferry_err_t s3_mpu_complete(s3_client_t *c, const char *key, const char *upload_id, char (*etags)[128],
                             int n_parts, bool *exists, char *errstr, size_t errstr_size);
 void s3_mpu_abort(s3_client_t *c, const char *key, const char *upload_id);
+
+/* For the asynchronous part uploader (s3_upload.c): signs a request and sets it up on the libcurl
+ * easy handle easy (curl_easy_reset first); body must live until the transfer ends, and so must
+ * *headers (free with curl_slist_free_all). sha: the body's hex SHA-256, or NULL to compute it.
+ * resp receives the status (read it with CURLINFO_RESPONSE_CODE), ETag and body. 0, or -1 when
+ * out of memory. Thread-safe against s3_client_set_creds. */
+struct curl_slist;
+int s3_client_prepare(s3_client_t *c, void *easy, const char *method, const char *key, const char *query,
+                      const void *body, size_t len, const char *sha, const s3_header_t *extra, size_t n_extra,
+                      s3_resp_t *resp, struct curl_slist **headers);
+/* The canonical query of a multipart request: "partNumber=<part>&uploadId=<id>" (part NULL: no
+ * partNumber). malloc'd, NULL when out of memory. */
+char *s3_upload_query(const char *part, const char *upload_id);
+/* Whether an answer is worth retrying (5xx, 429, 408, RequestTimeout, SlowDown). */
+bool s3_resp_retriable(long status, const ferry_buf_t *body);
+/* s3.part.retries, and the back-off before retry number attempt (1-based), capped at 20 s. */
+int s3_client_retries(const s3_client_t *c);
+int64_t s3_client_backoff_ms(const s3_client_t *c, int attempt);
+/* Replaces the credentials (renewed web-identity ones); requests signed afterwards use them. */
+void s3_client_set_creds(s3_client_t *c, const char *access_key, const char *secret_key,
+                         const char *session_token);
 
 /* The error text of a response: "<status> <Code>: <Message>" from its XML body when it has one. */
 void s3_error_text(long status, const char *body, size_t len, char *out, size_t out_size);

@@ -1,11 +1,13 @@
 /* The S3 sink connector (io.confluent.connect.s3.S3SinkConnector): its config table (S3 keys plus
  * the storage-sink keys of shared/storage), the connector (every task gets the whole config) and
- * the task, which checks the bucket, resolves credentials and hands records to the storage-sink
- * core over the S3 backend (s3_storage.c). Offsets are committed in pre_commit only for records
- * inside objects that are stored. */
+ * the task, which checks the bucket, resolves credentials (renewing web-identity keys before they
+ * expire), starts the background part uploader (s3_upload.c), sets the memory budget and hands
+ * records to the storage-sink core over the S3 backend (s3_storage.c). Offsets are committed in
+ * pre_commit only for records inside objects that are stored. */
 #include "s3_creds.h"
 #include "s3_storage.h"
 
+#include <ferry/clock.h>
 #include <ferry/connector.h>
 #include <ferry/log.h>
 #include <ferry/plugin.h>
@@ -36,6 +38,14 @@ static const ferry_config_def_t s3_own_defs[] = {
         {"s3.part.size", FERRY_CFG_INT, "26214400", false, FERRY_IMPORTANCE_HIGH,
          "Part size of multipart uploads, and the memory a file holds before its first part goes up.", G_S3,
          .has_min = true, .min = 5242880, .has_max = true, .max = 2147483647},
+        {"s3.part.concurrency", FERRY_CFG_INT, "4", false, FERRY_IMPORTANCE_LOW,
+         "Ferry's: parts of multipart uploads in flight at once per task (uploaded in the background "
+         "while records are encoded).",
+         G_S3, .has_min = true, .min = 1, .has_max = true, .max = 64},
+        {"s3.memory.budget.bytes", FERRY_CFG_LONG, "268435456", false, FERRY_IMPORTANCE_MEDIUM,
+         "Ferry's: bytes the open files of a task may hold in memory; past it the largest buffers are "
+         "spilled to temporary files ($TMPDIR) until their parts or objects are uploaded. 0: no bound.",
+         G_S3, .has_min = true, .min = 0},
         {"s3.retry.backoff.ms", FERRY_CFG_LONG, "200", false, FERRY_IMPORTANCE_LOW,
          "First back-off between retries of a request (doubling).", G_S3, .has_min = true, .min = 0},
         {"s3.part.retries", FERRY_CFG_INT, "3", false, FERRY_IMPORTANCE_MEDIUM,
@@ -74,14 +84,23 @@ typedef struct {
         storage_backend_t backend;
         storage_task_t *task;
         int64_t backoff_ms;
+        s3_creds_t creds;   /* kept to renew web-identity keys */
+        int64_t refresh_at; /* when to renew them (INT64_MAX: never) */
 } s3_task_t;
 
 static void task_free(s3_task_t *s)
 {
         if (!s)
                 return;
+        if (s->task && s->st.spilled)
+                FERRY_INFO("S3 sink: %llu objects stored; the memory budget spilled %llu bytes to disk "
+                           "(%llu times)",
+                           (unsigned long long)s->st.objects, (unsigned long long)s->st.spilled,
+                           (unsigned long long)storage_task_spills(s->task));
         storage_task_free(s->task);
+        s3_uploader_free(s->st.uploader);
         s3_client_free(s->st.client);
+        s3_creds_free(&s->creds);
         if (s->sc_ready)
                 storage_config_free(&s->sc);
         ferry_config_free(s->cfg);
@@ -113,13 +132,15 @@ static ferry_err_t s3_task_start(ferry_task_t *t, const ferry_strmap_t *config, 
                 return FERRY_ERR_INVALID_CONFIG;
         }
         s->sc_ready = true;
-        s3_creds_t cr;
+        s3_creds_t *crp = &s->creds;
         if (s3_creds_resolve(ferry_config_get_string(s->cfg, "aws.access.key.id"),
-                             ferry_config_get_password(s->cfg, "aws.secret.access.key"), &cr, errstr,
+                             ferry_config_get_password(s->cfg, "aws.secret.access.key"), crp, errstr,
                              errstr_size) != 0) {
                 task_free(s);
                 return FERRY_ERR_INVALID_CONFIG;
         }
+        s3_creds_t cr = *crp;
+        s->refresh_at = s3_creds_refresh_at(cr.expires_ms, ferry_wall_ms());
         s->backoff_ms = ferry_config_get_long(s->cfg, "s3.retry.backoff.ms");
         s3_client_config_t cc = {
                 .bucket = ferry_config_get_string(s->cfg, "s3.bucket.name"),
@@ -137,8 +158,8 @@ static ferry_err_t s3_task_start(ferry_task_t *t, const ferry_strmap_t *config, 
                 .conditional = ferry_config_get_bool(s->cfg, "s3.conditional.writes"),
         };
         s->st.client = s3_client_new(&cc, errstr, errstr_size);
-        FERRY_INFO("S3 sink task %d: bucket %s, credentials from %s", ferry_task_id(t), cc.bucket, cr.source);
-        s3_creds_free(&cr);
+        FERRY_INFO("S3 sink task %d: bucket %s, credentials from %s", ferry_task_id(t), cc.bucket,
+                   crp->source);
         if (!s->st.client) {
                 task_free(s);
                 return FERRY_ERR_INVALID_CONFIG;
@@ -149,20 +170,48 @@ static ferry_err_t s3_task_start(ferry_task_t *t, const ferry_strmap_t *config, 
                 task_free(s);
                 return e == FERRY_ERR_RETRIABLE ? FERRY_ERR_FATAL : e;
         }
+        if (!(s->st.uploader =
+                      s3_uploader_new(s->st.client, ferry_config_get_int(s->cfg, "s3.part.concurrency"),
+                                      errstr, errstr_size))) {
+                task_free(s);
+                return FERRY_ERR_NOMEM;
+        }
         s3_storage_backend(&s->st, &s->backend);
         if (!(s->task = storage_task_new(t, &s->sc, &s->backend))) {
                 snprintf(errstr, errstr_size, "out of memory");
                 task_free(s);
                 return FERRY_ERR_NOMEM;
         }
+        storage_task_set_memory_budget(s->task,
+                                       (size_t)ferry_config_get_long(s->cfg, "s3.memory.budget.bytes"));
         ferry_task_set_data(t, s);
         return FERRY_ERR_OK;
+}
+
+/* Web-identity keys are renewed before they expire; a failed renewal keeps the old keys and is
+ * tried again in 10 s. */
+static void renew_creds(s3_task_t *s)
+{
+        int64_t now = ferry_wall_ms();
+        if (now < s->refresh_at)
+                return;
+        char err[512];
+        if (s3_creds_refresh(&s->creds, err, sizeof err) != 0) {
+                FERRY_WARN("S3: cannot renew the web-identity credentials (retrying in 10 s): %s", err);
+                s->refresh_at = now + 10000;
+                return;
+        }
+        s3_client_set_creds(s->st.client, s->creds.access_key, s->creds.secret_key, s->creds.session_token);
+        s->refresh_at = s3_creds_refresh_at(s->creds.expires_ms, now);
+        FERRY_INFO("S3: renewed the web-identity credentials; next renewal in %lld s",
+                   (long long)((s->refresh_at - now) / 1000));
 }
 
 static ferry_err_t s3_task_put(ferry_task_t *t, ferry_record_t *const *recs, size_t n, char *errstr,
                                size_t errstr_size)
 {
         s3_task_t *s = ferry_task_data(t);
+        renew_creds(s);
         return storage_task_put(s->task, recs, n, s->backoff_ms, errstr, errstr_size);
 }
 
@@ -178,6 +227,7 @@ static ferry_err_t s3_task_pre_commit(ferry_task_t *t, ferry_topic_partition_off
                                       char *errstr, size_t errstr_size)
 {
         s3_task_t *s = ferry_task_data(t);
+        renew_creds(s);
         return storage_task_pre_commit(s->task, offsets, n, errstr, errstr_size);
 }
 

@@ -3,13 +3,16 @@
 #define FERRY_S3_STORAGE_H
 
 #include "s3_client.h"
+#include "s3_upload.h"
 
 #include "shared/storage/storage_writer.h"
 
 typedef struct {
         s3_client_t *client;
-        size_t part_size; /* s3.part.size */
-        uint64_t objects; /* committed so far */
+        s3_uploader_t *uploader; /* parts go up in the background */
+        size_t part_size;        /* s3.part.size */
+        uint64_t objects;        /* committed so far */
+        uint64_t spilled;        /* bytes moved to spill files by the memory budget */
 } s3_storage_t;
 
 /* Fills b with the backend over s (which must outlive it). */

@@ -3,6 +3,8 @@
  * Read by a sink's start(); the topic partition writer (storage_writer.c) uses the result. */
 #include "storage_writer.h"
 
+#include <ferry/clock.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -200,9 +202,17 @@ int storage_config_init(storage_config_t *c, const ferry_strmap_t *config, char 
                         goto fail;
                 }
                 if (storage_timezone_offset(tz, &c->schedule_offset_ms) != 0) {
-                        snprintf(errstr, errstr_size,
-                                 "timezone: \"%s\" is not supported; use UTC or a fixed offset", tz);
-                        goto fail;
+                        /* A named zone: the schedule is aligned on its offset at start. */
+                        storage_tz_t *z = storage_tz_open(tz);
+                        if (!z) {
+                                snprintf(errstr, errstr_size,
+                                         "timezone: \"%s\" is not a known zone id; use an IANA id such as "
+                                         "America/New_York, UTC or a fixed offset",
+                                         tz);
+                                goto fail;
+                        }
+                        c->schedule_offset_ms = storage_tz_offset(z, ferry_wall_ms());
+                        storage_tz_free(z);
                 }
         }
         c->topics_dir = strdup(get(config, "topics.dir", "topics"));

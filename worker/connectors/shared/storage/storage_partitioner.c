@@ -23,6 +23,7 @@ struct storage_partitioner {
         ferry_datefmt_t *fmt; /* time-based */
         int64_t duration_ms;
         int64_t offset_ms;
+        storage_tz_t *tz; /* a named zone (NULL: the fixed offset_ms) */
         storage_ts_kind_t ts;
         char *ts_field;
 };
@@ -127,6 +128,32 @@ int64_t storage_time_bucket(int64_t ts_ms, int64_t duration_ms, int64_t offset_m
         return (local / duration_ms) * duration_ms - offset_ms;
 }
 
+/* Joda's DateTimeZone.convertLocalToUTC(local, false): a local time in a DST gap is taken with
+ * the offset before the gap, as Joda does for zones west of Greenwich. */
+static int64_t tz_local_to_utc(storage_tz_t *z, int64_t local)
+{
+        int64_t off_local = storage_tz_offset(z, local);
+        int64_t off = storage_tz_offset(z, local - off_local);
+        if (off_local != off && off_local < 0) {
+                int64_t next_local = storage_tz_next_transition(z, local - off_local);
+                if (next_local == local - off_local)
+                        next_local = INT64_MAX;
+                int64_t next_adj = storage_tz_next_transition(z, local - off);
+                if (next_adj == local - off)
+                        next_adj = INT64_MAX;
+                if (next_local != next_adj)
+                        off = off_local;
+        }
+        return local - off;
+}
+
+int64_t storage_time_bucket_tz(int64_t ts_ms, int64_t duration_ms, storage_tz_t *z)
+{
+        /* TimeBasedPartitioner.getPartition: convertUTCToLocal, floor (Java division), back. */
+        int64_t local = ts_ms + storage_tz_offset(z, ts_ms);
+        return tz_local_to_utc(z, (local / duration_ms) * duration_ms);
+}
+
 storage_partitioner_t *storage_partitioner_new(const ferry_strmap_t *config, char *errstr, size_t errstr_size)
 {
         storage_partitioner_t *p = calloc(1, sizeof *p);
@@ -196,10 +223,10 @@ storage_partitioner_t *storage_partitioner_new(const ferry_strmap_t *config, cha
                          "timezone: a time-based partitioner needs a timezone (e.g. UTC)");
                 goto fail;
         }
-        if (storage_timezone_offset(tz, &p->offset_ms) != 0) {
+        if (storage_timezone_offset(tz, &p->offset_ms) != 0 && !(p->tz = storage_tz_open(tz))) {
                 snprintf(errstr, errstr_size,
-                         "timezone: \"%s\" is not supported; use UTC or a fixed offset such as +01:00 or "
-                         "UTC-5",
+                         "timezone: \"%s\" is not a known zone id; use an IANA id such as "
+                         "America/New_York, UTC or a fixed offset such as +01:00",
                          tz);
                 goto fail;
         }
@@ -232,6 +259,7 @@ void storage_partitioner_free(storage_partitioner_t *p)
         free(p->ts_field);
         ferry_strlist_free(p->fields, p->n_fields);
         ferry_datefmt_free(p->fmt);
+        storage_tz_free(p->tz);
         free(p);
 }
 
@@ -441,8 +469,15 @@ int storage_partitioner_encode(const storage_partitioner_t *p, const ferry_recor
                 }
                 break;
         default: {
-                int64_t bucket = storage_time_bucket(ts_ms, p->duration_ms, p->offset_ms);
-                char *s = ferry_datefmt_format(p->fmt, bucket + p->offset_ms);
+                int64_t bucket, off;
+                if (p->tz) {
+                        bucket = storage_time_bucket_tz(ts_ms, p->duration_ms, p->tz);
+                        off = storage_tz_offset(p->tz, bucket);
+                } else {
+                        bucket = storage_time_bucket(ts_ms, p->duration_ms, p->offset_ms);
+                        off = p->offset_ms;
+                }
+                char *s = ferry_datefmt_format(p->fmt, bucket + off);
                 if (s) {
                         ferry_buf_puts(&b, s);
                         free(s);

@@ -20,6 +20,8 @@
 #include <ferry/record.h>
 #include <ferry/strmap.h>
 
+#include "storage_tz.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -77,6 +79,9 @@ int64_t storage_time_bucket(int64_t ts_ms, int64_t duration_ms, int64_t offset_m
  * "UTC+1", "GMT-03:30". -1 for region ids (Europe/Amsterdam ...), which this build refuses with
  * a message naming the timezone key. */
 int storage_timezone_offset(const char *tz, int64_t *offset_ms);
+/* The start (UTC) of the bucket of duration_ms holding ts_ms in the named zone z, as
+ * TimeBasedPartitioner.getPartition computes it with Joda (DST gaps and overlaps included). */
+int64_t storage_time_bucket_tz(int64_t ts_ms, int64_t duration_ms, storage_tz_t *z);
 /* Rewrites a Joda path.format into the SimpleDateFormat dialect of <ferry/datefmt.h> (Joda's Y is
  * year-of-era, x is week-year). malloc'd, NULL when out of memory. */
 char *storage_joda_to_simple(const char *joda);

@@ -1,7 +1,10 @@
 /* A storage sink task over a backend: one topic partition writer per assigned Kafka partition,
  * the sink task callbacks (open, close, put, pre_commit) a storage sink (S3, HDFS) delegates to,
  * and the rewind after a store failure (seek to the first offset of the dropped files, back off,
- * write them again under the same names). Sits between the runtime and storage_writer.c. */
+ * write them again under the same names), and the memory budget (the largest buffers of open
+ * files are spilled to the backend when the task's buffers pass it; rotation is unchanged, so the
+ * files and their names are the same as without a budget). Sits between the runtime and
+ * storage_writer.c. */
 #include "storage_writer.h"
 
 #include <ferry/clock.h>
@@ -23,7 +26,10 @@ struct storage_task {
         const storage_backend_t *b;
         tp_slot_t *slots;
         size_t n, cap;
-        int failures; /* consecutive store failures, for the back-off */
+        int failures;         /* consecutive store failures, for the back-off */
+        size_t budget;        /* memory budget of the open files' buffers (0: none) */
+        unsigned since_check; /* records since the budget was last checked */
+        uint64_t spills;
 };
 
 storage_task_t *storage_task_new(ferry_task_t *t, const storage_config_t *c, const storage_backend_t *b)
@@ -127,6 +133,54 @@ static void rewind_partition(storage_task_t *st, tp_slot_t *s, int64_t to, const
         ferry_task_wait(st->t, (int)wait);
 }
 
+void storage_task_set_memory_budget(storage_task_t *st, size_t bytes)
+{
+        st->budget = st->b->spill ? bytes : 0;
+}
+
+uint64_t storage_task_spills(const storage_task_t *st)
+{
+        return st->spills;
+}
+
+/* Over the budget: spills the largest buffers until the open files hold under half of it. */
+static ferry_err_t enforce_budget(storage_task_t *st, int64_t retry_backoff_ms, char *errstr,
+                                  size_t errstr_size)
+{
+        st->since_check = 0;
+        size_t total = storage_task_buffered(st);
+        if (total <= st->budget)
+                return FERRY_ERR_OK;
+        while (total > st->budget / 2) {
+                tp_slot_t *best = NULL;
+                size_t best_n = 0;
+                for (size_t i = 0; i < st->n; i++) {
+                        size_t l = storage_tpw_largest(st->slots[i].w);
+                        if (l > best_n) {
+                                best_n = l;
+                                best = &st->slots[i];
+                        }
+                }
+                if (!best)
+                        break;
+                size_t freed;
+                int64_t to;
+                ferry_err_t e = storage_tpw_spill_largest(best->w, &freed, &to, errstr, errstr_size);
+                if (e == FERRY_ERR_RETRIABLE) {
+                        rewind_partition(st, best, to, errstr, retry_backoff_ms);
+                        total = storage_task_buffered(st);
+                        continue;
+                }
+                if (e != FERRY_ERR_OK)
+                        return e;
+                if (!freed)
+                        break;
+                st->spills++;
+                total = total > freed ? total - freed : 0;
+        }
+        return FERRY_ERR_OK;
+}
+
 ferry_err_t storage_task_put(storage_task_t *st, ferry_record_t *const *recs, size_t n,
                              int64_t retry_backoff_ms, char *errstr, size_t errstr_size)
 {
@@ -144,6 +198,15 @@ ferry_err_t storage_task_put(storage_task_t *st, ferry_record_t *const *recs, si
                         rewind_partition(st, s, to, errstr, retry_backoff_ms);
                         continue;
                 }
+                if (e != FERRY_ERR_OK)
+                        return e;
+                /* Checked every 64 records: the sum walks every open file. */
+                if (st->budget && ++st->since_check >= 64 &&
+                    (e = enforce_budget(st, retry_backoff_ms, errstr, errstr_size)) != FERRY_ERR_OK)
+                        return e;
+        }
+        if (st->budget) {
+                ferry_err_t e = enforce_budget(st, retry_backoff_ms, errstr, errstr_size);
                 if (e != FERRY_ERR_OK)
                         return e;
         }

@@ -36,7 +36,7 @@ struct storage_tpw {
         const storage_backend_t *b;
         char *topic;
         int32_t partition;
-        epart_t *parts;
+        epart_t **parts; /* each allocated once: format writers keep the address of their file's buf */
         size_t n_parts, cap_parts;
         int64_t record_count;  /* records in the open files */
         int64_t base_ts;       /* time of the first record of the open files (-1: none) */
@@ -86,16 +86,16 @@ static void epart_drop(storage_tpw_t *w, epart_t *p)
         free(p->dir);
         if (p->schema)
                 ferry_schema_unref(p->schema);
-        memset(p, 0, sizeof *p);
+        free(p);
 }
 
 int64_t storage_tpw_discard(storage_tpw_t *w)
 {
         int64_t first = -1;
         for (size_t i = 0; i < w->n_parts; i++) {
-                if (first < 0 || w->parts[i].start < first)
-                        first = w->parts[i].start;
-                epart_drop(w, &w->parts[i]);
+                if (first < 0 || w->parts[i]->start < first)
+                        first = w->parts[i]->start;
+                epart_drop(w, w->parts[i]);
         }
         w->n_parts = 0;
         w->record_count = 0;
@@ -194,7 +194,7 @@ static ferry_err_t open_file(storage_tpw_t *w, epart_t *p, storage_view_t view, 
 static ferry_err_t commit_files(storage_tpw_t *w, int64_t *rewind_to, char *errstr, size_t errstr_size)
 {
         for (size_t i = 0; i < w->n_parts; i++) {
-                epart_t *p = &w->parts[i];
+                epart_t *p = w->parts[i];
                 for (int v = 0; v < N_VIEWS; v++) {
                         sfile_t *f = &p->files[v];
                         if (!f->used)
@@ -234,7 +234,7 @@ static ferry_err_t commit_files(storage_tpw_t *w, int64_t *rewind_to, char *errs
                 }
         }
         for (size_t i = 0; i < w->n_parts; i++)
-                epart_drop(w, &w->parts[i]);
+                epart_drop(w, w->parts[i]);
         w->n_parts = 0;
         w->record_count = 0;
         w->base_ts = -1;
@@ -263,8 +263,8 @@ static void set_next_schedule(storage_tpw_t *w, int64_t now_ms)
 static epart_t *find_part(storage_tpw_t *w, const char *encoded)
 {
         for (size_t i = 0; i < w->n_parts; i++)
-                if (strcmp(w->parts[i].encoded, encoded) == 0)
-                        return &w->parts[i];
+                if (strcmp(w->parts[i]->encoded, encoded) == 0)
+                        return w->parts[i];
         return NULL;
 }
 
@@ -354,7 +354,7 @@ ferry_err_t storage_tpw_write(storage_tpw_t *w, const ferry_record_t *rec, int64
         if (!p) {
                 if (w->n_parts == w->cap_parts) {
                         size_t cap = w->cap_parts ? w->cap_parts * 2 : 4;
-                        epart_t *np = realloc(w->parts, cap * sizeof *np);
+                        epart_t **np = realloc(w->parts, cap * sizeof *np);
                         if (!np) {
                                 e = FERRY_ERR_FATAL;
                                 snprintf(errstr, errstr_size, "out of memory");
@@ -363,8 +363,12 @@ ferry_err_t storage_tpw_write(storage_tpw_t *w, const ferry_record_t *rec, int64
                         w->parts = np;
                         w->cap_parts = cap;
                 }
-                p = &w->parts[w->n_parts++];
-                memset(p, 0, sizeof *p);
+                if (!(p = calloc(1, sizeof *p))) {
+                        e = FERRY_ERR_FATAL;
+                        snprintf(errstr, errstr_size, "out of memory");
+                        goto out;
+                }
+                w->parts[w->n_parts++] = p;
                 p->encoded = strdup(encoded);
                 p->dir = storage_file_dir(c, w->topic, encoded);
                 p->schema = rec->value_schema ? ferry_schema_ref(rec->value_schema) : NULL;
@@ -452,7 +456,7 @@ size_t storage_tpw_buffered(const storage_tpw_t *w)
         size_t n = 0;
         for (size_t i = 0; i < w->n_parts; i++)
                 for (int v = 0; v < N_VIEWS; v++) {
-                        const sfile_t *f = &w->parts[i].files[v];
+                        const sfile_t *f = &w->parts[i]->files[v];
                         n += f->buf.cap;
                         if (f->fw && f->fmt->buffered)
                                 n += f->fmt->buffered(f->fw);
@@ -465,6 +469,59 @@ size_t storage_tpw_open_files(const storage_tpw_t *w)
         size_t n = 0;
         for (size_t i = 0; i < w->n_parts; i++)
                 for (int v = 0; v < N_VIEWS; v++)
-                        n += w->parts[i].files[v].used;
+                        n += w->parts[i]->files[v].used;
         return n;
+}
+
+/* The open file with the largest buffer (NULL when none holds bytes). */
+static sfile_t *largest(const storage_tpw_t *w, epart_t **part, int *view)
+{
+        sfile_t *best = NULL;
+        for (size_t i = 0; i < w->n_parts; i++)
+                for (int v = 0; v < N_VIEWS; v++) {
+                        sfile_t *f = &w->parts[i]->files[v];
+                        if (f->used && f->buf.cap && (!best || f->buf.cap > best->buf.cap)) {
+                                best = f;
+                                *part = w->parts[i];
+                                *view = v;
+                        }
+                }
+        return best;
+}
+
+size_t storage_tpw_largest(const storage_tpw_t *w)
+{
+        epart_t *p;
+        int v;
+        const sfile_t *f = largest(w, &p, &v);
+        return f ? f->buf.cap : 0;
+}
+
+ferry_err_t storage_tpw_spill_largest(storage_tpw_t *w, size_t *freed, int64_t *rewind_to, char *errstr,
+                                      size_t errstr_size)
+{
+        *freed = 0;
+        *rewind_to = -1;
+        epart_t *p = NULL;
+        int v = 0;
+        sfile_t *f = largest(w, &p, &v);
+        if (!f || !w->b->spill)
+                return FERRY_ERR_OK;
+        ferry_err_t e = FERRY_ERR_OK;
+        if (!f->obj) {
+                storage_file_t info;
+                file_info(w, p, f, (storage_view_t)v, &info);
+                info.end_offset = -1;
+                e = w->b->open(w->b->ctx, &info, &f->obj, errstr, errstr_size);
+        }
+        if (e == FERRY_ERR_OK && f->buf.len)
+                e = w->b->spill(w->b->ctx, f->obj, f->buf.p, f->buf.len, errstr, errstr_size);
+        if (e == FERRY_ERR_OK) {
+                *freed = f->buf.cap;
+                ferry_buf_free(&f->buf); /* the format writer keeps appending to it */
+        } else if (e == FERRY_ERR_RETRIABLE) {
+                *rewind_to = storage_tpw_discard(w);
+                w->rewind_to = *rewind_to;
+        }
+        return e;
 }

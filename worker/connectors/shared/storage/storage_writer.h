@@ -7,6 +7,7 @@
  *     put(records) -> storage_task_put -> storage_tpw_write (per Kafka partition)
  *         -> partitioner (encoded partition) -> format writer (bytes into a buffer)
  *         -> backend->write (chunks of at least backend->chunk_size) ... backend->commit
+ *     (storage_task_set_memory_budget: past the budget, the largest buffers -> backend->spill)
  *     pre_commit -> storage_task_pre_commit: the next offset after the last durable file of each
  *         partition (partitions with nothing durable since the last commit are dropped).
  * A failure of the backend drops the partition's open files and rewinds the partition to the
@@ -88,6 +89,10 @@ typedef struct storage_backend {
         /* Optional: called once per Kafka partition when it is closed (revoked or the task stops),
          * after its files were committed or aborted. */
         void (*close_partition)(void *ctx, const char *topic, int32_t partition);
+        /* Optional (NULL: the memory budget is not applied): takes the next bytes of an open file
+         * before they make a chunk, to keep them out of memory (S3: a spill file on local disk);
+         * they come before the bytes of later write() calls. Same results as write(). */
+        ferry_err_t (*spill)(void *ctx, void *obj, const void *p, size_t n, char *errstr, size_t errstr_size);
 } storage_backend_t;
 
 /* ---- settings common to the storage sinks ---- */
@@ -170,6 +175,12 @@ int64_t storage_tpw_discard(storage_tpw_t *w);
 /* Bytes the partition holds in memory (format writers plus unwritten chunks). */
 size_t storage_tpw_buffered(const storage_tpw_t *w);
 size_t storage_tpw_open_files(const storage_tpw_t *w);
+/* The largest buffer of an open file of the partition (bytes), for the memory budget. */
+size_t storage_tpw_largest(const storage_tpw_t *w);
+/* Hands that buffer to backend->spill and frees it; *freed gets the bytes released. Same results
+ * as write (FERRY_ERR_RETRIABLE: the partition's files were dropped, *rewind_to set). */
+ferry_err_t storage_tpw_spill_largest(storage_tpw_t *w, size_t *freed, int64_t *rewind_to, char *errstr,
+                                      size_t errstr_size);
 void storage_tpw_free(storage_tpw_t *w); /* discards open files */
 
 /* ---- a whole storage sink task over a backend (what S3 and HDFS sink tasks delegate to) ---- */
@@ -187,6 +198,11 @@ ferry_err_t storage_task_put(storage_task_t *st, ferry_record_t *const *recs, si
 ferry_err_t storage_task_pre_commit(storage_task_t *st, ferry_topic_partition_offset_t *offsets, size_t *n,
                                     char *errstr, size_t errstr_size);
 size_t storage_task_buffered(const storage_task_t *st);
+/* Bounds the bytes buffered across every open file of the task (0: no bound; needs a backend with
+ * spill): when they pass it, the largest buffers are spilled until they are under half of it. */
+void storage_task_set_memory_budget(storage_task_t *st, size_t bytes);
+/* Spills done so far (for tests and logs). */
+uint64_t storage_task_spills(const storage_task_t *st);
 void storage_task_free(storage_task_t *st); /* discards open files of every partition */
 
 #endif
