@@ -31,11 +31,14 @@ typedef struct wal_state {
         struct wal_state *next;
         char *topic;
         int32_t partition;
-        bool exists;          /* log exists (append to it) */
-        bool fenced;          /* another writer changed log: no commits until the next recovery */
-        int64_t file_id;      /* log's inode id when we last wrote or read it (0: unknown) */
-        size_t bytes;         /* bytes this task wrote to it since it was opened or truncated */
-        hdfs_wal_writer_t wr; /* where the log stands: its sync bytes and length */
+        bool known;              /* the fields below describe log (else read it before writing) */
+        bool exists;             /* log exists (append to it) */
+        bool fenced;             /* another writer changed log: no commits until the next recovery */
+        bool unsure;             /* the last append failed: log ends at wr.pos or at after.pos */
+        hdfs_wal_writer_t after; /* the writer had that append landed */
+        int64_t file_id;         /* log's inode id when we last wrote or read it (0: unknown) */
+        size_t bytes;            /* bytes this task wrote to it since it was opened or truncated */
+        hdfs_wal_writer_t wr;    /* where the log stands: its sync bytes and length */
 } wal_state_t;
 
 struct hdfs_backend {
@@ -305,6 +308,7 @@ static ferry_err_t wal_truncate(hdfs_backend_t *b, wal_state_t *w, char *errstr,
                         err = webhdfs_rename(b->fs, log, old, &renamed, errstr, errstr_size);
                 if (err == FERRY_ERR_OK) {
                         w->exists = false;
+                        w->unsure = false;
                         w->bytes = 0;
                         w->file_id = 0;
                 }
@@ -359,9 +363,54 @@ static ferry_err_t fenced(hdfs_backend_t *b, wal_state_t *w, const char *log, co
         return FERRY_ERR_RETRIABLE;
 }
 
+/* Reads log to append to it (after a recovery that failed, or a create whose outcome is unknown):
+ * a sound WALFile is taken over as recovery does; one that is not is moved to log.1. */
+static ferry_err_t wal_adopt(hdfs_backend_t *b, wal_state_t *w, const char *log, char *errstr,
+                             size_t errstr_size)
+{
+        webhdfs_status_t st;
+        ferry_err_t err = webhdfs_file_status(b->fs, log, &st, errstr, errstr_size);
+        w->exists = false;
+        w->unsure = false;
+        if (err == FERRY_ERR_NOT_FOUND) {
+                w->known = true;
+                return FERRY_ERR_OK;
+        }
+        if (err != FERRY_ERR_OK)
+                return err;
+        int64_t id = st.file_id, len = st.length;
+        webhdfs_status_free(&st);
+        ferry_buf_t data;
+        ferry_buf_init(&data);
+        if ((err = webhdfs_open(b->fs, log, &data, errstr, errstr_size)) != FERRY_ERR_OK) {
+                ferry_buf_free(&data);
+                return err;
+        }
+        hdfs_wal_log_t l;
+        char why[256];
+        int rc = hdfs_wal_parse(data.p ? data.p : "", data.len, &l, why, sizeof(why));
+        bool sound = rc == 0 && l.header && !l.cut_short && !l.legacy && (int64_t)data.len == len;
+        if (sound) {
+                hdfs_wal_writer_reopen(&w->wr, l.sync, data.len);
+                w->exists = true;
+                w->file_id = id;
+        }
+        hdfs_wal_log_free(&l);
+        ferry_buf_free(&data);
+        if (rc < 0) {
+                snprintf(errstr, errstr_size, "out of memory");
+                return FERRY_ERR_NOMEM;
+        }
+        if (!sound && (err = wal_truncate(b, w, errstr, errstr_size)) != FERRY_ERR_OK)
+                return err;
+        w->known = true;
+        return FERRY_ERR_OK;
+}
+
 /* Fencing (WebHDFS holds no lease across requests): the log must be exactly as this task left
  * it, same inode and length, else another task has taken the partition (its recovery appends a
- * sync mark, its truncation replaces the file). OK, or the fenced error. */
+ * sync mark, its truncation replaces the file). After an append whose outcome is unknown, either
+ * length is ours; anything else moves the log to log.1. OK, or the fenced error. */
 static ferry_err_t wal_check_owner(hdfs_backend_t *b, wal_state_t *w, const char *log, char *errstr,
                                    size_t errstr_size)
 {
@@ -371,10 +420,19 @@ static ferry_err_t wal_check_owner(hdfs_backend_t *b, wal_state_t *w, const char
                 return fenced(b, w, log, "was moved away", errstr, errstr_size);
         if (err != FERRY_ERR_OK)
                 return err;
-        bool same =
-                st.length == (int64_t)w->wr.pos && (!w->file_id || !st.file_id || st.file_id == w->file_id);
+        bool same_file = !w->file_id || !st.file_id || st.file_id == w->file_id;
+        int64_t len = st.length;
         webhdfs_status_free(&st);
-        return same ? FERRY_ERR_OK : fenced(b, w, log, "was changed", errstr, errstr_size);
+        if (w->unsure) {
+                w->unsure = false;
+                if (same_file && len == (int64_t)w->after.pos)
+                        w->wr = w->after; /* it landed */
+                else if (!same_file || len != (int64_t)w->wr.pos)
+                        return wal_truncate(b, w, errstr, errstr_size); /* in part, or unknown */
+                return FERRY_ERR_OK;
+        }
+        return same_file && len == (int64_t)w->wr.pos ? FERRY_ERR_OK
+                                                      : fenced(b, w, log, "was changed", errstr, errstr_size);
 }
 
 /* Appends one batch (BEGIN, pair, END) to the partition's log, creating it when there is none. */
@@ -384,6 +442,8 @@ static ferry_err_t wal_write(hdfs_backend_t *b, wal_state_t *w, const char *log,
         if (w->fenced)
                 return fenced(b, w, log, "was changed", errstr, errstr_size);
         ferry_err_t err;
+        if (!w->known && (err = wal_adopt(b, w, log, errstr, errstr_size)) != FERRY_ERR_OK)
+                return err;
         if (w->exists && (err = wal_check_owner(b, w, log, errstr, errstr_size)) != FERRY_ERR_OK)
                 return err;
         if (!w->exists)
@@ -400,16 +460,16 @@ static ferry_err_t wal_write(hdfs_backend_t *b, wal_state_t *w, const char *log,
         if (w->exists) {
                 err = webhdfs_append(b->fs, log, bytes.p, bytes.len, errstr, errstr_size);
                 if (err != FERRY_ERR_OK) {
-                        /* How much of it landed is unknown: start a new log (this one becomes log.1). */
-                        char e2[512];
-                        if (wal_truncate(b, w, e2, sizeof(e2)) != FERRY_ERR_OK)
-                                w->fenced = true; /* cannot tell the log's state any more */
+                        w->after = w->wr; /* the next commit looks which it was */
+                        w->unsure = true;
                 }
         } else {
                 /* Not overwriting: a log there now was made by another task. */
                 err = webhdfs_create(b->fs, log, bytes.p, bytes.len, false, errstr, errstr_size);
                 if (err == FERRY_ERR_EXISTS)
                         err = fenced(b, w, log, "was created by another writer", errstr, errstr_size);
+                else if (err != FERRY_ERR_OK)
+                        w->known = false; /* created or not: read it next time */
                 if (err == FERRY_ERR_OK) {
                         webhdfs_status_t st;
                         char e2[512];
@@ -605,8 +665,10 @@ ferry_err_t hdfs_backend_recover(hdfs_backend_t *b, const char *topic, int32_t p
         int rc = log_len < 0 ? 1 : wal_read(b, log, &l, &len, why, sizeof(why), &err, errstr, errstr_size);
         if (rc < 0)
                 goto out;
+        w->known = false; /* until this recovery has settled the log */
         w->exists = false;
         w->fenced = false;
+        w->unsure = false;
         w->file_id = 0;
         w->bytes = 0;
         /* what becomes of log: appended to (a sound WALFile), or moved to log.1 (old text, damaged) */
@@ -677,6 +739,14 @@ ferry_err_t hdfs_backend_recover(hdfs_backend_t *b, const char *topic, int32_t p
                         w->exists = true;
                         w->file_id = log_id;
                         w->bytes = (size_t)w->wr.pos; /* truncated once it grows past the limit */
+                        /* another writer appended meanwhile: read the log again before writing */
+                        webhdfs_status_t now = {0};
+                        if (webhdfs_file_status(b->fs, log, &now, errstr, errstr_size) != FERRY_ERR_OK ||
+                            now.length != (int64_t)w->wr.pos) {
+                                w->exists = false;
+                                w->known = false;
+                        }
+                        webhdfs_status_free(&now);
                 } else {
                         LOG(b, FERRY_LOG_WARN,
                             "HDFS: cannot append to the write-ahead log %s (%s): moving it to log.1", log,
@@ -692,6 +762,7 @@ ferry_err_t hdfs_backend_recover(hdfs_backend_t *b, const char *topic, int32_t p
         } else if (rc == 0 && len == 0 && log_len >= 0) {
                 webhdfs_delete(b->fs, log, false, NULL, errstr, errstr_size); /* created, never written */
         }
+        w->known = w->known || !keep || w->exists;
         /* 3. temp files of the partition are leftovers of a crash: delete them */
         scan_t s = {.b = b, .topic = topic, .partition = partition, .end = -1};
         snprintf(s.prefix, sizeof(s.prefix), "%08" PRIx32 "-", (uint32_t)partition);
