@@ -16,7 +16,7 @@ hdfs_root fencing
 topic=hdfsfence$RANDOM
 hdfs_topic "$topic" 1
 produce_seq "$topic" 1 0 100
-cfg=$(hdfs_config "\"topics\":\"$topic\",\"flush.size\":\"100000\",\"rotate.schedule.interval.ms\":\"1000\",\"retry.backoff.ms\":\"300\",\"topics.dir\":\"$ROOT/topics\",\"logs.dir\":\"$ROOT/logs\"")
+cfg=$(hdfs_config "\"topics\":\"$topic\",\"flush.size\":\"100000\",\"rotate.schedule.interval.ms\":\"1000\",\"timezone\":\"UTC\",\"retry.backoff.ms\":\"300\",\"topics.dir\":\"$ROOT/topics\",\"logs.dir\":\"$ROOT/logs\"")
 committed() { hu ls "$ROOT/topics/$topic" | grep -vc '/+tmp/' || true; }
 
 start_connect_worker
