@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #define HDFS_VERSION     "10.2.0-ferry"
-#define HDFS_CHUNK_BYTES (8u * 1024 * 1024)
+#define HDFS_CHUNK_BYTES (1u * 1024 * 1024)
 #define HDFS_GROUP       "HDFS"
 
 static int check_kerberos(const char *name, const char *value, char *errstr, size_t errstr_size)

@@ -8,6 +8,7 @@
 #include "hdfs_storage.h"
 
 #include "hdfs_wal.h"
+#include "webhdfs_stream.h"
 
 #include <ferry/log.h>
 
@@ -56,6 +57,7 @@ typedef struct {
         char *temp;
         bool created;
         int32_t partition;
+        webhdfs_stream_t *stream; /* the temp file's data on its way to the DataNode (NULL: none) */
 } hdfs_obj_t;
 
 #define LOG(b, level, ...)                                                                                   \
@@ -214,16 +216,24 @@ static ferry_err_t be_write(void *ctx, void *obj, const void *p, size_t n, char 
 {
         hdfs_backend_t *b = ctx;
         hdfs_obj_t *o = obj;
-        ferry_err_t err;
+        ferry_err_t err = FERRY_ERR_OK;
         int64_t t0 = mono_ms();
         if (!o->created) {
-                /* overwrite: a temp left by an earlier attempt of the same file has a new uuid anyway */
-                err = webhdfs_create(b->fs, o->temp, p, n, true, errstr, errstr_size);
+                /* The NameNode's half of CREATE now; the data streams to the DataNode while the
+                 * core formats the rest (overwrite: a temp left by an earlier attempt of the same
+                 * file has a new uuid anyway). */
+                char *loc = NULL;
+                err = webhdfs_create_location(b->fs, o->temp, true, &loc, errstr, errstr_size);
+                if (err == FERRY_ERR_OK && loc)
+                        err = webhdfs_stream_open(loc, o->temp, webhdfs_connect_timeout_ms(b->fs), &o->stream,
+                                                  errstr, errstr_size);
+                free(loc);
                 if (err == FERRY_ERR_OK)
                         o->created = true;
-        } else {
-                err = n ? webhdfs_append(b->fs, o->temp, p, n, errstr, errstr_size) : FERRY_ERR_OK;
         }
+        if (err == FERRY_ERR_OK && n)
+                err = o->stream ? webhdfs_stream_write(o->stream, p, n, errstr, errstr_size)
+                                : webhdfs_append(b->fs, o->temp, p, n, errstr, errstr_size);
         LOG(b, FERRY_LOG_DEBUG, "HDFS: wrote %zu bytes to %s in %" PRId64 " ms", n, o->temp, mono_ms() - t0);
         return err == FERRY_ERR_NOT_FOUND || err == FERRY_ERR_CONFLICT || err == FERRY_ERR_IO
                        ? FERRY_ERR_RETRIABLE
@@ -236,6 +246,8 @@ static void be_abort(void *ctx, void *obj)
         hdfs_obj_t *o = obj;
         if (!o)
                 return;
+        webhdfs_stream_abort(o->stream);
+        o->stream = NULL;
         if (o->created) {
                 char err[512];
                 if (webhdfs_delete(b->fs, o->temp, false, NULL, err, sizeof(err)) != FERRY_ERR_OK)
@@ -495,6 +507,12 @@ static ferry_err_t be_commit(void *ctx, void *obj, const storage_file_t *f, char
         hdfs_obj_t *o = obj;
         ferry_err_t err = FERRY_ERR_OK;
         int64_t t0 = mono_ms();
+        if (o->stream) { /* the end of the data, and the DataNode's word that the file is whole */
+                err = webhdfs_stream_close(o->stream, errstr, errstr_size);
+                o->stream = NULL;
+                if (err != FERRY_ERR_OK)
+                        return err == FERRY_ERR_IO || err == FERRY_ERR_NOT_FOUND ? FERRY_ERR_RETRIABLE : err;
+        }
         if (!o->created) {
                 err = webhdfs_create(b->fs, o->temp, "", 0, true, errstr, errstr_size);
                 if (err != FERRY_ERR_OK)
