@@ -83,7 +83,7 @@ AVRO_PURE_SRC := worker/connectors/avro/registry_tls.c worker/connectors/avro/re
 build/asan/unit-tests: $(call objs,asan,$(AVRO_PURE_SRC))
 # The HDFS sink's pure modules (WebHDFS answers, the WAL text, hadoop.conf.dir with libxml2):
 # tests/unit/connectors/test_hdfs.c, tests/fuzz/fuzz_webhdfs.c, fuzz_hdfs_wal.c, fuzz_hadoop_conf.c.
-HDFS_PURE_SRC := $(addprefix worker/connectors/hdfs/,webhdfs_parse.c hdfs_wal.c hadoop_conf.c)
+HDFS_PURE_SRC := $(addprefix worker/connectors/hdfs/,webhdfs_parse.c hdfs_wal.c hdfs_wal_text.c hadoop_conf.c)
 HDFS_XML_CFLAGS = $(shell pkg-config --cflags libxml-2.0 2>/dev/null)
 HDFS_XML_LIBS = $(shell pkg-config --libs libxml-2.0 2>/dev/null)
 build/asan/unit-tests: $(call objs,asan,$(HDFS_PURE_SRC))

@@ -11,6 +11,9 @@
 #            session) and delete its data. Ends only the processes this script started (pid file +
 #            command line check), never anything found by name. Idempotent. Logs are kept.
 #   status   Print the address and exit 0 if it is running and answering; exit 1 otherwise.
+#   restart  Crash and restart it over the same data and ports (SIGKILL, then start again, waiting
+#            until it answers): for tests of a system failing mid-stream. Only systems whose file
+#            sets SVC_RESTARTABLE=1 (their svc_exec keeps the data when SVC_RESTART=1).
 #   env      Print shell assignments for a client (SERVICE_URL, SERVICE_HOST, SERVICE_PORT,
 #            SERVICE_USER, SERVICE_PASSWORD, SERVICE_DB where it makes sense, SERVICE_PID, ...):
 #            `eval "$(hack/services.sh env postgres)"`.
@@ -65,7 +68,7 @@ list)
 	for f in "$HERE"/services/*.sh; do basename "$f" .sh; done
 	exit 0
 	;;
-start | stop | status | env | log) ;;
+start | stop | restart | status | env | log) ;;
 *)
 	usage
 	exit 2
@@ -85,6 +88,8 @@ IS_ROOT=0
 SVC_PORTS=1
 SVC_STOP_SIGNAL=TERM
 SVC_TIMEOUT=60
+SVC_RESTARTABLE=0
+SVC_RESTART=0
 svc_provision() { :; }
 svc_cleanup() { :; }
 
@@ -319,6 +324,29 @@ cmd_start() {
 	printf '%s\n' "$SERVICE_URL"
 }
 
+cmd_restart() {
+	svc_check
+	lock_state
+	load_state || die "$NAME is not running (state $STATE)"
+	((SVC_RESTARTABLE)) || die "$NAME cannot restart over its data (hack/services/$NAME.sh sets no SVC_RESTARTABLE)"
+	local t0=$SECONDS sig=$SVC_STOP_SIGNAL
+	SVC_STOP_SIGNAL=KILL
+	terminate "$SVC_PID"
+	SVC_STOP_SIGNAL=$sig
+	mv -f "$LOGF" "$LOGF.before-restart" 2>/dev/null || true
+	: >"$LOGF"
+	SVC_RESTART=1
+	launch
+	svc_env
+	save_state
+	wait_ready || {
+		tail -n 30 "$LOGF" >&2
+		die "$NAME did not come back after the restart (log: $LOGF)"
+	}
+	log "$NAME restarted over its data: pid $SVC_PID ready after $((SECONDS - t0))s"
+	printf '%s\n' "$SERVICE_URL"
+}
+
 cmd_stop() {
 	lock_state
 	if load_state; then
@@ -345,6 +373,7 @@ cmd_env() {
 case $CMD in
 start) cmd_start ;;
 stop) cmd_stop ;;
+restart) cmd_restart ;;
 status) cmd_status ;;
 env) cmd_env ;;
 log) printf '%s\n' "$LOGF" ;;

@@ -10,7 +10,9 @@
 # SERVICE_RPC_URL=hdfs://127.0.0.1:<rpc> (what users put in hdfs.url)
 # Listing pages hold 4 entries (dfs.ls.limit), so WebHDFS clients page with LISTSTATUS_BATCH.
 # SERVICE_USER=ferry is the user.name simple authentication sends (permissions are off anyway).
-# Everything is lost when it stops.
+# Everything is lost when it stops; `hack/services.sh restart hdfs` kills it (SIGKILL) and starts it
+# again over the same NameNode metadata, DataNode blocks and ports (the NameNode then replays its
+# edit log and waits in safe mode for the DataNode's block report, as a real one does).
 
 HDFS_VERSION=3.5.0
 SLF4J_SIMPLE=org.slf4j:slf4j-simple:1.7.36
@@ -18,6 +20,7 @@ HDFS_JAVA=
 HDFS_JAVAC=
 SVC_PORTS=2
 SVC_TIMEOUT=120
+SVC_RESTARTABLE=1
 
 hdfs_home() { printf '%s\n' "$(abspath "${FERRY_CACHE:-$REPO/.cache}")/hdfs/hadoop-$HDFS_VERSION"; }
 
@@ -93,7 +96,7 @@ svc_exec() {
 	exec setsid "$HDFS_JAVA" -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 "-Dferry.state=$STATE" \
 		"-Djava.io.tmpdir=$STATE/tmp" -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
 		-Dorg.slf4j.simpleLogger.showDateTime=true -cp "$home:$home/lib/*" \
-		FerryMiniHdfs "$STATE/data" "${PORTS[1]}" "$PORT"
+		FerryMiniHdfs "$STATE/data" "${PORTS[1]}" "$PORT" "$( ((SVC_RESTART)) && echo keep || echo format)"
 }
 
 svc_ready() {

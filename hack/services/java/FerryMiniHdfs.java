@@ -1,14 +1,15 @@
 // A single-process HDFS for Ferry's connector tests (hack/services/hdfs.sh): one NameNode and one
 // DataNode from hadoop-client-minicluster, WebHDFS on, permissions off, on the given loopback ports.
-// Usage: java FerryMiniHdfs <base dir> <namenode rpc port> <namenode http port>
+// Usage: java FerryMiniHdfs <base dir> <namenode rpc port> <namenode http port> [format|keep]
+// ("keep": start over the metadata and blocks a previous run left in <base dir>, after a crash)
 // Prints "FERRY-HDFS-READY" once the cluster is up; stops cleanly on SIGTERM.
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.hdfs.MiniDFSCluster;
 
 public final class FerryMiniHdfs {
     public static void main(String[] args) throws Exception {
-        if (args.length != 3) {
-            System.err.println("usage: FerryMiniHdfs <base dir> <rpc port> <http port>");
+        if (args.length != 3 && args.length != 4) {
+            System.err.println("usage: FerryMiniHdfs <base dir> <rpc port> <http port> [format|keep]");
             System.exit(2);
         }
         Configuration conf = new Configuration();
@@ -35,7 +36,7 @@ public final class FerryMiniHdfs {
                 .nameNodePort(Integer.parseInt(args[1]))
                 .nameNodeHttpPort(Integer.parseInt(args[2]))
                 .numDataNodes(1)
-                .format(true)
+                .format(args.length < 4 || !args[3].equals("keep"))
                 .build();
         cluster.waitActive();
         Runtime.getRuntime().addShutdownHook(new Thread(cluster::shutdown));

@@ -29,7 +29,8 @@ mv "$WORK/connect.log" "$WORK/connect-1.log"
 
 log=$ROOT/logs/$topic/0/log
 hu cat "$log" | head -c 300 >/dev/null || fail "no write-ahead log at $log"
-printf 'FERRY-WAL 1\n0badc0de BEGIN\n\x00\x01 garbage that is no WAL line\n' | hu put "$log" || fail "cannot overwrite $log"
+# A WALFile header, then a record whose key length exceeds its length: damaged.
+printf 'WAL\x000123456789abcdef\x00\x00\x00\x09garbage that is no WALEntry' | hu put "$log" || fail "cannot overwrite $log"
 hu kafka-rewind "$KAFKA" "connect-$name" "$topic" 1 || fail "cannot rewind the consumer group"
 info "WAL $log overwritten with garbage, group offsets set back to 0"
 

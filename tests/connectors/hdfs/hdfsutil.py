@@ -7,6 +7,8 @@ usage: hdfsutil.py ls PATH          every file below PATH, one path per line (re
        | put PATH < data            writes (overwrites) a file
        | rm PATH                    deletes recursively
        | avro PATH                  an Avro file's records as JSON lines
+       | wal PATH                   a Confluent write-ahead log's records: BEGIN, END or
+                                    "<temp>\t<committed>" (fails on a damaged file)
        | exactly-once ROOT TOPIC PARTITIONS N EXT
                                     the committed files under ROOT/TOPIC hold offsets 0..N-1 of
                                     every partition exactly once (JSON values {"p":..,"o":..})
@@ -18,6 +20,7 @@ import io
 import json
 import os
 import re
+import struct
 import sys
 import urllib.error
 import urllib.parse
@@ -105,6 +108,44 @@ def rows_of(path, ext):
     return [json.loads(l) for l in data.decode().splitlines()]
 
 
+def vint(b, i):
+    """Hadoop's WritableUtils.readVInt at b[i]: (value, next index)."""
+    first = b[i] - 256 if b[i] > 127 else b[i]
+    if first >= -112:
+        return first, i + 1
+    n = -119 - first if first < -120 else -111 - first
+    v = int.from_bytes(b[i + 1:i + n], "big")
+    return (~v if first < -120 else v), i + n
+
+
+def wal_records(data):
+    """The records of a Confluent WALFile (kafka-connect-hdfs FSWAL): [(key, value)]."""
+    if data[:4] != b"WAL\0":
+        raise SystemExit("not a WALFile version 0: %r" % data[:4])
+    sync, i, out = data[4:20], 20, []
+    while i < len(data):
+        rl = struct.unpack(">i", data[i:i + 4])[0]
+        if rl == -1:
+            if data[i + 4:i + 20] != sync:
+                raise SystemExit("sync mark at %d differs from the header" % i)
+            i += 20
+            continue
+        kl = struct.unpack(">i", data[i + 4:i + 8])[0]
+        rec, i = data[i + 8:i + 8 + rl], i + 8 + rl
+        if len(rec) != rl:
+            raise SystemExit("last record cut short")
+        n, j = vint(rec, 0)
+        key, j = rec[j:j + n].decode(), j + n
+        if j != kl:
+            raise SystemExit("key of %d bytes in a key length of %d" % (j, kl))
+        n, j = vint(rec, j)
+        val, j = rec[j:j + n].decode(), j + n
+        if j != rl:
+            raise SystemExit("record of %d bytes in a length of %d" % (j, rl))
+        out.append((key, val))
+    return out
+
+
 def exactly_once(root, topic, partitions, n, ext):
     """Checks names and contents; returns a message or None."""
     files = [f for f in walk(root + "/" + topic) if "/+tmp/" not in f]
@@ -142,6 +183,9 @@ def main():
     elif cmd == "avro":
         for r in avro_records(cat(args[0])):
             print(json.dumps(r, sort_keys=True, default=str))
+    elif cmd == "wal":
+        for k, v in wal_records(cat(args[0])):
+            print(k if k in ("BEGIN", "END") else k + "\t" + v)
     elif cmd == "exactly-once":
         msg = exactly_once(args[0], args[1], int(args[2]), int(args[3]), args[4])
         if msg:

@@ -1,5 +1,6 @@
 /* Unit tests for the HDFS sink's pure modules: WebHDFS answers (worker/connectors/hdfs/
- * webhdfs_parse.c), the write-ahead log text and committed file names (hdfs_wal.c), and
+ * webhdfs_parse.c), the write-ahead log (Confluent's WALFile, hdfs_wal.c; the old text log,
+ * hdfs_wal_text.c) and committed file names, and
  * hadoop.conf.dir plus hdfs.url resolution (hadoop_conf.c). */
 #include "../../../worker/connectors/hdfs/hadoop_conf.h"
 #include "../../../worker/connectors/hdfs/hdfs_wal.h"
@@ -90,17 +91,19 @@ static char *wal_text(void)
         hdfs_wal_pair_t p2[] = {
                 {"/t/+tmp/o/x=1/b_tmp.json", "/t/o/x=1/o+0+0000000005+0000000009.json"},
                 {"/t/+tmp/o/x=2/c\tweird%_tmp.json", "/t/o/x=2/o+0+0000000006+0000000008.json"}};
-        cr_assert_eq(hdfs_wal_encode(&b, true, p1, 1), 0);
-        cr_assert_eq(hdfs_wal_encode(&b, false, p2, 2), 0);
+        cr_assert_eq(hdfs_wal_text_encode(&b, true, p1, 1), 0);
+        cr_assert_eq(hdfs_wal_text_encode(&b, false, p2, 2), 0);
         return ferry_buf_steal(&b);
 }
 
-Test(hdfs_wal, round_trip)
+/* Ferry's old text log is still read (an upgraded worker finishes its batches). */
+Test(hdfs_wal, legacy_text_round_trip)
 {
         char *t = wal_text();
         hdfs_wal_log_t l;
         char why[128];
         cr_assert_eq(hdfs_wal_parse(t, strlen(t), &l, why, sizeof(why)), 0, "%s", why);
+        cr_assert(l.legacy);
         cr_assert_eq(l.batches, 2);
         cr_assert_eq(l.n, 3);
         cr_assert_str_eq(l.pairs[2].temp, "/t/+tmp/o/x=2/c\tweird%_tmp.json");
@@ -109,43 +112,152 @@ Test(hdfs_wal, round_trip)
         free(t);
 }
 
-Test(hdfs_wal, cut_short_batch_is_ignored)
+Test(hdfs_wal, legacy_cut_short_and_corrupt)
 {
         char *t = wal_text();
-        size_t len = strlen(t);
-        /* drop the last END line (and part of the line before): the second batch never finished */
-        const char *end = strstr(t, "END\n");
-        end = strstr(end + 1, "END\n");
-        size_t cut = (size_t)(end - t) - 9 - 5;
         hdfs_wal_log_t l;
         char why[128];
-        cr_assert_eq(hdfs_wal_parse(t, cut, &l, why, sizeof(why)), 0, "%s", why);
-        cr_assert_eq(l.batches, 1);
+        const char *end = strstr(t, "END\n");
+        end = strstr(end + 1, "END\n");
+        cr_assert_eq(hdfs_wal_parse(t, (size_t)(end - t) - 14, &l, why, sizeof(why)), 0, "%s", why);
         cr_assert_eq(l.n, 1);
         hdfs_wal_log_free(&l);
         cr_assert_eq(hdfs_wal_parse(t, 5, &l, why, sizeof(why)), 0); /* header cut short */
         cr_assert_eq(l.n, 0);
         hdfs_wal_log_free(&l);
-        (void)len;
+        strstr(t, "x=1/b_tmp")[0] = 'y';
+        cr_assert_eq(hdfs_wal_parse(t, strlen(t), &l, why, sizeof(why)), 1);
+        cr_assert(strstr(why, "checksum"), "%s", why);
+        cr_assert_eq(l.n, 1);
+        hdfs_wal_log_free(&l);
         free(t);
 }
 
-Test(hdfs_wal, corrupt)
+static const unsigned char SYNC[16] = {0xde, 0xad, 0xbe, 0xef, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
+
+/* The exact bytes of Confluent's WALFile: header, then BEGIN, the pair and END records (int32
+ * record length, int32 key length, Text key, Text value; a Text is a Hadoop vint and UTF-8). */
+Test(hdfs_wal, walfile_bytes)
 {
-        char *t = wal_text();
+        hdfs_wal_writer_t w;
+        hdfs_wal_writer_new(&w);
+        memcpy(w.sync, SYNC, 16);
+        char longname[201];
+        memset(longname, 'a', 200);
+        longname[200] = 0;
+        hdfs_wal_pair_t p = {longname, "/f"};
+        ferry_buf_t b;
+        ferry_buf_init(&b);
+        cr_assert_eq(hdfs_wal_encode(&b, &w, &p, 1), 0);
+        ferry_buf_t want;
+        ferry_buf_init(&want);
+        ferry_buf_append(&want, "WAL\0", 4);
+        ferry_buf_append(&want, SYNC, 16);
+        ferry_buf_append(&want, "\0\0\0\7\0\0\0\6\5BEGIN\0", 15);
+        /* key: vint 200 = 0x8f 0xc8 then 200 bytes; value: 2 "/f" */
+        ferry_buf_append(&want, "\0\0\0\xcd\0\0\0\xca\x8f\xc8", 10);
+        ferry_buf_append(&want, longname, 200);
+        ferry_buf_append(&want, "\2/f", 3);
+        ferry_buf_append(&want, "\0\0\0\5\0\0\0\4\3END\0", 13);
+        cr_assert_eq(b.len, want.len);
+        cr_assert_eq(memcmp(b.p, want.p, b.len), 0);
+        cr_assert_eq(w.pos, b.len);
         hdfs_wal_log_t l;
         char why[128];
-        /* flip one character of the second batch's first pair: checksum mismatch */
-        char *p = strstr(t, "x=1/b_tmp");
-        p[0] = 'y';
-        cr_assert_eq(hdfs_wal_parse(t, strlen(t), &l, why, sizeof(why)), 1);
-        cr_assert(strstr(why, "checksum"), "%s", why);
-        cr_assert_eq(l.n, 1); /* the batch before the damage */
+        cr_assert_eq(hdfs_wal_parse(b.p, b.len, &l, why, sizeof(why)), 0, "%s", why);
+        cr_assert(l.header && !l.legacy && !l.cut_short);
+        cr_assert_eq(memcmp(l.sync, SYNC, 16), 0);
+        cr_assert_eq(l.n, 1);
+        cr_assert_str_eq(l.pairs[0].temp, longname);
+        cr_assert_str_eq(l.pairs[0].final, "/f");
         hdfs_wal_log_free(&l);
+        ferry_buf_free(&b);
+        ferry_buf_free(&want);
+}
+
+/* Sync marks: every 2,000 bytes as the Java writer, and first when a writer reopens a file. */
+Test(hdfs_wal, sync_marks_and_reopen)
+{
+        hdfs_wal_writer_t w;
+        hdfs_wal_writer_new(&w);
+        memcpy(w.sync, SYNC, 16);
+        ferry_buf_t b;
+        ferry_buf_init(&b);
+        hdfs_wal_pair_t p = {"hdfs://nn:8020/topics/+tmp/t/partition=0/0000-uuid_tmp.avro",
+                             "hdfs://nn:8020/topics/t/partition=0/t+0+0000000000+0000000009.avro"};
+        for (int i = 0; i < 40; i++)
+                cr_assert_eq(hdfs_wal_encode(&b, &w, &p, 1), 0);
+        size_t marks = 0;
+        for (size_t i = 20; i + 20 <= b.len; i++)
+                if (memcmp(b.p + i, "\xff\xff\xff\xff", 4) == 0 && memcmp(b.p + i + 4, SYNC, 16) == 0)
+                        marks++;
+        cr_assert(marks >= b.len / 2200 && marks <= b.len / 2000 && marks > 0, "%zu marks in %zu bytes",
+                  marks, b.len);
+        /* reopen: a sync mark first, then the batch */
+        hdfs_wal_writer_t r;
+        hdfs_wal_writer_reopen(&r, SYNC, b.len);
+        size_t at = b.len;
+        cr_assert_eq(hdfs_wal_mark(&b, &r), 0);
+        cr_assert_eq(b.len, at + 20);
+        cr_assert_eq(memcmp(b.p + at + 4, SYNC, 16), 0);
+        cr_assert_eq(hdfs_wal_encode(&b, &r, &p, 1), 0);
+        cr_assert_eq(r.pos, b.len);
+        hdfs_wal_log_t l;
+        char why[128];
+        cr_assert_eq(hdfs_wal_parse(b.p, b.len, &l, why, sizeof(why)), 0, "%s", why);
+        cr_assert_eq(l.batches, 41);
+        cr_assert_eq(l.n, 41);
+        cr_assert_str_eq(hdfs_wal_entry_path(l.pairs[40].temp),
+                         "/topics/+tmp/t/partition=0/0000-uuid_tmp.avro");
+        cr_assert_eq(hdfs_committed_end_offset(hdfs_wal_entry_path(l.pairs[3].final), "t", 0, "+"), 9);
+        hdfs_wal_log_free(&l);
+        /* every prefix reads without error: a crash mid-write loses only the unfinished batch */
+        for (size_t cut = 0; cut < b.len; cut += 7) {
+                cr_assert_eq(hdfs_wal_parse(b.p, cut, &l, why, sizeof(why)), 0, "cut %zu: %s", cut, why);
+                cr_assert_eq(l.n, l.batches);
+                hdfs_wal_log_free(&l);
+        }
+        /* a sync mark that is not the header's: corrupt, the batches before it kept */
+        b.p[at + 4] ^= 1;
+        cr_assert_eq(hdfs_wal_parse(b.p, b.len, &l, why, sizeof(why)), 1);
+        cr_assert(strstr(why, "sync"), "%s", why);
+        cr_assert_eq(l.n, 40);
+        hdfs_wal_log_free(&l);
+        ferry_buf_free(&b);
+}
+
+Test(hdfs_wal, walfile_corrupt)
+{
+        hdfs_wal_log_t l;
+        char why[128];
         cr_assert_eq(hdfs_wal_parse(S("garbage\n"), &l, why, sizeof(why)), 1);
-        cr_assert_eq(l.n, 0);
         hdfs_wal_log_free(&l);
-        free(t);
+        cr_assert_eq(hdfs_wal_parse("WAL\1xxxxxxxxxxxxxxxx", 20, &l, why, sizeof(why)), 1);
+        cr_assert(strstr(why, "version"), "%s", why);
+        hdfs_wal_log_free(&l);
+        /* a key length beyond the record */
+        cr_assert_eq(hdfs_wal_parse("WAL\0xxxxxxxxxxxxxxxx\0\0\0\2\0\0\0\3\1a", 30, &l, why, sizeof(why)), 1);
+        hdfs_wal_log_free(&l);
+        /* a Text length that does not fill the key */
+        cr_assert_eq(hdfs_wal_parse("WAL\0xxxxxxxxxxxxxxxx\0\0\0\3\0\0\0\3\1a\0", 31, &l, why, sizeof(why)),
+                     1);
+        hdfs_wal_log_free(&l);
+        /* the Java reader's rules: pairs after END without BEGIN count at the next END */
+        ferry_buf_t b;
+        ferry_buf_init(&b);
+        ferry_buf_append(&b, "WAL\0xxxxxxxxxxxxxxxx", 20);
+        ferry_buf_append(&b, "\0\0\0\5\0\0\0\4\3END\0", 13);
+        ferry_buf_append(&b, "\0\0\0\4\0\0\0\2\1a\1b", 12);
+        ferry_buf_append(&b, "\0\0\0\5\0\0\0\4\3END\0", 13);
+        ferry_buf_append(&b, "\0\0\0\4\0\0\0\2\1c\1d", 12);
+        cr_assert_eq(hdfs_wal_parse(b.p, b.len, &l, why, sizeof(why)), 0, "%s", why);
+        cr_assert_eq(l.n, 1);
+        cr_assert_str_eq(l.pairs[0].temp, "a");
+        hdfs_wal_log_free(&l);
+        ferry_buf_free(&b);
+        cr_assert_str_eq(hdfs_wal_entry_path("webhdfs://h:9870/x/y"), "/x/y");
+        cr_assert_str_eq(hdfs_wal_entry_path("/x/y"), "/x/y");
+        cr_assert_str_eq(hdfs_wal_entry_path("hdfs://ns1"), "/");
 }
 
 Test(hdfs_wal, committed_names)

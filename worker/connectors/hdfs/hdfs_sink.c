@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #define HDFS_VERSION     "10.2.0-ferry"
-#define HDFS_CHUNK_BYTES (8u * 1024 * 1024)
+#define HDFS_CHUNK_BYTES (1u * 1024 * 1024)
 #define HDFS_GROUP       "HDFS"
 
 static int check_kerberos(const char *name, const char *value, char *errstr, size_t errstr_size)
@@ -255,6 +255,21 @@ static const char *default_user(void)
         return pw && pw->pw_name ? pw->pw_name : NULL;
 }
 
+/* The "scheme://authority" that Confluent's WAL entries begin with (its paths are hdfs.url +
+ * "/" + topics.dir...): the URL of hdfs:// and (s)webhdfs:// addresses, which a Java task can open
+ * too; "" for http(s):// and NameNode lists. malloc'd. */
+static char *wal_url_of(const char *url, const ferry_strmap_t *conf)
+{
+        if (!url || !url[0])
+                url = ferry_strmap_get(conf, "fs.defaultFS");
+        if (!url || strchr(url, ',') ||
+            (strncmp(url, "hdfs://", 7) != 0 && strncmp(url, "webhdfs://", 10) != 0 &&
+             strncmp(url, "swebhdfs://", 11) != 0))
+                return strdup("");
+        const char *auth = strstr(url, "://") + 3;
+        return strndup(url, strcspn(auth, "/") + (size_t)(auth - url));
+}
+
 static ferry_err_t hdfs_start(ferry_task_t *t, const ferry_strmap_t *config, char *errstr, size_t errstr_size)
 {
         hdfs_task_t *h = calloc(1, sizeof(*h));
@@ -298,12 +313,16 @@ static ferry_err_t hdfs_start(ferry_task_t *t, const ferry_strmap_t *config, cha
                                   .logs_dir = ferry_config_str(defs, &m, "logs.dir"),
                                   .file_delim = h->cfg.file_delim,
                                   .chunk_size = HDFS_CHUNK_BYTES};
-        if (!fs || !(h->backend = hdfs_backend_new(fs, &bo, t))) {
+        char *wal_url = wal_url_of(url, &conf);
+        bo.wal_url = wal_url;
+        if (!fs || !wal_url || !(h->backend = hdfs_backend_new(fs, &bo, t))) {
+                free(wal_url);
                 webhdfs_free(fs);
                 snprintf(errstr, errstr_size, "out of memory");
                 err = FERRY_ERR_NOMEM;
                 goto fail;
         }
+        free(wal_url);
         hdfs_backend_vtable(h->backend, &h->vt);
         h->retry_backoff_ms = ferry_config_int(defs, &m, "retry.backoff.ms");
         if (!(h->st = storage_task_new(t, &h->cfg, &h->vt))) {

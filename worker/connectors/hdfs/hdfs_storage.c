@@ -8,6 +8,7 @@
 #include "hdfs_storage.h"
 
 #include "hdfs_wal.h"
+#include "webhdfs_stream.h"
 
 #include <ferry/log.h>
 
@@ -31,13 +32,20 @@ typedef struct wal_state {
         struct wal_state *next;
         char *topic;
         int32_t partition;
-        bool exists;  /* log exists (append to it) */
-        size_t bytes; /* its size as far as we wrote it */
+        bool known;              /* the fields below describe log (else read it before writing) */
+        bool exists;             /* log exists (append to it) */
+        bool fenced;             /* another writer changed log: no commits until the next recovery */
+        bool unsure;             /* the last append failed: log ends at wr.pos or at after.pos */
+        hdfs_wal_writer_t after; /* the writer had that append landed */
+        int64_t file_id;         /* log's inode id when we last wrote or read it (0: unknown) */
+        size_t bytes;            /* bytes this task wrote to it since it was opened or truncated */
+        hdfs_wal_writer_t wr;    /* where the log stands: its sync bytes and length */
 } wal_state_t;
 
 struct hdfs_backend {
         webhdfs_t *fs;
         char *root, *topics_dir, *logs_dir, *file_delim;
+        char *wal_url; /* "scheme://authority" put before paths in WAL entries, as Confluent does */
         size_t chunk_size;
         ferry_task_t *task;
         wal_state_t *wals;
@@ -49,6 +57,7 @@ typedef struct {
         char *temp;
         bool created;
         int32_t partition;
+        webhdfs_stream_t *stream; /* the temp file's data on its way to the DataNode (NULL: none) */
 } hdfs_obj_t;
 
 #define LOG(b, level, ...)                                                                                   \
@@ -102,8 +111,9 @@ hdfs_backend_t *hdfs_backend_new(webhdfs_t *fs, const hdfs_backend_opts_t *o, fe
         b->topics_dir = strdup(o->topics_dir ? o->topics_dir : "topics");
         b->logs_dir = strdup(o->logs_dir ? o->logs_dir : "logs");
         b->file_delim = strdup(o->file_delim ? o->file_delim : "+");
+        b->wal_url = strdup(o->wal_url ? o->wal_url : "");
         b->chunk_size = o->chunk_size;
-        if (!b->root || !b->topics_dir || !b->logs_dir || !b->file_delim) {
+        if (!b->root || !b->topics_dir || !b->logs_dir || !b->file_delim || !b->wal_url) {
                 hdfs_backend_free(b);
                 return NULL;
         }
@@ -127,6 +137,7 @@ void hdfs_backend_free(hdfs_backend_t *b)
         free(b->topics_dir);
         free(b->logs_dir);
         free(b->file_delim);
+        free(b->wal_url);
         free(b);
 }
 
@@ -205,16 +216,24 @@ static ferry_err_t be_write(void *ctx, void *obj, const void *p, size_t n, char 
 {
         hdfs_backend_t *b = ctx;
         hdfs_obj_t *o = obj;
-        ferry_err_t err;
+        ferry_err_t err = FERRY_ERR_OK;
         int64_t t0 = mono_ms();
         if (!o->created) {
-                /* overwrite: a temp left by an earlier attempt of the same file has a new uuid anyway */
-                err = webhdfs_create(b->fs, o->temp, p, n, true, errstr, errstr_size);
+                /* The NameNode's half of CREATE now; the data streams to the DataNode while the
+                 * core formats the rest (overwrite: a temp left by an earlier attempt of the same
+                 * file has a new uuid anyway). */
+                char *loc = NULL;
+                err = webhdfs_create_location(b->fs, o->temp, true, &loc, errstr, errstr_size);
+                if (err == FERRY_ERR_OK && loc)
+                        err = webhdfs_stream_open(loc, o->temp, webhdfs_connect_timeout_ms(b->fs), &o->stream,
+                                                  errstr, errstr_size);
+                free(loc);
                 if (err == FERRY_ERR_OK)
                         o->created = true;
-        } else {
-                err = n ? webhdfs_append(b->fs, o->temp, p, n, errstr, errstr_size) : FERRY_ERR_OK;
         }
+        if (err == FERRY_ERR_OK && n)
+                err = o->stream ? webhdfs_stream_write(o->stream, p, n, errstr, errstr_size)
+                                : webhdfs_append(b->fs, o->temp, p, n, errstr, errstr_size);
         LOG(b, FERRY_LOG_DEBUG, "HDFS: wrote %zu bytes to %s in %" PRId64 " ms", n, o->temp, mono_ms() - t0);
         return err == FERRY_ERR_NOT_FOUND || err == FERRY_ERR_CONFLICT || err == FERRY_ERR_IO
                        ? FERRY_ERR_RETRIABLE
@@ -227,6 +246,8 @@ static void be_abort(void *ctx, void *obj)
         hdfs_obj_t *o = obj;
         if (!o)
                 return;
+        webhdfs_stream_abort(o->stream);
+        o->stream = NULL;
         if (o->created) {
                 char err[512];
                 if (webhdfs_delete(b->fs, o->temp, false, NULL, err, sizeof(err)) != FERRY_ERR_OK)
@@ -299,7 +320,9 @@ static ferry_err_t wal_truncate(hdfs_backend_t *b, wal_state_t *w, char *errstr,
                         err = webhdfs_rename(b->fs, log, old, &renamed, errstr, errstr_size);
                 if (err == FERRY_ERR_OK) {
                         w->exists = false;
+                        w->unsure = false;
                         w->bytes = 0;
+                        w->file_id = 0;
                 }
         }
         free(log);
@@ -324,12 +347,172 @@ static void failpoint(const char *name)
         }
 }
 
+/* The name of path in a WAL entry: Confluent's full URL when hdfs.url gave one. malloc'd. */
+static char *entry_name(hdfs_backend_t *b, const char *path)
+{
+        ferry_buf_t n;
+        ferry_buf_init(&n);
+        if (ferry_buf_puts(&n, b->wal_url) != 0 || ferry_buf_puts(&n, path) != 0) {
+                ferry_buf_free(&n);
+                return NULL;
+        }
+        return ferry_buf_steal(&n);
+}
+
+static ferry_err_t fenced(hdfs_backend_t *b, wal_state_t *w, const char *log, const char *what, char *errstr,
+                          size_t errstr_size)
+{
+        if (!w->fenced)
+                LOG(b, FERRY_LOG_WARN,
+                    "HDFS: %s-%" PRId32 ": the write-ahead log %s %s since this task last wrote it: another "
+                    "task writes this partition now; no more commits of it here until it is opened again",
+                    w->topic, w->partition, log, what);
+        w->fenced = true;
+        snprintf(errstr, errstr_size,
+                 "HDFS: %s-%" PRId32 " is written by another task (its write-ahead log %s %s); this task "
+                 "commits nothing more of it until the partition is reassigned",
+                 w->topic, w->partition, log, what);
+        return FERRY_ERR_RETRIABLE;
+}
+
+/* Reads log to append to it (after a recovery that failed, or a create whose outcome is unknown):
+ * a sound WALFile is taken over as recovery does; one that is not is moved to log.1. */
+static ferry_err_t wal_adopt(hdfs_backend_t *b, wal_state_t *w, const char *log, char *errstr,
+                             size_t errstr_size)
+{
+        webhdfs_status_t st;
+        ferry_err_t err = webhdfs_file_status(b->fs, log, &st, errstr, errstr_size);
+        w->exists = false;
+        w->unsure = false;
+        if (err == FERRY_ERR_NOT_FOUND) {
+                w->known = true;
+                return FERRY_ERR_OK;
+        }
+        if (err != FERRY_ERR_OK)
+                return err;
+        int64_t id = st.file_id, len = st.length;
+        webhdfs_status_free(&st);
+        ferry_buf_t data;
+        ferry_buf_init(&data);
+        if ((err = webhdfs_open(b->fs, log, &data, errstr, errstr_size)) != FERRY_ERR_OK) {
+                ferry_buf_free(&data);
+                return err;
+        }
+        hdfs_wal_log_t l;
+        char why[256];
+        int rc = hdfs_wal_parse(data.p ? data.p : "", data.len, &l, why, sizeof(why));
+        bool sound = rc == 0 && l.header && !l.cut_short && !l.legacy && (int64_t)data.len == len;
+        if (sound) {
+                hdfs_wal_writer_reopen(&w->wr, l.sync, data.len);
+                w->exists = true;
+                w->file_id = id;
+        }
+        hdfs_wal_log_free(&l);
+        ferry_buf_free(&data);
+        if (rc < 0) {
+                snprintf(errstr, errstr_size, "out of memory");
+                return FERRY_ERR_NOMEM;
+        }
+        if (!sound && (err = wal_truncate(b, w, errstr, errstr_size)) != FERRY_ERR_OK)
+                return err;
+        w->known = true;
+        return FERRY_ERR_OK;
+}
+
+/* Fencing (WebHDFS holds no lease across requests): the log must be exactly as this task left
+ * it, same inode and length, else another task has taken the partition (its recovery appends a
+ * sync mark, its truncation replaces the file). After an append whose outcome is unknown, either
+ * length is ours; anything else moves the log to log.1. OK, or the fenced error. */
+static ferry_err_t wal_check_owner(hdfs_backend_t *b, wal_state_t *w, const char *log, char *errstr,
+                                   size_t errstr_size)
+{
+        webhdfs_status_t st;
+        ferry_err_t err = webhdfs_file_status(b->fs, log, &st, errstr, errstr_size);
+        if (err == FERRY_ERR_NOT_FOUND)
+                return fenced(b, w, log, "was moved away", errstr, errstr_size);
+        if (err != FERRY_ERR_OK)
+                return err;
+        bool same_file = !w->file_id || !st.file_id || st.file_id == w->file_id;
+        int64_t len = st.length;
+        webhdfs_status_free(&st);
+        if (w->unsure) {
+                w->unsure = false;
+                if (same_file && len == (int64_t)w->after.pos)
+                        w->wr = w->after; /* it landed */
+                else if (!same_file || len != (int64_t)w->wr.pos)
+                        return wal_truncate(b, w, errstr, errstr_size); /* in part, or unknown */
+                return FERRY_ERR_OK;
+        }
+        return same_file && len == (int64_t)w->wr.pos ? FERRY_ERR_OK
+                                                      : fenced(b, w, log, "was changed", errstr, errstr_size);
+}
+
+/* Appends one batch (BEGIN, pair, END) to the partition's log, creating it when there is none. */
+static ferry_err_t wal_write(hdfs_backend_t *b, wal_state_t *w, const char *log, const hdfs_wal_pair_t *pair,
+                             char *errstr, size_t errstr_size)
+{
+        if (w->fenced)
+                return fenced(b, w, log, "was changed", errstr, errstr_size);
+        ferry_err_t err;
+        if (!w->known && (err = wal_adopt(b, w, log, errstr, errstr_size)) != FERRY_ERR_OK)
+                return err;
+        if (w->exists && (err = wal_check_owner(b, w, log, errstr, errstr_size)) != FERRY_ERR_OK)
+                return err;
+        if (!w->exists)
+                hdfs_wal_writer_new(&w->wr);
+        hdfs_wal_writer_t before = w->wr;
+        ferry_buf_t bytes;
+        ferry_buf_init(&bytes);
+        if (hdfs_wal_encode(&bytes, &w->wr, pair, 1) != 0) {
+                ferry_buf_free(&bytes);
+                w->wr = before;
+                snprintf(errstr, errstr_size, "out of memory");
+                return FERRY_ERR_NOMEM;
+        }
+        if (w->exists) {
+                err = webhdfs_append(b->fs, log, bytes.p, bytes.len, errstr, errstr_size);
+                if (err != FERRY_ERR_OK) {
+                        w->after = w->wr; /* the next commit looks which it was */
+                        w->unsure = true;
+                }
+        } else {
+                /* Not overwriting: a log there now was made by another task. */
+                err = webhdfs_create(b->fs, log, bytes.p, bytes.len, false, errstr, errstr_size);
+                if (err == FERRY_ERR_EXISTS)
+                        err = fenced(b, w, log, "was created by another writer", errstr, errstr_size);
+                else if (err != FERRY_ERR_OK)
+                        w->known = false; /* created or not: read it next time */
+                if (err == FERRY_ERR_OK) {
+                        webhdfs_status_t st;
+                        char e2[512];
+                        w->exists = true;
+                        w->file_id = 0;
+                        if (webhdfs_file_status(b->fs, log, &st, e2, sizeof(e2)) == FERRY_ERR_OK) {
+                                w->file_id = st.file_id;
+                                webhdfs_status_free(&st);
+                        }
+                }
+        }
+        if (err == FERRY_ERR_OK)
+                w->bytes += bytes.len;
+        else
+                w->wr = before;
+        ferry_buf_free(&bytes);
+        return err;
+}
+
 static ferry_err_t be_commit(void *ctx, void *obj, const storage_file_t *f, char *errstr, size_t errstr_size)
 {
         hdfs_backend_t *b = ctx;
         hdfs_obj_t *o = obj;
         ferry_err_t err = FERRY_ERR_OK;
         int64_t t0 = mono_ms();
+        if (o->stream) { /* the end of the data, and the DataNode's word that the file is whole */
+                err = webhdfs_stream_close(o->stream, errstr, errstr_size);
+                o->stream = NULL;
+                if (err != FERRY_ERR_OK)
+                        return err == FERRY_ERR_IO || err == FERRY_ERR_NOT_FOUND ? FERRY_ERR_RETRIABLE : err;
+        }
         if (!o->created) {
                 err = webhdfs_create(b->fs, o->temp, "", 0, true, errstr, errstr_size);
                 if (err != FERRY_ERR_OK)
@@ -340,33 +523,16 @@ static ferry_err_t be_commit(void *ctx, void *obj, const storage_file_t *f, char
                                            : path_join(b->root, f->dir, f->name, (const char *)NULL);
         wal_state_t *w = wal_state(b, f->topic, f->partition);
         char *log = wal_path(b, f->topic, f->partition, "log");
-        ferry_buf_t text;
-        ferry_buf_init(&text);
-        hdfs_wal_pair_t pair = {o->temp, final};
-        if (!final || !w || !log || hdfs_wal_encode(&text, !w->exists, &pair, 1) != 0) {
+        char *temp_e = entry_name(b, o->temp), *final_e = final ? entry_name(b, final) : NULL;
+        if (!final || !w || !log || !temp_e || !final_e) {
                 snprintf(errstr, errstr_size, "out of memory");
                 err = FERRY_ERR_NOMEM;
                 goto out;
         }
         /* 1. the WAL, so a crash from here on is finished by recovery */
-        if (w->exists) {
-                err = webhdfs_append(b->fs, log, text.p, text.len, errstr, errstr_size);
-                if (err == FERRY_ERR_NOT_FOUND) {
-                        w->exists = false;
-                        ferry_buf_reset(&text);
-                        hdfs_wal_encode(&text, true, &pair, 1);
-                }
-        }
-        if (!w->exists) {
-                err = webhdfs_create(b->fs, log, text.p, text.len, true, errstr, errstr_size);
-                if (err == FERRY_ERR_OK) {
-                        w->exists = true;
-                        w->bytes = 0;
-                }
-        }
-        if (err != FERRY_ERR_OK)
+        hdfs_wal_pair_t pair = {temp_e, final_e};
+        if ((err = wal_write(b, w, log, &pair, errstr, errstr_size)) != FERRY_ERR_OK)
                 goto out;
-        w->bytes += text.len;
         failpoint("after-wal");
         /* 2. the rename */
         err = commit_rename(b, o->temp, final, errstr, errstr_size);
@@ -383,7 +549,8 @@ static ferry_err_t be_commit(void *ctx, void *obj, const storage_file_t *f, char
         free(o->temp);
         free(o);
 out:
-        ferry_buf_free(&text);
+        free(temp_e);
+        free(final_e);
         free(final);
         free(log);
         if (err == FERRY_ERR_IO || err == FERRY_ERR_CONFLICT)
@@ -393,8 +560,8 @@ out:
 
 /* Reads a WAL file: 0 read (maybe empty), 1 missing, 2 corrupt (why set; l holds what came before
  * the damage), -1 error (errstr). */
-static int wal_read(hdfs_backend_t *b, const char *path, hdfs_wal_log_t *l, char *why, size_t why_size,
-                    ferry_err_t *err, char *errstr, size_t errstr_size)
+static int wal_read(hdfs_backend_t *b, const char *path, hdfs_wal_log_t *l, uint64_t *len, char *why,
+                    size_t why_size, ferry_err_t *err, char *errstr, size_t errstr_size)
 {
         ferry_buf_t text;
         ferry_buf_init(&text);
@@ -409,6 +576,7 @@ static int wal_read(hdfs_backend_t *b, const char *path, hdfs_wal_log_t *l, char
                 return -1;
         }
         int rc = hdfs_wal_parse(text.p ? text.p : "", text.len, l, why, why_size);
+        *len = text.len;
         ferry_buf_free(&text);
         if (rc < 0) {
                 *err = FERRY_ERR_NOMEM;
@@ -423,7 +591,8 @@ static int64_t wal_end_offset(hdfs_backend_t *b, const hdfs_wal_log_t *l, const 
 {
         int64_t end = -1;
         for (size_t i = 0; i < l->n; i++) {
-                int64_t e = hdfs_committed_end_offset(l->pairs[i].final, topic, partition, b->file_delim);
+                int64_t e = hdfs_committed_end_offset(hdfs_wal_entry_path(l->pairs[i].final), topic,
+                                                      partition, b->file_delim);
                 if (e > end)
                         end = e;
         }
@@ -499,11 +668,33 @@ ferry_err_t hdfs_backend_recover(hdfs_backend_t *b, const char *topic, int32_t p
                 goto out;
         }
         /* 1. replay the WAL's complete batches */
-        int rc = wal_read(b, log, &l, why, sizeof(why), &err, errstr, errstr_size);
+        webhdfs_status_t ls;
+        int64_t log_id = 0, log_len = -1;
+        err = webhdfs_file_status(b->fs, log, &ls, errstr, errstr_size);
+        if (err == FERRY_ERR_OK) {
+                log_id = ls.file_id;
+                log_len = ls.length;
+                webhdfs_status_free(&ls);
+        } else if (err != FERRY_ERR_NOT_FOUND) {
+                goto out;
+        }
+        err = FERRY_ERR_OK;
+        uint64_t len = 0;
+        int rc = log_len < 0 ? 1 : wal_read(b, log, &l, &len, why, sizeof(why), &err, errstr, errstr_size);
         if (rc < 0)
                 goto out;
-        w->exists = rc == 0;
-        w->bytes = WAL_TRUNCATE_BYTES + 1; /* unknown: truncate after the next commit */
+        w->known = false; /* until this recovery has settled the log */
+        w->exists = false;
+        w->fenced = false;
+        w->unsure = false;
+        w->file_id = 0;
+        w->bytes = 0;
+        /* what becomes of log: appended to (a sound WALFile), or moved to log.1 (old text, damaged) */
+        bool keep = rc == 0 && l.header && !l.cut_short && !l.legacy && (int64_t)len == log_len;
+        bool move = rc != 1 && !keep && len > 0;
+        bool legacy = l.legacy;
+        unsigned char sync[HDFS_WAL_SYNC_SIZE];
+        memcpy(sync, l.sync, sizeof(sync));
         if (rc == 2) {
                 LOG(b, FERRY_LOG_WARN,
                     "HDFS: the write-ahead log %s is corrupt (%s): replaying the %zu complete batch(es) "
@@ -514,7 +705,9 @@ ferry_err_t hdfs_backend_recover(hdfs_backend_t *b, const char *topic, int32_t p
         }
         for (size_t i = 0; i < l.n; i++) {
                 webhdfs_status_t st;
-                ferry_err_t e = webhdfs_file_status(b->fs, l.pairs[i].temp, &st, errstr, errstr_size);
+                const char *temp = hdfs_wal_entry_path(l.pairs[i].temp);
+                const char *final = hdfs_wal_entry_path(l.pairs[i].final);
+                ferry_err_t e = webhdfs_file_status(b->fs, temp, &st, errstr, errstr_size);
                 if (e == FERRY_ERR_NOT_FOUND)
                         continue; /* renamed before the crash */
                 if (e != FERRY_ERR_OK) {
@@ -522,10 +715,9 @@ ferry_err_t hdfs_backend_recover(hdfs_backend_t *b, const char *topic, int32_t p
                         goto out;
                 }
                 webhdfs_status_free(&st);
-                LOG(b, FERRY_LOG_INFO, "HDFS: recovery: renaming %s to %s from the write-ahead log",
-                    l.pairs[i].temp, l.pairs[i].final);
-                if ((err = commit_rename(b, l.pairs[i].temp, l.pairs[i].final, errstr, errstr_size)) !=
-                    FERRY_ERR_OK)
+                LOG(b, FERRY_LOG_INFO, "HDFS: recovery: renaming %s to %s from the write-ahead log", temp,
+                    final);
+                if ((err = commit_rename(b, temp, final, errstr, errstr_size)) != FERRY_ERR_OK)
                         goto out;
         }
         if (!from_names) {
@@ -533,7 +725,8 @@ ferry_err_t hdfs_backend_recover(hdfs_backend_t *b, const char *topic, int32_t p
                  * may have split one rotation's files (several encoded partitions) between them. */
                 end = wal_end_offset(b, &l, topic, partition);
                 hdfs_wal_log_free(&l);
-                rc = wal_read(b, old, &l, why, sizeof(why), &err, errstr, errstr_size);
+                uint64_t old_len;
+                rc = wal_read(b, old, &l, &old_len, why, sizeof(why), &err, errstr, errstr_size);
                 if (rc < 0)
                         goto out;
                 if (rc == 2) {
@@ -550,7 +743,45 @@ ferry_err_t hdfs_backend_recover(hdfs_backend_t *b, const char *topic, int32_t p
                 if (end < 0)
                         from_names = true;
         }
-        /* 2. temp files of the partition are leftovers of a crash: delete them */
+        /* 2. take the log over, as Confluent's writer reopening it does, so that a task still
+         * writing this partition elsewhere finds it changed and stops (wal_check_owner) */
+        if (keep) {
+                hdfs_wal_writer_reopen(&w->wr, sync, len);
+                ferry_buf_t mark;
+                ferry_buf_init(&mark);
+                err = hdfs_wal_mark(&mark, &w->wr) == 0 && mark.len > 0
+                              ? webhdfs_append(b->fs, log, mark.p, mark.len, errstr, errstr_size)
+                              : FERRY_ERR_OK;
+                ferry_buf_free(&mark);
+                if (err == FERRY_ERR_OK) {
+                        w->exists = true;
+                        w->file_id = log_id;
+                        w->bytes = (size_t)w->wr.pos; /* truncated once it grows past the limit */
+                        /* another writer appended meanwhile: read the log again before writing */
+                        webhdfs_status_t now = {0};
+                        if (webhdfs_file_status(b->fs, log, &now, errstr, errstr_size) != FERRY_ERR_OK ||
+                            now.length != (int64_t)w->wr.pos) {
+                                w->exists = false;
+                                w->known = false;
+                        }
+                        webhdfs_status_free(&now);
+                } else {
+                        LOG(b, FERRY_LOG_WARN,
+                            "HDFS: cannot append to the write-ahead log %s (%s): moving it to log.1", log,
+                            errstr);
+                        move = true;
+                }
+        }
+        if (move) {
+                if ((err = wal_truncate(b, w, errstr, errstr_size)) != FERRY_ERR_OK)
+                        goto out;
+                LOG(b, FERRY_LOG_INFO, "HDFS: recovery: moved %s (%s) to log.1; a new log is started", log,
+                    legacy ? "Ferry's old text format" : "damaged or cut short");
+        } else if (rc == 0 && len == 0 && log_len >= 0) {
+                webhdfs_delete(b->fs, log, false, NULL, errstr, errstr_size); /* created, never written */
+        }
+        w->known = w->known || !keep || w->exists;
+        /* 3. temp files of the partition are leftovers of a crash: delete them */
         scan_t s = {.b = b, .topic = topic, .partition = partition, .end = -1};
         snprintf(s.prefix, sizeof(s.prefix), "%08" PRIx32 "-", (uint32_t)partition);
         if ((err = walk(&s, tmpdir, true, 0, errstr, errstr_size)) != FERRY_ERR_OK)
@@ -558,7 +789,7 @@ ferry_err_t hdfs_backend_recover(hdfs_backend_t *b, const char *topic, int32_t p
         if (s.deleted)
                 LOG(b, FERRY_LOG_INFO, "HDFS: recovery: deleted %zu temp file(s) of %s-%" PRId32, s.deleted,
                     topic, partition);
-        /* 3. the offset: from the WAL, else from the committed file names */
+        /* 4. the offset: from the WAL, else from the committed file names */
         if (from_names) {
                 if ((err = walk(&s, topicdir, false, 0, errstr, errstr_size)) != FERRY_ERR_OK)
                         goto out;

@@ -17,6 +17,7 @@ typedef struct {
         const char *topics_dir; /* topics.dir */
         const char *logs_dir;   /* logs.dir */
         const char *file_delim; /* file.delim */
+        const char *wal_url;    /* "hdfs://nn:8020" written before the paths in WAL entries ("" none) */
         size_t chunk_size;      /* bytes per WebHDFS write of a temp file */
 } hdfs_backend_opts_t;
 

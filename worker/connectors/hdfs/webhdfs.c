@@ -269,6 +269,32 @@ ferry_err_t webhdfs_create(webhdfs_t *w, const char *path, const void *data, siz
                         len, true, NULL, errstr, errstr_size);
 }
 
+ferry_err_t webhdfs_create_location(webhdfs_t *w, const char *path, bool overwrite, char **location,
+                                    char *errstr, size_t errstr_size)
+{
+        response_t r = {0};
+        *location = NULL;
+        ferry_err_t err =
+                nn_request(w, "PUT", "CREATE", path, overwrite ? "&overwrite=true" : "&overwrite=false", true,
+                           &r, errstr, errstr_size);
+        if (err == FERRY_ERR_OK && r.status == 307) {
+                *location = r.location;
+                r.location = NULL;
+        }
+        response_free(&r);
+        return err;
+}
+
+const char *webhdfs_user(const webhdfs_t *w)
+{
+        return w->user;
+}
+
+long webhdfs_connect_timeout_ms(const webhdfs_t *w)
+{
+        return w->connect_timeout_ms;
+}
+
 ferry_err_t webhdfs_append(webhdfs_t *w, const char *path, const void *data, size_t len, char *errstr,
                            size_t errstr_size)
 {

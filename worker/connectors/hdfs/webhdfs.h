@@ -37,6 +37,13 @@ ferry_err_t webhdfs_create(webhdfs_t *w, const char *path, const void *data, siz
                            char *errstr, size_t errstr_size);
 ferry_err_t webhdfs_append(webhdfs_t *w, const char *path, const void *data, size_t len, char *errstr,
                            size_t errstr_size);
+/* The NameNode's half of CREATE: *location is the DataNode URL (malloc'd) the data is to be PUT
+ * to (webhdfs_stream.c streams it there); NULL when the NameNode created the file itself (no
+ * redirect: a gateway such as HttpFS), which then needs webhdfs_create/append instead. */
+ferry_err_t webhdfs_create_location(webhdfs_t *w, const char *path, bool overwrite, char **location,
+                                    char *errstr, size_t errstr_size);
+const char *webhdfs_user(const webhdfs_t *w);
+long webhdfs_connect_timeout_ms(const webhdfs_t *w);
 /* The whole file into out (appended). */
 ferry_err_t webhdfs_open(webhdfs_t *w, const char *path, ferry_buf_t *out, char *errstr, size_t errstr_size);
 /* *renamed: the NameNode's answer (false when the source is missing or the destination exists). */

@@ -141,6 +141,7 @@ static int status_from(json_object *fs, webhdfs_status_t *out)
                 return -1;
         out->length = int_member(fs, "length");
         out->modification_time = int_member(fs, "modificationTime");
+        out->file_id = int_member(fs, "fileId");
         return 0;
 }
 

@@ -21,6 +21,7 @@ typedef struct {
         webhdfs_type_t type;
         int64_t length;
         int64_t modification_time; /* ms since epoch */
+        int64_t file_id;           /* the NameNode's inode id (0: not given) */
 } webhdfs_status_t;
 
 typedef struct {
