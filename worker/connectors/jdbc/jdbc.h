@@ -107,6 +107,17 @@ int jdbc_cell_value(const ferry_schema_t *s, jdbc_sqltype_t type, const jdbc_tz_
 /* A timestamp cell to its instant, as jdbc_cell_value reads it. 0 ok. */
 int jdbc_parse_timestamp_tz(const char *s, size_t len, const jdbc_tz_t *tz, int64_t *ms, int32_t *nanos);
 
+/* A Time cell: its offset when it has one (timetz), else a wall time on 1970-01-01 in tz
+ * (db.timezone, as the drivers' getTime(col, Calendar)); all digits: epoch milliseconds
+ * (sqlite-jdbc). Wrapped to the time of day. 0 ok. */
+int jdbc_parse_time_tz(const char *s, size_t len, const jdbc_tz_t *tz, int32_t *ms);
+/* A Date cell: "YYYY-MM-DD" (never shifted: Confluent's source reads dates in UTC); all digits:
+ * epoch milliseconds (sqlite-jdbc). 0 ok. */
+int jdbc_parse_date_cell(const char *s, size_t len, int32_t *days);
+/* The date a driver writes for a Connect Date (midnight UTC of days) with a Calendar of tz:
+ * the local date of that instant (the day before in zones west of UTC). */
+int32_t jdbc_date_in_zone(const jdbc_tz_t *tz, int32_t days);
+
 /* Date/time text <-> epoch. "YYYY-MM-DD HH:MM:SS[.fffffffff][+HH[:MM]]" -> ms since the epoch
  * (UTC unless an offset is given) and the nanoseconds of the second. 0 ok. */
 int jdbc_parse_timestamp(const char *s, size_t len, int64_t *ms, int32_t *nanos);

@@ -65,6 +65,7 @@ typedef struct {
         group_t group;
         size_t group_max; /* rows per statement: batch.size, and the database's parameter limit */
         jdbc_tz_t *tz;    /* db.timezone (NULL: UTC) */
+        bool date_utc;    /* date.timezone=UTC: Date values are written as they are */
         bool pipelined;   /* the batch's statements travel together (PostgreSQL pipeline mode) */
 } sink_t;
 
@@ -148,11 +149,23 @@ static char *param_text_fixed(sink_t *s, const ferry_schema_t *sc, const ferry_v
                 return strdup(buf);
         }
         if (ln && !strcmp(ln, FERRY_LOGICAL_DATE) && v->type <= FERRY_TYPE_INT64) {
-                jdbc_format_date((int32_t)v->u.i, buf);
+                /* Confluent binds a Date with a Calendar of db.timezone (date.timezone=DB_TIMEZONE):
+                 * the driver writes the local date of its midnight UTC in that zone. */
+                int32_t days = (int32_t)v->u.i;
+                jdbc_format_date(s->date_utc ? days : jdbc_date_in_zone(s->tz, days), buf);
                 return strdup(buf);
         }
         if (ln && !strcmp(ln, FERRY_LOGICAL_TIME) && v->type <= FERRY_TYPE_INT64) {
-                jdbc_format_time((int32_t)v->u.i, buf);
+                /* The time of day in db.timezone on 1970-01-01 (setTime with its Calendar); PostgreSQL
+                 * gets that day's offset too, which a timetz column keeps and a time column ignores. */
+                int64_t local = jdbc_tz_utc_to_local_ms(s->tz, v->u.i);
+                jdbc_format_time((int32_t)(local % 86400000), buf);
+                if (s->d->kind == JDBC_DB_POSTGRES) {
+                        int64_t off = (local - v->u.i) / 60000;
+                        size_t l = strlen(buf);
+                        snprintf(buf + l, sizeof(buf) - l, "%c%02d:%02d", off < 0 ? '-' : '+',
+                                 (int)((off < 0 ? -off : off) / 60), (int)((off < 0 ? -off : off) % 60));
+                }
                 return strdup(buf);
         }
         if (ln && !strcmp(ln, FERRY_LOGICAL_TIMESTAMP) && v->type <= FERRY_TYPE_INT64) {
@@ -794,6 +807,7 @@ static ferry_err_t sink_start(ferry_task_t *t, const ferry_strmap_t *config, cha
                 strcmp(ferry_config_get_string(s->cfg, "quote.sql.identifiers"), "never") != 0;
         if (jdbc_tz_load(ferry_config_get_string(s->cfg, "db.timezone"), &s->tz, errstr, errstr_size) < 0)
                 return FERRY_ERR_INVALID_CONFIG;
+        s->date_utc = !strcasecmp(ferry_config_get_string(s->cfg, "date.timezone"), "UTC");
         if (connect_sink(t, s, ferry_config_get_int(s->cfg, "connection.attempts"), errstr, errstr_size) < 0)
                 return FERRY_ERR_RETRIABLE;
         return FERRY_ERR_OK;
