@@ -615,6 +615,110 @@ static void pg_stream_close(jdbc_conn_t *c)
         c->stream_tx = false;
 }
 
+/* ---- COPY ... FROM STDIN (text format): the sink's insert mode ---- */
+
+/* Whether t takes COPY exactly as it takes INSERT: a plain or partitioned table without rules
+ * (COPY ignores INSERT rules) and without GENERATED ALWAYS identity columns (COPY writes them
+ * where INSERT refuses to). */
+static int pg_copy_ok(jdbc_conn_t *c, const jdbc_table_id_t *t, bool *ok, char *errstr, size_t errstr_size)
+{
+        ferry_buf_t b;
+        ferry_buf_init(&b);
+        jdbc_sql_table(&b, &jdbc_dialect_postgres.style, t);
+        const char *name[1] = {b.p};
+        jdbc_result_t r;
+        int rc =
+                pg_query(c,
+                         "SELECT c.relkind IN ('r', 'p') AND NOT c.relhasrules AND NOT EXISTS (SELECT 1 FROM "
+                         "pg_catalog.pg_attribute a WHERE a.attrelid = c.oid AND a.attidentity = 'a') "
+                         "FROM pg_catalog.pg_class c WHERE c.oid = to_regclass($1)",
+                         name, 1, &r, errstr, errstr_size);
+        ferry_buf_free(&b);
+        if (rc < 0)
+                return -1;
+        size_t len;
+        const char *yes = r.nrows ? r.cell(&r, 0, 0, &len) : NULL;
+        *ok = yes && yes[0] == 't';
+        jdbc_result_free(&r);
+        return 0;
+}
+
+/* Appends a value in COPY's text format: \N for NULL; backslash, tab, newline, CR escaped. */
+static void copy_value(ferry_buf_t *b, const char *v, size_t len)
+{
+        if (!v) {
+                ferry_buf_append(b, "\\N", 2);
+                return;
+        }
+        const char *p = v, *end = v + len;
+        while (p < end) {
+                const char *q = p;
+                while (q < end && *q != '\\' && *q != '\t' && *q != '\n' && *q != '\r')
+                        q++;
+                ferry_buf_append(b, p, (size_t)(q - p));
+                if (q == end)
+                        break;
+                char esc[2] = {'\\', *q == '\\' ? '\\' : *q == '\t' ? 't' : *q == '\n' ? 'n' : 'r'};
+                ferry_buf_append(b, esc, 2);
+                p = q + 1;
+        }
+}
+
+/* Loads nrows rows of ncols text values (row by row) with copy_sql ("COPY t (cols) FROM STDIN")
+ * in the open transaction: statements pipelined before it are read first, and a pending BEGIN
+ * goes in the same round trip as the COPY. */
+static int pg_copy_rows(jdbc_conn_t *c, const char *copy_sql, const char *const *params, const size_t *lens,
+                        size_t ncols, size_t nrows, char *errstr, size_t errstr_size)
+{
+        if (pg_sync(c, errstr, errstr_size) < 0)
+                return -1;
+        ferry_buf_t b;
+        ferry_buf_init(&b);
+        if (c->begin_pending)
+                ferry_buf_puts(&b, "BEGIN; ");
+        c->begin_pending = false;
+        ferry_buf_puts(&b, copy_sql);
+        PGresult *r = PQexec(c->pg, b.p);
+        if (PQresultStatus(r) != PGRES_COPY_IN) {
+                result_error(r, errstr, errstr_size);
+                PQclear(r);
+                ferry_buf_free(&b);
+                return -1;
+        }
+        PQclear(r);
+        int ok = 1;
+        ferry_buf_reset(&b);
+        for (size_t row = 0; row < nrows && ok == 1; row++) {
+                for (size_t i = 0; i < ncols; i++) {
+                        if (i)
+                                ferry_buf_putc(&b, '\t');
+                        const char *v = params[row * ncols + i];
+                        copy_value(&b, v, v ? lens[row * ncols + i] : 0);
+                }
+                ferry_buf_putc(&b, '\n');
+                if (b.len >= 65536 || row + 1 == nrows) {
+                        ok = PQputCopyData(c->pg, b.p, (int)b.len);
+                        ferry_buf_reset(&b);
+                }
+        }
+        ferry_buf_free(&b);
+        if (ok != 1 || PQputCopyEnd(c->pg, NULL) != 1) {
+                pg_msg(errstr, errstr_size, "COPY: ", PQerrorMessage(c->pg));
+                while ((r = PQgetResult(c->pg)))
+                        PQclear(r);
+                return -1;
+        }
+        int rc = 0;
+        while ((r = PQgetResult(c->pg))) {
+                if (PQresultStatus(r) != PGRES_COMMAND_OK && rc == 0) {
+                        result_error(r, errstr, errstr_size);
+                        rc = -1;
+                }
+                PQclear(r);
+        }
+        return rc;
+}
+
 const jdbc_dialect_t jdbc_dialect_postgres = {
         .name = "PostgreSqlDatabaseDialect",
         .kind = JDBC_DB_POSTGRES,
@@ -632,5 +736,7 @@ const jdbc_dialect_t jdbc_dialect_postgres = {
         .stream_next = pg_stream_next,
         .stream_close = pg_stream_close,
         .pipeline = pg_pipeline,
+        .copy_ok = pg_copy_ok,
+        .copy_rows = pg_copy_rows,
         .catalog_sql = "SELECT current_database()",
 };

@@ -30,6 +30,7 @@ typedef struct {
         char *name;
         char **cols;
         size_t ncols;
+        int copy; /* takes COPY as it takes INSERT: 1 yes, 0 no, -1 not asked yet */
 } table_cache_t;
 
 /* Consecutive rows for one multi-row INSERT/upsert: same table, columns and mode. */
@@ -439,6 +440,7 @@ static int ensure_table(sink_t *s, const char *name, const jdbc_table_id_t *id, 
                 s->tables = nt;
                 tc = &s->tables[s->ntables++];
                 tc->name = strdup(name);
+                tc->copy = -1;
                 tc->cols = calloc(n + 1, sizeof(char *));
                 tc->ncols = n;
                 for (size_t i = 0; i < n; i++)
@@ -522,13 +524,39 @@ static int group_flush(sink_t *s, char *errstr, size_t errstr_size)
                 return 0;
         ferry_buf_t b;
         ferry_buf_init(&b);
-        int rc = jdbc_sink_sql_rows(&b, &s->style, s->d->kind, &g->id, g->mode, g->f, g->nf, g->nrows);
-        if (rc == 0 && s->d->query_lens)
-                rc = s->d->query_lens(s->conn, b.p, (const char *const *)g->params, g->lens, g->nrows * g->nf,
-                                      NULL, errstr, errstr_size);
-        else if (rc == 0)
-                rc = s->d->query(s->conn, b.p, (const char *const *)g->params, g->nrows * g->nf, NULL, errstr,
-                                 errstr_size);
+        int rc = 0;
+        table_cache_t *tc = g->mode == JDBC_INSERT && s->d->copy_rows ? cache_get(s, g->table) : NULL;
+        if (tc && tc->copy < 0) {
+                bool ok = false;
+                rc = s->d->copy_ok(s->conn, &g->id, &ok, errstr, errstr_size);
+                tc->copy = ok;
+        }
+        if (rc == 0 && tc && tc->copy) {
+                /* Plain inserts by the database's bulk path (PostgreSQL COPY: the server takes rows
+                 * several times faster than from INSERT ... VALUES), columns in parameter order. */
+                ferry_buf_puts(&b, "COPY ");
+                jdbc_sql_table(&b, &s->style, &g->id);
+                ferry_buf_puts(&b, " (");
+                size_t k = 0;
+                for (int pass = 0; pass < 2; pass++)
+                        for (size_t i = 0; i < g->nf; i++)
+                                if (g->f[i].key == (pass == 0)) {
+                                        if (k++)
+                                                ferry_buf_puts(&b, ", ");
+                                        jdbc_sql_ident(&b, &s->style, g->f[i].name);
+                                }
+                ferry_buf_puts(&b, ") FROM STDIN");
+                rc = s->d->copy_rows(s->conn, b.p, (const char *const *)g->params, g->lens, g->nf, g->nrows,
+                                     errstr, errstr_size);
+        } else if (rc == 0) {
+                rc = jdbc_sink_sql_rows(&b, &s->style, s->d->kind, &g->id, g->mode, g->f, g->nf, g->nrows);
+                if (rc == 0 && s->d->query_lens)
+                        rc = s->d->query_lens(s->conn, b.p, (const char *const *)g->params, g->lens,
+                                              g->nrows * g->nf, NULL, errstr, errstr_size);
+                else if (rc == 0)
+                        rc = s->d->query(s->conn, b.p, (const char *const *)g->params, g->nrows * g->nf, NULL,
+                                         errstr, errstr_size);
+        }
         if (rc < 0 && is_data_error(errstr))
                 rc = -2;
         if (rc < 0) {
