@@ -30,6 +30,11 @@ struct jdbc_conn {
         bool pipeline_ok;
         bool prefetching; /* a FETCH of the stream was sent ahead, its answer not read yet */
         size_t queued;    /* statements sent in pipeline mode, results not read yet */
+        /* A COPY FROM STDIN under way (the sink's insert mode): the server answered it (ready) or
+         * refused it or its data (failed, copy_err); rows wait in copy_buf. */
+        bool copying, copy_ready, copy_failed;
+        char copy_err[512];
+        ferry_buf_t copy_buf;
 };
 
 /* libpq messages end with a newline; keep the first line. */
@@ -105,6 +110,7 @@ static int pg_connect(const jdbc_url_t *u, const char *user, const char *passwor
                 snprintf(errstr, errstr_size, "out of memory");
                 return -1;
         }
+        ferry_buf_init(&c->copy_buf);
         c->pg = pg;
         *out = c;
         return 0;
@@ -115,6 +121,7 @@ static void pg_close(jdbc_conn_t *c)
         if (!c)
                 return;
         PQfinish(c->pg);
+        ferry_buf_free(&c->copy_buf);
         free(c);
 }
 
@@ -664,11 +671,43 @@ static void copy_value(ferry_buf_t *b, const char *v, size_t len)
         }
 }
 
-/* Loads nrows rows of ncols text values (row by row) with copy_sql ("COPY t (cols) FROM STDIN")
- * in the open transaction: statements pipelined before it are read first, and a pending BEGIN
- * goes in the same round trip as the COPY. */
-static int pg_copy_rows(jdbc_conn_t *c, const char *copy_sql, const char *const *params, const size_t *lens,
-                        size_t ncols, size_t nrows, char *errstr, size_t errstr_size)
+/* Waits (block) or looks (!block) for the server's answer to "BEGIN; COPY": 1 ready for data,
+ * 0 not yet, -1 refused (c->copy_err). */
+static int copy_ready(jdbc_conn_t *c, bool block)
+{
+        while (!c->copy_ready && !c->copy_failed) {
+                if (!block && PQconsumeInput(c->pg) != 1) {
+                        pg_msg(c->copy_err, sizeof(c->copy_err), "COPY: ", PQerrorMessage(c->pg));
+                        c->copy_failed = true;
+                        break;
+                }
+                if (!block && PQisBusy(c->pg))
+                        return 0;
+                PGresult *r = PQgetResult(c->pg);
+                ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+                if (st == PGRES_COPY_IN)
+                        c->copy_ready = true;
+                else if (st != PGRES_COMMAND_OK) { /* BEGIN's answer comes first */
+                        if (r)
+                                result_error(r, c->copy_err, sizeof(c->copy_err));
+                        else
+                                pg_msg(c->copy_err, sizeof(c->copy_err), "COPY: ", PQerrorMessage(c->pg));
+                        c->copy_failed = true;
+                }
+                PQclear(r);
+        }
+        if (c->copy_failed) {
+                PGresult *r;
+                while ((r = PQgetResult(c->pg)))
+                        PQclear(r);
+                return -1;
+        }
+        return 1;
+}
+
+/* Starts "COPY t (cols) FROM STDIN" in the open transaction without waiting for the server:
+ * statements pipelined before it are read first, and a pending BEGIN goes in the same message. */
+static int pg_copy_begin(jdbc_conn_t *c, const char *copy_sql, char *errstr, size_t errstr_size)
 {
         if (pg_sync(c, errstr, errstr_size) < 0)
                 return -1;
@@ -678,45 +717,97 @@ static int pg_copy_rows(jdbc_conn_t *c, const char *copy_sql, const char *const 
                 ferry_buf_puts(&b, "BEGIN; ");
         c->begin_pending = false;
         ferry_buf_puts(&b, copy_sql);
-        PGresult *r = PQexec(c->pg, b.p);
-        if (PQresultStatus(r) != PGRES_COPY_IN) {
-                result_error(r, errstr, errstr_size);
-                PQclear(r);
-                ferry_buf_free(&b);
-                return -1;
-        }
-        PQclear(r);
-        int ok = 1;
-        ferry_buf_reset(&b);
-        for (size_t row = 0; row < nrows && ok == 1; row++) {
-                for (size_t i = 0; i < ncols; i++) {
-                        if (i)
-                                ferry_buf_putc(&b, '\t');
-                        const char *v = params[row * ncols + i];
-                        copy_value(&b, v, v ? lens[row * ncols + i] : 0);
-                }
-                ferry_buf_putc(&b, '\n');
-                if (b.len >= 65536 || row + 1 == nrows) {
-                        ok = PQputCopyData(c->pg, b.p, (int)b.len);
-                        ferry_buf_reset(&b);
-                }
-        }
+        int ok = PQsendQuery(c->pg, b.p);
         ferry_buf_free(&b);
-        if (ok != 1 || PQputCopyEnd(c->pg, NULL) != 1) {
+        if (ok != 1) {
                 pg_msg(errstr, errstr_size, "COPY: ", PQerrorMessage(c->pg));
-                while ((r = PQgetResult(c->pg)))
-                        PQclear(r);
                 return -1;
         }
-        int rc = 0;
+        c->copying = true;
+        c->copy_ready = c->copy_failed = false;
+        c->copy_err[0] = 0;
+        ferry_buf_reset(&c->copy_buf);
+        return 0;
+}
+
+/* Sends what is buffered once the server takes data (a refusal is kept for copy_end). */
+static void copy_send(jdbc_conn_t *c, bool block)
+{
+        if (copy_ready(c, block) != 1 || !c->copy_buf.len)
+                return;
+        if (PQputCopyData(c->pg, c->copy_buf.p, (int)c->copy_buf.len) != 1) {
+                pg_msg(c->copy_err, sizeof(c->copy_err), "COPY: ", PQerrorMessage(c->pg));
+                c->copy_failed = true;
+        }
+        ferry_buf_reset(&c->copy_buf);
+}
+
+/* One row of text values (NULL: SQL NULL), in COPY's text format; sent in 64 KB pieces while the
+ * caller converts the next records, so the server loads rows as they come. */
+static int pg_copy_row(jdbc_conn_t *c, const char *const *vals, const size_t *lens, size_t n, char *errstr,
+                       size_t errstr_size)
+{
+        if (c->copy_failed)
+                return 0; /* reported by copy_end */
+        for (size_t i = 0; i < n; i++) {
+                if (i)
+                        ferry_buf_putc(&c->copy_buf, '\t');
+                copy_value(&c->copy_buf, vals[i], vals[i] ? lens[i] : 0);
+        }
+        if (ferry_buf_putc(&c->copy_buf, '\n') < 0) {
+                snprintf(errstr, errstr_size, "out of memory");
+                return -1;
+        }
+        if (c->copy_buf.len >= 65536)
+                copy_send(c, c->copy_buf.len >= (4u << 20));
+        return 0;
+}
+
+/* Ends the COPY: the rest of the rows, then the server's verdict on all of them. */
+static int pg_copy_end(jdbc_conn_t *c, char *errstr, size_t errstr_size)
+{
+        if (!c->copying)
+                return 0;
+        copy_send(c, true);
+        c->copying = false;
+        PGresult *r;
+        if (c->copy_failed && !c->copy_ready) {
+                snprintf(errstr, errstr_size, "%s", c->copy_err);
+                return -1;
+        }
+        if (PQputCopyEnd(c->pg, NULL) != 1 && !c->copy_failed) {
+                pg_msg(c->copy_err, sizeof(c->copy_err), "COPY: ", PQerrorMessage(c->pg));
+                c->copy_failed = true;
+        }
+        int rc = c->copy_failed ? -1 : 0;
+        if (rc < 0)
+                snprintf(errstr, errstr_size, "%s", c->copy_err);
+        /* The server's own error (a constraint, bad input, with its SQLSTATE) wins over libpq's
+         * "no COPY in progress" that follows it locally. */
+        bool server = false;
         while ((r = PQgetResult(c->pg))) {
-                if (PQresultStatus(r) != PGRES_COMMAND_OK && rc == 0) {
+                if (PQresultStatus(r) != PGRES_COMMAND_OK && !server) {
                         result_error(r, errstr, errstr_size);
+                        server = true;
                         rc = -1;
                 }
                 PQclear(r);
         }
         return rc;
+}
+
+/* Abandons a COPY (the transaction is rolled back after it). */
+static void pg_copy_abort(jdbc_conn_t *c)
+{
+        if (!c->copying)
+                return;
+        c->copying = false;
+        if (copy_ready(c, true) == 1)
+                PQputCopyEnd(c->pg, "aborted");
+        PGresult *r;
+        while ((r = PQgetResult(c->pg)))
+                PQclear(r);
+        ferry_buf_reset(&c->copy_buf);
 }
 
 const jdbc_dialect_t jdbc_dialect_postgres = {
@@ -737,6 +828,9 @@ const jdbc_dialect_t jdbc_dialect_postgres = {
         .stream_close = pg_stream_close,
         .pipeline = pg_pipeline,
         .copy_ok = pg_copy_ok,
-        .copy_rows = pg_copy_rows,
+        .copy_begin = pg_copy_begin,
+        .copy_row = pg_copy_row,
+        .copy_end = pg_copy_end,
+        .copy_abort = pg_copy_abort,
         .catalog_sql = "SELECT current_database()",
 };

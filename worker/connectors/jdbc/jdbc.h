@@ -249,11 +249,16 @@ typedef struct jdbc_dialect {
          * COMMIT (or before the next statement with a result); off: one round trip each. */
         void (*pipeline)(jdbc_conn_t *c, bool on);
         /* Optional bulk load for insert mode (PostgreSQL COPY FROM STDIN): copy_ok tells whether a
-         * table takes it exactly as INSERT; copy_rows loads nrows rows of ncols texts (row by row,
-         * NULL: SQL NULL) with copy_sql ("COPY t (cols) FROM STDIN") in the open transaction. */
+         * table takes it exactly as INSERT; copy_begin starts copy_sql ("COPY t (cols) FROM STDIN")
+         * in the open transaction without waiting; copy_row queues one row of texts (NULL: SQL
+         * NULL), sent while the caller converts the next; copy_end sends the rest and gives the
+         * server's verdict (its error with SQLSTATE); copy_abort abandons it. */
         int (*copy_ok)(jdbc_conn_t *c, const jdbc_table_id_t *t, bool *ok, char *errstr, size_t errstr_size);
-        int (*copy_rows)(jdbc_conn_t *c, const char *copy_sql, const char *const *params, const size_t *lens,
-                         size_t ncols, size_t nrows, char *errstr, size_t errstr_size);
+        int (*copy_begin)(jdbc_conn_t *c, const char *copy_sql, char *errstr, size_t errstr_size);
+        int (*copy_row)(jdbc_conn_t *c, const char *const *vals, const size_t *lens, size_t n, char *errstr,
+                        size_t errstr_size);
+        int (*copy_end)(jdbc_conn_t *c, char *errstr, size_t errstr_size);
+        void (*copy_abort)(jdbc_conn_t *c);
         /* SQL giving the catalog of the connection's tables in offsets (NULL: none). pgjdbc
          * 42.7.5 and later report the database (current_database()) as every table's catalog. */
         const char *catalog_sql;

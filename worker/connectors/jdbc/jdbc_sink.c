@@ -46,6 +46,8 @@ typedef struct {
         size_t nrows, cap; /* rows, and room in keyhash */
         size_t pcap;       /* room in params */
         const ferry_record_t *first;
+        bool copying;  /* the rows stream into a COPY (insert mode on PostgreSQL) not ended yet */
+        bool streamed; /* the rows went to a COPY: params unused */
 } group_t;
 
 typedef struct {
@@ -495,10 +497,13 @@ static bool is_data_error(const char *errstr)
                strstr(errstr, "constraint failed") || strstr(errstr, "datatype mismatch");
 }
 
-static void group_reset(group_t *g)
+static void group_reset(sink_t *s, group_t *g)
 {
-        for (size_t i = 0; i < g->nrows * g->nf; i++)
+        if (g->copying && s->conn)
+                s->d->copy_abort(s->conn);
+        for (size_t i = 0; !g->streamed && i < g->nrows * g->nf; i++)
                 free(g->params[i]);
+        g->copying = g->streamed = false;
         free(g->table);
         jdbc_table_id_free(&g->id);
         g->table = NULL;
@@ -507,9 +512,9 @@ static void group_reset(group_t *g)
         g->first = NULL;
 }
 
-static void group_free(group_t *g)
+static void group_free(sink_t *s, group_t *g)
 {
-        group_reset(g);
+        group_reset(s, g);
         free(g->params);
         free(g->lens);
         free(g->keyhash);
@@ -520,35 +525,15 @@ static void group_free(group_t *g)
 static int group_flush(sink_t *s, char *errstr, size_t errstr_size)
 {
         group_t *g = &s->group;
-        if (!g->table || !g->nrows)
+        if (!g->table || (!g->nrows && !g->copying))
                 return 0;
         ferry_buf_t b;
         ferry_buf_init(&b);
         int rc = 0;
-        table_cache_t *tc = g->mode == JDBC_INSERT && s->d->copy_rows ? cache_get(s, g->table) : NULL;
-        if (tc && tc->copy < 0) {
-                bool ok = false;
-                rc = s->d->copy_ok(s->conn, &g->id, &ok, errstr, errstr_size);
-                tc->copy = ok;
-        }
-        if (rc == 0 && tc && tc->copy) {
-                /* Plain inserts by the database's bulk path (PostgreSQL COPY: the server takes rows
-                 * several times faster than from INSERT ... VALUES), columns in parameter order. */
-                ferry_buf_puts(&b, "COPY ");
-                jdbc_sql_table(&b, &s->style, &g->id);
-                ferry_buf_puts(&b, " (");
-                size_t k = 0;
-                for (int pass = 0; pass < 2; pass++)
-                        for (size_t i = 0; i < g->nf; i++)
-                                if (g->f[i].key == (pass == 0)) {
-                                        if (k++)
-                                                ferry_buf_puts(&b, ", ");
-                                        jdbc_sql_ident(&b, &s->style, g->f[i].name);
-                                }
-                ferry_buf_puts(&b, ") FROM STDIN");
-                rc = s->d->copy_rows(s->conn, b.p, (const char *const *)g->params, g->lens, g->nf, g->nrows,
-                                     errstr, errstr_size);
-        } else if (rc == 0) {
+        if (g->copying) {
+                g->copying = false;
+                rc = s->d->copy_end(s->conn, errstr, errstr_size);
+        } else {
                 rc = jdbc_sink_sql_rows(&b, &s->style, s->d->kind, &g->id, g->mode, g->f, g->nf, g->nrows);
                 if (rc == 0 && s->d->query_lens)
                         rc = s->d->query_lens(s->conn, b.p, (const char *const *)g->params, g->lens,
@@ -566,7 +551,7 @@ static int group_flush(sink_t *s, char *errstr, size_t errstr_size)
                          g->first->topic, (int)g->first->partition, g->first->kafka_offset);
         }
         ferry_buf_free(&b);
-        group_reset(g);
+        group_reset(s, g);
         return rc;
 }
 
@@ -581,6 +566,44 @@ static uint64_t key_hash(const row_t *row)
                 h = (h ^ 0x1f) * 1099511628211ULL;
         }
         return h;
+}
+
+/* Starts a new group's rows into a COPY when it takes one: plain inserts by the database's bulk
+ * path (PostgreSQL COPY: the server loads rows several times faster than from INSERT ... VALUES,
+ * and takes them while the next records are converted). */
+static int copy_start(sink_t *s, group_t *g, char *errstr, size_t errstr_size)
+{
+        table_cache_t *tc = g->mode == JDBC_INSERT && s->d->copy_begin ? cache_get(s, g->table) : NULL;
+        if (!tc)
+                return 0;
+        if (tc->copy < 0) {
+                bool ok = false;
+                if (s->d->copy_ok(s->conn, &g->id, &ok, errstr, errstr_size) < 0)
+                        return -1;
+                tc->copy = ok;
+        }
+        if (!tc->copy)
+                return 0;
+        ferry_buf_t b;
+        ferry_buf_init(&b);
+        ferry_buf_puts(&b, "COPY ");
+        jdbc_sql_table(&b, &s->style, &g->id);
+        ferry_buf_puts(&b, " (");
+        size_t k = 0;
+        for (int pass = 0; pass < 2; pass++)
+                for (size_t i = 0; i < g->nf; i++)
+                        if (g->f[i].key == (pass == 0)) {
+                                if (k++)
+                                        ferry_buf_puts(&b, ", ");
+                                jdbc_sql_ident(&b, &s->style, g->f[i].name);
+                        }
+        ferry_buf_puts(&b, ") FROM STDIN");
+        int rc = s->d->copy_begin(s->conn, b.p, errstr, errstr_size);
+        ferry_buf_free(&b);
+        if (rc < 0)
+                return -1;
+        g->copying = g->streamed = true;
+        return 0;
 }
 
 /* Adds a row to the pending statement (flushing it first when the row does not fit it); takes
@@ -608,6 +631,23 @@ static int group_add(sink_t *s, const ferry_record_t *r, const char *table, cons
                 g->nf = row->n;
                 memcpy(g->f, row->f, row->n * sizeof(jdbc_field_t));
                 g->first = r;
+                if ((rc = copy_start(s, g, errstr, errstr_size)) < 0)
+                        return rc;
+        }
+        if (g->streamed) {
+                /* Straight into the COPY, in statement order: keys, then the others. */
+                const char *vals[256];
+                size_t lens[256], k = 0;
+                for (int pass = 0; pass < 2; pass++)
+                        for (size_t i = 0; i < row->n; i++)
+                                if (row->f[i].key == (pass == 0)) {
+                                        lens[k] = row->len[i];
+                                        vals[k++] = row->param[i];
+                                }
+                if (s->d->copy_row(s->conn, vals, lens, k, errstr, errstr_size) < 0)
+                        return -1;
+                g->nrows++;
+                return 0;
         }
         size_t need = (g->nrows + 1) * (g->nf ? g->nf : 1);
         if (need > g->pcap) {
@@ -764,7 +804,7 @@ static void sink_stop(ferry_task_t *t)
         if (s->conn)
                 s->d->close(s->conn);
         cache_clear(s);
-        group_free(&s->group);
+        group_free(s, &s->group);
         jdbc_tz_free(s->tz);
         ferry_config_free(s->cfg);
         free(s);
@@ -867,7 +907,7 @@ static int write_batch(ferry_task_t *t, sink_t *s, ferry_record_t *const *recs, 
         }
         if (rc == 0)
                 rc = group_flush(s, errstr, errstr_size);
-        group_reset(&s->group);
+        group_reset(s, &s->group);
         if (rc == 0)
                 rc = exec(s, "COMMIT", errstr, errstr_size);
         /* Pipelined, a statement's error arrives at COMMIT: a record's data is then at fault. */
