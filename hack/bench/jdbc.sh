@@ -48,23 +48,27 @@ now() { date +%s.%N; }
 calc() { python3 -c "print(round($1, 3))"; }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 cpu_s() { awk -v t="$(getconf CLK_TCK)" '{print ($14 + $15) / t}' "/proc/$1/stat"; }
-# CPU-s of the PostgreSQL server so far: the postmaster with its ended children, and the live ones.
-# With the worker's CPU-s this is what a phase costs, whatever else the machine runs meanwhile.
+# CPU-s of the PostgreSQL server so far: the postmaster (found by its port) with its ended
+# children, and the live ones. With the worker's CPU-s this is what a phase costs, whatever else
+# the machine runs meanwhile.
 pg_cpu() {
-        python3 - "$(head -1 "$W/services/postgres/data/postmaster.pid")" <<'PY'
+        python3 - "$SERVICE_PORT" <<'PY'
 import os, sys
-pm = sys.argv[1]
+port = "port=" + sys.argv[1]
 def stat(p):
     return open(f"/proc/{p}/stat").read().rsplit(")", 1)[1].split()
-f = stat(pm)
-ticks = sum(int(x) for x in f[11:15])
+procs = {}
 for p in filter(str.isdigit, os.listdir("/proc")):
     try:
-        g = stat(p)
+        comm = open(f"/proc/{p}/comm").read().strip()
+        cmd = open(f"/proc/{p}/cmdline").read().split("\0")
+        procs[p] = (comm, cmd, stat(p))
     except OSError:
         continue
-    if g[1] == pm:
-        ticks += int(g[11]) + int(g[12])
+pm = [p for p, (comm, cmd, st) in procs.items()
+      if comm == "postgres" and port in cmd and procs.get(st[1], ("",))[0] != "postgres"][0]
+ticks = sum(int(x) for x in procs[pm][2][11:15])
+ticks += sum(int(st[11]) + int(st[12]) for comm, cmd, st in procs.values() if st[1] == pm)
 print(ticks / os.sysconf("SC_CLK_TCK"))
 PY
 }

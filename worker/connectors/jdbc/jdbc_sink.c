@@ -66,10 +66,12 @@ typedef struct {
         table_cache_t *tables;
         size_t ntables;
         group_t group;
-        size_t group_max; /* rows per statement: batch.size, and the database's parameter limit */
-        jdbc_tz_t *tz;    /* db.timezone (NULL: UTC) */
-        bool date_utc;    /* date.timezone=UTC: Date values are written as they are */
-        bool pipelined;   /* the batch's statements travel together (PostgreSQL pipeline mode) */
+        size_t group_max;         /* rows per statement: batch.size, and the database's parameter limit */
+        jdbc_tz_t *tz;            /* db.timezone (NULL: UTC) */
+        bool date_utc;            /* date.timezone=UTC: Date values are written as they are */
+        bool pipelined;           /* the batch's statements travel together (PostgreSQL pipeline mode) */
+        char *tt_topic, *tt_name; /* the topic met last and its table (topic_table) */
+        jdbc_table_id_t tt_id;
 } sink_t;
 
 /* One row being written: fields and their parameter texts. */
@@ -688,21 +690,44 @@ static int group_add(sink_t *s, const ferry_record_t *r, const char *table, cons
         return 0;
 }
 
+/* The table of a topic (table.name.format), kept for the topic met last: records of a batch
+ * mostly share one. */
+static int topic_table(sink_t *s, const char *topic, const char **name, const jdbc_table_id_t **id,
+                       char *errstr, size_t errstr_size)
+{
+        if (!s->tt_topic || strcmp(s->tt_topic, topic) != 0) {
+                free(s->tt_topic);
+                free(s->tt_name);
+                jdbc_table_id_free(&s->tt_id);
+                s->tt_topic = NULL;
+                s->tt_name = table_name(s, topic);
+                if (!s->tt_name || jdbc_table_id_parse(s->tt_name, &s->tt_id) < 0) {
+                        snprintf(errstr, errstr_size, "table.name.format: '%s' is not a valid table name",
+                                 s->tt_name ? s->tt_name : "");
+                        free(s->tt_name);
+                        s->tt_name = NULL;
+                        memset(&s->tt_id, 0, sizeof(s->tt_id));
+                        return -1;
+                }
+                if (!(s->tt_topic = strdup(topic)))
+                        return -1;
+        }
+        *name = s->tt_name;
+        *id = &s->tt_id;
+        return 0;
+}
+
 /* Writes one record: 0, -1 on failure, -2 when the record itself is at fault (bad data). With
  * grouping, INSERTs and upserts of consecutive records wait in s->group for one statement. */
 static int write_record(sink_t *s, const ferry_record_t *r, bool grouping, char *errstr, size_t errstr_size)
 {
         row_t row;
         char *kafka[3] = {NULL, NULL, NULL};
-        char *name = table_name(s, r->topic);
-        jdbc_table_id_t id;
+        const char *name;
+        const jdbc_table_id_t *id;
         int rc = -1;
-        if (!name || jdbc_table_id_parse(name, &id) < 0) {
-                snprintf(errstr, errstr_size, "table.name.format: '%s' is not a valid table name",
-                         name ? name : "");
-                free(name);
+        if (topic_table(s, r->topic, &name, &id, errstr, errstr_size) < 0)
                 return -1;
-        }
         bool tomb = !r->value;
         if (tomb && !s->delete_enabled) {
                 snprintf(errstr, errstr_size,
@@ -732,7 +757,7 @@ static int write_record(sink_t *s, const ferry_record_t *r, bool grouping, char 
                 if ((rc = group_flush(s, errstr, errstr_size)) < 0)
                         goto out;
                 rc = -1;
-                jdbc_delete_sql(&b, &s->style, &id, row.f, row.n);
+                jdbc_delete_sql(&b, &s->style, id, row.f, row.n);
                 for (size_t i = 0; i < row.n; i++)
                         if (row.f[i].key) {
                                 lens[np] = row.len[i];
@@ -741,14 +766,14 @@ static int write_record(sink_t *s, const ferry_record_t *r, bool grouping, char 
                 if (!cache_get(s, name)) {
                         bool ac = s->auto_create;
                         s->auto_create = false;
-                        if (ensure_table(s, name, &id, &row, errstr, errstr_size) < 0) {
+                        if (ensure_table(s, name, id, &row, errstr, errstr_size) < 0) {
                                 s->auto_create = ac;
                                 goto out;
                         }
                         s->auto_create = ac;
                 }
         } else {
-                if (ensure_table(s, name, &id, &row, errstr, errstr_size) < 0)
+                if (ensure_table(s, name, id, &row, errstr, errstr_size) < 0)
                         goto out;
                 size_t nk = 0;
                 for (size_t i = 0; i < row.n; i++)
@@ -757,13 +782,13 @@ static int write_record(sink_t *s, const ferry_record_t *r, bool grouping, char 
                 if (mode == JDBC_UPSERT && nk == 0)
                         mode = JDBC_INSERT;
                 if (grouping && mode != JDBC_UPDATE && s->d->kind != JDBC_DB_SQLITE) {
-                        rc = group_add(s, r, name, &id, mode, &row, errstr, errstr_size);
+                        rc = group_add(s, r, name, id, mode, &row, errstr, errstr_size);
                         goto out;
                 }
                 if ((rc = group_flush(s, errstr, errstr_size)) < 0)
                         goto out;
                 rc = -1;
-                jdbc_sink_sql(&b, &s->style, s->d->kind, &id, mode, row.f, row.n);
+                jdbc_sink_sql(&b, &s->style, s->d->kind, id, mode, row.f, row.n);
                 /* Parameters in the order the statement names them. */
                 for (int pass = 0; pass < 2; pass++)
                         for (size_t i = 0; i < row.n; i++) {
@@ -789,8 +814,6 @@ out:
 out_noro:
         for (int i = 0; i < 3; i++)
                 free(kafka[i]);
-        jdbc_table_id_free(&id);
-        free(name);
         return rc;
 }
 
@@ -805,6 +828,9 @@ static void sink_stop(ferry_task_t *t)
                 s->d->close(s->conn);
         cache_clear(s);
         group_free(s, &s->group);
+        free(s->tt_topic);
+        free(s->tt_name);
+        jdbc_table_id_free(&s->tt_id);
         jdbc_tz_free(s->tz);
         ferry_config_free(s->cfg);
         free(s);
