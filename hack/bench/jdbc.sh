@@ -47,6 +47,31 @@ die() {
 now() { date +%s.%N; }
 calc() { python3 -c "print(round($1, 3))"; }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+cpu_s() { awk -v t="$(getconf CLK_TCK)" '{print ($14 + $15) / t}' "/proc/$1/stat"; }
+# CPU-s of the PostgreSQL server so far: the postmaster (found by its port) with its ended
+# children, and the live ones. With the worker's CPU-s this is what a phase costs, whatever else
+# the machine runs meanwhile.
+pg_cpu() {
+        python3 - "$SERVICE_PORT" <<'PY'
+import os, sys
+port = "port=" + sys.argv[1]
+def stat(p):
+    return open(f"/proc/{p}/stat").read().rsplit(")", 1)[1].split()
+procs = {}
+for p in filter(str.isdigit, os.listdir("/proc")):
+    try:
+        comm = open(f"/proc/{p}/comm").read().strip()
+        cmd = open(f"/proc/{p}/cmdline").read().split("\0")
+        procs[p] = (comm, cmd, stat(p))
+    except OSError:
+        continue
+pm = [p for p, (comm, cmd, st) in procs.items()
+      if comm == "postgres" and port in cmd and procs.get(st[1], ("",))[0] != "postgres"][0]
+ticks = sum(int(x) for x in procs[pm][2][11:15])
+ticks += sum(int(st[11]) + int(st[12]) for comm, cmd, st in procs.values() if st[1] == pm)
+print(ticks / os.sysconf("SC_CLK_TCK"))
+PY
+}
 [ -x "$WORKER" ] || die "$WORKER is not built (make)"
 [ -f build/plugins/jdbc/jdbc.so ] || make -s plugins
 [ -x build/tools/kafka-wait-hw ] || make -s build/tools/kafka-wait-hw
@@ -85,9 +110,11 @@ SQL
 
 # ---- baselines
 say "baseline sink: psql \\copy"
+p0=$(pg_cpu)
 t0=$(now)
 "${PSQL[@]}" -c "\\copy bench_copy FROM '$W/rows.tsv'"
 t1=$(now)
+say "\\copy: $(calc "$t1 - $t0") s wall, $(calc "$(pg_cpu) - $p0") CPU-s in PostgreSQL"
 [ "$("${PSQL[@]}" -c 'SELECT count(*) FROM bench_copy')" = "$N" ] || die "\\copy did not load $N rows"
 COPY_IN=$(calc "$N / ($t1 - $t0)")
 
@@ -110,7 +137,6 @@ plugin.path=$REPO/build/plugins
 P
         printf '%s\n' "${VALUE_CONV[@]}" >>"$1"
 }
-cpu_s() { awk -v t="$(getconf CLK_TCK)" '{print ($14 + $15) / t}' "/proc/$1/stat"; }
 hwm_mb() { awk '/VmHWM/ {print int($2 / 1024)}' "/proc/$1/status"; }
 
 # ---- Ferry source
@@ -135,10 +161,14 @@ wpid=$!
 PIDS+=("$wpid")
 ts=$(build/tools/kafka-wait-hw "$B" "$ST-bench_src" 1 300) || die "source: no record ($(tail -3 "$W/src.log"))"
 c0=$(cpu_s "$wpid")
+p0=$(pg_cpu)
 te=$(build/tools/kafka-wait-hw "$B" "$ST-bench_src" "$N" 1200) || die "source: fewer than $N records"
 c1=$(cpu_s "$wpid")
+p1=$(pg_cpu)
 SRC=$(calc "$N / ($te - $ts)")
-say "source: $(calc "$te - $ts") s wall, $(calc "$c1 - $c0") CPU-s in the worker"
+SRC_CPU=$(calc "$c1 - $c0")
+SRC_PGCPU=$(calc "$p1 - $p0")
+say "source: $(calc "$te - $ts") s wall, $SRC_CPU CPU-s in the worker, $SRC_PGCPU CPU-s in PostgreSQL"
 SRC_RSS=$(hwm_mb "$wpid")
 kill "$wpid"
 wait "$wpid" 2>/dev/null || true
@@ -169,6 +199,7 @@ until [ "$(count)" -gt 0 ]; do
 done
 ts=$(now)
 c0=$(cpu_s "$wpid")
+p0=$(pg_cpu)
 deadline=$((SECONDS + 1200))
 until [ "$(count)" -ge "$N" ]; do
         [ "$SECONDS" -lt "$deadline" ] || die "sink: fewer than $N rows"
@@ -177,8 +208,11 @@ until [ "$(count)" -ge "$N" ]; do
 done
 te=$(now)
 c1=$(cpu_s "$wpid")
+p1=$(pg_cpu)
 SINK=$(calc "$N / ($te - $ts)")
-say "sink: $(calc "$te - $ts") s wall, $(calc "$c1 - $c0") CPU-s in the worker"
+SINK_CPU=$(calc "$c1 - $c0")
+SINK_PGCPU=$(calc "$p1 - $p0")
+say "sink: $(calc "$te - $ts") s wall, $SINK_CPU CPU-s in the worker, $SINK_PGCPU CPU-s in PostgreSQL"
 SINK_RSS=$(hwm_mb "$wpid")
 kill "$wpid"
 wait "$wpid" 2>/dev/null || true
@@ -189,11 +223,11 @@ same=$("${PSQL[@]}" -c "SELECT count(*) FROM (SELECT * FROM bench_src EXCEPT SEL
 r_src=$(calc "$SRC / $COPY_OUT")
 r_sink=$(calc "$SINK / $COPY_IN")
 say "source $SRC rows/s (COPY | kcat $COPY_OUT, ratio $r_src); sink $SINK rows/s (\\copy $COPY_IN, ratio $r_sink)"
-echo "| PostgreSQL, $N rows x 6 columns, $CONV | Ferry rows/s | baseline rows/s | Ferry/baseline | target | Ferry peak RSS |"
-echo "|---|---|---|---|---|---|"
-echo "| source (JdbcSourceConnector vs COPY TO STDOUT \\| kcat -P) | $SRC | $COPY_OUT | $r_src | >= 0.8 | $SRC_RSS MB |"
-echo "| sink (JdbcSinkConnector insert vs psql \\copy) | $SINK | $COPY_IN | $r_sink | >= 0.5 | $SINK_RSS MB |"
+echo "| PostgreSQL, $N rows x 6 columns, $CONV | Ferry rows/s | baseline rows/s | Ferry/baseline | target | Ferry peak RSS | CPU-s worker / PostgreSQL |"
+echo "|---|---|---|---|---|---|---|"
+echo "| source (JdbcSourceConnector vs COPY TO STDOUT \\| kcat -P) | $SRC | $COPY_OUT | $r_src | >= 0.8 | $SRC_RSS MB | $SRC_CPU / $SRC_PGCPU |"
+echo "| sink (JdbcSinkConnector insert vs psql \\copy) | $SINK | $COPY_IN | $r_sink | >= 0.5 | $SINK_RSS MB | $SINK_CPU / $SINK_PGCPU |"
 if [ -n "${BENCH_JDBC_JSON:-}" ]; then
-        printf '{"rows": %s, "source_rows_per_s": %s, "copy_to_kcat_rows_per_s": %s, "sink_rows_per_s": %s, "psql_copy_rows_per_s": %s, "source_peak_rss_mb": %s, "sink_peak_rss_mb": %s}\n' \
-                "$N" "$SRC" "$COPY_OUT" "$SINK" "$COPY_IN" "$SRC_RSS" "$SINK_RSS" >"$BENCH_JDBC_JSON"
+        printf '{"rows": %s, "source_rows_per_s": %s, "copy_to_kcat_rows_per_s": %s, "sink_rows_per_s": %s, "psql_copy_rows_per_s": %s, "source_peak_rss_mb": %s, "sink_peak_rss_mb": %s, "source_cpu_s": %s, "source_pg_cpu_s": %s, "sink_cpu_s": %s, "sink_pg_cpu_s": %s}\n' \
+                "$N" "$SRC" "$COPY_OUT" "$SINK" "$COPY_IN" "$SRC_RSS" "$SINK_RSS" "$SRC_CPU" "$SRC_PGCPU" "$SINK_CPU" "$SINK_PGCPU" >"$BENCH_JDBC_JSON"
 fi

@@ -91,6 +91,20 @@ grep -q '^2|{"qty":-5}|' "$WORK/dlq.txt" && grep -q 'violates check constraint' 
 [ "$(connector_state "chk-$SUF" 0)" = RUNNING ] || fail "task chk-$SUF: $(connector_state "chk-$SUF" 0)"
 info "a refused record went to the DLQ with the database's message; the others were written"
 
+# insert mode (PostgreSQL COPY): tabs, newlines, backslashes and nulls arrive intact, and a refused
+# record still goes to the DLQ alone, naming its topic, partition and offset.
+INS=ins_$SUF
+"${PSQL[@]}" -c "CREATE TABLE $INS (id bigint PRIMARY KEY, s text, qty int CHECK (qty >= 0))"
+create_connector "ins-$SUF" "$(sink_conf "$INS" insert ',"value.converter.schemas.enable":"false","errors.tolerance":"all","errors.deadletterqueue.topic.name":"dlqi-'"$SUF"'","errors.deadletterqueue.topic.replication.factor":"1","errors.deadletterqueue.context.headers.enable":"true"')"
+wait_connector_running "ins-$SUF" 1 60
+printf '%s\n' '1|{"s":"a\tb\\c\nd\\N","qty":1}' '2|{"s":"bad","qty":-5}' '3|{"s":null,"qty":3}' | produce_records "$INS" '|'
+ins_rows() { [ "$("${PSQL[@]}" -c "SELECT string_agg(id || ':' || coalesce(replace(replace(s, E'\t', '<t>'), E'\n', '<n>'), '<null>'), ',' ORDER BY id) FROM $INS")" = '1:a<t>b\c<n>d\N,3:<null>' ]; }
+wait_for 60 "the good rows of $INS" ins_rows
+read_records "dlqi-$SUF" 1 60 '%k|%s|%h\n' >"$WORK/dlqi.txt"
+grep -q '^2|{"s":"bad","qty":-5}|' "$WORK/dlqi.txt" && grep -q 'violates check constraint' "$WORK/dlqi.txt" &&
+        grep -q "__connect.errors.offset=1" "$WORK/dlqi.txt" || fail "insert mode dead letter queue: $(cat "$WORK/dlqi.txt")"
+info "insert mode: escapes and nulls intact, a refused record went to the DLQ alone"
+
 # kill -9 mid-stream: every key's last value is in the table after a restart.
 N=2000
 create_connector "kill-$SUF" "$(sink_conf "$KILL" upsert ',"value.converter.schemas.enable":"false","batch.size":"100"')"

@@ -322,6 +322,30 @@ Test(jdbc_tz, zones_and_wall_times)
         cr_assert_eq(jdbc_parse_timestamp_tz("1719835200123", 13, tz, &ms, &ns), 0);
         cr_assert_eq(ms, 1719835200123LL);
         cr_assert_eq(ns, 123000000);
+        int32_t tm;
+        cr_assert_eq(jdbc_parse_time_tz("10:00:00", 8, tz, &tm), 0);
+        cr_assert_eq(tm, 9 * 3600000);
+        cr_assert_eq(jdbc_parse_time_tz("00:30:00", 8, tz, &tm), 0);
+        cr_assert_eq(tm, 23 * 3600000 + 30 * 60000); /* wrapped to the time of day */
+        cr_assert_eq(jdbc_parse_time_tz("10:00:00+05", 11, tz, &tm), 0);
+        cr_assert_eq(tm, 5 * 3600000); /* timetz: its own offset */
+        cr_assert_eq(jdbc_parse_time_tz("10:00:00", 8, NULL, &tm), 0);
+        cr_assert_eq(tm, 10 * 3600000);
+        cr_assert_eq(jdbc_parse_time_tz("36000000", 8, tz, &tm), 0); /* sqlite-jdbc epoch ms */
+        cr_assert_eq(tm, 10 * 3600000);
+        int32_t days;
+        cr_assert_eq(jdbc_parse_date_cell("2024-07-01", 10, &days), 0);
+        cr_assert_eq(days, 19905);
+        cr_assert_eq(jdbc_parse_date_cell("1719792000000", 13, &days), 0);
+        cr_assert_eq(days, 19905);
+        cr_assert_eq(jdbc_date_in_zone(tz, 19905), 19905);
+        cr_assert_eq(jdbc_date_in_zone(NULL, 19905), 19905);
+        jdbc_tz_t *ny = NULL;
+        cr_assert_eq(jdbc_tz_load("America/New_York", &ny, err, sizeof(err)), 0, "%s", err);
+        cr_assert_eq(jdbc_date_in_zone(ny, 19905), 19904);
+        cr_assert_eq(jdbc_parse_time_tz("20:00:00", 8, ny, &tm), 0);
+        cr_assert_eq(tm, 3600000); /* 20:00 EST is 01:00 UTC the next day */
+        jdbc_tz_free(ny);
         jdbc_tz_free(tz);
         uint8_t junk[60] = "TZif2";
         cr_assert_eq(jdbc_tz_parse(junk, sizeof(junk), &tz), -1);

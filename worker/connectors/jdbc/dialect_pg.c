@@ -30,6 +30,11 @@ struct jdbc_conn {
         bool pipeline_ok;
         bool prefetching; /* a FETCH of the stream was sent ahead, its answer not read yet */
         size_t queued;    /* statements sent in pipeline mode, results not read yet */
+        /* A COPY FROM STDIN under way (the sink's insert mode): the server answered it (ready) or
+         * refused it or its data (failed, copy_err); rows wait in copy_buf. */
+        bool copying, copy_ready, copy_failed;
+        char copy_err[512];
+        ferry_buf_t copy_buf;
 };
 
 /* libpq messages end with a newline; keep the first line. */
@@ -105,6 +110,7 @@ static int pg_connect(const jdbc_url_t *u, const char *user, const char *passwor
                 snprintf(errstr, errstr_size, "out of memory");
                 return -1;
         }
+        ferry_buf_init(&c->copy_buf);
         c->pg = pg;
         *out = c;
         return 0;
@@ -115,6 +121,7 @@ static void pg_close(jdbc_conn_t *c)
         if (!c)
                 return;
         PQfinish(c->pg);
+        ferry_buf_free(&c->copy_buf);
         free(c);
 }
 
@@ -615,6 +622,194 @@ static void pg_stream_close(jdbc_conn_t *c)
         c->stream_tx = false;
 }
 
+/* ---- COPY ... FROM STDIN (text format): the sink's insert mode ---- */
+
+/* Whether t takes COPY exactly as it takes INSERT: a plain or partitioned table without rules
+ * (COPY ignores INSERT rules) and without GENERATED ALWAYS identity columns (COPY writes them
+ * where INSERT refuses to). */
+static int pg_copy_ok(jdbc_conn_t *c, const jdbc_table_id_t *t, bool *ok, char *errstr, size_t errstr_size)
+{
+        ferry_buf_t b;
+        ferry_buf_init(&b);
+        jdbc_sql_table(&b, &jdbc_dialect_postgres.style, t);
+        const char *name[1] = {b.p};
+        jdbc_result_t r;
+        int rc =
+                pg_query(c,
+                         "SELECT c.relkind IN ('r', 'p') AND NOT c.relhasrules AND NOT EXISTS (SELECT 1 FROM "
+                         "pg_catalog.pg_attribute a WHERE a.attrelid = c.oid AND a.attidentity = 'a') "
+                         "FROM pg_catalog.pg_class c WHERE c.oid = to_regclass($1)",
+                         name, 1, &r, errstr, errstr_size);
+        ferry_buf_free(&b);
+        if (rc < 0)
+                return -1;
+        size_t len;
+        const char *yes = r.nrows ? r.cell(&r, 0, 0, &len) : NULL;
+        *ok = yes && yes[0] == 't';
+        jdbc_result_free(&r);
+        return 0;
+}
+
+/* Appends a value in COPY's text format: \N for NULL; backslash, tab, newline, CR escaped. */
+static void copy_value(ferry_buf_t *b, const char *v, size_t len)
+{
+        if (!v) {
+                ferry_buf_append(b, "\\N", 2);
+                return;
+        }
+        const char *p = v, *end = v + len;
+        while (p < end) {
+                const char *q = p;
+                while (q < end && *q != '\\' && *q != '\t' && *q != '\n' && *q != '\r')
+                        q++;
+                ferry_buf_append(b, p, (size_t)(q - p));
+                if (q == end)
+                        break;
+                char esc[2] = {'\\', *q == '\\' ? '\\' : *q == '\t' ? 't' : *q == '\n' ? 'n' : 'r'};
+                ferry_buf_append(b, esc, 2);
+                p = q + 1;
+        }
+}
+
+/* Waits (block) or looks (!block) for the server's answer to "BEGIN; COPY": 1 ready for data,
+ * 0 not yet, -1 refused (c->copy_err). */
+static int copy_ready(jdbc_conn_t *c, bool block)
+{
+        while (!c->copy_ready && !c->copy_failed) {
+                if (!block && PQconsumeInput(c->pg) != 1) {
+                        pg_msg(c->copy_err, sizeof(c->copy_err), "COPY: ", PQerrorMessage(c->pg));
+                        c->copy_failed = true;
+                        break;
+                }
+                if (!block && PQisBusy(c->pg))
+                        return 0;
+                PGresult *r = PQgetResult(c->pg);
+                ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+                if (st == PGRES_COPY_IN)
+                        c->copy_ready = true;
+                else if (st != PGRES_COMMAND_OK) { /* BEGIN's answer comes first */
+                        if (r)
+                                result_error(r, c->copy_err, sizeof(c->copy_err));
+                        else
+                                pg_msg(c->copy_err, sizeof(c->copy_err), "COPY: ", PQerrorMessage(c->pg));
+                        c->copy_failed = true;
+                }
+                PQclear(r);
+        }
+        if (c->copy_failed) {
+                PGresult *r;
+                while ((r = PQgetResult(c->pg)))
+                        PQclear(r);
+                return -1;
+        }
+        return 1;
+}
+
+/* Starts "COPY t (cols) FROM STDIN" in the open transaction without waiting for the server:
+ * statements pipelined before it are read first, and a pending BEGIN goes in the same message. */
+static int pg_copy_begin(jdbc_conn_t *c, const char *copy_sql, char *errstr, size_t errstr_size)
+{
+        if (pg_sync(c, errstr, errstr_size) < 0)
+                return -1;
+        ferry_buf_t b;
+        ferry_buf_init(&b);
+        if (c->begin_pending)
+                ferry_buf_puts(&b, "BEGIN; ");
+        c->begin_pending = false;
+        ferry_buf_puts(&b, copy_sql);
+        int ok = PQsendQuery(c->pg, b.p);
+        ferry_buf_free(&b);
+        if (ok != 1) {
+                pg_msg(errstr, errstr_size, "COPY: ", PQerrorMessage(c->pg));
+                return -1;
+        }
+        c->copying = true;
+        c->copy_ready = c->copy_failed = false;
+        c->copy_err[0] = 0;
+        ferry_buf_reset(&c->copy_buf);
+        return 0;
+}
+
+/* Sends what is buffered once the server takes data (a refusal is kept for copy_end). */
+static void copy_send(jdbc_conn_t *c, bool block)
+{
+        if (copy_ready(c, block) != 1 || !c->copy_buf.len)
+                return;
+        if (PQputCopyData(c->pg, c->copy_buf.p, (int)c->copy_buf.len) != 1) {
+                pg_msg(c->copy_err, sizeof(c->copy_err), "COPY: ", PQerrorMessage(c->pg));
+                c->copy_failed = true;
+        }
+        ferry_buf_reset(&c->copy_buf);
+}
+
+/* One row of text values (NULL: SQL NULL), in COPY's text format; sent in 64 KB pieces while the
+ * caller converts the next records, so the server loads rows as they come. */
+static int pg_copy_row(jdbc_conn_t *c, const char *const *vals, const size_t *lens, size_t n, char *errstr,
+                       size_t errstr_size)
+{
+        if (c->copy_failed)
+                return 0; /* reported by copy_end */
+        for (size_t i = 0; i < n; i++) {
+                if (i)
+                        ferry_buf_putc(&c->copy_buf, '\t');
+                copy_value(&c->copy_buf, vals[i], vals[i] ? lens[i] : 0);
+        }
+        if (ferry_buf_putc(&c->copy_buf, '\n') < 0) {
+                snprintf(errstr, errstr_size, "out of memory");
+                return -1;
+        }
+        if (c->copy_buf.len >= 65536)
+                copy_send(c, c->copy_buf.len >= (4u << 20));
+        return 0;
+}
+
+/* Ends the COPY: the rest of the rows, then the server's verdict on all of them. */
+static int pg_copy_end(jdbc_conn_t *c, char *errstr, size_t errstr_size)
+{
+        if (!c->copying)
+                return 0;
+        copy_send(c, true);
+        c->copying = false;
+        PGresult *r;
+        if (c->copy_failed && !c->copy_ready) {
+                snprintf(errstr, errstr_size, "%s", c->copy_err);
+                return -1;
+        }
+        if (PQputCopyEnd(c->pg, NULL) != 1 && !c->copy_failed) {
+                pg_msg(c->copy_err, sizeof(c->copy_err), "COPY: ", PQerrorMessage(c->pg));
+                c->copy_failed = true;
+        }
+        int rc = c->copy_failed ? -1 : 0;
+        if (rc < 0)
+                snprintf(errstr, errstr_size, "%s", c->copy_err);
+        /* The server's own error (a constraint, bad input, with its SQLSTATE) wins over libpq's
+         * "no COPY in progress" that follows it locally. */
+        bool server = false;
+        while ((r = PQgetResult(c->pg))) {
+                if (PQresultStatus(r) != PGRES_COMMAND_OK && !server) {
+                        result_error(r, errstr, errstr_size);
+                        server = true;
+                        rc = -1;
+                }
+                PQclear(r);
+        }
+        return rc;
+}
+
+/* Abandons a COPY (the transaction is rolled back after it). */
+static void pg_copy_abort(jdbc_conn_t *c)
+{
+        if (!c->copying)
+                return;
+        c->copying = false;
+        if (copy_ready(c, true) == 1)
+                PQputCopyEnd(c->pg, "aborted");
+        PGresult *r;
+        while ((r = PQgetResult(c->pg)))
+                PQclear(r);
+        ferry_buf_reset(&c->copy_buf);
+}
+
 const jdbc_dialect_t jdbc_dialect_postgres = {
         .name = "PostgreSqlDatabaseDialect",
         .kind = JDBC_DB_POSTGRES,
@@ -632,5 +827,10 @@ const jdbc_dialect_t jdbc_dialect_postgres = {
         .stream_next = pg_stream_next,
         .stream_close = pg_stream_close,
         .pipeline = pg_pipeline,
+        .copy_ok = pg_copy_ok,
+        .copy_begin = pg_copy_begin,
+        .copy_row = pg_copy_row,
+        .copy_end = pg_copy_end,
+        .copy_abort = pg_copy_abort,
         .catalog_sql = "SELECT current_database()",
 };

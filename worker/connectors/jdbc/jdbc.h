@@ -107,6 +107,17 @@ int jdbc_cell_value(const ferry_schema_t *s, jdbc_sqltype_t type, const jdbc_tz_
 /* A timestamp cell to its instant, as jdbc_cell_value reads it. 0 ok. */
 int jdbc_parse_timestamp_tz(const char *s, size_t len, const jdbc_tz_t *tz, int64_t *ms, int32_t *nanos);
 
+/* A Time cell: its offset when it has one (timetz), else a wall time on 1970-01-01 in tz
+ * (db.timezone, as the drivers' getTime(col, Calendar)); all digits: epoch milliseconds
+ * (sqlite-jdbc). Wrapped to the time of day. 0 ok. */
+int jdbc_parse_time_tz(const char *s, size_t len, const jdbc_tz_t *tz, int32_t *ms);
+/* A Date cell: "YYYY-MM-DD" (never shifted: Confluent's source reads dates in UTC); all digits:
+ * epoch milliseconds (sqlite-jdbc). 0 ok. */
+int jdbc_parse_date_cell(const char *s, size_t len, int32_t *days);
+/* The date a driver writes for a Connect Date (midnight UTC of days) with a Calendar of tz:
+ * the local date of that instant (the day before in zones west of UTC). */
+int32_t jdbc_date_in_zone(const jdbc_tz_t *tz, int32_t days);
+
 /* Date/time text <-> epoch. "YYYY-MM-DD HH:MM:SS[.fffffffff][+HH[:MM]]" -> ms since the epoch
  * (UTC unless an offset is given) and the nanoseconds of the second. 0 ok. */
 int jdbc_parse_timestamp(const char *s, size_t len, int64_t *ms, int32_t *nanos);
@@ -237,6 +248,17 @@ typedef struct jdbc_dialect {
         /* Optional: lets statements without a result travel together, their errors reported at
          * COMMIT (or before the next statement with a result); off: one round trip each. */
         void (*pipeline)(jdbc_conn_t *c, bool on);
+        /* Optional bulk load for insert mode (PostgreSQL COPY FROM STDIN): copy_ok tells whether a
+         * table takes it exactly as INSERT; copy_begin starts copy_sql ("COPY t (cols) FROM STDIN")
+         * in the open transaction without waiting; copy_row queues one row of texts (NULL: SQL
+         * NULL), sent while the caller converts the next; copy_end sends the rest and gives the
+         * server's verdict (its error with SQLSTATE); copy_abort abandons it. */
+        int (*copy_ok)(jdbc_conn_t *c, const jdbc_table_id_t *t, bool *ok, char *errstr, size_t errstr_size);
+        int (*copy_begin)(jdbc_conn_t *c, const char *copy_sql, char *errstr, size_t errstr_size);
+        int (*copy_row)(jdbc_conn_t *c, const char *const *vals, const size_t *lens, size_t n, char *errstr,
+                        size_t errstr_size);
+        int (*copy_end)(jdbc_conn_t *c, char *errstr, size_t errstr_size);
+        void (*copy_abort)(jdbc_conn_t *c);
         /* SQL giving the catalog of the connection's tables in offsets (NULL: none). pgjdbc
          * 42.7.5 and later report the database (current_database()) as every table's catalog. */
         const char *catalog_sql;

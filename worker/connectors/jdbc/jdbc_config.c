@@ -22,6 +22,7 @@ static const char *const isolation[] = {"DEFAULT",
                                         NULL};
 static const char *const insert_modes[] = {"insert", "upsert", "update", NULL};
 static const char *const pk_modes[] = {"none", "kafka", "record_key", "record_value", NULL};
+static const char *const date_zones[] = {"DB_TIMEZONE", "UTC", NULL};
 
 static int check_url(const char *name, const char *value, char *errstr, size_t errstr_size)
 {
@@ -316,6 +317,15 @@ const ferry_config_def_t jdbc_sink_config[] = {
          .group = "Data Mapping",
          .doc = "Name of the JDBC timezone that should be used in the connector when inserting time-based "
                 "values."},
+        {.name = "date.timezone",
+         .type = FERRY_CFG_STRING,
+         .default_value = "DB_TIMEZONE",
+         .valid = date_zones,
+         .importance = FERRY_IMPORTANCE_LOW,
+         .group = "Data Mapping",
+         .doc = "Name of the JDBC timezone that should be used in the connector when inserting DATE type "
+                "values: DB_TIMEZONE (db.timezone, the default for backward compatibility) or UTC (no "
+                "conversion of DATE values)."},
         {.name = "auto.create",
          .type = FERRY_CFG_BOOLEAN,
          .default_value = "false",

@@ -30,6 +30,7 @@ typedef struct {
         char *name;
         char **cols;
         size_t ncols;
+        int copy; /* takes COPY as it takes INSERT: 1 yes, 0 no, -1 not asked yet */
 } table_cache_t;
 
 /* Consecutive rows for one multi-row INSERT/upsert: same table, columns and mode. */
@@ -45,6 +46,8 @@ typedef struct {
         size_t nrows, cap; /* rows, and room in keyhash */
         size_t pcap;       /* room in params */
         const ferry_record_t *first;
+        bool copying;  /* the rows stream into a COPY (insert mode on PostgreSQL) not ended yet */
+        bool streamed; /* the rows went to a COPY: params unused */
 } group_t;
 
 typedef struct {
@@ -63,9 +66,12 @@ typedef struct {
         table_cache_t *tables;
         size_t ntables;
         group_t group;
-        size_t group_max; /* rows per statement: batch.size, and the database's parameter limit */
-        jdbc_tz_t *tz;    /* db.timezone (NULL: UTC) */
-        bool pipelined;   /* the batch's statements travel together (PostgreSQL pipeline mode) */
+        size_t group_max;         /* rows per statement: batch.size, and the database's parameter limit */
+        jdbc_tz_t *tz;            /* db.timezone (NULL: UTC) */
+        bool date_utc;            /* date.timezone=UTC: Date values are written as they are */
+        bool pipelined;           /* the batch's statements travel together (PostgreSQL pipeline mode) */
+        char *tt_topic, *tt_name; /* the topic met last and its table (topic_table) */
+        jdbc_table_id_t tt_id;
 } sink_t;
 
 /* One row being written: fields and their parameter texts. */
@@ -148,11 +154,23 @@ static char *param_text_fixed(sink_t *s, const ferry_schema_t *sc, const ferry_v
                 return strdup(buf);
         }
         if (ln && !strcmp(ln, FERRY_LOGICAL_DATE) && v->type <= FERRY_TYPE_INT64) {
-                jdbc_format_date((int32_t)v->u.i, buf);
+                /* Confluent binds a Date with a Calendar of db.timezone (date.timezone=DB_TIMEZONE):
+                 * the driver writes the local date of its midnight UTC in that zone. */
+                int32_t days = (int32_t)v->u.i;
+                jdbc_format_date(s->date_utc ? days : jdbc_date_in_zone(s->tz, days), buf);
                 return strdup(buf);
         }
         if (ln && !strcmp(ln, FERRY_LOGICAL_TIME) && v->type <= FERRY_TYPE_INT64) {
-                jdbc_format_time((int32_t)v->u.i, buf);
+                /* The time of day in db.timezone on 1970-01-01 (setTime with its Calendar); PostgreSQL
+                 * gets that day's offset too, which a timetz column keeps and a time column ignores. */
+                int64_t local = jdbc_tz_utc_to_local_ms(s->tz, v->u.i);
+                jdbc_format_time((int32_t)(local % 86400000), buf);
+                if (s->d->kind == JDBC_DB_POSTGRES) {
+                        int64_t off = (local - v->u.i) / 60000;
+                        size_t l = strlen(buf);
+                        snprintf(buf + l, sizeof(buf) - l, "%c%02d:%02d", off < 0 ? '-' : '+',
+                                 (int)((off < 0 ? -off : off) / 60), (int)((off < 0 ? -off : off) % 60));
+                }
                 return strdup(buf);
         }
         if (ln && !strcmp(ln, FERRY_LOGICAL_TIMESTAMP) && v->type <= FERRY_TYPE_INT64) {
@@ -426,6 +444,7 @@ static int ensure_table(sink_t *s, const char *name, const jdbc_table_id_t *id, 
                 s->tables = nt;
                 tc = &s->tables[s->ntables++];
                 tc->name = strdup(name);
+                tc->copy = -1;
                 tc->cols = calloc(n + 1, sizeof(char *));
                 tc->ncols = n;
                 for (size_t i = 0; i < n; i++)
@@ -480,10 +499,13 @@ static bool is_data_error(const char *errstr)
                strstr(errstr, "constraint failed") || strstr(errstr, "datatype mismatch");
 }
 
-static void group_reset(group_t *g)
+static void group_reset(sink_t *s, group_t *g)
 {
-        for (size_t i = 0; i < g->nrows * g->nf; i++)
+        if (g->copying && s->conn)
+                s->d->copy_abort(s->conn);
+        for (size_t i = 0; !g->streamed && i < g->nrows * g->nf; i++)
                 free(g->params[i]);
+        g->copying = g->streamed = false;
         free(g->table);
         jdbc_table_id_free(&g->id);
         g->table = NULL;
@@ -492,9 +514,9 @@ static void group_reset(group_t *g)
         g->first = NULL;
 }
 
-static void group_free(group_t *g)
+static void group_free(sink_t *s, group_t *g)
 {
-        group_reset(g);
+        group_reset(s, g);
         free(g->params);
         free(g->lens);
         free(g->keyhash);
@@ -505,17 +527,23 @@ static void group_free(group_t *g)
 static int group_flush(sink_t *s, char *errstr, size_t errstr_size)
 {
         group_t *g = &s->group;
-        if (!g->table || !g->nrows)
+        if (!g->table || (!g->nrows && !g->copying))
                 return 0;
         ferry_buf_t b;
         ferry_buf_init(&b);
-        int rc = jdbc_sink_sql_rows(&b, &s->style, s->d->kind, &g->id, g->mode, g->f, g->nf, g->nrows);
-        if (rc == 0 && s->d->query_lens)
-                rc = s->d->query_lens(s->conn, b.p, (const char *const *)g->params, g->lens, g->nrows * g->nf,
-                                      NULL, errstr, errstr_size);
-        else if (rc == 0)
-                rc = s->d->query(s->conn, b.p, (const char *const *)g->params, g->nrows * g->nf, NULL, errstr,
-                                 errstr_size);
+        int rc = 0;
+        if (g->copying) {
+                g->copying = false;
+                rc = s->d->copy_end(s->conn, errstr, errstr_size);
+        } else {
+                rc = jdbc_sink_sql_rows(&b, &s->style, s->d->kind, &g->id, g->mode, g->f, g->nf, g->nrows);
+                if (rc == 0 && s->d->query_lens)
+                        rc = s->d->query_lens(s->conn, b.p, (const char *const *)g->params, g->lens,
+                                              g->nrows * g->nf, NULL, errstr, errstr_size);
+                else if (rc == 0)
+                        rc = s->d->query(s->conn, b.p, (const char *const *)g->params, g->nrows * g->nf, NULL,
+                                         errstr, errstr_size);
+        }
         if (rc < 0 && is_data_error(errstr))
                 rc = -2;
         if (rc < 0) {
@@ -525,7 +553,7 @@ static int group_flush(sink_t *s, char *errstr, size_t errstr_size)
                          g->first->topic, (int)g->first->partition, g->first->kafka_offset);
         }
         ferry_buf_free(&b);
-        group_reset(g);
+        group_reset(s, g);
         return rc;
 }
 
@@ -540,6 +568,44 @@ static uint64_t key_hash(const row_t *row)
                 h = (h ^ 0x1f) * 1099511628211ULL;
         }
         return h;
+}
+
+/* Starts a new group's rows into a COPY when it takes one: plain inserts by the database's bulk
+ * path (PostgreSQL COPY: the server loads rows several times faster than from INSERT ... VALUES,
+ * and takes them while the next records are converted). */
+static int copy_start(sink_t *s, group_t *g, char *errstr, size_t errstr_size)
+{
+        table_cache_t *tc = g->mode == JDBC_INSERT && s->d->copy_begin ? cache_get(s, g->table) : NULL;
+        if (!tc)
+                return 0;
+        if (tc->copy < 0) {
+                bool ok = false;
+                if (s->d->copy_ok(s->conn, &g->id, &ok, errstr, errstr_size) < 0)
+                        return -1;
+                tc->copy = ok;
+        }
+        if (!tc->copy)
+                return 0;
+        ferry_buf_t b;
+        ferry_buf_init(&b);
+        ferry_buf_puts(&b, "COPY ");
+        jdbc_sql_table(&b, &s->style, &g->id);
+        ferry_buf_puts(&b, " (");
+        size_t k = 0;
+        for (int pass = 0; pass < 2; pass++)
+                for (size_t i = 0; i < g->nf; i++)
+                        if (g->f[i].key == (pass == 0)) {
+                                if (k++)
+                                        ferry_buf_puts(&b, ", ");
+                                jdbc_sql_ident(&b, &s->style, g->f[i].name);
+                        }
+        ferry_buf_puts(&b, ") FROM STDIN");
+        int rc = s->d->copy_begin(s->conn, b.p, errstr, errstr_size);
+        ferry_buf_free(&b);
+        if (rc < 0)
+                return -1;
+        g->copying = g->streamed = true;
+        return 0;
 }
 
 /* Adds a row to the pending statement (flushing it first when the row does not fit it); takes
@@ -567,6 +633,23 @@ static int group_add(sink_t *s, const ferry_record_t *r, const char *table, cons
                 g->nf = row->n;
                 memcpy(g->f, row->f, row->n * sizeof(jdbc_field_t));
                 g->first = r;
+                if ((rc = copy_start(s, g, errstr, errstr_size)) < 0)
+                        return rc;
+        }
+        if (g->streamed) {
+                /* Straight into the COPY, in statement order: keys, then the others. */
+                const char *vals[256];
+                size_t lens[256], k = 0;
+                for (int pass = 0; pass < 2; pass++)
+                        for (size_t i = 0; i < row->n; i++)
+                                if (row->f[i].key == (pass == 0)) {
+                                        lens[k] = row->len[i];
+                                        vals[k++] = row->param[i];
+                                }
+                if (s->d->copy_row(s->conn, vals, lens, k, errstr, errstr_size) < 0)
+                        return -1;
+                g->nrows++;
+                return 0;
         }
         size_t need = (g->nrows + 1) * (g->nf ? g->nf : 1);
         if (need > g->pcap) {
@@ -607,21 +690,44 @@ static int group_add(sink_t *s, const ferry_record_t *r, const char *table, cons
         return 0;
 }
 
+/* The table of a topic (table.name.format), kept for the topic met last: records of a batch
+ * mostly share one. */
+static int topic_table(sink_t *s, const char *topic, const char **name, const jdbc_table_id_t **id,
+                       char *errstr, size_t errstr_size)
+{
+        if (!s->tt_topic || strcmp(s->tt_topic, topic) != 0) {
+                free(s->tt_topic);
+                free(s->tt_name);
+                jdbc_table_id_free(&s->tt_id);
+                s->tt_topic = NULL;
+                s->tt_name = table_name(s, topic);
+                if (!s->tt_name || jdbc_table_id_parse(s->tt_name, &s->tt_id) < 0) {
+                        snprintf(errstr, errstr_size, "table.name.format: '%s' is not a valid table name",
+                                 s->tt_name ? s->tt_name : "");
+                        free(s->tt_name);
+                        s->tt_name = NULL;
+                        memset(&s->tt_id, 0, sizeof(s->tt_id));
+                        return -1;
+                }
+                if (!(s->tt_topic = strdup(topic)))
+                        return -1;
+        }
+        *name = s->tt_name;
+        *id = &s->tt_id;
+        return 0;
+}
+
 /* Writes one record: 0, -1 on failure, -2 when the record itself is at fault (bad data). With
  * grouping, INSERTs and upserts of consecutive records wait in s->group for one statement. */
 static int write_record(sink_t *s, const ferry_record_t *r, bool grouping, char *errstr, size_t errstr_size)
 {
         row_t row;
         char *kafka[3] = {NULL, NULL, NULL};
-        char *name = table_name(s, r->topic);
-        jdbc_table_id_t id;
+        const char *name;
+        const jdbc_table_id_t *id;
         int rc = -1;
-        if (!name || jdbc_table_id_parse(name, &id) < 0) {
-                snprintf(errstr, errstr_size, "table.name.format: '%s' is not a valid table name",
-                         name ? name : "");
-                free(name);
+        if (topic_table(s, r->topic, &name, &id, errstr, errstr_size) < 0)
                 return -1;
-        }
         bool tomb = !r->value;
         if (tomb && !s->delete_enabled) {
                 snprintf(errstr, errstr_size,
@@ -651,7 +757,7 @@ static int write_record(sink_t *s, const ferry_record_t *r, bool grouping, char 
                 if ((rc = group_flush(s, errstr, errstr_size)) < 0)
                         goto out;
                 rc = -1;
-                jdbc_delete_sql(&b, &s->style, &id, row.f, row.n);
+                jdbc_delete_sql(&b, &s->style, id, row.f, row.n);
                 for (size_t i = 0; i < row.n; i++)
                         if (row.f[i].key) {
                                 lens[np] = row.len[i];
@@ -660,14 +766,14 @@ static int write_record(sink_t *s, const ferry_record_t *r, bool grouping, char 
                 if (!cache_get(s, name)) {
                         bool ac = s->auto_create;
                         s->auto_create = false;
-                        if (ensure_table(s, name, &id, &row, errstr, errstr_size) < 0) {
+                        if (ensure_table(s, name, id, &row, errstr, errstr_size) < 0) {
                                 s->auto_create = ac;
                                 goto out;
                         }
                         s->auto_create = ac;
                 }
         } else {
-                if (ensure_table(s, name, &id, &row, errstr, errstr_size) < 0)
+                if (ensure_table(s, name, id, &row, errstr, errstr_size) < 0)
                         goto out;
                 size_t nk = 0;
                 for (size_t i = 0; i < row.n; i++)
@@ -676,13 +782,13 @@ static int write_record(sink_t *s, const ferry_record_t *r, bool grouping, char 
                 if (mode == JDBC_UPSERT && nk == 0)
                         mode = JDBC_INSERT;
                 if (grouping && mode != JDBC_UPDATE && s->d->kind != JDBC_DB_SQLITE) {
-                        rc = group_add(s, r, name, &id, mode, &row, errstr, errstr_size);
+                        rc = group_add(s, r, name, id, mode, &row, errstr, errstr_size);
                         goto out;
                 }
                 if ((rc = group_flush(s, errstr, errstr_size)) < 0)
                         goto out;
                 rc = -1;
-                jdbc_sink_sql(&b, &s->style, s->d->kind, &id, mode, row.f, row.n);
+                jdbc_sink_sql(&b, &s->style, s->d->kind, id, mode, row.f, row.n);
                 /* Parameters in the order the statement names them. */
                 for (int pass = 0; pass < 2; pass++)
                         for (size_t i = 0; i < row.n; i++) {
@@ -708,8 +814,6 @@ out:
 out_noro:
         for (int i = 0; i < 3; i++)
                 free(kafka[i]);
-        jdbc_table_id_free(&id);
-        free(name);
         return rc;
 }
 
@@ -723,7 +827,10 @@ static void sink_stop(ferry_task_t *t)
         if (s->conn)
                 s->d->close(s->conn);
         cache_clear(s);
-        group_free(&s->group);
+        group_free(s, &s->group);
+        free(s->tt_topic);
+        free(s->tt_name);
+        jdbc_table_id_free(&s->tt_id);
         jdbc_tz_free(s->tz);
         ferry_config_free(s->cfg);
         free(s);
@@ -794,6 +901,7 @@ static ferry_err_t sink_start(ferry_task_t *t, const ferry_strmap_t *config, cha
                 strcmp(ferry_config_get_string(s->cfg, "quote.sql.identifiers"), "never") != 0;
         if (jdbc_tz_load(ferry_config_get_string(s->cfg, "db.timezone"), &s->tz, errstr, errstr_size) < 0)
                 return FERRY_ERR_INVALID_CONFIG;
+        s->date_utc = !strcasecmp(ferry_config_get_string(s->cfg, "date.timezone"), "UTC");
         if (connect_sink(t, s, ferry_config_get_int(s->cfg, "connection.attempts"), errstr, errstr_size) < 0)
                 return FERRY_ERR_RETRIABLE;
         return FERRY_ERR_OK;
@@ -825,7 +933,7 @@ static int write_batch(ferry_task_t *t, sink_t *s, ferry_record_t *const *recs, 
         }
         if (rc == 0)
                 rc = group_flush(s, errstr, errstr_size);
-        group_reset(&s->group);
+        group_reset(s, &s->group);
         if (rc == 0)
                 rc = exec(s, "COMMIT", errstr, errstr_size);
         /* Pipelined, a statement's error arrives at COMMIT: a record's data is then at fault. */

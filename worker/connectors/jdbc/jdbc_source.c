@@ -61,6 +61,9 @@ typedef struct {
         jdbc_tz_t *tz; /* db.timezone (NULL: UTC) */
         char *catalog; /* the catalog offsets name tables with (PostgreSQL: the database) */
         size_t chunk;  /* rows per fetch of a streamed result */
+        /* The offset keys, shared by every record's offset map (one allocation less per key and
+         * row; records live and die on the task's thread). */
+        ferry_value_t *k_tsn, *k_inc, *k_ts;
 } source_t;
 
 /* ---- connector: the tables (jdbc_monitor.c), split over the tasks ---- */
@@ -160,6 +163,9 @@ static void source_stop(ferry_task_t *t)
                 querier_free(s, &s->q[i]);
         free(s->q);
         jdbc_tz_free(s->tz);
+        ferry_value_free(s->k_tsn);
+        ferry_value_free(s->k_inc);
+        ferry_value_free(s->k_ts);
         free(s->catalog);
         if (s->conn)
                 s->d->close(s->conn);
@@ -332,6 +338,11 @@ static ferry_err_t source_start(ferry_task_t *t, const ferry_strmap_t *config, c
         s->style = s->d->style;
         s->style.quote_identifiers =
                 strcmp(ferry_config_get_string(s->cfg, "quote.sql.identifiers"), "never") != 0;
+        s->k_tsn = ferry_value_cstring("timestamp_nanos");
+        s->k_inc = ferry_value_cstring("incrementing");
+        s->k_ts = ferry_value_cstring("timestamp");
+        if (!s->k_tsn || !s->k_inc || !s->k_ts)
+                return FERRY_ERR_NOMEM;
         if (jdbc_tz_load(ferry_config_get_string(s->cfg, "db.timezone"), &s->tz, errstr, errstr_size) < 0)
                 return FERRY_ERR_INVALID_CONFIG;
         s->chunk = s->batch_max > 5000 ? (size_t)s->batch_max : 5000;
@@ -649,8 +660,8 @@ static ferry_err_t emit_rows(ferry_task_t *t, source_t *s, querier_t *q, ferry_r
                                                 break;
                                         }
                                 }
-                                ferry_map_put_str(off, "timestamp_nanos",
-                                                  ferry_value_int(FERRY_TYPE_INT64, q->ts_nanos));
+                                ferry_map_put(off, ferry_value_ref(s->k_tsn),
+                                              ferry_value_int(FERRY_TYPE_INT64, q->ts_nanos));
                         }
                         if (s->mode == JDBC_MODE_INCREMENTING ||
                             s->mode == JDBC_MODE_TIMESTAMP_INCREMENTING) {
@@ -677,11 +688,12 @@ static ferry_err_t emit_rows(ferry_task_t *t, source_t *s, querier_t *q, ferry_r
                                         return FERRY_ERR_FATAL;
                                 }
                                 q->inc = iv;
-                                ferry_map_put_str(off, "incrementing", ferry_value_int(FERRY_TYPE_INT64, iv));
+                                ferry_map_put(off, ferry_value_ref(s->k_inc),
+                                              ferry_value_int(FERRY_TYPE_INT64, iv));
                         }
                         if (s->mode == JDBC_MODE_TIMESTAMP || s->mode == JDBC_MODE_TIMESTAMP_INCREMENTING)
-                                ferry_map_put_str(off, "timestamp",
-                                                  ferry_value_int(FERRY_TYPE_INT64, q->ts_ms));
+                                ferry_map_put(off, ferry_value_ref(s->k_ts),
+                                              ferry_value_int(FERRY_TYPE_INT64, q->ts_ms));
                 }
                 ferry_value_t *key = NULL;
                 if (q->key_schema && q->n_key) {

@@ -249,14 +249,28 @@ int jdbc_parse_date(const char *s, size_t len, int32_t *days)
         return 0;
 }
 
-int jdbc_parse_time(const char *s, size_t len, int32_t *ms)
+/* Time of day text; *zoned when it carries its own offset (timetz). */
+static int parse_time_z(const char *s, size_t len, int64_t *out, bool *zoned)
 {
         size_t i = 0;
         int64_t m, off = 0;
         int32_t ns;
-        if (parse_time_at(s, len, &i, &m, &ns) < 0 || parse_offset_at(s, len, &i, &off) < 0 || i != len)
+        if (parse_time_at(s, len, &i, &m, &ns) < 0)
                 return -1;
-        m -= off * 1000;
+        size_t at = i;
+        if (parse_offset_at(s, len, &i, &off) < 0 || i != len)
+                return -1;
+        *zoned = i > at;
+        *out = m - off * 1000;
+        return 0;
+}
+
+int jdbc_parse_time(const char *s, size_t len, int32_t *ms)
+{
+        int64_t m;
+        bool zoned;
+        if (parse_time_z(s, len, &m, &zoned) < 0)
+                return -1;
         m %= 86400000;
         if (m < 0)
                 m += 86400000;
@@ -321,6 +335,64 @@ int jdbc_parse_timestamp_tz(const char *s, size_t len, const jdbc_tz_t *tz, int6
         return 0;
 }
 
+/* All digits with an optional minus (at most 19): epoch milliseconds, as sqlite-jdbc stores
+ * dates. 1 when s is such a number, 0 when not, -1 when it does not fit. */
+static int epoch_ms_text(const char *s, size_t len, int64_t *v)
+{
+        size_t d = len && s[0] == '-' ? 1 : 0;
+        while (d < len && s[d] >= '0' && s[d] <= '9')
+                d++;
+        if (d != len || len <= (len && s[0] == '-' ? 1u : 0u) || len >= 20)
+                return 0;
+        char num[24];
+        memcpy(num, s, len);
+        num[len] = 0;
+        return ferry_parse_int64(num, v) < 0 ? -1 : 1;
+}
+
+int jdbc_parse_time_tz(const char *s, size_t len, const jdbc_tz_t *tz, int32_t *ms)
+{
+        int64_t m;
+        int e = epoch_ms_text(s, len, &m);
+        if (e < 0)
+                return -1;
+        if (e == 0) {
+                bool zoned;
+                if (parse_time_z(s, len, &m, &zoned) < 0)
+                        return -1;
+                /* A wall time on 1970-01-01 in db.timezone, as the drivers' getTime(col, Calendar). */
+                if (!zoned && tz)
+                        m = jdbc_tz_local_to_utc_ms(tz, m);
+        }
+        m %= 86400000;
+        if (m < 0)
+                m += 86400000;
+        *ms = (int32_t)m;
+        return 0;
+}
+
+int jdbc_parse_date_cell(const char *s, size_t len, int32_t *days)
+{
+        int64_t m;
+        int e = epoch_ms_text(s, len, &m);
+        if (e < 0)
+                return -1;
+        if (e == 0)
+                return jdbc_parse_date(s, len, days);
+        int64_t d = m >= 0 ? m / 86400000 : -((-m + 86399999) / 86400000);
+        if (d < INT32_MIN || d > INT32_MAX)
+                return -1;
+        *days = (int32_t)d;
+        return 0;
+}
+
+int32_t jdbc_date_in_zone(const jdbc_tz_t *tz, int32_t days)
+{
+        int64_t local = jdbc_tz_utc_to_local_ms(tz, (int64_t)days * 86400000);
+        int64_t d = local >= 0 ? local / 86400000 : -((-local + 86399999) / 86400000);
+        return (int32_t)d;
+}
+
 void jdbc_format_date(int32_t days, char out[16])
 {
         int64_t y;
@@ -369,14 +441,14 @@ int jdbc_cell_value(const ferry_schema_t *s, jdbc_sqltype_t type, const jdbc_tz_
         }
         if (lname && !strcmp(lname, FERRY_LOGICAL_DATE)) {
                 int32_t d;
-                if (jdbc_parse_date(text, len, &d) < 0)
+                if (jdbc_parse_date_cell(text, len, &d) < 0)
                         goto bad;
                 *out = ferry_value_int(FERRY_TYPE_INT32, d);
                 return 0;
         }
         if (lname && !strcmp(lname, FERRY_LOGICAL_TIME)) {
                 int32_t ms;
-                if (jdbc_parse_time(text, len, &ms) < 0)
+                if (jdbc_parse_time_tz(text, len, tz, &ms) < 0)
                         goto bad;
                 *out = ferry_value_int(FERRY_TYPE_INT32, ms);
                 return 0;
