@@ -33,6 +33,10 @@ struct ferry_membership {
         ferry_membership_hooks_t hooks;
         rd_kafka_t *rk;
         atomic_bool leader;
+        /* Acting for a leader whose process is known to be gone (ferry_membership_act_for) until the
+         * group rebalances (its session expired, or anyone joined or left). */
+        atomic_bool acting;
+        atomic_bool describe_asked; /* by ferry_membership_act_for, for the herder thread */
         atomic_bool joined;
         /* herder thread only */
         char **members;
@@ -78,6 +82,9 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
                          void *opaque)
 {
         ferry_membership_t *m = opaque;
+        /* The group moves on: whoever owns partition 0 after this rebalance leads. */
+        if (atomic_exchange(&m->acting, false))
+                FERRY_INFO("Group %s rebalances: this worker stops acting as its leader", m->group);
         bool cooperative = !strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE");
         bool has_zero = false;
         for (int i = 0; i < parts->cnt; i++)
@@ -123,6 +130,21 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
         m->describe_rounds = 3;
 }
 
+/* The heartbeat of the coordination consumer. A member learns that the group rebalances only from
+ * a heartbeat's answer, so after a worker's session expires the others would notice up to
+ * heartbeat.interval.ms later (3 s by default: most of the failover time beyond the session).
+ * Heartbeats go at least every session.timeout.ms / 20 (500 ms for the 10 s default, and never
+ * below 100 ms): the survivors rejoin within that of the expiry. Only this consumer's heartbeat is
+ * shortened (a small request per beat); heartbeat.interval.ms still applies when it is shorter. */
+static int64_t membership_heartbeat_ms(const ferry_strmap_t *wc)
+{
+        int64_t hb = ferry_config_int(ferry_worker_config, wc, "heartbeat.interval.ms");
+        int64_t cap = ferry_config_int(ferry_worker_config, wc, "session.timeout.ms") / 20;
+        if (cap < 100)
+                cap = 100;
+        return hb < cap ? hb : cap;
+}
+
 int ferry_membership_join(ferry_membership_t *m, char *errstr, size_t errstr_size)
 {
         const ferry_strmap_t *wc = m->config;
@@ -143,8 +165,7 @@ int ferry_membership_join(ferry_membership_t *m, char *errstr, size_t errstr_siz
         snprintf(buf, sizeof(buf), "%lld",
                  (long long)ferry_config_int(ferry_worker_config, wc, "session.timeout.ms"));
         ferry_strmap_set(&fixed, "session.timeout.ms", buf);
-        snprintf(buf, sizeof(buf), "%lld",
-                 (long long)ferry_config_int(ferry_worker_config, wc, "heartbeat.interval.ms"));
+        snprintf(buf, sizeof(buf), "%lld", (long long)membership_heartbeat_ms(wc));
         ferry_strmap_set(&fixed, "heartbeat.interval.ms", buf);
         snprintf(buf, sizeof(buf), "%lld",
                  (long long)ferry_config_int(ferry_worker_config, wc, "rebalance.timeout.ms"));
@@ -225,6 +246,11 @@ static int describe_members(ferry_membership_t *m)
 
 void ferry_membership_refresh(ferry_membership_t *m, int64_t now_ms)
 {
+        if (atomic_exchange(&m->describe_asked, false)) {
+                m->next_describe = 0;
+                if (m->describe_rounds < 3)
+                        m->describe_rounds = 3;
+        }
         if (m->describe_rounds <= 0 || now_ms < m->next_describe)
                 return;
         describe_members(m);
@@ -296,9 +322,25 @@ int ferry_membership_departed(ferry_membership_t *m, const char *worker_id, int6
         return rc;
 }
 
+int ferry_membership_act_for(ferry_membership_t *m, const char *leader_id, int64_t ttl_ms)
+{
+        if (ferry_membership_departed(m, leader_id, ttl_ms) < 0)
+                return -1;
+        if (atomic_load(&m->fenced) || !atomic_load(&m->joined))
+                return -1;
+        /* The herder thread describes the group (the gone leader is left out) and assigns. */
+        atomic_store(&m->describe_asked, true);
+        if (!atomic_exchange(&m->acting, true))
+                FERRY_WARN(
+                        "The leader of group %s, %s, is gone: this worker leads in its place until the group "
+                        "rebalances",
+                        m->group, leader_id);
+        return 0;
+}
+
 bool ferry_membership_leader(ferry_membership_t *m)
 {
-        return atomic_load(&m->leader);
+        return atomic_load(&m->leader) || atomic_load(&m->acting);
 }
 
 bool ferry_membership_joined(ferry_membership_t *m)
