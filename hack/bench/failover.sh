@@ -79,10 +79,6 @@ all_running() {
 s=json.load(sys.stdin); t=s["tasks"]
 sys.exit(0 if len(t)==6 and all(x["state"]=="RUNNING" and x["worker_id"]!=sys.argv[1] for x in t) else 1)' "$2" 2>/dev/null
 }
-runs_tasks() { # PORT WORKER_ID
-        status "$1" | python3 -c 'import json,sys
-sys.exit(0 if any(x["state"]=="RUNNING" and x["worker_id"]==sys.argv[1] for x in json.load(sys.stdin)["tasks"]) else 1)' "$2" 2>/dev/null
-}
 wait_for() { # SECONDS CMD... ; returns 1 on timeout
         local deadline=$((SECONDS + $1))
         shift
@@ -90,6 +86,18 @@ wait_for() { # SECONDS CMD... ; returns 1 on timeout
                 [ "$SECONDS" -lt "$deadline" ] || return 1
                 sleep 0.1
         done
+}
+# kill_and_wait PID URL AVOID_ID: kill -9 PID, print the seconds until all 6 tasks are RUNNING, none
+# on AVOID_ID (asked of URL), or "timeout"; the poller starts before the kill (failover_wait.py).
+kill_and_wait() {
+        local go=$W/go.$RANDOM t0 wp
+        python3 hack/bench/failover_wait.py "$2" sink 6 all-running "$3" 600 "$go" >"$go.out" &
+        wp=$!
+        wait_for 60 test -e "$go.ready"
+        kill -9 "$1"
+        t0=$(now)
+        touch "$go"
+        if wait "$wp"; then echo "$(cat "$go.out") - $t0" | bc -l; else echo timeout; fi
 }
 median() { sort -g | awk '{a[NR]=$1} END {if (NR) print a[int((NR+1)/2)]; else print "n/a"}'; }
 maxof() { sort -g | tail -1; }
@@ -112,22 +120,15 @@ measure() {
                 local victim=$((k % 3)) survivor=$(((k + 1) % 3))
                 local vpid vport
                 read -r vpid vport <"$W/$g-$(cat "$W/$g-slot$victim" 2>/dev/null || echo $victim).pid"
-                kill -9 "$vpid"
                 local t0 t1 kill_at
-                t0=$(now)
-                kill_at=$t0
-                if wait_for 600 all_running "${ports[$survivor]}" "127.0.0.1:$vport"; then
-                        t1=$(now)
-                        echo "$t1 - $t0" | bc -l >>"$W/$label.fail"
-                else
-                        echo "timeout" >>"$W/$label.fail"
-                fi
+                kill_at=$(now)
+                kill_and_wait "$vpid" "http://127.0.0.1:${ports[$survivor]}" "127.0.0.1:$vport" >>"$W/$label.fail"
                 t0=$(now)
                 ports[$victim]=$(start "$sys" "$g" "$next" "$delay")
                 echo "$next" >"$W/$g-slot$victim"
                 next=$((next + 1))
-                if wait_for 600 runs_tasks "${ports[$survivor]}" "127.0.0.1:${ports[$victim]}"; then
-                        t1=$(now)
+                if t1=$(python3 hack/bench/failover_wait.py "http://127.0.0.1:${ports[$survivor]}" sink 6 runs-tasks \
+                        "127.0.0.1:${ports[$victim]}" 600); then
                         echo "$t1 - $t0" | bc -l >>"$W/$label.join"
                 fi
                 wait_for 120 all_running "${ports[$survivor]}" none || true

@@ -8,6 +8,7 @@
  * departed (ferry_membership_departed: the operator saw their process end) are left out of the
  * members for a session timeout, so the leader moves their work at once. */
 #include "herder/membership.h"
+#include "kafka/group_describer.h"
 #include "kafka/kafka.h"
 #include "kafka/kafka_log.h"
 #include "runtime/worker.h"
@@ -32,6 +33,7 @@ struct ferry_membership {
         char *worker_id;
         ferry_membership_hooks_t hooks;
         rd_kafka_t *rk;
+        ferry_group_describer_t *describer; /* herder thread only (and free) */
         atomic_bool leader;
         /* Acting for a leader whose process is known to be gone (ferry_membership_act_for) until the
          * group rebalances (its session expired, or anyone joined or left). */
@@ -71,7 +73,8 @@ ferry_membership_t *ferry_membership_new(const ferry_strmap_t *worker_config, co
         m->worker_id = strdup(worker_id);
         m->hooks = *hooks;
         pthread_mutex_init(&m->dep_mu, NULL);
-        if (!m->group || !m->topic || !m->worker_id) {
+        m->describer = m->group ? ferry_group_describer_new(worker_config, m->group) : NULL;
+        if (!m->group || !m->topic || !m->worker_id || !m->describer) {
                 ferry_membership_free(m);
                 return NULL;
         }
@@ -197,6 +200,8 @@ int ferry_membership_join(ferry_membership_t *m, char *errstr, size_t errstr_siz
                 snprintf(errstr, errstr_size, "joining group %s: %s", m->group, rd_kafka_err2str(e));
                 return -1;
         }
+        /* Any member may lead after the next rebalance: its describer is connected by then. */
+        ferry_group_describer_warm(m->describer);
         return 0;
 }
 
@@ -227,16 +232,23 @@ void ferry_membership_poll(ferry_membership_t *m, int timeout_ms)
                 maybe_unfence(m, ferry_now_ms());
 }
 
-/* Live members of the group (their client ids are worker ids), looked up in a child process
+/* Live members of the group (their client ids are worker ids), looked up by the long-lived child
+ * process (group_describer.h: one round trip once it is connected), else by a child of its own
  * (kafka.h: ferry_kafka_group_members_isolated). */
 static int describe_members(ferry_membership_t *m)
 {
         char **members = NULL, err[512];
         size_t n = 0;
-        if (ferry_kafka_group_members_isolated(m->config, m->group, 20000, &members, &n, err, sizeof(err)) <
-            0) {
-                FERRY_WARN("Cannot see the members of group %s: %s", m->group, err);
-                return -1;
+        if (ferry_group_describer_members(m->describer, 10000, &members, &n, err, sizeof(err)) < 0) {
+                FERRY_INFO(
+                        "Describing group %s through the kafka-describer process failed (%s); trying again "
+                        "in a new process",
+                        m->group, err);
+                if (ferry_kafka_group_members_isolated(m->config, m->group, 20000, &members, &n, err,
+                                                       sizeof(err)) < 0) {
+                        FERRY_WARN("Cannot see the members of group %s: %s", m->group, err);
+                        return -1;
+                }
         }
         ferry_strlist_free(m->members, m->n_members);
         m->members = members;
@@ -368,6 +380,7 @@ void ferry_membership_free(ferry_membership_t *m)
                 return;
         if (m->rk)
                 rd_kafka_destroy(m->rk);
+        ferry_group_describer_free(m->describer);
         ferry_strlist_free(m->members, m->n_members);
         ferry_strlist_free(m->live, m->n_live);
         ferry_strlist_free(m->dep_ids, m->n_dep);
