@@ -89,6 +89,7 @@ wait_for() { # SECONDS CMD... ; returns 1 on timeout
 }
 # kill_and_wait PID URL AVOID_ID: kill -9 PID, print the seconds until all 6 tasks are RUNNING, none
 # on AVOID_ID (asked of URL), or "timeout"; the poller starts before the kill (failover_wait.py).
+# The time of the kill goes to $W/kill_at.
 kill_and_wait() {
         local go=$W/go.$RANDOM t0 wp
         python3 hack/bench/failover_wait.py "$2" sink 6 all-running "$3" 600 "$go" >"$go.out" &
@@ -97,6 +98,7 @@ kill_and_wait() {
         kill -9 "$1"
         t0=$(now)
         touch "$go"
+        echo "$t0" >"$W/kill_at"
         if wait "$wp"; then echo "$(cat "$go.out") - $t0" | bc -l; else echo timeout; fi
 }
 median() { sort -g | awk '{a[NR]=$1} END {if (NR) print a[int((NR+1)/2)]; else print "n/a"}'; }
@@ -121,8 +123,8 @@ measure() {
                 local vpid vport
                 read -r vpid vport <"$W/$g-$(cat "$W/$g-slot$victim" 2>/dev/null || echo $victim).pid"
                 local t0 t1 kill_at
-                kill_at=$(now)
                 kill_and_wait "$vpid" "http://127.0.0.1:${ports[$survivor]}" "127.0.0.1:$vport" >>"$W/$label.fail"
+                kill_at=$(cat "$W/kill_at")
                 t0=$(now)
                 ports[$victim]=$(start "$sys" "$g" "$next" "$delay")
                 echo "$next" >"$W/$g-slot$victim"

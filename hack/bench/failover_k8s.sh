@@ -25,8 +25,13 @@ export FERRY_ENVTEST_STATE=$W/envtest
 NS=bench-failover
 pids=()
 cleanup() {
-        [ -z "${BENCH_FAILOVER_LOGS:-}" ] || { mkdir -p "$BENCH_FAILOVER_LOGS/k8s" &&
-                cp -r "$W"/*.log "$W"/kubelet/*.log "$BENCH_FAILOVER_LOGS/k8s/" 2>/dev/null; } || true
+        if [ -n "${BENCH_FAILOVER_LOGS:-}" ]; then
+                mkdir -p "$BENCH_FAILOVER_LOGS/k8s"
+                cp "$W"/*.log "$BENCH_FAILOVER_LOGS/k8s/" 2>/dev/null || true
+                find "$W/kubelet" -name worker.log | while read -r f; do
+                        cp "$f" "$BENCH_FAILOVER_LOGS/k8s/$(basename "$(dirname "$f")").log"
+                done
+        fi
         for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
         for p in "${pids[@]}"; do # the kubelet stops its worker processes on SIGTERM
                 for _ in $(seq 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
@@ -99,6 +104,11 @@ pod_field() { # POD KEY (pid, ip, ...) from the kubelet's pods.json
         python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get(sys.argv[2], {}).get(sys.argv[3]) or "")' \
                 "$W/kubelet/pods.json" "$NS/$1" "$2" 2>/dev/null
 }
+# is_leader POD: its current process last logged that it leads the group.
+is_leader() {
+        [[ $(awk '/REST worker id/ {l = ""} /This worker is (now|no longer) the leader/ {l = $0} END {print l}' \
+                "$(pod_field "$1" log)" 2>/dev/null) == *"now the leader"* ]]
+}
 status() { curl -sf --max-time 3 "http://$1:$PORT/connectors/sink/status" 2>/dev/null; }
 # all_running IP AVOID_ID: 6 tasks RUNNING (asked of the worker at IP), none on AVOID_ID
 all_running() {
@@ -117,6 +127,8 @@ for k in $(seq 1 "$KILLS"); do
         victim=fo-worker-$((k % 3))
         survivor_ip=$(pod_field "fo-worker-$(((k + 1) % 3))" ip)
         vid="$(pod_field "$victim" ip):$PORT"
+        role=follower
+        ! is_leader "$victim" || role=leader
         # The poller starts before the kill (its start-up is not counted).
         go=$W/go.$k
         python3 "$REPO/hack/bench/failover_wait.py" "http://$survivor_ip:$PORT" sink 6 all-running "$vid" 120 "$go" >"$go.out" &
@@ -136,6 +148,6 @@ for k in $(seq 1 "$KILLS"); do
                 echo "$t1 - $t0" | bc -l >>"$OUT/ferry-kubernetes.join"
         fi
         wait_for 60 all_running "$survivor_ip" none || true
-        echo "ferry-kubernetes round $k: kill -9 of $victim at $(date -u -d "@$kill_at" +%T.%3N), failover" \
+        echo "ferry-kubernetes round $k: kill -9 of $victim ($role) at $(date -u -d "@$kill_at" +%T.%3N), failover" \
                 "$(tail -1 "$OUT/ferry-kubernetes.fail") s, join $(tail -1 "$OUT/ferry-kubernetes.join" 2>/dev/null) s" >&2
 done

@@ -112,6 +112,8 @@ static void *herder_main(void *arg)
         while (!atomic_load(&d->stop)) {
                 ferry_membership_poll(d->m, 100);
                 pthread_mutex_lock(&cs->lock);
+                if (cs->asg.leader && strcmp(cs->asg.leader, me))
+                        ferry_membership_yield(d->m, cs->asg.leader);
                 if (ferry_membership_leader(d->m) && cs->caught_up) {
                         pthread_mutex_unlock(&cs->lock);
                         ferry_membership_refresh(d->m, ferry_now_ms());

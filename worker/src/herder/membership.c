@@ -350,6 +350,22 @@ int ferry_membership_act_for(ferry_membership_t *m, const char *leader_id, int64
         return 0;
 }
 
+void ferry_membership_yield(ferry_membership_t *m, const char *other)
+{
+        if (!atomic_load(&m->acting) || strcmp(other, m->worker_id) >= 0)
+                return;
+        pthread_mutex_lock(&m->dep_mu);
+        bool departed = false;
+        for (size_t i = 0; i < m->n_dep && !departed; i++)
+                departed = !strcmp(m->dep_ids[i], other);
+        pthread_mutex_unlock(&m->dep_mu);
+        if (!departed && atomic_exchange(&m->acting, false))
+                FERRY_INFO("Worker %s leads group %s in the gone leader's place: this worker stops acting as "
+                           "its "
+                           "leader",
+                           other, m->group);
+}
+
 bool ferry_membership_leader(ferry_membership_t *m)
 {
         return atomic_load(&m->leader) || atomic_load(&m->acting);

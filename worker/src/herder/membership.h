@@ -48,6 +48,11 @@ int ferry_membership_departed(ferry_membership_t *m, const char *worker_id, int6
  * when this worker is fenced, not yet a member, or leader_id is its own. Any thread. */
 int ferry_membership_act_for(ferry_membership_t *m, const char *leader_id, int64_t ttl_ms);
 
+/* The assignment in force was written by other: when this worker acts for a gone leader and other
+ * (not a departed worker) acts too, with a lower id, this worker stops acting (two workers told of
+ * the same departure settle on one). Herder thread. */
+void ferry_membership_yield(ferry_membership_t *m, const char *other);
+
 /* The owner of partition 0, or the worker acting for a gone one. */
 bool ferry_membership_leader(ferry_membership_t *m);
 bool ferry_membership_joined(ferry_membership_t *m); /* a first rebalance happened */
