@@ -3,19 +3,27 @@
 # real broker: 3 workers run a sink with 6 tasks on a 6-partition topic; each round kills one
 # worker with SIGKILL and measures the time until all 6 tasks are RUNNING on the survivors (REST
 # status), then starts a replacement and measures the time until it runs tasks again. Java runs
-# with its defaults (scheduled.rebalance.max.delay.ms=300000) and with the delay at 0.
+# with its defaults (scheduled.rebalance.max.delay.ms=300000) and with the delay at 0. The
+# Kubernetes case (hack/bench/failover_k8s.sh: operator, kube-apiserver, the e2e kubelet, the same
+# workers and sink) kills a worker pod's process the same way; the operator announces it.
 # Prints a markdown table; writes $BENCH_FAILOVER_JSON (default bench/results/failover.json) with
 # the samples and their p50/max per case. hack/bench/run.sh calls it with its own broker.
 #   BENCH_FAILOVER_KILLS (Ferry, default 10), BENCH_FAILOVER_KILLS_JAVA (delay 0, default 3),
 #   BENCH_FAILOVER_KILLS_JAVA_DEFAULT (default 1; each can take 5 minutes), BENCH_SKIP_JAVA=1,
-#   BENCH_SKIP_JAVA_DEFAULT=1 (no Java-at-defaults case), BENCH_BOOTSTRAP (use this broker
-#   instead of starting one)
+#   BENCH_SKIP_JAVA_DEFAULT=1 (no Java-at-defaults case), BENCH_SKIP_KUBERNETES=1 (no Kubernetes
+#   case), BENCH_FAILOVER_KILLS_K8S (default BENCH_FAILOVER_KILLS), BENCH_BOOTSTRAP (use this broker
+#   instead of starting one), BENCH_FAILOVER_LOGS (copy the workers' and broker's logs there)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 REPO=$PWD
 W=$(mktemp -d "${TMPDIR:-/tmp}/ferry-failover.XXXXXX")
 export FERRY_KAFKA_STATE=$W/kafka
 cleanup() {
+        if [ -n "${BENCH_FAILOVER_LOGS:-}" ]; then
+                mkdir -p "$BENCH_FAILOVER_LOGS"
+                cp "$W"/*.log "$BENCH_FAILOVER_LOGS"/ 2>/dev/null || true
+                cp "$W"/kafka/broker.log "$BENCH_FAILOVER_LOGS"/ 2>/dev/null || true
+        fi
         for f in "$W"/*.pid; do [ -f "$f" ] && kill -9 "$(cut -d' ' -f1 "$f")" 2>/dev/null || true; done
         [ -n "${BENCH_BOOTSTRAP:-}" ] || hack/kafka.sh stop >/dev/null 2>&1 || true
         rm -rf "$W"
@@ -71,10 +79,6 @@ all_running() {
 s=json.load(sys.stdin); t=s["tasks"]
 sys.exit(0 if len(t)==6 and all(x["state"]=="RUNNING" and x["worker_id"]!=sys.argv[1] for x in t) else 1)' "$2" 2>/dev/null
 }
-runs_tasks() { # PORT WORKER_ID
-        status "$1" | python3 -c 'import json,sys
-sys.exit(0 if any(x["state"]=="RUNNING" and x["worker_id"]==sys.argv[1] for x in json.load(sys.stdin)["tasks"]) else 1)' "$2" 2>/dev/null
-}
 wait_for() { # SECONDS CMD... ; returns 1 on timeout
         local deadline=$((SECONDS + $1))
         shift
@@ -82,6 +86,20 @@ wait_for() { # SECONDS CMD... ; returns 1 on timeout
                 [ "$SECONDS" -lt "$deadline" ] || return 1
                 sleep 0.1
         done
+}
+# kill_and_wait PID URL AVOID_ID: kill -9 PID, print the seconds until all 6 tasks are RUNNING, none
+# on AVOID_ID (asked of URL), or "timeout"; the poller starts before the kill (failover_wait.py).
+# The time of the kill goes to $W/kill_at.
+kill_and_wait() {
+        local go=$W/go.$RANDOM t0 wp
+        python3 hack/bench/failover_wait.py "$2" sink 6 all-running "$3" 600 "$go" >"$go.out" &
+        wp=$!
+        wait_for 60 test -e "$go.ready"
+        kill -9 "$1"
+        t0=$(now)
+        touch "$go"
+        echo "$t0" >"$W/kill_at"
+        if wait "$wp"; then echo "$(cat "$go.out") - $t0" | bc -l; else echo timeout; fi
 }
 median() { sort -g | awk '{a[NR]=$1} END {if (NR) print a[int((NR+1)/2)]; else print "n/a"}'; }
 maxof() { sort -g | tail -1; }
@@ -104,25 +122,19 @@ measure() {
                 local victim=$((k % 3)) survivor=$(((k + 1) % 3))
                 local vpid vport
                 read -r vpid vport <"$W/$g-$(cat "$W/$g-slot$victim" 2>/dev/null || echo $victim).pid"
-                kill -9 "$vpid"
-                local t0 t1
-                t0=$(now)
-                if wait_for 600 all_running "${ports[$survivor]}" "127.0.0.1:$vport"; then
-                        t1=$(now)
-                        echo "$t1 - $t0" | bc -l >>"$W/$label.fail"
-                else
-                        echo "timeout" >>"$W/$label.fail"
-                fi
+                local t0 t1 kill_at
+                kill_and_wait "$vpid" "http://127.0.0.1:${ports[$survivor]}" "127.0.0.1:$vport" >>"$W/$label.fail"
+                kill_at=$(cat "$W/kill_at")
                 t0=$(now)
                 ports[$victim]=$(start "$sys" "$g" "$next" "$delay")
                 echo "$next" >"$W/$g-slot$victim"
                 next=$((next + 1))
-                if wait_for 600 runs_tasks "${ports[$survivor]}" "127.0.0.1:${ports[$victim]}"; then
-                        t1=$(now)
+                if t1=$(python3 hack/bench/failover_wait.py "http://127.0.0.1:${ports[$survivor]}" sink 6 runs-tasks \
+                        "127.0.0.1:${ports[$victim]}" 600); then
                         echo "$t1 - $t0" | bc -l >>"$W/$label.join"
                 fi
                 wait_for 120 all_running "${ports[$survivor]}" none || true
-                echo "$label round $k: failover $(tail -1 "$W/$label.fail") s, join $(tail -1 "$W/$label.join" 2>/dev/null) s" >&2
+                echo "$label round $k: kill -9 at $(date -u -d "@$kill_at" +%T.%3N), failover $(tail -1 "$W/$label.fail") s, join $(tail -1 "$W/$label.join" 2>/dev/null) s" >&2
         done
         for i in $(seq 0 $((next - 1))); do
                 [ -f "$W/$g-$i.pid" ] && kill -9 "$(cut -d' ' -f1 "$W/$g-$i.pid")" 2>/dev/null || true
@@ -130,6 +142,10 @@ measure() {
 }
 
 measure ferry default "${BENCH_FAILOVER_KILLS:-10}"
+if [ -z "${BENCH_SKIP_KUBERNETES:-}" ]; then
+        BENCH_BOOTSTRAP=$B hack/bench/failover_k8s.sh "$W" "${BENCH_FAILOVER_KILLS_K8S:-${BENCH_FAILOVER_KILLS:-10}}" ||
+                echo "failover_k8s.sh failed: the Kubernetes case is left out" >&2
+fi
 if [ -z "${BENCH_SKIP_JAVA:-}" ]; then
         measure java 0 "${BENCH_FAILOVER_KILLS_JAVA:-3}" || true
         [ -n "${BENCH_SKIP_JAVA_DEFAULT:-}" ] || measure java default "${BENCH_FAILOVER_KILLS_JAVA_DEFAULT:-1}" || true
@@ -144,6 +160,7 @@ row() { # label name
 }
 printf '\n| distributed mode, session.timeout.ms 10000 | kills | failover p50, s | failover max, s | join p50, s |\n|---|---|---|---|---|\n'
 row ferry-default "Ferry"
+row ferry-kubernetes "Ferry on Kubernetes (the operator announces the dead worker)"
 row java-0 "Kafka Connect, scheduled.rebalance.max.delay.ms=0"
 row java-default "Kafka Connect, defaults"
 JSON_OUT=${BENCH_FAILOVER_JSON:-bench/results/failover.json}
@@ -156,7 +173,7 @@ def nums(path):
     if not os.path.exists(path):
         return []
     return [float(l) for l in open(path) if l.strip() and l.strip() != "timeout"]
-for label in ("ferry-default", "java-0", "java-default"):
+for label in ("ferry-default", "ferry-kubernetes", "java-0", "java-default"):
     f = os.path.join(w, label + ".fail")
     if os.path.exists(f):
         fail, join = nums(f), nums(os.path.join(w, label + ".join"))

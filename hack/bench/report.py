@@ -127,6 +127,19 @@ if failover:
             add(f"failover_{slabel}_s_vs_{jname}",
                 f"failover after kill -9, {slabel}, s (Ferry {f_.get('kills', 0)} kills; {jlabel}, "
                 f"{j.get('kills', 0) if j else 0} kills)", "s", "lower", vals, None, 1)
+    # Kubernetes: the operator announces the dead worker (hack/bench/failover_k8s.sh); beside the
+    # plain distributed figure (in the label) and Java with delay 0 (the ratio).
+    k_, j0 = failover.get("ferry-kubernetes"), failover.get("java-0") or {}
+    for stat, slabel in (("failover_p50_s", "p50"), ("failover_max_s", "max")):
+        if k_ and k_.get(stat) is not None:
+            vals = {"ferry": k_[stat]}
+            if j0.get(stat) is not None:
+                vals["java"] = j0[stat]
+            plain = f_.get(stat)
+            add(f"failover_kubernetes_{slabel}_s",
+                f"failover after kill -9 on Kubernetes (operator + worker pods), {slabel}, s (Ferry "
+                f"{k_.get('kills', 0)} kills; plain distributed mode {plain if plain is None else round(plain, 1)} s; "
+                f"Java scheduled.rebalance.max.delay.ms=0)", "s", "lower", vals, None, 1)
     fo = failover
 
 avro = {}
@@ -262,7 +275,8 @@ gp.append(block("start", [("GET / -> 200", V("startup_s"))], two))
 smt_rows = [("no chain", {"ferry": nochain}), ("3 SMTs", {"ferry": smt}), ("3 SMTs, a header", {"ferry": smt_hdr})]
 gp.append(block("smt", [(l, {"ferry": (v["ferry"] or 0) / 1000 or None}) for l, v in smt_rows], [("ferry", "Ferry")]))
 fo_rows = []
-for key, label in (("ferry-default", "Ferry"), ("java-0", "Java, delay 0"), ("java-default", "Java, defaults")):
+for key, label in (("ferry-default", "Ferry"), ("ferry-kubernetes", "Ferry, Kubernetes"), ("java-0", "Java, delay 0"),
+                   ("java-default", "Java, defaults")):
     if key in fo:
         fo_rows.append((label, {"p50": fo[key].get("failover_p50_s"), "max": fo[key].get("failover_max_s")}))
 title = (f"Ferry vs Kafka Connect vs kcat: {lines} lines, median of {runs} run(s), "

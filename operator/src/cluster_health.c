@@ -4,9 +4,11 @@
  * is created again; failures before a worker's first healthy answer count only after
  * --startup-grace. Pods in phase Failed/Succeeded are replaced. A worker container the API server
  * reports terminated (exited, or restarted since last seen) is announced to the cluster at once
- * (POST /ferry/departures on a live worker), so its work moves without waiting for the group
- * session to expire; a worker that only stops answering (paused, partitioned) is never announced. */
+ * (departures.c: from the pod watch, and from here for what the watch missed), so its work moves
+ * without waiting for the group session to expire; a worker that only stops answering (paused,
+ * partitioned) is never announced. */
 #include "cluster.h"
+#include "departures.h"
 
 #include <ferry/log.h>
 
@@ -114,14 +116,17 @@ static double probe(op_ctx_t *ctx, json_object *pod, int port, bool *starting)
 
 /* Whether the API server says the pod's worker process ended since the last look: its container is
  * in a terminated state, or its restart count went up (the kubelet restarted it). Only these are
- * certain; a pod that stops answering is left to the group session. */
-static bool container_ended(op_ctx_t *ctx, json_object *pod)
+ * certain; a pod that stops answering (paused, its node unreachable: its status stays "running") is
+ * left to the group session. Called from the pod watch (departures.c) and from the reconcile
+ * (cl_check_pods); whichever sees an ending first reports it. */
+bool op_cluster_container_ended(op_ctx_t *ctx, json_object *pod, const char **why)
 {
         const char *uid = kube_str(pod, "metadata.uid");
         json_object *cs = kube_get(pod, "status.containerStatuses");
         json_object *c = cs && json_object_is_type(cs, json_type_array) && json_object_array_length(cs)
                                  ? json_object_array_get_idx(cs, 0)
                                  : NULL;
+        *why = "terminated";
         if (!uid || !c)
                 return false;
         long restarts = pod_restarts(pod);
@@ -134,7 +139,10 @@ static bool container_ended(op_ctx_t *ctx, json_object *pod)
                 h->departed_at = restarts;
                 ended = h->terminated = terminated;
         } else if (h) {
-                ended = (restarts > h->departed_at && !h->terminated) || (terminated && !h->terminated);
+                bool restarted = restarts > h->departed_at && !h->terminated;
+                ended = restarted || (terminated && !h->terminated);
+                if (restarted && !terminated)
+                        *why = "was restarted";
                 h->departed_at = restarts > h->departed_at ? restarts : h->departed_at;
                 if (terminated)
                         h->terminated = true;
@@ -145,58 +153,17 @@ static bool container_ended(op_ctx_t *ctx, json_object *pod)
         return ended;
 }
 
-/* Tells a live worker (one that is ready and not among the gone) which workers are gone. */
-static void announce_departures(op_ctx_t *ctx, const char *key, const op_connect_spec_t *s,
-                                json_object *by_index[MAX_PODS], const bool gone[MAX_PODS])
-{
-        char base[128] = "";
-        for (int i = 0; i < MAX_PODS && !base[0]; i++)
-                if (by_index[i] && !gone[i] && !kube_get(by_index[i], "metadata.deletionTimestamp") &&
-                    cl_pod_running(by_index[i]) && cl_pod_ready(by_index[i]))
-                        cl_pod_url(by_index[i], s->rest_port, base, sizeof(base));
-        for (int i = 0; i < MAX_PODS; i++) {
-                if (!gone[i])
-                        continue;
-                json_object *p = by_index[i];
-                const char *ip = kube_str(p, "status.podIP"), *name = kube_str(p, "metadata.name");
-                if (!ip || !base[0]) {
-                        FERRY_INFO("%s: worker %s ended, and no other worker is ready to be told: its work "
-                                   "moves when its group session expires",
-                                   key, name);
-                        continue;
-                }
-                char id[128], reason[256];
-                snprintf(id, sizeof(id), strchr(ip, ':') ? "[%s]:%d" : "%s:%d", ip, s->rest_port);
-                snprintf(reason, sizeof(reason), "the container of pod %s terminated", name);
-                json_object *body = json_object_new_object();
-                json_object_object_add(body, "worker_id", json_object_new_string(id));
-                json_object_object_add(body, "reason", json_object_new_string(reason));
-                op_rest_t r;
-                op_connect_call_timeout(ctx, base, "POST", "/ferry/departures", body, 3000, &r);
-                json_object_put(body);
-                if (r.status == 202) {
-                        atomic_fetch_add(&ctx->m.worker_departures, 1);
-                        FERRY_INFO("%s: worker %s (%s) ended; told the cluster to move its work now", key,
-                                   name, id);
-                } else {
-                        FERRY_WARN("%s: worker %s ended; telling the cluster failed (%ld %s): its work moves "
-                                   "when its group session expires",
-                                   key, name, r.status, r.status ? "" : r.err);
-                }
-                op_rest_clear(&r);
-        }
-}
-
 void cl_check_pods(op_ctx_t *ctx, const char *key, const op_connect_spec_t *s,
                    json_object *by_index[MAX_PODS], struct cl_pod_counts *c, struct cluster_state *st)
 {
         memset(c, 0, sizeof(*c));
-        bool gone[MAX_PODS] = {false}, any_gone = false;
-        for (int i = 0; i < MAX_PODS; i++)
-                if (by_index[i] && !kube_get(by_index[i], "metadata.deletionTimestamp"))
-                        any_gone |= gone[i] = container_ended(ctx, by_index[i]);
-        if (any_gone)
-                announce_departures(ctx, key, s, by_index, gone);
+        /* What the pod watch did not see (departures.c announces from there at once). */
+        for (int i = 0; i < MAX_PODS; i++) {
+                const char *why = NULL;
+                if (by_index[i] && !kube_get(by_index[i], "metadata.deletionTimestamp") &&
+                    op_cluster_container_ended(ctx, by_index[i], &why))
+                        op_departures_add(ctx, by_index[i], s->rest_port, why);
+        }
         double unhealthy_after = s->unhealthy_s > 0 ? s->unhealthy_s : ctx->opt.unhealthy_after_s;
         for (int i = 0; i < MAX_PODS; i++) {
                 json_object *p = by_index[i];

@@ -4,6 +4,7 @@
  * dequeued keys - only while this instance leads when --leader-elect is on. SIGTERM/SIGINT stop it
  * (releasing the lease); losing the lease ends it with status 1 so it restarts as a follower.
  * `ferry-operator watch G/V/R` runs one informer and prints its events (a diagnostic used by tests). */
+#include "departures.h"
 #include "operator.h"
 
 #include <ferry/log.h>
@@ -147,19 +148,25 @@ static void pod_event(op_ctx_t *ctx, json_object *pod)
         kube_queue_add(ctx->connect_q, key);
 }
 
+/* A worker process that ended is announced from the watch event itself (departures.c), not from
+ * the reconcile that follows it: under load the reconcile runs seconds later. */
 static void pod_add(void *data, json_object *obj)
 {
+        op_departures_pod_event(data, obj, false);
         pod_event(data, obj);
 }
 
 static void pod_update(void *data, json_object *old, json_object *obj)
 {
-        if (old != obj) /* pod resyncs are covered by the KafkaConnect's own */
+        if (old != obj) { /* pod resyncs are covered by the KafkaConnect's own */
+                op_departures_pod_event(data, obj, false);
                 pod_event(data, obj);
+        }
 }
 
 static void pod_delete(void *data, json_object *obj)
 {
+        op_departures_pod_event(data, obj, true);
         op_cluster_forget_pod(data, obj);
         pod_event(data, obj);
 }
@@ -501,6 +508,7 @@ int main(int argc, char **argv)
         ctx.health = kube_strmap_new(free);
         ctx.scale_down = kube_strmap_new(free);
 
+        ctx.departures = op_departures_start(&ctx);
         ctx.http = op_http_start(&ctx, o->metrics_addr, err, sizeof(err));
         if (!ctx.http) {
                 fprintf(stderr, "ferry-operator: %s\n", err);
@@ -547,6 +555,9 @@ int main(int argc, char **argv)
         for (int i = 0; i < ctx.nworkers; i++)
                 pthread_join(ctx.workers[i], NULL);
         kube_leader_stop(ctx.leader, true);
+        kube_informer_stop(ctx.pods); /* its events queue departures */
+        op_departures_stop(ctx.departures);
+        ctx.departures = NULL;
         kube_informer_free(ctx.connectors);
         kube_informer_free(ctx.connects);
         kube_informer_free(ctx.pods);

@@ -79,9 +79,10 @@ typedef struct op_ctx {
         op_metrics_t m;
         struct op_http *http;
         pthread_mutex_t health_mu;
-        kube_strmap_t *health;     /* pod uid -> struct op_health (cluster.c) */
-        kube_strmap_t *scale_down; /* KafkaConnect key -> double: since when autoscaling wants fewer
-                                      workers (cluster.c; guarded by health_mu) */
+        kube_strmap_t *health;            /* pod uid -> struct op_health (cluster.c) */
+        kube_strmap_t *scale_down;        /* KafkaConnect key -> double: since when autoscaling wants fewer
+                                             workers (cluster.c; guarded by health_mu) */
+        struct op_departures *departures; /* departures.c */
 } op_ctx_t;
 
 /* connector.c: one reconcile of the KafkaConnector with this key. Returns the seconds after which
@@ -105,6 +106,9 @@ bool op_worker_key_owned(const char *key);
 json_object *op_worker_pod_spec(const char *default_image, const op_connect_spec_t *s, const char *cm_name);
 /* cluster_health.c: forgets the health record of a deleted pod. */
 void op_cluster_forget_pod(op_ctx_t *ctx, json_object *pod);
+/* cluster_health.c: whether the API server says the pod's worker process ended since the last
+ * look (each ending is reported once, to whichever caller sees it first); *why describes it. */
+bool op_cluster_container_ended(op_ctx_t *ctx, json_object *pod, const char **why);
 
 /* connect.c: one call to a Connect REST API (base URL without trailing slash). path is already
  * percent-encoded. Returns 0 when an HTTP answer came back. */

@@ -488,8 +488,8 @@ class Kubelet:
                 ran = now - p.started_mono
                 p.fast_exits = p.fast_exits + 1 if ran < 10 else 0
                 delay = min(8.0, 0.5 * (2 ** max(0, p.fast_exits - 1)))
-                log("pod %s: process %d exited (%s) after %.1fs; restart in %.1fs"
-                    % (p.key, p.proc.pid, rc, ran, delay))
+                log("pod %s: process %d exited (%s) after %.1fs; restart in %.1fs (seen at %.3f)"
+                    % (p.key, p.proc.pid, rc, ran, delay, time.time()))
                 p.proc = None
                 policy = p.obj["spec"].get("restartPolicy", "Always")
                 if policy == "Never" or (policy == "OnFailure" and rc == 0):

@@ -3,6 +3,7 @@
  * on the command line through the standalone herder, then runs until SIGTERM/SIGINT and shuts down
  * cleanly within task.shutdown.graceful.timeout.ms. */
 #include "herder/herder.h"
+#include "kafka/group_describer.h"
 #include "kafka/kafka.h"
 #include "rest/rest.h"
 #include "runtime/worker.h"
@@ -310,6 +311,8 @@ int main(int argc, char **argv)
                 return run_worker(true, argc - 2, argv + 2);
         if (!strcmp(argv[1], "kafka-admin") && argc == 4) /* the worker's own child (kafka.h) */
                 return ferry_kafka_admin_main(argv[2], argv[3]);
+        if (!strcmp(argv[1], "kafka-describer") && argc == 3) /* its own child (group_describer.h) */
+                return ferry_group_describer_main(argv[2]);
         fprintf(stderr, "ferry-worker: unknown mode '%s'\n", argv[1]);
         usage(stderr);
         return 2;

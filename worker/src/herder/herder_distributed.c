@@ -121,6 +121,8 @@ static void *herder_main(void *arg)
                         ferry_local_work_apply(d->lw, NULL, 0, NULL, false, false, d->applied_generation);
                 }
                 pthread_mutex_lock(&cs->lock);
+                if (cs->asg.leader && strcmp(cs->asg.leader, me))
+                        ferry_membership_yield(d->m, cs->asg.leader);
                 if (ferry_membership_leader(d->m) && cs->caught_up) {
                         pthread_mutex_unlock(&cs->lock);
                         ferry_membership_refresh(d->m, ferry_now_ms());
@@ -637,6 +639,28 @@ static ferry_herder_rc_t member_departed(ferry_herder_t *h, const char *worker_i
                 snprintf(errstr, errstr_size, "Worker is still starting up.");
                 return FERRY_HERDER_CONFLICT;
         }
+        int64_t ttl = ferry_config_int(ferry_worker_config, &h->worker->config, "session.timeout.ms");
+        char leader[512] = "";
+        pthread_mutex_lock(&d->cs.lock);
+        if (d->cs.asg.leader)
+                snprintf(leader, sizeof(leader), "%s", d->cs.asg.leader);
+        pthread_mutex_unlock(&d->cs.lock);
+        if (!is_leader(d) && leader[0] && !strcmp(leader, worker_id)) {
+                /* The gone worker is the leader: nobody owns the group's coordination until its
+                 * session expires. This worker leads in its place meanwhile (it was told, so the
+                 * others forward their writes here once its assignment names it). */
+                if (ferry_membership_act_for(d->m, worker_id, ttl) < 0) {
+                        snprintf(errstr, errstr_size,
+                                 "This worker cannot lead in place of %s now (it is not a member of the "
+                                 "group yet).",
+                                 worker_id);
+                        return FERRY_HERDER_CONFLICT;
+                }
+                FERRY_WARN("Worker %s, the leader, is gone (%s): this worker reassigns its connectors and "
+                           "tasks now, without waiting for its session to expire",
+                           worker_id, reason && *reason ? reason : "no reason given");
+                return FERRY_HERDER_OK;
+        }
         if (!is_leader(d)) {
                 if (forwarded) {
                         snprintf(errstr, errstr_size,
@@ -656,7 +680,6 @@ static ferry_herder_rc_t member_departed(ferry_herder_t *h, const char *worker_i
                 ferry_jw_free(&j);
                 return rc;
         }
-        int64_t ttl = ferry_config_int(ferry_worker_config, &h->worker->config, "session.timeout.ms");
         if (ferry_membership_departed(d->m, worker_id, ttl) < 0) {
                 snprintf(errstr, errstr_size,
                          "Worker %s is this worker, the group's leader, and it is running.", worker_id);

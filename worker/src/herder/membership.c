@@ -8,6 +8,7 @@
  * departed (ferry_membership_departed: the operator saw their process end) are left out of the
  * members for a session timeout, so the leader moves their work at once. */
 #include "herder/membership.h"
+#include "kafka/group_describer.h"
 #include "kafka/kafka.h"
 #include "kafka/kafka_log.h"
 #include "runtime/worker.h"
@@ -32,7 +33,12 @@ struct ferry_membership {
         char *worker_id;
         ferry_membership_hooks_t hooks;
         rd_kafka_t *rk;
+        ferry_group_describer_t *describer; /* herder thread only (and free) */
         atomic_bool leader;
+        /* Acting for a leader whose process is known to be gone (ferry_membership_act_for) until the
+         * group rebalances (its session expired, or anyone joined or left). */
+        atomic_bool acting;
+        atomic_bool describe_asked; /* by ferry_membership_act_for, for the herder thread */
         atomic_bool joined;
         /* herder thread only */
         char **members;
@@ -68,7 +74,8 @@ ferry_membership_t *ferry_membership_new(const ferry_strmap_t *worker_config, co
         m->worker_id = strdup(worker_id);
         m->hooks = *hooks;
         pthread_mutex_init(&m->dep_mu, NULL);
-        if (!m->group || !m->topic || !m->worker_id) {
+        m->describer = m->group ? ferry_group_describer_new(worker_config, m->group) : NULL;
+        if (!m->group || !m->topic || !m->worker_id || !m->describer) {
                 ferry_membership_free(m);
                 return NULL;
         }
@@ -79,6 +86,9 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
                          void *opaque)
 {
         ferry_membership_t *m = opaque;
+        /* The group moves on: whoever owns partition 0 after this rebalance leads. */
+        if (atomic_exchange(&m->acting, false))
+                FERRY_INFO("Group %s rebalances: this worker stops acting as its leader", m->group);
         bool cooperative = !strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE");
         bool has_zero = false;
         for (int i = 0; i < parts->cnt; i++)
@@ -125,6 +135,21 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
         m->describe_rounds = 3;
 }
 
+/* The heartbeat of the coordination consumer. A member learns that the group rebalances only from
+ * a heartbeat's answer, so after a worker's session expires the others would notice up to
+ * heartbeat.interval.ms later (3 s by default: most of the failover time beyond the session).
+ * Heartbeats go at least every session.timeout.ms / 20 (500 ms for the 10 s default, and never
+ * below 100 ms): the survivors rejoin within that of the expiry. Only this consumer's heartbeat is
+ * shortened (a small request per beat); heartbeat.interval.ms still applies when it is shorter. */
+static int64_t membership_heartbeat_ms(const ferry_strmap_t *wc)
+{
+        int64_t hb = ferry_config_int(ferry_worker_config, wc, "heartbeat.interval.ms");
+        int64_t cap = ferry_config_int(ferry_worker_config, wc, "session.timeout.ms") / 20;
+        if (cap < 100)
+                cap = 100;
+        return hb < cap ? hb : cap;
+}
+
 int ferry_membership_join(ferry_membership_t *m, char *errstr, size_t errstr_size)
 {
         const ferry_strmap_t *wc = m->config;
@@ -145,8 +170,7 @@ int ferry_membership_join(ferry_membership_t *m, char *errstr, size_t errstr_siz
         snprintf(buf, sizeof(buf), "%lld",
                  (long long)ferry_config_int(ferry_worker_config, wc, "session.timeout.ms"));
         ferry_strmap_set(&fixed, "session.timeout.ms", buf);
-        snprintf(buf, sizeof(buf), "%lld",
-                 (long long)ferry_config_int(ferry_worker_config, wc, "heartbeat.interval.ms"));
+        snprintf(buf, sizeof(buf), "%lld", (long long)membership_heartbeat_ms(wc));
         ferry_strmap_set(&fixed, "heartbeat.interval.ms", buf);
         snprintf(buf, sizeof(buf), "%lld",
                  (long long)ferry_config_int(ferry_worker_config, wc, "rebalance.timeout.ms"));
@@ -178,6 +202,8 @@ int ferry_membership_join(ferry_membership_t *m, char *errstr, size_t errstr_siz
                 snprintf(errstr, errstr_size, "joining group %s: %s", m->group, rd_kafka_err2str(e));
                 return -1;
         }
+        /* Any member may lead after the next rebalance: its describer is connected by then. */
+        ferry_group_describer_warm(m->describer);
         return 0;
 }
 
@@ -208,16 +234,23 @@ void ferry_membership_poll(ferry_membership_t *m, int timeout_ms)
                 maybe_unfence(m, ferry_now_ms());
 }
 
-/* Live members of the group (their client ids are worker ids), looked up in a child process
+/* Live members of the group (their client ids are worker ids), looked up by the long-lived child
+ * process (group_describer.h: one round trip once it is connected), else by a child of its own
  * (kafka.h: ferry_kafka_group_members_isolated). */
 static int describe_members(ferry_membership_t *m)
 {
         char **members = NULL, err[512];
         size_t n = 0;
-        if (ferry_kafka_group_members_isolated(m->config, m->group, 20000, &members, &n, err, sizeof(err)) <
-            0) {
-                FERRY_WARN("Cannot see the members of group %s: %s", m->group, err);
-                return -1;
+        if (ferry_group_describer_members(m->describer, 10000, &members, &n, err, sizeof(err)) < 0) {
+                FERRY_INFO(
+                        "Describing group %s through the kafka-describer process failed (%s); trying again "
+                        "in a new process",
+                        m->group, err);
+                if (ferry_kafka_group_members_isolated(m->config, m->group, 20000, &members, &n, err,
+                                                       sizeof(err)) < 0) {
+                        FERRY_WARN("Cannot see the members of group %s: %s", m->group, err);
+                        return -1;
+                }
         }
         ferry_strlist_free(m->members, m->n_members);
         m->members = members;
@@ -227,6 +260,11 @@ static int describe_members(ferry_membership_t *m)
 
 void ferry_membership_refresh(ferry_membership_t *m, int64_t now_ms)
 {
+        if (atomic_exchange(&m->describe_asked, false)) {
+                m->next_describe = 0;
+                if (m->describe_rounds < 3)
+                        m->describe_rounds = 3;
+        }
         if (m->describe_rounds <= 0 || now_ms < m->next_describe)
                 return;
         describe_members(m);
@@ -298,9 +336,41 @@ int ferry_membership_departed(ferry_membership_t *m, const char *worker_id, int6
         return rc;
 }
 
+int ferry_membership_act_for(ferry_membership_t *m, const char *leader_id, int64_t ttl_ms)
+{
+        if (ferry_membership_departed(m, leader_id, ttl_ms) < 0)
+                return -1;
+        if (atomic_load(&m->fenced) || !atomic_load(&m->joined))
+                return -1;
+        /* The herder thread describes the group (the gone leader is left out) and assigns. */
+        atomic_store(&m->describe_asked, true);
+        if (!atomic_exchange(&m->acting, true))
+                FERRY_WARN(
+                        "The leader of group %s, %s, is gone: this worker leads in its place until the group "
+                        "rebalances",
+                        m->group, leader_id);
+        return 0;
+}
+
+void ferry_membership_yield(ferry_membership_t *m, const char *other)
+{
+        if (!atomic_load(&m->acting) || strcmp(other, m->worker_id) >= 0)
+                return;
+        pthread_mutex_lock(&m->dep_mu);
+        bool departed = false;
+        for (size_t i = 0; i < m->n_dep && !departed; i++)
+                departed = !strcmp(m->dep_ids[i], other);
+        pthread_mutex_unlock(&m->dep_mu);
+        if (!departed && atomic_exchange(&m->acting, false))
+                FERRY_INFO("Worker %s leads group %s in the gone leader's place: this worker stops acting as "
+                           "its "
+                           "leader",
+                           other, m->group);
+}
+
 bool ferry_membership_leader(ferry_membership_t *m)
 {
-        return atomic_load(&m->leader);
+        return atomic_load(&m->leader) || atomic_load(&m->acting);
 }
 
 bool ferry_membership_joined(ferry_membership_t *m)
@@ -333,6 +403,7 @@ void ferry_membership_free(ferry_membership_t *m)
                 return;
         if (m->rk)
                 rd_kafka_destroy(m->rk);
+        ferry_group_describer_free(m->describer);
         ferry_strlist_free(m->members, m->n_members);
         ferry_strlist_free(m->live, m->n_live);
         ferry_strlist_free(m->dep_ids, m->n_dep);

@@ -41,6 +41,19 @@ char *const *ferry_membership_members(ferry_membership_t *m, size_t *n);
  * at once instead of after the session timeout. -1 for this worker's own id. Any thread. */
 int ferry_membership_departed(ferry_membership_t *m, const char *worker_id, int64_t ttl_ms);
 
+/* The group's leader (leader_id, the owner of partition 0) is known to be gone: this worker leads
+ * in its place (assigns the gone leader's work and takes the leader's writes) until the group
+ * rebalances, which happens when the gone leader's session expires; then the new owner of
+ * partition 0 leads. leader_id is left out of the members as by ferry_membership_departed. -1
+ * when this worker is fenced, not yet a member, or leader_id is its own. Any thread. */
+int ferry_membership_act_for(ferry_membership_t *m, const char *leader_id, int64_t ttl_ms);
+
+/* The assignment in force was written by other: when this worker acts for a gone leader and other
+ * (not a departed worker) acts too, with a lower id, this worker stops acting (two workers told of
+ * the same departure settle on one). Herder thread. */
+void ferry_membership_yield(ferry_membership_t *m, const char *other);
+
+/* The owner of partition 0, or the worker acting for a gone one. */
 bool ferry_membership_leader(ferry_membership_t *m);
 bool ferry_membership_joined(ferry_membership_t *m); /* a first rebalance happened */
 bool ferry_membership_fenced(ferry_membership_t *m);

@@ -411,14 +411,16 @@ static int group_delete_direct(const ferry_strmap_t *worker, const char *group, 
 
 /* ---- group membership ---- */
 
-static int group_members_direct(const ferry_strmap_t *worker, const char *group, char ***out, size_t *n_out,
-                                char *errstr, size_t errstr_size)
+rd_kafka_t *ferry_kafka_admin_client(const ferry_strmap_t *worker, char *errstr, size_t errstr_size)
+{
+        return admin_client(worker, errstr, errstr_size);
+}
+
+int ferry_kafka_group_members_rk(rd_kafka_t *rk, const char *group, char ***out, size_t *n_out, char *errstr,
+                                 size_t errstr_size)
 {
         *out = NULL;
         *n_out = 0;
-        rd_kafka_t *rk = admin_client(worker, errstr, errstr_size);
-        if (!rk)
-                return -1;
         rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
         const char *groups[] = {group};
         rd_kafka_AdminOptions_t *opts = admin_options(rk);
@@ -457,6 +459,18 @@ static int group_members_direct(const ferry_strmap_t *worker, const char *group,
                 rd_kafka_event_destroy(ev);
         }
         rd_kafka_queue_destroy(q);
+        return rc;
+}
+
+static int group_members_direct(const ferry_strmap_t *worker, const char *group, char ***out, size_t *n_out,
+                                char *errstr, size_t errstr_size)
+{
+        *out = NULL;
+        *n_out = 0;
+        rd_kafka_t *rk = admin_client(worker, errstr, errstr_size);
+        if (!rk)
+                return -1;
+        int rc = ferry_kafka_group_members_rk(rk, group, out, n_out, errstr, errstr_size);
         rd_kafka_destroy(rk);
         return rc;
 }

@@ -55,6 +55,11 @@ int ferry_kafka_group_delete(const ferry_strmap_t *worker, const char *group, ch
  * timeout_ms bounds the call. */
 int ferry_kafka_group_members_isolated(const ferry_strmap_t *worker, const char *group, int timeout_ms,
                                        char ***out, size_t *n_out, char *errstr, size_t errstr_size);
+/* The same through an admin client the caller keeps (group_describer.c's child). */
+int ferry_kafka_group_members_rk(rd_kafka_t *rk, const char *group, char ***out, size_t *n_out, char *errstr,
+                                 size_t errstr_size);
+/* An admin client built from the worker's "admin."-prefixed settings (caller destroys). */
+rd_kafka_t *ferry_kafka_admin_client(const ferry_strmap_t *worker, char *errstr, size_t errstr_size);
 /* The group calls above and ferry_kafka_group_offsets/alter/delete run in a child process
  * (`ferry-worker kafka-admin OP GROUP`, the worker config on its stdin): librdkafka 2.0 can abort
  * the whole process when a coordinator-bound admin request is cut by a broker going away (its

@@ -257,6 +257,11 @@ void ferry_status_store_publish(ferry_status_store_t *ss, const char *conn, int 
         if (p && ours && p->state == state &&
             ((!p->trace && !trace) || (p->trace && trace && !strcmp(p->trace, trace))))
                 return;
+        /* A unit just given to this worker is UNASSIGNED until it starts: nothing to say yet (its
+         * RUNNING follows in a moment, and after a failover every record written first delays
+         * it). As in Connect, UNASSIGNED comes only from a worker that had written the unit. */
+        if (!p && state == FERRY_STATE_UNASSIGNED)
+                return;
         char *text = ferry_status_record(state, trace, ss->worker_id, generation);
         char err[512] = "out of memory";
         int rc = text ? ferry_klog_send(ss->log, key, text, strlen(text), err, sizeof(err)) : -1;

@@ -30,7 +30,8 @@ ferry_state_t ferry_status_store_get(ferry_status_store_t *ss, const char *conn,
                                      char **trace);
 
 /* Writes the status of a connector (task -1) or task run here, unless this worker wrote the same
- * one last and nobody wrote another since. generation: the assignment generation the state
+ * one last and nobody wrote another since, or it is UNASSIGNED and this worker never wrote that
+ * unit. generation: the assignment generation the state
  * belongs to (readers drop a record older than the one they hold). One thread at a time. */
 void ferry_status_store_publish(ferry_status_store_t *ss, const char *conn, int task, ferry_state_t state,
                                 const char *trace, int64_t generation);
