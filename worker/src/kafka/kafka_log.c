@@ -210,8 +210,14 @@ ferry_klog_t *ferry_klog_open(const ferry_strmap_t *worker, const ferry_klog_opt
         ferry_strmap_t fixed;
         ferry_strmap_init(&fixed);
         const char *eos = ferry_strmap_get(worker, "exactly.once.source.support");
-        if (eos && (!strcasecmp(eos, "enabled") || !strcasecmp(eos, "preparing")))
+        if (eos && (!strcasecmp(eos, "enabled") || !strcasecmp(eos, "preparing"))) {
                 ferry_strmap_set(&fixed, "isolation.level", "read_committed");
+                /* A read_committed fetch waiting at the broker is answered only after
+                 * fetch.wait.max.ms (500) even when a write lands meanwhile, so every read_to_end()
+                 * after a write (task configs, task count record, assignment, a task's offsets)
+                 * would cost half a second: 1.5 s before an exactly-once task starts. */
+                ferry_strmap_set(&defaults, "fetch.wait.max.ms", "50");
+        }
         rd_kafka_conf_t *cc =
                 pc ? ferry_kafka_conf(worker, "consumer.", &defaults, NULL, &fixed, errstr, errstr_size)
                    : NULL;
