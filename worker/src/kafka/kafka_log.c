@@ -203,6 +203,9 @@ ferry_klog_t *ferry_klog_open(const ferry_strmap_t *worker, const ferry_klog_opt
          * with auto.create.topics.enable (Kafka's default) would make it with its own defaults
          * (cleanup.policy=delete, num.partitions), which Connect refuses for its internal topics. */
         ferry_strmap_set(&defaults, "allow.auto.create.topics", "false");
+        /* Java's partitioner: a key lands on the partition Connect's workers use for it (offsets
+         * of one source partition must stay in one topic partition, whoever writes them). */
+        ferry_strmap_set(&defaults, "partitioner", "murmur2_random");
         rd_kafka_conf_t *pc =
                 ferry_kafka_conf(worker, "producer.", &defaults, NULL, NULL, errstr, errstr_size);
         ferry_strmap_clear(&defaults);
