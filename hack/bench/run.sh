@@ -41,6 +41,9 @@
 #   BENCH_SKIP_MQTT=1      no MQTT figure   BENCH_MQTT_N (1000000)  messages per MQTT case
 #   BENCH_SKIP_JDBC=1      no JDBC figures (they need PostgreSQL of hack/services.sh)
 #   BENCH_SKIP_HDFS=1      no HDFS sink figure (hack/bench/hdfs.sh: MiniDFSCluster of hack/services.sh)
+#   BENCH_SKIP_EOS=1       no exactly-once source figure (hack/bench/exactly_once.sh: FileStreamSource with
+#                          exactly.once.source.support enabled, transaction.boundary poll and interval,
+#                          beside the same run without it; its table is printed after the report)
 #   BENCH_SKIP_CASSANDRA=1 no Cassandra sink figure (hack/bench/cassandra.sh: a Cassandra node of
 #                          hack/services.sh; BENCH_CASS_N records, default 1000000)
 #   BENCH_JDBC_ROWS (1000000)  rows of the JDBC benchmark
@@ -453,6 +456,14 @@ if [ -z "${BENCH_SKIP_CASSANDRA:-}" ]; then
                 say "cassandra.sh failed; the figure is left out: $(tail -3 "$W/cassandra.log")"
 fi
 
+# ---- exactly-once FileStreamSource beside the same run without it, on the same broker
+if [ -z "${BENCH_SKIP_EOS:-}" ] && [ -z "$SHORT" ]; then
+        say "exactly-once source vs without (hack/bench/exactly_once.sh)"
+        BENCH_BOOTSTRAP="$B" BENCH_EOS_LINES="$N" BENCH_EOS_RUNS="$RUNS" FERRY_WORKER="$WORKER" \
+                hack/bench/exactly_once.sh >"$W/eos.md" 2>"$W/eos.log" ||
+                say "exactly_once.sh failed; the figure is left out: $(tail -3 "$W/eos.log")"
+fi
+
 # ---- report
 mkdir -p "$OUT"
 python3 hack/bench/report.py --raw "$RAW" --failover "$W/failover.json" --avro "$W/avro.json" --lines "$N" --bytes "$BYTES" \
@@ -472,6 +483,13 @@ if [ -s "$W/mqtt.md" ]; then
         cp "$W/mqtt.md" "$OUT/mqtt-latest.md"
 fi
 [ ! -s "$W/s3.md" ] || cat "$W/s3.md"
+if [ -s "$W/eos.md" ]; then
+        echo
+        echo "Exactly-once FileStreamSource (hack/bench/exactly_once.sh), beside the same run without it:"
+        echo
+        cat "$W/eos.md"
+        cp "$W/eos.md" "$OUT/exactly-once-latest.md"
+fi
 for f in hdfs cassandra; do
         if [ -s "$W/$f.md" ]; then
                 echo

@@ -83,6 +83,8 @@ static int create_topic(rd_kafka_t *rk, const ferry_klog_opts_t *o, char *errstr
         rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
         rd_kafka_AdminOptions_t *opts = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
         rd_kafka_AdminOptions_set_request_timeout(opts, 30000, err, sizeof(err));
+        /* The broker answers once the partitions have leaders, so the topic can be read at once. */
+        rd_kafka_AdminOptions_set_operation_timeout(opts, 25000, err, sizeof(err));
         rd_kafka_CreateTopics(rk, &nt, 1, opts, q);
         rd_kafka_AdminOptions_destroy(opts);
         rd_kafka_NewTopic_destroy(nt);
@@ -197,6 +199,13 @@ ferry_klog_t *ferry_klog_open(const ferry_strmap_t *worker, const ferry_klog_opt
         ferry_strmap_set(&defaults, "acks", "all");
         ferry_strmap_set(&defaults, "enable.idempotence", "true");
         ferry_strmap_set(&defaults, "linger.ms", "0");
+        /* The metadata query that checks whether the topic exists must not create it: a broker
+         * with auto.create.topics.enable (Kafka's default) would make it with its own defaults
+         * (cleanup.policy=delete, num.partitions), which Connect refuses for its internal topics. */
+        ferry_strmap_set(&defaults, "allow.auto.create.topics", "false");
+        /* Java's partitioner: a key lands on the partition Connect's workers use for it (offsets
+         * of one source partition must stay in one topic partition, whoever writes them). */
+        ferry_strmap_set(&defaults, "partitioner", "murmur2_random");
         rd_kafka_conf_t *pc =
                 ferry_kafka_conf(worker, "producer.", &defaults, NULL, NULL, errstr, errstr_size);
         ferry_strmap_clear(&defaults);
@@ -210,8 +219,14 @@ ferry_klog_t *ferry_klog_open(const ferry_strmap_t *worker, const ferry_klog_opt
         ferry_strmap_t fixed;
         ferry_strmap_init(&fixed);
         const char *eos = ferry_strmap_get(worker, "exactly.once.source.support");
-        if (eos && (!strcasecmp(eos, "enabled") || !strcasecmp(eos, "preparing")))
+        if (eos && (!strcasecmp(eos, "enabled") || !strcasecmp(eos, "preparing"))) {
                 ferry_strmap_set(&fixed, "isolation.level", "read_committed");
+                /* A read_committed fetch waiting at the broker is answered only after
+                 * fetch.wait.max.ms (500) even when a write lands meanwhile, so every read_to_end()
+                 * after a write (task configs, task count record, assignment, a task's offsets)
+                 * would cost half a second: 1.5 s before an exactly-once task starts. */
+                ferry_strmap_set(&defaults, "fetch.wait.max.ms", "50");
+        }
         rd_kafka_conf_t *cc =
                 pc ? ferry_kafka_conf(worker, "consumer.", &defaults, NULL, &fixed, errstr, errstr_size)
                    : NULL;
@@ -318,10 +333,20 @@ int ferry_klog_read_to_end(ferry_klog_t *l, int timeout_ms, char *errstr, size_t
         int64_t *end = calloc((size_t)l->partitions, sizeof(*end));
         if (!end)
                 return -1;
+        int64_t give_up = ferry_now_ms() + timeout_ms;
         for (int i = 0; i < l->partitions; i++) {
                 int64_t lo, hi;
-                rd_kafka_resp_err_t e =
-                        rd_kafka_query_watermark_offsets(l->consumer, l->topic, i, &lo, &hi, timeout_ms);
+                rd_kafka_resp_err_t e;
+                /* A topic just created has partitions without a leader for a moment. */
+                while ((e = rd_kafka_query_watermark_offsets(l->consumer, l->topic, i, &lo, &hi,
+                                                             timeout_ms)) &&
+                       (e == RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION ||
+                        e == RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE ||
+                        e == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) &&
+                       ferry_now_ms() < give_up) {
+                        struct timespec pause = {0, 100 * 1000000L};
+                        nanosleep(&pause, NULL);
+                }
                 if (e) {
                         snprintf(errstr, errstr_size, "reading %s to its end: %s", l->topic,
                                  rd_kafka_err2str(e));

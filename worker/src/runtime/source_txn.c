@@ -229,6 +229,14 @@ int ferry_source_txn_setup(source_run_t *run, char *errstr, size_t errstr_size)
         t->txn.enabled = run->boundary == FERRY_BOUNDARY_CONNECTOR;
         const char *own = ferry_strmap_get(&t->conn_config, "offsets.storage.topic");
         run->offsets_topic = own && *own ? own : ferry_strmap_get(wc, "offset.storage.topic");
+        /* The producer learns the offsets topic's partitions now: learnt at the first commit
+         * instead, the first transaction waited about a second for them. */
+        rd_kafka_topic_t *rkt = rd_kafka_topic_new(run->rk, run->offsets_topic, NULL);
+        const rd_kafka_metadata_t *md = NULL;
+        if (rkt && rd_kafka_metadata(run->rk, 0, rkt, &md, api_timeout) == RD_KAFKA_RESP_ERR_NO_ERROR)
+                rd_kafka_metadata_destroy(md);
+        if (rkt)
+                rd_kafka_topic_destroy(rkt);
         if (t->own_offsets && ferry_offsets_sync(t->own_offsets, api_timeout, errstr, errstr_size) < 0)
                 return -1;
         if (t->w->offsets && ferry_offsets_sync(t->w->offsets, api_timeout, errstr, errstr_size) < 0)

@@ -688,6 +688,9 @@ static rd_kafka_t *make_producer(source_run_t *run, char *errstr, size_t errstr_
         snprintf(client_id, sizeof(client_id), "connector-producer-%s-%d", t->connector, t->id);
         ferry_strmap_set(&defaults, "client.id", client_id);
         ferry_strmap_set(&defaults, "acks", "all");
+        /* Java's default partitioner for keyed records (and for the offset records of exactly-once
+         * transactions, which must land where Connect's workers write the same keys). */
+        ferry_strmap_set(&defaults, "partitioner", "murmur2_random");
         ferry_strmap_t fixed;
         ferry_strmap_init(&fixed);
         if (run->txn) {
