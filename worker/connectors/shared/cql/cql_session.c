@@ -30,6 +30,7 @@ static void prepared_free(cql_prepared_t *p)
                 return;
         free(p->cql);
         free(p->id);
+        free(p->meta_id);
         for (size_t i = 0; i < p->n_binds; i++) {
                 free(p->binds[i].ks);
                 free(p->binds[i].table);
@@ -82,6 +83,11 @@ const char *cql_session_peer(const cql_session_t *s)
 uint8_t cql_session_version(const cql_session_t *s)
 {
         return s->conn ? cql_conn_version(s->conn) : 4;
+}
+
+int cql_session_compression(const cql_session_t *s)
+{
+        return s->conn ? cql_conn_compression(s->conn) : CQL_COMP_NONE;
 }
 
 static void client_error(cql_error_t *err, const char *msg)
@@ -401,7 +407,8 @@ int cql_session_execute(cql_session_t *s, const cql_prepared_t *p, const cql_val
                 memset(res, 0, sizeof *res);
         cql_qparams_t dflt = CQL_QPARAMS_DEFAULT;
         cql_req_t r = {0};
-        cql_enc_execute(&r.frame, cql_session_version(s), 0, p->id, p->id_len, vals, qp ? qp : &dflt);
+        cql_enc_execute(&r.frame, cql_session_version(s), 0, p->id, p->id_len, p->meta_id, p->meta_len, vals,
+                        qp ? qp : &dflt);
         return run_one(s, &r, res, err);
 }
 
@@ -437,6 +444,9 @@ const cql_prepared_t *cql_session_prepare(cql_session_t *s, const char *cql, cql
         p->cql = strdup(cql);
         p->id = res.prepared_id;
         p->id_len = res.prepared_len;
+        p->meta_id = res.result_meta_id;
+        p->meta_len = res.result_meta_len;
+        res.result_meta_id = NULL;
         p->binds = res.binds;
         p->n_binds = res.n_binds;
         p->pk_index = res.pk_index;
