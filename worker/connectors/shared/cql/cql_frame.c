@@ -102,7 +102,8 @@ int cql_body_decompress(int comp, const uint8_t *in, size_t n, cql_buf_t *out, c
                 snprintf(errstr, errstr_size, "compressed frame, but no compression was negotiated");
                 return -1;
         }
-        if (want > CQL_MAX_FRAME || n > (size_t)INT32_MAX) {
+        /* neither LZ4 nor snappy expands more than 255-fold: a bigger claim is a lie */
+        if (want > CQL_MAX_FRAME || n > (size_t)INT32_MAX || want > n * 255 + 64) {
                 snprintf(errstr, errstr_size, "compressed frame body claims %zu bytes", want);
                 return -1;
         }
