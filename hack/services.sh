@@ -10,6 +10,10 @@
 #   stop     Stop it (its own signal, then SIGKILL after a deadline, then anything left in its
 #            session) and delete its data. Ends only the processes this script started (pid file +
 #            command line check), never anything found by name. Idempotent. Logs are kept.
+#   kill     SIGKILL the running system (and anything left in its session), keeping its data and
+#            ports, as a crash would: for tests that restart it.
+#   restart  Start the system again over the data and ports it had (after kill, or stopping it
+#            first if it runs), and wait until it answers. Last line on stdout: its address.
 #   status   Print the address and exit 0 if it is running and answering; exit 1 otherwise.
 #   env      Print shell assignments for a client (SERVICE_URL, SERVICE_HOST, SERVICE_PORT,
 #            SERVICE_USER, SERVICE_PASSWORD, SERVICE_DB where it makes sense, SERVICE_PID, ...):
@@ -65,7 +69,7 @@ list)
 	for f in "$HERE"/services/*.sh; do basename "$f" .sh; done
 	exit 0
 	;;
-start | stop | status | env | log) ;;
+start | stop | kill | restart | status | env | log) ;;
 *)
 	usage
 	exit 2
@@ -328,6 +332,45 @@ cmd_stop() {
 	log "$NAME stopped; data removed from $STATE"
 }
 
+cmd_kill() {
+	local deadline left
+	lock_state
+	load_state || die "no $NAME state in $STATE (start it first)"
+	is_ours "$SVC_PID" || die "$NAME is not running (state $STATE)"
+	log "killing $NAME pid $SVC_PID (SIGKILL); its data stays in $STATE"
+	kill -KILL "$SVC_PID" 2>/dev/null || true
+	deadline=$((SECONDS + 10))
+	while is_ours "$SVC_PID" && ((SECONDS < deadline)); do sleep 0.1; done
+	while left=$(session_pids "$SVC_PID") && [[ -n $left ]]; do
+		((SECONDS < deadline)) || die "processes of session $SVC_PID survive: $left"
+		# shellcheck disable=SC2086
+		kill -KILL $left 2>/dev/null || true
+		sleep 0.1
+	done
+}
+
+cmd_restart() {
+	local rc=0
+	svc_check
+	lock_state
+	load_state || die "no $NAME state in $STATE (start it first)"
+	is_ours "$SVC_PID" && terminate "$SVC_PID"
+	[[ -f $LOGF ]] && mv "$LOGF" "${LOGF%.log}.previous.log"
+	: >"$LOGF"
+	log "restarting $NAME on 127.0.0.1:${PORTS[*]} over its data in $STATE"
+	launch
+	sed -i "s/^SERVICE_PID=.*/SERVICE_PID=$SVC_PID/; s/^SVC_PID=.*/SVC_PID=$SVC_PID/" "$STATE/state.env"
+	printf '%s\n' "$SVC_PID" >"$STATE/pid"
+	wait_ready || rc=$?
+	if ((rc != 0)); then
+		tail -n 30 "$LOGF" >&2
+		((rc == 2)) && die "$NAME exited during restart (log: $LOGF)"
+		die "$NAME did not answer within ${SVC_TIMEOUT}s of the restart (log: $LOGF)"
+	fi
+	log "$NAME pid $SVC_PID ready again; log: $LOGF"
+	printf '%s\n' "$SERVICE_URL"
+}
+
 cmd_status() {
 	if running && svc_ready; then
 		printf '%s\n' "$SERVICE_URL"
@@ -345,6 +388,8 @@ cmd_env() {
 case $CMD in
 start) cmd_start ;;
 stop) cmd_stop ;;
+kill) cmd_kill ;;
+restart) cmd_restart ;;
 status) cmd_status ;;
 env) cmd_env ;;
 log) printf '%s\n' "$LOGF" ;;
