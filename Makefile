@@ -70,8 +70,9 @@ CONNECTOR_SHARED_USERS := $(CONNECTOR_SHARED_SRC) $(wildcard tests/unit/connecto
 $(foreach v,asan fuzz,$(call objs,$(v),$(CONNECTOR_SHARED_USERS))): BASE_CFLAGS += -Iworker/connectors
 build/asan/unit-tests: $(call objs,asan,$(CONNECTOR_SHARED_SRC))
 # The libraries the shared code links: the Avro object container writer (deflate, snappy), the
-# Parquet writer (snappy, gzip, zstd) and the named time zones of shared/tz (ICU).
-CONNECTOR_SHARED_LIBS := -lz -lsnappy -lzstd $(shell pkg-config --libs icu-i18n icu-uc 2>/dev/null)
+# Parquet writer (snappy, gzip, zstd), the CQL client's frames (LZ4, snappy) and the named time
+# zones of shared/tz (ICU).
+CONNECTOR_SHARED_LIBS := -lz -lsnappy -lzstd -llz4 $(shell pkg-config --libs icu-i18n icu-uc 2>/dev/null)
 build/asan/unit-tests: DEPS_LIBS += $(CONNECTOR_SHARED_LIBS)
 # The JDBC connector's pure modules (URL parser, SQL builders, type mapping: no client library)
 # link into the unit tests (tests/unit/connectors/test_jdbc.c).

@@ -22,6 +22,8 @@ packages=(
         # The Avro object container codecs (worker/connectors/shared/avro: deflate, snappy) and the
         # Parquet page codecs (worker/connectors/shared/parquet: snappy, gzip, zstd).
         zlib1g-dev libsnappy-dev libzstd-dev
+        # The CQL client's frame compression (worker/connectors/shared/cql: LZ4, snappy).
+        liblz4-dev
         # The HDFS sink reads hadoop.conf.dir (core-site.xml, hdfs-site.xml) with libxml2.
         libxml2-dev
         # Named time zones of the storage sinks' time-based partitioners (shared/tz: ICU's ucal_*).

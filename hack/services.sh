@@ -10,10 +10,12 @@
 #   stop     Stop it (its own signal, then SIGKILL after a deadline, then anything left in its
 #            session) and delete its data. Ends only the processes this script started (pid file +
 #            command line check), never anything found by name. Idempotent. Logs are kept.
+#   kill     SIGKILL the running system (and anything left in its session), keeping its data and
+#            ports, as a crash would: for tests that restart it.
+#   restart  Start the system again over the data and ports it had (after kill, or stopping it
+#            first if it runs), and wait until it answers. Last line on stdout: its address. The
+#            system's svc_exec sees SVC_RESTART=1 (and must then keep its data).
 #   status   Print the address and exit 0 if it is running and answering; exit 1 otherwise.
-#   restart  Crash and restart it over the same data and ports (SIGKILL, then start again, waiting
-#            until it answers): for tests of a system failing mid-stream. Only systems whose file
-#            sets SVC_RESTARTABLE=1 (their svc_exec keeps the data when SVC_RESTART=1).
 #   env      Print shell assignments for a client (SERVICE_URL, SERVICE_HOST, SERVICE_PORT,
 #            SERVICE_USER, SERVICE_PASSWORD, SERVICE_DB where it makes sense, SERVICE_PID, ...):
 #            `eval "$(hack/services.sh env postgres)"`.
@@ -68,7 +70,7 @@ list)
 	for f in "$HERE"/services/*.sh; do basename "$f" .sh; done
 	exit 0
 	;;
-start | stop | restart | status | env | log) ;;
+start | stop | kill | restart | status | env | log) ;;
 *)
 	usage
 	exit 2
@@ -88,7 +90,6 @@ IS_ROOT=0
 SVC_PORTS=1
 SVC_STOP_SIGNAL=TERM
 SVC_TIMEOUT=60
-SVC_RESTARTABLE=0
 SVC_RESTART=0
 svc_provision() { :; }
 svc_cleanup() { :; }
@@ -324,29 +325,6 @@ cmd_start() {
 	printf '%s\n' "$SERVICE_URL"
 }
 
-cmd_restart() {
-	svc_check
-	lock_state
-	load_state || die "$NAME is not running (state $STATE)"
-	((SVC_RESTARTABLE)) || die "$NAME cannot restart over its data (hack/services/$NAME.sh sets no SVC_RESTARTABLE)"
-	local t0=$SECONDS sig=$SVC_STOP_SIGNAL
-	SVC_STOP_SIGNAL=KILL
-	terminate "$SVC_PID"
-	SVC_STOP_SIGNAL=$sig
-	mv -f "$LOGF" "$LOGF.before-restart" 2>/dev/null || true
-	: >"$LOGF"
-	SVC_RESTART=1
-	launch
-	svc_env
-	save_state
-	wait_ready || {
-		tail -n 30 "$LOGF" >&2
-		die "$NAME did not come back after the restart (log: $LOGF)"
-	}
-	log "$NAME restarted over its data: pid $SVC_PID ready after $((SECONDS - t0))s"
-	printf '%s\n' "$SERVICE_URL"
-}
-
 cmd_stop() {
 	lock_state
 	if load_state; then
@@ -354,6 +332,46 @@ cmd_stop() {
 	fi
 	wipe_state
 	log "$NAME stopped; data removed from $STATE"
+}
+
+cmd_kill() {
+	local deadline left
+	lock_state
+	load_state || die "no $NAME state in $STATE (start it first)"
+	is_ours "$SVC_PID" || die "$NAME is not running (state $STATE)"
+	log "killing $NAME pid $SVC_PID (SIGKILL); its data stays in $STATE"
+	kill -KILL "$SVC_PID" 2>/dev/null || true
+	deadline=$((SECONDS + 10))
+	while is_ours "$SVC_PID" && ((SECONDS < deadline)); do sleep 0.1; done
+	while left=$(session_pids "$SVC_PID") && [[ -n $left ]]; do
+		((SECONDS < deadline)) || die "processes of session $SVC_PID survive: $left"
+		# shellcheck disable=SC2086
+		kill -KILL $left 2>/dev/null || true
+		sleep 0.1
+	done
+}
+
+cmd_restart() {
+	local rc=0
+	svc_check
+	lock_state
+	load_state || die "no $NAME state in $STATE (start it first)"
+	is_ours "$SVC_PID" && terminate "$SVC_PID"
+	[[ -f $LOGF ]] && mv "$LOGF" "${LOGF%.log}.previous.log"
+	: >"$LOGF"
+	log "restarting $NAME on 127.0.0.1:${PORTS[*]} over its data in $STATE"
+	SVC_RESTART=1
+	launch
+	sed -i "s/^SERVICE_PID=.*/SERVICE_PID=$SVC_PID/; s/^SVC_PID=.*/SVC_PID=$SVC_PID/" "$STATE/state.env"
+	printf '%s\n' "$SVC_PID" >"$STATE/pid"
+	wait_ready || rc=$?
+	if ((rc != 0)); then
+		tail -n 30 "$LOGF" >&2
+		((rc == 2)) && die "$NAME exited during restart (log: $LOGF)"
+		die "$NAME did not answer within ${SVC_TIMEOUT}s of the restart (log: $LOGF)"
+	fi
+	log "$NAME pid $SVC_PID ready again; log: $LOGF"
+	printf '%s\n' "$SERVICE_URL"
 }
 
 cmd_status() {
@@ -373,6 +391,7 @@ cmd_env() {
 case $CMD in
 start) cmd_start ;;
 stop) cmd_stop ;;
+kill) cmd_kill ;;
 restart) cmd_restart ;;
 status) cmd_status ;;
 env) cmd_env ;;

@@ -20,7 +20,6 @@ HDFS_JAVA=
 HDFS_JAVAC=
 SVC_PORTS=2
 SVC_TIMEOUT=120
-SVC_RESTARTABLE=1
 
 hdfs_home() { printf '%s\n' "$(abspath "${FERRY_CACHE:-$REPO/.cache}")/hdfs/hadoop-$HDFS_VERSION"; }
 

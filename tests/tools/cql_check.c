@@ -8,6 +8,10 @@
  * With CQL_CHECK_CA set (the node's CA, PEM) it first connects over TLS, verifying the node's
  * certificate and name, and then once more trusting only the system store, which must be refused.
  *
+ * CQL_CHECK_COMPRESSION (none, lz4, snappy) asks for frame compression, CQL_CHECK_MAX_VERSION=4
+ * keeps the connection on protocol v4 (else v5 where the node offers it). A 300,000-byte value
+ * is written and read back: more than one protocol v5 frame each way.
+ *
  * Usage: cql-check HOST:PORT USER PASSWORD */
 #include "shared/cql/cql_session.h"
 
@@ -168,7 +172,8 @@ static void pipelined(void)
                 ferry_value_t *s = ferry_value_cstring(tmp);
                 cql_value_append(&v, p->binds[0].type, k, errstr, sizeof errstr);
                 cql_value_append(&v, p->binds[1].type, s, errstr, sizeof errstr);
-                cql_enc_execute(&reqs[i].frame, cql_session_version(S), 0, p->id, p->id_len, &v, &qp);
+                cql_enc_execute(&reqs[i].frame, cql_session_version(S), 0, p->id, p->id_len, p->meta_id,
+                                p->meta_len, &v, &qp);
                 cql_values_free(&v);
                 ferry_value_free(k);
                 ferry_value_free(s);
@@ -198,7 +203,8 @@ static int rp_insert(const cql_prepared_t *p, int first, int n, const char *tag,
                 ferry_value_t *s = ferry_value_cstring(tmp);
                 cql_value_append(&v, p->binds[0].type, k, errstr, sizeof errstr);
                 cql_value_append(&v, p->binds[1].type, s, errstr, sizeof errstr);
-                cql_enc_execute(&reqs[i].frame, cql_session_version(S), 0, p->id, p->id_len, &v, &qp);
+                cql_enc_execute(&reqs[i].frame, cql_session_version(S), 0, p->id, p->id_len, p->meta_id,
+                                p->meta_len, &v, &qp);
                 cql_values_free(&v);
                 ferry_value_free(k);
                 ferry_value_free(s);
@@ -282,6 +288,37 @@ static void errors(void)
         }
 }
 
+/* A value longer than a v5 frame's payload (128 KiB), written through a prepared statement and
+ * read back: the envelope spans several frames both ways. */
+static void large(void)
+{
+        size_t n = 300000;
+        char *big = malloc(n);
+        if (!big)
+                exit(1);
+        for (size_t i = 0; i < n; i++)
+                big[i] = (char)('a' + (i * 7919 + i / 13) % 26);
+        cql_error_t e;
+        const cql_prepared_t *p = cql_session_prepare(S, "INSERT INTO cqlcheck.kv (k, v) VALUES (?, ?)", &e);
+        if (!p)
+                die_err("prepare large", &e);
+        cql_values_t v = {0};
+        uint8_t k[4] = {0, 0, 0x13, 0x88}; /* 5000 */
+        cql_values_raw(&v, k, 4);
+        cql_values_raw(&v, big, n);
+        cql_result_t r;
+        if (cql_session_execute(S, p, &v, NULL, &r, &e) < 0)
+                die_err("insert large", &e);
+        cql_result_free(&r);
+        cql_values_free(&v);
+        if (cql_session_query(S, "SELECT v FROM cqlcheck.kv WHERE k = 5000", NULL, NULL, &r, &e) < 0)
+                die_err("select large", &e);
+        bool same = r.n_rows == 1 && r.cells[0].len == (int32_t)n && memcmp(r.cells[0].p, big, n) == 0;
+        printf("LARGE %zu %s\n", n, same ? "ok" : "differs");
+        cql_result_free(&r);
+        free(big);
+}
+
 int main(int argc, char **argv)
 {
         if (argc != 4) {
@@ -297,6 +334,14 @@ int main(int argc, char **argv)
                            .password = argv[3],
                            .connect_timeout_ms = 3000,
                            .request_timeout_ms = 20000};
+        const char *comp = getenv("CQL_CHECK_COMPRESSION");
+        o.compression = cql_compression_parse(comp);
+        if (o.compression < 0) {
+                fprintf(stderr, "cql-check: unknown CQL_CHECK_COMPRESSION %s\n", comp);
+                return 2;
+        }
+        const char *mv = getenv("CQL_CHECK_MAX_VERSION");
+        o.max_version = mv && strcmp(mv, "4") == 0 ? 4 : 0;
         cql_error_t e;
         const char *ca = getenv("CQL_CHECK_CA");
         if (ca && *ca) {
@@ -331,7 +376,8 @@ int main(int argc, char **argv)
         S = cql_session_new(&o, &e);
         if (!S)
                 die_err("connect", &e);
-        printf("CONNECTED %s v%u\n", cql_session_peer(S), cql_session_version(S));
+        const char *cn = cql_compression_name(cql_session_compression(S));
+        printf("CONNECTED %s v%u %s\n", cql_session_peer(S), cql_session_version(S), cn ? cn : "none");
         q("DROP KEYSPACE IF EXISTS cqlcheck");
         q("CREATE KEYSPACE cqlcheck WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}");
         q("CREATE TYPE cqlcheck.addr (street text, zip int)");
@@ -351,6 +397,7 @@ int main(int argc, char **argv)
         reprepare();
         paging();
         errors();
+        large();
         cql_session_free(S);
         printf("DONE\n");
         return 0;

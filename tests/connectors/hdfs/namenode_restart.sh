@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # HDFS sink across a crash of HDFS itself: 2 partitions x 1500 JSON records, flush.size=50. Once
 # a few files are committed, the MiniDFSCluster (NameNode and DataNode) is killed with SIGKILL and
-# started again over the same metadata, blocks and ports (hack/services.sh restart hdfs); the
+# started again over the same metadata, blocks and ports (hack/services.sh kill, then restart hdfs); the
 # NameNode replays its edit log and sits in safe mode until the DataNode reports. The sink must
 # ride it out (WebHDFS errors are retriable: it rewinds and writes again) and end with every
 # record exactly once in the 60 committed files, read back through WebHDFS: nothing lost, no two
 # committed files holding the same offsets.
 # services: kafka hdfs
+# exclusive: it kills and restarts the shared service
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/lib.sh"
 cd "$REPO"
@@ -23,7 +24,8 @@ start_connect_worker
 create_connector hdfs-nn "$cfg"
 some() { [ "$(committed)" -ge 6 ]; }
 wait_for 60 "6 committed files" some
-FERRY_SERVICES_STATE=$FERRY_SERVICES_STATE "$SERVICES" restart hdfs >/dev/null || fail "HDFS did not come back"
+"$SERVICES" kill hdfs || fail "cannot kill HDFS"
+"$SERVICES" restart hdfs >/dev/null || fail "HDFS did not come back"
 c1=$(committed)
 info "[t=${SECONDS}s] HDFS killed and restarted; $c1 file(s) committed then"
 [ "$c1" -lt 60 ] || fail "everything was committed before HDFS went down: nothing was tested"

@@ -136,7 +136,7 @@ Test(cql, execute_and_batch)
         cql_buf_t b = {0};
         cql_qparams_t qp = CQL_QPARAMS_DEFAULT;
         qp.consistency = CQL_ONE;
-        cql_enc_execute(&b, 4, 1, (const uint8_t *)"ID", 2, NULL, &qp);
+        cql_enc_execute(&b, 4, 1, (const uint8_t *)"ID", 2, NULL, 0, NULL, &qp);
         const uint8_t want[] = {4, 0, 0, 1, 0x0a, 0, 0, 0, 7, 0, 2, 'I', 'D', 0, 1, 0};
         cr_assert_eq(b.len, sizeof want);
         cr_assert_arr_eq(b.p, want, sizeof want);

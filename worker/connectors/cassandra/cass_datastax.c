@@ -81,7 +81,9 @@ static const ferry_config_def_t ds_config[] = {
          .valid = COMPRESSION_VALUES,
          .importance = FERRY_IMPORTANCE_LOW,
          .group = G,
-         .doc = "Accepted for compatibility; frames are sent uncompressed."},
+         .doc = "Compression of the CQL frames: None, Snappy or LZ4 (asked for in STARTUP; sent uncompressed "
+                "when the node does not offer it). LZ4 also compresses protocol v5 frames; Snappy keeps the "
+                "connection on protocol v4."},
         {.name = "jmx",
          .type = FERRY_CFG_BOOLEAN,
          .default_value = "true",
@@ -309,9 +311,9 @@ static ferry_err_t ds_start(ferry_task_t *t, const ferry_strmap_t *config, char 
                 .connect_timeout_ms = 10000,
                 .request_timeout_ms = ferry_config_get_int(d->cfg, "queryExecutionTimeout") * 1000,
         };
-        if (strcasecmp(ferry_config_get_string(d->cfg, "compression"), "None") != 0)
-                ferry_task_log(t, FERRY_LOG_INFO, "compression=%s: Ferry sends CQL frames uncompressed",
-                               ferry_config_get_string(d->cfg, "compression"));
+        o.compression = cql_compression_parse(ferry_config_get_string(d->cfg, "compression"));
+        if (o.compression < 0)
+                o.compression = CQL_COMP_NONE;
         cql_error_t e;
         d->s = cql_session_new(&o, &e);
         ferry_tls_pem_free(&pem);
@@ -329,8 +331,10 @@ static ferry_err_t ds_start(ferry_task_t *t, const ferry_strmap_t *config, char 
                         ds_free(d);
                         return FERRY_ERR_INVALID_CONFIG;
                 }
-        ferry_task_log(t, FERRY_LOG_INFO, "Cassandra sink connected to %s; %zu table mapping(s)",
-                       cql_session_peer(d->s), d->tables.n);
+        const char *cn = cql_compression_name(cql_session_compression(d->s));
+        ferry_task_log(t, FERRY_LOG_INFO,
+                       "Cassandra sink connected to %s (protocol v%u, compression %s); %zu table mapping(s)",
+                       cql_session_peer(d->s), cql_session_version(d->s), cn ? cn : "none", d->tables.n);
         ferry_task_set_data(t, d);
         return FERRY_ERR_OK;
 }

@@ -22,6 +22,8 @@ static const char *const POLICIES[] = {"NOOP", "THROW", "RETRY", NULL};
 static const char *const DEFAULT_VALUES[] = {"", "NULL", "UNSET", NULL};
 
 #define G "Connection"
+static const char *const COMPRESSION_VALUES[] = {"NONE", "LZ4", "SNAPPY", NULL};
+
 static const ferry_config_def_t ls_config[] = {
         {.name = "connect.cassandra.contact.points",
          .type = FERRY_CFG_STRING,
@@ -39,6 +41,14 @@ static const ferry_config_def_t ls_config[] = {
          .importance = FERRY_IMPORTANCE_MEDIUM,
          .group = G,
          .doc = "The native-protocol port."},
+        {.name = "connect.cassandra.compression",
+         .type = FERRY_CFG_STRING,
+         .default_value = "NONE",
+         .valid = COMPRESSION_VALUES,
+         .importance = FERRY_IMPORTANCE_LOW,
+         .group = G,
+         .doc = "Compression of the CQL frames: NONE, LZ4 or SNAPPY (as in Stream Reactor's newer Cassandra "
+                "sink; sent uncompressed when the node does not offer it)."},
         {.name = "connect.cassandra.key.space",
          .type = FERRY_CFG_STRING,
          .required = true,
@@ -420,7 +430,11 @@ static ferry_err_t ls_start(ferry_task_t *t, const ferry_strmap_t *config, char 
                 .connect_timeout_ms = 10000,
                 .request_timeout_ms = 30000,
                 .keyspace = ks,
+                .compression = cql_compression_parse(
+                        ferry_config_get_string(d->cfg, "connect.cassandra.compression")),
         };
+        if (o.compression < 0)
+                o.compression = CQL_COMP_NONE;
         cql_error_t e;
         d->s = cql_session_new(&o, &e);
         ferry_tls_pem_free(&pem);
@@ -465,8 +479,11 @@ static ferry_err_t ls_start(ferry_task_t *t, const ferry_strmap_t *config, char 
                 d->del_flds = ferry_config_list(ls_config, config, "connect.cassandra.delete.struct_flds",
                                                 &d->n_del_flds);
         }
-        ferry_task_log(t, FERRY_LOG_INFO, "Lenses Cassandra sink connected to %s; %zu KCQL statement(s)",
-                       cql_session_peer(d->s), d->n_targets);
+        const char *cn = cql_compression_name(cql_session_compression(d->s));
+        ferry_task_log(
+                t, FERRY_LOG_INFO,
+                "Lenses Cassandra sink connected to %s (protocol v%u, compression %s); %zu KCQL statement(s)",
+                cql_session_peer(d->s), cql_session_version(d->s), cn ? cn : "none", d->n_targets);
         ferry_task_set_data(t, d);
         return FERRY_ERR_OK;
 }

@@ -241,7 +241,7 @@ ferry_err_t cass_write(ferry_task_t *t, cql_session_t *s, cass_ops_t *ops, int m
                         cql_qparams_t qp = CQL_QPARAMS_DEFAULT;
                         qp.consistency = first->consistency;
                         cql_enc_execute(&reqs[c].frame, version, 0, first->stmt->id, first->stmt->id_len,
-                                        &first->vals, &qp);
+                                        first->stmt->meta_id, first->stmt->meta_len, &first->vals, &qp);
                         continue;
                 }
                 cql_enc_batch_begin(&reqs[c].frame, version, 0,

@@ -141,6 +141,45 @@ void cql_frame_begin(cql_buf_t *b, uint8_t version, int16_t stream, uint8_t opco
 /* Fills in the body length. */
 void cql_frame_end(cql_buf_t *b);
 
+/* ---- compression and protocol v5 framing (cql_frame.c) ---- */
+enum { CQL_COMP_NONE = 0, CQL_COMP_LZ4 = 1, CQL_COMP_SNAPPY = 2 };
+/* "lz4", "snappy" (the STARTUP COMPRESSION value); NULL for none. */
+const char *cql_compression_name(int c);
+/* "None"/""/NULL, "LZ4", "Snappy" (case-insensitive) -> CQL_COMP_*; -1 when unknown. */
+int cql_compression_parse(const char *s);
+/* v4 body compression: appends the compressed form of in to out (LZ4: 4-byte big-endian
+ * uncompressed length, then the block). -1 on failure. */
+int cql_body_compress(int comp, const uint8_t *in, size_t n, cql_buf_t *out);
+/* Replaces out's contents with the decompressed body. -1 (errstr) when malformed. */
+int cql_body_decompress(int comp, const uint8_t *in, size_t n, cql_buf_t *out, char *errstr,
+                        size_t errstr_size);
+/* Writes the v4 frame compressed (header flag set, length updated) into scratch: 1 when it did,
+ * 0 when there is nothing to compress (send frame as is), -1 on failure. */
+int cql_frame_compress(const cql_buf_t *frame, int comp, cql_buf_t *scratch);
+
+#define CQL_V5_MAX_PAYLOAD (128 * 1024 - 1)
+/* The v5 header CRC over the nbytes low bytes of data (little-endian), and the payload CRC32. */
+uint32_t cql_crc24(uint64_t data, int nbytes);
+uint32_t cql_crc32(const uint8_t *p, size_t n);
+/* A v5 frame header's size with its CRC24: 6, or 8 with LZ4. */
+size_t cql_v5_header_len(bool lz4);
+typedef struct {
+        size_t payload_len;      /* bytes on the wire, followed by a 4-byte CRC32 */
+        size_t uncompressed_len; /* LZ4 only; 0: payload sent as is */
+        bool self_contained;
+} cql_v5_header_t;
+/* Appends envelope bytes as v5 frames: one self-contained frame, or several that are not when
+ * longer than CQL_V5_MAX_PAYLOAD. */
+void cql_v5_encode(cql_buf_t *out, const uint8_t *in, size_t n, bool lz4);
+/* Decodes a v5 frame header (cql_v5_header_len bytes); -1 (errstr) on a CRC24 mismatch. */
+int cql_v5_header_decode(const uint8_t *p, bool lz4, cql_v5_header_t *h, char *errstr, size_t errstr_size);
+/* p: the payload and its CRC32 (h->payload_len + 4 bytes). Appends the payload, decompressed, to
+ * out; -1 (errstr) on a CRC32 mismatch or a malformed LZ4 block. */
+int cql_v5_payload_decode(const uint8_t *p, const cql_v5_header_t *h, bool lz4, cql_buf_t *out, char *errstr,
+                          size_t errstr_size);
+/* Whether a SUPPORTED body lists value under key (case-insensitive): 1, 0, or -1 when malformed. */
+int cql_supported_has(const uint8_t *body, size_t len, const char *key, const char *value);
+
 /* ---- types ---- */
 enum {
         CQL_T_CUSTOM = 0x00,
@@ -217,6 +256,8 @@ typedef struct {
         /* PREPARED: the id, the bound variables (cols of the prepared metadata), pk indexes */
         uint8_t *prepared_id;
         size_t prepared_len;
+        uint8_t *result_meta_id; /* v5: the result metadata id EXECUTE sends back */
+        size_t result_meta_len;
         cql_col_t *binds;
         size_t n_binds;
         uint16_t *pk_index;
@@ -292,8 +333,10 @@ void cql_enc_auth_response(cql_buf_t *b, uint8_t version, int16_t stream, const 
 void cql_enc_query(cql_buf_t *b, uint8_t version, int16_t stream, const char *cql, const cql_values_t *vals,
                    const cql_qparams_t *qp);
 void cql_enc_prepare(cql_buf_t *b, uint8_t version, int16_t stream, const char *cql);
+/* meta_id: the result metadata id of the PREPARED answer (v5 only; ignored before). */
 void cql_enc_execute(cql_buf_t *b, uint8_t version, int16_t stream, const uint8_t *id, size_t id_len,
-                     const cql_values_t *vals, const cql_qparams_t *qp);
+                     const uint8_t *meta_id, size_t meta_len, const cql_values_t *vals,
+                     const cql_qparams_t *qp);
 
 enum { CQL_BATCH_LOGGED = 0, CQL_BATCH_UNLOGGED = 1, CQL_BATCH_COUNTER = 2 };
 /* A batch is built statement by statement into b, then closed. */

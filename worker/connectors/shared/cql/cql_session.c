@@ -22,6 +22,7 @@ struct cql_session {
         cql_buf_t body;
         char last_error[1024];
         unsigned long reprepares;
+        uint8_t version; /* of the last connection made (requests built while disconnected use it) */
 };
 
 static void prepared_free(cql_prepared_t *p)
@@ -30,6 +31,7 @@ static void prepared_free(cql_prepared_t *p)
                 return;
         free(p->cql);
         free(p->id);
+        free(p->meta_id);
         for (size_t i = 0; i < p->n_binds; i++) {
                 free(p->binds[i].ks);
                 free(p->binds[i].table);
@@ -81,7 +83,12 @@ const char *cql_session_peer(const cql_session_t *s)
 
 uint8_t cql_session_version(const cql_session_t *s)
 {
-        return s->conn ? cql_conn_version(s->conn) : 4;
+        return s->conn ? cql_conn_version(s->conn) : s->version ? s->version : 4;
+}
+
+int cql_session_compression(const cql_session_t *s)
+{
+        return s->conn ? cql_conn_compression(s->conn) : CQL_COMP_NONE;
 }
 
 static void client_error(cql_error_t *err, const char *msg)
@@ -138,6 +145,7 @@ static int session_connect(cql_session_t *s, cql_error_t *err)
                 }
                 s->conn = c;
                 s->next_host = i;
+                s->version = cql_conn_version(c);
                 if (s->keyspace) {
                         char q[600];
                         snprintf(q, sizeof q, "USE \"%s\"", s->keyspace);
@@ -262,6 +270,16 @@ int cql_session_run(cql_session_t *s, cql_req_t *const *reqs, size_t n, int max_
                         return -1;
                 }
         }
+        /* frames built for another protocol version (the node answered differently after a
+         * reconnect) cannot be sent: the caller builds them again */
+        for (size_t i = 0; i < n; i++)
+                if (reqs[i]->frame.len && (reqs[i]->frame.p[0] & 0x7F) != cql_conn_version(s->conn)) {
+                        char msg[200];
+                        snprintf(msg, sizeof msg, "%s now speaks protocol v%u; requests are built again",
+                                 cql_conn_peer(s->conn), cql_conn_version(s->conn));
+                        fail_pending(reqs, n, msg);
+                        return -1;
+                }
         if (max_in_flight < 1)
                 max_in_flight = 1;
         if (max_in_flight > 1024)
@@ -401,7 +419,8 @@ int cql_session_execute(cql_session_t *s, const cql_prepared_t *p, const cql_val
                 memset(res, 0, sizeof *res);
         cql_qparams_t dflt = CQL_QPARAMS_DEFAULT;
         cql_req_t r = {0};
-        cql_enc_execute(&r.frame, cql_session_version(s), 0, p->id, p->id_len, vals, qp ? qp : &dflt);
+        cql_enc_execute(&r.frame, cql_session_version(s), 0, p->id, p->id_len, p->meta_id, p->meta_len, vals,
+                        qp ? qp : &dflt);
         return run_one(s, &r, res, err);
 }
 
@@ -437,6 +456,9 @@ const cql_prepared_t *cql_session_prepare(cql_session_t *s, const char *cql, cql
         p->cql = strdup(cql);
         p->id = res.prepared_id;
         p->id_len = res.prepared_len;
+        p->meta_id = res.result_meta_id;
+        p->meta_len = res.result_meta_len;
+        res.result_meta_id = NULL;
         p->binds = res.binds;
         p->n_binds = res.n_binds;
         p->pk_index = res.pk_index;

@@ -24,6 +24,8 @@ typedef struct {
         int connect_timeout_ms;
         int request_timeout_ms;
         const char *keyspace; /* USE <keyspace> after connecting (optional) */
+        int compression;      /* CQL_COMP_*: asked for in STARTUP when the node offers it */
+        int max_version;      /* 0 or 5: v5 where the node offers it, else v4; 4: v4 only */
 } cql_options_t;
 
 /* ---- TLS context (cql_tls.c) ---- */
@@ -44,6 +46,8 @@ int cql_conn_send(cql_conn_t *c, const cql_buf_t *frame, char *errstr, size_t er
  * Events (stream -1) are skipped. -1 (errstr) on failure or timeout. */
 int cql_conn_recv(cql_conn_t *c, cql_header_t *h, cql_buf_t *body, char *errstr, size_t errstr_size);
 uint8_t cql_conn_version(const cql_conn_t *c);
+/* The compression in use (CQL_COMP_*): v4 body compression, or LZ4 v5 frames. */
+int cql_conn_compression(const cql_conn_t *c);
 const char *cql_conn_peer(const cql_conn_t *c);
 
 /* ---- session (cql_session.c) ---- */
@@ -53,6 +57,8 @@ typedef struct {
         char *cql;
         uint8_t *id;
         size_t id_len;
+        uint8_t *meta_id; /* v5 result metadata id (NULL before v5) */
+        size_t meta_len;
         cql_col_t *binds; /* the bound variables: names and types */
         size_t n_binds;
         uint16_t *pk_index;
@@ -95,6 +101,8 @@ const cql_prepared_t *cql_session_prepare(cql_session_t *s, const char *cql, cql
 int cql_session_execute(cql_session_t *s, const cql_prepared_t *p, const cql_values_t *vals,
                         const cql_qparams_t *qp, cql_result_t *res, cql_error_t *err);
 uint8_t cql_session_version(const cql_session_t *s);
+/* The compression of the connection in use (CQL_COMP_*). */
+int cql_session_compression(const cql_session_t *s);
 /* How many times a request was answered UNPREPARED and its statement prepared again. */
 unsigned long cql_session_reprepares(const cql_session_t *s);
 

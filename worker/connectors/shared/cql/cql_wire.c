@@ -506,6 +506,7 @@ void cql_result_free(cql_result_t *res)
         free(res->cells);
         free(res->paging_state);
         free(res->prepared_id);
+        free(res->result_meta_id);
         free(res->pk_index);
         free(res->keyspace);
         free(res->change);
@@ -647,8 +648,13 @@ int cql_result_decode(const uint8_t *body, size_t len, uint8_t version, cql_resu
                         break;
                 res->prepared_id = memdup(id, n);
                 res->prepared_len = n;
-                if (version >= 5)
-                        cql_get_short_bytes(&r, &n); /* result metadata id */
+                if (version >= 5) {
+                        const uint8_t *mid = cql_get_short_bytes(&r, &n); /* result metadata id */
+                        if (!mid)
+                                break;
+                        res->result_meta_id = memdup(mid, n ? n : 1);
+                        res->result_meta_len = n;
+                }
                 if (metadata_decode(&r, true, version, res, &res->binds, &res->n_binds) < 0)
                         break;
                 /* result metadata */
@@ -900,10 +906,13 @@ void cql_enc_prepare(cql_buf_t *b, uint8_t version, int16_t stream, const char *
 }
 
 void cql_enc_execute(cql_buf_t *b, uint8_t version, int16_t stream, const uint8_t *id, size_t id_len,
-                     const cql_values_t *vals, const cql_qparams_t *qp)
+                     const uint8_t *meta_id, size_t meta_len, const cql_values_t *vals,
+                     const cql_qparams_t *qp)
 {
         cql_frame_begin(b, version, stream, CQL_OP_EXECUTE);
         cql_put_short_bytes(b, id, id_len);
+        if (version >= 5)
+                cql_put_short_bytes(b, meta_id, meta_id ? meta_len : 0);
         put_qparams(b, version, vals, qp);
         cql_frame_end(b);
 }
