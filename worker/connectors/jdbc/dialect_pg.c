@@ -821,6 +821,14 @@ const jdbc_dialect_t jdbc_dialect_postgres = {
         .list_tables = pg_list_tables,
         .describe = pg_describe,
         .now_sql = "SELECT CURRENT_TIMESTAMP",
+        /* Every open transaction of the database but ours and other Ferry sources' read cursors
+         * (which hold no transaction id): a row it writes may carry a timestamp as old as its
+         * start (now() is the transaction's start time). Sessions of other users are seen only
+         * with pg_read_all_stats (their xact_start reads NULL otherwise). */
+        .watermark_sql = "SELECT LEAST(CURRENT_TIMESTAMP, (SELECT min(xact_start) FROM pg_stat_activity "
+                         "WHERE datname = current_database() AND pid <> pg_backend_pid() AND "
+                         "xact_start IS NOT NULL AND NOT (backend_xid IS NULL AND query LIKE "
+                         "'%ferry\\_cursor%'))), CURRENT_TIMESTAMP",
         .ts_suffix = "",
         .conn_error = pg_conn_error,
         .stream_open = pg_stream_open,

@@ -269,6 +269,9 @@ typedef struct jdbc_dialect {
                         bool *exists, char *errstr, size_t errstr_size);
         /* SQL of the database's clock ("SELECT CURRENT_TIMESTAMP"). */
         const char *now_sql;
+        /* SQL of the watermark (NULL: none): the clock, or the start of the oldest open transaction
+         * that may still commit rows when earlier; a second column is the clock. */
+        const char *watermark_sql;
         /* Appended to a UTC timestamp parameter ("+00" where a zone offset is understood). */
         const char *ts_suffix;
         /* Whether the last error of c was a broken connection (worth reconnecting). */

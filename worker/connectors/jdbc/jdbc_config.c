@@ -252,6 +252,14 @@ const ferry_config_def_t jdbc_source_config[] = {
          .doc = "Ferry only: give each record a key, a struct named \"<table>.Key\" of the table's primary "
                 "key "
                 "columns (Confluent's records have a null key)."},
+        {.name = "ferry.timestamp.watermark",
+         .type = FERRY_CFG_BOOLEAN,
+         .default_value = "true",
+         .importance = FERRY_IMPORTANCE_MEDIUM,
+         .group = "Mode",
+         .doc = "Ferry only, PostgreSQL, timestamp modes: the upper bound of each query never passes the "
+                "start of the oldest transaction open in the database (pg_stat_activity), so a row a "
+                "transaction commits after a later one is not skipped."},
         {.name = NULL},
 };
 

@@ -58,9 +58,11 @@ typedef struct {
         int batch_max, poll_ms;
         bool pk_key;
         int64_t delay_ms;
-        jdbc_tz_t *tz; /* db.timezone (NULL: UTC) */
-        char *catalog; /* the catalog offsets name tables with (PostgreSQL: the database) */
-        size_t chunk;  /* rows per fetch of a streamed result */
+        bool watermark;      /* ferry.timestamp.watermark, where the dialect has one */
+        int64_t held_log_ms; /* when the last "held back" line was logged */
+        jdbc_tz_t *tz;       /* db.timezone (NULL: UTC) */
+        char *catalog;       /* the catalog offsets name tables with (PostgreSQL: the database) */
+        size_t chunk;        /* rows per fetch of a streamed result */
         /* The offset keys, shared by every record's offset map (one allocation less per key and
          * row; records live and die on the task's thread). */
         ferry_value_t *k_tsn, *k_inc, *k_ts;
@@ -335,6 +337,7 @@ static ferry_err_t source_start(ferry_task_t *t, const ferry_strmap_t *config, c
         jdbc_url_free(&u);
         if (!s->d)
                 return FERRY_ERR_INVALID_CONFIG;
+        s->watermark = s->d->watermark_sql && ferry_config_get_bool(s->cfg, "ferry.timestamp.watermark");
         s->style = s->d->style;
         s->style.quote_identifiers =
                 strcmp(ferry_config_get_string(s->cfg, "quote.sql.identifiers"), "never") != 0;
@@ -506,6 +509,27 @@ static void ts_param(source_t *s, int64_t ms, int32_t nanos, char out[48])
         snprintf(out, 48, "%s%s", b, s->d->ts_suffix);
 }
 
+/* Logs, at most once a minute, when the watermark holds the upper bound more than 1 s behind the
+ * database's clock (an open transaction: ferry.timestamp.watermark). */
+static void held_back_log(ferry_task_t *t, source_t *s, jdbc_result_t *r, int64_t bound_ms)
+{
+        size_t len = 0;
+        const char *txt = r->ncols > 1 ? r->cell(r, 0, 1, &len) : NULL;
+        int64_t now_ms;
+        int32_t ns;
+        if (!txt || jdbc_parse_timestamp_tz(txt, len, s->tz, &now_ms, &ns) < 0 || now_ms - bound_ms <= 1000)
+                return;
+        int64_t mono = ferry_now_ms();
+        if (s->held_log_ms && mono - s->held_log_ms < 60000)
+                return;
+        s->held_log_ms = mono;
+        const char *b = r->cell(r, 0, 0, &len);
+        ferry_task_log(t, FERRY_LOG_INFO,
+                       "rows newer than %.*s wait: a transaction open since then may still commit rows with "
+                       "earlier timestamps (ferry.timestamp.watermark; see pg_stat_activity)",
+                       (int)len, b);
+}
+
 static ferry_err_t run_query(ferry_task_t *t, source_t *s, querier_t *q, char *errstr, size_t errstr_size)
 {
         if (!q->sql) {
@@ -550,13 +574,16 @@ static ferry_err_t run_query(ferry_task_t *t, source_t *s, querier_t *q, char *e
         size_t np = 0;
         if (s->mode == JDBC_MODE_TIMESTAMP || s->mode == JDBC_MODE_TIMESTAMP_INCREMENTING) {
                 jdbc_result_t now;
-                if (s->d->query(s->conn, s->d->now_sql, NULL, 0, &now, errstr, errstr_size) < 0)
+                if (s->d->query(s->conn, s->watermark ? s->d->watermark_sql : s->d->now_sql, NULL, 0, &now,
+                                errstr, errstr_size) < 0)
                         return FERRY_ERR_RETRIABLE;
                 size_t len = 0;
                 const char *txt = now.nrows ? now.cell(&now, 0, 0, &len) : NULL;
                 int64_t ms;
                 int32_t ns;
                 int ok = txt ? jdbc_parse_timestamp_tz(txt, len, s->tz, &ms, &ns) : -1;
+                if (ok == 0 && s->watermark)
+                        held_back_log(t, s, &now, ms);
                 jdbc_result_free(&now);
                 if (ok < 0) {
                         snprintf(errstr, errstr_size, "cannot read the database's current time");
