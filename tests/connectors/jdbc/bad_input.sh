@@ -2,7 +2,9 @@
 # JDBC connectors refuse bad input with errors that name the key: /config/validate (and POST
 # /connectors, 400) for a missing mode, a malformed JDBC URL, a wrong password, an unreachable
 # database and delete.enabled without pk.mode=record_key; a table.whitelist naming a table that
-# does not exist fails the connector with a message naming the table; the password never shows.
+# does not exist fails the connector with a message naming the table; a nullable or missing
+# incrementing column fails the task naming it; an upsert into a table without a primary key fails
+# the task with the database's reason; the password never shows.
 # services: kafka postgres
 source "$(dirname "$0")/../lib.sh"
 use_kafka
@@ -58,6 +60,26 @@ psql -X -q "$POSTGRES_URL" -c "CREATE TABLE nullable_$SUF (id int, v text); INSE
 create_connector "nullable-$SUF" "{$SRC,$GOOD,\"mode\":\"incrementing\",\"incrementing.column.name\":\"id\",\"table.whitelist\":\"nullable_$SUF\"}"
 nullable_failed() { curl -s "$REST/connectors/nullable-$SUF/status" | grep -q "incrementing column id on nullable_$SUF because this column is nullable"; }
 wait_for 60 "task nullable-$SUF failing on the nullable column" nullable_failed
+# An incrementing column the table does not have fails the task, naming the column and the table.
+psql -X -q "$POSTGRES_URL" -c "CREATE TABLE noinc_$SUF (id serial primary key, v text); INSERT INTO noinc_$SUF (v) VALUES ('a')"
+create_connector "noinc-$SUF" "{$SRC,$GOOD,\"mode\":\"incrementing\",\"incrementing.column.name\":\"nosuch\",\"table.whitelist\":\"noinc_$SUF\"}"
+noinc_failed() {
+        curl -s "$REST/connectors/noinc-$SUF/status" | grep -q "FAILED" &&
+                curl -s "$REST/connectors/noinc-$SUF/status" | grep -q "column noinc_$SUF.nosuch does not exist"
+}
+wait_for 60 "task noinc-$SUF failing on the missing incrementing column" noinc_failed
+# Upsert into an existing table without a primary key: the task fails with the database's reason,
+# and the row is not half-written.
+psql -X -q "$POSTGRES_URL" -c "CREATE TABLE nopk_$SUF (id int, v text)"
+printf '%s\n' '{"schema":{"type":"struct","fields":[{"field":"id","type":"int32"},{"field":"v","type":"string","optional":true}]},"payload":{"id":1,"v":"a"}}' |
+        produce_records "nopk_$SUF"
+create_connector "nopk-$SUF" "{\"connector.class\":\"io.confluent.connect.jdbc.JdbcSinkConnector\",\"topics\":\"nopk_$SUF\",$GOOD,\"insert.mode\":\"upsert\",\"pk.mode\":\"record_value\",\"pk.fields\":\"id\",\"value.converter\":\"org.apache.kafka.connect.json.JsonConverter\"}"
+nopk_failed() {
+        curl -s "$REST/connectors/nopk-$SUF/status" | grep -q "FAILED" &&
+                curl -s "$REST/connectors/nopk-$SUF/status" | grep -q "no unique or exclusion constraint"
+}
+wait_for 60 "task nopk-$SUF failing on the table without a primary key" nopk_failed
+[ "$(psql -X -t -A "$POSTGRES_URL" -c "SELECT count(*) FROM nopk_$SUF")" = 0 ] || fail "rows written to nopk_$SUF"
 ! grep -q "$POSTGRES_PASSWORD" "$WORK/connect.log" || fail "the password shows in the worker log"
 stop_worker connect TERM
 info "ok: bad input refused with errors naming the key"

@@ -2,7 +2,8 @@
 # JDBC sink into real PostgreSQL from a real broker, checked with psql: JSON-with-schema records
 # become rows of a table auto.create made with the right types; upsert updates a row; a tombstone
 # deletes one (delete.enabled, pk.mode=record_key); auto.evolve adds a column; schemaless JSON maps
-# (which Confluent refuses) are written too; kill -9 of the worker mid-stream loses no row and the
+# (which Confluent refuses) are written too; update mode updates keyed rows only; pk.mode=kafka
+# keys the table by topic, partition and offset; kill -9 of the worker mid-stream loses no row and the
 # table ends equal to the topic's last value per key (upsert makes the replay idempotent).
 # services: kafka postgres
 source "$(dirname "$0")/../lib.sh"
@@ -104,6 +105,33 @@ read_records "dlqi-$SUF" 1 60 '%k|%s|%h\n' >"$WORK/dlqi.txt"
 grep -q '^2|{"s":"bad","qty":-5}|' "$WORK/dlqi.txt" && grep -q 'violates check constraint' "$WORK/dlqi.txt" &&
         grep -q "__connect.errors.offset=1" "$WORK/dlqi.txt" || fail "insert mode dead letter queue: $(cat "$WORK/dlqi.txt")"
 info "insert mode: escapes and nulls intact, a refused record went to the DLQ alone"
+
+# update mode: a record updates the row of its key; a key without a row changes nothing and the
+# task goes on (Confluent's UPDATE ... WHERE, whose count it does not check).
+UPD=upd_$SUF
+"${PSQL[@]}" -c "CREATE TABLE $UPD (id bigint PRIMARY KEY, v text); INSERT INTO $UPD VALUES (1, 'old1'), (2, 'old2')"
+create_connector "upd-$SUF" "$(sink_conf "$UPD" update ',"value.converter.schemas.enable":"false"')"
+wait_connector_running "upd-$SUF" 1 60
+printf '%s\n' '3|{"v":"new3"}' '1|{"v":"new1"}' | produce_records "$UPD" '|'
+upd_rows() { [ "$("${PSQL[@]}" -c "SELECT string_agg(id || ':' || v, ',' ORDER BY id) FROM $UPD")" = "1:new1,2:old2" ]; }
+wait_for 60 "row 1 of $UPD updated" upd_rows
+[ "$(connector_state "upd-$SUF" 0)" = RUNNING ] || fail "task upd-$SUF: $(connector_state "upd-$SUF" 0)"
+info "update mode: the keyed row updated, a key without a row left alone"
+
+# pk.mode=kafka: auto.create keys the table by __connect_topic/__connect_partition/__connect_offset.
+KAF=kaf_$SUF
+create_connector "kaf-$SUF" "$(sink_conf "$KAF" insert ',"pk.mode":"kafka","pk.fields":"","value.converter.schemas.enable":"false"')"
+wait_connector_running "kaf-$SUF" 1 60
+printf '%s\n' '{"v":"a"}' '{"v":"b"}' | produce_records "$KAF"
+kaf_rows() {
+        [ "$("${PSQL[@]}" -c "SELECT string_agg(__connect_topic || ':' || __connect_partition || ':' || __connect_offset || ':' || v, ',' ORDER BY __connect_offset) FROM $KAF" 2>/dev/null)" = "$KAF:0:0:a,$KAF:0:1:b" ]
+}
+wait_for 60 "2 rows in $KAF keyed by topic, partition and offset" kaf_rows
+pk=$("${PSQL[@]}" -c "SELECT string_agg(a.attname || ':' || format_type(a.atttypid, a.atttypmod), ' ' ORDER BY a.attname)
+        FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)
+        WHERE i.indrelid = '$KAF'::regclass AND i.indisprimary")
+[ "$pk" = "__connect_offset:bigint __connect_partition:integer __connect_topic:text" ] || fail "primary key of $KAF: $pk"
+info "pk.mode=kafka: rows keyed by topic, partition and offset"
 
 # kill -9 mid-stream: every key's last value is in the table after a restart.
 N=2000
