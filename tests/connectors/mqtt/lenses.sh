@@ -78,6 +78,21 @@ mqtt_pub -t telemetry/probe/ready -r -n
 code=$(curl -s -o /dev/null -w '%{http_code}' -X DELETE "$REST/connectors/smap-mqtt-source-lenses")
 [ "$code" = 204 ] || fail "DELETE answered $code"
 
+# The older stream-reactor spellings: connect.mqtt.user (the broker refuses anonymous clients, so
+# a record proves it was used), connect.mqtt.connection.clean/.timeout/.keep.alive and
+# connect.mqtt.source.kcql (without it the connector has no KCQL and is refused).
+cfg=$(python3 -c 'import json,sys; print(json.dumps({"connector.class":"com.datamountaineer.streamreactor.connect.mqtt.source.MqttSourceConnector","connect.mqtt.hosts":"tcp://"+sys.argv[1],"connect.mqtt.user":sys.argv[2],"connect.mqtt.password":sys.argv[3],"connect.mqtt.service.quality":"1","connect.mqtt.connection.clean":"true","connect.mqtt.connection.timeout":"3000","connect.mqtt.connection.keep.alive":"5000","connect.mqtt.source.kcql":"INSERT INTO lz_legacy SELECT * FROM legacy/probe"}))' "$HP" "$MOSQUITTO_USER" "$MOSQUITTO_PASSWORD")
+create_connector lenses-legacy "$cfg"
+wait_connector_running lenses-legacy 1
+mqtt_pub -t legacy/probe -m old-keys -r -q 1
+wait_records lz_legacy 1
+mqtt_pub -t legacy/probe -r -n
+rec=$(read_records lz_legacy 1 60 '%s\n')
+python3 -c 'import base64,json,sys; v=json.loads(sys.argv[1]); assert base64.b64decode(v["payload"]) == b"old-keys", v' "$rec" ||
+        fail "legacy-spelled connector wrote: $rec"
+curl -s -o /dev/null -X DELETE "$REST/connectors/lenses-legacy"
+info "legacy spellings: connect.mqtt.user, connect.mqtt.connection.*, connect.mqtt.source.kcql"
+
 # Every converter, WITHKEY/KEYDELIMITER, target $, $share/ and WITHREGEX in one connector (the
 # io.lenses class, the io.lenses converter package), spread over two tasks.
 P=io.lenses.streamreactor.connect.converters.source
