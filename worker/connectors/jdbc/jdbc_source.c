@@ -818,6 +818,16 @@ static const ferry_source_task_ops_t source_ops = {
         .stop = source_stop,
 };
 
+/* Exactly-once holds where each row has an offset to resume from (every mode but bulk, which
+ * reads the whole table again each time): a transaction carries the rows and the offset of the last
+ * one, so a task resumes exactly after what was committed. */
+static ferry_support_t source_exactly_once(const ferry_strmap_t *config)
+{
+        const char *mode = ferry_strmap_get(config, "mode");
+        return mode && *mode && strcasecmp(mode, "bulk") != 0 ? FERRY_SUPPORT_SUPPORTED
+                                                              : FERRY_SUPPORT_UNSUPPORTED;
+}
+
 const ferry_connector_plugin_t jdbc_source_plugin = {
         .info = FERRY_PLUGIN_INFO(
                 ferry_connector_plugin_t, .type = FERRY_PLUGIN_SOURCE,
@@ -829,4 +839,5 @@ const ferry_connector_plugin_t jdbc_source_plugin = {
         .task_configs = source_task_configs,
         .stop = jdbc_monitor_stop,
         .source = &source_ops,
+        .exactly_once_support = source_exactly_once,
 };
