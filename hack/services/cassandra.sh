@@ -7,6 +7,9 @@
 # Ports: PORTS[0] native protocol (SERVICE_PORT), PORTS[1] storage (gossip, unused by clients).
 # SERVICE_USER/SERVICE_PASSWORD are the built-in superuser cassandra/cassandra (ready at once with
 # -Dcassandra.superuser_setup_delay_ms=0). The data centre is datacenter1 (SimpleSnitch).
+# Writes are acknowledged once their commit log entry is synced (commitlog_sync: group, a 2 ms
+# window), so a node killed with SIGKILL keeps every write it acknowledged, as the sinks' kill and
+# restart tests assume (with Cassandra's default periodic sync it may lose up to 10 s of them).
 # SERVICE_URL is host:port. The native port also takes TLS (client_encryption_options with
 # optional: true, a PEM key and certificate for 127.0.0.1/localhost made with openssl and signed by a
 # throwaway CA): SERVICE_CA is that CA's PEM file, for clients that verify the node.
@@ -87,8 +90,8 @@ cluster_name: ferry
 num_tokens: 1
 initial_token: 0
 partitioner: org.apache.cassandra.dht.Murmur3Partitioner
-commitlog_sync: periodic
-commitlog_sync_period: 10000ms
+commitlog_sync: group
+commitlog_sync_group_window: 2ms
 endpoint_snitch: SimpleSnitch
 seed_provider:
   - class_name: org.apache.cassandra.locator.SimpleSeedProvider
