@@ -5,8 +5,9 @@
 # cassandra-driver: mapped columns (key, value.f, header.h, now()), the record timestamp as the
 # write timestamp in µs, ttl, __ttl and __timestamp (timestampTimeUnit), a record whose mapped
 # non-key fields are all null deleting the row, a tombstone deleting, counters, and a composite
-# primary key; TLS with a PKCS12 trust store (a wrong store password refused at validate); a record
-# that cannot be mapped fails the task with a message naming the field.
+# primary key; TLS with a PKCS12 trust store (a wrong store password refused at validate); the
+# node's Unavailable answer (consistencyLevel TWO on one node) retried until the level is changed,
+# nothing lost; a record that cannot be mapped fails the task with a message naming the field.
 # services: kafka cassandra
 source "$(dirname "$0")/../lib.sh"
 cd "$REPO"
@@ -112,6 +113,25 @@ wait_connector_running ds-tls 1
 tls1() { [ "$(cql "SELECT name FROM $ks.t_tls WHERE id = 's1'")" = '{"name": "secure"}' ]; }
 wait_for 60 "row s1 written over TLS" tls1
 info "TLS: PKCS12 trust store (ssl.truststore.path/password) verified the node; a wrong password refused at validate"
+
+# Unavailable from the real node: consistencyLevel TWO on a one-node cluster. The write is retried
+# (the task stays RUNNING, the node's error decoded with its consistency and replica counts) and
+# nothing is written; once the config asks for ONE the same record is written: nothing lost.
+cql "CREATE TABLE $ks.t_cl (id text PRIMARY KEY, name text)" >/dev/null
+t6=ds_cl_$RANDOM
+printf '%s\n' 'u1|{"name":"waited"}' | produce_records "$t6" '|'
+CL="\"connector.class\":\"com.datastax.oss.kafka.sink.CassandraSinkConnector\",\"topics\":\"$t6\",\"contactPoints\":\"$CP\",\"port\":\"$CASSANDRA_PORT\",\"loadBalancing.localDc\":\"datacenter1\",$AUTH,\"value.converter\":\"org.apache.kafka.connect.storage.StringConverter\",\"topic.$t6.$ks.t_cl.mapping\":\"id=key, name=value.name\""
+create_connector ds-cl "{$CL,\"topic.$t6.$ks.t_cl.consistencyLevel\":\"TWO\"}"
+unavailable() { grep -q "put() asked to retry (writing to Cassandra failed (will retry): Unavailable (0x1000): .*\[consistency TWO, 2 required, 1 alive\]" "$WORK/connect.log"; }
+wait_for 60 "the node's Unavailable answer to a write at TWO, retried" unavailable
+[ "$(connector_state ds-cl 0)" = RUNNING ] || fail "task ds-cl not RUNNING while retrying: $(connector_state ds-cl 0)"
+[ -z "$(cql "SELECT name FROM $ks.t_cl WHERE id = 'u1'")" ] || fail "row u1 written at TWO on a one-node cluster"
+code=$(curl -s -o "$WORK/cl.json" -w '%{http_code}' -X PUT -H 'Content-Type: application/json' "$REST/connectors/ds-cl/config" \
+        -d "{$CL,\"topic.$t6.$ks.t_cl.consistencyLevel\":\"ONE\"}")
+[ "$code" = 200 ] || fail "PUT ds-cl config answered $code: $(cat "$WORK/cl.json")"
+cl1() { [ "$(cql "SELECT name FROM $ks.t_cl WHERE id = 'u1'")" = '{"name": "waited"}' ]; }
+wait_for 60 "row u1 written at ONE after the config change" cl1
+info "Unavailable (TWO on one node): retried with the decoded error, task RUNNING; written once the level is ONE"
 
 # A record that cannot be mapped: the task fails naming the field.
 echo 'bad|{"name":"x","n":"not a number"}' | produce_records "$t2" '|'
