@@ -652,7 +652,8 @@ int cql_result_decode(const uint8_t *body, size_t len, uint8_t version, cql_resu
                         const uint8_t *mid = cql_get_short_bytes(&r, &n); /* result metadata id */
                         if (!mid)
                                 break;
-                        res->result_meta_id = memdup(mid, n ? n : 1);
+                        /* n may be 0: memdup then allocates a byte and copies none */
+                        res->result_meta_id = memdup(mid, n);
                         res->result_meta_len = n;
                 }
                 if (metadata_decode(&r, true, version, res, &res->binds, &res->n_binds) < 0)
