@@ -10,6 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Times one request is prepared again on UNPREPARED before its error is returned. */
+#define MAX_REPREPARES 3
+
 struct cql_session {
         cql_options_t o;
         char **hosts;
@@ -286,7 +289,9 @@ int cql_session_run(cql_session_t *s, cql_req_t *const *reqs, size_t n, int max_
                 max_in_flight = 1024;
         int *slot_req = calloc((size_t)max_in_flight, sizeof *slot_req);
         int *slot_state = calloc((size_t)max_in_flight, sizeof *slot_state);
-        bool *reprepared = calloc(n, sizeof *reprepared);
+        /* per request: how many times it was prepared again (a schema change may evict the new
+         * preparation too while the request's copies are in flight) */
+        uint8_t *reprepared = calloc(n, sizeof *reprepared);
         cql_buf_t prep = {0};
         char errstr[512] = "";
         size_t next = 0, done = 0;
@@ -341,9 +346,10 @@ int cql_session_run(cql_session_t *s, cql_req_t *const *reqs, size_t n, int max_
                         cql_error_decode(s->body.p, s->body.len, &r->err);
                         r->rc = -1;
                         cql_prepared_t *p;
-                        if (r->err.code == CQL_ERR_UNPREPARED && !reprepared[slot_req[slot]] &&
+                        if (r->err.code == CQL_ERR_UNPREPARED &&
+                            reprepared[slot_req[slot]] < MAX_REPREPARES &&
                             (p = find_by_id(s, r->err.unprepared_id, r->err.unprepared_len))) {
-                                reprepared[slot_req[slot]] = true;
+                                reprepared[slot_req[slot]]++;
                                 s->reprepares++;
                                 cql_error_clear(&r->err);
                                 r->rc = 0;
