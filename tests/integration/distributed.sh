@@ -96,7 +96,11 @@ head -n $((N / 3)) "$WORK/all.txt" >"$WORK/in.txt"
 post 1 "{\"name\":\"src\",\"config\":{\"connector.class\":\"FileStreamSource\",\"topic\":\"$G-data\",\"file\":\"$WORK/in.txt\",\"batch.size\":\"200\"}}"
 post 1 "{\"name\":\"snk\",\"config\":{\"connector.class\":\"FileStreamSink\",\"topics\":\"$G-data\",\"file\":\"$WORK/out.txt\"}}"
 wait_until 60 "a tenth of the lines in the sink file" has_at_least "$WORK/out.txt" $((N / 10))
-owner=$(status 1 src | python3 -c 'import json,sys; print(json.load(sys.stdin)["tasks"][0]["worker_id"])')
+# The status topic is read back asynchronously: wait until worker 1 has seen the task's owner.
+src_owner() { status 1 src | python3 -c 'import json,sys; t=json.load(sys.stdin)["tasks"]; print(t[0]["worker_id"] if t and t[0]["state"]=="RUNNING" else "")'; }
+has_src_owner() { [ -n "$(src_owner)" ]; }
+wait_until 30 "worker 1 reports the source task's owner" has_src_owner
+owner=$(src_owner)
 killed=
 for i in 1 3 4; do
         if [ "$(wid $i)" = "$owner" ]; then killed=$i; fi
