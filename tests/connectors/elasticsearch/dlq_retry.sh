@@ -16,7 +16,6 @@ cd "$REPO"
 
 use_es
 start_connect_worker
-[ -x build/tools/kafka-committed ] || make -s build/tools/kafka-committed >/dev/null || fail "cannot build kafka-committed"
 
 topic=es_dlqretry_$RANDOM
 dlq=${topic}_dlq
@@ -34,8 +33,7 @@ create_connector es-dlqretry "{\"connector.class\":\"$ES_CLASS\",\"topics\":\"$t
 wait_connector_running es-dlqretry 1
 wait_count "$topic" 8 90
 # Every record handled (reported ones included, as their DLQ writes precede the commit).
-committed() { [ "$(build/tools/kafka-committed "$KAFKA" connect-es-dlqretry "$topic" 0 2>/dev/null)" = 10 ]; }
-wait_for 60 "offset 10 committed" committed
+wait_for 60 "offset 10 committed" es_committed es-dlqretry "$topic" 10
 grep -q 'rejected a bulk request (0 more)' "$WORK/proxy.log" || fail "the proxy did not reject 3 requests: $(cat "$WORK/proxy.log")"
 grep -q 'es-dlqretry.*Retrying the bulk request' "$WORK/connect.log" || fail "no retry of the rejected items"
 grep -q 'es-dlqretry.*delivered again' "$WORK/connect.log" || fail "the records were not consumed again"

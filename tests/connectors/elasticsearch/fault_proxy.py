@@ -1,28 +1,40 @@
-"""A fault injector in front of the test OpenSearch: forwards every request to the server and
-passes its answer back, except that the first N `_bulk` answers have each item the server
-indexed turned into a 429 es_rejected_execution_exception (the server's "too busy" answer,
-which the sink retries); items the server refused (malformed documents) keep their own error.
-Used by tests/connectors/elasticsearch/dlq_retry.sh.
+"""A fault injector in front of the test search server: forwards every request to the server and
+passes its answer back, except for the first N `_bulk` answers. In mode `reject` (the default)
+each item the server indexed is turned into a 429 es_rejected_execution_exception (the server's
+"too busy" answer, which the sink retries); items the server refused (malformed documents) keep
+their own error. In mode `delay:S` the answer is held back S seconds (the server has indexed the
+documents; the client sees a slow server). Every `_bulk` request is logged with its number of
+items and bytes ("bulk ITEMS BYTES").
+Used by tests/connectors/elasticsearch/dlq_retry.sh and options.sh.
 
-Usage: python3 fault_proxy.py PORT_FILE UPSTREAM N (writes the port it listens on)."""
+Usage: python3 fault_proxy.py PORT_FILE UPSTREAM N [reject|delay:S] (writes the port it listens
+on)."""
 import http.client
 import http.server
 import json
 import os
 import sys
 import threading
+import time
 import urllib.parse
 
 port_file, upstream, budget = sys.argv[1], sys.argv[2], [int(sys.argv[3])]
+mode = sys.argv[4] if len(sys.argv) > 4 else "reject"
 up = urllib.parse.urlparse(upstream)
 lock = threading.Lock()
 
 
-def busy(out):
+def take():
     with lock:
         if budget[0] <= 0:
-            return out
+            return False
         budget[0] -= 1
+        return True
+
+
+def busy(out):
+    if mode != "reject" or not take():
+        return out
     d = json.loads(out)
     for item in d.get("items", []):
         for res in item.values():
@@ -47,14 +59,22 @@ class Relay(http.server.BaseHTTPRequestHandler):
         c.request(self.command, self.path, body=body if body else None, headers=headers)
         r = c.getresponse()
         out = r.read()
-        if self.command == "POST" and self.path.split("?")[0].endswith("/_bulk") and r.status == 200:
-            out = busy(out)
+        if self.command == "POST" and self.path.split("?")[0].endswith("/_bulk"):
+            print("bulk %d %d" % (body.count(b"\n") // 2, len(body)), flush=True)
+            if r.status == 200:
+                out = busy(out)
+            if mode.startswith("delay:") and take():
+                print("holding a bulk answer back (%d more)" % budget[0], flush=True)
+                time.sleep(float(mode[6:]))
         self.send_response(r.status)
         self.send_header("Content-Type", r.getheader("Content-Type", "application/json"))
         self.send_header("Content-Length", str(len(out)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(out)
+        try:
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(out)
+        except OSError:
+            pass  # the client gave up waiting (a delayed answer)
         c.close()
 
     do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = handle_any

@@ -9,6 +9,7 @@
 #   es_doc INDEX ID EXPR        prints the Python expression EXPR of the document's GET answer d
 #   es_sink NAME TOPIC JSON     creates an Elasticsearch sink NAME for TOPIC with extra config JSON
 #                               (an object's members without braces) and waits until it runs
+#   es_committed NAME TOPIC N   true when connector NAME's group committed offset N on partition 0
 ES_SERVICE=${FERRY_ES_SERVICE:-opensearch}
 ES_CLASS=io.confluent.connect.elasticsearch.ElasticsearchSinkConnector
 
@@ -52,3 +53,8 @@ es_sink() {
 
 # Schemaless JSON values (JsonConverter, schemas.enable=false) and string keys.
 ES_JSON='"value.converter":"org.apache.kafka.connect.json.JsonConverter","value.converter.schemas.enable":"false"'
+
+es_committed() {
+        [ -x build/tools/kafka-committed ] || make -s build/tools/kafka-committed >/dev/null || fail "cannot build kafka-committed"
+        [ "$(build/tools/kafka-committed "$KAFKA" "connect-$1" "$2" 0 2>/dev/null)" = "$3" ]
+}

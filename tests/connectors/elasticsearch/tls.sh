@@ -5,7 +5,8 @@
 # from the service's PEM files with keytool and openssl: a JKS trust store against the server-only
 # port; against the mutual-TLS port a PKCS12, a JKS and a PEM key store (with PEM and JKS trust
 # stores). Each connector indexes its topic's documents; without a key store the mutual-TLS port
-# refuses the handshake; a wrong trust store password is a validation error naming the key.
+# refuses the handshake; an http:// address listed beside an https:// one is spoken to over TLS
+# too; a wrong trust store password is a validation error naming the key.
 # services: kafka opensearch
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/lib.sh"
@@ -54,6 +55,15 @@ for c in "${!cases[@]}"; do
         grep -q "es-tls-$c.*Connected to Elasticsearch at https://127.0.0.1" "$WORK/connect.log" || fail "$c: not connected over https"
         info "$c: 2 documents indexed over ${cases[$c]%%|*}"
 done
+
+# HTTPS for every address once one is https: the first address is the TLS port spelled http://,
+# and with max.retries=0 a single request sent in plain HTTP would show as a retry or redelivery.
+topic=es_tls_mixed_$run
+printf '%s\n' 'a|{"n":1}' 'b|{"n":2}' | produce_records "$topic" '|'
+create_connector es-tls-mixed "{\"connector.class\":\"$ES_CLASS\",\"topics\":\"$topic\",\"connection.url\":\"http://${SERVICE_TLS_URL#https://},$SERVICE_TLS_URL\",$ES_JSON,\"schema.ignore\":\"true\",\"max.retries\":\"0\",$ssl,$jks_trust}"
+wait_count "$topic" 2 90
+! grep -E 'es-tls-mixed.*(Retrying|delivered again|not reachable)' "$WORK/connect.log" || fail "a request to the http:// address was not sent over TLS"
+info "http:// beside https:// in connection.url: both addresses used over TLS, 2 documents indexed"
 
 # The mutual-TLS port refuses a client without a certificate.
 topic=es_tls_nokey_$run

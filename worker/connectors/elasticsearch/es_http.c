@@ -1,12 +1,16 @@
 /* The Elasticsearch sink's HTTP client (see es_http.h): one libcurl multi handle per task, whose
  * connection cache keeps the connections to the nodes alive between requests; es_http_run() drives
- * up to max.in.flight.requests transfers at once and returns when each has an answer. Sits between
- * the sink task (es_sink.c), which builds the requests, and the nodes of connection.url. */
+ * up to max.in.flight.requests transfers at once and returns when each has an answer. A request
+ * that cannot reach its node goes on to the next one, and the unreachable node is passed over for
+ * a while, as the Java client's node selection does. Sits between the sink task (es_sink.c),
+ * which builds the requests, and the nodes of connection.url. */
 #define _POSIX_C_SOURCE 200809L
 
 #include "es_http.h"
 
 #include "shared/elasticsearch/bulk_response.h"
+
+#include <ferry/clock.h>
 
 #include <curl/curl.h>
 #include <pthread.h>
@@ -18,6 +22,7 @@
 struct es_http {
         es_http_config_t cfg;
         char **urls;
+        int64_t *dead_until; /* per URL: passed over until then (ms), after a failed connection */
         size_t next;
         CURLM *multi;
         struct xfer *async; /* transfers started by es_http_submit(), not yet finished */
@@ -49,6 +54,7 @@ es_http_t *es_http_new(const es_http_config_t *cfg, char *errstr, size_t errstr_
         }
         c->cfg = *cfg;
         c->urls = calloc(cfg->n_urls ? cfg->n_urls : 1, sizeof(char *));
+        c->dead_until = calloc(cfg->n_urls ? cfg->n_urls : 1, sizeof(int64_t));
         for (size_t i = 0; c->urls && i < cfg->n_urls; i++) {
                 size_t l = strlen(cfg->urls[i]);
                 while (l && cfg->urls[i][l - 1] == '/')
@@ -75,6 +81,7 @@ void es_http_free(es_http_t *c)
         for (size_t i = 0; c->urls && i < c->cfg.n_urls; i++)
                 free(c->urls[i]);
         free(c->urls);
+        free(c->dead_until);
         free((char *)c->cfg.username);
         if (c->cfg.password) {
                 memset((char *)c->cfg.password, 0, strlen(c->cfg.password));
@@ -100,6 +107,13 @@ struct xfer {
         es_req_t *req;
         CURL *h;
         struct curl_slist *headers;
+        size_t node;  /* index of the URL it goes to */
+        size_t tries; /* nodes tried so far for this request */
+        /* read.timeout.ms as a socket timeout: the transfer ends once no byte has moved for that
+         * long (the first wait also covers connection.timeout.ms). */
+        int64_t last_move_ms, read_timeout_ms;
+        curl_off_t moved;
+        bool timed_out;
         char url[1024];
         char errbuf[CURL_ERROR_SIZE];
 };
@@ -113,13 +127,41 @@ static void xfer_release(es_http_t *c, xfer_t *x)
         x->headers = NULL;
 }
 
+static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
+{
+        (void)dltotal, (void)ultotal;
+        xfer_t *x = ud;
+        int64_t now = ferry_now_ms();
+        if (dlnow + ulnow != x->moved) {
+                x->moved = dlnow + ulnow;
+                x->last_move_ms = now;
+                return 0;
+        }
+        if (now - x->last_move_ms <= x->read_timeout_ms)
+                return 0;
+        x->timed_out = true;
+        return 1;
+}
+
 static CURL *make_handle(es_http_t *c, xfer_t *x)
 {
         es_req_t *r = x->req;
         CURL *h = curl_easy_init();
         if (!h)
                 return NULL;
-        const char *base = c->urls[c->next++ % c->cfg.n_urls];
+        /* The next node in turn that is not being passed over; if all are, the next one anyway. */
+        size_t pick = c->next % c->cfg.n_urls;
+        int64_t now = ferry_now_ms();
+        for (size_t k = 0; c->dead_until && k < c->cfg.n_urls; k++) {
+                size_t i = (c->next + k) % c->cfg.n_urls;
+                if (c->dead_until[i] <= now) {
+                        pick = i;
+                        break;
+                }
+        }
+        c->next = pick + 1;
+        x->node = pick;
+        const char *base = c->urls[pick];
         r->url = base;
         snprintf(x->url, sizeof(x->url), "%s%s", base, r->path);
         curl_easy_setopt(h, CURLOPT_URL, x->url);
@@ -129,8 +171,13 @@ static CURL *make_handle(es_http_t *c, xfer_t *x)
         curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
         curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, c->cfg.connect_timeout_ms);
         /* read.timeout.ms bounds the wait for the answer, as the socket timeout does in Java. */
-        curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
-        curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, (c->cfg.read_timeout_ms + 999) / 1000);
+        x->read_timeout_ms = c->cfg.read_timeout_ms;
+        x->last_move_ms = now + c->cfg.connect_timeout_ms;
+        x->moved = 0;
+        x->timed_out = false;
+        curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+        curl_easy_setopt(h, CURLOPT_XFERINFODATA, x);
+        curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
         curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
         curl_easy_setopt(h, CURLOPT_WRITEDATA, r);
         if (c->cfg.compress)
@@ -180,6 +227,40 @@ static CURL *make_handle(es_http_t *c, xfer_t *x)
         return h;
 }
 
+/* How long a node that refused a connection is passed over (the Java client starts at a minute). */
+#define NODE_PASS_OVER_MS 60000
+
+/* A transfer that could not connect to its node starts again on the next node not yet tried;
+ * true when it did (the transfer runs on), false when the error stands. A node that answers is
+ * taken back at once. */
+static bool fail_over(es_http_t *c, xfer_t *x, CURLcode cc)
+{
+        if (!c->dead_until)
+                return false;
+        if (cc == CURLE_OK) {
+                c->dead_until[x->node] = 0;
+                return false;
+        }
+        if (cc != CURLE_COULDNT_CONNECT && cc != CURLE_COULDNT_RESOLVE_HOST)
+                return false;
+        c->dead_until[x->node] = ferry_now_ms() + NODE_PASS_OVER_MS;
+        if (++x->tries >= c->cfg.n_urls)
+                return false;
+        curl_multi_remove_handle(c->multi, x->h);
+        curl_easy_cleanup(x->h);
+        curl_slist_free_all(x->headers);
+        x->headers = NULL;
+        x->errbuf[0] = '\0';
+        x->h = make_handle(c, x);
+        if (x->h && curl_multi_add_handle(c->multi, x->h) == CURLM_OK)
+                return true;
+        if (x->h)
+                curl_easy_cleanup(x->h);
+        x->h = NULL;
+        snprintf(x->req->error, sizeof(x->req->error), "cannot start a transfer");
+        return false;
+}
+
 static void finish(xfer_t *x, CURLcode cc)
 {
         es_req_t *r = x->req;
@@ -188,6 +269,10 @@ static void finish(xfer_t *x, CURLcode cc)
                 curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &code);
                 r->status = (int)code;
                 r->error[0] = '\0';
+        } else if (x->timed_out) {
+                r->status = 0;
+                snprintf(r->error, sizeof(r->error), "%.200s: no answer within read.timeout.ms=%lld",
+                         r->url ? r->url : "", (long long)x->read_timeout_ms);
         } else {
                 r->status = 0;
                 snprintf(r->error, sizeof(r->error), "%.200s: %.255s", r->url ? r->url : "",
@@ -239,6 +324,8 @@ void es_http_run(es_http_t *c, es_req_t *const *reqs, size_t n, int max_in_fligh
                         xfer_t *x = NULL;
                         curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&x);
                         CURLcode cc = m->data.result;
+                        if (fail_over(c, x, cc))
+                                continue;
                         finish(x, cc);
                         curl_multi_remove_handle(c->multi, x->h);
                         curl_easy_cleanup(x->h);
@@ -315,6 +402,8 @@ static size_t collect(es_http_t *c, es_req_t **done, size_t cap)
                         continue;
                 xfer_t *x = NULL;
                 curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&x);
+                if (fail_over(c, x, m->data.result))
+                        continue;
                 finish(x, m->data.result);
                 xfer_release(c, x);
                 if (x->prev)

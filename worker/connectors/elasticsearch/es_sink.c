@@ -475,7 +475,11 @@ static ferry_err_t task_put(ferry_task_t *t, ferry_record_t *const *recs, size_t
                         continue;
                 ferry_err_t err = ensure_index(e, recs[i], index, errstr, errstr_size);
                 if (err == FERRY_ERR_RETRIABLE) {
-                        ferry_sink_task_timeout(t, backoff_ms(e, e->s.max_retries));
+                        /* retry.backoff.ms grown with the failures in a row, as for rewinds. */
+                        int attempt = e->rewinds < e->s.max_retries ? e->rewinds : e->s.max_retries;
+                        int64_t wait = backoff_ms(e, attempt);
+                        e->rewinds++;
+                        ferry_sink_task_timeout(t, wait < 30000 ? wait : 30000);
                         ferry_task_log(t, FERRY_LOG_WARN, "%s; the batch is delivered again", errstr);
                 }
                 if (err != FERRY_ERR_OK)

@@ -1,11 +1,9 @@
 #!/usr/bin/env bash
-# External versioning and data streams on a real OpenSearch and Kafka, checked with curl.
+# External versioning on a real OpenSearch and Kafka, checked with curl.
 # Replay: a second connector (a new consumer group, so it reads the topic again from the start)
 # writes the same records with the same versions (their offsets): the server reports version
 # conflicts, the sink ignores them and keeps RUNNING, and no document changes (_seq_no and _version
 # as before; a document written meanwhile with a higher version keeps its content).
-# Data streams: data.stream.type=LOGS + dataset: records go to the data stream
-# logs-<dataset>-<topic> with "create", carrying @timestamp from the record's timestamp.
 # services: kafka opensearch
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/lib.sh"
@@ -49,20 +47,4 @@ after  $after"
 [ "$(es_doc "$topic" k5 'd["_source"]["i"]')" = -1 ] || fail "k5 overwritten by the replay"
 info "replay of 50 records: 20 documents unchanged (versions, seq_no, content), k5 (version 1000) kept"
 
-# Data streams (OpenSearch needs an index template that makes logs-ferry-* a data stream).
-es PUT /_index_template/ferry-logs '{"index_patterns":["logs-ferry-*"],"data_stream":{},"priority":500}' |
-        grep -q '"acknowledged":true' || fail "cannot create the data stream template"
-dtopic=es_ds_$RANDOM
-printf '%s\n' '{"msg":"a"}' '{"msg":"b"}' '{"msg":"c"}' | produce_records "$dtopic"
-es_sink es-ds "$dtopic" "$ES_JSON,\"schema.ignore\":\"true\",\"key.ignore\":\"true\",\"data.stream.type\":\"LOGS\",\"data.stream.dataset\":\"ferry\""
-ds=logs-ferry-$dtopic
-wait_count "$ds" 3
-es GET "/_data_stream/$ds" | grep -q "\"name\":\"$ds\"" || fail "$ds is not a data stream: $(es GET "/_data_stream/$ds")"
-es GET "/$ds/_search" | python3 -c '
-import json, sys
-hits = json.load(sys.stdin)["hits"]["hits"]
-assert len(hits) == 3 and all(isinstance(h["_source"].get("@timestamp"), int) and h["_source"]["@timestamp"] > 1600000000000 for h in hits), hits
-assert all(h["_index"].startswith(".ds-") for h in hits), hits
-' || fail "data stream documents: $(es GET "/$ds/_search")"
-info "data stream $ds: 3 documents with @timestamp in backing indices"
 echo PASS
