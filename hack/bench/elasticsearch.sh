@@ -141,9 +141,11 @@ done
 t1=$(now)
 R[ferry]=$(python3 -c "print(int($N / ($t1 - $t0)))")
 R[rss]=$(awk '/VmHWM/ {print int($2/1024)}' "/proc/$wpid/status")
+# The worker's CPU time (user + system), which it takes from the server on a shared machine.
+R[cpu]=$(awk -v hz="$(getconf CLK_TCK)" '{ printf "%.1f", ($14 + $15) / hz }' "/proc/$wpid/stat")
 kill "$wpid"
 wait "$wpid" 2>/dev/null || true
-log "Ferry ElasticsearchSinkConnector: ${R[ferry]} docs/s, peak RSS ${R[rss]} MB"
+log "Ferry ElasticsearchSinkConnector: ${R[ferry]} docs/s, peak RSS ${R[rss]} MB, ${R[cpu]} CPU-s"
 
 echo "| $N JSON documents, _bulk of $BATCH | docs/s | Ferry / this |"
 echo "|---|---|---|"
@@ -151,3 +153,4 @@ echo "| curl _bulk, 1 request in flight | ${R[seq]} | $(python3 -c "print('%.2fx
 echo "| curl _bulk --parallel-max $INFLIGHT | ${R[par]} | $(python3 -c "print('%.2fx' % (${R[ferry]} / ${R[par]}))") |"
 echo "| Ferry ElasticsearchSinkConnector (Kafka -> OpenSearch, max.in.flight.requests $INFLIGHT) | ${R[ferry]} | |"
 echo "| Ferry worker peak RSS | ${R[rss]} MB | |"
+echo "| Ferry worker CPU time (user + system) | ${R[cpu]} s | |"
