@@ -107,3 +107,23 @@ has_at_least() {
 unique_topic() {
         echo "$1-$$-$RANDOM"
 }
+
+# distributed_props BOOTSTRAP GROUP: the properties of a distributed worker of GROUP (internal
+# topics GROUP-configs, GROUP-offsets with 5 partitions, GROUP-status, replication factor 1;
+# string converters; an ephemeral REST port). Callers append their own lines.
+distributed_props() {
+        cat <<P
+bootstrap.servers=$1
+group.id=$2
+config.storage.topic=$2-configs
+offset.storage.topic=$2-offsets
+status.storage.topic=$2-status
+config.storage.replication.factor=1
+offset.storage.replication.factor=1
+status.storage.replication.factor=1
+offset.storage.partitions=5
+key.converter=org.apache.kafka.connect.storage.StringConverter
+value.converter=org.apache.kafka.connect.storage.StringConverter
+listeners=http://127.0.0.1:0
+P
+}

@@ -10,29 +10,7 @@ B=$(kafka_bootstrap)
 G=eosc-$$-$RANDOM
 TOOLS=$REPO/build/tools
 
-mkdir -p "$WORK/plugins"
-${CC:-cc} -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-parameter -fPIC -shared \
-        -I"$REPO/worker/include" -o "$WORK/plugins/txn_probe.so" "$REPO/tests/plugins/txn_probe.c" ||
-        fail "test plugin build failed"
-cat >"$WORK/w.properties" <<P
-bootstrap.servers=$B
-group.id=$G
-config.storage.topic=$G-configs
-offset.storage.topic=$G-offsets
-status.storage.topic=$G-status
-config.storage.replication.factor=1
-offset.storage.replication.factor=1
-status.storage.replication.factor=1
-offset.storage.partitions=5
-key.converter=org.apache.kafka.connect.storage.StringConverter
-value.converter=org.apache.kafka.connect.storage.StringConverter
-listeners=http://127.0.0.1:0
-plugin.path=$WORK/plugins
-exactly.once.source.support=enabled
-P
-start_worker w distributed "$WORK/w.properties"
-wait_until 60 "worker joined" grep -q "Joined group" "$WORK/w.log"
-U="http://$(grep -o 'REST worker id .*' "$WORK/w.log" | tail -1 | awk '{print $4}')"
+source "$REPO/tests/plugins/txn_probe_worker.sh"
 
 CONFIG="{\"connector.class\":\"dev.ferry.test.TxnProbeSourceConnector\",\"name\":\"txn\",\"txn.topic\":\"$G-data\",\"txn.records\":\"1000\",\"txn.abort.at\":\"250\",\"transaction.boundary\":\"connector\",\"exactly.once.support\":\"required\"}"
 n=$(curl -sf -XPUT -H 'Content-Type: application/json' "$U/connector-plugins/TxnProbeSourceConnector/config/validate" -d "$CONFIG" |

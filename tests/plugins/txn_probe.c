@@ -2,10 +2,12 @@
  * exactly_once_boundaries.sh builds it and loads it through plugin.path).
  *
  * TxnProbeSourceConnector declares exactly-once support and that it defines transaction
- * boundaries. Its one task produces txn.records records "v-<n>" (source partition {"p":"0"},
- * offset {"n":n}) in polls of 50; through the TransactionContext it commits the transaction at
- * every record whose n ends in 99 and aborts it at record txn.abort.at (that record and the ones
- * since the last commit are discarded). It starts from the committed offset. */
+ * boundaries. It has min(txn.tasks, tasks.max) tasks (tests/integration/exactly_once_fencing.sh
+ * uses two). Task 0 produces txn.records records "v-<n>" (source partition {"p":"0"}, offset
+ * {"n":n}), task i > 0 "t<i>-v-<n>" (partition {"p":"<i>"}), in polls of 50; through the
+ * TransactionContext a task commits the transaction at every record whose n ends in 99 and aborts
+ * it at record txn.abort.at (that record and the ones since the last commit are discarded). Each
+ * starts from its committed offset. */
 #include <ferry/connector.h>
 
 #include <stdio.h>
@@ -16,6 +18,7 @@ static const ferry_config_def_t probe_config[] = {
         {.name = "txn.topic", .type = FERRY_CFG_STRING, .required = true, .doc = "Topic to write."},
         {.name = "txn.records", .type = FERRY_CFG_LONG, .default_value = "1000", .doc = "Records in all."},
         {.name = "txn.abort.at", .type = FERRY_CFG_LONG, .default_value = "-1", .doc = "Record to abort at."},
+        {.name = "txn.tasks", .type = FERRY_CFG_INT, .default_value = "1", .doc = "Tasks at most."},
         {.name = NULL},
 };
 
@@ -28,16 +31,26 @@ static ferry_support_t supported(const ferry_strmap_t *config)
 static ferry_err_t task_configs(ferry_connector_ctx_t *c, const ferry_strmap_t *config, int max_tasks,
                                 ferry_strmap_t *out, int *n_out, char *errstr, size_t errstr_size)
 {
-        ferry_strmap_init(&out[0]);
-        if (ferry_strmap_copy(&out[0], config) < 0)
-                return FERRY_ERR_NOMEM;
-        *n_out = 1;
+        const char *v = ferry_strmap_get(config, "txn.tasks");
+        int n = v ? (int)strtol(v, NULL, 10) : 1;
+        if (n > max_tasks)
+                n = max_tasks;
+        if (n < 1)
+                n = 1;
+        for (int i = 0; i < n; i++) {
+                char id[16];
+                snprintf(id, sizeof(id), "%d", i);
+                ferry_strmap_init(&out[i]);
+                if (ferry_strmap_copy(&out[i], config) < 0 || ferry_strmap_set(&out[i], "txn.task", id) < 0)
+                        return FERRY_ERR_NOMEM;
+        }
+        *n_out = n;
         return FERRY_ERR_OK;
 }
 
 typedef struct {
         char *topic;
-        long records, abort_at, next;
+        long records, abort_at, next, task;
         ferry_value_t *partition;
 } task_t;
 
@@ -55,8 +68,11 @@ static ferry_err_t task_start(ferry_task_t *t, const ferry_strmap_t *config, cha
         st->topic = strdup(ferry_strmap_get(config, "txn.topic"));
         st->records = num(config, "txn.records", 1000);
         st->abort_at = num(config, "txn.abort.at", -1);
+        st->task = num(config, "txn.task", 0);
+        char p[16];
+        snprintf(p, sizeof(p), "%ld", st->task);
         st->partition = ferry_value_map();
-        ferry_map_put_str(st->partition, "p", ferry_value_cstring("0"));
+        ferry_map_put_str(st->partition, "p", ferry_value_cstring(p));
         ferry_value_t *off = ferry_task_offset(t, st->partition);
         ferry_value_t *n = off ? ferry_map_get_str(off, "n") : NULL;
         st->next = n ? n->u.i + 1 : 0;
@@ -78,7 +94,10 @@ static ferry_err_t task_poll(ferry_task_t *t, ferry_records_t *out, char *errstr
         }
         for (int i = 0; i < 50 && st->next < st->records; i++, st->next++) {
                 char v[64];
-                snprintf(v, sizeof(v), "v-%ld", st->next);
+                if (st->task)
+                        snprintf(v, sizeof(v), "t%ld-v-%ld", st->task, st->next);
+                else
+                        snprintf(v, sizeof(v), "v-%ld", st->next);
                 ferry_record_t *r = ferry_record_new(
                         st->topic, NULL, NULL, ferry_schema_new(FERRY_TYPE_STRING), ferry_value_cstring(v));
                 if (!r)
