@@ -13,23 +13,10 @@ N=${FERRY_TEST_EOS_LINES:-300000}
 TOOLS=$REPO/build/tools
 
 props() { # i
-        cat >"$WORK/w$1.properties" <<P
-bootstrap.servers=$B
-group.id=$G
-config.storage.topic=$G-configs
-offset.storage.topic=$G-offsets
-status.storage.topic=$G-status
-config.storage.replication.factor=1
-offset.storage.replication.factor=1
-status.storage.replication.factor=1
-offset.storage.partitions=5
-key.converter=org.apache.kafka.connect.storage.StringConverter
-value.converter=org.apache.kafka.connect.storage.StringConverter
-listeners=http://127.0.0.1:0
-exactly.once.source.support=enabled
-session.timeout.ms=6000
-heartbeat.interval.ms=1000
-P
+        {
+                distributed_props "$B" "$G"
+                printf '%s\n' exactly.once.source.support=enabled session.timeout.ms=6000 heartbeat.interval.ms=1000
+        } >"$WORK/w$1.properties"
 }
 start_dw() { # i
         props "$1"

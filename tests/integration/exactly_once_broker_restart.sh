@@ -11,21 +11,10 @@ OUTAGE=${FERRY_TEST_OUTAGE:-8}
 TOOLS=$REPO/build/tools
 
 for i in 1 2; do
-        cat >"$WORK/w$i.properties" <<P
-bootstrap.servers=$B
-group.id=$G
-config.storage.topic=$G-configs
-offset.storage.topic=$G-offsets
-status.storage.topic=$G-status
-config.storage.replication.factor=1
-offset.storage.replication.factor=1
-status.storage.replication.factor=1
-offset.storage.partitions=5
-key.converter=org.apache.kafka.connect.storage.StringConverter
-value.converter=org.apache.kafka.connect.storage.StringConverter
-listeners=http://127.0.0.1:0
-exactly.once.source.support=enabled
-P
+        {
+                distributed_props "$B" "$G"
+                echo exactly.once.source.support=enabled
+        } >"$WORK/w$i.properties"
         start_worker "w$i" distributed "$WORK/w$i.properties"
         wait_until 60 "worker $i joined" grep -q "Joined group" "$WORK/w$i.log"
 done

@@ -78,7 +78,7 @@ static bool no_errors(const char *body, size_t len)
         size_t i = 0;
         while (i < len && i < 64 && body[i] != ',')
                 i++;
-        if (i >= len || body[i] != ',' || strncmp(body, "{\"took\":", 8) != 0)
+        if (i >= len || body[i] != ',' || len < 8 || memcmp(body, "{\"took\":", 8) != 0)
                 return false;
         i++;
         return len - i > sizeof(flag) + 1 && memcmp(body + i, flag, sizeof(flag) - 1) == 0 &&
