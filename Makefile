@@ -138,6 +138,12 @@ $(TOOLS):
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) -O1 -g $(DEPS_CFLAGS) -o $@ $< $(DEPS_LIBS)
 
+# mqtt-pub: a publisher that waits for every acknowledgement (hack/bench/mqtt.sh).
+build/tools/mqtt-pub: tests/tools/mqtt_pub.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) -O2 -g -o $@ $< -lmosquitto -pthread
+TOOLS += build/tools/mqtt-pub
+
 # The CQL client's check against a real node (tests/connectors/cassandra/cql_client.sh): links the
 # worker library and the shared connector code, with ASan/UBSan.
 CQL_CHECK := build/tools/cql-check

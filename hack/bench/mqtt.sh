@@ -2,7 +2,9 @@
 # MQTT source benchmark: messages/s from Mosquitto into Kafka, Ferry's MqttSourceConnector beside
 # the pipeline `mosquitto_sub | kcat -P` on the same broker and the same data, at QoS 0 and QoS 1,
 # plus the worker's peak RSS (VmHWM). BENCH_MQTT_N messages of 100 bytes are published with
-# `mosquitto_pub -l` once the subscriber (connector or mosquitto_sub) is subscribed; the time runs
+# build/tools/mqtt-pub once the subscriber (connector or mosquitto_sub) is subscribed (unlike
+# `mosquitto_pub -l`, which at QoS 1 disconnects with messages unacknowledged and loses them, it
+# ends only once the broker acknowledged every message); the time runs
 # from the first publish until partition 0 of the target topic holds them all
 # (build/tools/kafka-wait-hw). Both subscribers use a clean session. Starts its own Kafka
 # (hack/kafka.sh) unless FERRY_KAFKA_BOOTSTRAP is set, and its own Mosquitto (anonymous,
@@ -36,6 +38,7 @@ log() { echo "[bench-mqtt] $*" >&2; }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 now() { date +%s.%N; }
 [ -x build/tools/kafka-wait-hw ] || make -s build/tools/kafka-wait-hw
+[ -x build/tools/mqtt-pub ] || make -s build/tools/mqtt-pub
 [ -f build/plugins/mqtt/mqtt.so ] || make -s plugins
 
 if [ -z "${FERRY_KAFKA_BOOTSTRAP:-}" ]; then
@@ -87,7 +90,8 @@ run_case() {
         local name=$1 qos=$2 kt=$3 base t0 t1
         base=$(hw "$kt")
         t0=$(now)
-        mosquitto_pub -h 127.0.0.1 -p "$MP" -t "bench/$kt/data" -q "$qos" -l <"$WORK/payload.txt"
+        build/tools/mqtt-pub 127.0.0.1 "$MP" "bench/$kt/data" "$qos" <"$WORK/payload.txt" ||
+                { log "$name: publishing failed"; return 1; }
         build/tools/kafka-wait-hw "$K" "$kt" "$((base + N))" "${BENCH_MQTT_SUB_TIMEOUT:-1200}" >/dev/null ||
                 { log "$name: not all arrived"; return 1; }
         t1=$(now)
@@ -126,8 +130,8 @@ for qos in $QOS_LIST; do
         # Baseline: mosquitto_sub | kcat -P. kcat -P sends what it read when its input ends, so
         # mosquitto_sub stops after N messages (-C); it is subscribed once the broker logs it.
         kt=base_q${qos}_$RANDOM
-        # -W: a pipeline that never gets all N (seen with mosquitto_pub -l at QoS 1 and large N) ends
-        # instead of hanging the benchmark; its figure is then left out.
+        # -W: a pipeline that never gets all N ends instead of hanging the benchmark; its figure is
+        # then left out.
         (mosquitto_sub -h 127.0.0.1 -p "$MP" -i "sub-$kt" -t "bench/$kt/#" -q "$qos" -C "$N" -W "${BENCH_MQTT_SUB_TIMEOUT:-1200}" |
                 kcat -b "$K" -P -t "$kt") &
         pipe=$!

@@ -637,6 +637,7 @@ static const ferry_source_task_ops_t dm_source_ops = {
         .poll = mqtt_source_poll,
         .stop = mqtt_source_stop,
         .commit_record = mqtt_source_commit_record,
+        .commit_record_without_record = true,
 };
 
 static const ferry_source_task_ops_t io_source_ops = {
@@ -645,6 +646,7 @@ static const ferry_source_task_ops_t io_source_ops = {
         .poll = mqtt_source_poll,
         .stop = mqtt_source_stop,
         .commit_record = mqtt_source_commit_record,
+        .commit_record_without_record = true,
 };
 
 static const ferry_sink_task_ops_t lenses_sink_ops = {

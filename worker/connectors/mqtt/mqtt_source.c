@@ -46,13 +46,15 @@ static const ferry_config_def_t source_config[] = {
          .doc = "The Kafka topic to write the data to."},
         {.name = "records.buffer.queue.size",
          .type = FERRY_CFG_INT,
-         .default_value = "1024",
+         .default_value = MQTT_IN_FLIGHT_DEFAULT,
          .has_min = true,
          .min = 1,
          .importance = FERRY_IMPORTANCE_LOW,
          .group = "Records",
          .doc = "The maximum number of records read from MQTT and not yet acknowledged by Kafka (Ferry "
-                "reads inside poll(), so this bounds the records in flight rather than a queue)."},
+                "reads inside poll(), so this bounds the records in flight rather than a queue; Confluent's "
+                "default for its queue is 1024, Ferry's is higher because the records wait for Kafka's "
+                "acknowledgement, which takes the producer's linger.ms and a round trip)."},
         {.name = "records.buffer.queue.max.batch.size",
          .type = FERRY_CFG_INT,
          .default_value = "4096",
@@ -60,7 +62,8 @@ static const ferry_config_def_t source_config[] = {
          .min = 1,
          .importance = FERRY_IMPORTANCE_LOW,
          .group = "Records",
-         .doc = "The maximum number of records returned by one poll."},
+         .doc = "The maximum number of records returned by one poll (at QoS 0 a poll returns at most "
+                "128, so reading overlaps with Kafka's acknowledgements)."},
         {.name = "records.buffer.queue.empty.timeout",
          .type = FERRY_CFG_INT,
          .default_value = "100",
@@ -265,6 +268,11 @@ ferry_err_t mqtt_source_open(ferry_task_t *t, const mqtt_source_spec_t *spec, ch
         s->keepalive_s = spec->keepalive_s;
         s->connect_timeout_s = spec->connect_timeout_s;
         s->max_batch = spec->max_batch > 0 ? spec->max_batch : 4096;
+        /* At QoS 0 nothing waits for the batch to be acknowledged: small polls let the next
+         * messages be read while Kafka acknowledges the previous ones. At QoS >= 1 the broker's
+         * acknowledgements of a poll go out only once all of it is in Kafka, so polls stay large. */
+        if (spec->qos == 0 && s->max_batch > MQTT_QOS0_POLL_MAX)
+                s->max_batch = MQTT_QOS0_POLL_MAX;
         s->queue_size = spec->queue_size > 0 ? spec->queue_size : INT32_MAX;
         s->empty_timeout_ms = spec->empty_timeout_ms > 1000 ? 1000 : spec->empty_timeout_ms;
         s->max_retry_ms = spec->max_retry_ms;
@@ -601,6 +609,7 @@ static const ferry_source_task_ops_t source_ops = {
         .poll = mqtt_source_poll,
         .stop = mqtt_source_stop,
         .commit_record = mqtt_source_commit_record,
+        .commit_record_without_record = true,
 };
 
 const ferry_connector_plugin_t mqtt_source_plugin = {

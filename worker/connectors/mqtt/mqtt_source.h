@@ -10,6 +10,13 @@
 
 #include <ferry/connector.h>
 
+/* Records read from MQTT and not yet acknowledged by Kafka, at most, unless configured: enough for
+ * reading to go on while the producer lingers and waits for the broker's answer. */
+#define MQTT_IN_FLIGHT         4096
+#define MQTT_IN_FLIGHT_DEFAULT "4096"
+/* Records per poll() at QoS 0, at most. */
+#define MQTT_QOS0_POLL_MAX 128
+
 /* Appends the records of one message to out (none to drop it); -1 with errstr fails the task. */
 typedef int (*mqtt_source_build_fn)(void *ctx, const struct mosquitto_message *msg, ferry_records_t *out,
                                     char *errstr, size_t errstr_size);

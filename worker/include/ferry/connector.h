@@ -104,6 +104,10 @@ typedef struct {
         void (*commit_record)(ferry_task_t *t, const ferry_record_t *r, const ferry_record_metadata_t *md);
         /* Optional: called after every offset flush of the runtime (never after stop()). */
         void (*commit)(ferry_task_t *t);
+        /* With commit_record: true when commit_record() never reads r (it counts acknowledgements,
+         * or reads md only). It then gets r NULL, and the runtime keeps no copy of each record
+         * until Kafka acknowledged it. */
+        bool commit_record_without_record;
 } ferry_source_task_ops_t;
 
 typedef struct {

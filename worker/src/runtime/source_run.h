@@ -21,7 +21,8 @@ typedef struct pending {
         part_t *part;
         ferry_value_t *offset;
         bool acked;
-        ferry_record_t *rec; /* a copy for commit_record(), when the task has that op */
+        ferry_record_t *rec; /* a copy for commit_record(), when the task has that op and reads it */
+        bool notify;         /* commit_record() is still to be called for this record */
 } pending_t;
 
 struct part {

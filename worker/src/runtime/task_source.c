@@ -76,8 +76,9 @@ static pending_t *pending_get(source_run_t *run)
 /* Hands the record back to the task's commit_record() (md NULL: not produced) and frees it. */
 static void record_done(source_run_t *run, pending_t *e, const ferry_record_metadata_t *md)
 {
-        if (!e->rec)
+        if (!e->notify)
                 return;
+        e->notify = false;
         if (!run->task_stopped)
                 run->t->plugin->source->commit_record(run->t, e->rec, md);
         ferry_record_free(e->rec);
@@ -186,7 +187,7 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
         }
         run->acked++;
         atomic_fetch_add(&run->t->metrics.write_records, 1);
-        if (e->rec) {
+        if (e->notify) {
                 rd_kafka_timestamp_type_t tt;
                 ferry_record_metadata_t md = {rd_kafka_topic_name(m->rkt), m->partition, m->offset,
                                               rd_kafka_message_timestamp(m, &tt)};
@@ -530,9 +531,12 @@ static int send_record(source_run_t *run, ferry_record_t *r, char *errstr, size_
                 }
                 run->in_txn = true;
         }
-        /* The record as poll() returned it, for commit_record() (before enqueue takes its offset). */
-        ferry_record_t *orig = t->plugin->source->commit_record ? ferry_record_copy(r) : NULL;
-        pending_t *e = enqueue(run, r);
+        /* The record as poll() returned it, for commit_record() (before enqueue takes its offset);
+         * no copy for a task whose commit_record() does not read it. */
+        const ferry_source_task_ops_t *ops = t->plugin->source;
+        bool notify = ops->commit_record != NULL;
+        ferry_record_t *orig = notify && !ops->commit_record_without_record ? ferry_record_copy(r) : NULL;
+        pending_t *e = notify && !ops->commit_record_without_record && !orig ? NULL : enqueue(run, r);
         if (!e) {
                 ferry_record_free(orig);
                 ferry_record_free(r);
@@ -540,6 +544,7 @@ static int send_record(source_run_t *run, ferry_record_t *r, char *errstr, size_
                 return -1;
         }
         e->rec = orig;
+        e->notify = notify;
         if (ferry_transform_chain_size(t->chain)) {
                 ferry_record_t *out = NULL;
                 ferry_errh_attempt_t a = {0};
