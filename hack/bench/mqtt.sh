@@ -118,11 +118,18 @@ PROPS
         CLEANUP+=("kill $wpid")
         wait_subscribed "bench/$kt" "$kt"
         RESULT[$key.idle]=$(awk '/VmRSS/ {print int($2/1024)}' "/proc/$wpid/status")
+        local c0
+        c0=$(cpu_ticks "$wpid")
         RESULT[$key]=$(run_case "$key" "$qos" "$kt") || RESULT[$key]=
+        RESULT[$key.cpu]=$(python3 -c "print('%.1f' % (($(cpu_ticks "$wpid") - $c0) / $HZ * 1e6 / $N))")
         RESULT[$key.peak]=$(awk '/VmHWM/ {print int($2/1024)}' "/proc/$wpid/status")
         kill "$wpid"
         wait "$wpid" 2>/dev/null || true
 }
+
+HZ=$(getconf CLK_TCK)
+# cpu_ticks PID: user + system CPU time of a process so far, in clock ticks.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
 ratio() { python3 -c "import sys; b=float(sys.argv[2]); print('%.2f' % (float(sys.argv[1]) / b) if b else '-')" "$1" "$2"; }
 
@@ -132,8 +139,12 @@ for qos in $QOS_LIST; do
         kt=base_q${qos}_$RANDOM
         # -W: a pipeline that never gets all N ends instead of hanging the benchmark; its figure is
         # then left out.
-        (mosquitto_sub -h 127.0.0.1 -p "$MP" -i "sub-$kt" -t "bench/$kt/#" -q "$qos" -C "$N" -W "${BENCH_MQTT_SUB_TIMEOUT:-1200}" |
-                kcat -b "$K" -P -t "$kt") &
+        # `times` reports the CPU time of the two processes once they ended.
+        (
+                mosquitto_sub -h 127.0.0.1 -p "$MP" -i "sub-$kt" -t "bench/$kt/#" -q "$qos" -C "$N" -W "${BENCH_MQTT_SUB_TIMEOUT:-1200}" |
+                        kcat -b "$K" -P -t "$kt"
+                times >"$WORK/times-$kt"
+        ) &
         pipe=$!
         CLEANUP+=("pkill -P $pipe; kill $pipe")
         deadline=$((SECONDS + 30))
@@ -143,6 +154,10 @@ for qos in $QOS_LIST; do
         done
         RESULT[base$qos]=$(run_case "pipeline qos $qos" "$qos" "$kt") || RESULT[base$qos]=
         wait "$pipe" || true
+        RESULT[base$qos.cpu]=$(python3 -c '
+import re, sys
+t = [float(m) * 60 + float(s) for m, s in re.findall(r"(\d+)m([\d.]+)s", open(sys.argv[1]).read().splitlines()[1])]
+print("%.1f" % (sum(t) * 1e6 / int(sys.argv[2])))' "$WORK/times-$kt" "$N" 2>/dev/null) || RESULT[base$qos.cpu]=
         log "mosquitto_sub | kcat -P, QoS $qos: ${RESULT[base$qos]} msg/s"
 
         kt=ferry_q${qos}_$RANDOM
@@ -191,4 +206,7 @@ echo "| Ferry MqttSourceConnector (Confluent), x reference | $(cell ferry 0) | $
 [ "$LENSES" = 1 ] && echo "| Ferry MqttSourceConnector (Lenses, BytesConverter), x reference | $(cell lenses 0) | $(cell lenses 1) |"
 echo "| Ferry worker RSS idle / peak (Confluent) | $(rss ferry 0) | $(rss ferry 1) |"
 [ "$LENSES" = 1 ] && echo "| Ferry worker RSS idle / peak (Lenses) | $(rss lenses 0) | $(rss lenses 1) |"
+echo "| CPU us per message: reference (mosquitto_sub + kcat) | ${RESULT[base0.cpu]:--} | ${RESULT[base1.cpu]:--} |"
+echo "| CPU us per message: Ferry worker (Confluent) | ${RESULT[ferry0.cpu]:--} | ${RESULT[ferry1.cpu]:--} |"
+[ "$LENSES" = 1 ] && echo "| CPU us per message: Ferry worker (Lenses) | ${RESULT[lenses0.cpu]:--} | ${RESULT[lenses1.cpu]:--} |"
 exit 0

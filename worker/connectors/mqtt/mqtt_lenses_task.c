@@ -225,7 +225,7 @@ ferry_err_t lenses_source_start(ferry_task_t *t, const ferry_strmap_t *config, b
                 .connect_timeout_s =
                         lenses_get_int(c, "connect.mqtt.timeout", "connect.mqtt.connection.timeout"),
                 .max_batch = 4096,
-                .queue_size = MQTT_IN_FLIGHT, /* as the Confluent source's records.buffer.queue.size */
+                .queue_size = 1024, /* as the Confluent source's records.buffer.queue.size */
                 .empty_timeout_ms = polling < 0 ? 0 : polling,
                 .max_retry_ms = ferry_config_get_long(c, "connect.mqtt.max.retry.time.ms"),
                 .auth = task_auth(l),

@@ -46,15 +46,14 @@ static const ferry_config_def_t source_config[] = {
          .doc = "The Kafka topic to write the data to."},
         {.name = "records.buffer.queue.size",
          .type = FERRY_CFG_INT,
-         .default_value = MQTT_IN_FLIGHT_DEFAULT,
+         .default_value = "1024",
          .has_min = true,
          .min = 1,
          .importance = FERRY_IMPORTANCE_LOW,
          .group = "Records",
-         .doc = "The maximum number of records read from MQTT and not yet acknowledged by Kafka (Ferry "
-                "reads inside poll(), so this bounds the records in flight rather than a queue; Confluent's "
-                "default for its queue is 1024, Ferry's is higher because the records wait for Kafka's "
-                "acknowledgement, which takes the producer's linger.ms and a round trip)."},
+         .doc = "Bounds the records read from MQTT and not yet acknowledged by Kafka (Ferry reads inside "
+                "poll(), so there is no queue to bound): this many at QoS 1 and 2, four times as many at "
+                "QoS 0, where reading goes on while Kafka acknowledges earlier records."},
         {.name = "records.buffer.queue.max.batch.size",
          .type = FERRY_CFG_INT,
          .default_value = "4096",
@@ -274,6 +273,8 @@ ferry_err_t mqtt_source_open(ferry_task_t *t, const mqtt_source_spec_t *spec, ch
         if (spec->qos == 0 && s->max_batch > MQTT_QOS0_POLL_MAX)
                 s->max_batch = MQTT_QOS0_POLL_MAX;
         s->queue_size = spec->queue_size > 0 ? spec->queue_size : INT32_MAX;
+        if (spec->qos == 0 && s->queue_size <= INT32_MAX / MQTT_QOS0_IN_FLIGHT_FACTOR)
+                s->queue_size *= MQTT_QOS0_IN_FLIGHT_FACTOR;
         s->empty_timeout_ms = spec->empty_timeout_ms > 1000 ? 1000 : spec->empty_timeout_ms;
         s->max_retry_ms = spec->max_retry_ms;
         if (mqtt_uris_parse(spec->uris_key, spec->uris, spec->n_uris, &s->uris, errstr, errstr_size) < 0) {

@@ -10,12 +10,12 @@
 
 #include <ferry/connector.h>
 
-/* Records read from MQTT and not yet acknowledged by Kafka, at most, unless configured: enough for
- * reading to go on while the producer lingers and waits for the broker's answer. */
-#define MQTT_IN_FLIGHT         4096
-#define MQTT_IN_FLIGHT_DEFAULT "4096"
-/* Records per poll() at QoS 0, at most. */
-#define MQTT_QOS0_POLL_MAX 128
+/* At QoS 0 the bound on records in flight (queue_size) is this many times larger, so reading goes
+ * on while the producer lingers and waits for the broker's answer; polls return at most
+ * MQTT_QOS0_POLL_MAX records there. At QoS 1 and 2 a poll's acknowledgements wait for all of its
+ * records, so its size is the bound itself. */
+#define MQTT_QOS0_IN_FLIGHT_FACTOR 4
+#define MQTT_QOS0_POLL_MAX         128
 
 /* Appends the records of one message to out (none to drop it); -1 with errstr fails the task. */
 typedef int (*mqtt_source_build_fn)(void *ctx, const struct mosquitto_message *msg, ferry_records_t *out,
@@ -33,7 +33,7 @@ typedef struct {
         bool clean;
         int keepalive_s, connect_timeout_s;
         int max_batch;        /* records per poll() */
-        int queue_size;       /* records in flight to Kafka at most (0: unbounded) */
+        int queue_size;       /* records in flight to Kafka at most, times 4 at QoS 0 (0: unbounded) */
         int empty_timeout_ms; /* how long one poll() waits for a message */
         int64_t max_retry_ms; /* the brokers unreachable this long fail the task */
         mqtt_auth_t auth;
