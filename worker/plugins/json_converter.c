@@ -8,6 +8,7 @@
  * json-c. The schema JSON of recently written schemas and the Connect schemas of recently read
  * schema JSON are cached, as Java does (schemas.cache.size). */
 #include "builtin.h"
+#include "json_envelope.h"
 
 #include <ferry/converter.h>
 #include <ferry/json.h>
@@ -101,6 +102,11 @@ typedef struct {
         rslot_t *rcache;
         size_t n_rslots, next_rslot;
         struct json_tokener *tok;
+        /* The schema text of the last envelope read and its Connect schema (NULL for "schema":
+         * null): a record with the same bytes there has only its payload parsed. */
+        char *env_text;
+        size_t env_len;
+        ferry_schema_t *env_schema;
 } json_conv_t;
 
 /* ---- conversion context: output, error and the path of the value being converted ---- */
@@ -1251,6 +1257,67 @@ static bool all_space(const char *p, size_t len)
         return true;
 }
 
+/* Parses data[0..len) as one JSON value followed by nothing but whitespace; the tokener's error
+ * (json_tokener_success with *end < len: content after the value). */
+static enum json_tokener_error parse_all(json_conv_t *c, const char *data, size_t len, json_object **root,
+                                         size_t *end)
+{
+        json_tokener_reset(c->tok);
+        *root = json_tokener_parse_ex(c->tok, data, (int)len);
+        enum json_tokener_error jerr = json_tokener_get_error(c->tok);
+        *end = len;
+        if (jerr == json_tokener_continue) {
+                /* A bare number at the end of the input waits for more digits: end the input. */
+                *root = json_tokener_parse_ex(c->tok, "", 1);
+                jerr = json_tokener_get_error(c->tok);
+        } else if (jerr == json_tokener_success) {
+                *end = json_tokener_get_parse_end(c->tok);
+                if (!all_space(data + *end, len - *end))
+                        return jerr;
+                *end = len;
+        }
+        return jerr;
+}
+
+/* Remembers the schema text of an envelope whose schema was just read (as *schema). */
+static void remember_envelope(json_conv_t *c, const char *text, size_t len, ferry_schema_t *schema)
+{
+        char *copy = malloc(len ? len : 1);
+        if (!copy)
+                return; /* no cache: the next record is parsed in full */
+        memcpy(copy, text, len);
+        free(c->env_text);
+        ferry_schema_unref(c->env_schema);
+        c->env_text = copy;
+        c->env_len = len;
+        c->env_schema = schema ? ferry_schema_ref(schema) : NULL;
+}
+
+/* The envelope's payload parsed alone, when its schema text is the one remembered: 1 done (rc in
+ * *rc), 0 when the record needs the full parse (another schema, or a payload that does not parse:
+ * the full parse reports it). */
+static int read_known_envelope(ctx_t *x, const char *data, const ferry_json_span_t *ss,
+                               const ferry_json_span_t *ps, ferry_schema_t **schema, ferry_value_t **value,
+                               int *rc)
+{
+        json_conv_t *c = x->c;
+        if (!c->env_text || ss->len != c->env_len || memcmp(data + ss->off, c->env_text, ss->len))
+                return 0;
+        json_object *pj = NULL;
+        size_t end;
+        if (parse_all(c, data + ps->off, ps->len, &pj, &end) != json_tokener_success || end != ps->len) {
+                json_object_put(pj);
+                return 0;
+        }
+        *schema = c->env_schema ? ferry_schema_ref(c->env_schema) : NULL;
+        if ((*rc = read_value(x, *schema, pj, value)) < 0) {
+                ferry_schema_unref(*schema);
+                *schema = NULL;
+        }
+        json_object_put(pj);
+        return 1;
+}
+
 static ferry_err_t json_to_connect(void *state, const char *topic, const void *data, size_t len,
                                    ferry_schema_t **schema, ferry_value_t **value, char *errstr,
                                    size_t errstr_size)
@@ -1276,18 +1343,15 @@ static ferry_err_t json_to_connect(void *state, const char *topic, const void *d
                          "Converting byte[] to Kafka Connect data failed: message too large");
                 return FERRY_ERR_CONVERSION;
         }
-        json_tokener_reset(c->tok);
-        json_object *root = json_tokener_parse_ex(c->tok, data, (int)len);
-        enum json_tokener_error jerr = json_tokener_get_error(c->tok);
-        size_t end = len;
-        if (jerr == json_tokener_continue) {
-                /* A bare number at the end of the input waits for more digits: end the input. */
-                root = json_tokener_parse_ex(c->tok, "", 1);
-                jerr = json_tokener_get_error(c->tok);
-        } else if (jerr == json_tokener_success) {
-                end = json_tokener_get_parse_end(c->tok);
-        }
-        if (jerr != json_tokener_success || !all_space((const char *)data + end, len - end)) {
+        int rc;
+        ferry_json_span_t ss, ps;
+        bool spans = c->schemas_enable && c->n_rslots && ferry_json_envelope_spans(data, len, &ss, &ps);
+        if (spans && read_known_envelope(&x, data, &ss, &ps, schema, value, &rc))
+                return rc < 0 ? x.err : FERRY_ERR_OK;
+        json_object *root;
+        size_t end;
+        enum json_tokener_error jerr = parse_all(c, data, len, &root, &end);
+        if (jerr != json_tokener_success || end != len) {
                 if (jerr == json_tokener_success)
                         snprintf(errstr, errstr_size,
                                  "Converting byte[] to Kafka Connect data failed due to serialization error: "
@@ -1303,7 +1367,6 @@ static ferry_err_t json_to_connect(void *state, const char *topic, const void *d
                 return FERRY_ERR_CONVERSION;
         }
 
-        int rc;
         if (c->schemas_enable) {
                 json_object *sj = NULL, *pj = NULL;
                 if (!json_object_is_type(root, json_type_object) || json_object_object_length(root) != 2 ||
@@ -1314,6 +1377,8 @@ static ferry_err_t json_to_connect(void *state, const char *topic, const void *d
                         return FERRY_ERR_CONVERSION;
                 }
                 rc = read_top_schema(&x, sj, schema);
+                if (rc == 0 && spans)
+                        remember_envelope(c, (const char *)data + ss.off, ss.len, *schema);
                 if (rc == 0 && (rc = read_value(&x, *schema, pj, value)) < 0) {
                         ferry_schema_unref(*schema);
                         *schema = NULL;
@@ -1340,6 +1405,8 @@ static void json_close(void *state)
                 ferry_schema_unref(c->rcache[i].schema);
         }
         free(c->rcache);
+        free(c->env_text);
+        ferry_schema_unref(c->env_schema);
         if (c->tok)
                 json_tokener_free(c->tok);
         free(c);
