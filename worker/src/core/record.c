@@ -7,12 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Header keys come from the thread's block cache, as the records and values do. */
 static char *xstrdup(const char *s)
 {
         if (!s)
                 return NULL;
         size_t n = strlen(s) + 1;
-        char *p = malloc(n);
+        char *p = ferry_cache_alloc(n);
         if (p)
                 memcpy(p, s, n);
         return p;
@@ -53,7 +54,8 @@ int ferry_record_add_header(ferry_record_t *r, const char *key, ferry_schema_t *
                 goto fail;
         if (r->n_headers == r->cap_headers) {
                 size_t cap = r->cap_headers ? r->cap_headers * 2 : 4;
-                ferry_header_t *h = realloc(r->headers, cap * sizeof(*h));
+                ferry_header_t *h = r->headers ? realloc(r->headers, cap * sizeof(*h))
+                                               : ferry_cache_alloc(cap * sizeof(*h));
                 if (!h)
                         goto fail;
                 r->headers = h;
@@ -65,7 +67,7 @@ int ferry_record_add_header(ferry_record_t *r, const char *key, ferry_schema_t *
         r->n_headers++;
         return 0;
 fail:
-        free(k);
+        ferry_cache_free(k);
         ferry_schema_unref(schema);
         ferry_value_free(value);
         return -1;
@@ -77,7 +79,7 @@ int ferry_record_set_topic(ferry_record_t *r, const char *topic)
         if (topic && !t)
                 return -1;
         if (r->topic != (char *)(r + 1))
-                free(r->topic);
+                ferry_cache_free(r->topic);
         r->topic = t;
         return 0;
 }
@@ -123,17 +125,17 @@ void ferry_record_free(ferry_record_t *r)
         if (!r)
                 return;
         if (r->topic != (char *)(r + 1))
-                free(r->topic);
+                ferry_cache_free(r->topic);
         ferry_schema_unref(r->key_schema);
         ferry_value_free(r->key);
         ferry_schema_unref(r->value_schema);
         ferry_value_free(r->value);
         for (size_t i = 0; i < r->n_headers; i++) {
-                free(r->headers[i].key);
+                ferry_cache_free(r->headers[i].key);
                 ferry_schema_unref(r->headers[i].schema);
                 ferry_value_free(r->headers[i].value);
         }
-        free(r->headers);
+        ferry_cache_free(r->headers);
         ferry_value_free(r->source_partition);
         ferry_value_free(r->source_offset);
         ferry_cache_free(r);
