@@ -30,9 +30,10 @@ s3_config() {
                 "$BUCKET" "$S3_URL" "$S3_USER" "$S3_PASSWORD" "${1:+,$1}"
 }
 
-# s3_private_start DIR: a test-owned s3proxy (same jar and credentials as the shared one) on a
-# free port with its data in DIR, so the test can stop and restart it without losing objects;
-# sets PRIV_URL and PRIV_PID. s3_private_stop ends it (its pid only).
+# s3_private_start DIR [PROPERTY=VALUE ...]: a test-owned s3proxy (same jar and credentials as
+# the shared one) on a free port with its data in DIR, so the test can stop and restart it without
+# losing objects; extra s3proxy properties as arguments (s3proxy.virtual-host=localhost); sets
+# PRIV_URL, PRIV_PORT and PRIV_PID. s3_private_stop ends it (its pid only).
 s3_private_start() {
         local dir=$1 java jar
         jar=${FERRY_CACHE:-$REPO/.cache}/s3proxy/4.1.0/s3proxy-4.1.0-jar-with-dependencies.jar
@@ -51,6 +52,9 @@ s3proxy.credential=$S3_PASSWORD
 jclouds.provider=filesystem-nio2
 jclouds.filesystem.basedir=$dir/data
 PROPS
+        shift
+        local kv
+        for kv in "$@"; do echo "$kv" >>"$dir/s3proxy.properties"; done
         "$java" -Xmx160m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -jar "$jar" --properties "$dir/s3proxy.properties" \
                 >>"$dir/s3proxy.log" 2>&1 &
         PRIV_PID=$!

@@ -3,8 +3,9 @@ fastavro reads Avro files, confluent-kafka's AdminClient creates topics.
 
 usage: s3util.py mkbucket BUCKET | keys BUCKET [PREFIX] | cat BUCKET KEY | avro BUCKET KEY
        | gunzip BUCKET KEY | mktopic BOOTSTRAP TOPIC PARTITIONS | dump BUCKET PREFIX
-       | produce BOOTSTRAP TOPIC < "partition\tts\tkey\tvalue" lines
-Environment: S3_URL, S3_USER, S3_PASSWORD."""
+       | produce BOOTSTRAP TOPIC < "partition\tts\tkey\tvalue[\th1=v1;h2=v2]" lines
+       | put BUCKET KEY < body
+Environment: S3_URL, S3_USER, S3_PASSWORD; S3_LOCATION (a LocationConstraint for mkbucket)."""
 import gzip
 import io
 import json
@@ -52,7 +53,11 @@ def avro_records(data):
 def main():
     cmd, args = sys.argv[1], sys.argv[2:]
     if cmd == "mkbucket":
-        client().create_bucket(Bucket=args[0])
+        loc = os.environ.get("S3_LOCATION")
+        extra = {"CreateBucketConfiguration": {"LocationConstraint": loc}} if loc else {}
+        client().create_bucket(Bucket=args[0], **extra)
+    elif cmd == "put":
+        client().put_object(Bucket=args[0], Key=args[1], Body=sys.stdin.buffer.read())
     elif cmd == "keys":
         for k in keys(args[0], args[1] if len(args) > 1 else ""):
             print(k)
@@ -75,9 +80,10 @@ def main():
 
         pr = Producer({"bootstrap.servers": args[0], "enable.idempotence": True})
         for line in sys.stdin:
-            part, ts, key, value = line.rstrip("\n").split("\t", 3)
+            part, ts, key, value, *hs = line.rstrip("\n").split("\t", 4)
+            headers = [tuple(h.split("=", 1)) for h in hs[0].split(";")] if hs and hs[0] else None
             pr.produce(args[1], value=value.encode(), key=key.encode() if key else None,
-                       partition=int(part), timestamp=int(ts))
+                       partition=int(part), timestamp=int(ts), headers=headers)
             pr.poll(0)
         if pr.flush(30):
             sys.exit("produce: not every record was acknowledged")

@@ -2,6 +2,7 @@
  * partitioners and timestamp extractors, time buckets and timezones, and the topic partition
  * writer's rotation (flush.size, schema changes, rotate.interval.ms), committable offsets and
  * rewind after a store failure, over an in-memory backend. */
+#include "shared/storage/storage_format.h"
 #include "shared/storage/storage_writer.h"
 
 #include <criterion/criterion.h>
@@ -445,6 +446,44 @@ Test(storage, null_values)
         cr_assert(strstr(err, "behavior.on.null.values"), "%s", err);
         storage_tpw_free(w);
         storage_config_free(&c);
+}
+
+/* store.kafka.headers: Confluent's HeaderRecordView, an array of {key, value} strings (values as
+ * Values.convertToString writes them), enveloped in RecordHeaders for JSON and Parquet; a record
+ * without headers is refused. */
+Test(storage, headers_view)
+{
+        ferry_record_t *r = ferry_record_new("orders", NULL, NULL, NULL, NULL);
+        r->partition = 2;
+        r->kafka_offset = 7;
+        ferry_schema_t *hs = NULL;
+        ferry_value_t *hv = NULL;
+        char e[256];
+        cr_assert_eq(storage_headers_view(r, false, &hs, &hv, e, sizeof e), -2);
+        cr_assert(strstr(e, "Headers cannot be null for SinkRecord orders-2 offset 7"), "%s", e);
+        cr_assert_eq(ferry_record_add_header(r, "trace", ferry_schema_new(FERRY_TYPE_STRING),
+                                             ferry_value_cstring("t1")),
+                     0);
+        cr_assert_eq(ferry_record_add_header(r, "n", ferry_schema_new(FERRY_TYPE_INT8),
+                                             ferry_value_int(FERRY_TYPE_INT8, 3)),
+                     0);
+        for (int env = 0; env < 2; env++) {
+                cr_assert_eq(storage_headers_view(r, env, &hs, &hv, e, sizeof e), 0, "%s", e);
+                cr_assert_eq(hs->type, env ? FERRY_TYPE_STRUCT : FERRY_TYPE_ARRAY);
+                if (env)
+                        cr_assert_str_eq(hs->name, "RecordHeaders");
+                const ferry_value_t *arr = env ? ferry_struct_get(hv, "headers") : hv;
+                cr_assert_not_null(arr);
+                cr_assert_eq(arr->type, FERRY_TYPE_ARRAY);
+                cr_assert_eq(arr->u.a.n, 2);
+                cr_assert_str_eq(ferry_struct_get_string(arr->u.a.items[0], "key"), "trace");
+                cr_assert_str_eq(ferry_struct_get_string(arr->u.a.items[0], "value"), "t1");
+                cr_assert_str_eq(ferry_struct_get_string(arr->u.a.items[1], "key"), "n");
+                cr_assert_str_eq(ferry_struct_get_string(arr->u.a.items[1], "value"), "3");
+                ferry_value_free(hv);
+                ferry_schema_unref(hs);
+        }
+        ferry_record_free(r);
 }
 
 /* Named zones (ICU) with DST, as Joda answers TimeBasedPartitioner: America/New_York springs

@@ -164,7 +164,8 @@ static void sleep_ms(int64_t ms)
 
 bool s3_resp_retriable(long s, const ferry_buf_t *body)
 {
-        if (s >= 500 || s == 429 || s == 408)
+        /* 501 NotImplemented names a header the store will never take (it is no outage). */
+        if ((s >= 500 && s != 501) || s == 429 || s == 408)
                 return true;
         if (s == 400 && body->p) {
                 char *code = s3_xml_text(body->p, body->len, "Code");
@@ -392,14 +393,32 @@ static size_t object_headers(s3_client_t *c, s3_header_t *h, bool conditional)
         return n;
 }
 
-/* 501 NotImplemented to If-None-Match: the store has no conditional writes; stop sending it. */
-static bool drop_conditional(s3_client_t *c, const s3_resp_t *r)
+/* 501 NotImplemented to a conditional write: maybe the store has no conditional writes, maybe it
+ * refuses another header (s3proxy answers 501 to x-amz-acl bucket-owner-full-control and to
+ * x-amz-server-side-encryption). True: send the request again without If-None-Match; *dropped
+ * records that conditional_settle decides on once that answer is in. */
+static bool drop_conditional(s3_client_t *c, const s3_resp_t *r, bool *dropped)
 {
         if (!c->conditional || r->status != 501)
                 return false;
-        FERRY_WARN("S3: the store does not support conditional writes (If-None-Match); writing without them");
         c->conditional = false;
+        *dropped = true;
         return true;
+}
+
+/* After a request sent again without If-None-Match: it succeeded, so the store lacks conditional
+ * writes and they stay off; it failed as well, so the 501 was about something else and they are
+ * kept. */
+static void conditional_settle(s3_client_t *c, bool dropped, ferry_err_t e, const s3_resp_t *r)
+{
+        if (!dropped)
+                return;
+        if (e == FERRY_ERR_OK && r->status / 100 == 2)
+                FERRY_WARN(
+                        "S3: the store does not support conditional writes (If-None-Match); writing without "
+                        "them");
+        else
+                c->conditional = true;
 }
 
 ferry_err_t s3_put_object(s3_client_t *c, const char *key, const void *data, size_t len, bool *exists,
@@ -408,11 +427,13 @@ ferry_err_t s3_put_object(s3_client_t *c, const char *key, const void *data, siz
         s3_resp_t r = {0};
         s3_header_t h[4];
         ferry_err_t e;
+        bool dropped = false;
         *exists = false;
         do {
                 size_t n = object_headers(c, h, true);
                 e = request(c, "PUT", key, "", data, len, h, n, &r, errstr, errstr_size);
-        } while (e == FERRY_ERR_OK && drop_conditional(c, &r));
+        } while (e == FERRY_ERR_OK && drop_conditional(c, &r, &dropped));
+        conditional_settle(c, dropped, e, &r);
         if (e == FERRY_ERR_OK && r.status == 412)
                 *exists = true;
         else if (e == FERRY_ERR_OK && r.status / 100 != 2)
@@ -514,11 +535,13 @@ ferry_err_t s3_mpu_complete(s3_client_t *c, const char *key, const char *upload_
         s3_resp_t r = {0};
         s3_header_t h[1];
         ferry_err_t e;
+        bool dropped = false;
         do {
                 size_t n = c->conditional ? 1 : 0;
                 h[0] = (s3_header_t){"if-none-match", "*"};
                 e = request(c, "POST", key, q, body.p, body.len, h, n, &r, errstr, errstr_size);
-        } while (e == FERRY_ERR_OK && drop_conditional(c, &r));
+        } while (e == FERRY_ERR_OK && drop_conditional(c, &r, &dropped));
+        conditional_settle(c, dropped, e, &r);
         if (e == FERRY_ERR_OK && r.status == 412) {
                 *exists = true;
         } else if (e == FERRY_ERR_OK && r.status == 404 && object_exists(c, key)) {

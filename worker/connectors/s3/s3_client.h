@@ -69,7 +69,8 @@ int s3_client_prepare(s3_client_t *c, void *easy, const char *method, const char
 /* The canonical query of a multipart request: "partNumber=<part>&uploadId=<id>" (part NULL: no
  * partNumber). malloc'd, NULL when out of memory. */
 char *s3_upload_query(const char *part, const char *upload_id);
-/* Whether an answer is worth retrying (5xx, 429, 408, RequestTimeout, SlowDown). */
+/* Whether an answer is worth retrying (5xx but 501 NotImplemented, 429, 408, RequestTimeout,
+ * SlowDown). */
 bool s3_resp_retriable(long status, const ferry_buf_t *body);
 /* s3.part.retries, and the back-off before retry number attempt (1-based), capped at 20 s. */
 int s3_client_retries(const s3_client_t *c);

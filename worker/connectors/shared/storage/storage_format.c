@@ -5,6 +5,7 @@
 #include "storage_format.h"
 
 #include <ferry/json.h>
+#include <ferry/text.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -150,61 +151,99 @@ void storage_gzip_free(storage_gzip_t *g)
 }
 
 /* ---- headers view ---- */
-int storage_headers_view(const ferry_record_t *rec, ferry_schema_t **schema, ferry_value_t **value)
+/* Confluent's HeaderRecordView schema: an array of {key: string, value: string} structs, in a
+ * "RecordHeaders" struct's "headers" field when enveloped. Each call takes ownership. */
+static ferry_schema_t *headers_schema(bool envelope)
+{
+        ferry_schema_t *one = ferry_schema_struct(NULL);
+        if (!one || ferry_schema_add_field(one, "key", ferry_schema_new(FERRY_TYPE_STRING)) != 0 ||
+            ferry_schema_add_field(one, "value", ferry_schema_new(FERRY_TYPE_STRING)) != 0) {
+                if (one)
+                        ferry_schema_unref(one);
+                return NULL;
+        }
+        ferry_schema_t *arr = ferry_schema_array(one);
+        if (!arr || !envelope)
+                return arr;
+        ferry_schema_t *env = ferry_schema_struct("RecordHeaders");
+        if (!env) {
+                ferry_schema_unref(arr);
+                return NULL;
+        }
+        if (ferry_schema_add_field(env, "headers", arr) != 0) {
+                ferry_schema_unref(env);
+                return NULL;
+        }
+        return env;
+}
+
+int storage_headers_view(const ferry_record_t *rec, bool envelope, ferry_schema_t **schema,
+                         ferry_value_t **value, char *errstr, size_t errstr_size)
 {
         *schema = NULL;
         *value = NULL;
-        if (rec->n_headers == 0)
-                return 0;
-        ferry_schema_t *s = ferry_schema_struct(NULL);
+        if (rec->n_headers == 0) {
+                snprintf(errstr, errstr_size,
+                         "Headers cannot be null for SinkRecord %s-%d offset %lld (store.kafka.headers)",
+                         rec->topic, (int)rec->partition, (long long)rec->kafka_offset);
+                return -2;
+        }
+        for (size_t i = 0; i < rec->n_headers; i++)
+                if (!rec->headers[i].value) {
+                        snprintf(errstr, errstr_size,
+                                 "Header \"%s\" of SinkRecord %s-%d offset %lld is null: a headers file "
+                                 "holds only non-null values (store.kafka.headers)",
+                                 rec->headers[i].key, rec->topic, (int)rec->partition,
+                                 (long long)rec->kafka_offset);
+                        return -2;
+                }
+        ferry_schema_t *s = headers_schema(envelope);
         if (!s)
-                return -1;
-        for (size_t i = 0; i < rec->n_headers; i++) {
-                const ferry_header_t *h = &rec->headers[i];
-                if (ferry_schema_field(s, h->key))
-                        continue; /* a repeated key: the first one counts */
-                ferry_schema_t *f =
-                        h->schema ? ferry_schema_copy(h->schema) : ferry_schema_new(FERRY_TYPE_STRING);
-                if (!f) {
-                        ferry_schema_unref(s);
-                        return -1;
-                }
-                ferry_schema_set_optional(f, true);
-                if (ferry_schema_add_field(s, h->key, f) != 0) {
-                        ferry_schema_unref(s);
-                        return -1;
-                }
-        }
-        ferry_value_t *v = ferry_value_struct(s);
-        if (!v) {
+                goto oom;
+        const ferry_schema_t *arr_s = envelope ? s->fields[0].schema : s;
+        ferry_value_t *arr = ferry_value_array();
+        if (!arr) {
                 ferry_schema_unref(s);
-                return -1;
+                goto oom;
         }
+        ferry_buf_t text;
+        ferry_buf_init(&text);
         for (size_t i = 0; i < rec->n_headers; i++) {
                 const ferry_header_t *h = &rec->headers[i];
-                if (!h->value || ferry_struct_get(v, h->key))
-                        continue;
-                ferry_value_t *c = NULL;
-                if (h->schema) {
-                        c = ferry_value_copy(h->value);
-                } else {
-                        char *txt = NULL;
-                        size_t len = 0;
-                        if (h->value->type == FERRY_TYPE_STRING)
-                                c = ferry_value_copy(h->value);
-                        else if (ferry_json_write(h->value, &txt, &len) == 0) {
-                                c = ferry_value_string(txt, len);
-                                free(txt);
-                        }
-                }
-                if (!c || ferry_struct_put(v, h->key, c) != 0) {
-                        ferry_value_free(c);
-                        ferry_value_free(v);
+                ferry_buf_reset(&text);
+                ferry_value_t *one = ferry_value_struct(arr_s->items);
+                bool ok = one && ferry_values_string(&text, h->schema, h->value) >= 0 &&
+                          ferry_struct_put_string(one, "key", h->key) == 0 &&
+                          ferry_struct_put(one, "value",
+                                           ferry_value_string(text.p ? text.p : "", text.len)) == 0;
+                if (!ok)
+                        ferry_value_free(one);
+                if (!ok || ferry_array_append(arr, one) != 0) {
+                        ferry_value_free(arr);
+                        ferry_buf_free(&text);
                         ferry_schema_unref(s);
-                        return -1;
+                        goto oom;
                 }
+        }
+        ferry_buf_free(&text);
+        if (envelope) {
+                ferry_value_t *env = ferry_value_struct(s);
+                if (!env) {
+                        ferry_value_free(arr);
+                        ferry_schema_unref(s);
+                        goto oom;
+                }
+                if (ferry_struct_put(env, "headers", arr) != 0) {
+                        ferry_value_free(env);
+                        ferry_schema_unref(s);
+                        goto oom;
+                }
+                arr = env;
         }
         *schema = s;
-        *value = v;
+        *value = arr;
         return 0;
+oom:
+        snprintf(errstr, errstr_size, "out of memory");
+        return -1;
 }

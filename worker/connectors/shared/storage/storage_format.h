@@ -109,9 +109,12 @@ size_t storage_gzip_buffered(const storage_gzip_t *z);
 void storage_gzip_free(storage_gzip_t *z);
 
 /* The headers view of a record, as Confluent's HeaderRecordView builds it for ".headers" files:
- * *schema a STRUCT with one optional field per header key (the header's schema; schemaless
- * headers as optional strings of their JSON text) and *value its value. Both new (caller frees /
- * unrefs); *value NULL and *schema NULL when the record has no headers. -1 when out of memory. */
-int storage_headers_view(const ferry_record_t *rec, ferry_schema_t **schema, ferry_value_t **value);
+ * *schema an ARRAY of {key: STRING, value: STRING} structs, one per header in record order, each
+ * value the header's text (Connect's Values.convertToString); enveloped (JSON and Parquet files)
+ * a "RecordHeaders" struct whose "headers" field holds that array. Both new (caller frees /
+ * unrefs). -2 (errstr) when the record has no headers or a null one, which Confluent refuses as
+ * well (a DataException), -1 when out of memory. */
+int storage_headers_view(const ferry_record_t *rec, bool envelope, ferry_schema_t **schema,
+                         ferry_value_t **value, char *errstr, size_t errstr_size);
 
 #endif

@@ -387,8 +387,10 @@ ferry_err_t storage_tpw_write(storage_tpw_t *w, const ferry_record_t *rec, int64
         if (e == FERRY_ERR_OK && c->store_headers) {
                 ferry_schema_t *hs = NULL;
                 ferry_value_t *hv = NULL;
-                if (storage_headers_view(rec, &hs, &hv) != 0) {
-                        snprintf(errstr, errstr_size, "out of memory");
+                /* Confluent envelopes the headers for JSON and Parquet files, not for Avro. */
+                bool envelope = c->header_format == &storage_format_json ||
+                                c->header_format == &storage_format_parquet;
+                if (storage_headers_view(rec, envelope, &hs, &hv, errstr, errstr_size) != 0) {
                         e = FERRY_ERR_FATAL;
                 } else {
                         e = write_view(w, p, STORAGE_VIEW_HEADERS, rec, hs, hv, errstr, errstr_size);
