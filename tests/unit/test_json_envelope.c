@@ -171,3 +171,36 @@ Test(json_envelope, schema_change_is_read)
         }
         ferry_json_converter.close(c);
 }
+
+Test(json_envelope, known_schema_gives_the_same_spans)
+{
+        const char *known[] = {"{\"type\":\"int32\"}", "null", "12", "\"s\"", "[1]"};
+        const char *inputs[] = {
+                "{\"schema\":{\"type\":\"int32\"},\"payload\":1}",
+                "{\"schema\":{\"type\":\"int32\"}x,\"payload\":1}",
+                "{\"schema\":null,\"payload\":1}",
+                "{\"schema\":nullx,\"payload\":1}",
+                "{\"schema\":12,\"payload\":1}",
+                "{\"schema\":123,\"payload\":1}",
+                "{\"schema\":12 ,\"payload\":1}",
+                "{\"payload\":1,\"schema\":12}",
+                "{\"schema\":\"s\",\"payload\":1}",
+                "{\"schema\":\"s\"\"t\",\"payload\":1}",
+                "{\"schema\":[1],\"payload\":1}",
+                "{\"schema\":[1]]],\"payload\":1}",
+                "{\"schema\":12",
+        };
+        for (size_t k = 0; k < sizeof(known) / sizeof(known[0]); k++) {
+                for (size_t i = 0; i < sizeof(inputs) / sizeof(inputs[0]); i++) {
+                        ferry_json_span_t s1 = {0}, p1 = {0}, s2 = {0}, p2 = {0};
+                        bool a = ferry_json_envelope_spans(inputs[i], strlen(inputs[i]), &s1, &p1);
+                        bool b = ferry_json_envelope_spans_known(inputs[i], strlen(inputs[i]), known[k],
+                                                                 strlen(known[k]), &s2, &p2);
+                        cr_assert_eq(a, b, "%s with %s", inputs[i], known[k]);
+                        if (a)
+                                cr_assert(s1.off == s2.off && s1.len == s2.len && p1.off == p2.off &&
+                                                  p1.len == p2.len,
+                                          "%s with %s", inputs[i], known[k]);
+                }
+        }
+}

@@ -1345,7 +1345,8 @@ static ferry_err_t json_to_connect(void *state, const char *topic, const void *d
         }
         int rc;
         ferry_json_span_t ss, ps;
-        bool spans = c->schemas_enable && c->n_rslots && ferry_json_envelope_spans(data, len, &ss, &ps);
+        bool spans = c->schemas_enable && c->n_rslots &&
+                     ferry_json_envelope_spans_known(data, len, c->env_text, c->env_len, &ss, &ps);
         if (spans && read_known_envelope(&x, data, &ss, &ps, schema, value, &rc))
                 return rc < 0 ? x.err : FERRY_ERR_OK;
         json_object *root;

@@ -56,8 +56,22 @@ static size_t skip_value(const char *p, size_t i, size_t len)
         return i > start ? i : 0;
 }
 
+/* The end of the value at p[k] when its bytes start with known, a complete JSON value: where
+ * skip_value would end (an object, array or string ends with its own last byte; a scalar where a
+ * delimiter follows). 0 when they do not. */
+static size_t skip_known(const char *p, size_t k, size_t len, const char *known, size_t known_len)
+{
+        if (!known || !known_len || len - k < known_len || memcmp(p + k, known, known_len))
+                return 0;
+        size_t end = k + known_len;
+        if (strchr("{[\"", known[0]) || end == len || strchr(",}] \t\r\n", p[end]))
+                return end;
+        return 0;
+}
+
 /* Reads `"key" : value` at p[*i]; which: 0 schema, 1 payload, -1 on anything else. */
-static int member(const char *p, size_t *i, size_t len, ferry_json_span_t *value)
+static int member(const char *p, size_t *i, size_t len, const char *known, size_t known_len,
+                  ferry_json_span_t *value)
 {
         static const char schema[] = "\"schema\"", payload[] = "\"payload\"";
         size_t k = *i;
@@ -75,7 +89,9 @@ static int member(const char *p, size_t *i, size_t len, ferry_json_span_t *value
         if (k >= len || p[k] != ':')
                 return -1;
         k = skip_ws(p, k + 1, len);
-        size_t end = skip_value(p, k, len);
+        size_t end = which == 0 ? skip_known(p, k, len, known, known_len) : 0;
+        if (!end)
+                end = skip_value(p, k, len);
         if (!end)
                 return -1;
         value->off = k;
@@ -87,16 +103,22 @@ static int member(const char *p, size_t *i, size_t len, ferry_json_span_t *value
 bool ferry_json_envelope_spans(const char *p, size_t len, ferry_json_span_t *schema,
                                ferry_json_span_t *payload)
 {
+        return ferry_json_envelope_spans_known(p, len, NULL, 0, schema, payload);
+}
+
+bool ferry_json_envelope_spans_known(const char *p, size_t len, const char *known, size_t known_len,
+                                     ferry_json_span_t *schema, ferry_json_span_t *payload)
+{
         size_t i = skip_ws(p, 0, len);
         if (i >= len || p[i] != '{')
                 return false;
         i = skip_ws(p, i + 1, len);
         ferry_json_span_t v[2];
-        int first = member(p, &i, len, &v[0]);
+        int first = member(p, &i, len, known, known_len, &v[0]);
         if (first < 0 || i >= len || p[i] != ',')
                 return false;
         i = skip_ws(p, i + 1, len);
-        int second = member(p, &i, len, &v[1]);
+        int second = member(p, &i, len, known, known_len, &v[1]);
         if (second < 0 || second == first || i >= len || p[i] != '}')
                 return false;
         if (skip_ws(p, i + 1, len) != len)

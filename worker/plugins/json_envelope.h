@@ -19,5 +19,9 @@ typedef struct {
  * else, including every malformed input, which the caller then parses in full. */
 bool ferry_json_envelope_spans(const char *p, size_t len, ferry_json_span_t *schema,
                                ferry_json_span_t *payload);
+/* The same, faster when the schema value is likely to be known[0..known_len) (a complete JSON value
+ * from an earlier record): bytes equal to it are not scanned again. The result is the same. */
+bool ferry_json_envelope_spans_known(const char *p, size_t len, const char *known, size_t known_len,
+                                     ferry_json_span_t *schema, ferry_json_span_t *payload);
 
 #endif
