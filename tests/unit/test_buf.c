@@ -222,3 +222,21 @@ Test(errors, out_of_range_codes)
         cr_assert_str_eq(ferry_err2str((ferry_err_t)-1), "unknown error");
         cr_assert_str_eq(ferry_err2name((ferry_err_t)999), "UNKNOWN");
 }
+
+Test(buf, put_int_as_printf)
+{
+        const int64_t cases[] = {0, 1, -1, 9, 10, -10, 123456789, 4294967296LL, INT64_MAX, INT64_MIN};
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                ferry_buf_t a, b;
+                ferry_buf_init(&a);
+                ferry_buf_init(&b);
+                cr_assert_eq(ferry_buf_puts(&a, "x"), 0);
+                cr_assert_eq(ferry_buf_puts(&b, "x"), 0);
+                cr_assert_eq(ferry_buf_put_int(&a, cases[i]), 0);
+                cr_assert_eq(ferry_buf_printf(&b, "%lld", (long long)cases[i]), 0);
+                cr_assert_str_eq(a.p, b.p);
+                cr_assert_eq(a.len, b.len);
+                ferry_buf_free(&a);
+                ferry_buf_free(&b);
+        }
+}

@@ -283,3 +283,43 @@ Test(config_providers, url_credentials_are_masked_for_logs)
         cr_assert_null(ferry_config_mask_value("topic-a,topic-b"));
         cr_assert_null(ferry_config_mask_value(NULL));
 }
+
+/* What borrow lends is what from_connect writes; values it does not lend go through from_connect. */
+Test(simple_header_converter, borrow_matches_from_connect)
+{
+        ferry_schema_t *bs = ferry_schema_new(FERRY_TYPE_BOOLEAN), *ss = ferry_schema_new(FERRY_TYPE_STRING);
+        ferry_schema_t *is = ferry_schema_new(FERRY_TYPE_INT32);
+        ferry_schema_t *ds = ferry_schema_new(FERRY_TYPE_INT32);
+        ds->name = strdup(FERRY_LOGICAL_DATE);
+        struct {
+                const ferry_schema_t *s;
+                ferry_value_t *v;
+                bool lent;
+        } cases[] = {
+                {bs, ferry_value_bool(true), true},
+                {bs, ferry_value_bool(false), true},
+                {NULL, ferry_value_bool(false), true},
+                {ss, ferry_value_cstring("a\"b"), true},
+                {NULL, ferry_value_cstring(""), true},
+                {is, ferry_value_int(FERRY_TYPE_INT32, 7), false},
+                {ds, ferry_value_int(FERRY_TYPE_INT32, 3), false},
+        };
+        cr_assert_not_null(H->borrow);
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                const void *data = NULL;
+                size_t len = 0;
+                bool lent = H->borrow(NULL, cases[i].s, cases[i].v, &data, &len);
+                cr_assert_eq(lent, cases[i].lent, "case %zu", i);
+                if (lent) {
+                        char *want = write_text(cases[i].s, cases[i].v);
+                        cr_assert_eq(len, strlen(want), "case %zu", i);
+                        cr_assert(!memcmp(data, want, len), "case %zu", i);
+                        free(want);
+                }
+                ferry_value_free(cases[i].v);
+        }
+        ferry_schema_unref(bs);
+        ferry_schema_unref(ss);
+        ferry_schema_unref(is);
+        ferry_schema_unref(ds);
+}

@@ -57,6 +57,27 @@ static ferry_err_t header_from_connect(void *state, const char *topic, const fer
         return FERRY_ERR_OK;
 }
 
+/* Values whose text is bytes they hold, or a constant: the runtime takes them without a copy
+ * (booleans are most of the headers a source writes, e.g. the MQTT source's flags). */
+static bool header_borrow(void *state, const ferry_schema_t *schema, const ferry_value_t *value,
+                          const void **data, size_t *len)
+{
+        (void)state;
+        if (!value || (schema && schema->name))
+                return false;
+        if (value->type == FERRY_TYPE_BOOLEAN) {
+                *data = value->u.b ? "true" : "false";
+                *len = value->u.b ? 4 : 5;
+                return true;
+        }
+        if (value->type == FERRY_TYPE_STRING) {
+                *data = value->u.s.data;
+                *len = value->u.s.len;
+                return true;
+        }
+        return false;
+}
+
 /* ---- text -> Connect ---- */
 
 typedef struct {
@@ -448,6 +469,7 @@ const ferry_converter_plugin_t ferry_simple_header_converter = {
                        "dates and strings."),
         .configure = header_configure,
         .from_connect = header_from_connect,
+        .borrow = header_borrow,
         .to_connect = header_to_connect,
         .close = header_close,
 };

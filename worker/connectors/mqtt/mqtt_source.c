@@ -52,7 +52,7 @@ static const ferry_config_def_t source_config[] = {
          .importance = FERRY_IMPORTANCE_LOW,
          .group = "Records",
          .doc = "Bounds the records read from MQTT and not yet acknowledged by Kafka (Ferry reads inside "
-                "poll(), so there is no queue to bound): this many at QoS 1 and 2, four times as many at "
+                "poll(), so there is no queue to bound): this many at QoS 1 and 2, three times as many at "
                 "QoS 0, where reading goes on while Kafka acknowledges earlier records."},
         {.name = "records.buffer.queue.max.batch.size",
          .type = FERRY_CFG_INT,

@@ -14,7 +14,7 @@
  * on while the producer lingers and waits for the broker's answer; polls return at most
  * MQTT_QOS0_POLL_MAX records there. At QoS 1 and 2 a poll's acknowledgements wait for all of its
  * records, so its size is the bound itself. */
-#define MQTT_QOS0_IN_FLIGHT_FACTOR 4
+#define MQTT_QOS0_IN_FLIGHT_FACTOR 3
 #define MQTT_QOS0_POLL_MAX         128
 
 /* Appends the records of one message to out (none to drop it); -1 with errstr fails the task. */
@@ -33,7 +33,7 @@ typedef struct {
         bool clean;
         int keepalive_s, connect_timeout_s;
         int max_batch;        /* records per poll() */
-        int queue_size;       /* records in flight to Kafka at most, times 4 at QoS 0 (0: unbounded) */
+        int queue_size;       /* records in flight to Kafka at most, times 3 at QoS 0 (0: unbounded) */
         int empty_timeout_ms; /* how long one poll() waits for a message */
         int64_t max_retry_ms; /* the brokers unreachable this long fail the task */
         mqtt_auth_t auth;

@@ -6,6 +6,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct {
         char *p; /* always NUL-terminated when non-NULL */
@@ -20,6 +21,8 @@ FERRY_API int ferry_buf_reserve(ferry_buf_t *b, size_t extra);
 FERRY_API int ferry_buf_append(ferry_buf_t *b, const void *p, size_t n);
 FERRY_API int ferry_buf_puts(ferry_buf_t *b, const char *s);
 FERRY_API int ferry_buf_putc(ferry_buf_t *b, char c);
+/* Appends v in decimal (as printf's %lld, without its cost on the record path). */
+FERRY_API int ferry_buf_put_int(ferry_buf_t *b, int64_t v);
 FERRY_API int ferry_buf_printf(ferry_buf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 FERRY_API int ferry_buf_vprintf(ferry_buf_t *b, const char *fmt, va_list ap);
 /* Appends the whole file at path. 0, or -1 with errno set (the buffer keeps what was read). */

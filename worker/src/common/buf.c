@@ -88,6 +88,21 @@ int ferry_buf_putc(ferry_buf_t *b, char c)
         return ferry_buf_append(b, &c, 1);
 }
 
+int ferry_buf_put_int(ferry_buf_t *b, int64_t v)
+{
+        char tmp[20];
+        size_t n = 0;
+        /* Digits of the magnitude, last first; unsigned, so INT64_MIN has one. */
+        uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+        do {
+                tmp[sizeof(tmp) - 1 - n++] = (char)('0' + u % 10);
+                u /= 10;
+        } while (u);
+        if (v < 0)
+                tmp[sizeof(tmp) - 1 - n++] = '-';
+        return ferry_buf_append(b, tmp + sizeof(tmp) - n, n);
+}
+
 int ferry_buf_vprintf(ferry_buf_t *b, const char *fmt, va_list ap)
 {
         va_list ap2;

@@ -56,7 +56,7 @@ int ferry_value_text(ferry_buf_t *b, const ferry_schema_t *s, const ferry_value_
         case FERRY_TYPE_INT16:
         case FERRY_TYPE_INT32:
         case FERRY_TYPE_INT64:
-                return ferry_buf_printf(b, "%lld", (long long)v->u.i);
+                return ferry_buf_put_int(b, v->u.i);
         case FERRY_TYPE_FLOAT32:
         case FERRY_TYPE_FLOAT64: {
                 char tmp[32];
