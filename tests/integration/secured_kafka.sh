@@ -109,12 +109,14 @@ pipeline() {
                 "$name" "$WORK/in.txt" "$topic" "${4:-}" >"$WORK/$name-src.properties"
         printf 'name=%s-sink\nconnector.class=FileStreamSink\nfile=%s\ntopics=%s\n' \
                 "$name" "$WORK/$name.out.txt" "$topic" >"$WORK/$name-sink.properties"
+        # shellcheck disable=SC2086 # EXTRA_CONNECTORS: property files, space-separated
         start_worker "$name" standalone "$WORK/$name.properties" "$WORK/$name-src.properties" \
-                "$WORK/$name-sink.properties" ${EXTRA_CONNECTOR:+"$EXTRA_CONNECTOR"}
+                "$WORK/$name-sink.properties" ${EXTRA_CONNECTORS:-}
         wait_until 60 "$name: $N lines through the secured broker" has_at_least "$WORK/$name.out.txt" "$N"
         cmp -s "$WORK/in.txt" "$WORK/$name.out.txt" || fail "$name: the sink's file differs from the source's"
         wait_until 30 "$name: REST listener" has_port "$name"
         check_rest "$name" "$name-src" "$name-sink"
+        [ -z "${PIPELINE_CHECK:-}" ] || $PIPELINE_CHECK "$name"
         stop_worker "$name"
         [ "$WORKER_RC" -eq 0 ] || fail "$name: worker exited with $WORKER_RC"
         info "$name: $N lines moved"
@@ -122,7 +124,8 @@ pipeline() {
 
 # 1. SASL_SSL + SCRAM-SHA-512 + JKS trust store, exactly as a Java worker is configured; the
 #    source's producer logs in as the PLAIN user through connector overrides, and a second source
-#    whose override holds a wrong password gets nowhere, its producer's log naming the cause.
+#    and a sink whose overrides hold a wrong password fail (as Connect's tasks do on a
+#    SaslAuthenticationException), their status and the client's log naming the cause.
 cat >"$WORK/scram-bad.properties" <<P
 name=scram-bad
 connector.class=FileStreamSource
@@ -131,7 +134,31 @@ topic=$(unique_topic scram-bad)
 producer.override.sasl.mechanism=PLAIN
 producer.override.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="$KAFKA_PLAIN_USER" password="not-the-password";
 P
-EXTRA_CONNECTOR=$WORK/scram-bad.properties pipeline scram "$KAFKA_SASL_SSL_BOOTSTRAP" scram_jks \
+cat >"$WORK/scram-bad-sink.properties" <<P
+name=scram-bad-sink
+connector.class=FileStreamSink
+file=$WORK/scram-bad-sink.out
+topics=$(unique_topic scram-bad-sink)
+consumer.override.sasl.mechanism=PLAIN
+consumer.override.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="$KAFKA_PLAIN_USER" password="not-the-password";
+P
+# task_failed_with NAME CONNECTOR TEXT: the connector's task 0 is FAILED with TEXT in its trace.
+task_failed_with() {
+        curl -sf "http://127.0.0.1:$(rest_port "$1")/connectors/$2/status" | python3 -c '
+import json, sys
+t = json.load(sys.stdin)["tasks"]
+sys.exit(0 if t and t[0]["state"] == "FAILED" and sys.argv[1] in t[0].get("trace", "") else 1)' "$3"
+}
+bad_credentials_fail() {
+        wait_until 30 "$1: the source with a wrong password FAILED" \
+                task_failed_with "$1" scram-bad "SaslAuthenticationException"
+        wait_until 30 "$1: the sink with a wrong password FAILED" \
+                task_failed_with "$1" scram-bad-sink "SaslAuthenticationException"
+        task_failed_with "$1" scram-bad "Invalid username or password" ||
+                fail "$1: the source's trace does not say why the login failed"
+}
+PIPELINE_CHECK=bad_credentials_fail EXTRA_CONNECTORS="$WORK/scram-bad.properties $WORK/scram-bad-sink.properties" \
+        pipeline scram "$KAFKA_SASL_SSL_BOOTSTRAP" scram_jks \
         "producer.override.sasl.mechanism=PLAIN
 producer.override.sasl.jaas.config=\${file:$WORK/secrets.properties:plain.jaas}"
 grep -Eq 'connector-producer-scram-bad-0#.*SASL authentication error: Authentication failed: Invalid username or password' \

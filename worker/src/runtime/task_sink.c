@@ -62,6 +62,7 @@ typedef struct sink_run {
         char report_trace[2048];
         int64_t next_commit;
         char fail[2048];
+        char client_fail[1024]; /* a client error that fails the task (on_client_error) */
         uint64_t records, dropped, skipped;
         int64_t last_err_log;
         ferry_errh_t *errh;
@@ -558,6 +559,19 @@ static bool user_set_prefetch(const ferry_strmap_t *worker, const ferry_strmap_t
         return false;
 }
 
+/* Client errors: a failed SASL login fails the task, as the consumer's SaslAuthenticationException
+ * fails it in Connect (librdkafka would go on retrying with the same credentials); the rest are
+ * the client's own retries and only logged by it. */
+static void on_client_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
+{
+        (void)rk;
+        sink_run_t *run = opaque;
+        if (err == RD_KAFKA_RESP_ERR__AUTHENTICATION && !run->client_fail[0])
+                snprintf(run->client_fail, sizeof(run->client_fail),
+                         "org.apache.kafka.connect.errors.ConnectException: Consumer failed: "
+                         "org.apache.kafka.common.errors.SaslAuthenticationException: %s",
+                         reason);
+}
 static rd_kafka_t *make_consumer(sink_run_t *run, char *errstr, size_t errstr_size)
 {
         ferry_task_t *t = run->t;
@@ -604,6 +618,7 @@ static rd_kafka_t *make_consumer(sink_run_t *run, char *errstr, size_t errstr_si
         if (!conf)
                 return NULL;
         rd_kafka_conf_set_rebalance_cb(conf, on_rebalance);
+        rd_kafka_conf_set_error_cb(conf, on_client_error);
         rd_kafka_conf_set_opaque(conf, run);
         char err[512];
         rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof(err));
@@ -884,6 +899,19 @@ static int consume_batch(sink_run_t *run, rd_kafka_message_t **msgs, char *errst
          * checked between polls: wait less for records there. */
         rd_kafka_message_t *m = rd_kafka_consumer_poll(run->rk, run->gate ? 10 : 200);
         while (m) {
+                if (m->err == RD_KAFKA_RESP_ERR__AUTHENTICATION) {
+                        /* A failed SASL login fails the task, as the consumer's
+                         * SaslAuthenticationException does in Connect (librdkafka would go on
+                         * retrying with the same credentials). */
+                        snprintf(errstr, errstr_size,
+                                 "org.apache.kafka.connect.errors.ConnectException: Consumer failed: "
+                                 "org.apache.kafka.common.errors.SaslAuthenticationException: %s",
+                                 rd_kafka_message_errstr(m));
+                        rd_kafka_message_destroy(m);
+                        for (size_t i = 0; i < n; i++)
+                                rd_kafka_message_destroy(msgs[i]);
+                        return -1;
+                }
                 if (m->err) {
                         if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
                                 int64_t now = ferry_now_ms();
@@ -903,6 +931,12 @@ static int consume_batch(sink_run_t *run, rd_kafka_message_t **msgs, char *errst
                 m = rd_kafka_consumer_poll(run->rk, 0);
         }
         ferry_errh_poll(run->errh);
+        if (run->client_fail[0]) {
+                snprintf(errstr, errstr_size, "%s", run->client_fail);
+                for (size_t i = 0; i < n; i++)
+                        rd_kafka_message_destroy(msgs[i]);
+                return -1;
+        }
         if (n == 0)
                 return 0;
         if (check_continuity(run, msgs, n, errstr, errstr_size) < 0) {

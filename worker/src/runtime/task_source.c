@@ -140,6 +140,21 @@ static void log_skip(source_run_t *run, const char *what, const char *why)
         }
 }
 
+/* Client errors: a failed SASL login fails the task, as the producer's SaslAuthenticationException
+ * fails it in Connect (librdkafka would go on retrying with the same credentials); the rest are
+ * the client's own retries and only logged by it. */
+static void on_client_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
+{
+        (void)rk;
+        source_run_t *run = opaque;
+        if (err == RD_KAFKA_RESP_ERR__AUTHENTICATION && !run->fail[0])
+                snprintf(run->fail, sizeof(run->fail),
+                         "org.apache.kafka.connect.errors.ConnectException: Unrecoverable exception from "
+                         "producer send callback: "
+                         "org.apache.kafka.common.errors.SaslAuthenticationException: %s",
+                         reason);
+}
+
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 {
         source_run_t *run = opaque;
@@ -721,6 +736,7 @@ static rd_kafka_t *make_producer(source_run_t *run, char *errstr, size_t errstr_
         if (!conf)
                 return NULL;
         rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+        rd_kafka_conf_set_error_cb(conf, on_client_error);
         rd_kafka_conf_set_opaque(conf, run);
         char err[512];
         rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
