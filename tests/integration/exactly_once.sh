@@ -129,8 +129,17 @@ curl -sf -XPATCH -H 'Content-Type: application/json' "$(url "$S")/connectors/src
         grep -q 'The offsets for this connector have been altered successfully' || fail "altering src's offsets"
 pos=$(curl -sf "$(url "$S")/connectors/src/offsets" | python3 -c 'import json,sys; print(json.load(sys.stdin)["offsets"][0]["offset"]["position"])')
 [ "$pos" = 12 ] || fail "offset after PATCH: $pos"
+curl -sf -XDELETE "$(url "$S")/connectors/src/offsets" |
+        grep -q 'The offsets for this connector have been reset successfully' || fail "resetting src's offsets"
+n=$(curl -sf "$(url "$S")/connectors/src/offsets" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["offsets"]))')
+[ "$n" = 0 ] || fail "$n offsets left after DELETE"
+# The reset is a committed tombstone: a read_committed reader of the offsets topic ends src's
+# partition with a null value.
+last=$(kcat -b "$B" -C -t "$G-offsets" -X isolation.level=read_committed -e -q -o beginning -Z -f '%k\t%s\n' |
+        grep -F "[\"src\"," | tail -1)
+case "$last" in *$'\t'NULL) ;; *) fail "src's last offset record under read_committed is not a tombstone: $last" ;; esac
 curl -sf -XDELETE "$(url "$S")/connectors/src" >/dev/null || fail "deleting src"
-info "offsets and fence endpoints"
+info "offsets (GET, PATCH, DELETE as a committed tombstone) and fence endpoints"
 
 # --- a zombie (SIGSTOP past its session) is fenced and commits nothing ---
 printf 'zombie-%07d\n' $(seq 0 99999) >"$WORK/z.txt"
