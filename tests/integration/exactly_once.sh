@@ -9,7 +9,7 @@
 source "$(dirname "$0")/../lib.sh"
 B=$(kafka_bootstrap)
 G=eos-$$-$RANDOM
-N=${FERRY_TEST_EOS_LINES:-300000}
+N=${FERRY_TEST_EOS_LINES:-1000000}
 TOOLS=$REPO/build/tools
 
 props() { # i
