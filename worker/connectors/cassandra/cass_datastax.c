@@ -97,8 +97,8 @@ static const ferry_config_def_t ds_config[] = {
          .importance = FERRY_IMPORTANCE_HIGH,
          .group = G,
          .doc = "None: a failed write fails the task. Driver: rows the node refuses are reported (errant "
-                "record reporter) and skipped. All: also records that cannot be mapped. true = All, "
-                "false = None."},
+                "record reporter) and skipped. All: also records that cannot be mapped. true = Driver, "
+                "false = None (deprecated spellings)."},
         {.name = "auth.provider",
          .type = FERRY_CFG_STRING,
          .default_value = "None",
@@ -209,8 +209,9 @@ static const ferry_config_def_t ds_config[] = {
          .type = FERRY_CFG_STRING,
          .importance = FERRY_IMPORTANCE_LOW,
          .group = "Table",
-         .doc = "A CQL statement of your own, whose bind variables (:col) are mapped columns; unset: the "
-                "INSERT (or counter UPDATE) built from the mapping."},
+         .doc = "A CQL statement of your own, whose named bind variables (:name) the mapping binds "
+                "(name=value.f); requires deletesEnabled=false. Unset: the INSERT (or counter UPDATE) built "
+                "from the mapping."},
         {.name = NULL},
 };
 
@@ -228,9 +229,10 @@ typedef struct {
 cass_ignore_t cass_ignore_parse(const char *v);
 cass_ignore_t cass_ignore_parse(const char *v)
 {
-        if (!strcasecmp(v, "All") || !strcasecmp(v, "true"))
+        /* true and false are the deprecated spellings of Driver and None */
+        if (!strcasecmp(v, "All"))
                 return CASS_IGNORE_ALL;
-        if (!strcasecmp(v, "Driver"))
+        if (!strcasecmp(v, "Driver") || !strcasecmp(v, "true"))
                 return CASS_IGNORE_DRIVER;
         return CASS_IGNORE_NONE;
 }

@@ -321,9 +321,15 @@ size_t cass_tables_parse(const ferry_strmap_t *config, cass_tables_t *out, ferry
                         else if (strcmp(t->maps[k].column, "__timestamp") == 0)
                                 t->ts_map = (int)k;
                 }
-                if (t->query && t->deletes_enabled && t->n_maps) {
-                        /* as the DataStax connector: a custom query cannot delete */
-                        t->deletes_enabled = false;
+                if (t->query && t->deletes_enabled) {
+                        /* as the DataStax connector: a custom query has no delete statement, and
+                         * deletesEnabled (true unless set) must say so */
+                        char key[600];
+                        snprintf(key, sizeof key, "%squery", t->prefix ? t->prefix : "");
+                        ferry_cfg_errors_add(errs, key,
+                                             "a query cannot be combined with deletesEnabled=true: set "
+                                             "%sdeletesEnabled=false to use your own query",
+                                             t->prefix ? t->prefix : "");
                 }
         }
         return errs->n - before;
@@ -357,6 +363,8 @@ int cass_table_prepare(cql_session_t *s, cass_tablecfg_t *t, char *errstr, size_
                 if (special(m))
                         continue;
                 const cass_column_t *c = cass_table_column(&meta, m->column);
+                if (!c && t->query)
+                        continue; /* with a query, the mapping names its bind variables */
                 if (!c) {
                         snprintf(errstr, errstr_size, "%smapping: table %s.%s has no column '%s'", t->prefix,
                                  t->ks, t->table, m->column);
@@ -742,8 +750,9 @@ int cass_record_op(const cass_tablecfg_t *t, const ferry_record_t *r, cass_ops_t
                 }
         }
         cass_values_key(&op->vals, stmt->pk_index, stmt->n_pk, &op->pkey);
-        /* the whole primary key: the bind positions of the pk maps */
-        for (size_t k = 0; k < t->n_pk; k++)
+        /* the whole primary key: the bind positions of the pk maps. None for a query of your own:
+         * it may add to a collection or a column, so no row of a put replaces another. */
+        for (size_t k = 0; !t->query && k < t->n_pk; k++)
                 for (size_t b = 0; b < n_binds; b++)
                         if (binds[b] == t->pk_maps[k]) {
                                 uint16_t idx = (uint16_t)b;
