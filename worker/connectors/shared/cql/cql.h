@@ -88,6 +88,9 @@ typedef struct {
 } cql_buf_t;
 
 void cql_buf_free(cql_buf_t *b);
+/* Room for extra more bytes; false (and oom set) when memory runs out, or after an earlier
+ * failure. */
+bool cql_buf_reserve(cql_buf_t *b, size_t extra);
 void cql_put_u8(cql_buf_t *b, uint8_t v);
 void cql_put_u16(cql_buf_t *b, uint16_t v);
 void cql_put_u32(cql_buf_t *b, uint32_t v);

@@ -33,25 +33,6 @@ int cql_compression_parse(const char *s)
         return -1;
 }
 
-static bool reserve(cql_buf_t *b, size_t extra)
-{
-        if (b->oom)
-                return false;
-        if (b->len + extra <= b->cap)
-                return true;
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap < b->len + extra)
-                cap *= 2;
-        uint8_t *p = realloc(b->p, cap);
-        if (!p) {
-                b->oom = true;
-                return false;
-        }
-        b->p = p;
-        b->cap = cap;
-        return true;
-}
-
 /* ---------------------------------------------------------------- v4 body compression */
 
 int cql_body_compress(int comp, const uint8_t *in, size_t n, cql_buf_t *out)
@@ -60,7 +41,7 @@ int cql_body_compress(int comp, const uint8_t *in, size_t n, cql_buf_t *out)
                 if (n > (size_t)LZ4_MAX_INPUT_SIZE)
                         return -1;
                 int bound = LZ4_compressBound((int)n);
-                if (!reserve(out, 4 + (size_t)bound))
+                if (!cql_buf_reserve(out, 4 + (size_t)bound))
                         return -1;
                 cql_put_u32(out, (uint32_t)n);
                 int w = LZ4_compress_default((const char *)in, (char *)out->p + out->len, (int)n, bound);
@@ -71,7 +52,7 @@ int cql_body_compress(int comp, const uint8_t *in, size_t n, cql_buf_t *out)
         }
         if (comp == CQL_COMP_SNAPPY) {
                 size_t w = snappy_max_compressed_length(n);
-                if (!reserve(out, w))
+                if (!cql_buf_reserve(out, w))
                         return -1;
                 if (snappy_compress((const char *)in, n, (char *)out->p + out->len, &w) != SNAPPY_OK)
                         return -1;
@@ -108,7 +89,7 @@ int cql_body_decompress(int comp, const uint8_t *in, size_t n, cql_buf_t *out, c
                 return -1;
         }
         out->len = 0;
-        if (!reserve(out, want ? want : 1)) {
+        if (!cql_buf_reserve(out, want ? want : 1)) {
                 snprintf(errstr, errstr_size, "out of memory for a %zu-byte frame body", want);
                 return -1;
         }
@@ -272,7 +253,7 @@ int cql_v5_payload_decode(const uint8_t *p, const cql_v5_header_t *h, bool lz4, 
                 cql_put_raw(out, p, h->payload_len);
                 return out->oom ? -1 : 0;
         }
-        if (!reserve(out, h->uncompressed_len)) {
+        if (!cql_buf_reserve(out, h->uncompressed_len)) {
                 snprintf(errstr, errstr_size, "out of memory");
                 return -1;
         }

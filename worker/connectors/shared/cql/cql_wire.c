@@ -103,7 +103,7 @@ void cql_buf_free(cql_buf_t *b)
         memset(b, 0, sizeof *b);
 }
 
-static bool grow(cql_buf_t *b, size_t n)
+bool cql_buf_reserve(cql_buf_t *b, size_t n)
 {
         if (b->oom)
                 return false;
@@ -124,7 +124,7 @@ static bool grow(cql_buf_t *b, size_t n)
 
 void cql_put_raw(cql_buf_t *b, const void *p, size_t n)
 {
-        if (!n || !grow(b, n))
+        if (!n || !cql_buf_reserve(b, n))
                 return;
         memcpy(b->p + b->len, p, n);
         b->len += n;
