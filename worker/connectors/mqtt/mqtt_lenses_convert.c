@@ -15,6 +15,7 @@
 #include "mqtt_lenses_convert.h"
 
 #include <ferry/json.h>
+#include <ferry/text.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -272,25 +273,19 @@ static int from_json(const json_mode_t *m, const char *name, const ferry_value_t
         return 0;
 }
 
-/* Java's toString of a primitive key value. */
+/* Java's toString of a primitive key value (Values.convertToString agrees on primitives). */
 static int put_key_text(ferry_buf_t *b, const ferry_value_t *v)
 {
         switch (v->type) {
         case FERRY_TYPE_BOOLEAN:
-                return ferry_buf_puts(b, v->u.b ? "true" : "false");
         case FERRY_TYPE_INT8:
         case FERRY_TYPE_INT16:
         case FERRY_TYPE_INT32:
         case FERRY_TYPE_INT64:
-                return ferry_buf_printf(b, "%lld", (long long)v->u.i);
         case FERRY_TYPE_FLOAT32:
-        case FERRY_TYPE_FLOAT64: {
-                char d[32];
-                size_t n = ferry_format_double(v->u.f, v->type == FERRY_TYPE_FLOAT32, d);
-                return ferry_buf_append(b, d, n);
-        }
+        case FERRY_TYPE_FLOAT64:
         case FERRY_TYPE_STRING:
-                return ferry_buf_append(b, v->u.s.data, v->u.s.len);
+                return ferry_values_string(b, NULL, v);
         default:
                 return -1;
         }

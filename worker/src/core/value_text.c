@@ -16,6 +16,38 @@ static bool is_logical(const ferry_schema_t *s, const char *name)
         return s && s->name && strcmp(s->name, name) == 0;
 }
 
+/* Integers, floating-point numbers and booleans as Java prints them (toString and
+ * Values.convertToString agree on these). */
+static int put_number(ferry_buf_t *b, const ferry_value_t *v)
+{
+        if (v->type == FERRY_TYPE_BOOLEAN)
+                return ferry_buf_puts(b, v->u.b ? "true" : "false");
+        if (v->type == FERRY_TYPE_FLOAT32 || v->type == FERRY_TYPE_FLOAT64) {
+                char tmp[32];
+                size_t n = ferry_format_double(v->u.f, v->type == FERRY_TYPE_FLOAT32, tmp);
+                return ferry_buf_append(b, tmp, n);
+        }
+        return ferry_buf_put_int(b, v->u.i);
+}
+
+static bool is_decimal(const ferry_schema_t *s, const ferry_value_t *v)
+{
+        int scale;
+        return is_logical(s, FERRY_LOGICAL_DECIMAL) && v->type == FERRY_TYPE_BYTES && v->u.s.len &&
+               ferry_decimal_scale(s, &scale) == 0;
+}
+
+/* A Decimal's digits with its scale applied (ferry_decimal_format). */
+static int put_decimal(ferry_buf_t *b, const ferry_schema_t *s, const ferry_value_t *v)
+{
+        int scale = 0;
+        ferry_decimal_scale(s, &scale);
+        char *text = ferry_decimal_format(v->u.s.data, v->u.s.len, scale);
+        int rc = text ? ferry_buf_puts(b, text) : -1;
+        free(text);
+        return rc;
+}
+
 int ferry_java_date_text(ferry_buf_t *b, int64_t ms)
 {
         static const char *const days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
@@ -37,15 +69,8 @@ int ferry_value_text(ferry_buf_t *b, const ferry_schema_t *s, const ferry_value_
 {
         if (!v)
                 return ferry_buf_puts(b, "null");
-        if (is_logical(s, FERRY_LOGICAL_DECIMAL) && v->type == FERRY_TYPE_BYTES && v->u.s.len) {
-                int scale;
-                if (ferry_decimal_scale(s, &scale) == 0) {
-                        char *text = ferry_decimal_format(v->u.s.data, v->u.s.len, scale);
-                        int rc = text ? ferry_buf_puts(b, text) : -1;
-                        free(text);
-                        return rc;
-                }
-        }
+        if (is_decimal(s, v))
+                return put_decimal(b, s, v);
         if (is_logical(s, FERRY_LOGICAL_DATE) && v->type == FERRY_TYPE_INT32)
                 return ferry_java_date_text(b, v->u.i * 86400000);
         if ((is_logical(s, FERRY_LOGICAL_TIME) && v->type == FERRY_TYPE_INT32) ||
@@ -56,15 +81,10 @@ int ferry_value_text(ferry_buf_t *b, const ferry_schema_t *s, const ferry_value_
         case FERRY_TYPE_INT16:
         case FERRY_TYPE_INT32:
         case FERRY_TYPE_INT64:
-                return ferry_buf_put_int(b, v->u.i);
         case FERRY_TYPE_FLOAT32:
-        case FERRY_TYPE_FLOAT64: {
-                char tmp[32];
-                size_t n = ferry_format_double(v->u.f, v->type == FERRY_TYPE_FLOAT32, tmp);
-                return ferry_buf_append(b, tmp, n);
-        }
+        case FERRY_TYPE_FLOAT64:
         case FERRY_TYPE_BOOLEAN:
-                return ferry_buf_puts(b, v->u.b ? "true" : "false");
+                return put_number(b, v);
         case FERRY_TYPE_STRING:
         case FERRY_TYPE_BYTES: /* Java would print "[B@1b6d3586"; the bytes themselves are more use */
                 return ferry_buf_append(b, v->u.s.data, v->u.s.len);
@@ -173,29 +193,17 @@ static int values_put(ferry_buf_t *b, const ferry_schema_t *s, const ferry_value
                 return values_iso(b, v->u.i, false, true);
         if (is_logical(s, FERRY_LOGICAL_TIMESTAMP) && v->type == FERRY_TYPE_INT64)
                 return values_iso(b, v->u.i, true, true);
-        if (is_logical(s, FERRY_LOGICAL_DECIMAL) && v->type == FERRY_TYPE_BYTES && v->u.s.len) {
-                int scale;
-                if (ferry_decimal_scale(s, &scale) == 0) {
-                        char *text = ferry_decimal_format(v->u.s.data, v->u.s.len, scale);
-                        int rc = text ? ferry_buf_puts(b, text) : -1;
-                        free(text);
-                        return rc;
-                }
-        }
+        if (is_decimal(s, v))
+                return put_decimal(b, s, v);
         switch (v->type) {
         case FERRY_TYPE_INT8:
         case FERRY_TYPE_INT16:
         case FERRY_TYPE_INT32:
         case FERRY_TYPE_INT64:
-                return ferry_buf_printf(b, "%lld", (long long)v->u.i);
         case FERRY_TYPE_FLOAT32:
-        case FERRY_TYPE_FLOAT64: {
-                char tmp[32];
-                size_t n = ferry_format_double(v->u.f, v->type == FERRY_TYPE_FLOAT32, tmp);
-                return ferry_buf_append(b, tmp, n);
-        }
+        case FERRY_TYPE_FLOAT64:
         case FERRY_TYPE_BOOLEAN:
-                return ferry_buf_puts(b, v->u.b ? "true" : "false");
+                return put_number(b, v);
         case FERRY_TYPE_STRING:
                 return embedded ? values_quoted(b, v->u.s.data, v->u.s.len)
                                 : ferry_buf_append(b, v->u.s.data, v->u.s.len);
