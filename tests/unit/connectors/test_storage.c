@@ -601,3 +601,96 @@ Test(storage, spill_keeps_files_identical)
         cr_assert_str_eq(plain.names[3], "topics/orders/country=C3/orders+3+0000000003.json");
         ferry_schema_unref(s);
 }
+
+/* ---- a backend whose commits finish later (as S3's completer thread) ---- */
+typedef struct {
+        int started, durable;
+        int released;     /* settles allowed to finish without waiting */
+        int fail_settles; /* settles to fail with RETRIABLE */
+} defer_t;
+
+static ferry_err_t d_commit(void *ctx, void *obj, const storage_file_t *f, char *e, size_t es)
+{
+        (void)obj, (void)f, (void)e, (void)es;
+        ((defer_t *)ctx)->started++;
+        return FERRY_ERR_OK; /* obj is kept until settled */
+}
+
+static ferry_err_t d_settle(void *ctx, void *obj, bool wait, bool *done, char *e, size_t es)
+{
+        defer_t *d = ctx;
+        *done = wait || d->released > 0;
+        if (!*done)
+                return FERRY_ERR_OK;
+        if (d->released > 0)
+                d->released--;
+        m_abort(NULL, obj);
+        if (d->fail_settles > 0) {
+                d->fail_settles--;
+                snprintf(e, es, "500 InternalError");
+                return FERRY_ERR_RETRIABLE;
+        }
+        d->durable++;
+        return FERRY_ERR_OK;
+}
+
+Test(storage, deferred_commits_settle_in_order)
+{
+        defer_t d = {0};
+        storage_config_t c;
+        const char *kv[] = {"format.class", "io.confluent.connect.s3.format.json.JsonFormat", "flush.size",
+                            "2", NULL};
+        ferry_strmap_t *map = cfg(kv);
+        cr_assert_eq(storage_config_init(&c, map, err, sizeof err), 0, "%s", err);
+        cfg_free(map);
+        storage_backend_t b = {.size = sizeof b,
+                               .ctx = &d,
+                               .naming = STORAGE_NAME_START,
+                               .open = m_open,
+                               .write = m_write,
+                               .commit = d_commit,
+                               .abort = m_abort,
+                               .settle = d_settle};
+        storage_tpw_t *w = storage_tpw_new(&c, &b, "orders", 3);
+        ferry_schema_t *s = order_schema();
+        int64_t rw, off;
+        for (int i = 0; i < 4; i++)
+                cr_assert_eq(put(w, order(s, i, "NL", 0, NULL), &rw), FERRY_ERR_OK, "%s", err);
+        cr_assert_eq(d.started, 2);
+        cr_assert_eq(storage_tpw_unsettled(w), 2);
+        /* Committed files count only once settled. */
+        cr_assert_not(storage_tpw_committable(w, &off));
+        d.released = 1;
+        cr_assert_eq(storage_tpw_settle(w, false, &rw, err, sizeof err), FERRY_ERR_OK, "%s", err);
+        cr_assert_eq(storage_tpw_unsettled(w), 1);
+        cr_assert(storage_tpw_committable(w, &off));
+        cr_assert_eq(off, 2);
+        /* The second file fails: the open file is dropped and the partition rewinds to the failed
+         * file's first offset. */
+        cr_assert_eq(put(w, order(s, 4, "NL", 0, NULL), &rw), FERRY_ERR_OK, "%s", err);
+        cr_assert_eq(storage_tpw_open_files(w), 1);
+        d.released = 1;
+        d.fail_settles = 1;
+        cr_assert_eq(storage_tpw_settle(w, false, &rw, err, sizeof err), FERRY_ERR_RETRIABLE);
+        cr_assert_eq(rw, 2);
+        cr_assert_str_eq(err, "500 InternalError");
+        cr_assert_eq(storage_tpw_open_files(w), 0);
+        cr_assert_eq(storage_tpw_unsettled(w), 0);
+        cr_assert(storage_tpw_committable(w, &off));
+        cr_assert_eq(off, 2);
+        cr_assert_eq(put(w, order(s, 5, "NL", 0, NULL), &rw), FERRY_ERR_OK); /* before the seek: skipped */
+        cr_assert_eq(storage_tpw_open_files(w), 0);
+        for (int i = 2; i < 6; i++)
+                cr_assert_eq(put(w, order(s, i, "NL", 0, NULL), &rw), FERRY_ERR_OK, "%s", err);
+        cr_assert_eq(d.started, 4);
+        cr_assert_eq(d.durable, 1);
+        /* Committing everything waits for the files under way. */
+        cr_assert_eq(storage_tpw_commit_all(w, &rw, err, sizeof err), FERRY_ERR_OK, "%s", err);
+        cr_assert_eq(d.durable, 3);
+        cr_assert_eq(storage_tpw_unsettled(w), 0);
+        cr_assert(storage_tpw_committable(w, &off));
+        cr_assert_eq(off, 6);
+        storage_tpw_free(w);
+        ferry_schema_unref(s);
+        storage_config_free(&c);
+}

@@ -391,6 +391,7 @@ static const ferry_sink_task_ops_t hdfs_ops = {
         .size = sizeof(ferry_sink_task_ops_t),
         .start = hdfs_start,
         .put = hdfs_put,
+        .put_when_idle = true,
         .flush = hdfs_flush,
         .open = hdfs_open,
         .close = hdfs_close,

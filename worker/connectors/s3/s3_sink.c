@@ -98,6 +98,7 @@ static void task_free(s3_task_t *s)
                            (unsigned long long)s->st.objects, (unsigned long long)s->st.spilled,
                            (unsigned long long)storage_task_spills(s->task));
         storage_task_free(s->task);
+        s3_storage_stop(&s->st);
         s3_uploader_free(s->st.uploader);
         s3_client_free(s->st.client);
         s3_creds_free(&s->creds);
@@ -176,6 +177,10 @@ static ferry_err_t s3_task_start(ferry_task_t *t, const ferry_strmap_t *config, 
                 task_free(s);
                 return FERRY_ERR_NOMEM;
         }
+        if (s3_storage_start(&s->st, &cc, errstr, errstr_size) != 0) {
+                task_free(s);
+                return FERRY_ERR_NOMEM;
+        }
         s3_storage_backend(&s->st, &s->backend);
         if (!(s->task = storage_task_new(t, &s->sc, &s->backend))) {
                 snprintf(errstr, errstr_size, "out of memory");
@@ -201,7 +206,7 @@ static void renew_creds(s3_task_t *s)
                 s->refresh_at = now + 10000;
                 return;
         }
-        s3_client_set_creds(s->st.client, s->creds.access_key, s->creds.secret_key, s->creds.session_token);
+        s3_storage_set_creds(&s->st, s->creds.access_key, s->creds.secret_key, s->creds.session_token);
         s->refresh_at = s3_creds_refresh_at(s->creds.expires_ms, now);
         FERRY_INFO("S3: renewed the web-identity credentials; next renewal in %lld s",
                    (long long)((s->refresh_at - now) / 1000));
@@ -273,6 +278,7 @@ static const ferry_sink_task_ops_t s3_sink_ops = {
         .size = sizeof(ferry_sink_task_ops_t),
         .start = s3_task_start,
         .put = s3_task_put,
+        .put_when_idle = true,
         .flush = s3_task_flush,
         .open = s3_task_open,
         .close = s3_task_close,

@@ -1,19 +1,22 @@
 /* The S3 storage backend of the storage-sink core (storage_backend_t): a file becomes one object,
  * PUT whole when it fits in one part (s3.part.size), else a multipart upload whose parts go up in
- * the background (s3_upload.c) as the core hands over chunks; commit waits for them and completes
- * it (If-None-Match: * where the store supports it,
- * so a file written again after a rewind finds its object and leaves it). Between the topic
- * partition writer (shared/storage) and the REST client (s3_client.c). */
+ * the background (s3_upload.c) as the core hands over chunks. commit() queues the object for the
+ * completer thread, which waits for its parts and completes the upload (or PUTs the small object)
+ * with its own client, so the task encodes the next file meanwhile; settle() reports the outcome.
+ * Writes are conditional (If-None-Match: * where the store supports it), so a file written again
+ * after a rewind finds its object and leaves it. Between the topic partition writer
+ * (shared/storage) and the REST client (s3_client.c). */
 #include "s3_storage.h"
 
 #include <ferry/log.h>
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-typedef struct {
+typedef struct s3_obj {
         char *key;
         char *upload_id;      /* NULL until the first part */
         s3_part_job_t **jobs; /* one per part, in part order */
@@ -25,7 +28,23 @@ typedef struct {
          * $TMPDIR, opened only while it is written or read (no descriptor per open object). */
         char *spill;
         size_t spill_len;
+        /* From commit on: queued for the completer, then its outcome (under the completer's lock). */
+        struct s3_obj *next;
+        bool finished, exists;
+        ferry_err_t result;
+        char errstr[512];
 } s3_obj_t;
+
+struct s3_completer {
+        s3_client_t *client; /* the thread's own: the task's is used by the task's thread */
+        pthread_t thread;
+        pthread_mutex_t lock;
+        pthread_cond_t cv; /* an object queued or finished, or room in the queue */
+        s3_obj_t *head, *tail;
+        size_t queued_bytes; /* of small objects waiting for their PUT */
+        size_t limit;        /* commit waits while more than this is queued */
+        bool stop;
+};
 
 static ferry_err_t s3b_open(void *ctx, const storage_file_t *f, void **obj, char *errstr, size_t errstr_size)
 {
@@ -213,12 +232,123 @@ static void obj_free(s3_storage_t *s, s3_obj_t *o)
         free(o);
 }
 
+/* The completer thread's work on one object: its PUT, or its parts and the completion. */
+static ferry_err_t store_object(s3_storage_t *s, s3_obj_t *o, char *errstr, size_t errstr_size)
+{
+        s3_client_t *c = s->completer->client;
+        o->exists = false;
+        if (!o->upload_id)
+                return s3_put_object(c, o->key, o->pending ? o->pending : "", o->pending_len, &o->exists,
+                                     errstr, errstr_size);
+        /* Every part is stored before the upload is completed. */
+        ferry_err_t e = parts_failed(s, o, true, errstr, errstr_size);
+        if (e != FERRY_ERR_OK)
+                return e;
+        char(*etags)[128] = calloc((size_t)o->n_parts, sizeof *etags);
+        if (!etags) {
+                snprintf(errstr, errstr_size, "out of memory");
+                return FERRY_ERR_FATAL;
+        }
+        for (int i = 0; i < o->n_parts; i++)
+                memcpy(etags[i], o->jobs[i]->etag, sizeof etags[i]);
+        e = s3_mpu_complete(c, o->key, o->upload_id, etags, o->n_parts, &o->exists, errstr, errstr_size);
+        free(etags);
+        if (e == FERRY_ERR_OK && o->exists)
+                s3_mpu_abort(c, o->key, o->upload_id);
+        return e;
+}
+
+static void *completer_run(void *arg)
+{
+        s3_storage_t *s = arg;
+        s3_completer_t *q = s->completer;
+        pthread_mutex_lock(&q->lock);
+        for (;;) {
+                while (!q->head && !q->stop)
+                        pthread_cond_wait(&q->cv, &q->lock);
+                if (!q->head)
+                        break;
+                s3_obj_t *o = q->head;
+                pthread_mutex_unlock(&q->lock);
+                char err[512] = "";
+                ferry_err_t e = store_object(s, o, err, sizeof err);
+                size_t held = o->upload_id ? 0 : o->pending_len;
+                free(o->pending);
+                o->pending = NULL;
+                pthread_mutex_lock(&q->lock);
+                q->head = o->next;
+                if (!q->head)
+                        q->tail = NULL;
+                q->queued_bytes -= held;
+                o->result = e;
+                snprintf(o->errstr, sizeof o->errstr, "%s", err);
+                o->finished = true;
+                pthread_cond_broadcast(&q->cv);
+        }
+        pthread_mutex_unlock(&q->lock);
+        return NULL;
+}
+
+int s3_storage_start(s3_storage_t *s, const s3_client_config_t *cfg, char *errstr, size_t errstr_size)
+{
+        s3_completer_t *q = calloc(1, sizeof *q);
+        if (!q) {
+                snprintf(errstr, errstr_size, "out of memory");
+                return -1;
+        }
+        if (!(q->client = s3_client_new(cfg, errstr, errstr_size))) {
+                free(q);
+                return -1;
+        }
+        q->limit = 2 * s->part_size;
+        pthread_mutex_init(&q->lock, NULL);
+        pthread_cond_init(&q->cv, NULL);
+        s->completer = q;
+        if (pthread_create(&q->thread, NULL, completer_run, s) != 0) {
+                snprintf(errstr, errstr_size, "cannot start the S3 object completion thread");
+                s->completer = NULL;
+                s3_client_free(q->client);
+                pthread_mutex_destroy(&q->lock);
+                pthread_cond_destroy(&q->cv);
+                free(q);
+                return -1;
+        }
+        return 0;
+}
+
+void s3_storage_stop(s3_storage_t *s)
+{
+        s3_completer_t *q = s->completer;
+        if (!q)
+                return;
+        pthread_mutex_lock(&q->lock);
+        q->stop = true;
+        pthread_cond_broadcast(&q->cv);
+        pthread_mutex_unlock(&q->lock);
+        pthread_join(q->thread, NULL);
+        s3_client_free(q->client);
+        pthread_mutex_destroy(&q->lock);
+        pthread_cond_destroy(&q->cv);
+        free(q);
+        s->completer = NULL;
+}
+
+void s3_storage_set_creds(s3_storage_t *s, const char *access_key, const char *secret_key,
+                          const char *session_token)
+{
+        s3_client_set_creds(s->client, access_key, secret_key, session_token);
+        if (s->completer)
+                s3_client_set_creds(s->completer->client, access_key, secret_key, session_token);
+}
+
+/* Hands the file to the completer: its last part goes up now, and the completer stores the
+ * object once every part is in (settle() tells when). */
 static ferry_err_t s3b_commit(void *ctx, void *obj, const storage_file_t *f, char *errstr, size_t errstr_size)
 {
         s3_storage_t *s = ctx;
         s3_obj_t *o = obj;
-        bool exists = false;
-        ferry_err_t e = FERRY_ERR_OK;
+        s3_completer_t *q = s->completer;
+        (void)f;
         if (o->spill_len) {
                 /* Spilled bytes and the last ones: one object or the last part. */
                 size_t len;
@@ -230,40 +360,54 @@ static ferry_err_t s3b_commit(void *ctx, void *obj, const storage_file_t *f, cha
                 o->pending_len = len;
                 o->has_pending = true;
         }
-        if (!o->upload_id) {
-                e = s3_put_object(s->client, o->key, o->pending ? o->pending : "", o->pending_len, &exists,
-                                  errstr, errstr_size);
-        } else {
-                if (o->has_pending) {
-                        e = upload_part(s, o, o->pending, o->pending_len, errstr, errstr_size);
-                        o->pending = NULL; /* the uploader's (or freed) */
-                        o->has_pending = false;
-                }
-                /* Every part is stored before the upload is completed. */
-                if (e == FERRY_ERR_OK)
-                        e = parts_failed(s, o, true, errstr, errstr_size);
-                if (e == FERRY_ERR_OK) {
-                        char(*etags)[128] = calloc((size_t)o->n_parts, sizeof *etags);
-                        if (!etags) {
-                                snprintf(errstr, errstr_size, "out of memory");
-                                e = FERRY_ERR_FATAL;
-                        } else {
-                                for (int i = 0; i < o->n_parts; i++)
-                                        memcpy(etags[i], o->jobs[i]->etag, sizeof etags[i]);
-                                e = s3_mpu_complete(s->client, o->key, o->upload_id, etags, o->n_parts,
-                                                    &exists, errstr, errstr_size);
-                                free(etags);
-                        }
-                }
-                if (e == FERRY_ERR_OK && exists)
-                        s3_mpu_abort(s->client, o->key, o->upload_id);
+        if (o->upload_id && o->has_pending) {
+                ferry_err_t e = upload_part(s, o, o->pending, o->pending_len, errstr, errstr_size);
+                o->pending = NULL; /* the uploader's (or freed) */
+                o->pending_len = 0;
+                o->has_pending = false;
+                if (e != FERRY_ERR_OK)
+                        return e; /* the core aborts obj */
         }
-        if (e != FERRY_ERR_OK)
-                return e; /* the core aborts obj */
-        if (exists)
+        size_t held = o->upload_id ? 0 : o->pending_len;
+        pthread_mutex_lock(&q->lock);
+        /* Small objects wait in memory for their PUT: at most about two parts' worth of them. */
+        while (held && q->queued_bytes && q->queued_bytes + held > q->limit)
+                pthread_cond_wait(&q->cv, &q->lock);
+        q->queued_bytes += held;
+        o->next = NULL;
+        if (q->tail)
+                q->tail->next = o;
+        else
+                q->head = o;
+        q->tail = o;
+        pthread_cond_broadcast(&q->cv);
+        pthread_mutex_unlock(&q->lock);
+        return FERRY_ERR_OK;
+}
+
+static void s3b_abort(void *ctx, void *obj);
+
+static ferry_err_t s3b_settle(void *ctx, void *obj, bool wait, bool *done, char *errstr, size_t errstr_size)
+{
+        s3_storage_t *s = ctx;
+        s3_obj_t *o = obj;
+        s3_completer_t *q = s->completer;
+        pthread_mutex_lock(&q->lock);
+        while (wait && !o->finished)
+                pthread_cond_wait(&q->cv, &q->lock);
+        *done = o->finished;
+        pthread_mutex_unlock(&q->lock);
+        if (!*done)
+                return FERRY_ERR_OK;
+        ferry_err_t e = o->result;
+        if (e != FERRY_ERR_OK) {
+                snprintf(errstr, errstr_size, "%s", o->errstr);
+                s3b_abort(ctx, obj);
+                return e;
+        }
+        if (o->exists)
                 FERRY_INFO("S3: %s is already stored (written before a restart); kept as it is", o->key);
         s->objects++;
-        (void)f;
         obj_free(s, o);
         return FERRY_ERR_OK;
 }
@@ -292,5 +436,6 @@ void s3_storage_backend(s3_storage_t *s, storage_backend_t *b)
                 .commit = s3b_commit,
                 .abort = s3b_abort,
                 .spill = s3b_spill,
+                .settle = s3b_settle,
         };
 }

@@ -130,6 +130,11 @@ typedef struct {
          * is what calls flush. */
         ferry_err_t (*pre_commit)(ferry_task_t *t, ferry_topic_partition_offset_t *offsets, size_t *n,
                                   char *errstr, size_t errstr_size);
+        /* true: put() is also called with no records (recs NULL, n 0) after a poll that brought
+         * none, as Connect's runtime does on every poll, so a task whose writes finish in the
+         * background learns their outcome while the topic is idle. FERRY_ERR_RETRIABLE from such
+         * a call has nothing to deliver again; other errors fail the task. */
+        bool put_when_idle;
 } ferry_sink_task_ops_t;
 
 /* ---- connector ---- */

@@ -891,6 +891,18 @@ static int redeliver(sink_run_t *run, char *errstr, size_t errstr_size)
         return rc;
 }
 
+/* After a poll that brought nothing: put() with no records for tasks that asked for it (their
+ * background writes report in). -1 when the task must fail (errstr set). */
+static int idle_put(sink_run_t *run, char *errstr, size_t errstr_size)
+{
+        const ferry_sink_task_ops_t *ops = run->t->plugin->sink;
+        if (run->paused || !FERRY_HAS_MEMBER(ops->size, ferry_sink_task_ops_t, put_when_idle) ||
+            !ops->put_when_idle)
+                return 0;
+        ferry_err_t err = ops->put(run->t, NULL, 0, errstr, errstr_size);
+        return err == FERRY_ERR_OK || err == FERRY_ERR_RETRIABLE ? 0 : -1;
+}
+
 /* Polls up to one batch and puts it. -1 when the task must fail (errstr set). */
 static int consume_batch(sink_run_t *run, rd_kafka_message_t **msgs, char *errstr, size_t errstr_size)
 {
@@ -938,7 +950,7 @@ static int consume_batch(sink_run_t *run, rd_kafka_message_t **msgs, char *errst
                 return -1;
         }
         if (n == 0)
-                return 0;
+                return idle_put(run, errstr, errstr_size);
         if (check_continuity(run, msgs, n, errstr, errstr_size) < 0) {
                 for (size_t i = 0; i < n; i++)
                         rd_kafka_message_destroy(msgs[i]);

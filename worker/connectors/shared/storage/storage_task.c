@@ -212,7 +212,10 @@ ferry_err_t storage_task_put(storage_task_t *st, ferry_record_t *const *recs, si
         }
         for (size_t i = 0; i < st->n; i++) {
                 int64_t to;
-                ferry_err_t e = storage_tpw_tick(st->slots[i].w, now, &to, errstr, errstr_size);
+                /* Files whose upload finished become durable; then the wall-clock rotation. */
+                ferry_err_t e = storage_tpw_settle(st->slots[i].w, false, &to, errstr, errstr_size);
+                if (e == FERRY_ERR_OK)
+                        e = storage_tpw_tick(st->slots[i].w, now, &to, errstr, errstr_size);
                 if (e == FERRY_ERR_RETRIABLE)
                         rewind_partition(st, &st->slots[i], to, errstr, retry_backoff_ms);
                 else if (e != FERRY_ERR_OK)
@@ -233,7 +236,9 @@ ferry_err_t storage_task_pre_commit(storage_task_t *st, ferry_topic_partition_of
                 if (!s)
                         continue;
                 int64_t to;
-                ferry_err_t e = storage_tpw_tick(s->w, now, &to, errstr, errstr_size);
+                ferry_err_t e = storage_tpw_settle(s->w, false, &to, errstr, errstr_size);
+                if (e == FERRY_ERR_OK)
+                        e = storage_tpw_tick(s->w, now, &to, errstr, errstr_size);
                 if (e != FERRY_ERR_OK && e != FERRY_ERR_RETRIABLE)
                         return e;
                 if (e == FERRY_ERR_RETRIABLE && to >= 0)

@@ -31,6 +31,17 @@ typedef struct {
         sfile_t files[N_VIEWS];
 } epart_t;
 
+/* A file whose commit is under way (backends with settle()), with the batch of files it was
+ * committed with: the batch's records are durable once all of its files are settled. */
+typedef struct {
+        void *obj;
+        int64_t first; /* the batch's first offset (where a failure rewinds to) */
+        int64_t next;  /* the offset after its last record (the durable offset once settled) */
+} unsettled_t;
+
+/* Files under way per partition before a commit waits for the oldest. */
+#define STORAGE_MAX_UNSETTLED 64
+
 struct storage_tpw {
         const storage_config_t *c;
         const storage_backend_t *b;
@@ -38,13 +49,15 @@ struct storage_tpw {
         int32_t partition;
         epart_t **parts; /* each allocated once: format writers keep the address of their file's buf */
         size_t n_parts, cap_parts;
-        int64_t record_count;  /* records in the open files */
-        int64_t base_ts;       /* time of the first record of the open files (-1: none) */
-        char *current_encoded; /* encoded partition of the last record */
-        int64_t next_schedule; /* next scheduled rotation (-1: none) */
-        int64_t last_seen;     /* last offset handled (written or skipped); -1 none */
-        int64_t committed;     /* next offset after everything durable; -1 none */
-        int64_t rewind_to;     /* after a failure: the offset the next record must have; -1 none */
+        int64_t record_count;   /* records in the open files */
+        int64_t base_ts;        /* time of the first record of the open files (-1: none) */
+        char *current_encoded;  /* encoded partition of the last record */
+        int64_t next_schedule;  /* next scheduled rotation (-1: none) */
+        int64_t last_seen;      /* last offset handled (written or skipped); -1 none */
+        int64_t committed;      /* next offset after everything durable; -1 none */
+        int64_t rewind_to;      /* after a failure: the offset the next record must have; -1 none */
+        unsettled_t *unsettled; /* oldest first */
+        size_t n_unsettled, cap_unsettled;
 };
 
 storage_tpw_t *storage_tpw_new(const storage_config_t *c, const storage_backend_t *b, const char *topic,
@@ -107,10 +120,65 @@ int64_t storage_tpw_discard(storage_tpw_t *w)
         return first;
 }
 
+/* Waits for the files under way from the from-th on and forgets them (their outcome no longer
+ * matters: the partition is dropped or rewound to before them). */
+static void drop_unsettled(storage_tpw_t *w, size_t from)
+{
+        for (size_t i = from; i < w->n_unsettled; i++) {
+                bool done;
+                char ignored[512];
+                w->b->settle(w->b->ctx, w->unsettled[i].obj, true, &done, ignored, sizeof ignored);
+        }
+        w->n_unsettled = from;
+}
+
+ferry_err_t storage_tpw_settle(storage_tpw_t *w, bool wait, int64_t *rewind_to, char *errstr,
+                               size_t errstr_size)
+{
+        *rewind_to = -1;
+        if (!w->b->settle || !w->n_unsettled)
+                return FERRY_ERR_OK;
+        size_t i = 0;
+        ferry_err_t e = FERRY_ERR_OK;
+        for (; i < w->n_unsettled; i++) {
+                bool done = false;
+                e = w->b->settle(w->b->ctx, w->unsettled[i].obj, wait, &done, errstr, errstr_size);
+                if (e != FERRY_ERR_OK || !done)
+                        break;
+                /* The batch is durable with its last file. */
+                if (i + 1 == w->n_unsettled || w->unsettled[i + 1].next != w->unsettled[i].next)
+                        w->committed = w->unsettled[i].next;
+        }
+        if (e == FERRY_ERR_OK) {
+                memmove(w->unsettled, w->unsettled + i, (w->n_unsettled - i) * sizeof *w->unsettled);
+                w->n_unsettled -= i;
+                return FERRY_ERR_OK;
+        }
+        /* File i failed (the backend freed it): everything from its batch on is written again. */
+        int64_t first = w->unsettled[i].first;
+        memmove(w->unsettled, w->unsettled + i + 1, (w->n_unsettled - i - 1) * sizeof *w->unsettled);
+        w->n_unsettled -= i + 1;
+        drop_unsettled(w, 0);
+        storage_tpw_discard(w);
+        if (e == FERRY_ERR_RETRIABLE) {
+                w->last_seen = first - 1;
+                w->rewind_to = first;
+                *rewind_to = first;
+        }
+        return e;
+}
+
+size_t storage_tpw_unsettled(const storage_tpw_t *w)
+{
+        return w->n_unsettled;
+}
+
 void storage_tpw_free(storage_tpw_t *w)
 {
         if (!w)
                 return;
+        drop_unsettled(w, 0);
+        free(w->unsettled);
         storage_tpw_discard(w);
         free(w->parts);
         free(w->topic);
@@ -193,6 +261,29 @@ static ferry_err_t open_file(storage_tpw_t *w, epart_t *p, storage_view_t view, 
 /* Commits every open file; on success the partition's durable offset moves past last_seen. */
 static ferry_err_t commit_files(storage_tpw_t *w, int64_t *rewind_to, char *errstr, size_t errstr_size)
 {
+        int64_t first = -1;
+        if (w->b->settle) {
+                /* Room for this batch's files: the ones done leave, then the oldest is waited for. */
+                ferry_err_t e = storage_tpw_settle(w, false, rewind_to, errstr, errstr_size);
+                if (e == FERRY_ERR_OK && w->n_unsettled + N_VIEWS * w->n_parts > STORAGE_MAX_UNSETTLED)
+                        e = storage_tpw_settle(w, true, rewind_to, errstr, errstr_size);
+                if (e != FERRY_ERR_OK)
+                        return e;
+                size_t need = w->n_unsettled + N_VIEWS * w->n_parts;
+                if (need > w->cap_unsettled) {
+                        unsettled_t *nu = realloc(w->unsettled, need * sizeof *nu);
+                        if (!nu) {
+                                snprintf(errstr, errstr_size, "out of memory");
+                                return FERRY_ERR_FATAL;
+                        }
+                        w->unsettled = nu;
+                        w->cap_unsettled = need;
+                }
+                for (size_t i = 0; i < w->n_parts; i++)
+                        if (first < 0 || w->parts[i]->start < first)
+                                first = w->parts[i]->start;
+        }
+        size_t batch_start = w->n_unsettled;
         for (size_t i = 0; i < w->n_parts; i++) {
                 epart_t *p = w->parts[i];
                 for (int v = 0; v < N_VIEWS; v++) {
@@ -220,10 +311,15 @@ static ferry_err_t commit_files(storage_tpw_t *w, int64_t *rewind_to, char *errs
                                 storage_file_t info;
                                 file_info(w, p, f, (storage_view_t)v, &info);
                                 e = w->b->commit(w->b->ctx, f->obj, &info, errstr, errstr_size);
+                                if (e == FERRY_ERR_OK && w->b->settle)
+                                        w->unsettled[w->n_unsettled++] =
+                                                (unsettled_t){f->obj, first, w->last_seen + 1};
                                 if (e == FERRY_ERR_OK)
-                                        f->obj = NULL; /* the backend freed it */
+                                        f->obj = NULL; /* the backend freed it, or settles it */
                         }
                         if (e != FERRY_ERR_OK) {
+                                /* The batch's files already under way count for nothing now. */
+                                drop_unsettled(w, batch_start);
                                 if (e == FERRY_ERR_RETRIABLE) {
                                         *rewind_to = storage_tpw_discard(w);
                                         w->rewind_to = *rewind_to;
@@ -238,7 +334,7 @@ static ferry_err_t commit_files(storage_tpw_t *w, int64_t *rewind_to, char *errs
         w->n_parts = 0;
         w->record_count = 0;
         w->base_ts = -1;
-        if (w->last_seen >= 0)
+        if (w->last_seen >= 0 && !w->b->settle)
                 w->committed = w->last_seen + 1;
         return FERRY_ERR_OK;
 }
@@ -439,15 +535,17 @@ ferry_err_t storage_tpw_tick(storage_tpw_t *w, int64_t now_ms, int64_t *rewind_t
 ferry_err_t storage_tpw_commit_all(storage_tpw_t *w, int64_t *rewind_to, char *errstr, size_t errstr_size)
 {
         *rewind_to = -1;
-        if (w->record_count == 0)
-                return FERRY_ERR_OK;
-        return commit_files(w, rewind_to, errstr, errstr_size);
+        ferry_err_t e = w->record_count ? commit_files(w, rewind_to, errstr, errstr_size) : FERRY_ERR_OK;
+        if (e == FERRY_ERR_OK && w->b->settle)
+                e = storage_tpw_settle(w, true, rewind_to, errstr, errstr_size);
+        return e;
 }
 
 bool storage_tpw_committable(storage_tpw_t *w, int64_t *offset)
 {
         /* Records skipped (null values ignored) while no file is open are settled too. */
-        if (w->record_count == 0 && w->rewind_to < 0 && w->last_seen >= 0 && w->last_seen + 1 > w->committed)
+        if (w->record_count == 0 && w->n_unsettled == 0 && w->rewind_to < 0 && w->last_seen >= 0 &&
+            w->last_seen + 1 > w->committed)
                 w->committed = w->last_seen + 1;
         *offset = w->committed;
         return w->committed >= 0;

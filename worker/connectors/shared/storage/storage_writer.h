@@ -93,6 +93,14 @@ typedef struct storage_backend {
          * before they make a chunk, to keep them out of memory (S3: a spill file on local disk);
          * they come before the bytes of later write() calls. Same results as write(). */
         ferry_err_t (*spill)(void *ctx, void *obj, const void *p, size_t n, char *errstr, size_t errstr_size);
+        /* Optional (NULL: commit() makes the file durable before it returns). When set, commit()
+         * may return FERRY_ERR_OK having only started to make the file durable (S3: the last part
+         * is uploading) and keeps obj; the core goes on with the next file and asks settle()
+         * later, oldest file first: *done false while it is under way (only with wait false),
+         * else the outcome, FERRY_ERR_OK once the file is durable, and obj is freed. A file's
+         * records count as committable only once it and the files committed with it are settled;
+         * a failure rewinds the partition to the first offset of those files. */
+        ferry_err_t (*settle)(void *ctx, void *obj, bool wait, bool *done, char *errstr, size_t errstr_size);
 } storage_backend_t;
 
 /* ---- settings common to the storage sinks ---- */
@@ -166,8 +174,15 @@ ferry_err_t storage_tpw_tick(storage_tpw_t *w, int64_t now_ms, int64_t *rewind_t
                              size_t errstr_size);
 /* Commits every open file now (used at close with rotate-on-close sinks such as HDFS at stop). */
 ferry_err_t storage_tpw_commit_all(storage_tpw_t *w, int64_t *rewind_to, char *errstr, size_t errstr_size);
-/* The next offset to consume after the last durable file; true when it moved since the last call
- * (then the caller commits *offset), false when there is nothing new. */
+/* Backends with settle(): settles the files whose commit is under way, oldest first (wait: until
+ * all are durable), moving the durable offset. Same results as write (FERRY_ERR_RETRIABLE: a file
+ * failed; the partition's open files were dropped and *rewind_to is the offset to seek to). A
+ * no-op for other backends. */
+ferry_err_t storage_tpw_settle(storage_tpw_t *w, bool wait, int64_t *rewind_to, char *errstr,
+                               size_t errstr_size);
+/* Files whose commit is under way (backends with settle()). */
+size_t storage_tpw_unsettled(const storage_tpw_t *w);
+/* The next offset to consume after the last durable file; false when none is known yet. */
 bool storage_tpw_committable(storage_tpw_t *w, int64_t *offset);
 /* Drops every open file (backend abort) and returns the offset the next record must have: the
  * first offset of the dropped files, or -1 when none was open. */
