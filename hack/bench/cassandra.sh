@@ -62,15 +62,26 @@ for i in range(int(sys.argv[1])):
     sys.stdout.write("key-%d|{\"name\":\"name-%d\",\"n\":%d}\n" % (i, i, i))
 ' "$N" | kcat -b "$K" -P -t "$topic" -K '|' -X linger.ms=50 -X batch.num.messages=10000
 
-# has_last TABLE: whether the row of the last record is there; rows TABLE: a paged full count.
-has_last() {
-        "$PY" - "$SERVICE_HOST" "$SERVICE_PORT" "$ks.$1" "key-$((N - 1))" <<'PY'
-import sys
+# wait_last TABLE READY: one driver session (a driver started per poll costs about half a second
+# of CPU, taken from the measured worker and Cassandra) connects, creates the file READY, then asks
+# every 50 ms whether the row of the last record is there, and prints the wall time it saw it;
+# rows TABLE: a paged full count.
+wait_last() {
+        "$PY" - "$SERVICE_HOST" "$SERVICE_PORT" "$ks.$1" "key-$((N - 1))" "$2" <<'PY'
+import sys, time
 from cassandra.cluster import Cluster
 from cassandra.auth import PlainTextAuthProvider
 c = Cluster([sys.argv[1]], port=int(sys.argv[2]), auth_provider=PlainTextAuthProvider("cassandra", "cassandra"))
 s = c.connect()
-sys.exit(0 if s.execute("SELECT id FROM %s WHERE id = %%s" % sys.argv[3], (sys.argv[4],)).one() else 1)
+q = s.prepare("SELECT id FROM %s WHERE id = ?" % sys.argv[3])
+open(sys.argv[5], "w").close()
+deadline = time.time() + 1800
+while not s.execute(q, (sys.argv[4],)).one():
+    if time.time() > deadline:
+        sys.exit("the last row did not arrive")
+    time.sleep(0.05)
+print("%.3f" % time.time())
+c.shutdown()
 PY
 }
 rows() {
@@ -88,6 +99,11 @@ PY
 
 # Ferry
 RP=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+# The watcher connects first, so its start-up is not in the measured time.
+wait_last ferry "$WORK/watch.ready" >"$WORK/last.txt" &
+watcher=$!
+CLEANUP+=("kill $watcher")
+until [ -e "$WORK/watch.ready" ]; do kill -0 "$watcher" || { log "the watcher died"; exit 1; }; sleep 0.1; done
 cat >"$WORK/w.properties" <<P
 bootstrap.servers=$K
 key.converter=org.apache.kafka.connect.storage.StringConverter
@@ -104,8 +120,8 @@ curl -sf -X POST -H 'Content-Type: application/json' "http://127.0.0.1:$RP/conne
 log "Ferry: waiting for the first row"
 until grep -q 'Assigned 1 partition' "$WORK/worker.log"; do sleep 0.05; done
 t0=$(now)
-until has_last ferry; do sleep 0.5; done
-t1=$(now)
+wait "$watcher" || { log "the watcher failed"; exit 1; }
+t1=$(cat "$WORK/last.txt")
 ferry_s=$(python3 -c "print(round($t1 - $t0, 2))")
 rss=$(awk '/VmHWM/ {print $2}' "/proc/$wpid/status")
 kill "$wpid"

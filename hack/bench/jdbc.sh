@@ -10,13 +10,16 @@
 #   - sink: Ferry's JdbcSinkConnector (insert mode, auto.create) reading that topic into a new
 #     table, beside `psql \copy` of the same rows from a file (the database's own load limit).
 #     Both load into a table like the source's (with its primary key). Rows/s from the first row in
-#     the table to the last (max(id), an index lookup, polled every 50 ms; rows arrive in id order).
+#     the table to the last (max(id), an index lookup, asked every 50 ms by one psql session with
+#     \watch; rows arrive in id order).
 # Targets (issue 13): sink >= 0.5x \copy, source >= 0.8x COPY | kcat. Prints a markdown table on
 # stdout (progress on stderr).
 #
 # Environment:
 #   BENCH_JDBC_ROWS (1000000)  BENCH_JDBC_BATCH (10000: batch.max.rows of the source)
 #   BENCH_JDBC_CONVERTER (avro | json: JsonConverter with schemas, no schema registry needed)
+#   BENCH_JDBC_MAX_POLL  the sink's consumer.override.max.poll.records (records per put(), so per
+#                        transaction; unset: the worker's 1000)
 #   BENCH_BOOTSTRAP  use this broker instead of starting one (hack/bench/run.sh passes its own)
 #   BENCH_JDBC_JSON  also write the figures there as JSON
 #   FERRY_WORKER     worker binary (default bin/ferry-worker)
@@ -187,6 +190,7 @@ table.name.format=bench_sink
 auto.create=true
 insert.mode=insert
 C
+[ -z "${BENCH_JDBC_MAX_POLL:-}" ] || echo "consumer.override.max.poll.records=$BENCH_JDBC_MAX_POLL" >>"$W/sink.properties"
 "$WORKER" standalone "$W/w-sink.properties" "$W/sink.properties" >"$W/sink.out" 2>"$W/sink.log" &
 wpid=$!
 PIDS+=("$wpid")
@@ -197,11 +201,22 @@ until [ "$(count)" -gt 0 ]; do
         kill -0 "$wpid" || die "sink: the worker died ($(tail -3 "$W/sink.log"))"
         sleep 0.05
 done
+# From here one psql session asks every 50 ms (\watch): a psql started per poll costs a
+# connection, an authentication and a server process each time, CPU taken from the two measured.
+printf 'SELECT coalesce(max(id), 0) FROM bench_sink \\watch 0.05\n' | "${PSQL[@]}" >"$W/watch.txt" 2>&1 &
+watcher=$!
+PIDS+=("$watcher")
+count() {
+        local v
+        v=$(tail -n 3 "$W/watch.txt" | grep -E '^[0-9]+$' | tail -n 1)
+        echo "${v:-0}"
+}
 ts=$(now)
 c0=$(cpu_s "$wpid")
 p0=$(pg_cpu)
 deadline=$((SECONDS + 1200))
 until [ "$(count)" -ge "$N" ]; do
+        kill -0 "$watcher" || die "sink: the psql watching the table stopped ($(tail -3 "$W/watch.txt"))"
         [ "$SECONDS" -lt "$deadline" ] || die "sink: fewer than $N rows"
         kill -0 "$wpid" || die "sink: the worker died ($(tail -3 "$W/sink.log"))"
         sleep 0.05
@@ -209,6 +224,7 @@ done
 te=$(now)
 c1=$(cpu_s "$wpid")
 p1=$(pg_cpu)
+kill "$watcher" 2>/dev/null || true
 SINK=$(calc "$N / ($te - $ts)")
 SINK_CPU=$(calc "$c1 - $c0")
 SINK_PGCPU=$(calc "$p1 - $p0")

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Short libFuzzer runs of every target in tests/fuzz/fuzz_<name>.c (REST request path, KCQL parser,
 # ...): builds each with clang (ASan + UBSan + leak checks) and fuzzes it from its seed corpus
-# tests/fuzz/corpus/<name> for a few seconds (two at a time): 20 for REST, 8 for the others,
+# tests/fuzz/corpus/<name> for a few seconds (two at a time): 20 for REST, 5 for the others,
 # or FERRY_FUZZ_SECONDS for all. Any crash, sanitizer report, leak or broken invariant fails the test.
 # `make fuzz` runs the same targets longer.
 source "$(dirname "$0")/../lib.sh"
@@ -14,7 +14,7 @@ make --no-print-directory -s "${bins[@]}" >"$WORK/build.log" 2>&1 || fail "build
 # One target: its stats on stderr; exit 0 when nothing was found and it ran enough inputs.
 fuzz_one() {
         local t=$1 n=${1#fuzz_} secs rc runs
-        case "$n" in rest) secs=20 ;; *) secs=8 ;; esac
+        case "$n" in rest) secs=20 ;; *) secs=5 ;; esac
         secs=${FERRY_FUZZ_SECONDS:-$secs}
         local dict=()
         [ -f "tests/fuzz/$n.dict" ] && dict=(-dict="tests/fuzz/$n.dict")

@@ -17,6 +17,9 @@
 #include <string.h>
 #include <strings.h>
 
+/* COPY data is handed to libpq in pieces of about this many bytes. */
+#define COPY_PIECE 16384
+
 struct jdbc_conn {
         PGconn *pg;
         bool stream_tx; /* stream_open began the transaction its cursor lives in */
@@ -742,8 +745,9 @@ static void copy_send(jdbc_conn_t *c, bool block)
         ferry_buf_reset(&c->copy_buf);
 }
 
-/* One row of text values (NULL: SQL NULL), in COPY's text format; sent in 64 KB pieces while the
- * caller converts the next records, so the server loads rows as they come. */
+/* One row of text values (NULL: SQL NULL), in COPY's text format; sent in 16 KB pieces while the
+ * caller converts the next records, so the server loads rows as they come (with 64 KB pieces a
+ * put() of 1,000 rows of 60 bytes went out whole at the end, and the server started only then). */
 static int pg_copy_row(jdbc_conn_t *c, const char *const *vals, const size_t *lens, size_t n, char *errstr,
                        size_t errstr_size)
 {
@@ -758,7 +762,7 @@ static int pg_copy_row(jdbc_conn_t *c, const char *const *vals, const size_t *le
                 snprintf(errstr, errstr_size, "out of memory");
                 return -1;
         }
-        if (c->copy_buf.len >= 65536)
+        if (c->copy_buf.len >= COPY_PIECE)
                 copy_send(c, c->copy_buf.len >= (4u << 20));
         return 0;
 }

@@ -27,10 +27,11 @@
 
 extern char **environ;
 
-/* Keys Java clients take that librdkafka has no use for; skipped silently. */
-static const char *const java_only[] = {
-        "key.serializer", "value.serializer",    "key.deserializer", "value.deserializer",
-        "max.block.ms",   "delivery.timeout.ms", "buffer.memory",    NULL};
+/* Keys Java clients take that librdkafka has no use for; skipped silently (max.poll.records is
+ * the sink runner's, task_sink.c). */
+static const char *const java_only[] = {"key.serializer",     "value.serializer", "key.deserializer",
+                                        "value.deserializer", "max.block.ms",     "delivery.timeout.ms",
+                                        "buffer.memory",      "max.poll.records", NULL};
 
 static bool is_java_only(const char *key)
 {

@@ -20,11 +20,14 @@
 
 #include <ferry/log.h>
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define SINK_BATCH_MAX 1000
+/* Records per put() unless max.poll.records says otherwise (Java's consumer: 500). */
+#define SINK_BATCH_DEFAULT 1000
+#define SINK_BATCH_LIMIT   1000000
 
 /* A batch put() refused with FERRY_ERR_RETRIABLE, held for redelivery. */
 typedef struct {
@@ -51,6 +54,7 @@ typedef struct sink_run {
         bool pauses_changed;
         bool commit_requested;
         int64_t timeout_ms; /* redelivery backoff after a retriable put() failure; 0: none set */
+        size_t batch_max;   /* records per put(): max.poll.records */
         held_t *held;       /* batch waiting for redelivery */
         /* the batch put() is working on, for the errant record reporter */
         rd_kafka_message_t **cur_msgs;
@@ -891,6 +895,37 @@ static int redeliver(sink_run_t *run, char *errstr, size_t errstr_size)
         return rc;
 }
 
+/* The records a put() gets at most: the consumer's max.poll.records, from the connector's
+ * consumer.override. or the worker's consumer. keys as for the Java consumer. -1 with a message
+ * naming the key when it is not a number from 1 on. */
+static int batch_size(ferry_task_t *t, size_t *out, char *errstr, size_t errstr_size)
+{
+        const char *key = "consumer.override.max.poll.records";
+        const char *v = ferry_strmap_get(&t->conn_config, key);
+        if (!v) {
+                key = "consumer.max.poll.records";
+                v = ferry_strmap_get(&t->w->config, key);
+        }
+        *out = SINK_BATCH_DEFAULT;
+        if (!v)
+                return 0;
+        char *end;
+        errno = 0;
+        long long n = strtoll(v, &end, 10);
+        if (errno || end == v || *end || n < 1 || n > SINK_BATCH_LIMIT) {
+                snprintf(errstr, errstr_size,
+                         "org.apache.kafka.common.config.ConfigException: Invalid value %s for configuration "
+                         "%s: %s",
+                         v, key,
+                         errno || end == v || *end ? "Not a number of type INT"
+                         : n < 1                   ? "Value must be at least 1"
+                                                   : "Value must be no more than 1000000");
+                return -1;
+        }
+        *out = (size_t)n;
+        return 0;
+}
+
 /* After a poll that brought nothing: put() with no records for tasks that asked for it (their
  * background writes report in). -1 when the task must fail (errstr set). */
 static int idle_put(sink_run_t *run, char *errstr, size_t errstr_size)
@@ -938,7 +973,7 @@ static int consume_batch(sink_run_t *run, rd_kafka_message_t **msgs, char *errst
                 } else {
                         msgs[n++] = m;
                 }
-                if (n == SINK_BATCH_MAX)
+                if (n == run->batch_max)
                         break;
                 m = rd_kafka_consumer_poll(run->rk, 0);
         }
@@ -1006,7 +1041,12 @@ void *ferry_sink_task_main(void *arg)
         char errstr[4096] = "";
         int64_t interval = ferry_config_int(ferry_worker_config, &t->w->config, "offset.flush.interval.ms");
         bool started = false, failed = false;
-        rd_kafka_message_t **msgs = calloc(SINK_BATCH_MAX, sizeof(*msgs));
+        rd_kafka_message_t **msgs = NULL;
+        if (batch_size(t, &run.batch_max, errstr, sizeof(errstr)) < 0) {
+                failed = true;
+                goto out;
+        }
+        msgs = calloc(run.batch_max, sizeof(*msgs));
 
         run.rk = make_consumer(&run, errstr, sizeof(errstr));
         if (!run.rk || !msgs) {
