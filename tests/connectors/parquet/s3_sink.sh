@@ -6,7 +6,8 @@
 # (<topic>+<partition>+<start offset>.<codec extension>: .snappy.parquet, .gz.parquet,
 # .zstd.parquet, .parquet), and pyarrow, reading each object fetched with boto3, must find the
 # topic's records in offset order, the codec on every column chunk, and parquet-avro's footer
-# metadata (parquet.avro.schema naming the record, writer.model.name=avro).
+# metadata (parquet.avro.schema naming the record, writer.model.name=avro). With store.kafka.keys
+# and keys.format.class ParquetFormat each key is enveloped as Confluent does (RecordKey{key}).
 # services: kafka s3
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/../s3/lib.sh"
@@ -37,7 +38,11 @@ create_connector s3-pq-snappy "$(s3_config "$common,\"topics.dir\":\"snappy\"")"
 create_connector s3-pq-gzip "$(s3_config "$common,\"topics.dir\":\"gzip\",\"parquet.codec\":\"gzip\"")"
 create_connector s3-pq-zstd "$(s3_config "$common,\"topics.dir\":\"zstd\",\"parquet.codec\":\"zstd\"")"
 create_connector s3-pq-none "$(s3_config "$common,\"topics.dir\":\"none\",\"parquet.codec\":\"none\"")"
-for c in snappy gzip zstd none; do
+# Keys beside the values (store.kafka.keys, keys.format.class ParquetFormat): Confluent envelopes
+# each key as a RecordKey struct with one field, key (the record keys are StringConverter's
+# optional strings "k<id>").
+create_connector s3-pq-keys "$(s3_config "$common,\"topics.dir\":\"keys\",\"store.kafka.keys\":\"true\",\"keys.format.class\":\"io.confluent.connect.s3.format.parquet.ParquetFormat\"")"
+for c in snappy gzip zstd none keys; do
         wait_connector_running "s3-pq-$c" 1
 done
 
@@ -93,5 +98,34 @@ for root, (ext, codec) in codecs.items():
                 or "required binary field_id=-1 element (String);" not in str(f.schema)):
             sys.exit("%s: schema %s" % (key, f.schema))
     print("ok %s: %d objects" % (root, len(want)))
+
+# The keys files: <name>.keys.snappy.parquet next to every <name>.snappy.parquet.
+want = {}
+for p in (0, 1):
+    for start in (0, 3):
+        name = "keys/%s/partition=%d/%s+%d+%010d" % (topic, p, topic, p, start)
+        want[name + ".snappy.parquet"] = None
+        want[name + ".keys.snappy.parquet"] = [p * 100 + start + k for k in range(3)]
+deadline = time.time() + 90
+while True:
+    got = s3util.keys(bucket, "keys/")
+    if sorted(got) == sorted(want):
+        break
+    if len(got) >= len(want) or time.time() > deadline:
+        sys.exit("keys files: keys\n  got  %s\n  want %s" % (sorted(got), sorted(want)))
+    time.sleep(0.5)
+for key, ids in want.items():
+    if ids is None:
+        continue
+    f = pq.ParquetFile(io.BytesIO(s3util.get(bucket, key)))
+    rows = f.read().to_pylist()
+    if rows != [{"key": "k%d" % i} for i in ids]:
+        sys.exit("%s: rows %s" % (key, rows))
+    avro = json.loads(f.metadata.metadata[b"parquet.avro.schema"])
+    if avro.get("name") != "RecordKey" or [x["name"] for x in avro["fields"]] != ["key"]:
+        sys.exit("%s: parquet.avro.schema %s" % (key, avro))
+    if "required group field_id=-1 RecordKey" not in str(f.schema) or "optional binary field_id=-1 key (String);" not in str(f.schema):
+        sys.exit("%s: schema %s" % (key, f.schema))
+print("ok keys: %d keys files" % (len(want) // 2))
 PY
 info "ParquetFormat: keys, rows, codecs and footer as Confluent's sink writes them"

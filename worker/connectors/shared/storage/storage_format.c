@@ -150,6 +150,25 @@ void storage_gzip_free(storage_gzip_t *g)
         free(g);
 }
 
+/* ---- key view ---- */
+int storage_key_view(const ferry_record_t *rec, ferry_schema_t **schema, ferry_value_t **value, char *errstr,
+                     size_t errstr_size)
+{
+        *schema = ferry_schema_struct("RecordKey");
+        *value = NULL;
+        if (*schema && ferry_schema_add_field(*schema, "key", ferry_schema_ref(rec->key_schema)) == 0 &&
+            (*value = ferry_value_struct(*schema)) &&
+            ferry_struct_put(*value, "key", rec->key ? ferry_value_copy(rec->key) : NULL) == 0)
+                return 0;
+        ferry_value_free(*value);
+        if (*schema)
+                ferry_schema_unref(*schema);
+        *schema = NULL;
+        *value = NULL;
+        snprintf(errstr, errstr_size, "out of memory");
+        return -1;
+}
+
 /* ---- headers view ---- */
 /* Confluent's HeaderRecordView schema: an array of {key: string, value: string} structs, in a
  * "RecordHeaders" struct's "headers" field when enveloped. Each call takes ownership. */

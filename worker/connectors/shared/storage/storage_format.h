@@ -108,6 +108,11 @@ int storage_gzip_finish(storage_gzip_t *z); /* writes the trailer to out */
 size_t storage_gzip_buffered(const storage_gzip_t *z);
 void storage_gzip_free(storage_gzip_t *z);
 
+/* Confluent's KeyRecordView enveloped, as its ParquetFormat writes keys files: a "RecordKey"
+ * struct whose "key" field holds the key (with the key's schema, which must be set). The caller
+ * unrefs *schema and frees *value; -1 (out of memory) with a message. */
+int storage_key_view(const ferry_record_t *rec, ferry_schema_t **schema, ferry_value_t **value, char *errstr,
+                     size_t errstr_size);
 /* The headers view of a record, as Confluent's HeaderRecordView builds it for ".headers" files:
  * *schema an ARRAY of {key: STRING, value: STRING} structs, one per header in record order, each
  * value the header's text (Connect's Values.convertToString); enveloped (JSON and Parquet files)

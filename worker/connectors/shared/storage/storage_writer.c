@@ -478,8 +478,21 @@ ferry_err_t storage_tpw_write(storage_tpw_t *w, const ferry_record_t *rec, int64
         if (w->record_count == 0)
                 w->base_ts = ts;
         e = write_view(w, p, STORAGE_VIEW_VALUE, rec, rec->value_schema, rec->value, errstr, errstr_size);
-        if (e == FERRY_ERR_OK && c->store_keys)
+        if (e == FERRY_ERR_OK && c->store_keys && c->key_format == &storage_format_parquet &&
+            rec->key_schema) {
+                /* Confluent's ParquetFormat envelopes keys (RecordKey{key}); JSON and Avro do not. */
+                ferry_schema_t *ks = NULL;
+                ferry_value_t *kv = NULL;
+                if (storage_key_view(rec, &ks, &kv, errstr, errstr_size) != 0)
+                        e = FERRY_ERR_FATAL;
+                else
+                        e = write_view(w, p, STORAGE_VIEW_KEY, rec, ks, kv, errstr, errstr_size);
+                ferry_value_free(kv);
+                if (ks)
+                        ferry_schema_unref(ks);
+        } else if (e == FERRY_ERR_OK && c->store_keys) {
                 e = write_view(w, p, STORAGE_VIEW_KEY, rec, rec->key_schema, rec->key, errstr, errstr_size);
+        }
         if (e == FERRY_ERR_OK && c->store_headers) {
                 ferry_schema_t *hs = NULL;
                 ferry_value_t *hv = NULL;
