@@ -415,7 +415,7 @@ fi
 
 # ---- S3 sink against one curl PUT, on the same broker
 if [ -z "${BENCH_SKIP_S3:-}" ]; then
-        say "S3 sink vs curl PUT (hack/bench/s3.sh)"
+        say "S3 sink vs one multipart upload (hack/bench/s3.sh)"
         FERRY_KAFKA_BOOTSTRAP="$B" BENCH_S3_N="$N" FERRY_WORKER="$WORKER" hack/bench/s3.sh >"$W/s3.md" 2>"$W/s3.log" ||
                 say "s3.sh failed; the figure is left out: $(tail -3 "$W/s3.log")"
 fi
