@@ -80,7 +80,11 @@ committed() {
         curl -s "$HDFS_URL/webhdfs/v1$root/topics/$topic/partition=0?op=LISTSTATUS&user.name=ferry" |
                 grep -o '"type":"FILE"' | wc -l
 }
-until [ "$(committed)" -ge 10 ]; do sleep 0.05; done
+deadline=$((SECONDS + 600))
+until [ "$(committed)" -ge 10 ]; do
+        [ "$SECONDS" -lt "$deadline" ] || { log "no 10 committed files after 600 s: $(tail -3 "$WORK/worker.log")"; exit 1; }
+        sleep 0.05
+done
 t1=$(now)
 bytes=$(hu ls "$root/topics/$topic" | while read -r f; do hu cat "$f" | wc -c; done | awk '{s+=$1} END {print s}')
 ferry=$(python3 -c "print('%.1f' % ($bytes / 1e6 / ($t1 - $t0)))")

@@ -85,7 +85,11 @@ s3keys() { # BUCKET PREFIX: how many objects the store lists
         curl -sf --aws-sigv4 "aws:amz:us-west-2:s3" --user "$S3_USER:$S3_PASSWORD" \
                 -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" "$S3_URL/$1?list-type=2&prefix=${2//\//%2F}" | grep -o '<Key>' | wc -l
 }
-until [ "$(s3keys bench bench-s3/)" -ge 10 ]; do sleep 0.05; done
+deadline=$((SECONDS + 600))
+until [ "$(s3keys bench bench-s3/)" -ge 10 ]; do
+        [ "$SECONDS" -lt "$deadline" ] || { log "no 10 objects after 600 s: $(tail -3 "$WORK/worker.log")"; exit 1; }
+        sleep 0.05
+done
 t1=$(now)
 bytes=$("$PY" -c '
 import sys
