@@ -2,7 +2,8 @@
  * node for tests/connectors/cassandra/cql_client.sh: failover past a dead contact point, DDL,
  * every native type bound through a prepared statement and read back, logged/unlogged/counter
  * batches, pipelined requests, re-prepare after the node forgot a statement (UNPREPARED), paging,
- * and decoded errors. Prints one line per step; the test
+ * and decoded errors, the node's own refusals among them (Unavailable, a CAS write timeout).
+ * Prints one line per step; the test
  * checks the lines and reads the tables with the Python cassandra-driver.
  *
  * With CQL_CHECK_CA set (the node's CA, PEM) it first connects over TLS, verifying the node's
@@ -288,6 +289,85 @@ static void errors(void)
         }
 }
 
+/* Prints the outcome of one statement as "<tag> ERROR 0x<code> <message>" or "<tag> none". */
+static void expect_error(const char *tag, const char *cql, const cql_qparams_t *qp)
+{
+        cql_error_t e;
+        cql_result_t r;
+        if (cql_session_query(S, cql, NULL, qp, &r, &e) == 0) {
+                printf("%s none\n", tag);
+                cql_result_free(&r);
+                return;
+        }
+        char msg[1024];
+        cql_error_format(&e, msg, sizeof msg);
+        printf("%s ERROR 0x%04x %s\n", tag, (unsigned)e.code, msg);
+        cql_error_clear(&e);
+}
+
+/* Refusals only a node gives: UNAVAILABLE when a QUORUM write wants 2 of the 3 replicas a
+ * keyspace asks for on this one-node cluster, and WRITE TIMEOUT (write type CAS) when
+ * conditional updates of one row, many in flight at once, contend longer than the node's
+ * cas_contention_timeout. Prints how many of the contending updates timed out and the first
+ * such error. */
+static void node_errors(void)
+{
+        q("CREATE KEYSPACE cqlcheck3 WITH replication = {'class': 'SimpleStrategy', 'replication_factor': "
+          "3}");
+        q("CREATE TABLE cqlcheck3.kv (k int PRIMARY KEY, v text)");
+        cql_qparams_t qp = CQL_QPARAMS_DEFAULT;
+        qp.consistency = CQL_QUORUM;
+        expect_error("UNAVAILABLE", "INSERT INTO cqlcheck3.kv (k, v) VALUES (1, 'x')", &qp);
+        q("DROP KEYSPACE cqlcheck3");
+
+        q("CREATE TABLE cqlcheck.lwt (k int PRIMARY KEY, v int)");
+        q("INSERT INTO cqlcheck.lwt (k, v) VALUES (0, 0)");
+        cql_error_t e;
+        const cql_prepared_t *p =
+                cql_session_prepare(S, "UPDATE cqlcheck.lwt SET v = ? WHERE k = 0 IF EXISTS", &e);
+        if (!p)
+                die_err("prepare", &e);
+        enum { N = 100 };
+        cql_req_t *reqs = calloc(N, sizeof *reqs);
+        cql_req_t **rp = calloc(N, sizeof *rp);
+        if (!reqs || !rp)
+                exit(1);
+        cql_qparams_t cas = CQL_QPARAMS_DEFAULT;
+        cas.consistency = CQL_ONE;
+        cas.serial_consistency = CQL_SERIAL;
+        for (int i = 0; i < N; i++) {
+                cql_values_t v = {0};
+                char errstr[256];
+                ferry_value_t *n = ferry_value_int(FERRY_TYPE_INT32, i);
+                cql_value_append(&v, p->binds[0].type, n, errstr, sizeof errstr);
+                cql_enc_execute(&reqs[i].frame, cql_session_version(S), 0, p->id, p->id_len, p->meta_id,
+                                p->meta_len, &v, &cas);
+                cql_values_free(&v);
+                ferry_value_free(n);
+                rp[i] = &reqs[i];
+        }
+        int rc = cql_session_run(S, rp, N, N);
+        int ok = 0, timeouts = 0, other = 0;
+        char first[1024] = "", first_other[1024] = "";
+        for (int i = 0; i < N; i++) {
+                if (reqs[i].rc == 0)
+                        ok++;
+                else if (reqs[i].err.code == CQL_ERR_WRITE_TIMEOUT) {
+                        if (!timeouts++)
+                                cql_error_format(&reqs[i].err, first, sizeof first);
+                } else if (!other++)
+                        cql_error_format(&reqs[i].err, first_other, sizeof first_other);
+                cql_req_free(&reqs[i]);
+        }
+        printf("CAS rc=%d ok=%d timeouts=%d other=%d\n", rc, ok, timeouts, other);
+        if (timeouts)
+                printf("CAS ERROR 0x%04x %s\n", (unsigned)CQL_ERR_WRITE_TIMEOUT, first);
+        if (other)
+                printf("CAS OTHER %s\n", first_other);
+        free(reqs);
+        free(rp);
+}
+
 /* A value longer than a v5 frame's payload (128 KiB), written through a prepared statement and
  * read back: the envelope spans several frames both ways. */
 static void large(void)
@@ -397,6 +477,7 @@ int main(int argc, char **argv)
         reprepare();
         paging();
         errors();
+        node_errors();
         large();
         cql_session_free(S);
         printf("DONE\n");

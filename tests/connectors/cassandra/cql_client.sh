@@ -5,7 +5,9 @@
 # back, connects over TLS (verifying the node's certificate; an unknown CA refused), runs
 # logged/unlogged/counter batches, 500 pipelined EXECUTEs, re-prepare on UNPREPARED (ALTER TABLE
 # makes the node forget a prepared INSERT; the rows executed after it are all there), paging, and
-# decodes syntax, invalid-query and already-exists errors, and writes and reads a 300,000-byte value
+# decodes syntax, invalid-query and already-exists errors and the node's own refusals (Unavailable for a
+# QUORUM write to a keyspace wanting 3 replicas; Write timeout, write type CAS, for 100 conditional
+# updates of one row contending past cas_contention_timeout), and writes and reads a 300,000-byte value
 # (several protocol v5 frames each way). The Python cassandra-driver reads the tables to check.
 # The run is repeated with LZ4 compression on protocol v5 frames, then on protocol v4 with LZ4
 # and with snappy body compression.
@@ -44,6 +46,16 @@ expect_line 'LARGE 300000 ok'
 grep -q '^ERROR 0x2000 Syntax error in CQL query (0x2000): line 1:0 no viable alternative' "$out" || fail "syntax error not decoded"
 grep -q '^ERROR 0x2200 Invalid query (0x2200): .*nosuchtable' "$out" || fail "invalid query not decoded"
 grep -q '^ERROR 0x2400 Already exists' "$out" || fail "already-exists not decoded"
+# Refusals of the node itself: decoded with their fields (a v5 CAS timeout carries one more
+# field, its contention count, than a v4 one).
+node_refusals() {
+        expect_line 'UNAVAILABLE ERROR 0x1000 Unavailable (0x1000): Cannot achieve consistency level QUORUM [consistency QUORUM, 2 required, 1 alive]'
+        grep -q '^CAS rc=0 ok=[0-9]* timeouts=[1-9][0-9]* other=0$' "$out" || fail "$1: contending CAS updates did not time out: $(grep '^CAS' "$out")"
+        grep -q '^CAS ERROR 0x1100 Write timeout (0x1100): .* \[consistency SERIAL, 0 of 1 replicas answered, write type CAS\]$' "$out" ||
+                fail "$1: CAS write timeout not decoded: $(grep '^CAS' "$out")"
+}
+node_refusals "protocol v5"
+info "node refusals decoded: $(grep '^CAS rc' "$out" | cut -d' ' -f3-5) contending CAS updates; Unavailable at QUORUM with RF 3"
 info "cql-check: $(wc -l <"$out") lines as expected"
 
 # The independent reader sees every value as bound.
@@ -78,6 +90,7 @@ for mode in "5 lz4" "4 lz4" "4 snappy"; do
                 'LARGE 300000 ok' 'COL m map<text, int> {"one":1,"two":2}' DONE; do
                 expect_line "$l"
         done
+        node_refusals "v$1 $2"
         [ "$(cql_count cqlcheck.kv)" = 521 ] || fail "v$1 $2: cqlcheck.kv has $(cql_count cqlcheck.kv) rows, want 521"
         got=$(cql "SELECT v FROM cqlcheck.kv WHERE k = 5000" | python3 -c '
 import json, sys

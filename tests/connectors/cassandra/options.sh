@@ -12,7 +12,8 @@
 # - Lenses connect.cassandra.error.policy: RETRY with a record the node refuses (a column the table
 #   lacks) keeps the task RUNNING with the error logged until ALTER TABLE adds the column, then the
 #   record lands; with max.retries=2 the task FAILS naming the column; NOOP drops it, writes the
-#   next record and keeps RUNNING.
+#   next record and keeps RUNNING; THROW (the default) FAILS the task at once with the node's
+#   message and commits no offset past the refused record.
 # services: kafka cassandra
 source "$(dirname "$0")/../lib.sh"
 cd "$REPO"
@@ -29,7 +30,8 @@ cql "CREATE KEYSPACE $ks WITH replication = {'class': 'SimpleStrategy', 'replica
         "CREATE TABLE $ks.ig_none (id text PRIMARY KEY, n int)" \
         "CREATE TABLE $ks.l_fix (id int PRIMARY KEY, name text)" \
         "CREATE TABLE $ks.l_out (id int PRIMARY KEY, name text)" \
-        "CREATE TABLE $ks.l_noop (id int PRIMARY KEY, name text)" >/dev/null
+        "CREATE TABLE $ks.l_noop (id int PRIMARY KEY, name text)" \
+        "CREATE TABLE $ks.l_throw (id int PRIMARY KEY, name text)" >/dev/null
 
 # ids TABLE...: "table:id,id;table:id" of the rows now, in one driver session.
 ids() {
@@ -79,6 +81,8 @@ KCQL() { echo "\"connect.cassandra.kcql\":\"INSERT INTO $1 SELECT * FROM $tl\"";
 create_connector opt-retry "{$LS,\"topics\":\"$tl\",$(KCQL l_fix),\"connect.cassandra.error.policy\":\"RETRY\",\"connect.cassandra.max.retries\":\"60\",\"connect.cassandra.retry.interval\":\"500\"}"
 create_connector opt-out "{$LS,\"topics\":\"$tl\",$(KCQL l_out),\"connect.cassandra.error.policy\":\"RETRY\",\"connect.cassandra.max.retries\":\"2\",\"connect.cassandra.retry.interval\":\"300\"}"
 create_connector opt-noop "{$LS,\"topics\":\"$tl\",$(KCQL l_noop),\"connect.cassandra.error.policy\":\"NOOP\"}"
+# No error.policy: THROW, Lenses' default.
+create_connector opt-throw "{$LS,\"topics\":\"$tl\",$(KCQL l_throw)}"
 
 # RETRY: the node's refusal is logged as a retry while the task stays RUNNING; once the column
 # exists the same record is written.
@@ -97,6 +101,16 @@ wait_for 30 "opt-out FAILED after 2 retries" out_failed
 status_of opt-out | grep -q 'unrecognized column: color' || fail "opt-out failed without the node's error: $(status_of opt-out)"
 grep -q "error.policy RETRY (2 of 2): .*unrecognized column: color" "$WORK/connect.log" || fail "opt-out: no second retry logged"
 info "RETRY with max.retries=2: task FAILED naming the column after the retries"
+
+throw_failed() { [ "$(connector_state opt-throw 0)" = FAILED ]; }
+wait_for 30 "opt-throw FAILED on the refused record" throw_failed
+status_of opt-throw | grep -q 'unrecognized column: color' || fail "opt-throw failed without the node's error: $(status_of opt-throw)"
+# Writes run concurrently, so the record after the refused one may be in the table; the refused
+# one's offset must never be committed, so a restart writes it again.
+[ -x build/tools/kafka-committed ] || make -s build/tools/kafka-committed >/dev/null || fail "cannot build kafka-committed"
+committed=$(build/tools/kafka-committed "$KAFKA" connect-opt-throw "$tl" 0 2>/dev/null) || committed=-1
+[ "$committed" -le 0 ] || fail "THROW: offset $committed committed past the refused record 0"
+info "THROW (the default policy): the node's refusal failed the task at once, its message in the trace, offset 0 not committed"
 
 # After the first put of each connector: rows and states.
 want="q:k1,k2;ig_drv:a,c;ig_true:a,c;ig_all:a,c;l_noop:2"
