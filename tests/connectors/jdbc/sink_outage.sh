@@ -30,7 +30,7 @@ producer=$!
 # so per transaction: the stream lasts long enough to be cut three times).
 sessions() { psqlq "SELECT count(*) FROM pg_stat_activity WHERE application_name = '$APP'"; }
 cuts=0
-for at in 1 50000 100000; do
+for at in 1 60000 140000; do
         past() { [ "$(count)" -ge "$at" ] && [ "$(sessions)" -ge 1 ]; }
         wait_for 120 "$at rows in $T and the sink connected" past
         n=$(psqlq "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = '$APP'")
