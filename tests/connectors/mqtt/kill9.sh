@@ -3,7 +3,8 @@
 # (mqtt.clean.session.enabled=false); the worker is killed with SIGKILL while a stream of 1000
 # messages flows, a new worker takes the same connector (same client id, so the same session),
 # and every message published is in Kafka afterwards (duplicates allowed), read back with kcat.
-# Round 2 kills the worker while Kafka is frozen and the task holds messages it polled.
+# Round 2 kills the worker while Kafka is frozen and the task holds messages it polled; the broker
+# sends those again with the DUP flag, and their records carry mqtt.duplicate=true.
 # services: kafka mosquitto
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/lib.sh"
@@ -82,5 +83,10 @@ stall_in() {
                 grep -qx 50
 }
 wait_for 120 "all 50 messages of round 2 in $ktopic" stall_in
-info "round 2: all 50 messages in Kafka"
+# The messages the broker had sent and never got acknowledged come again with the DUP flag; their
+# records say mqtt.duplicate=true, as Confluent's (Paho's isDuplicate()); the others say false.
+flags=$(kcat -b "$KAFKA" -C -t "$ktopic" -o beginning -e -q -f '%h|%s\n' 2>/dev/null | grep '|stall-' |
+        sed -n 's/.*mqtt.duplicate=\(true\|false\)|.*/\1/p' | sort | uniq -c | tr -s ' ' | tr '\n' ' ')
+case "$flags" in *" false "*" true "*) ;; *) fail "round 2 records should carry both DUP flags, got: $flags" ;; esac
+info "round 2: all 50 messages in Kafka; mqtt.duplicate counts:$flags"
 echo PASS

@@ -161,8 +161,9 @@ const ferry_config_def_t lenses_source_config[] = {
          .default_value = "false",
          .importance = FERRY_IMPORTANCE_LOW,
          .group = "Connection",
-         .doc = "Process MQTT messages that are marked as duplicates. Accepted; libmosquitto does not "
-                "expose the DUP flag, so Ferry processes every delivery (see docs/connectors/mqtt.md)."},
+         .doc = "Process MQTT messages that are marked as duplicates. Accepted; Ferry processes every "
+                "delivery, since a message comes again flagged DUP when its first copy was never "
+                "acknowledged, which may mean it never reached Kafka (see docs/connectors/mqtt.md)."},
         {.name = "connect.mqtt.converter.throw.on.error",
          .type = FERRY_CFG_BOOLEAN,
          .default_value = "false",

@@ -99,6 +99,14 @@ struct mqtt_source {
         ferry_records_t *out;
         size_t held;          /* QoS > 0 messages read whose acknowledgement waits in the client */
         uint64_t outstanding; /* records handed to the runtime and not yet committed */
+        /* The DUP flag of the last QoS > 0 PUBLISHes received, by packet id (see on_log). */
+        struct {
+                int mid;
+                bool dup;
+        } dups[64];
+        unsigned dup_next;
+        size_t dup_prefix_len; /* strlen of "Client <client id> received PUBLISH (d" */
+        char dup_prefix[340];
 };
 typedef struct mqtt_source source_t;
 
@@ -131,6 +139,43 @@ static void on_subscribe(struct mosquitto *m, void *ud, int mid, int n, const in
         }
 }
 
+/* libmosquitto reads the DUP flag of a PUBLISH but leaves it out of struct mosquitto_message; its
+ * debug log line for the packet, "Client <id> received PUBLISH (d<dup>, q<qos>, r<retain>, m<mid>,
+ * ...", has it, and comes before the message callback (at QoS 2 the callback waits for the PUBREL,
+ * so the flags are kept by packet id). Set only at QoS > 0: a QoS 0 PUBLISH never has DUP. */
+static void on_log(struct mosquitto *m, void *ud, int level, const char *line)
+{
+        (void)m;
+        source_t *s = ud;
+        if (level != MOSQ_LOG_DEBUG || strncmp(line, s->dup_prefix, s->dup_prefix_len) != 0)
+                return;
+        const char *p = line + s->dup_prefix_len;
+        if (*p != '0' && *p != '1')
+                return;
+        bool dup = *p == '1';
+        const char *mp = strstr(p, ", m");
+        if (!mp)
+                return;
+        char *end;
+        long mid = strtol(mp + 3, &end, 10);
+        if (end == mp + 3 || *end != ',' || mid <= 0 || mid > 65535)
+                return;
+        s->dups[s->dup_next % 64].mid = (int)mid;
+        s->dups[s->dup_next % 64].dup = dup;
+        s->dup_next++;
+}
+
+/* The DUP flag of the message with packet id mid, received last. */
+static bool dup_of(const source_t *s, int mid)
+{
+        for (unsigned i = 0; i < 64 && i < s->dup_next; i++) {
+                unsigned k = (s->dup_next - 1 - i) % 64;
+                if (s->dups[k].mid == mid)
+                        return s->dups[k].dup;
+        }
+        return false;
+}
+
 static int add_header(ferry_record_t *r, const char *key, ferry_schema_t *schema, ferry_value_t *v)
 {
         if (!v)
@@ -138,8 +183,8 @@ static int add_header(ferry_record_t *r, const char *key, ferry_schema_t *schema
         return ferry_record_add_header(r, key, ferry_schema_ref(schema), v);
 }
 
-static int confluent_build(void *ctx, const struct mosquitto_message *msg, ferry_records_t *out, char *errstr,
-                           size_t errstr_size)
+static int confluent_build(void *ctx, const struct mosquitto_message *msg, bool dup, ferry_records_t *out,
+                           char *errstr, size_t errstr_size)
 {
         confluent_t *c = ctx;
         ferry_record_t *r =
@@ -147,15 +192,12 @@ static int confluent_build(void *ctx, const struct mosquitto_message *msg, ferry
                                  ferry_value_cstring(msg->topic), ferry_schema_ref(c->value_schema),
                                  ferry_value_bytes(msg->payload ? msg->payload : "",
                                                    (size_t)(msg->payloadlen > 0 ? msg->payloadlen : 0)));
-        /* mqtt.duplicate: libmosquitto reads the DUP flag of a PUBLISH but does not hand it to
-         * the message callback (struct mosquitto_message has no such member), so it is reported
-         * as false, as Paho reports it for every first delivery. See docs/connectors/mqtt.md. */
         if (!r ||
             add_header(r, "mqtt.message.id", c->int_schema, ferry_value_int(FERRY_TYPE_INT32, msg->mid)) <
                     0 ||
             add_header(r, "mqtt.qos", c->int_schema, ferry_value_int(FERRY_TYPE_INT32, msg->qos)) < 0 ||
             add_header(r, "mqtt.retained", c->bool_schema, ferry_value_bool(msg->retain)) < 0 ||
-            add_header(r, "mqtt.duplicate", c->bool_schema, ferry_value_bool(false)) < 0 ||
+            add_header(r, "mqtt.duplicate", c->bool_schema, ferry_value_bool(dup)) < 0 ||
             ferry_records_push(out, r) < 0) {
                 ferry_record_free(r);
                 snprintf(errstr, errstr_size, "out of memory building a record");
@@ -188,7 +230,9 @@ static void on_message(struct mosquitto *m, void *ud, const struct mosquitto_mes
                 return;
         }
         size_t before = s->out->n;
-        if (s->spec.build(s->spec.build_ctx, msg, s->out, s->fatal, sizeof(s->fatal)) < 0 && !s->fatal[0])
+        bool dup = msg->qos > 0 && dup_of(s, msg->mid);
+        if (s->spec.build(s->spec.build_ctx, msg, dup, s->out, s->fatal, sizeof(s->fatal)) < 0 &&
+            !s->fatal[0])
                 snprintf(s->fatal, sizeof(s->fatal), "cannot turn an MQTT message into a record");
         s->outstanding += s->out->n - before;
 }
@@ -292,6 +336,13 @@ ferry_err_t mqtt_source_open(ferry_task_t *t, const mqtt_source_spec_t *spec, ch
         mosquitto_connect_callback_set(s->mosq, on_connect);
         mosquitto_subscribe_callback_set(s->mosq, on_subscribe);
         mosquitto_message_callback_set(s->mosq, on_message);
+        if (s->qos > 0) {
+                int n = snprintf(s->dup_prefix, sizeof(s->dup_prefix), "Client %s received PUBLISH (d",
+                                 s->client_id);
+                s->dup_prefix_len = n > 0 && (size_t)n < sizeof(s->dup_prefix) ? (size_t)n : 0;
+                if (s->dup_prefix_len)
+                        mosquitto_log_callback_set(s->mosq, on_log);
+        }
         s->state = ST_DOWN;
         s->backoff_ms = 100;
         ferry_task_set_data(t, s);

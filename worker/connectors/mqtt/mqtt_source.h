@@ -17,9 +17,10 @@
 #define MQTT_QOS0_IN_FLIGHT_FACTOR 3
 #define MQTT_QOS0_POLL_MAX         128
 
-/* Appends the records of one message to out (none to drop it); -1 with errstr fails the task. */
-typedef int (*mqtt_source_build_fn)(void *ctx, const struct mosquitto_message *msg, ferry_records_t *out,
-                                    char *errstr, size_t errstr_size);
+/* Appends the records of one message to out (none to drop it); -1 with errstr fails the task. dup:
+ * the PUBLISH carried the DUP flag (the broker sent it before, unacknowledged). */
+typedef int (*mqtt_source_build_fn)(void *ctx, const struct mosquitto_message *msg, bool dup,
+                                    ferry_records_t *out, char *errstr, size_t errstr_size);
 
 typedef struct {
         const char *what; /* "MQTT source", for the log */
