@@ -177,7 +177,20 @@ kill_one() {
         done
         stop_sampler
         wait_until $((SESSION_S + 60)) "tasks on the restarted $victim again" on_two "$survivor_url"
+        # The next sampler reads the two workers' counts one after the other, so it must not start
+        # while tasks are still being handed over: wait until each worker's own count is what the
+        # group's placement gives it.
+        wait_until 30 "the hand-over to the restarted $victim settled" settled "$survivor_url"
         info "restarted $victim back in the assignment"
+}
+# settled URL: both workers run tasks, and each runs exactly as many as the placement says.
+settled() {
+        local p a b
+        p=" $(placement "$1") "
+        a=$(local_tasks "$URL0")
+        b=$(local_tasks "$URL1")
+        [ "$a" -gt 0 ] && [ "$b" -gt 0 ] && [ $((a + b)) = 6 ] &&
+                [[ $p == *" ${URL0#http://}:$a "* ]] && [[ $p == *" ${URL1#http://}:$b "* ]]
 }
 kill_one follower
 kill_one leader

@@ -62,5 +62,9 @@ for key in s3util.keys(bucket, "run/"):
     assert key.endswith(".zstd.parquet"), key
     ids += [r["id"] for r in pq.read_table(io.BytesIO(s3util.get(bucket, key))).to_pylist()]
 assert sorted(ids) == list(range(400)), (len(ids), len(set(ids)))
+# pyarrow's thread pool can abort the interpreter's teardown ("terminate called without an active
+# exception") on a busy machine, after every check passed: leave without it.
+sys.stdout.flush()
+os._exit(0)
 PY
 info "kill -9: the same 16 Parquet objects as an undisturbed run, every record once"
