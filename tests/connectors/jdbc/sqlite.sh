@@ -4,7 +4,9 @@
 # after the table) with {"protocol":"1","table":"<table>"} offsets; a new row arrives while the
 # connector polls; the sink writes JSON-with-schema records with auto.create and upserts them with
 # INSERT OR REPLACE; timestamps are stored and read as sqlite-jdbc does by default (INTEGER epoch
-# milliseconds) and timestamp mode binds its bounds as epoch milliseconds.
+# milliseconds) and timestamp mode binds its bounds as epoch milliseconds; timestamp+incrementing
+# picks up an update, bulk and query modes copy rows; insert mode with delete.enabled turns a
+# tombstone into DELETE.
 # services: kafka
 source "$(dirname "$0")/../lib.sh"
 use_kafka
@@ -68,5 +70,44 @@ wait_for 30 "the timestamp offset of ev" grep -q '"timestamp":1719835200123' "$W
 sqlite3 "$DB" "INSERT INTO ev VALUES (3, 1719835300000)"
 read_records "lite-ts-$SUF-ev" 2 60 '%s\n' | tail -1 | grep -qx '{"id":3,"at":1719835300000}' || fail "new row: $(read_records "lite-ts-$SUF-ev" 2 5)"
 [ "$(topic_count "lite-ts-$SUF-ev")" = 2 ] || fail "row 1 sent twice: $(topic_count "lite-ts-$SUF-ev") records"
+info "SQLite timestamps as sqlite-jdbc stores them"
+
+# The other source modes: timestamp+incrementing picks up an update, bulk copies the table on
+# every poll, query mode reads a SELECT of your own into topic.prefix itself.
+sqlite3 "$DB" "CREATE TABLE upd (id INTEGER PRIMARY KEY AUTOINCREMENT, v TEXT, at TIMESTAMP NOT NULL);
+INSERT INTO upd (v, at) VALUES ('a', 1719835200000), ('b', 1719835200001);
+CREATE TABLE bk (k INTEGER, v TEXT); INSERT INTO bk VALUES (1, 'x'), (2, 'y');" || fail "creating upd and bk"
+lite_src() { # name mode [extra json]
+        create_connector "$1" "{\"connector.class\":\"JdbcSourceConnector\",\"connection.url\":\"jdbc:sqlite:$DB\",
+  \"mode\":\"$2\",\"poll.interval.ms\":\"200\",\"value.converter\":\"org.apache.kafka.connect.json.JsonConverter\",
+  \"value.converter.schemas.enable\":\"false\"${3:-}}"
+        wait_connector_running "$1" 1 60
+}
+lite_src "lite-tsi-$SUF" timestamp+incrementing ',"incrementing.column.name":"id","timestamp.column.name":"at","table.whitelist":"upd","topic.prefix":"lite-tsi-'"$SUF"'-"'
+read_records "lite-tsi-$SUF-upd" 2 60 '%s\n' >/dev/null
+sqlite3 "$DB" "UPDATE upd SET v = 'a2', at = 1719835400000 WHERE id = 1" || fail "update"
+read_records "lite-tsi-$SUF-upd" 3 60 '%s\n' | tail -1 | grep -qx '{"id":1,"v":"a2","at":1719835400000}' ||
+        fail "the update did not arrive: $(read_records "lite-tsi-$SUF-upd" 3 5)"
+# As java.sql.Timestamp.getNanos() gives it: the nanoseconds within the second.
+wait_for 30 "timestamp+incrementing offset" grep -qF '{"timestamp_nanos":0,"incrementing":1,"timestamp":1719835400000}' "$WORK/connect.offsets"
+lite_src "lite-bulk-$SUF" bulk ',"table.whitelist":"bk","topic.prefix":"lite-bulk-'"$SUF"'-"'
+[ "$(read_records "lite-bulk-$SUF-bk" 4 60 '%s\n' | tr -d '\n')" = '{"k":1,"v":"x"}{"k":2,"v":"y"}{"k":1,"v":"x"}{"k":2,"v":"y"}' ] ||
+        fail "bulk: $(read_records "lite-bulk-$SUF-bk" 4 5)"
+lite_src "lite-q-$SUF" incrementing ',"incrementing.column.name":"id","query":"SELECT id, upper(v) AS big FROM upd","topic.prefix":"lite-q-'"$SUF"'"'
+[ "$(read_records "lite-q-$SUF" 2 60 '%s\n' | tr -d '\n')" = '{"id":1,"big":"A2"}{"id":2,"big":"B"}' ] ||
+        fail "query mode: $(read_records "lite-q-$SUF" 2 5)"
+wait_for 30 "query mode offset" grep -qF "[\"lite-q-$SUF\",{\"query\":\"query\"}]" "$WORK/connect.offsets"
+info "SQLite source: timestamp+incrementing (an update), bulk and query modes"
+
+# Sink: insert mode with delete.enabled; the tombstone of key 2 deletes its row.
+D=lite_del_$SUF
+create_connector "lite-del-$SUF" "{\"connector.class\":\"JdbcSinkConnector\",\"connection.url\":\"jdbc:sqlite:$DB\",
+  \"topics\":\"$D\",\"insert.mode\":\"insert\",\"pk.mode\":\"record_key\",\"pk.fields\":\"id\",\"delete.enabled\":\"true\",
+  \"auto.create\":\"true\",\"value.converter\":\"org.apache.kafka.connect.json.JsonConverter\",\"value.converter.schemas.enable\":\"false\"}"
+wait_connector_running "lite-del-$SUF" 1 60
+printf '1|{"v":"one"}\n2|{"v":"two"}\n3|{"v":"three"}\n' | produce_records "$D" '|'
+echo "2|" | kcat -b "$KAFKA" -P -t "$D" -K '|' -Z
+dels() { [ "$(sqlite3 "$DB" "SELECT group_concat(id || '=' || v, ' ') FROM (SELECT * FROM $D ORDER BY id)" 2>/dev/null)" = "1=one 3=three" ]; }
+wait_for 60 "rows 1 and 3 in $D, 2 deleted" dels
 stop_worker connect TERM
-info "ok: SQLite source and sink, timestamps as sqlite-jdbc stores them"
+info "ok: SQLite source and sink: every mode, upsert, insert with deletes"
