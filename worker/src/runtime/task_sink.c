@@ -36,7 +36,7 @@ typedef struct {
         ferry_record_t **recs; /* what put() gets */
         size_t *src;           /* recs[i] came from msgs[src[i]] */
         size_t made;
-        int64_t retry_at; /* ms, monotonic */
+        int64_t retry_at; /* µs, monotonic: never earlier than the wait asked for */
 } held_t;
 
 typedef struct sink_run {
@@ -827,7 +827,7 @@ static int deliver(sink_run_t *run, rd_kafka_message_t **msgs, size_t n, ferry_r
                                         break;
                                 }
                                 memcpy(hm, msgs, n * sizeof(*hm));
-                                *h = (held_t){hm, n, recs, src, made, now + wait};
+                                *h = (held_t){hm, n, recs, src, made, ferry_now_us() + wait * 1000};
                                 run->held = h;
                                 run->cur_made = run->cur_n = 0;
                                 apply_pauses(run);
@@ -868,7 +868,7 @@ static int deliver(sink_run_t *run, rd_kafka_message_t **msgs, size_t n, ferry_r
 static int redeliver(sink_run_t *run, char *errstr, size_t errstr_size)
 {
         held_t *h = run->held;
-        int64_t left = h->retry_at - ferry_now_ms();
+        int64_t left = (h->retry_at - ferry_now_us() + 999) / 1000; /* ms, rounded up */
         if (left > 0) {
                 rd_kafka_message_t *m = rd_kafka_consumer_poll(run->rk, left < 200 ? (int)left : 200);
                 if (m && !m->err && run->held) {
