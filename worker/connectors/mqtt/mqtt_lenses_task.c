@@ -114,7 +114,7 @@ static int keepalive_s(const lenses_task_t *l)
 static int source_build(void *ctx, const struct mosquitto_message *msg, bool dup, ferry_records_t *out,
                         char *errstr, size_t errstr_size)
 {
-        (void)dup; /* every delivery is processed: see connect.mqtt.process.duplicates */
+        (void)dup; /* not tracked (build_reads_dup unset): see connect.mqtt.process.duplicates */
         lenses_task_t *l = ctx;
         const lenses_stmt_t *ls = NULL;
         for (size_t i = 0; i < l->k.n && !ls; i++) {

@@ -230,7 +230,7 @@ static void on_message(struct mosquitto *m, void *ud, const struct mosquitto_mes
                 return;
         }
         size_t before = s->out->n;
-        bool dup = msg->qos > 0 && dup_of(s, msg->mid);
+        bool dup = msg->qos > 0 && s->dup_prefix_len && dup_of(s, msg->mid);
         if (s->spec.build(s->spec.build_ctx, msg, dup, s->out, s->fatal, sizeof(s->fatal)) < 0 &&
             !s->fatal[0])
                 snprintf(s->fatal, sizeof(s->fatal), "cannot turn an MQTT message into a record");
@@ -336,7 +336,7 @@ ferry_err_t mqtt_source_open(ferry_task_t *t, const mqtt_source_spec_t *spec, ch
         mosquitto_connect_callback_set(s->mosq, on_connect);
         mosquitto_subscribe_callback_set(s->mosq, on_subscribe);
         mosquitto_message_callback_set(s->mosq, on_message);
-        if (s->qos > 0) {
+        if (s->qos > 0 && spec->build_reads_dup) {
                 int n = snprintf(s->dup_prefix, sizeof(s->dup_prefix), "Client %s received PUBLISH (d",
                                  s->client_id);
                 s->dup_prefix_len = n > 0 && (size_t)n < sizeof(s->dup_prefix) ? (size_t)n : 0;
@@ -395,6 +395,7 @@ static ferry_err_t source_start(ferry_task_t *t, const ferry_strmap_t *config, c
                 .empty_timeout_ms = ferry_config_get_int(c, "records.buffer.queue.empty.timeout"),
                 .max_retry_ms = ferry_config_get_long(c, "max.retry.time.ms"),
                 .build = confluent_build,
+                .build_reads_dup = true,
                 .build_ctx = cf,
                 .free_ctx = confluent_free,
         };

@@ -39,6 +39,7 @@ typedef struct {
         int64_t max_retry_ms; /* the brokers unreachable this long fail the task */
         mqtt_auth_t auth;
         mqtt_source_build_fn build;
+        bool build_reads_dup;        /* build() uses dup: only then is the DUP flag tracked (on_log) */
         void *build_ctx;             /* owned by the engine from mqtt_source_open() on */
         void (*free_ctx)(void *ctx); /* frees build_ctx (and what the strings above point into) */
 } mqtt_source_spec_t;
